@@ -1,0 +1,73 @@
+//! The audit port: every hub action is recorded with who, what, which and how it ended,
+//! never with secrets or message bodies.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::{Actor, Result, TenantId, Timestamp};
+
+/// How an audited action ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum AuditOutcome {
+    /// It happened.
+    Success,
+    /// The policy refused it.
+    Denied {
+        /// The denial's message.
+        reason: String,
+    },
+    /// It was allowed but failed.
+    Failed {
+        /// The error kind's name.
+        error: String,
+    },
+}
+
+/// One audit record.
+///
+/// ```
+/// use unibox_core::audit::{AuditOutcome, AuditRecord};
+/// use unibox_core::{Actor, Role, Timestamp};
+/// let actor = Actor::user("acme".parse().unwrap(), "agent-7".parse().unwrap(), Role::Agent);
+/// let record = AuditRecord::new(&actor, "message.send", "conversation:0190...", Timestamp::from_unix_seconds(1), AuditOutcome::Success);
+/// assert_eq!(record.tenant.as_str(), "acme");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// Who acted (with their role at the time).
+    pub actor: Actor,
+    /// The action, as a dotted verb (`message.send`, `channel.connect`).
+    pub action: String,
+    /// What it was applied to (`conversation:<id>`).
+    pub target: String,
+    /// When.
+    pub at: Timestamp,
+    /// How it ended.
+    pub outcome: AuditOutcome,
+}
+
+impl AuditRecord {
+    /// A record of `actor` doing `action` to `target`.
+    pub fn new(actor: &Actor, action: &str, target: impl Into<String>, at: Timestamp, outcome: AuditOutcome) -> Self {
+        AuditRecord {
+            tenant: actor.tenant().clone(),
+            actor: actor.clone(),
+            action: action.to_string(),
+            target: target.into(),
+            at,
+            outcome,
+        }
+    }
+}
+
+/// Where audit records go.
+#[async_trait]
+pub trait AuditSink: Send + Sync + fmt::Debug + 'static {
+    /// Appends a record durably.
+    async fn record(&self, record: AuditRecord) -> Result<()>;
+}

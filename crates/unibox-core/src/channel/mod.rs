@@ -1,0 +1,105 @@
+//! The [`Channel`] trait and what it works with: capabilities, webhook requests, the
+//! verification proof, and sends.
+
+mod capabilities;
+mod send;
+pub mod signature;
+mod verified;
+mod webhook;
+mod window;
+
+use async_trait::async_trait;
+
+pub use capabilities::Capabilities;
+pub use send::{SendReceipt, SendRequest};
+pub use verified::{SignatureProof, Verified};
+pub use webhook::{WebhookRequest, WebhookResponse};
+pub use window::{MessagingWindow, OutsideWindow};
+
+use crate::{ChannelKind, InboundEvent, Result};
+
+/// A platform adapter: it verifies and parses the platform's webhooks and sends messages.
+///
+/// One `Channel` value is one configured connection to a platform (a Meta app, a LINE
+/// channel, a Telegram bot, a Standard Webhooks endpoint) holding its secrets. It may serve
+/// many [`ChannelAccount`](crate::ChannelAccount)s: every event it parses names its account.
+///
+/// The flow for a webhook is fixed by the types: [`verify`](Channel::verify) checks the raw
+/// request in constant time and returns a [`Verified`] proof, and only a `Verified` request
+/// can be [`parse`](Channel::parse)d, so unverified bytes are never parsed by mistake.
+///
+/// Implementations map platform errors to [`ErrorKind`](crate::ErrorKind)s in one table
+/// (token invalid, rate limited with the server's delay, messaging window closed, recipient
+/// unavailable, temporary, permanent). `docs/writing-a-channel.md` walks through one.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use unibox_core::channel::{signature, Capabilities, SendReceipt, SendRequest, Verified, WebhookRequest};
+/// use unibox_core::{Channel, ChannelKind, Error, ErrorKind, InboundEvent, Result};
+///
+/// /// A toy channel whose webhooks carry a shared secret in a header.
+/// #[derive(Debug)]
+/// struct Toy { secret: String, capabilities: Capabilities }
+///
+/// #[async_trait]
+/// impl Channel for Toy {
+///     fn kind(&self) -> ChannelKind { ChannelKind::new("toy") }
+///     fn capabilities(&self) -> &Capabilities { &self.capabilities }
+///     fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
+///         let given = request.header("x-toy-secret").unwrap_or_default();
+///         let proof = signature::secrets_match(given.as_bytes(), self.secret.as_bytes())?;
+///         Ok(Verified::new(request, proof))
+///     }
+///     fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
+///         serde_json::from_slice(request.body())
+///             .map_err(|e| Error::new(ErrorKind::MalformedPayload, format!("not a list of events: {e}")))
+///     }
+///     async fn send(&self, _request: &SendRequest<'_>) -> Result<SendReceipt> {
+///         Err(Error::new(ErrorKind::Unsupported, "the toy channel cannot send"))
+///     }
+/// }
+///
+/// let toy = Toy { secret: "s3cret".into(), capabilities: Capabilities::default() };
+/// let request = WebhookRequest::post("https://example.com/hook".parse().unwrap(), "[]")
+///     .with_header("x-toy-secret", "s3cret");
+/// let verified = toy.verify(&request).unwrap();
+/// assert!(toy.parse(&verified).unwrap().is_empty());
+/// let forged = WebhookRequest::post("https://example.com/hook".parse().unwrap(), "[]");
+/// assert_eq!(toy.verify(&forged).unwrap_err().kind(), ErrorKind::SignatureInvalid);
+/// ```
+#[async_trait]
+pub trait Channel: Send + Sync + std::fmt::Debug + 'static {
+    /// The platform.
+    fn kind(&self) -> ChannelKind;
+
+    /// What this channel can do; the hub checks sends against it and the testkit picks the
+    /// conformance tests that apply.
+    fn capabilities(&self) -> &Capabilities;
+
+    /// Answers a subscription handshake (Meta's `GET ?hub.mode=subscribe&hub.challenge=...`).
+    ///
+    /// Returns `None` when the request is not a handshake, so the hub goes on to verify it.
+    /// The default has no handshake.
+    fn handshake(&self, request: &WebhookRequest) -> Option<Result<WebhookResponse>> {
+        let _ = request;
+        None
+    }
+
+    /// Checks the request's authenticity over the exact raw bytes (method, full URL, headers,
+    /// body), in constant time. Fails with [`ErrorKind::SignatureInvalid`](crate::ErrorKind).
+    fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>>;
+
+    /// Turns a verified request into events. Fails with
+    /// [`ErrorKind::MalformedPayload`](crate::ErrorKind) when the payload cannot be understood;
+    /// content it understands only partly becomes `Unsupported` with the raw JSON.
+    fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>>;
+
+    /// The response the platform expects once the events are durably stored. The default is
+    /// an empty `200 OK`; some platforms want a body (Twilio: TwiML).
+    fn acknowledgement(&self) -> WebhookResponse {
+        WebhookResponse::ok()
+    }
+
+    /// Sends one message and returns the platform's id for it.
+    async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt>;
+}

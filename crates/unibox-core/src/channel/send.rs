@@ -1,0 +1,89 @@
+use secrecy::SecretString;
+
+use crate::{ChannelAccount, ContactIdentity, Content, MessageId, Timestamp};
+
+/// Everything a channel needs to send one message.
+///
+/// ```
+/// use unibox_core::channel::SendRequest;
+/// use unibox_core::{ChannelAccount, ChannelKind, ContactIdentity, Content, IdentityKind, MessageId, Timestamp};
+/// let account = ChannelAccount::new("acme".parse().unwrap(), "api".parse().unwrap(),
+///     ChannelKind::WEBHOOK, "store-1", Timestamp::from_unix_seconds(0));
+/// let recipient = ContactIdentity { account: account.id, kind: IdentityKind::External, value: "c-1".into() };
+/// let content = Content::text("Your parcel left the warehouse.");
+/// let request = SendRequest::new(&account, &recipient, &content, MessageId::new());
+/// assert!(request.access_token.is_none());
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SendRequest<'a> {
+    /// The account to send from.
+    pub account: &'a ChannelAccount,
+    /// The customer's identity on that account.
+    pub recipient: &'a ContactIdentity,
+    /// What to send.
+    pub content: &'a Content,
+    /// The platform id of the message being replied to.
+    pub reply_to: Option<&'a str>,
+    /// unibox's id of the message; stable across retries, so it is the idempotency key for
+    /// platforms that accept one.
+    pub message_id: MessageId,
+    /// The account's current access token, from the token store (None if the channel keeps
+    /// its credentials itself).
+    pub access_token: Option<&'a SecretString>,
+    /// The sender is a human agent (selects the platform's human-agent tag where one exists).
+    pub human_agent: bool,
+}
+
+impl<'a> SendRequest<'a> {
+    /// A request with no reply target, no token, sent by automation.
+    pub fn new(
+        account: &'a ChannelAccount,
+        recipient: &'a ContactIdentity,
+        content: &'a Content,
+        message_id: MessageId,
+    ) -> Self {
+        SendRequest { account, recipient, content, reply_to: None, message_id, access_token: None, human_agent: false }
+    }
+
+    /// Sets the token.
+    pub fn with_access_token(mut self, token: Option<&'a SecretString>) -> Self {
+        self.access_token = token;
+        self
+    }
+
+    /// Sets the message replied to.
+    pub fn with_reply_to(mut self, reply_to: Option<&'a str>) -> Self {
+        self.reply_to = reply_to;
+        self
+    }
+
+    /// Marks the sender as a human agent.
+    pub fn with_human_agent(mut self, human_agent: bool) -> Self {
+        self.human_agent = human_agent;
+        self
+    }
+}
+
+/// The platform's answer to an accepted send.
+///
+/// ```
+/// use unibox_core::channel::SendReceipt;
+/// let receipt = SendReceipt::new("wamid.HBgLMTY1MDU1NTEyMzQ");
+/// assert_eq!(receipt.platform_message_id, "wamid.HBgLMTY1MDU1NTEyMzQ");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SendReceipt {
+    /// The platform's id for the sent message.
+    pub platform_message_id: String,
+    /// When the platform says it accepted it, if it says.
+    pub accepted_at: Option<Timestamp>,
+}
+
+impl SendReceipt {
+    /// A receipt with the platform's message id.
+    pub fn new(platform_message_id: impl Into<String>) -> Self {
+        SendReceipt { platform_message_id: platform_message_id.into(), accepted_at: None }
+    }
+}

@@ -1,0 +1,396 @@
+//! The [`Inbox`] port: where conversations live. Memory and SQLite implement it; an
+//! integrator's backend runs `unibox_testkit::inbox` to prove it behaves the same.
+
+use std::fmt;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::{
+    Author, ChannelAccount, ChannelAccountId, ChannelId, Contact, ContactId, ContactIdentity, Content, Conversation,
+    ConversationId, ConversationStatus, DeliveryStatus, Error, ErrorKind, InboundEvent, InternalNote, Message,
+    MessageId, Result, TenantId, Timestamp, UserId,
+};
+
+/// An inbound event after routing: the tenant and channel account it belongs to are known.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoutedEvent {
+    /// The tenant that owns the account.
+    pub tenant: TenantId,
+    /// The account the event belongs to.
+    pub account: ChannelAccountId,
+    /// When unibox received it.
+    pub received_at: Timestamp,
+    /// The event.
+    pub event: InboundEvent,
+}
+
+/// What ingesting one event did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// The event was stored for the first time.
+    Stored {
+        /// The conversation it touched, if any.
+        conversation: Option<ConversationId>,
+        /// The message it created or changed, if any.
+        message: Option<MessageId>,
+    },
+    /// The same event (or the same platform message) was stored before; nothing changed.
+    Duplicate,
+}
+
+/// An opaque position in a keyset-paginated listing. Pass [`Page::next`] back to continue.
+/// It prints as a short string, so it can travel through a URL.
+///
+/// ```
+/// use unibox_core::inbox::Cursor;
+/// let cursor = Cursor::new(unibox_core::Timestamp::from_unix_millis(42), uuid::Uuid::nil());
+/// let text = cursor.to_string();
+/// assert_eq!(text.parse::<Cursor>().unwrap(), cursor);
+/// assert!("garbage".parse::<Cursor>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    /// The sort key of the last item returned.
+    pub at: Timestamp,
+    /// The id of the last item returned (ties on `at` are broken by id).
+    pub id: Uuid,
+}
+
+impl Cursor {
+    /// A cursor after the item with this sort key and id.
+    pub fn new(at: Timestamp, id: Uuid) -> Self {
+        Cursor { at, id }
+    }
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.at.as_unix_millis(), self.id.simple())
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let invalid = || Error::new(ErrorKind::InvalidInput, "invalid page cursor; pass back the `next` value of a page");
+        let (at, id) = s.split_once('.').ok_or_else(invalid)?;
+        let at = at.parse::<i64>().map_err(|_| invalid())?;
+        let id = Uuid::try_parse(id).map_err(|_| invalid())?;
+        Ok(Cursor { at: Timestamp::from_unix_millis(at), id })
+    }
+}
+
+/// One page of a listing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Where the next page starts, or `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
+/// The default page size.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+/// The largest page size a backend must serve.
+pub const MAX_PAGE_SIZE: usize = 500;
+
+fn check_limit(limit: usize) -> Result<()> {
+    if limit == 0 || limit > MAX_PAGE_SIZE {
+        return Err(Error::new(ErrorKind::InvalidInput, format!("page size must be 1 to {MAX_PAGE_SIZE}, got {limit}")));
+    }
+    Ok(())
+}
+
+/// Which assignee a conversation listing wants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    /// Conversations nobody works.
+    Unassigned,
+    /// Conversations this user works.
+    User(UserId),
+}
+
+/// A conversation listing: filters, page size and position. Results are ordered by last
+/// activity, newest first.
+///
+/// ```
+/// use unibox_core::inbox::ConversationQuery;
+/// use unibox_core::ConversationStatus;
+/// let query = ConversationQuery::new().status(ConversationStatus::Open).unread_only().limit(20);
+/// assert!(query.validate().is_ok());
+/// assert!(ConversationQuery::new().limit(0).validate().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationQuery {
+    /// Only this status.
+    pub status: Option<ConversationStatus>,
+    /// Only this channel account.
+    pub account: Option<ChannelAccountId>,
+    /// Only this assignee (or only unassigned).
+    pub assignee: Option<AssigneeFilter>,
+    /// Only conversations with this tag.
+    pub tag: Option<String>,
+    /// Only conversations with unread messages.
+    pub unread_only: bool,
+    /// Page size, 1 to [`MAX_PAGE_SIZE`].
+    pub limit: usize,
+    /// Continue after this position.
+    pub after: Option<Cursor>,
+}
+
+impl Default for ConversationQuery {
+    fn default() -> Self {
+        ConversationQuery {
+            status: None,
+            account: None,
+            assignee: None,
+            tag: None,
+            unread_only: false,
+            limit: DEFAULT_PAGE_SIZE,
+            after: None,
+        }
+    }
+}
+
+impl ConversationQuery {
+    /// All conversations, first page of [`DEFAULT_PAGE_SIZE`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Only this status.
+    pub fn status(mut self, status: ConversationStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+    /// Only this account.
+    pub fn account(mut self, account: ChannelAccountId) -> Self {
+        self.account = Some(account);
+        self
+    }
+    /// Only this assignee filter.
+    pub fn assignee(mut self, assignee: AssigneeFilter) -> Self {
+        self.assignee = Some(assignee);
+        self
+    }
+    /// Only this tag.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tag = Some(tag.into());
+        self
+    }
+    /// Only unread conversations.
+    pub fn unread_only(mut self) -> Self {
+        self.unread_only = true;
+        self
+    }
+    /// The page size.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+    /// Continue after a cursor.
+    pub fn after(mut self, cursor: Option<Cursor>) -> Self {
+        self.after = cursor;
+        self
+    }
+    /// Checks the page size.
+    pub fn validate(&self) -> Result<()> {
+        check_limit(self.limit)
+    }
+}
+
+/// A page of a conversation's messages, newest first; `before` continues towards older ones.
+///
+/// ```
+/// use unibox_core::inbox::MessageQuery;
+/// assert_eq!(MessageQuery::new().limit(10).limit, 10);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageQuery {
+    /// Page size, 1 to [`MAX_PAGE_SIZE`].
+    pub limit: usize,
+    /// Continue with messages older than this position.
+    pub before: Option<Cursor>,
+}
+
+impl Default for MessageQuery {
+    fn default() -> Self {
+        MessageQuery { limit: DEFAULT_PAGE_SIZE, before: None }
+    }
+}
+
+impl MessageQuery {
+    /// The newest [`DEFAULT_PAGE_SIZE`] messages.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The page size.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+    /// Continue before a cursor.
+    pub fn before(mut self, cursor: Option<Cursor>) -> Self {
+        self.before = cursor;
+        self
+    }
+    /// Checks the page size.
+    pub fn validate(&self) -> Result<()> {
+        check_limit(self.limit)
+    }
+}
+
+/// A full-text search over one tenant's messages, newest first.
+///
+/// Every whitespace-separated term must occur in the message's text, case-insensitively, as
+/// a substring: that works for languages written without spaces (Thai, Chinese, Japanese).
+///
+/// ```
+/// use unibox_core::inbox::SearchQuery;
+/// assert_eq!(SearchQuery::new("refund order").terms(), vec!["refund", "order"]);
+/// assert!(SearchQuery::new("   ").validate().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// The search text.
+    pub text: String,
+    /// Page size, 1 to [`MAX_PAGE_SIZE`].
+    pub limit: usize,
+    /// Continue with older matches.
+    pub before: Option<Cursor>,
+}
+
+impl SearchQuery {
+    /// A search for `text`, first page.
+    pub fn new(text: impl Into<String>) -> Self {
+        SearchQuery { text: text.into(), limit: DEFAULT_PAGE_SIZE, before: None }
+    }
+    /// The page size.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+    /// Continue before a cursor.
+    pub fn before(mut self, cursor: Option<Cursor>) -> Self {
+        self.before = cursor;
+        self
+    }
+    /// The terms, as typed.
+    pub fn terms(&self) -> Vec<&str> {
+        self.text.split_whitespace().collect()
+    }
+    /// Checks the text and page size.
+    pub fn validate(&self) -> Result<()> {
+        check_limit(self.limit)?;
+        if self.terms().is_empty() {
+            return Err(Error::new(ErrorKind::InvalidInput, "search text is empty"));
+        }
+        if self.text.len() > 1024 {
+            return Err(Error::new(ErrorKind::InvalidInput, "search text is longer than 1024 bytes"));
+        }
+        Ok(())
+    }
+}
+
+/// An outbound message to record before it is sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboundDraft {
+    /// The id to give the message (the hub makes a new one; it doubles as idempotency key).
+    pub id: MessageId,
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Who is sending.
+    pub author: Author,
+    /// What.
+    pub content: Content,
+    /// The platform id of the message replied to.
+    pub reply_to: Option<String>,
+    /// When it was recorded.
+    pub at: Timestamp,
+}
+
+/// Where conversations, contacts and messages are stored, per tenant.
+///
+/// Every method that takes a [`TenantId`] sees only that tenant's data: an id belonging to
+/// another tenant is [`ErrorKind::NotFound`], exactly as if it did not exist.
+///
+/// # Ingest semantics
+///
+/// [`ingest`](Inbox::ingest) is idempotent and order-independent: delivering the same events
+/// any number of times, in any order, leaves the same state.
+///
+/// - An event whose `(tenant, account, event id)` was stored before is a
+///   [`IngestOutcome::Duplicate`]; so is a message whose platform message id is already stored.
+/// - A message finds or creates the contact by identity and the conversation of that contact on
+///   that account; an inbound message reopens a resolved or snoozed conversation, counts as
+///   unread, and moves `last_inbound_at`. `last_activity_at` is the newest message time.
+/// - Edits, unsends, reactions and delivery receipts apply to the message with that platform id.
+///   If it is not stored yet, they are kept and applied when it arrives. The latest edit (by
+///   time, then event id) wins; an unsend erases the content for good; statuses merge with
+///   [`DeliveryStatus::merge`]; the latest reaction per customer wins.
+/// - A postback becomes an inbound message with [`Content::Postback`].
+/// - Authorization-revoked marks the account as needing reauthorization.
+/// - Every other event is kept in the event log, never dropped.
+///
+/// When `ingest` returns `Ok`, every event of the call is durably committed, atomically.
+#[async_trait]
+pub trait Inbox: Send + Sync + fmt::Debug + 'static {
+    /// Creates or replaces a channel account. Fails with `Conflict` when another account of the
+    /// same channel already has the platform account id.
+    async fn save_account(&self, account: &ChannelAccount) -> Result<()>;
+
+    /// One of the tenant's accounts.
+    async fn account(&self, tenant: &TenantId, id: ChannelAccountId) -> Result<ChannelAccount>;
+
+    /// All of the tenant's accounts.
+    async fn accounts(&self, tenant: &TenantId) -> Result<Vec<ChannelAccount>>;
+
+    /// Finds the account a webhook event belongs to, by the channel it arrived on and the
+    /// platform's account id. This is the one lookup across tenants: it is how events are routed.
+    async fn route(&self, channel: &ChannelId, platform_account_id: &str) -> Result<Option<ChannelAccount>>;
+
+    /// Stores routed events; see the trait docs for the semantics. One outcome per event.
+    async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>>;
+
+    /// Lists conversations, newest activity first.
+    async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>>;
+
+    /// One conversation.
+    async fn conversation(&self, tenant: &TenantId, id: ConversationId) -> Result<Conversation>;
+
+    /// A conversation's messages, newest first.
+    async fn messages(&self, tenant: &TenantId, conversation: ConversationId, query: &MessageQuery) -> Result<Page<Message>>;
+
+    /// One message.
+    async fn message(&self, tenant: &TenantId, id: MessageId) -> Result<Message>;
+
+    /// One contact.
+    async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact>;
+
+    /// The contact with this identity, if any.
+    async fn contact_by_identity(&self, tenant: &TenantId, identity: &ContactIdentity) -> Result<Option<Contact>>;
+
+    /// Full-text search over the tenant's messages.
+    async fn search(&self, tenant: &TenantId, query: &SearchQuery) -> Result<Page<Message>>;
+
+    /// Records an outbound message as [`DeliveryStatus::Queued`] before any attempt to send it.
+    async fn record_outbound(&self, tenant: &TenantId, draft: OutboundDraft) -> Result<Message>;
+
+    /// Moves an outbound message's status (merged with [`DeliveryStatus::merge`]) and sets its
+    /// platform id once the platform accepted it; receipts that arrived earlier then apply.
+    async fn update_delivery(
+        &self,
+        tenant: &TenantId,
+        message: MessageId,
+        status: DeliveryStatus,
+        platform_message_id: Option<&str>,
+    ) -> Result<Message>;
+
+    /// Adds an internal note; the conversation must belong to the note's tenant.
+    async fn add_note(&self, note: &InternalNote) -> Result<()>;
+
+    /// A conversation's notes, oldest first.
+    async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>>;
+}
+

@@ -1,0 +1,44 @@
+//! The core of unibox: the unified messaging model and the four ports every part plugs into.
+//!
+//! - [`Channel`]: a platform adapter (verify and parse webhooks, send messages).
+//! - [`Inbox`]: where conversations live (memory, SQLite, PostgreSQL, yours).
+//! - [`TokenStore`]: platform credentials, per tenant and channel account.
+//! - [`Policy`]: who may do what.
+//!
+//! The [`Hub`] composes them: it turns a webhook request into stored conversations and an
+//! agent's reply into a platform send. Most applications use the `unibox` facade crate,
+//! which re-exports this crate and adds adapters and stores by feature.
+//!
+//! ```
+//! use unibox_core::{Content, ContentKind};
+//! assert_eq!(Content::text("hi").kind(), ContentKind::Text);
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod audit;
+pub mod channel;
+mod error;
+pub mod http;
+pub mod hub;
+mod id;
+pub mod inbox;
+pub mod memory;
+mod model;
+mod policy;
+mod time;
+mod token;
+
+pub use channel::Channel;
+pub use error::{Error, ErrorKind, Result, Retry};
+// pub use hub::Hub;
+pub use id::{ChannelAccountId, ChannelId, ContactId, ConversationId, MessageId, NoteId, TenantId, UserId};
+pub use inbox::Inbox;
+pub use model::*;
+pub use policy::{Action, Actor, Policy, Principal, Resource, Role, RolePolicy};
+pub use time::{Clock, ManualClock, SystemClock, Timestamp};
+pub use token::{TokenSet, TokenStatus, TokenStore};
+
+/// Re-exported so integrators use the same `secrecy` version as unibox.
+pub use secrecy;
+/// Re-exported so adapters and the testkit use the same `async_trait` as the traits.
+pub use async_trait::async_trait;

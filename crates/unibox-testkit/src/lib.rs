@@ -1,0 +1,5 @@
+//! Conformance suites for unibox implementations, ours and yours.
+//!
+//! Each suite is a set of `pub async fn`s taking the implementation under test, in the style
+//! of object_store's integration suite: call the ones your backend or adapter supports from
+//! your own tests.
