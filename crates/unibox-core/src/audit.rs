@@ -71,3 +71,29 @@ pub trait AuditSink: Send + Sync + fmt::Debug + 'static {
     /// Appends a record durably.
     async fn record(&self, record: AuditRecord) -> Result<()>;
 }
+
+/// Writes audit records to `tracing` at INFO level (target `unibox::audit`). The default sink
+/// of a [`Hub`](crate::Hub) until a durable one is configured.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TracingAuditSink;
+
+#[async_trait]
+impl AuditSink for TracingAuditSink {
+    async fn record(&self, record: AuditRecord) -> Result<()> {
+        let outcome = match &record.outcome {
+            AuditOutcome::Success => "success".to_string(),
+            AuditOutcome::Denied { reason } => format!("denied: {reason}"),
+            AuditOutcome::Failed { error } => format!("failed: {error}"),
+        };
+        tracing::info!(
+            target: "unibox::audit",
+            tenant = %record.tenant,
+            actor = %record.actor,
+            action = %record.action,
+            target_id = %record.target,
+            at = %record.at,
+            outcome = %outcome,
+        );
+        Ok(())
+    }
+}

@@ -30,7 +30,7 @@ mod token;
 
 pub use channel::Channel;
 pub use error::{Error, ErrorKind, Result, Retry};
-// pub use hub::Hub;
+pub use hub::Hub;
 pub use id::{ChannelAccountId, ChannelId, ContactId, ConversationId, MessageId, NoteId, TenantId, UserId};
 pub use inbox::Inbox;
 pub use model::*;

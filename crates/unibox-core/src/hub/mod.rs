@@ -1,1 +1,96 @@
-//! The hub.
+//! The [`Hub`]: composes channels, the inbox, the token store, the policy, the audit sink and
+//! the clock. It turns webhook requests into stored conversations and agents' replies into
+//! platform sends.
+
+mod builder;
+mod operations;
+mod routing;
+mod send;
+mod webhook;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub use builder::HubBuilder;
+pub use webhook::WebhookReceipt;
+
+use crate::audit::{AuditOutcome, AuditRecord, AuditSink};
+use crate::{Actor, Channel, ChannelId, Clock, Error, Inbox, Policy, TokenStore};
+
+/// The default limit on a webhook body: 1 MiB. Platforms send far less (Meta batches stay under
+/// a few hundred KiB), so anything larger is refused with 413 before it is hashed.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The composition root of unibox. Cheap to clone; clones share everything.
+///
+/// Build one with [`Hub::builder`]; see the crate docs of `unibox` for a complete example.
+///
+/// ```
+/// use std::sync::Arc;
+/// use unibox_core::memory::MemoryTokenStore;
+/// use unibox_core::{Hub, Inbox, RolePolicy};
+///
+/// fn build(inbox: Arc<dyn Inbox>) -> Hub {
+///     Hub::builder(inbox)
+///         .tokens(Arc::new(MemoryTokenStore::new()))
+///         .policy(Arc::new(RolePolicy))
+///         .build()
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+#[derive(Debug)]
+struct HubInner {
+    inbox: Arc<dyn Inbox>,
+    tokens: Arc<dyn TokenStore>,
+    policy: Arc<dyn Policy>,
+    audit: Arc<dyn AuditSink>,
+    clock: Arc<dyn Clock>,
+    channels: HashMap<ChannelId, Arc<dyn Channel>>,
+    max_body_bytes: usize,
+    routes: routing::RouteCache,
+}
+
+impl Hub {
+    /// Starts building a hub around an inbox store.
+    pub fn builder(inbox: Arc<dyn Inbox>) -> HubBuilder {
+        HubBuilder::new(inbox)
+    }
+
+    /// The inbox store, for reads the hub does not wrap.
+    pub fn inbox(&self) -> &Arc<dyn Inbox> {
+        &self.inner.inbox
+    }
+
+    /// The token store.
+    pub fn tokens(&self) -> &Arc<dyn TokenStore> {
+        &self.inner.tokens
+    }
+
+    /// The clock the hub uses.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// A registered channel.
+    pub fn channel(&self, id: &ChannelId) -> Option<&Arc<dyn Channel>> {
+        self.inner.channels.get(id)
+    }
+
+    /// Records an audit entry. An audit failure fails the operation that caused it only when
+    /// the operation has not happened yet; afterwards it is logged, since undoing a platform
+    /// send is impossible.
+    async fn audit(&self, actor: &Actor, action: &str, target: String, outcome: AuditOutcome) -> Result<(), Error> {
+        let record = AuditRecord::new(actor, action, target, self.inner.clock.now(), outcome);
+        self.inner.audit.record(record).await
+    }
+
+    async fn audit_after_the_fact(&self, actor: &Actor, action: &str, target: String, outcome: AuditOutcome) {
+        if let Err(error) = self.audit(actor, action, target, outcome).await {
+            tracing::error!(target: "unibox::audit", %error, action, "could not record an audit entry");
+        }
+    }
+}

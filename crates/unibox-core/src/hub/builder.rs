@@ -1,0 +1,89 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::audit::{AuditSink, TracingAuditSink};
+use crate::hub::{DEFAULT_MAX_BODY_BYTES, Hub, HubInner, routing::RouteCache};
+use crate::memory::MemoryTokenStore;
+use crate::{Channel, ChannelId, Clock, Inbox, Policy, RolePolicy, SystemClock, TokenStore};
+
+/// Configures a [`Hub`].
+///
+/// Defaults: tokens in memory ([`MemoryTokenStore`]), the built-in [`RolePolicy`], audit records
+/// to `tracing` ([`TracingAuditSink`]), the system clock, and a 1 MiB webhook body limit.
+#[derive(Debug)]
+pub struct HubBuilder {
+    inbox: Arc<dyn Inbox>,
+    tokens: Option<Arc<dyn TokenStore>>,
+    policy: Option<Arc<dyn Policy>>,
+    audit: Option<Arc<dyn AuditSink>>,
+    clock: Option<Arc<dyn Clock>>,
+    channels: HashMap<ChannelId, Arc<dyn Channel>>,
+    max_body_bytes: usize,
+}
+
+impl HubBuilder {
+    pub(crate) fn new(inbox: Arc<dyn Inbox>) -> Self {
+        HubBuilder {
+            inbox,
+            tokens: None,
+            policy: None,
+            audit: None,
+            clock: None,
+            channels: HashMap::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+
+    /// Registers a channel under an id, which is also its webhook route. Registering the same
+    /// id twice keeps the last one.
+    pub fn channel(mut self, id: ChannelId, channel: Arc<dyn Channel>) -> Self {
+        self.channels.insert(id, channel);
+        self
+    }
+
+    /// Where platform tokens are kept.
+    pub fn tokens(mut self, tokens: Arc<dyn TokenStore>) -> Self {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// Who may do what.
+    pub fn policy(mut self, policy: Arc<dyn Policy>) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Where audit records go.
+    pub fn audit(mut self, audit: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
+    /// The clock (use a [`ManualClock`](crate::ManualClock) in tests).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The largest webhook body accepted; larger ones get 413 before any hashing.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// Builds the hub.
+    pub fn build(self) -> Hub {
+        Hub {
+            inner: Arc::new(HubInner {
+                inbox: self.inbox,
+                tokens: self.tokens.unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
+                policy: self.policy.unwrap_or_else(|| Arc::new(RolePolicy)),
+                audit: self.audit.unwrap_or_else(|| Arc::new(TracingAuditSink)),
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                channels: self.channels,
+                max_body_bytes: self.max_body_bytes,
+                routes: RouteCache::default(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The path of a webhook: route, handshake or verify, parse, ingest, acknowledge.
+
+use crate::channel::{WebhookRequest, WebhookResponse};
+use crate::hub::Hub;
+use crate::inbox::{IngestOutcome, RoutedEvent};
+use crate::{ChannelId, Error, ErrorKind, Result};
+
+/// What a webhook delivery did, once it is durably stored.
+///
+/// ```
+/// use unibox_core::hub::WebhookReceipt;
+/// let receipt = WebhookReceipt::default();
+/// assert_eq!(receipt.events, 0);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WebhookReceipt {
+    /// Events the request carried.
+    pub events: usize,
+    /// Events stored for the first time.
+    pub stored: usize,
+    /// Events stored before (redeliveries).
+    pub duplicates: usize,
+    /// The request was a subscription handshake, answered without storing anything.
+    pub handshake: bool,
+}
+
+impl Hub {
+    /// Handles one webhook request for the channel registered as `channel`, and always answers.
+    ///
+    /// The answer is the channel's acknowledgement (`200`) only after every event is durably
+    /// stored. Otherwise it is an error response with the status of the error's kind: 404 for
+    /// an unknown channel or account, 413 for an oversized body, 401 for a bad signature, 400
+    /// for a malformed payload, 503 (with `Retry-After` when known) when the store is
+    /// unavailable. Nothing is stored when the answer is an error.
+    pub async fn handle_webhook(&self, channel: &ChannelId, request: WebhookRequest) -> WebhookResponse {
+        match self.receive_webhook(channel, &request).await {
+            Ok((_, response)) => response,
+            Err(error) => {
+                tracing::warn!(target: "unibox::webhook", channel = %channel, kind = %error.kind(), %error, "webhook refused");
+                WebhookResponse::from_error(&error)
+            }
+        }
+    }
+
+    /// Like [`handle_webhook`](Hub::handle_webhook), but returns what happened as a typed
+    /// result: the receipt and the response to send, or the error.
+    pub async fn receive_webhook(
+        &self,
+        channel_id: &ChannelId,
+        request: &WebhookRequest,
+    ) -> Result<(WebhookReceipt, WebhookResponse)> {
+        let channel = self.inner.channels.get(channel_id).ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, format!("no channel is registered as {channel_id}"))
+                .with_operation("hub.webhook")
+        })?;
+        if request.body.len() > self.inner.max_body_bytes {
+            return Err(Error::new(
+                ErrorKind::PayloadTooLarge,
+                format!("the body is {} bytes; the limit is {}", request.body.len(), self.inner.max_body_bytes),
+            )
+            .with_operation("hub.webhook")
+            .with_context("channel", channel_id));
+        }
+        if let Some(handshake) = channel.handshake(request) {
+            let response = handshake.map_err(|e| e.with_operation("hub.webhook.handshake").with_context("channel", channel_id))?;
+            return Ok((WebhookReceipt { handshake: true, ..WebhookReceipt::default() }, response));
+        }
+        let verified = channel.verify(request).map_err(|e| e.with_operation("hub.webhook.verify").with_context("channel", channel_id))?;
+        let events = channel.parse(&verified).map_err(|e| e.with_operation("hub.webhook.parse").with_context("channel", channel_id))?;
+
+        let received_at = self.inner.clock.now();
+        let mut routed = Vec::with_capacity(events.len());
+        for event in events {
+            let (tenant, account) = self
+                .inner
+                .routes
+                .resolve(self.inner.inbox.as_ref(), channel_id, &event.account)
+                .await
+                .map_err(|e| e.with_operation("hub.webhook.route"))?;
+            routed.push(RoutedEvent { tenant, account, received_at, event });
+        }
+        let count = routed.len();
+        let outcomes = if routed.is_empty() {
+            Vec::new()
+        } else {
+            self.inner.inbox.ingest(routed).await.map_err(|e| e.with_operation("hub.webhook.ingest"))?
+        };
+        let duplicates = outcomes.iter().filter(|o| matches!(o, IngestOutcome::Duplicate)).count();
+        let receipt = WebhookReceipt { events: count, stored: count - duplicates, duplicates, handshake: false };
+        tracing::debug!(target: "unibox::webhook", channel = %channel_id, events = count, duplicates, "webhook stored");
+        Ok((receipt, channel.acknowledgement()))
+    }
+}
