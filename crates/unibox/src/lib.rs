@@ -1,1 +1,65 @@
-//! placeholder
+//! # unibox
+//!
+//! One inbox for Messenger, Instagram, WhatsApp, LINE, Telegram, Twilio and marketplace buyer
+//! chats (Shopee, Lazada, TikTok Shop): an SDK you embed to build your own unified-messaging
+//! product.
+//!
+//! This facade re-exports [`unibox_core`] (the model, the [`Channel`], [`Inbox`],
+//! [`TokenStore`] and [`Policy`] ports, and the [`Hub`]) and adds adapters and stores by
+//! feature:
+//!
+//! | feature | what it adds | default |
+//! |---|---|---|
+//! | `store-sqlite` | [`store::sqlite`]: the embedded SQLite inbox | yes |
+//! | `channel-webhook` | [`channels::webhook`]: Standard Webhooks JSON in and out | yes |
+//! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
+//!
+//! The defaults are what the quickstart needs and nothing more; turn them off with
+//! `default-features = false` and pick what you use.
+//!
+//! ```
+//! # #[cfg(all(feature = "store-sqlite", feature = "channel-webhook"))]
+//! # fn main() -> Result<(), unibox::Error> {
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use std::sync::Arc;
+//! use unibox::channels::webhook::WebhookChannel;
+//! use unibox::store::sqlite::SqliteInbox;
+//! use unibox::{Actor, ChannelAccount, ChannelKind, Hub, Role, Timestamp};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let inbox = Arc::new(SqliteInbox::open(dir.path().join("inbox.db"))?);
+//! let api = WebhookChannel::builder()
+//!     .secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?
+//!     .build()?;
+//! let hub = Hub::builder(inbox).channel("acme-api".parse()?, Arc::new(api)).build();
+//!
+//! let admin = Actor::user("acme".parse()?, "ann".parse()?, Role::Admin);
+//! let account = ChannelAccount::new(
+//!     "acme".parse()?, "acme-api".parse()?, ChannelKind::WEBHOOK, "store-1", Timestamp::now(),
+//! );
+//! hub.connect_account(&admin, account, None).await?;
+//! // hub.handle_webhook(&"acme-api".parse()?, request).await answers each webhook.
+//! # Ok(()) })
+//! # }
+//! # #[cfg(not(all(feature = "store-sqlite", feature = "channel-webhook")))]
+//! # fn main() {}
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub use unibox_core::*;
+
+/// Storage backends: [`memory`](unibox_core::memory) always, others by feature.
+pub mod store {
+    pub use unibox_core::memory;
+
+    /// The embedded SQLite inbox (feature `store-sqlite`).
+    #[cfg(feature = "store-sqlite")]
+    pub use unibox_store_sqlite as sqlite;
+}
+
+/// Channel adapters, by feature.
+pub mod channels {
+    /// The generic Standard Webhooks channel (feature `channel-webhook`).
+    #[cfg(feature = "channel-webhook")]
+    pub use unibox_channel_webhook as webhook;
+}
