@@ -14,14 +14,9 @@ const MAX_NAME_LEN: usize = 128;
 
 fn validate_name(kind: &'static str, value: &str) -> Result<(), Error> {
     if value.is_empty() || value.len() > MAX_NAME_LEN {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            format!("{kind} must be 1 to {MAX_NAME_LEN} bytes long"),
-        ));
+        return Err(Error::new(ErrorKind::InvalidInput, format!("{kind} must be 1 to {MAX_NAME_LEN} bytes long")));
     }
-    if let Some(bad) = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@')))
+    if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@')))
     {
         return Err(Error::new(
             ErrorKind::InvalidInput,

@@ -74,7 +74,8 @@ impl fmt::Display for Cursor {
 impl FromStr for Cursor {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        let invalid = || Error::new(ErrorKind::InvalidInput, "invalid page cursor; pass back the `next` value of a page");
+        let invalid =
+            || Error::new(ErrorKind::InvalidInput, "invalid page cursor; pass back the `next` value of a page");
         let (at, id) = s.split_once('.').ok_or_else(invalid)?;
         let at = at.parse::<i64>().map_err(|_| invalid())?;
         let id = Uuid::try_parse(id).map_err(|_| invalid())?;
@@ -98,7 +99,10 @@ pub const MAX_PAGE_SIZE: usize = 500;
 
 fn check_limit(limit: usize) -> Result<()> {
     if limit == 0 || limit > MAX_PAGE_SIZE {
-        return Err(Error::new(ErrorKind::InvalidInput, format!("page size must be 1 to {MAX_PAGE_SIZE}, got {limit}")));
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("page size must be 1 to {MAX_PAGE_SIZE}, got {limit}"),
+        ));
     }
     Ok(())
 }
@@ -360,7 +364,12 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
     async fn conversation(&self, tenant: &TenantId, id: ConversationId) -> Result<Conversation>;
 
     /// A conversation's messages, newest first.
-    async fn messages(&self, tenant: &TenantId, conversation: ConversationId, query: &MessageQuery) -> Result<Page<Message>>;
+    async fn messages(
+        &self,
+        tenant: &TenantId,
+        conversation: ConversationId,
+        query: &MessageQuery,
+    ) -> Result<Page<Message>>;
 
     /// One message.
     async fn message(&self, tenant: &TenantId, id: MessageId) -> Result<Message>;
@@ -393,4 +402,3 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
     /// A conversation's notes, oldest first.
     async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>>;
 }
-

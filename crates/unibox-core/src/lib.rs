@@ -38,7 +38,7 @@ pub use policy::{Action, Actor, Policy, Principal, Resource, Role, RolePolicy};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};
 pub use token::{TokenSet, TokenStatus, TokenStore};
 
-/// Re-exported so integrators use the same `secrecy` version as unibox.
-pub use secrecy;
 /// Re-exported so adapters and the testkit use the same `async_trait` as the traits.
 pub use async_trait::async_trait;
+/// Re-exported so integrators use the same `secrecy` version as unibox.
+pub use secrecy;

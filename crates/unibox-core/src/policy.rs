@@ -184,10 +184,9 @@ impl RolePolicy {
         use Action::*;
         match role {
             Some(Role::Admin) => true,
-            Some(Role::Agent) => matches!(
-                action,
-                ReadConversations | SendMessage | AddNote | AssignConversation | UpdateConversation
-            ),
+            Some(Role::Agent) => {
+                matches!(action, ReadConversations | SendMessage | AddNote | AssignConversation | UpdateConversation)
+            }
             Some(Role::Viewer) => matches!(action, ReadConversations),
             None => matches!(action, ReadConversations | SendMessage | AddNote),
         }
@@ -199,10 +198,7 @@ impl Policy for RolePolicy {
         if Self::allows(actor.role(), action) {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorKind::PermissionDenied,
-                format!("{actor} lacks the {} permission", action.as_str()),
-            ))
+            Err(Error::new(ErrorKind::PermissionDenied, format!("{actor} lacks the {} permission", action.as_str())))
         }
     }
 }

@@ -74,9 +74,7 @@ impl From<SystemTime> for Timestamp {
     fn from(time: SystemTime) -> Self {
         match time.duration_since(UNIX_EPOCH) {
             Ok(after) => Timestamp(i64::try_from(after.as_millis()).unwrap_or(i64::MAX)),
-            Err(before) => {
-                Timestamp(-i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX))
-            }
+            Err(before) => Timestamp(-i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX)),
         }
     }
 }
@@ -184,10 +182,7 @@ mod tests {
     #[test]
     fn formats_rfc3339_across_leap_days_and_before_the_epoch() {
         assert_eq!(Timestamp::UNIX_EPOCH.to_string(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            Timestamp::from_unix_seconds(951_782_400).to_string(),
-            "2000-02-29T00:00:00.000Z"
-        );
+        assert_eq!(Timestamp::from_unix_seconds(951_782_400).to_string(), "2000-02-29T00:00:00.000Z");
         assert_eq!(Timestamp::from_unix_millis(-1).to_string(), "1969-12-31T23:59:59.999Z");
     }
 

@@ -50,12 +50,10 @@ impl WebhookRequest {
 
     /// Adds a header, failing with `InvalidInput` when the name or value is not valid HTTP.
     pub fn try_with_header(mut self, name: &str, value: &str) -> Result<Self, Error> {
-        let name = HeaderName::try_from(name).map_err(|_| {
-            Error::new(crate::ErrorKind::InvalidInput, format!("invalid header name {name:?}"))
-        })?;
-        let value = HeaderValue::try_from(value).map_err(|_| {
-            Error::new(crate::ErrorKind::InvalidInput, format!("invalid value for header {name}"))
-        })?;
+        let name = HeaderName::try_from(name)
+            .map_err(|_| Error::new(crate::ErrorKind::InvalidInput, format!("invalid header name {name:?}")))?;
+        let value = HeaderValue::try_from(value)
+            .map_err(|_| Error::new(crate::ErrorKind::InvalidInput, format!("invalid value for header {name}")))?;
         self.headers.append(name, value);
         Ok(self)
     }

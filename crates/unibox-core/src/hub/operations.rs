@@ -14,9 +14,17 @@ impl Hub {
         self.inner.policy.authorize(actor, action, resource)
     }
 
-    async fn authorize_audited(&self, actor: &Actor, action: Action, resource: Resource<'_>, verb: &str, target: &str) -> Result<()> {
+    async fn authorize_audited(
+        &self,
+        actor: &Actor,
+        action: Action,
+        resource: Resource<'_>,
+        verb: &str,
+        target: &str,
+    ) -> Result<()> {
         if let Err(denied) = self.authorize(actor, action, resource) {
-            self.audit(actor, verb, target.to_string(), AuditOutcome::Denied { reason: denied.message().to_string() }).await?;
+            self.audit(actor, verb, target.to_string(), AuditOutcome::Denied { reason: denied.message().to_string() })
+                .await?;
             return Err(denied);
         }
         Ok(())
@@ -25,9 +33,21 @@ impl Hub {
     /// Connects a channel account for the actor's tenant, with its tokens if the platform needs
     /// them. Requires [`Action::ManageChannels`]. The account's channel must be registered and
     /// of the same kind; its tenant must be the actor's.
-    pub async fn connect_account(&self, actor: &Actor, account: ChannelAccount, tokens: Option<TokenSet>) -> Result<ChannelAccount> {
+    pub async fn connect_account(
+        &self,
+        actor: &Actor,
+        account: ChannelAccount,
+        tokens: Option<TokenSet>,
+    ) -> Result<ChannelAccount> {
         let target = format!("account:{}", account.id);
-        self.authorize_audited(actor, Action::ManageChannels, Resource::ChannelAccount(&account), "channel.connect", &target).await?;
+        self.authorize_audited(
+            actor,
+            Action::ManageChannels,
+            Resource::ChannelAccount(&account),
+            "channel.connect",
+            &target,
+        )
+        .await?;
         if &account.tenant != actor.tenant() {
             return Err(Error::new(ErrorKind::InvalidInput, "the account belongs to another tenant than the actor")
                 .with_operation("hub.connect_account"));
@@ -39,7 +59,12 @@ impl Hub {
         if channel.kind() != account.kind {
             return Err(Error::new(
                 ErrorKind::Configuration,
-                format!("channel {} is a {} channel, but the account is {}", account.channel, channel.kind(), account.kind),
+                format!(
+                    "channel {} is a {} channel, but the account is {}",
+                    account.channel,
+                    channel.kind(),
+                    account.kind
+                ),
             )
             .with_operation("hub.connect_account"));
         }
@@ -66,7 +91,14 @@ impl Hub {
     pub async fn disconnect_account(&self, actor: &Actor, account_id: ChannelAccountId) -> Result<ChannelAccount> {
         let target = format!("account:{account_id}");
         let mut account = self.inner.inbox.account(actor.tenant(), account_id).await?;
-        self.authorize_audited(actor, Action::ManageChannels, Resource::ChannelAccount(&account), "channel.disconnect", &target).await?;
+        self.authorize_audited(
+            actor,
+            Action::ManageChannels,
+            Resource::ChannelAccount(&account),
+            "channel.disconnect",
+            &target,
+        )
+        .await?;
         account.state = ChannelAccountState::Disconnected;
         let now = self.inner.clock.now();
         let result = async {
@@ -99,7 +131,12 @@ impl Hub {
     }
 
     /// A conversation's messages, newest first. Requires [`Action::ReadConversations`].
-    pub async fn messages(&self, actor: &Actor, conversation: ConversationId, query: &MessageQuery) -> Result<Page<Message>> {
+    pub async fn messages(
+        &self,
+        actor: &Actor,
+        conversation: ConversationId,
+        query: &MessageQuery,
+    ) -> Result<Page<Message>> {
         let conversation = self.conversation(actor, conversation).await?;
         self.inner.inbox.messages(actor.tenant(), conversation.id, query).await
     }
@@ -112,12 +149,19 @@ impl Hub {
 
     /// Adds an internal note (never sent to the customer). Requires [`Action::AddNote`] and a
     /// user actor (notes have a human author).
-    pub async fn add_note(&self, actor: &Actor, conversation: ConversationId, body: impl Into<String>) -> Result<InternalNote> {
+    pub async fn add_note(
+        &self,
+        actor: &Actor,
+        conversation: ConversationId,
+        body: impl Into<String>,
+    ) -> Result<InternalNote> {
         let target = format!("conversation:{conversation}");
         let conversation = self.inner.inbox.conversation(actor.tenant(), conversation).await?;
-        self.authorize_audited(actor, Action::AddNote, Resource::Conversation(&conversation), "note.add", &target).await?;
+        self.authorize_audited(actor, Action::AddNote, Resource::Conversation(&conversation), "note.add", &target)
+            .await?;
         let author = actor.user_id().cloned().ok_or_else(|| {
-            Error::new(ErrorKind::InvalidInput, "notes are written by users; automations cannot add notes").with_operation("hub.add_note")
+            Error::new(ErrorKind::InvalidInput, "notes are written by users; automations cannot add notes")
+                .with_operation("hub.add_note")
         })?;
         let body = body.into();
         if body.trim().is_empty() {

@@ -15,7 +15,10 @@ pub(crate) struct RouteCache {
 impl RouteCache {
     pub(crate) fn remember(&self, account: &ChannelAccount) {
         let mut routes = self.routes.write().unwrap_or_else(|p| p.into_inner());
-        routes.insert((account.channel.clone(), account.platform_account_id.clone()), (account.tenant.clone(), account.id));
+        routes.insert(
+            (account.channel.clone(), account.platform_account_id.clone()),
+            (account.tenant.clone(), account.id),
+        );
     }
 
     pub(crate) fn forget(&self, account: &ChannelAccount) {
@@ -41,7 +44,9 @@ impl RouteCache {
             }
             _ => Err(Error::new(
                 ErrorKind::NotFound,
-                format!("no connected account {platform_account_id:?} on channel {channel}; connect it with Hub::connect_account"),
+                format!(
+                    "no connected account {platform_account_id:?} on channel {channel}; connect it with Hub::connect_account"
+                ),
             )),
         }
     }

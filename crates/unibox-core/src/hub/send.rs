@@ -35,33 +35,54 @@ impl Hub {
         let target = format!("conversation:{conversation_id}");
         let tenant = actor.tenant();
         let inbox = &self.inner.inbox;
-        let conversation = inbox.conversation(tenant, conversation_id).await.map_err(|e| e.with_operation("hub.send"))?;
-        if let Err(denied) = self.inner.policy.authorize(actor, Action::SendMessage, Resource::Conversation(&conversation)) {
-            self.audit(actor, "message.send", target, AuditOutcome::Denied { reason: denied.message().to_string() }).await?;
+        let conversation =
+            inbox.conversation(tenant, conversation_id).await.map_err(|e| e.with_operation("hub.send"))?;
+        if let Err(denied) =
+            self.inner.policy.authorize(actor, Action::SendMessage, Resource::Conversation(&conversation))
+        {
+            self.audit(actor, "message.send", target, AuditOutcome::Denied { reason: denied.message().to_string() })
+                .await?;
             return Err(denied.with_operation("hub.send"));
         }
         let account = inbox.account(tenant, conversation.account).await.map_err(|e| e.with_operation("hub.send"))?;
         if let ChannelAccountState::ReauthorizationRequired { reason } = &account.state {
             return Err(Error::new(
                 ErrorKind::TokenInvalid,
-                format!("the {} account {} must be reconnected before sending ({reason})", account.kind, account.display_name),
+                format!(
+                    "the {} account {} must be reconnected before sending ({reason})",
+                    account.kind, account.display_name
+                ),
             )
             .with_operation("hub.send"));
         }
         if !account.state.can_send() {
-            return Err(Error::new(ErrorKind::PlatformRejected, format!("the {} account {} is disconnected", account.kind, account.display_name))
-                .with_operation("hub.send"));
+            return Err(Error::new(
+                ErrorKind::PlatformRejected,
+                format!("the {} account {} is disconnected", account.kind, account.display_name),
+            )
+            .with_operation("hub.send"));
         }
         let channel = self.inner.channels.get(&account.channel).ok_or_else(|| {
-            Error::new(ErrorKind::Configuration, format!("account {} names channel {}, which is not registered with the hub", account.id, account.channel))
-                .with_operation("hub.send")
+            Error::new(
+                ErrorKind::Configuration,
+                format!(
+                    "account {} names channel {}, which is not registered with the hub",
+                    account.id, account.channel
+                ),
+            )
+            .with_operation("hub.send")
         })?;
         let capabilities = channel.capabilities();
         if !capabilities.can_send(content.kind()) {
             let can: Vec<&str> = capabilities.send.iter().map(|k| k.as_str()).collect();
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                format!("the {} channel cannot send {} content; it can send: {}", account.kind, content.kind().as_str(), can.join(", ")),
+                format!(
+                    "the {} channel cannot send {} content; it can send: {}",
+                    account.kind,
+                    content.kind().as_str(),
+                    can.join(", ")
+                ),
             )
             .with_operation("hub.send"));
         }
@@ -78,12 +99,17 @@ impl Hub {
         let human_agent = matches!(actor.principal(), Principal::User { .. });
         let now = self.inner.clock.now();
         if let Some(window) = &capabilities.messaging_window {
-            window.check(conversation.last_inbound_at, now, &content, human_agent).map_err(|e| e.with_operation("hub.send"))?;
+            window
+                .check(conversation.last_inbound_at, now, &content, human_agent)
+                .map_err(|e| e.with_operation("hub.send"))?;
         }
         let contact = inbox.contact(tenant, conversation.contact).await.map_err(|e| e.with_operation("hub.send"))?;
         let recipient = contact.identities.iter().find(|identity| identity.account == account.id).ok_or_else(|| {
-            Error::new(ErrorKind::RecipientUnavailable, "the contact has no identity on this conversation's channel account")
-                .with_operation("hub.send")
+            Error::new(
+                ErrorKind::RecipientUnavailable,
+                "the contact has no identity on this conversation's channel account",
+            )
+            .with_operation("hub.send")
         })?;
         let tokens = self.inner.tokens.get(tenant, account.id).await.map_err(|e| e.with_operation("hub.send"))?;
 
@@ -91,10 +117,14 @@ impl Hub {
             Principal::User { id, .. } => Author::Agent(id.clone()),
             Principal::Automation { name } => Author::Bot(name.clone()),
         };
-        let draft = OutboundDraft { id: MessageId::new(), conversation: conversation.id, author, content, reply_to, at: now };
+        let draft =
+            OutboundDraft { id: MessageId::new(), conversation: conversation.id, author, content, reply_to, at: now };
         // Recorded before it is attempted: a crash from here on leaves a queued message, never a lost one.
         let message = inbox.record_outbound(tenant, draft).await.map_err(|e| e.with_operation("hub.send.record"))?;
-        inbox.update_delivery(tenant, message.id, DeliveryStatus::Sending, None).await.map_err(|e| e.with_operation("hub.send.record"))?;
+        inbox
+            .update_delivery(tenant, message.id, DeliveryStatus::Sending, None)
+            .await
+            .map_err(|e| e.with_operation("hub.send.record"))?;
 
         let request = SendRequest::new(&account, recipient, &message.content, message.id)
             .with_access_token(tokens.as_ref().map(|t| &t.access_token))
@@ -121,7 +151,13 @@ impl Hub {
                 if error.kind() == ErrorKind::TokenInvalid {
                     self.mark_reauthorization_required(&account, error.message()).await;
                 }
-                self.audit_after_the_fact(actor, "message.send", target, AuditOutcome::Failed { error: error.kind().as_str().to_string() }).await;
+                self.audit_after_the_fact(
+                    actor,
+                    "message.send",
+                    target,
+                    AuditOutcome::Failed { error: error.kind().as_str().to_string() },
+                )
+                .await;
                 Err(error)
             }
         }

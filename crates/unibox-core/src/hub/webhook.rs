@@ -63,11 +63,16 @@ impl Hub {
             .with_context("channel", channel_id));
         }
         if let Some(handshake) = channel.handshake(request) {
-            let response = handshake.map_err(|e| e.with_operation("hub.webhook.handshake").with_context("channel", channel_id))?;
+            let response =
+                handshake.map_err(|e| e.with_operation("hub.webhook.handshake").with_context("channel", channel_id))?;
             return Ok((WebhookReceipt { handshake: true, ..WebhookReceipt::default() }, response));
         }
-        let verified = channel.verify(request).map_err(|e| e.with_operation("hub.webhook.verify").with_context("channel", channel_id))?;
-        let events = channel.parse(&verified).map_err(|e| e.with_operation("hub.webhook.parse").with_context("channel", channel_id))?;
+        let verified = channel
+            .verify(request)
+            .map_err(|e| e.with_operation("hub.webhook.verify").with_context("channel", channel_id))?;
+        let events = channel
+            .parse(&verified)
+            .map_err(|e| e.with_operation("hub.webhook.parse").with_context("channel", channel_id))?;
 
         let received_at = self.inner.clock.now();
         let mut routed = Vec::with_capacity(events.len());

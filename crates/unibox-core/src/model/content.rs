@@ -177,9 +177,12 @@ impl Content {
             },
             Content::ContactCard { name, .. } => Some(Cow::Borrowed(name)),
             Content::Product { name, .. } => name.as_deref().map(Cow::Borrowed),
-            Content::Template { name, parameters, .. } => {
-                Some(Cow::Owned(std::iter::once(name.as_str()).chain(parameters.iter().map(String::as_str)).collect::<Vec<_>>().join(" ")))
-            }
+            Content::Template { name, parameters, .. } => Some(Cow::Owned(
+                std::iter::once(name.as_str())
+                    .chain(parameters.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )),
             Content::Order { order_id, .. } => Some(Cow::Borrowed(order_id)),
             Content::Sticker { .. } | Content::Reaction { .. } | Content::Unsupported { .. } => None,
         }

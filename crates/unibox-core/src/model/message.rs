@@ -81,9 +81,7 @@ impl DeliveryStatus {
             std::cmp::Ordering::Less => self.clone(),
             // Two failures: keep the lexically smaller reason so the result is order-independent.
             std::cmp::Ordering::Equal => match (self, update) {
-                (DeliveryStatus::Failed { reason: a }, DeliveryStatus::Failed { reason: b }) if b < a => {
-                    update.clone()
-                }
+                (DeliveryStatus::Failed { reason: a }, DeliveryStatus::Failed { reason: b }) if b < a => update.clone(),
                 _ => self.clone(),
             },
         }

@@ -10,9 +10,7 @@ mod note;
 
 pub use account::{ChannelAccount, ChannelAccountState, ChannelKind};
 pub use contact::{Contact, ContactIdentity, IdentityKind, PlatformUser};
-pub use content::{
-    Button, ButtonAction, Content, ContentKind, ContentKinds, Media, MediaSource, QuickReply,
-};
+pub use content::{Button, ButtonAction, Content, ContentKind, ContentKinds, Media, MediaSource, QuickReply};
 pub use conversation::{Conversation, ConversationStatus};
 pub use event::{DeliveryUpdate, EventKind, InboundEvent, InboundMessage, OrderUpdate};
 pub use message::{Author, DeliveryStatus, Direction, Message, Reaction};
