@@ -3,3 +3,5 @@
 //! Each suite is a set of `pub async fn`s taking the implementation under test, in the style
 //! of object_store's integration suite: call the ones your backend or adapter supports from
 //! your own tests.
+
+pub mod http;
