@@ -1,0 +1,324 @@
+//! The hub's webhook and send paths, end to end over the in-memory stores and a scripted channel.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use unibox_core::audit::AuditOutcome;
+use unibox_core::channel::{
+    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, Verified, WebhookRequest, signature,
+};
+use unibox_core::inbox::ConversationQuery;
+use unibox_core::memory::{MemoryAuditLog, MemoryInbox, MemoryTokenStore};
+use unibox_core::{
+    Actor, Channel, ChannelAccount, ChannelAccountState, ChannelId, ChannelKind, Content, ContentKind, ContentKinds,
+    DeliveryStatus, Error, ErrorKind, EventKind, Hub, IdentityKind, InboundEvent, InboundMessage, ManualClock,
+    PlatformUser, Result, Role, TenantId, Timestamp, TokenSet,
+};
+
+const SECRET: &str = "test-shared-secret";
+
+/// A channel whose webhooks are JSON lists of events authenticated by a shared-secret header,
+/// and whose sends answer from a script.
+#[derive(Debug)]
+struct ScriptedChannel {
+    capabilities: Capabilities,
+    answers: Mutex<VecDeque<Result<SendReceipt>>>,
+    sent: Mutex<Vec<(String, Content, Option<String>)>>,
+}
+
+impl ScriptedChannel {
+    fn new(capabilities: Capabilities) -> Arc<Self> {
+        Arc::new(ScriptedChannel { capabilities, answers: Mutex::new(VecDeque::new()), sent: Mutex::new(Vec::new()) })
+    }
+    fn answer(&self, answer: Result<SendReceipt>) {
+        self.answers.lock().unwrap().push_back(answer);
+    }
+    fn sent(&self) -> Vec<(String, Content, Option<String>)> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl Channel for ScriptedChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::WEBHOOK
+    }
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+    fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
+        let given = request.header("x-test-secret").unwrap_or_default();
+        Ok(Verified::new(request, signature::secrets_match(given.as_bytes(), SECRET.as_bytes())?))
+    }
+    fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
+        serde_json::from_slice(request.body())
+            .map_err(|e| Error::new(ErrorKind::MalformedPayload, format!("expected a JSON list of events: {e}")))
+    }
+    async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
+        let token = request.access_token.map(|t| secrecy::ExposeSecret::expose_secret(t).to_string());
+        self.sent.lock().unwrap().push((request.recipient.value.clone(), request.content.clone(), token));
+        self.answers
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| Ok(SendReceipt::new(format!("pm-{}", request.message_id))))
+    }
+}
+
+struct World {
+    hub: Hub,
+    channel: Arc<ScriptedChannel>,
+    inbox: Arc<MemoryInbox>,
+    audit: Arc<MemoryAuditLog>,
+    clock: ManualClock,
+    tenant: TenantId,
+    account: ChannelAccount,
+}
+
+fn start() -> Timestamp {
+    Timestamp::from_unix_seconds(1_732_170_000)
+}
+
+fn capabilities() -> Capabilities {
+    Capabilities {
+        send: ContentKinds::of(&[ContentKind::Text, ContentKind::Template]),
+        max_text_length: Some(20),
+        messaging_window: Some(MessagingWindow {
+            free_form: Duration::from_secs(24 * 3600),
+            human_agent: None,
+            outside: OutsideWindow::TemplatesOnly,
+        }),
+        ..Capabilities::default()
+    }
+}
+
+async fn world() -> World {
+    let inbox = Arc::new(MemoryInbox::new());
+    let audit = Arc::new(MemoryAuditLog::new());
+    let clock = ManualClock::new(start());
+    let channel = ScriptedChannel::new(capabilities());
+    let hub = Hub::builder(inbox.clone())
+        .channel(channel_id(), channel.clone())
+        .tokens(Arc::new(MemoryTokenStore::new()))
+        .audit(audit.clone())
+        .clock(Arc::new(clock.clone()))
+        .max_body_bytes(4096)
+        .build();
+    let tenant: TenantId = "acme".parse().unwrap();
+    let account = ChannelAccount::new(tenant.clone(), channel_id(), ChannelKind::WEBHOOK, "store-1", start());
+    let admin = Actor::user(tenant.clone(), "ann".parse().unwrap(), Role::Admin);
+    hub.connect_account(&admin, account.clone(), Some(TokenSet::new("tok-store-1"))).await.unwrap();
+    World { hub, channel, inbox, audit, clock, tenant, account }
+}
+
+fn channel_id() -> ChannelId {
+    "acme-api".parse().unwrap()
+}
+
+fn message_event(id: &str, account: &str, customer: &str, text: &str, at: Timestamp) -> InboundEvent {
+    InboundEvent {
+        id: id.into(),
+        account: account.into(),
+        occurred_at: at,
+        kind: EventKind::Message(InboundMessage::inbound(
+            PlatformUser::new(IdentityKind::External, customer).with_name("Somchai"),
+            format!("m-{id}"),
+            Content::text(text),
+        )),
+    }
+}
+
+fn signed(events: &[InboundEvent]) -> WebhookRequest {
+    WebhookRequest::post(
+        "https://inbox.example.com/webhooks/acme-api".parse().unwrap(),
+        serde_json::to_vec(events).unwrap(),
+    )
+    .with_header("x-test-secret", SECRET)
+}
+
+fn agent(world: &World) -> Actor {
+    Actor::user(world.tenant.clone(), "bob".parse().unwrap(), Role::Agent)
+}
+
+async fn conversation_count(world: &World) -> usize {
+    world.hub.conversations(&agent(world), &ConversationQuery::new()).await.unwrap().items.len()
+}
+
+#[tokio::test]
+async fn webhook_is_acknowledged_after_its_events_are_stored() {
+    let w = world().await;
+    let response =
+        w.hub.handle_webhook(&channel_id(), signed(&[message_event("e1", "store-1", "c-1", "hello", start())])).await;
+    assert_eq!(response.status.as_u16(), 200);
+    let page = w.hub.conversations(&agent(&w), &ConversationQuery::new()).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].unread_count, 1);
+}
+
+#[tokio::test]
+async fn redelivered_webhook_is_acknowledged_and_stored_once() {
+    let w = world().await;
+    let request = signed(&[message_event("e1", "store-1", "c-1", "hello", start())]);
+    let (first, _) = w.hub.receive_webhook(&channel_id(), &request).await.unwrap();
+    let (second, response) = w.hub.receive_webhook(&channel_id(), &request).await.unwrap();
+    assert_eq!((first.stored, first.duplicates), (1, 0));
+    assert_eq!((second.stored, second.duplicates), (0, 1));
+    assert_eq!(response.status.as_u16(), 200);
+    let conversation = &w.hub.conversations(&agent(&w), &ConversationQuery::new()).await.unwrap().items[0];
+    let messages = w.hub.messages(&agent(&w), conversation.id, &Default::default()).await.unwrap();
+    assert_eq!(messages.items.len(), 1);
+}
+
+#[tokio::test]
+async fn bad_requests_get_typed_answers_and_store_nothing() {
+    let w = world().await;
+    let good = [message_event("e1", "store-1", "c-1", "hello", start())];
+
+    let unknown_channel = w.hub.handle_webhook(&"nope".parse().unwrap(), signed(&good)).await;
+    assert_eq!(unknown_channel.status.as_u16(), 404);
+
+    let mut forged = signed(&good);
+    forged.headers.insert("x-test-secret", "guess".parse().unwrap());
+    assert_eq!(w.hub.handle_webhook(&channel_id(), forged).await.status.as_u16(), 401);
+
+    let oversized = WebhookRequest::post("https://inbox.example.com/h".parse().unwrap(), vec![b' '; 4097])
+        .with_header("x-test-secret", SECRET);
+    let response = w.hub.handle_webhook(&channel_id(), oversized).await;
+    assert_eq!(response.status.as_u16(), 413);
+
+    let malformed = WebhookRequest::post("https://inbox.example.com/h".parse().unwrap(), "{not json")
+        .with_header("x-test-secret", SECRET);
+    let response = w.hub.handle_webhook(&channel_id(), malformed).await;
+    assert_eq!(response.status.as_u16(), 400);
+    let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(body["error"], "malformed_payload");
+
+    // One event for an account nobody connected: the whole request is refused, nothing stored.
+    let mixed = [good[0].clone(), message_event("e2", "store-unknown", "c-2", "hi", start())];
+    assert_eq!(w.hub.handle_webhook(&channel_id(), signed(&mixed)).await.status.as_u16(), 404);
+
+    assert_eq!(conversation_count(&w).await, 0);
+}
+
+#[tokio::test]
+async fn agent_reply_is_recorded_sent_and_audited() {
+    let w = world().await;
+    w.hub.handle_webhook(&channel_id(), signed(&[message_event("e1", "store-1", "c-1", "hello", start())])).await;
+    let conversation = w.hub.conversations(&agent(&w), &ConversationQuery::new()).await.unwrap().items[0].clone();
+
+    let sent = w.hub.send(&agent(&w), conversation.id, Content::text("Hi! How can we help?")).await.unwrap();
+    assert_eq!(sent.delivery, DeliveryStatus::Sent);
+    assert_eq!(sent.platform_message_id.as_deref(), Some(format!("pm-{}", sent.id).as_str()));
+    let calls = w.channel.sent();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, "c-1");
+    assert_eq!(calls[0].2.as_deref(), Some("tok-store-1"), "the account's token is passed to the channel");
+
+    let records = w.audit.records(&w.tenant);
+    let send = records.iter().find(|r| r.action == "message.send").unwrap();
+    assert_eq!(send.outcome, AuditOutcome::Success);
+    assert!(!serde_json::to_string(&records).unwrap().contains("How can we help"), "audit never holds bodies");
+}
+
+#[tokio::test]
+async fn viewer_cannot_send_and_the_denial_is_audited() {
+    let w = world().await;
+    w.hub.handle_webhook(&channel_id(), signed(&[message_event("e1", "store-1", "c-1", "hello", start())])).await;
+    let conversation = w.hub.conversations(&agent(&w), &ConversationQuery::new()).await.unwrap().items[0].clone();
+    let viewer = Actor::user(w.tenant.clone(), "vic".parse().unwrap(), Role::Viewer);
+    let err = w.hub.send(&viewer, conversation.id, Content::text("hi")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert!(err.message().contains("send_message"));
+    assert!(w.channel.sent().is_empty());
+    let denied = w.audit.records(&w.tenant).into_iter().find(|r| r.action == "message.send").unwrap();
+    assert!(matches!(denied.outcome, AuditOutcome::Denied { .. }));
+}
+
+#[tokio::test]
+async fn another_tenants_conversation_is_not_found() {
+    let w = world().await;
+    w.hub.handle_webhook(&channel_id(), signed(&[message_event("e1", "store-1", "c-1", "hello", start())])).await;
+    let conversation = w.hub.conversations(&agent(&w), &ConversationQuery::new()).await.unwrap().items[0].clone();
+    let intruder = Actor::user("globex".parse().unwrap(), "eve".parse().unwrap(), Role::Admin);
+    assert_eq!(
+        w.hub.send(&intruder, conversation.id, Content::text("hi")).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(w.hub.conversation(&intruder, conversation.id).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(w.hub.conversations(&intruder, &ConversationQuery::new()).await.unwrap().items.is_empty());
+    assert!(w.channel.sent().is_empty());
+}
+
+#[tokio::test]
+async fn channel_rules_are_checked_before_anything_is_sent() {
+    let w = world().await;
+    w.hub.handle_webhook(&channel_id(), signed(&[message_event("e1", "store-1", "c-1", "hello", start())])).await;
+    let conversation = w.hub.conversations(&agent(&w), &ConversationQuery::new()).await.unwrap().items[0].clone();
+    let a = agent(&w);
+
+    let sticker = Content::Sticker { sticker_id: "52002734".into(), package_id: Some("11537".into()), url: None };
+    let err = w.hub.send(&a, conversation.id, sticker).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.message().contains("it can send: text, template"), "{err}");
+
+    let err = w.hub.send(&a, conversation.id, Content::text("x".repeat(21))).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+
+    w.clock.advance(Duration::from_secs(24 * 3600 + 1));
+    let err = w.hub.send(&a, conversation.id, Content::text("late")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MessagingWindowClosed);
+    assert!(err.message().contains("template"), "{err}");
+    let template = Content::Template { name: "order_update".into(), language: "th".into(), parameters: vec![] };
+    w.hub.send(&a, conversation.id, template).await.unwrap();
+    assert_eq!(w.channel.sent().len(), 1, "only the template went out");
+}
+
+#[tokio::test]
+async fn failed_send_is_recorded_as_failed_and_an_invalid_token_requires_reauthorization() {
+    let w = world().await;
+    w.hub.handle_webhook(&channel_id(), signed(&[message_event("e1", "store-1", "c-1", "hello", start())])).await;
+    let conversation = w.hub.conversations(&agent(&w), &ConversationQuery::new()).await.unwrap().items[0].clone();
+    w.channel.answer(Err(Error::new(ErrorKind::TokenInvalid, "the access token has expired")));
+    let err = w.hub.send(&agent(&w), conversation.id, Content::text("hi")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TokenInvalid);
+
+    let messages = w.hub.messages(&agent(&w), conversation.id, &Default::default()).await.unwrap();
+    let outbound = messages.items.iter().find(|m| m.direction == unibox_core::Direction::Outbound).unwrap();
+    assert!(matches!(&outbound.delivery, DeliveryStatus::Failed { reason } if reason.contains("expired")));
+
+    let account = w.inbox.as_ref();
+    let account = unibox_core::Inbox::account(account, &w.tenant, w.account.id).await.unwrap();
+    assert!(matches!(account.state, ChannelAccountState::ReauthorizationRequired { .. }));
+    let err = w.hub.send(&agent(&w), conversation.id, Content::text("again")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TokenInvalid);
+    assert!(err.message().contains("reconnected"));
+}
+
+#[tokio::test]
+async fn send_with_unknown_outcome_stays_sending() {
+    let w = world().await;
+    w.hub.handle_webhook(&channel_id(), signed(&[message_event("e1", "store-1", "c-1", "hello", start())])).await;
+    let conversation = w.hub.conversations(&agent(&w), &ConversationQuery::new()).await.unwrap().items[0].clone();
+    w.channel.answer(Err(Error::new(ErrorKind::DeliveryUnknown, "timed out after the request was sent")));
+    let err = w.hub.send(&agent(&w), conversation.id, Content::text("hi")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DeliveryUnknown);
+    let messages = w.hub.messages(&agent(&w), conversation.id, &Default::default()).await.unwrap();
+    let outbound = messages.items.iter().find(|m| m.direction == unibox_core::Direction::Outbound).unwrap();
+    assert_eq!(outbound.delivery, DeliveryStatus::Sending);
+}
+
+#[tokio::test]
+async fn disconnected_account_refuses_webhooks() {
+    let w = world().await;
+    let admin = Actor::user(w.tenant.clone(), "ann".parse().unwrap(), Role::Admin);
+    w.hub.disconnect_account(&admin, w.account.id).await.unwrap();
+    let response =
+        w.hub.handle_webhook(&channel_id(), signed(&[message_event("e1", "store-1", "c-1", "hello", start())])).await;
+    assert_eq!(response.status.as_u16(), 404);
+    assert_eq!(
+        unibox_core::TokenStore::status(w.hub.tokens().as_ref(), &w.tenant, w.account.id).await.unwrap(),
+        unibox_core::TokenStatus::Revoked { at: start() }
+    );
+}
