@@ -274,6 +274,16 @@ impl FakeServer {
         self.shared.lock().requests.last().cloned()
     }
 
+    /// Stops listening and closes every connection, and returns once they are closed: a
+    /// client connecting afterwards gets "connection refused". Dropping the server stops it
+    /// too, but in the background.
+    pub async fn shutdown(mut self) {
+        self.task.abort();
+        // Awaiting an aborted task returns once its future (the listener, the connection
+        // tasks) has been dropped.
+        let _ = (&mut self.task).await;
+    }
+
     /// Forgets the requests received so far.
     pub fn clear_requests(&self) {
         self.shared.lock().requests.clear();
@@ -624,6 +634,15 @@ mod tests {
         socket.read_to_string(&mut rest).await.unwrap();
         assert!(rest.starts_with("HTTP/1.1 200 OK"));
         assert_eq!(server.last_request().unwrap().body.as_ref(), b"ok");
+    }
+
+    #[tokio::test]
+    async fn after_shutdown_connections_are_refused() {
+        let server = FakeServer::start().await.unwrap();
+        let addr = server.addr();
+        server.shutdown().await;
+        let error = TcpStream::connect(addr).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
     }
 
     #[tokio::test]

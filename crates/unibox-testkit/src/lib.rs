@@ -4,4 +4,5 @@
 //! of object_store's integration suite: call the ones your backend or adapter supports from
 //! your own tests.
 
+pub mod channel;
 pub mod http;

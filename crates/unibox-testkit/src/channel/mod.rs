@@ -1,0 +1,150 @@
+//! The conformance suite for [`Channel`] adapters, ours and third-party ones.
+//!
+//! An adapter's test implements [`ChannelHarness`] (how to sign a delivery, some realistic
+//! payloads, and optionally how to point the channel at a [`FakeServer`]) and calls
+//! [`run_all`], or the individual suite functions. Each function panics with a message naming
+//! the broken rule, like an assertion. Tests that only make sense for some channels are
+//! selected from the channel's [`Capabilities`](unibox_core::channel::Capabilities), in the
+//! manner of OpenDAL's behaviour tests:
+//!
+//! | suite function | runs when |
+//! |---|---|
+//! | [`samples_verify_and_parse`] | always |
+//! | [`body_changes_fail_verification`] | the harness says the body is signed |
+//! | [`missing_headers_fail_verification`] | always |
+//! | [`other_secret_fails_verification`] | always |
+//! | [`unsigned_requests_fail_verification`] | always |
+//! | [`garbage_never_panics`] | always |
+//! | [`handshake_is_consistent`] | always (checks `subscription_handshake`) |
+//! | [`capabilities_are_consistent`] | always |
+//! | [`declared_content_kinds_send`] | the harness has a send target |
+//! | [`text_at_the_length_limit_sends`] | a send target, `max_text_length` set and text sendable |
+//! | [`idempotent_resend_returns_the_same_receipt`] | a send target and `idempotent_send` |
+//! | [`send_failures_map_to_the_right_kinds`] | a send target |
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use unibox_core::Channel;
+//! use unibox_core::channel::WebhookRequest;
+//! use unibox_testkit::channel::{run_all, ChannelHarness};
+//!
+//! struct MyHarness { /* the channel, its secret, a fixed clock */ }
+//!
+//! #[async_trait::async_trait]
+//! impl ChannelHarness for MyHarness {
+//!     fn channel(&self) -> Arc<dyn Channel> { todo!("the channel under test") }
+//!     fn signed_request(&self, body: &[u8]) -> WebhookRequest { todo!("sign like the platform") }
+//!     fn request_signed_with_other_secret(&self, body: &[u8]) -> WebhookRequest { todo!() }
+//!     fn sample_payloads(&self) -> Vec<Vec<u8>> { vec![br#"{"realistic":"payload"}"#.to_vec()] }
+//! }
+//!
+//! # async fn test() {
+//! run_all(&MyHarness {}).await;
+//! # }
+//! ```
+
+mod inbound;
+mod samples;
+mod send;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use http::HeaderName;
+use secrecy::SecretString;
+use unibox_core::channel::WebhookRequest;
+use unibox_core::{Channel, ChannelAccount, ContactIdentity};
+
+pub use inbound::{
+    body_changes_fail_verification, capabilities_are_consistent, garbage_never_panics, handshake_is_consistent,
+    missing_headers_fail_verification, other_secret_fails_verification, samples_verify_and_parse,
+    unsigned_requests_fail_verification,
+};
+pub use samples::sample_content;
+pub use send::{
+    declared_content_kinds_send, idempotent_resend_returns_the_same_receipt, send_failures_map_to_the_right_kinds,
+    text_at_the_length_limit_sends,
+};
+
+use crate::http::FakeServer;
+
+/// What the suite needs to know about an adapter. Implement it in the adapter's tests.
+#[async_trait]
+pub trait ChannelHarness: Send + Sync {
+    /// The channel under test, holding the secret that [`signed_request`](Self::signed_request)
+    /// signs with, and a clock under which those signatures are current.
+    fn channel(&self) -> Arc<dyn Channel>;
+
+    /// A delivery of `body` signed exactly as the platform signs it.
+    ///
+    /// Each call must return a request that verifies on its own, even if an earlier one with
+    /// the same body was verified: channels that refuse replays need a fresh delivery id (or
+    /// timestamp) per call. Include only the headers verification depends on, or override
+    /// [`signature_headers`](Self::signature_headers).
+    fn signed_request(&self, body: &[u8]) -> WebhookRequest;
+
+    /// A delivery of `body` signed the same way but with a secret the channel does not hold
+    /// (another tenant's, a rotated-out one).
+    fn request_signed_with_other_secret(&self, body: &[u8]) -> WebhookRequest;
+
+    /// Realistic, valid bodies as the platform sends them; each must parse into at least one
+    /// event.
+    fn sample_payloads(&self) -> Vec<Vec<u8>>;
+
+    /// Whether the platform's signature covers the body. Platforms that authenticate with a
+    /// shared secret echoed in a header (Telegram) answer `false`, which skips
+    /// [`body_changes_fail_verification`].
+    fn body_is_signed(&self) -> bool {
+        true
+    }
+
+    /// The headers whose removal must make verification fail. The default is every header
+    /// of [`signed_request`](Self::signed_request).
+    fn signature_headers(&self) -> Vec<HeaderName> {
+        let request = self.signed_request(b"{}");
+        let mut names: Vec<HeaderName> = request.headers.keys().cloned().collect();
+        names.dedup();
+        names
+    }
+
+    /// A channel that sends to `platform` instead of the real API, and what to send with.
+    ///
+    /// Script `platform` here to answer as the platform does when it accepts a message
+    /// ([`FakeServer::respond_with`] can look at each request); for idempotent channels, a
+    /// repeated idempotency key must get the answer the platform gives to a duplicate. The
+    /// suite queues its own failure answers ahead of that when it tests error mapping.
+    /// `None` (the default) skips the send tests.
+    async fn send_target(&self, platform: &FakeServer) -> Option<SendTarget> {
+        let _ = platform;
+        None
+    }
+}
+
+/// A channel pointed at a fake platform, and the account and recipient to send with.
+#[derive(Debug)]
+pub struct SendTarget {
+    /// The channel, sending to the fake server.
+    pub channel: Arc<dyn Channel>,
+    /// The account to send from.
+    pub account: ChannelAccount,
+    /// The customer to send to.
+    pub recipient: ContactIdentity,
+    /// The access token to pass, when the channel takes one from the token store.
+    pub access_token: Option<SecretString>,
+}
+
+/// Runs every suite function that applies to the harness's channel.
+pub async fn run_all(harness: &dyn ChannelHarness) {
+    samples_verify_and_parse(harness);
+    body_changes_fail_verification(harness);
+    missing_headers_fail_verification(harness);
+    other_secret_fails_verification(harness);
+    unsigned_requests_fail_verification(harness);
+    garbage_never_panics(harness);
+    handshake_is_consistent(harness);
+    capabilities_are_consistent(harness);
+    declared_content_kinds_send(harness).await;
+    text_at_the_length_limit_sends(harness).await;
+    idempotent_resend_returns_the_same_receipt(harness).await;
+    send_failures_map_to_the_right_kinds(harness).await;
+}
