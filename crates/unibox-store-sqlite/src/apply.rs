@@ -1,0 +1,328 @@
+//! Changes to stored messages (edits, unsends, reactions, receipts) and the pending table that
+//! holds them until their message arrives.
+//!
+//! Every change is written so that applying the same set in any order gives the same row:
+//! the latest edit by `(time, event id)` wins, an unsend wins over every edit and keeps the
+//! earliest unsend time, reactions keep the latest per customer by `(time, event id)`, and
+//! delivery statuses merge with [`DeliveryStatus::merge`].
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use unibox_core::{ChannelAccountId, Content, ConversationId, DeliveryStatus, Direction, MessageId, Result, TenantId};
+
+use crate::codec::{ERASED_CONTENT_JSON, parse_direction, to_json};
+use crate::error::{SqlResultExt, corrupt};
+
+const OP: &str = "sqlite.ingest";
+
+/// A stored message a change applies to.
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub(crate) seq: i64,
+    pub(crate) id: MessageId,
+    pub(crate) conversation: ConversationId,
+    pub(crate) direction: Direction,
+    pub(crate) delivery: DeliveryStatus,
+}
+
+/// The message with this platform id on this account, if stored.
+pub(crate) fn find_target(
+    conn: &Connection,
+    tenant: &TenantId,
+    account: ChannelAccountId,
+    platform_message_id: &str,
+) -> Result<Option<Target>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT seq, id, conversation, direction, delivery FROM messages \
+             WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3",
+        )
+        .during(OP)?
+        .query_row(params![tenant.as_str(), account.as_bytes(), platform_message_id], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get::<_, String>(3)?, row.get::<_, String>(4)?))
+        })
+        .optional()
+        .during(OP)?;
+    let Some((seq, id, conversation, direction, delivery)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(Target {
+        seq,
+        id: MessageId::from_bytes(id),
+        conversation: ConversationId::from_bytes(conversation),
+        direction: parse_direction(&direction)?,
+        delivery: serde_json::from_str(&delivery).map_err(|_| corrupt(OP, "delivery status"))?,
+    }))
+}
+
+/// Replaces the searchable text of a message.
+pub(crate) fn index_text(conn: &Connection, seq: i64, text: Option<&str>) -> Result<()> {
+    conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1").during(OP)?.execute([seq]).during(OP)?;
+    insert_text(conn, seq, text)
+}
+
+/// Adds the searchable text of a new message.
+pub(crate) fn insert_text(conn: &Connection, seq: i64, text: Option<&str>) -> Result<()> {
+    if let Some(text) = text.filter(|text| !text.is_empty()) {
+        conn.prepare_cached("INSERT INTO message_search (rowid, text) VALUES (?1, ?2)")
+            .during(OP)?
+            .execute(params![seq, text])
+            .during(OP)?;
+    }
+    Ok(())
+}
+
+/// The text a search finds a content by.
+pub(crate) fn search_text(content: &Content) -> Option<String> {
+    content.searchable_text().map(|text| text.into_owned()).filter(|text| !text.is_empty())
+}
+
+/// Applies an edit unless the message was unsent or a later edit already won.
+pub(crate) fn apply_edit(
+    conn: &Connection,
+    tenant: &TenantId,
+    target: &Target,
+    at: i64,
+    event_id: &str,
+    content_json: &str,
+    text: Option<&str>,
+) -> Result<()> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE messages SET content = ?3, edited_at = ?4, edited_by = ?5 \
+             WHERE tenant = ?1 AND seq = ?2 AND unsent_at IS NULL \
+               AND (edited_at IS NULL OR edited_at < ?4 OR (edited_at = ?4 AND edited_by < ?5))",
+        )
+        .during(OP)?
+        .execute(params![tenant.as_str(), target.seq, content_json, at, event_id])
+        .during(OP)?;
+    if changed > 0 {
+        index_text(conn, target.seq, text)?;
+    }
+    Ok(())
+}
+
+/// Erases a message's content for good: empty text, no edit, out of the search index.
+pub(crate) fn apply_unsend(conn: &Connection, tenant: &TenantId, target: &Target, at: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE messages SET content = ?3, edited_at = NULL, edited_by = NULL, \
+           unsent_at = CASE WHEN unsent_at IS NULL OR unsent_at > ?4 THEN ?4 ELSE unsent_at END \
+         WHERE tenant = ?1 AND seq = ?2",
+    )
+    .during(OP)?
+    .execute(params![tenant.as_str(), target.seq, ERASED_CONTENT_JSON, at])
+    .during(OP)?;
+    index_text(conn, target.seq, None)
+}
+
+/// Records a customer's reaction (or its removal, `emoji` `None`) unless a later one is stored.
+pub(crate) fn apply_reaction(
+    conn: &Connection,
+    tenant: &TenantId,
+    message: MessageId,
+    reactor: &str,
+    emoji: Option<&str>,
+    at: i64,
+    event_id: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO reactions (tenant, message, reactor, emoji, at, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         ON CONFLICT (tenant, message, reactor) DO UPDATE SET \
+           emoji = excluded.emoji, at = excluded.at, event_id = excluded.event_id \
+         WHERE excluded.at > reactions.at OR (excluded.at = reactions.at AND excluded.event_id > reactions.event_id)",
+    )
+    .during(OP)?
+    .execute(params![tenant.as_str(), message.as_bytes(), reactor, emoji, at, event_id])
+    .during(OP)?;
+    Ok(())
+}
+
+/// Merges a delivery status into an outbound message's. Receipts never apply to inbound
+/// messages, which have no delivery of ours.
+pub(crate) fn apply_delivery(
+    conn: &Connection,
+    tenant: &TenantId,
+    target: &mut Target,
+    status: &DeliveryStatus,
+) -> Result<()> {
+    if target.direction != Direction::Outbound {
+        return Ok(());
+    }
+    let merged = target.delivery.merge(status);
+    if merged != target.delivery {
+        conn.prepare_cached("UPDATE messages SET delivery = ?3 WHERE tenant = ?1 AND seq = ?2")
+            .during(OP)?
+            .execute(params![tenant.as_str(), target.seq, to_json(&merged, "delivery status")?])
+            .during(OP)?;
+        target.delivery = merged;
+    }
+    Ok(())
+}
+
+/// What a pending row holds.
+#[derive(Debug)]
+pub(crate) enum PendingChange {
+    /// An edit; the payload is the new content's JSON.
+    Edit { content_json: String },
+    /// An unsend.
+    Unsend,
+    /// A reaction or its removal.
+    Reaction { reactor: String, emoji: Option<String> },
+    /// A delivery receipt.
+    Delivery(DeliveryStatus),
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReactionPayload {
+    reactor: String,
+    emoji: Option<String>,
+}
+
+impl PendingChange {
+    fn kind(&self) -> &'static str {
+        match self {
+            PendingChange::Edit { .. } => "edit",
+            PendingChange::Unsend => "unsend",
+            PendingChange::Reaction { .. } => "reaction",
+            PendingChange::Delivery(_) => "delivery",
+        }
+    }
+
+    fn payload(&self) -> Result<String> {
+        match self {
+            PendingChange::Edit { content_json } => Ok(content_json.clone()),
+            PendingChange::Unsend => Ok("{}".to_owned()),
+            PendingChange::Reaction { reactor, emoji } => {
+                to_json(&ReactionPayload { reactor: reactor.clone(), emoji: emoji.clone() }, "reaction")
+            }
+            PendingChange::Delivery(status) => to_json(status, "delivery status"),
+        }
+    }
+
+    fn decode(kind: &str, payload: String) -> Result<Self> {
+        let bad = || corrupt(OP, "pending change");
+        match kind {
+            "edit" => Ok(PendingChange::Edit { content_json: payload }),
+            "unsend" => Ok(PendingChange::Unsend),
+            "reaction" => {
+                let ReactionPayload { reactor, emoji } = serde_json::from_str(&payload).map_err(|_| bad())?;
+                Ok(PendingChange::Reaction { reactor, emoji })
+            }
+            "delivery" => Ok(PendingChange::Delivery(serde_json::from_str(&payload).map_err(|_| bad())?)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// A change waiting for its message.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub(crate) event_id: String,
+    pub(crate) at: i64,
+    pub(crate) change: PendingChange,
+}
+
+/// Keeps a change until the message with `platform_message_id` arrives. An edit of a message
+/// whose unsend is already pending is not kept: its content must never be stored.
+pub(crate) fn pend(
+    conn: &Connection,
+    tenant: &TenantId,
+    account: ChannelAccountId,
+    platform_message_id: &str,
+    pending: &Pending,
+) -> Result<()> {
+    let key = params![tenant.as_str(), account.as_bytes(), platform_message_id];
+    match pending.change {
+        PendingChange::Edit { .. } => {
+            let unsent = conn
+                .prepare_cached(
+                    "SELECT 1 FROM pending_actions WHERE tenant = ?1 AND account = ?2 \
+                     AND platform_message_id = ?3 AND kind = 'unsend'",
+                )
+                .during(OP)?
+                .exists(key)
+                .during(OP)?;
+            if unsent {
+                return Ok(());
+            }
+        }
+        PendingChange::Unsend => {
+            conn.prepare_cached(
+                "DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 \
+                 AND platform_message_id = ?3 AND kind = 'edit'",
+            )
+            .during(OP)?
+            .execute(key)
+            .during(OP)?;
+        }
+        PendingChange::Reaction { .. } | PendingChange::Delivery(_) => {}
+    }
+    conn.prepare_cached(
+        "INSERT INTO pending_actions (tenant, account, platform_message_id, event_id, kind, at, payload) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+    )
+    .during(OP)?
+    .execute(params![
+        tenant.as_str(),
+        account.as_bytes(),
+        platform_message_id,
+        pending.event_id,
+        pending.change.kind(),
+        pending.at,
+        pending.change.payload()?,
+    ])
+    .during(OP)?;
+    Ok(())
+}
+
+/// Removes and returns the changes waiting for `platform_message_id`.
+pub(crate) fn take_pending(
+    conn: &Connection,
+    tenant: &TenantId,
+    account: ChannelAccountId,
+    platform_message_id: &str,
+) -> Result<Vec<Pending>> {
+    let key = params![tenant.as_str(), account.as_bytes(), platform_message_id];
+    let rows = conn
+        .prepare_cached(
+            "SELECT event_id, at, kind, payload FROM pending_actions \
+             WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3 ORDER BY at, event_id",
+        )
+        .during(OP)?
+        .query_map(key, |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+        })
+        .during(OP)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .during(OP)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    conn.prepare_cached(
+        "DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3",
+    )
+    .during(OP)?
+    .execute(key)
+    .during(OP)?;
+    rows.into_iter()
+        .map(|(event_id, at, kind, payload)| Ok(Pending { event_id, at, change: PendingChange::decode(&kind, payload)? }))
+        .collect()
+}
+
+/// Applies changes that waited for a message, now stored as `target`.
+pub(crate) fn apply_pending(conn: &Connection, tenant: &TenantId, target: &mut Target, pending: Vec<Pending>) -> Result<()> {
+    for Pending { event_id, at, change } in pending {
+        match change {
+            PendingChange::Edit { content_json } => {
+                let content: Content = serde_json::from_str(&content_json).map_err(|_| corrupt(OP, "pending edit"))?;
+                apply_edit(conn, tenant, target, at, &event_id, &content_json, search_text(&content).as_deref())?;
+            }
+            PendingChange::Unsend => apply_unsend(conn, tenant, target, at)?,
+            PendingChange::Reaction { reactor, emoji } => {
+                apply_reaction(conn, tenant, target.id, &reactor, emoji.as_deref(), at, &event_id)?
+            }
+            PendingChange::Delivery(status) => apply_delivery(conn, tenant, target, &status)?,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! [`SqliteInbox`]: the [`Inbox`] implementation.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use rusqlite::Connection;
+use unibox_core::inbox::{
+    ConversationQuery, IngestOutcome, MessageQuery, OutboundDraft, Page, RoutedEvent, SearchQuery,
+};
+use unibox_core::{
+    ChannelAccount, ChannelAccountId, ChannelId, Contact, ContactId, ContactIdentity, Conversation, ConversationId,
+    DeliveryStatus, Inbox, InternalNote, Message, MessageId, Result, TenantId,
+};
+
+use crate::codec::to_json;
+use crate::connection::{Location, open_writer};
+use crate::options::SqliteOptions;
+use crate::outbound::PreparedDraft;
+use crate::readers::ReaderPool;
+use crate::writer::Writer;
+use crate::{ingest, outbound, queries, schema, search};
+
+/// The embedded [`Inbox`]: one SQLite file holds every tenant's accounts, contacts,
+/// conversations, messages and notes.
+///
+/// - **Durable.** WAL mode with `synchronous = FULL` by default: when a write returns `Ok`, it
+///   survives a crash or power loss (see [`Synchronous`](crate::Synchronous)).
+/// - **Group commit.** One writer thread owns the write connection and commits every queued
+///   write call in one transaction (each in its own savepoint), so concurrent callers share one
+///   disk flush.
+/// - **Concurrent reads.** Read-only connections serve reads on tokio's blocking threads and
+///   never wait for the writer.
+/// - **Search.** An FTS5 trigram index finds substrings in any language, Thai and CJK included.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> unibox_core::Result<()> {
+/// use unibox_core::Inbox;
+/// use unibox_store_sqlite::SqliteInbox;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let inbox = SqliteInbox::open(dir.path().join("inbox.db")).await?;
+/// assert!(inbox.accounts(&"acme".parse()?).await?.is_empty());
+/// inbox.close().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct SqliteInbox {
+    writer: Writer,
+    reads: Reads,
+    location: Location,
+}
+
+enum Reads {
+    /// A file: a pool of read-only connections.
+    Pool(Arc<ReaderPool>),
+    /// An in-memory database has one connection; reads go through the writer thread.
+    Writer,
+}
+
+impl fmt::Debug for SqliteInbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("SqliteInbox");
+        match &self.location {
+            Location::File(path) => debug.field("path", path),
+            Location::Memory => debug.field("path", &":memory:"),
+        };
+        debug.finish_non_exhaustive()
+    }
+}
+
+impl SqliteInbox {
+    /// Opens (creating it if needed) the database at `path` with the default
+    /// [`SqliteOptions`], and brings its schema up to date.
+    ///
+    /// Fails with [`ErrorKind::Configuration`](unibox_core::ErrorKind::Configuration) if the file
+    /// belongs to another application or was written by a newer version of this crate, and with
+    /// [`ErrorKind::Storage`](unibox_core::ErrorKind::Storage) if it cannot be opened.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let inbox = unibox_store_sqlite::SqliteInbox::open(dir.path().join("inbox.db")).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, SqliteOptions::default()).await
+    }
+
+    /// Opens the database at `path` with `options`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// use unibox_store_sqlite::{SqliteInbox, SqliteOptions};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let inbox = SqliteInbox::open_with(dir.path().join("inbox.db"), SqliteOptions::new().readers(2)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        let path: PathBuf = path.as_ref().to_path_buf();
+        let location = Location::File(path.clone());
+        let opened = location.clone();
+        let (writer, pool) = Writer::start(options.queue_capacity, options.max_batch, move || {
+            let conn = open_writer(&opened, &options)?;
+            // Readers open after the writer created and migrated the file.
+            let pool = ReaderPool::open(path, options)?;
+            Ok((conn, pool))
+        })
+        .await?;
+        Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location })
+    }
+
+    /// A private in-memory database, for tests and trials: nothing survives the inbox, and
+    /// reads share the writer's connection.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// use unibox_core::Inbox;
+    /// let inbox = unibox_store_sqlite::SqliteInbox::open_in_memory().await?;
+    /// assert!(inbox.route(&"acme-line".parse()?, "U123").await?.is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn open_in_memory() -> Result<Self> {
+        let options = SqliteOptions::default();
+        let (writer, ()) = Writer::start(options.queue_capacity, options.max_batch, move || {
+            Ok((open_writer(&Location::Memory, &options)?, ()))
+        })
+        .await?;
+        Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory })
+    }
+
+    /// The schema version of the open database (always [`SCHEMA_VERSION`](crate::SCHEMA_VERSION)
+    /// once opened).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// let inbox = unibox_store_sqlite::SqliteInbox::open_in_memory().await?;
+    /// assert_eq!(inbox.schema_version().await?, unibox_store_sqlite::SCHEMA_VERSION);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn schema_version(&self) -> Result<u32> {
+        self.read("sqlite.schema_version", |conn| schema::stored_version(conn)).await
+    }
+
+    /// Finishes every write already submitted, then closes the connections. Dropping the inbox
+    /// also finishes queued writes, in the background; `close` waits for it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// let inbox = unibox_store_sqlite::SqliteInbox::open_in_memory().await?;
+    /// inbox.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn close(self) {
+        if let Reads::Pool(pool) = &self.reads {
+            pool.close();
+        }
+        self.writer.close().await;
+    }
+
+    async fn read<T, F>(&self, operation: &'static str, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        // One read transaction per call: a page and its reactions or tags come from one snapshot.
+        let work = move |conn: &Connection| {
+            let tx = conn.unchecked_transaction().map_err(|err| crate::error::storage(operation, err))?;
+            let result = work(&tx);
+            // Ending a read transaction cannot lose anything; a failure here is not the caller's.
+            let _ = tx.finish();
+            result
+        };
+        match &self.reads {
+            Reads::Pool(pool) => pool.read(operation, work).await,
+            Reads::Writer => self.writer.read(operation, work).await,
+        }
+    }
+}
+
+#[async_trait]
+impl Inbox for SqliteInbox {
+    async fn save_account(&self, account: &ChannelAccount) -> Result<()> {
+        let state_json = to_json(&account.state, "account state")?;
+        let account = account.clone();
+        self.writer
+            .write("sqlite.save_account", move |conn| outbound::save_account(conn, &account, &state_json))
+            .await
+    }
+
+    async fn account(&self, tenant: &TenantId, id: ChannelAccountId) -> Result<ChannelAccount> {
+        let tenant = tenant.clone();
+        self.read("sqlite.account", move |conn| queries::account(conn, &tenant, id)).await
+    }
+
+    async fn accounts(&self, tenant: &TenantId) -> Result<Vec<ChannelAccount>> {
+        let tenant = tenant.clone();
+        self.read("sqlite.accounts", move |conn| queries::accounts(conn, &tenant)).await
+    }
+
+    async fn route(&self, channel: &ChannelId, platform_account_id: &str) -> Result<Option<ChannelAccount>> {
+        let channel = channel.clone();
+        let platform_account_id = platform_account_id.to_owned();
+        self.read("sqlite.route", move |conn| queries::route(conn, &channel, &platform_account_id)).await
+    }
+
+    async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let prepared = ingest::prepare(events)?;
+        self.writer.write("sqlite.ingest", move |conn| ingest::ingest(conn, &prepared)).await
+    }
+
+    async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>> {
+        query.validate()?;
+        let tenant = tenant.clone();
+        let query = query.clone();
+        self.read("sqlite.conversations", move |conn| queries::conversations(conn, &tenant, &query)).await
+    }
+
+    async fn conversation(&self, tenant: &TenantId, id: ConversationId) -> Result<Conversation> {
+        let tenant = tenant.clone();
+        self.read("sqlite.conversation", move |conn| queries::conversation(conn, &tenant, id)).await
+    }
+
+    async fn messages(&self, tenant: &TenantId, conversation: ConversationId, query: &MessageQuery) -> Result<Page<Message>> {
+        query.validate()?;
+        let tenant = tenant.clone();
+        let query = query.clone();
+        self.read("sqlite.messages", move |conn| queries::messages(conn, &tenant, conversation, &query)).await
+    }
+
+    async fn message(&self, tenant: &TenantId, id: MessageId) -> Result<Message> {
+        let tenant = tenant.clone();
+        self.read("sqlite.message", move |conn| queries::message(conn, &tenant, id)).await
+    }
+
+    async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
+        let tenant = tenant.clone();
+        self.read("sqlite.contact", move |conn| queries::contact(conn, &tenant, id)).await
+    }
+
+    async fn contact_by_identity(&self, tenant: &TenantId, identity: &ContactIdentity) -> Result<Option<Contact>> {
+        let tenant = tenant.clone();
+        let identity = identity.clone();
+        self.read("sqlite.contact_by_identity", move |conn| queries::contact_by_identity(conn, &tenant, &identity))
+            .await
+    }
+
+    async fn search(&self, tenant: &TenantId, query: &SearchQuery) -> Result<Page<Message>> {
+        query.validate()?;
+        let tenant = tenant.clone();
+        let query = query.clone();
+        self.read("sqlite.search", move |conn| search::search(conn, &tenant, &query)).await
+    }
+
+    async fn record_outbound(&self, tenant: &TenantId, draft: OutboundDraft) -> Result<Message> {
+        let tenant = tenant.clone();
+        let prepared = PreparedDraft::new(draft)?;
+        self.writer
+            .write("sqlite.record_outbound", move |conn| outbound::record_outbound(conn, &tenant, prepared))
+            .await
+    }
+
+    async fn update_delivery(
+        &self,
+        tenant: &TenantId,
+        message: MessageId,
+        status: DeliveryStatus,
+        platform_message_id: Option<&str>,
+    ) -> Result<Message> {
+        let tenant = tenant.clone();
+        let platform_message_id = platform_message_id.map(str::to_owned);
+        self.writer
+            .write("sqlite.update_delivery", move |conn| {
+                outbound::update_delivery(conn, &tenant, message, &status, platform_message_id.as_deref())
+            })
+            .await
+    }
+
+    async fn add_note(&self, note: &InternalNote) -> Result<()> {
+        let note = note.clone();
+        self.writer.write("sqlite.add_note", move |conn| outbound::add_note(conn, &note)).await
+    }
+
+    async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>> {
+        let tenant = tenant.clone();
+        self.read("sqlite.notes", move |conn| queries::notes(conn, &tenant, conversation)).await
+    }
+}

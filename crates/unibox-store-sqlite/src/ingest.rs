@@ -1,0 +1,443 @@
+//! Ingest: routed events become contacts, conversations, messages and changes to them.
+//!
+//! Work is split in two. [`prepare`] runs in the caller's task: it validates the events and
+//! encodes their JSON, so a bad event fails the call before anything is written and the writer
+//! thread spends its time on SQL only. [`ingest`] runs on the writer thread, inside the call's
+//! savepoint: either every event of the call is stored, or none is.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use unibox_core::inbox::{IngestOutcome, RoutedEvent};
+use unibox_core::{
+    Author, ChannelAccountId, ChannelAccountState, Content, ContactId, ConversationId, DeliveryStatus, Direction,
+    Error, ErrorKind, EventKind, MessageId, PlatformUser, Result, TenantId,
+};
+
+use crate::apply::{
+    Pending, PendingChange, Target, apply_delivery, apply_edit, apply_pending, apply_reaction, apply_unsend,
+    find_target, insert_text, pend, search_text, take_pending,
+};
+use crate::codec::{ERASED_CONTENT_JSON, direction_key, identity_kind_key, to_json};
+use crate::error::SqlResultExt;
+use crate::queries::not_found;
+
+const OP: &str = "sqlite.ingest";
+
+/// The longest event id, message id or user id accepted, in bytes.
+const MAX_ID_LEN: usize = 1024;
+
+/// An event checked and encoded for the writer.
+#[derive(Debug)]
+pub(crate) struct PreparedEvent {
+    tenant: TenantId,
+    account: ChannelAccountId,
+    event_id: String,
+    kind: &'static str,
+    occurred_at: i64,
+    received_at: i64,
+    /// The whole event as JSON, for the event log (events without a table of their own).
+    logged: Option<String>,
+    action: Action,
+}
+
+#[derive(Debug)]
+enum Action {
+    Message(NewMessage),
+    Edit { message_id: String, content_json: String, text: Option<String> },
+    Unsend { message_id: String },
+    Reaction { message_id: String, reactor: String, emoji: Option<String> },
+    Delivery { message_ids: Vec<String>, status: DeliveryStatus },
+    Revoke { state_json: String },
+    Log,
+}
+
+#[derive(Debug)]
+struct NewMessage {
+    customer_kind: String,
+    customer_id: String,
+    customer_name: Option<String>,
+    direction: Direction,
+    platform_id: String,
+    content_json: String,
+    text: Option<String>,
+    reply_to: Option<String>,
+}
+
+fn check_id(what: &'static str, value: &str, event_id: &str) -> Result<()> {
+    if value.is_empty() || value.len() > MAX_ID_LEN {
+        return Err(Error::new(ErrorKind::InvalidInput, format!("{what} must be 1 to {MAX_ID_LEN} bytes long"))
+            .with_operation(OP)
+            .with_context("event", truncated(event_id)));
+    }
+    Ok(())
+}
+
+/// An event id short enough for an error message.
+fn truncated(value: &str) -> &str {
+    match value.char_indices().nth(64) {
+        Some((end, _)) => &value[..end],
+        None => value,
+    }
+}
+
+fn customer(user: &PlatformUser, event_id: &str) -> Result<(String, String, Option<String>)> {
+    check_id("a customer id", &user.id, event_id)?;
+    Ok((identity_kind_key(&user.kind)?, user.id.clone(), user.display_name.clone()))
+}
+
+/// Validates and encodes a call's events; any invalid event fails the whole call.
+pub(crate) fn prepare(events: Vec<RoutedEvent>) -> Result<Vec<PreparedEvent>> {
+    events.into_iter().map(prepare_one).collect()
+}
+
+fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
+    let RoutedEvent { tenant, account, received_at, event } = routed;
+    check_id("an event id", &event.id, "")?;
+    let event_id = event.id.as_str();
+    let kind = event.kind.name();
+    let mut logged = None;
+    let action = match &event.kind {
+        EventKind::Message(message) => {
+            check_id("a message id", &message.message_id, event_id)?;
+            let (customer_kind, customer_id, customer_name) = customer(&message.customer, event_id)?;
+            Action::Message(NewMessage {
+                customer_kind,
+                customer_id,
+                customer_name,
+                direction: message.direction,
+                platform_id: message.message_id.clone(),
+                content_json: to_json(&message.content, "message content")?,
+                text: search_text(&message.content),
+                reply_to: message.reply_to.clone(),
+            })
+        }
+        EventKind::Postback { customer: user, payload, title } => {
+            let (customer_kind, customer_id, customer_name) = customer(user, event_id)?;
+            let content = Content::Postback { title: title.clone(), payload: payload.clone() };
+            Action::Message(NewMessage {
+                customer_kind,
+                customer_id,
+                customer_name,
+                direction: Direction::Inbound,
+                platform_id: postback_message_id(event_id),
+                content_json: to_json(&content, "postback")?,
+                text: search_text(&content),
+                reply_to: None,
+            })
+        }
+        EventKind::Edit { message_id, content, .. } => {
+            check_id("a message id", message_id, event_id)?;
+            Action::Edit {
+                message_id: message_id.clone(),
+                content_json: to_json(content, "edited content")?,
+                text: search_text(content),
+            }
+        }
+        EventKind::Unsend { message_id, .. } => {
+            check_id("a message id", message_id, event_id)?;
+            Action::Unsend { message_id: message_id.clone() }
+        }
+        EventKind::Reaction { customer: user, message_id, emoji } => {
+            check_id("a message id", message_id, event_id)?;
+            check_id("a customer id", &user.id, event_id)?;
+            Action::Reaction { message_id: message_id.clone(), reactor: user.id.clone(), emoji: emoji.clone() }
+        }
+        EventKind::Delivery(update) => {
+            for message_id in &update.message_ids {
+                check_id("a message id", message_id, event_id)?;
+            }
+            Action::Delivery { message_ids: update.message_ids.clone(), status: update.status.clone() }
+        }
+        EventKind::AuthorizationRevoked { reason } => {
+            logged = Some(to_json(&event, "event")?);
+            let state = ChannelAccountState::ReauthorizationRequired { reason: reason.clone() };
+            Action::Revoke { state_json: to_json(&state, "account state")? }
+        }
+        _ => {
+            logged = Some(to_json(&event, "event")?);
+            Action::Log
+        }
+    };
+    Ok(PreparedEvent {
+        tenant,
+        account,
+        kind,
+        occurred_at: event.occurred_at.as_unix_millis(),
+        received_at: received_at.as_unix_millis(),
+        logged,
+        action,
+        event_id: event.id,
+    })
+}
+
+/// The platform message id of the message a postback becomes: derived from the event id, so a
+/// redelivered postback is recognised.
+pub(crate) fn postback_message_id(event_id: &str) -> String {
+    format!("postback:{event_id}")
+}
+
+/// Stores prepared events; runs on the writer thread inside the call's savepoint.
+pub(crate) fn ingest(conn: &Connection, events: &[PreparedEvent]) -> Result<Vec<IngestOutcome>> {
+    let mut checked: Vec<(&TenantId, ChannelAccountId)> = Vec::new();
+    let mut outcomes = Vec::with_capacity(events.len());
+    for event in events {
+        if !checked.iter().any(|(tenant, account)| *tenant == &event.tenant && *account == event.account) {
+            let exists = conn
+                .prepare_cached("SELECT 1 FROM accounts WHERE tenant = ?1 AND id = ?2")
+                .during(OP)?
+                .exists(params![event.tenant.as_str(), event.account.as_bytes()])
+                .during(OP)?;
+            if !exists {
+                return Err(not_found("channel account", OP).with_context("event", truncated(&event.event_id)));
+            }
+            checked.push((&event.tenant, event.account));
+        }
+        outcomes.push(ingest_one(conn, event)?);
+    }
+    Ok(outcomes)
+}
+
+fn ingest_one(conn: &Connection, event: &PreparedEvent) -> Result<IngestOutcome> {
+    let tenant = &event.tenant;
+    let account = event.account;
+    let first_time = conn
+        .prepare_cached(
+            "INSERT INTO events (tenant, account, event_id, kind, occurred_at, received_at, payload) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+        )
+        .during(OP)?
+        .execute(params![
+            tenant.as_str(),
+            account.as_bytes(),
+            event.event_id,
+            event.kind,
+            event.occurred_at,
+            event.received_at,
+            event.logged,
+        ])
+        .during(OP)?
+        > 0;
+    if !first_time {
+        return Ok(IngestOutcome::Duplicate);
+    }
+    let pending = |change| Pending { event_id: event.event_id.clone(), at: event.occurred_at, change };
+    match &event.action {
+        Action::Message(message) => store_message(conn, event, message),
+        Action::Edit { message_id, content_json, text } => match find_target(conn, tenant, account, message_id)? {
+            Some(target) => {
+                apply_edit(conn, tenant, &target, event.occurred_at, &event.event_id, content_json, text.as_deref())?;
+                Ok(touched(&target))
+            }
+            None => {
+                pend(conn, tenant, account, message_id, &pending(PendingChange::Edit { content_json: content_json.clone() }))?;
+                Ok(untouched())
+            }
+        },
+        Action::Unsend { message_id } => match find_target(conn, tenant, account, message_id)? {
+            Some(target) => {
+                apply_unsend(conn, tenant, &target, event.occurred_at)?;
+                Ok(touched(&target))
+            }
+            None => {
+                pend(conn, tenant, account, message_id, &pending(PendingChange::Unsend))?;
+                Ok(untouched())
+            }
+        },
+        Action::Reaction { message_id, reactor, emoji } => match find_target(conn, tenant, account, message_id)? {
+            Some(target) => {
+                apply_reaction(conn, tenant, target.id, reactor, emoji.as_deref(), event.occurred_at, &event.event_id)?;
+                Ok(touched(&target))
+            }
+            None => {
+                let change = PendingChange::Reaction { reactor: reactor.clone(), emoji: emoji.clone() };
+                pend(conn, tenant, account, message_id, &pending(change))?;
+                Ok(untouched())
+            }
+        },
+        Action::Delivery { message_ids, status } => {
+            let mut outcome = untouched();
+            for message_id in message_ids {
+                match find_target(conn, tenant, account, message_id)? {
+                    Some(mut target) => {
+                        apply_delivery(conn, tenant, &mut target, status)?;
+                        if outcome == untouched() {
+                            outcome = touched(&target);
+                        }
+                    }
+                    None => pend(conn, tenant, account, message_id, &pending(PendingChange::Delivery(status.clone())))?,
+                }
+            }
+            Ok(outcome)
+        }
+        Action::Revoke { state_json } => {
+            conn.prepare_cached("UPDATE accounts SET state = ?3 WHERE tenant = ?1 AND id = ?2")
+                .during(OP)?
+                .execute(params![tenant.as_str(), account.as_bytes(), state_json])
+                .during(OP)?;
+            Ok(untouched())
+        }
+        Action::Log => Ok(untouched()),
+    }
+}
+
+fn touched(target: &Target) -> IngestOutcome {
+    IngestOutcome::Stored { conversation: Some(target.conversation), message: Some(target.id) }
+}
+
+fn untouched() -> IngestOutcome {
+    IngestOutcome::Stored { conversation: None, message: None }
+}
+
+fn store_message(conn: &Connection, event: &PreparedEvent, message: &NewMessage) -> Result<IngestOutcome> {
+    let tenant = &event.tenant;
+    let account = event.account;
+    let already = conn
+        .prepare_cached("SELECT 1 FROM messages WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3")
+        .during(OP)?
+        .exists(params![tenant.as_str(), account.as_bytes(), message.platform_id])
+        .during(OP)?;
+    if already {
+        return Ok(IngestOutcome::Duplicate);
+    }
+    let contact = find_or_create_contact(conn, event, message)?;
+    let inbound = message.direction == Direction::Inbound;
+    let sent_at = event.occurred_at;
+    let conversation: [u8; 16] = conn
+        .prepare_cached(
+            "INSERT INTO conversations (id, tenant, account, contact, status, snoozed_until, assignee, unread_count, \
+               last_inbound_at, last_activity_at, created_at) \
+             VALUES (?1, ?2, ?3, ?4, 'open', NULL, NULL, ?5, ?6, ?7, ?7) \
+             ON CONFLICT (tenant, account, contact) DO UPDATE SET \
+               last_activity_at = max(last_activity_at, excluded.last_activity_at), \
+               created_at = min(created_at, excluded.created_at), \
+               unread_count = unread_count + excluded.unread_count, \
+               last_inbound_at = CASE \
+                 WHEN excluded.last_inbound_at IS NULL THEN last_inbound_at \
+                 WHEN last_inbound_at IS NULL OR last_inbound_at < excluded.last_inbound_at \
+                   THEN excluded.last_inbound_at \
+                 ELSE last_inbound_at END, \
+               status = CASE WHEN excluded.unread_count > 0 AND status IN ('resolved', 'snoozed') \
+                 THEN 'open' ELSE status END, \
+               snoozed_until = CASE WHEN excluded.unread_count > 0 AND status IN ('resolved', 'snoozed') \
+                 THEN NULL ELSE snoozed_until END \
+             RETURNING id",
+        )
+        .during(OP)?
+        .query_row(
+            params![
+                ConversationId::new().as_bytes(),
+                tenant.as_str(),
+                account.as_bytes(),
+                contact.as_bytes(),
+                i64::from(inbound),
+                inbound.then_some(sent_at),
+                sent_at,
+            ],
+            |row| row.get(0),
+        )
+        .during(OP)?;
+    let conversation = ConversationId::from_bytes(conversation);
+
+    let pending = take_pending(conn, tenant, account, &message.platform_id)?;
+    // An unsend that arrived first: the content is never written.
+    let unsent_at = pending.iter().filter(|p| matches!(p.change, PendingChange::Unsend)).map(|p| p.at).min();
+    let (content_json, text) = match unsent_at {
+        Some(_) => (ERASED_CONTENT_JSON, None),
+        None => (message.content_json.as_str(), message.text.as_deref()),
+    };
+    let (author, delivery) = match message.direction {
+        Direction::Inbound => (Author::Contact(contact), DeliveryStatus::Received),
+        // An echo of a message the business sent from elsewhere (the platform's own app).
+        Direction::Outbound => (Author::System, DeliveryStatus::Sent),
+    };
+    let id = MessageId::new();
+    conn.prepare_cached(
+        "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
+           reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, ?13)",
+    )
+    .during(OP)?
+    .execute(params![
+        id.as_bytes(),
+        tenant.as_str(),
+        conversation.as_bytes(),
+        account.as_bytes(),
+        direction_key(message.direction),
+        to_json(&author, "author")?,
+        content_json,
+        message.platform_id,
+        message.reply_to,
+        sent_at,
+        event.received_at,
+        unsent_at,
+        to_json(&delivery, "delivery status")?,
+    ])
+    .during(OP)?;
+    let seq = conn.last_insert_rowid();
+    insert_text(conn, seq, text)?;
+    if !pending.is_empty() {
+        let mut target = Target { seq, id, conversation, direction: message.direction, delivery };
+        let rest = pending.into_iter().filter(|p| !matches!(p.change, PendingChange::Unsend)).collect();
+        apply_pending(conn, tenant, &mut target, rest)?;
+    }
+    Ok(IngestOutcome::Stored { conversation: Some(conversation), message: Some(id) })
+}
+
+/// The contact with the customer's identity on this account, created on first sight. The name
+/// of the newest event (by time, then event id) wins, and `created_at` is the earliest event.
+fn find_or_create_contact(conn: &Connection, event: &PreparedEvent, message: &NewMessage) -> Result<ContactId> {
+    let tenant = event.tenant.as_str();
+    let account = event.account.as_bytes();
+    let existing: Option<[u8; 16]> = conn
+        .prepare_cached(
+            "SELECT contact FROM contact_identities WHERE tenant = ?1 AND account = ?2 AND kind = ?3 AND value = ?4",
+        )
+        .during(OP)?
+        .query_row(params![tenant, account, message.customer_kind, message.customer_id], |row| row.get(0))
+        .optional()
+        .during(OP)?;
+    let name = message.customer_name.as_deref();
+    let at = event.occurred_at;
+    if let Some(id) = existing {
+        // Every SET expression sees the row as it was, so the "newer name" test is the same in each.
+        conn.prepare_cached(
+            "UPDATE contacts SET \
+               created_at = min(created_at, ?3), \
+               display_name = CASE WHEN \
+                 ?4 IS NOT NULL AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
+                 THEN ?4 ELSE display_name END, \
+               named_by = CASE WHEN \
+                 ?4 IS NOT NULL AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
+                 THEN ?5 ELSE named_by END, \
+               named_at = CASE WHEN \
+                 ?4 IS NOT NULL AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
+                 THEN ?3 ELSE named_at END \
+             WHERE tenant = ?1 AND id = ?2 AND (created_at > ?3 OR \
+               (?4 IS NOT NULL AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5))))",
+        )
+        .during(OP)?
+        .execute(params![tenant, id, at, name, event.event_id])
+        .during(OP)?;
+        return Ok(ContactId::from_bytes(id));
+    }
+    let id = ContactId::new();
+    conn.prepare_cached(
+        "INSERT INTO contacts (id, tenant, display_name, named_at, named_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .during(OP)?
+    .execute(params![
+        id.as_bytes(),
+        tenant,
+        name,
+        name.map(|_| at),
+        name.map(|_| event.event_id.as_str()),
+        at
+    ])
+    .during(OP)?;
+    conn.prepare_cached(
+        "INSERT INTO contact_identities (tenant, account, kind, value, contact) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .during(OP)?
+    .execute(params![tenant, account, message.customer_kind, message.customer_id, id.as_bytes()])
+    .during(OP)?;
+    Ok(id)
+}

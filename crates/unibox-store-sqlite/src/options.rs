@@ -1,0 +1,116 @@
+//! How a [`SqliteInbox`](crate::SqliteInbox) opens and runs its database.
+
+use std::time::Duration;
+
+/// When SQLite waits for the disk. This decides what a committed write survives.
+///
+/// ```
+/// use unibox_store_sqlite::Synchronous;
+/// assert_eq!(Synchronous::default(), Synchronous::Full);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Synchronous {
+    /// `PRAGMA synchronous = FULL`: every commit is flushed to the disk (`fsync`) before it
+    /// returns. A write that returned `Ok` survives a process crash and a power loss. The default,
+    /// because an acknowledged webhook must never be lost.
+    #[default]
+    Full,
+    /// `PRAGMA synchronous = NORMAL`: in WAL mode, commits are flushed at checkpoints only.
+    /// Survives a process crash, but a power loss or kernel panic can lose the last commits,
+    /// which were already acknowledged. Faster on slow disks; use only if you accept that.
+    Normal,
+}
+
+impl Synchronous {
+    pub(crate) fn pragma_value(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// Options for [`SqliteInbox::open_with`](crate::SqliteInbox::open_with).
+///
+/// The defaults suit a server: write-ahead logging with `synchronous = FULL` (durable
+/// commits), four reader connections, a five-second busy timeout.
+///
+/// ```
+/// use std::time::Duration;
+/// use unibox_store_sqlite::{SqliteOptions, Synchronous};
+/// let options = SqliteOptions::new()
+///     .readers(8)
+///     .busy_timeout(Duration::from_secs(10))
+///     .synchronous(Synchronous::Full);
+/// assert_ne!(options, SqliteOptions::default());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqliteOptions {
+    pub(crate) readers: usize,
+    pub(crate) busy_timeout: Duration,
+    pub(crate) synchronous: Synchronous,
+    pub(crate) max_batch: usize,
+    pub(crate) queue_capacity: usize,
+    pub(crate) cache_size_kib: u32,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            readers: 4,
+            busy_timeout: Duration::from_secs(5),
+            synchronous: Synchronous::Full,
+            max_batch: 1024,
+            queue_capacity: 4096,
+            cache_size_kib: 16 * 1024,
+        }
+    }
+}
+
+impl SqliteOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many read-only connections serve reads concurrently (at least 1; default 4).
+    /// Reads never wait for writes: in WAL mode each reader sees the last committed state.
+    pub fn readers(mut self, readers: usize) -> Self {
+        self.readers = readers.max(1);
+        self
+    }
+
+    /// How long a connection waits for a lock held by another process before failing with a
+    /// temporary [`Storage`](unibox_core::ErrorKind::Storage) error (default 5 s).
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// When commits reach the disk (default [`Synchronous::Full`]).
+    pub fn synchronous(mut self, synchronous: Synchronous) -> Self {
+        self.synchronous = synchronous;
+        self
+    }
+
+    /// The most write calls committed together in one transaction (at least 1; default 1024).
+    /// Larger batches share one disk flush between more callers.
+    pub fn max_batch(mut self, max_batch: usize) -> Self {
+        self.max_batch = max_batch.max(1);
+        self
+    }
+
+    /// How many write calls may wait for the writer before callers wait to enqueue theirs
+    /// (at least 1; default 4096).
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.queue_capacity = capacity.max(1);
+        self
+    }
+
+    /// The page cache of each connection, in KiB (default 16 MiB).
+    pub fn cache_size_kib(mut self, kib: u32) -> Self {
+        self.cache_size_kib = kib;
+        self
+    }
+}

@@ -1,0 +1,298 @@
+//! Writes made by the business: channel accounts, outbound messages and their delivery, notes.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use unibox_core::inbox::OutboundDraft;
+use unibox_core::{
+    ChannelAccount, ChannelAccountId, ConversationId, DeliveryStatus, Direction, Error, ErrorKind, InternalNote,
+    Message, MessageId, Result, TenantId,
+};
+
+use crate::apply::{Target, apply_delivery, apply_pending, find_target, insert_text, search_text, take_pending};
+use crate::codec::{direction_key, parse_direction, to_json};
+use crate::error::{SqlResultExt, corrupt};
+use crate::queries::{conversation_exists, not_found};
+use crate::rows;
+
+/// Creates or replaces an account. Another account of the same channel with the same platform
+/// id is a conflict, and so is an id that belongs to another tenant (accounts never move).
+pub(crate) fn save_account(conn: &Connection, account: &ChannelAccount, state_json: &str) -> Result<()> {
+    const OP: &str = "sqlite.save_account";
+    let taken = conn
+        .prepare_cached("SELECT 1 FROM accounts WHERE channel = ?1 AND platform_account_id = ?2 AND id <> ?3")
+        .during(OP)?
+        .exists(params![account.channel.as_str(), account.platform_account_id, account.id.as_bytes()])
+        .during(OP)?;
+    if taken {
+        return Err(Error::new(
+            ErrorKind::Conflict,
+            "another account of this channel already has this platform account id",
+        )
+        .with_operation(OP)
+        .with_context("channel", &account.channel));
+    }
+    let owner: Option<String> = conn
+        .prepare_cached("SELECT tenant FROM accounts WHERE id = ?1")
+        .during(OP)?
+        .query_row([account.id.as_bytes()], |row| row.get(0))
+        .optional()
+        .during(OP)?;
+    if owner.is_some_and(|owner| owner != account.tenant.as_str()) {
+        return Err(Error::new(ErrorKind::Conflict, "an account with this id belongs to another tenant").with_operation(OP));
+    }
+    conn.prepare_cached(
+        "INSERT INTO accounts (id, tenant, channel, kind, platform_account_id, display_name, state, connected_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+         ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, kind = excluded.kind, \
+           platform_account_id = excluded.platform_account_id, display_name = excluded.display_name, \
+           state = excluded.state, connected_at = excluded.connected_at",
+    )
+    .during(OP)?
+    .execute(params![
+        account.id.as_bytes(),
+        account.tenant.as_str(),
+        account.channel.as_str(),
+        account.kind.as_str(),
+        account.platform_account_id,
+        account.display_name,
+        state_json,
+        account.connected_at.as_unix_millis(),
+    ])
+    .during(OP)?;
+    Ok(())
+}
+
+/// An outbound draft with its JSON encoded (in the caller's task).
+#[derive(Debug)]
+pub(crate) struct PreparedDraft {
+    pub(crate) draft: OutboundDraft,
+    pub(crate) author_json: String,
+    pub(crate) content_json: String,
+    pub(crate) text: Option<String>,
+}
+
+impl PreparedDraft {
+    pub(crate) fn new(draft: OutboundDraft) -> Result<Self> {
+        Ok(PreparedDraft {
+            author_json: to_json(&draft.author, "author")?,
+            content_json: to_json(&draft.content, "message content")?,
+            text: search_text(&draft.content),
+            draft,
+        })
+    }
+}
+
+/// Records an outbound message as queued. Recording the same draft id again returns the stored
+/// message: the id is the idempotency key.
+pub(crate) fn record_outbound(conn: &Connection, tenant: &TenantId, prepared: PreparedDraft) -> Result<Message> {
+    const OP: &str = "sqlite.record_outbound";
+    let PreparedDraft { draft, author_json, content_json, text } = prepared;
+    let account: [u8; 16] = conn
+        .prepare_cached("SELECT account FROM conversations WHERE tenant = ?1 AND id = ?2")
+        .during(OP)?
+        .query_row(params![tenant.as_str(), draft.conversation.as_bytes()], |row| row.get(0))
+        .optional()
+        .during(OP)?
+        .ok_or_else(|| not_found("conversation", OP))?;
+    let existing: Option<(String, [u8; 16])> = conn
+        .prepare_cached("SELECT tenant, conversation FROM messages WHERE id = ?1")
+        .during(OP)?
+        .query_row([draft.id.as_bytes()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .during(OP)?;
+    if let Some((owner, conversation)) = existing {
+        if owner == tenant.as_str() && conversation == *draft.conversation.as_bytes() {
+            return rows::message(conn, tenant, draft.id, OP)?.ok_or_else(|| not_found("message", OP));
+        }
+        return Err(Error::new(ErrorKind::Conflict, "a message with this id already exists").with_operation(OP));
+    }
+    let delivery = DeliveryStatus::Queued;
+    let at = draft.at.as_unix_millis();
+    conn.prepare_cached(
+        "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
+           reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?9, NULL, NULL, NULL, ?10)",
+    )
+    .during(OP)?
+    .execute(params![
+        draft.id.as_bytes(),
+        tenant.as_str(),
+        draft.conversation.as_bytes(),
+        account,
+        direction_key(Direction::Outbound),
+        author_json,
+        content_json,
+        draft.reply_to,
+        at,
+        to_json(&delivery, "delivery status")?,
+    ])
+    .during(OP)?;
+    insert_text(conn, conn.last_insert_rowid(), text.as_deref())?;
+    conn.prepare_cached(
+        "UPDATE conversations SET last_activity_at = max(last_activity_at, ?3) WHERE tenant = ?1 AND id = ?2",
+    )
+    .during(OP)?
+    .execute(params![tenant.as_str(), draft.conversation.as_bytes(), at])
+    .during(OP)?;
+    Ok(Message {
+        id: draft.id,
+        tenant: tenant.clone(),
+        conversation: draft.conversation,
+        account: ChannelAccountId::from_bytes(account),
+        direction: Direction::Outbound,
+        author: draft.author,
+        content: draft.content,
+        platform_message_id: None,
+        reply_to: draft.reply_to,
+        sent_at: draft.at,
+        recorded_at: draft.at,
+        edited_at: None,
+        unsent_at: None,
+        delivery,
+        reactions: Vec::new(),
+    })
+}
+
+/// Moves an outbound message's status and, once the platform accepted it, sets its platform
+/// id; changes that arrived for that id before (receipts, reactions) then apply.
+///
+/// If the platform's echo of the message was ingested before its id was known here, the echo is
+/// the same message seen twice: it is folded into this one (its receipts and reactions kept).
+pub(crate) fn update_delivery(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: MessageId,
+    status: &DeliveryStatus,
+    platform_message_id: Option<&str>,
+) -> Result<Message> {
+    const OP: &str = "sqlite.update_delivery";
+    let row = conn
+        .prepare_cached(
+            "SELECT seq, conversation, account, direction, platform_message_id, delivery FROM messages \
+             WHERE tenant = ?1 AND id = ?2",
+        )
+        .during(OP)?
+        .query_row(params![tenant.as_str(), id.as_bytes()], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, [u8; 16]>(1)?,
+                row.get::<_, [u8; 16]>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, String>(5)?,
+            ))
+        })
+        .optional()
+        .during(OP)?
+        .ok_or_else(|| not_found("message", OP))?;
+    let (seq, conversation, account, direction, stored_platform_id, delivery) = row;
+    let account = ChannelAccountId::from_bytes(account);
+    let mut target = Target {
+        seq,
+        id,
+        conversation: ConversationId::from_bytes(conversation),
+        direction: parse_direction(&direction)?,
+        delivery: serde_json::from_str(&delivery).map_err(|_| corrupt(OP, "delivery status"))?,
+    };
+    if target.direction != Direction::Outbound {
+        return Err(Error::new(ErrorKind::InvalidInput, "only outbound messages have a delivery to update").with_operation(OP));
+    }
+    match (stored_platform_id.as_deref(), platform_message_id) {
+        (_, None) => {}
+        (Some(stored), Some(given)) if stored == given => {}
+        (Some(_), Some(_)) => {
+            return Err(Error::new(ErrorKind::Conflict, "the message already has another platform message id")
+                .with_operation(OP));
+        }
+        (None, Some(given)) => {
+            if given.is_empty() {
+                return Err(Error::new(ErrorKind::InvalidInput, "the platform message id is empty").with_operation(OP));
+            }
+            if let Some(echo) = find_target(conn, tenant, account, given)? {
+                if echo.direction != Direction::Outbound {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        "the platform message id belongs to an inbound message",
+                    )
+                    .with_operation(OP));
+                }
+                fold_echo(conn, tenant, &mut target, echo)?;
+            }
+            conn.prepare_cached("UPDATE messages SET platform_message_id = ?3 WHERE tenant = ?1 AND seq = ?2")
+                .during(OP)?
+                .execute(params![tenant.as_str(), seq, given])
+                .during(OP)?;
+            let pending = take_pending(conn, tenant, account, given)?;
+            apply_pending(conn, tenant, &mut target, pending)?;
+        }
+    }
+    apply_delivery(conn, tenant, &mut target, status)?;
+    rows::message(conn, tenant, id, OP)?.ok_or_else(|| not_found("message", OP))
+}
+
+/// Folds an ingested echo into the outbound message it echoes, then deletes the echo.
+fn fold_echo(conn: &Connection, tenant: &TenantId, target: &mut Target, echo: Target) -> Result<()> {
+    const OP: &str = "sqlite.update_delivery";
+    apply_delivery(conn, tenant, target, &echo.delivery)?;
+    conn.prepare_cached(
+        "INSERT INTO reactions (tenant, message, reactor, emoji, at, event_id) \
+         SELECT tenant, ?3, reactor, emoji, at, event_id FROM reactions WHERE tenant = ?1 AND message = ?2 \
+         ON CONFLICT (tenant, message, reactor) DO UPDATE SET \
+           emoji = excluded.emoji, at = excluded.at, event_id = excluded.event_id \
+         WHERE excluded.at > reactions.at OR (excluded.at = reactions.at AND excluded.event_id > reactions.event_id)",
+    )
+    .during(OP)?
+    .execute(params![tenant.as_str(), echo.id.as_bytes(), target.id.as_bytes()])
+    .during(OP)?;
+    let key = params![tenant.as_str(), echo.id.as_bytes()];
+    conn.prepare_cached("DELETE FROM reactions WHERE tenant = ?1 AND message = ?2").during(OP)?.execute(key).during(OP)?;
+    conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1").during(OP)?.execute([echo.seq]).during(OP)?;
+    conn.prepare_cached("DELETE FROM messages WHERE tenant = ?1 AND id = ?2").during(OP)?.execute(key).during(OP)?;
+    Ok(())
+}
+
+/// Adds a note to a conversation of the note's tenant. Adding the same note again is a no-op;
+/// another note with the same id is a conflict.
+pub(crate) fn add_note(conn: &Connection, note: &InternalNote) -> Result<()> {
+    const OP: &str = "sqlite.add_note";
+    if !conversation_exists(conn, &note.tenant, note.conversation, OP)? {
+        return Err(not_found("conversation", OP));
+    }
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO notes (id, tenant, conversation, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .during(OP)?
+        .execute(params![
+            note.id.as_bytes(),
+            note.tenant.as_str(),
+            note.conversation.as_bytes(),
+            note.author.as_str(),
+            note.body,
+            note.created_at.as_unix_millis(),
+        ])
+        .during(OP)?;
+    if inserted > 0 {
+        return Ok(());
+    }
+    let same = conn
+        .prepare_cached(
+            "SELECT 1 FROM notes WHERE id = ?1 AND tenant = ?2 AND conversation = ?3 AND author = ?4 AND body = ?5 \
+             AND created_at = ?6",
+        )
+        .during(OP)?
+        .exists(params![
+            note.id.as_bytes(),
+            note.tenant.as_str(),
+            note.conversation.as_bytes(),
+            note.author.as_str(),
+            note.body,
+            note.created_at.as_unix_millis(),
+        ])
+        .during(OP)?;
+    if same {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::Conflict, "another note with this id already exists").with_operation(OP))
+    }
+}

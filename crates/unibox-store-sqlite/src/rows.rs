@@ -1,0 +1,225 @@
+//! Reading model values out of rows. Every query here filters by tenant.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use unibox_core::inbox::{Cursor, Page};
+use unibox_core::{
+    ChannelAccount, ChannelAccountId, ChannelId, ChannelKind, Contact, ContactId, ContactIdentity, Conversation,
+    ConversationId, Message, MessageId, Reaction, Result, TenantId, Timestamp, UserId,
+};
+
+use crate::codec::{json_column, parse_direction, parse_status, parsed_column, time_column};
+use crate::error::SqlResultExt;
+
+/// The message columns [`message_from_row`] reads, from a table aliased `m`.
+macro_rules! message_columns {
+    () => {
+        "m.id, m.conversation, m.account, m.direction, m.author, m.content, m.platform_message_id, \
+         m.reply_to, m.sent_at, m.recorded_at, m.edited_at, m.unsent_at, m.delivery"
+    };
+}
+
+/// The conversation columns [`conversation_from_row`] reads, from a table aliased `c`.
+macro_rules! conversation_columns {
+    () => {
+        "c.id, c.account, c.contact, c.status, c.snoozed_until, c.assignee, c.unread_count, \
+         c.last_inbound_at, c.last_activity_at, c.created_at"
+    };
+}
+
+/// The account columns [`account_from_row`] reads, from a table aliased `a`.
+macro_rules! account_columns {
+    () => {
+        "a.id, a.tenant, a.channel, a.kind, a.platform_account_id, a.display_name, a.state, a.connected_at"
+    };
+}
+
+/// A message without its reactions (see [`load_reactions`]).
+pub(crate) fn message_from_row(row: &Row<'_>, tenant: &TenantId) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: MessageId::from_bytes(row.get(0)?),
+        tenant: tenant.clone(),
+        conversation: ConversationId::from_bytes(row.get(1)?),
+        account: ChannelAccountId::from_bytes(row.get(2)?),
+        direction: parsed_column(row, 3, parse_direction)?,
+        author: json_column(row, 4)?,
+        content: json_column(row, 5)?,
+        platform_message_id: row.get(6)?,
+        reply_to: row.get(7)?,
+        sent_at: Timestamp::from_unix_millis(row.get(8)?),
+        recorded_at: Timestamp::from_unix_millis(row.get(9)?),
+        edited_at: time_column(row, 10)?,
+        unsent_at: time_column(row, 11)?,
+        delivery: json_column(row, 12)?,
+        reactions: Vec::new(),
+    })
+}
+
+/// Fills in a message's current reactions (removed ones are not returned), oldest first.
+pub(crate) fn load_reactions(conn: &Connection, message: &mut Message, operation: &'static str) -> Result<()> {
+    let mut statement = conn
+        .prepare_cached(
+            "SELECT reactor, emoji, at FROM reactions WHERE tenant = ?1 AND message = ?2 AND emoji IS NOT NULL \
+             ORDER BY at, reactor",
+        )
+        .during(operation)?;
+    let reactions = statement
+        .query_map(params![message.tenant.as_str(), message.id.as_bytes()], |row| {
+            Ok(Reaction { by: row.get(0)?, emoji: row.get(1)?, at: Timestamp::from_unix_millis(row.get(2)?) })
+        })
+        .during(operation)?;
+    message.reactions = reactions.collect::<rusqlite::Result<_>>().during(operation)?;
+    Ok(())
+}
+
+/// One message of the tenant.
+pub(crate) fn message(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: MessageId,
+    operation: &'static str,
+) -> Result<Option<Message>> {
+    const SQL: &str = concat!("SELECT ", message_columns!(), " FROM messages m WHERE m.tenant = ?1 AND m.id = ?2");
+    let message = conn
+        .prepare_cached(SQL)
+        .during(operation)?
+        .query_row(params![tenant.as_str(), id.as_bytes()], |row| message_from_row(row, tenant))
+        .optional()
+        .during(operation)?;
+    match message {
+        Some(mut message) => {
+            load_reactions(conn, &mut message, operation)?;
+            Ok(Some(message))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Turns `limit + 1` fetched messages into a page: the extra row only says another page follows.
+pub(crate) fn finish_message_page(
+    conn: &Connection,
+    tenant: &TenantId,
+    mut items: Vec<Message>,
+    limit: usize,
+    operation: &'static str,
+) -> Result<Page<Message>> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|last| Cursor::new(last.sent_at, last.id.as_uuid()))
+    } else {
+        None
+    };
+    for message in &mut items {
+        debug_assert_eq!(&message.tenant, tenant);
+        load_reactions(conn, message, operation)?;
+    }
+    Ok(Page { items, next })
+}
+
+/// A conversation without its tags (see [`load_tags`]).
+pub(crate) fn conversation_from_row(row: &Row<'_>, tenant: &TenantId) -> rusqlite::Result<Conversation> {
+    Ok(Conversation {
+        id: ConversationId::from_bytes(row.get(0)?),
+        tenant: tenant.clone(),
+        account: ChannelAccountId::from_bytes(row.get(1)?),
+        contact: ContactId::from_bytes(row.get(2)?),
+        status: parsed_column(row, 3, parse_status)?,
+        snoozed_until: time_column(row, 4)?,
+        assignee: match row.get::<_, Option<String>>(5)? {
+            Some(_) => Some(parsed_column(row, 5, |s| UserId::new(s))?),
+            None => None,
+        },
+        tags: Vec::new(),
+        unread_count: row.get(6)?,
+        last_inbound_at: time_column(row, 7)?,
+        last_activity_at: Timestamp::from_unix_millis(row.get(8)?),
+        created_at: Timestamp::from_unix_millis(row.get(9)?),
+    })
+}
+
+/// Fills in a conversation's tags, sorted.
+pub(crate) fn load_tags(conn: &Connection, conversation: &mut Conversation, operation: &'static str) -> Result<()> {
+    let mut statement = conn
+        .prepare_cached("SELECT tag FROM conversation_tags WHERE tenant = ?1 AND conversation = ?2 ORDER BY tag")
+        .during(operation)?;
+    let tags = statement
+        .query_map(params![conversation.tenant.as_str(), conversation.id.as_bytes()], |row| row.get(0))
+        .during(operation)?;
+    conversation.tags = tags.collect::<rusqlite::Result<_>>().during(operation)?;
+    Ok(())
+}
+
+/// One conversation of the tenant.
+pub(crate) fn conversation(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: ConversationId,
+    operation: &'static str,
+) -> Result<Option<Conversation>> {
+    const SQL: &str =
+        concat!("SELECT ", conversation_columns!(), " FROM conversations c WHERE c.tenant = ?1 AND c.id = ?2");
+    let conversation = conn
+        .prepare_cached(SQL)
+        .during(operation)?
+        .query_row(params![tenant.as_str(), id.as_bytes()], |row| conversation_from_row(row, tenant))
+        .optional()
+        .during(operation)?;
+    match conversation {
+        Some(mut conversation) => {
+            load_tags(conn, &mut conversation, operation)?;
+            Ok(Some(conversation))
+        }
+        None => Ok(None),
+    }
+}
+
+/// One contact of the tenant, with its identities.
+pub(crate) fn contact(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: ContactId,
+    operation: &'static str,
+) -> Result<Option<Contact>> {
+    let found = conn
+        .prepare_cached("SELECT display_name, created_at FROM contacts WHERE tenant = ?1 AND id = ?2")
+        .during(operation)?
+        .query_row(params![tenant.as_str(), id.as_bytes()], |row| {
+            Ok((row.get::<_, Option<String>>(0)?, Timestamp::from_unix_millis(row.get(1)?)))
+        })
+        .optional()
+        .during(operation)?;
+    let Some((display_name, created_at)) = found else {
+        return Ok(None);
+    };
+    let mut statement = conn
+        .prepare_cached(
+            "SELECT account, kind, value FROM contact_identities WHERE tenant = ?1 AND contact = ?2 \
+             ORDER BY account, kind, value",
+        )
+        .during(operation)?;
+    let identities = statement
+        .query_map(params![tenant.as_str(), id.as_bytes()], |row| {
+            Ok(ContactIdentity {
+                account: ChannelAccountId::from_bytes(row.get(0)?),
+                kind: json_column(row, 1)?,
+                value: row.get(2)?,
+            })
+        })
+        .during(operation)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .during(operation)?;
+    Ok(Some(Contact { id, tenant: tenant.clone(), display_name, identities, created_at }))
+}
+
+/// A channel account (the tenant column is read back, for routing across tenants).
+pub(crate) fn account_from_row(row: &Row<'_>) -> rusqlite::Result<ChannelAccount> {
+    Ok(ChannelAccount {
+        id: ChannelAccountId::from_bytes(row.get(0)?),
+        tenant: parsed_column(row, 1, |s| TenantId::new(s))?,
+        channel: parsed_column(row, 2, |s| ChannelId::new(s))?,
+        kind: ChannelKind::new(row.get::<_, String>(3)?),
+        platform_account_id: row.get(4)?,
+        display_name: row.get(5)?,
+        state: json_column(row, 6)?,
+        connected_at: Timestamp::from_unix_millis(row.get(7)?),
+    })
+}

@@ -1,0 +1,114 @@
+//! Versioned schema migrations.
+//!
+//! The schema version lives in SQLite's `PRAGMA user_version`; each migration is a numbered SQL
+//! file in `src/migrations/` and runs in its own transaction together with the version bump, so
+//! a database is always at exactly one known version. A database written by a newer version of
+//! this crate is refused rather than misread.
+
+use rusqlite::{Connection, TransactionBehavior};
+use unibox_core::{Error, ErrorKind, Result};
+
+use crate::error::SqlResultExt;
+
+/// `PRAGMA application_id` of a unibox database (`"unbx"`), so a file of another application
+/// is never mistaken for one.
+pub(crate) const APPLICATION_ID: i32 = 0x756e_6278;
+
+/// The schema version this version of the crate writes and understands.
+///
+/// ```
+/// assert!(unibox_store_sqlite::SCHEMA_VERSION >= 1);
+/// ```
+pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
+struct Migration {
+    version: u32,
+    sql: &'static str,
+}
+
+/// In version order; a migration is never edited once released, only added.
+const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: include_str!("migrations/0001_initial.sql") }];
+
+/// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    const OP: &str = "sqlite.migrate";
+    // IMMEDIATE: two processes opening a new file at once must not both run a migration.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).during(OP)?;
+    let application_id: i32 = tx.pragma_query_value(None, "application_id", |row| row.get(0)).during(OP)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0)).during(OP)?;
+    if application_id != APPLICATION_ID {
+        let objects: i64 = tx
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+            .during(OP)?;
+        if application_id != 0 || version != 0 || objects != 0 {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                "the file is an SQLite database of another application, not a unibox inbox; open a new or unibox file",
+            )
+            .with_operation(OP));
+        }
+    }
+    if version > i64::from(SCHEMA_VERSION) {
+        return Err(Error::new(
+            ErrorKind::Configuration,
+            format!(
+                "the database has schema version {version}, newer than the {SCHEMA_VERSION} this version of \
+                 unibox-store-sqlite knows; it was written by a newer release, so upgrade unibox-store-sqlite"
+            ),
+        )
+        .with_operation(OP));
+    }
+    for migration in MIGRATIONS.iter().filter(|m| i64::from(m.version) > version) {
+        tx.execute_batch(migration.sql).during(OP)?;
+        tx.pragma_update(None, "user_version", migration.version).during(OP)?;
+        tracing::info!(version = migration.version, "applied unibox SQLite schema migration");
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID).during(OP)?;
+    tx.commit().during(OP)
+}
+
+/// The schema version stored in a database.
+pub(crate) fn stored_version(conn: &Connection) -> Result<u32> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).during("sqlite.migrate")?;
+    u32::try_from(version).map_err(|_| Error::new(ErrorKind::Storage, "negative schema version in the database"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_consecutively_from_one() {
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version as usize, index + 1);
+        }
+    }
+
+    #[test]
+    fn a_new_database_is_migrated_to_the_current_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(stored_version(&conn).unwrap(), SCHEMA_VERSION);
+        // Running again is a no-op.
+        migrate(&mut conn).unwrap();
+        assert_eq!(stored_version(&conn).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_database_of_another_application_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY)").unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Configuration);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Configuration);
+        assert!(err.message().contains("newer"), "{err}");
+    }
+}

@@ -1,0 +1,310 @@
+//! The writer thread and its group commit.
+//!
+//! One thread owns the only read-write connection. Async callers send it jobs through a
+//! bounded channel and wait on a oneshot reply. The thread takes every job that is queued
+//! (up to `max_batch`), runs each inside its own `SAVEPOINT` of a single transaction, commits
+//! once, and only then replies: one disk flush is shared by every job of the batch, and a
+//! caller hears `Ok` only after its change is durable. A job that fails is rolled back to its
+//! savepoint alone; the others still commit.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rusqlite::{Connection, ErrorCode};
+use tokio::sync::{mpsc, oneshot};
+use unibox_core::{Error, ErrorKind, Result};
+
+use crate::error::{storage, writer_gone};
+
+/// A unit of work for the writer thread.
+trait Job: Send {
+    /// Runs the work on the connection, keeping its output for the reply.
+    fn run(&mut self, conn: &Connection) -> Result<()>;
+    /// Replies with the output (after the commit).
+    fn succeed(self: Box<Self>);
+    /// Replies with an error.
+    fn fail(self: Box<Self>, error: Error);
+}
+
+struct TypedJob<T, F> {
+    operation: &'static str,
+    work: Option<F>,
+    output: Option<T>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> Job for TypedJob<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> Result<T> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> Result<()> {
+        let work = self
+            .work
+            .take()
+            .ok_or_else(|| Error::new(ErrorKind::Unexpected, "a write job ran twice").with_operation(self.operation))?;
+        self.output = Some(work(conn)?);
+        Ok(())
+    }
+
+    fn succeed(self: Box<Self>) {
+        let job = *self;
+        let result = job.output.ok_or_else(|| {
+            Error::new(ErrorKind::Unexpected, "a write job committed without output").with_operation(job.operation)
+        });
+        // The caller may have stopped waiting (its future was dropped); the work is done anyway.
+        let _ = job.reply.send(result);
+    }
+
+    fn fail(self: Box<Self>, error: Error) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+enum Command {
+    /// Runs inside the group-commit transaction.
+    Write(Box<dyn Job>),
+    /// Runs outside any write transaction (reads of an in-memory database).
+    Read(Box<dyn Job>),
+    /// Finishes the queued jobs, closes the connection, then replies.
+    Close(oneshot::Sender<()>),
+}
+
+/// The handle async code uses to reach the writer thread.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    sender: mpsc::Sender<Command>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Write(_) => "Write",
+            Command::Read(_) => "Read",
+            Command::Close(_) => "Close",
+        })
+    }
+}
+
+impl Writer {
+    /// Starts the writer thread. `open` runs on the thread and returns the connection plus a
+    /// value handed back to the caller (the reader connections); its error is returned here.
+    pub(crate) async fn start<R, O>(queue_capacity: usize, max_batch: usize, open: O) -> Result<(Writer, R)>
+    where
+        R: Send + 'static,
+        O: FnOnce() -> Result<(Connection, R)> + Send + 'static,
+    {
+        let (sender, receiver) = mpsc::channel(queue_capacity);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("unibox-sqlite-writer".into())
+            .spawn(move || match open() {
+                Ok((conn, extra)) => {
+                    if ready_tx.send(Ok(extra)).is_ok() {
+                        run(conn, receiver, max_batch);
+                    }
+                }
+                Err(error) => {
+                    let _ = ready_tx.send(Err(error));
+                }
+            })
+            .map_err(|err| {
+                Error::new(ErrorKind::Storage, "could not start the SQLite writer thread")
+                    .with_operation("sqlite.open")
+                    .with_source(err)
+            })?;
+        let extra = ready_rx.await.map_err(|_| writer_gone("sqlite.open"))??;
+        Ok((Writer { sender }, extra))
+    }
+
+    /// Runs `work` in the next group-commit transaction and returns its output once committed.
+    pub(crate) async fn write<T, F>(&self, operation: &'static str, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.submit(operation, work, Command::Write).await
+    }
+
+    /// Runs `work` on the writer's connection outside a write transaction.
+    pub(crate) async fn read<T, F>(&self, operation: &'static str, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.submit(operation, work, Command::Read).await
+    }
+
+    async fn submit<T, F>(&self, operation: &'static str, work: F, wrap: fn(Box<dyn Job>) -> Command) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = TypedJob { operation, work: Some(work), output: None, reply };
+        self.sender.send(wrap(Box::new(job))).await.map_err(|_| writer_gone(operation))?;
+        answer.await.map_err(|_| writer_gone(operation))?
+    }
+
+    /// Waits until every job queued before this call is done and the connection is closed.
+    pub(crate) async fn close(&self) {
+        let (done, closed) = oneshot::channel();
+        if self.sender.send(Command::Close(done)).await.is_ok() {
+            let _ = closed.await;
+        }
+    }
+}
+
+/// The writer thread's loop: runs until every sender is gone or a close is requested.
+fn run(conn: Connection, mut receiver: mpsc::Receiver<Command>, max_batch: usize) {
+    let mut writes: Vec<Box<dyn Job>> = Vec::new();
+    let mut reads: Vec<Box<dyn Job>> = Vec::new();
+    let mut close: Option<oneshot::Sender<()>> = None;
+    while let Some(first) = receiver.blocking_recv() {
+        let mut next = Some(first);
+        while let Some(command) = next.take() {
+            match command {
+                Command::Write(job) => writes.push(job),
+                Command::Read(job) => reads.push(job),
+                Command::Close(done) => {
+                    close = Some(done);
+                    break;
+                }
+            }
+            if writes.len() + reads.len() < max_batch {
+                next = receiver.try_recv().ok();
+            }
+        }
+        if !writes.is_empty() {
+            commit_batch(&conn, std::mem::take(&mut writes));
+        }
+        for mut job in reads.drain(..) {
+            match catch_unwind(AssertUnwindSafe(|| job.run(&conn))) {
+                Ok(Ok(())) => job.succeed(),
+                Ok(Err(error)) => job.fail(error),
+                Err(_) => job.fail(bug("sqlite.read")),
+            }
+        }
+        if close.is_some() {
+            break;
+        }
+    }
+    receiver.close();
+    // Jobs that raced with a close are answered, never left hanging.
+    while let Ok(command) = receiver.try_recv() {
+        match command {
+            Command::Write(job) | Command::Read(job) => job.fail(writer_gone("sqlite.write")),
+            Command::Close(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+    if let Err((_, err)) = conn.close() {
+        tracing::warn!(error = %err, "closing the SQLite writer connection failed");
+    }
+    if let Some(done) = close {
+        let _ = done.send(());
+    }
+}
+
+/// Runs a batch of write jobs in one transaction, each in its own savepoint, and commits once.
+fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>) {
+    let mut pending = jobs.into_iter();
+    // Normally one transaction; another only if SQLite aborted the first one mid-batch.
+    loop {
+        if let Err(err) = execute(conn, "BEGIN IMMEDIATE") {
+            let failure = BatchFailure::new(&err);
+            pending.for_each(|job| job.fail(failure.error()));
+            return;
+        }
+        let mut done: Vec<Box<dyn Job>> = Vec::new();
+        let mut aborted = false;
+        for mut job in pending.by_ref() {
+            if let Err(err) = execute(conn, "SAVEPOINT job") {
+                job.fail(storage("sqlite.write", err));
+                if conn.is_autocommit() {
+                    aborted = true;
+                    break;
+                }
+                continue;
+            }
+            let outcome = match catch_unwind(AssertUnwindSafe(|| job.run(conn))) {
+                Ok(outcome) => outcome,
+                Err(_) => Err(bug("sqlite.write")),
+            };
+            match outcome {
+                Ok(()) => match execute(conn, "RELEASE job") {
+                    Ok(()) => done.push(job),
+                    Err(err) => job.fail(storage("sqlite.write", err)),
+                },
+                Err(error) => {
+                    let rolled_back =
+                        execute(conn, "ROLLBACK TO job").and_then(|()| execute(conn, "RELEASE job"));
+                    job.fail(error);
+                    if rolled_back.is_err() || conn.is_autocommit() {
+                        // SQLite rolled the whole transaction back (I/O error, full disk): the
+                        // jobs before this one are lost too.
+                        aborted = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if aborted {
+            let _ = execute(conn, "ROLLBACK");
+            let error = || {
+                Error::new(ErrorKind::Storage, "the SQLite transaction was aborted by an error of another write")
+                    .with_operation("sqlite.write")
+                    .temporary()
+            };
+            done.into_iter().for_each(|job| job.fail(error()));
+            continue;
+        }
+        match execute(conn, "COMMIT") {
+            Ok(()) => done.into_iter().for_each(|job| job.succeed()),
+            Err(err) => {
+                let failure = BatchFailure::new(&err);
+                let _ = execute(conn, "ROLLBACK");
+                done.into_iter().for_each(|job| job.fail(failure.error()));
+            }
+        }
+        return;
+    }
+}
+
+fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+fn bug(operation: &'static str) -> Error {
+    Error::new(ErrorKind::Unexpected, "the SQLite job panicked; its changes were rolled back (please report this bug)")
+        .with_operation(operation)
+}
+
+/// One failure shared by every job of a batch (errors are not `Clone`).
+struct BatchFailure {
+    code: Option<ErrorCode>,
+    detail: String,
+}
+
+impl BatchFailure {
+    fn new(err: &rusqlite::Error) -> Self {
+        BatchFailure { code: err.sqlite_error_code(), detail: err.to_string() }
+    }
+
+    fn error(&self) -> Error {
+        let temporary = matches!(
+            self.code,
+            Some(
+                ErrorCode::DatabaseBusy
+                    | ErrorCode::DatabaseLocked
+                    | ErrorCode::DiskFull
+                    | ErrorCode::SystemIoFailure
+                    | ErrorCode::OutOfMemory
+            )
+        );
+        let error = Error::new(ErrorKind::Storage, "the SQLite transaction could not be committed")
+            .with_operation("sqlite.commit")
+            .with_context("cause", &self.detail);
+        if temporary { error.temporary() } else { error.permanent() }
+    }
+}
