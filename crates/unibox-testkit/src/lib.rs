@@ -6,3 +6,7 @@
 
 pub mod channel;
 pub mod http;
+
+pub mod fixtures;
+pub mod inbox;
+pub mod tokens;

@@ -1,7 +1,9 @@
 //! In-memory implementations of the ports, for tests and trials. Nothing survives a restart.
 
 mod audit;
+mod inbox;
 mod tokens;
 
 pub use audit::MemoryAuditLog;
+pub use inbox::MemoryInbox;
 pub use tokens::MemoryTokenStore;

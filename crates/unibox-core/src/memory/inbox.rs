@@ -1,0 +1,758 @@
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use crate::inbox::{
+    AssigneeFilter, ConversationQuery, ConversationUpdate, Cursor, IngestOutcome, MessageQuery, OutboundDraft, Page,
+    RoutedEvent, SearchQuery,
+};
+use crate::{
+    Author, ChannelAccount, ChannelAccountId, ChannelAccountState, ChannelId, Contact, ContactId, ContactIdentity,
+    Content, Conversation, ConversationId, ConversationStatus, DeliveryStatus, Direction, Error, ErrorKind, EventKind,
+    IdentityKind, Inbox, InboundMessage, InternalNote, Message, MessageId, NoteId, PlatformUser, Reaction, Result,
+    TenantId, Timestamp,
+};
+
+/// Conversations, contacts and messages in process memory, with the exact semantics of the
+/// [`Inbox`] trait. For tests, trials and examples: nothing survives a restart.
+///
+/// Everything lives behind one mutex that is never held across an `.await`, so every call is
+/// atomic, [`ingest`](Inbox::ingest) batches included.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use unibox_core::inbox::{ConversationQuery, RoutedEvent};
+/// use unibox_core::memory::MemoryInbox;
+/// use unibox_core::{ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, Inbox, InboundEvent, InboundMessage, PlatformUser, Timestamp};
+///
+/// let inbox = MemoryInbox::new();
+/// let tenant = "acme".parse().unwrap();
+/// let account = ChannelAccount::new(tenant, "line".parse().unwrap(), ChannelKind::LINE, "Ub99", Timestamp::UNIX_EPOCH);
+/// inbox.save_account(&account).await.unwrap();
+///
+/// let customer = PlatformUser::new(IdentityKind::LineUserId, "U4af4980629c37e7b3ad0a4e2e0a8b2ed");
+/// let event = RoutedEvent {
+///     tenant: account.tenant.clone(),
+///     account: account.id,
+///     received_at: Timestamp::from_unix_seconds(2),
+///     event: InboundEvent {
+///         id: "01HZY3".into(),
+///         account: "Ub99".into(),
+///         occurred_at: Timestamp::from_unix_seconds(1),
+///         kind: EventKind::Message(InboundMessage::inbound(customer, "468789577898262530", Content::text("สวัสดีค่ะ"))),
+///     },
+/// };
+/// inbox.ingest(vec![event.clone(), event]).await.unwrap();
+/// let page = inbox.conversations(&account.tenant, &ConversationQuery::new()).await.unwrap();
+/// assert_eq!(page.items.len(), 1);
+/// assert_eq!(page.items[0].unread_count, 1);
+/// # });
+/// ```
+#[derive(Default)]
+pub struct MemoryInbox {
+    state: Mutex<State>,
+}
+
+impl MemoryInbox {
+    /// An empty inbox.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The tenant's events that did not become or change a message (follows, referrals, order
+    /// updates, revocations, unsupported events), in the order they were ingested.
+    ///
+    /// ```
+    /// let inbox = unibox_core::memory::MemoryInbox::new();
+    /// assert!(inbox.event_log(&"acme".parse().unwrap()).is_empty());
+    /// ```
+    pub fn event_log(&self, tenant: &TenantId) -> Vec<RoutedEvent> {
+        self.state().event_log.iter().filter(|e| &e.tenant == tenant).cloned().collect()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Every method validates before it writes, and writes cannot panic, so a poisoned lock
+        // (a panic elsewhere while holding it) still guards consistent state.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl fmt::Debug for MemoryInbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state();
+        f.debug_struct("MemoryInbox")
+            .field("accounts", &state.accounts.len())
+            .field("conversations", &state.conversations.len())
+            .field("messages", &state.messages.len())
+            .finish()
+    }
+}
+
+/// An account's platform message id, the key edits, unsends, reactions and receipts refer to.
+type PlatformKey = (ChannelAccountId, String);
+
+#[derive(Default)]
+struct State {
+    accounts: HashMap<ChannelAccountId, ChannelAccount>,
+    contacts: HashMap<ContactId, StoredContact>,
+    identities: HashMap<(ChannelAccountId, IdentityKind, String), ContactId>,
+    conversations: HashMap<ConversationId, Conversation>,
+    conversation_of: HashMap<(ChannelAccountId, ContactId), ConversationId>,
+    messages: HashMap<MessageId, StoredMessage>,
+    by_platform_id: HashMap<PlatformKey, MessageId>,
+    /// Changes to messages that have not arrived yet.
+    pending: HashMap<PlatformKey, Amendments>,
+    seen_events: HashSet<(ChannelAccountId, String)>,
+    event_log: Vec<RoutedEvent>,
+    notes: HashMap<NoteId, InternalNote>,
+}
+
+struct StoredContact {
+    contact: Contact,
+    /// The (time, event id) of the event the display name came from: the latest wins.
+    name_from: Option<(Timestamp, String)>,
+}
+
+struct StoredMessage {
+    message: Message,
+    amendments: Amendments,
+}
+
+/// Everything that can happen to a message after it was sent. Each change merges in a way that
+/// does not depend on arrival order, so pending changes and late changes give the same result.
+#[derive(Default)]
+struct Amendments {
+    /// The latest edit by (time, event id); its content is dropped once the message is unsent.
+    edit: Option<(Timestamp, String, Option<Content>)>,
+    unsent_at: Option<Timestamp>,
+    /// The latest reaction per customer by (time, event id); `None` is a removal.
+    reactions: BTreeMap<String, (Timestamp, String, Option<String>)>,
+    delivery: Option<DeliveryStatus>,
+}
+
+impl Amendments {
+    fn edit(&mut self, at: Timestamp, event_id: &str, content: &Content) -> bool {
+        let newer = self.edit.as_ref().is_none_or(|(t, id, _)| (at, event_id) > (*t, id.as_str()));
+        if newer {
+            let content = self.unsent_at.is_none().then(|| content.clone());
+            self.edit = Some((at, event_id.to_string(), content));
+        }
+        newer
+    }
+
+    fn unsend(&mut self, at: Timestamp) {
+        self.unsent_at = Some(self.unsent_at.map_or(at, |t| t.min(at)));
+        if let Some((_, _, content)) = &mut self.edit {
+            *content = None;
+        }
+    }
+
+    fn react(&mut self, by: &str, at: Timestamp, event_id: &str, emoji: Option<&str>) {
+        let newer = self.reactions.get(by).is_none_or(|(t, id, _)| (at, event_id) > (*t, id.as_str()));
+        if newer {
+            self.reactions.insert(by.to_string(), (at, event_id.to_string(), emoji.map(str::to_string)));
+        }
+    }
+
+    fn deliver(&mut self, status: &DeliveryStatus) {
+        self.delivery = Some(match &self.delivery {
+            Some(current) => current.merge(status),
+            None => status.clone(),
+        });
+    }
+
+    /// Adds `other`'s changes to these.
+    fn absorb(&mut self, other: Amendments) {
+        if let Some(at) = other.unsent_at {
+            self.unsend(at);
+        }
+        if let Some((at, id, content)) = other.edit {
+            match content {
+                Some(content) => {
+                    self.edit(at, &id, &content);
+                }
+                // An unsent edit still moves `edited_at`; its content is gone.
+                None if self.edit.as_ref().is_none_or(|(t, i, _)| (at, id.as_str()) > (*t, i.as_str())) => {
+                    self.edit = Some((at, id, None));
+                }
+                None => {}
+            }
+        }
+        for (by, (at, id, emoji)) in other.reactions {
+            self.react(&by, at, &id, emoji.as_deref());
+        }
+        if let Some(status) = other.delivery {
+            self.deliver(&status);
+        }
+    }
+}
+
+impl StoredMessage {
+    /// Applies `changes`, then brings the message's fields in line with all its amendments.
+    fn amend(&mut self, changes: Amendments) {
+        let old_edit = self.amendments.edit.as_ref().map(|(t, id, _)| (*t, id.clone()));
+        self.amendments.absorb(changes);
+        let message = &mut self.message;
+        if let Some((at, id, content)) = &self.amendments.edit {
+            message.edited_at = Some(*at);
+            if old_edit.as_ref() != Some(&(*at, id.clone()))
+                && let Some(content) = content
+            {
+                message.content = content.clone();
+            }
+        }
+        if let Some(at) = self.amendments.unsent_at {
+            message.unsent_at = Some(at);
+            message.content = Content::text("");
+        }
+        let mut reactions: Vec<Reaction> = self
+            .amendments
+            .reactions
+            .iter()
+            .filter_map(|(by, (at, _, emoji))| emoji.as_ref().map(|e| Reaction { by: by.clone(), emoji: e.clone(), at: *at }))
+            .collect();
+        reactions.sort_by(|a, b| (a.at, &a.by).cmp(&(b.at, &b.by)));
+        message.reactions = reactions;
+        if message.direction == Direction::Outbound
+            && let Some(status) = &self.amendments.delivery
+        {
+            message.delivery = message.delivery.merge(status);
+        }
+    }
+}
+
+fn not_found(what: &'static str) -> Error {
+    Error::new(ErrorKind::NotFound, format!("{what} not found"))
+}
+
+fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+    Error::new(ErrorKind::InvalidInput, message)
+}
+
+/// The platform message id a postback is stored under: derived from the event id, so a
+/// redelivered postback is recognized.
+fn postback_message_id(event_id: &str) -> String {
+    format!("postback:{event_id}")
+}
+
+fn validate_event(state: &State, routed: &RoutedEvent) -> Result<()> {
+    match state.accounts.get(&routed.account) {
+        Some(account) if account.tenant == routed.tenant => {}
+        _ => {
+            return Err(not_found("channel account")
+                .with_context("tenant", &routed.tenant)
+                .with_context("account", routed.account));
+        }
+    }
+    let event = &routed.event;
+    if event.id.is_empty() {
+        return Err(invalid("an event needs a non-empty id for deduplication"));
+    }
+    let customer_ok = |customer: &PlatformUser| !customer.id.is_empty();
+    let valid = match &event.kind {
+        EventKind::Message(message) => customer_ok(&message.customer) && !message.message_id.is_empty(),
+        EventKind::Edit { customer, message_id, .. }
+        | EventKind::Unsend { customer, message_id }
+        | EventKind::Reaction { customer, message_id, .. } => customer_ok(customer) && !message_id.is_empty(),
+        EventKind::Delivery(update) => update.message_ids.iter().all(|id| !id.is_empty()),
+        EventKind::Postback { customer, .. } => customer_ok(customer),
+        _ => true,
+    };
+    if !valid {
+        return Err(invalid(format!("{} event {:?} has an empty customer or message id", event.kind.name(), event.id)));
+    }
+    Ok(())
+}
+
+impl State {
+    fn account_of(&self, tenant: &TenantId, id: ChannelAccountId) -> Result<&ChannelAccount> {
+        self.accounts.get(&id).filter(|a| &a.tenant == tenant).ok_or_else(|| not_found("channel account"))
+    }
+
+    fn conversation_of(&self, tenant: &TenantId, id: ConversationId) -> Result<&Conversation> {
+        self.conversations.get(&id).filter(|c| &c.tenant == tenant).ok_or_else(|| not_found("conversation"))
+    }
+
+    fn message_of(&self, tenant: &TenantId, id: MessageId) -> Result<&StoredMessage> {
+        self.messages.get(&id).filter(|m| &m.message.tenant == tenant).ok_or_else(|| not_found("message"))
+    }
+
+    fn ingest_one(&mut self, routed: &RoutedEvent) -> IngestOutcome {
+        let account = routed.account;
+        if !self.seen_events.insert((account, routed.event.id.clone())) {
+            return IngestOutcome::Duplicate;
+        }
+        let event = &routed.event;
+        let at = event.occurred_at;
+        match &event.kind {
+            EventKind::Message(message) => self.store_message(routed, message.clone()),
+            EventKind::Postback { customer, payload, title } => {
+                let message = InboundMessage::inbound(
+                    customer.clone(),
+                    postback_message_id(&event.id),
+                    Content::Postback { title: title.clone(), payload: payload.clone() },
+                );
+                self.store_message(routed, message)
+            }
+            EventKind::Edit { message_id, content, .. } => {
+                let mut change = Amendments::default();
+                change.edit(at, &event.id, content);
+                self.amend(account, message_id, change)
+            }
+            EventKind::Unsend { message_id, .. } => {
+                let mut change = Amendments::default();
+                change.unsend(at);
+                self.amend(account, message_id, change)
+            }
+            EventKind::Reaction { customer, message_id, emoji } => {
+                let mut change = Amendments::default();
+                change.react(&customer.id, at, &event.id, emoji.as_deref());
+                self.amend(account, message_id, change)
+            }
+            EventKind::Delivery(update) => {
+                let mut touched = Vec::new();
+                for message_id in &update.message_ids {
+                    let mut change = Amendments::default();
+                    change.deliver(&update.status);
+                    if let IngestOutcome::Stored { conversation: Some(c), message: Some(m) } =
+                        self.amend(account, message_id, change)
+                    {
+                        touched.push((c, m));
+                    }
+                }
+                let conversation = touched.first().map(|(c, _)| *c).filter(|c| touched.iter().all(|(o, _)| o == c));
+                let message = match touched.as_slice() {
+                    [(_, m)] => Some(*m),
+                    _ => None,
+                };
+                IngestOutcome::Stored { conversation, message }
+            }
+            EventKind::AuthorizationRevoked { reason } => {
+                if let Some(stored) = self.accounts.get_mut(&account) {
+                    stored.state = ChannelAccountState::ReauthorizationRequired { reason: reason.clone() };
+                }
+                self.event_log.push(routed.clone());
+                IngestOutcome::Stored { conversation: None, message: None }
+            }
+            _ => {
+                self.event_log.push(routed.clone());
+                IngestOutcome::Stored { conversation: None, message: None }
+            }
+        }
+    }
+
+    /// Applies a change to the message with this platform id, or keeps it until it arrives.
+    fn amend(&mut self, account: ChannelAccountId, platform_id: &str, change: Amendments) -> IngestOutcome {
+        let key = (account, platform_id.to_string());
+        match self.by_platform_id.get(&key).and_then(|id| self.messages.get_mut(id)) {
+            Some(stored) => {
+                stored.amend(change);
+                IngestOutcome::Stored { conversation: Some(stored.message.conversation), message: Some(stored.message.id) }
+            }
+            None => {
+                self.pending.entry(key).or_default().absorb(change);
+                IngestOutcome::Stored { conversation: None, message: None }
+            }
+        }
+    }
+
+    fn store_message(&mut self, routed: &RoutedEvent, message: InboundMessage) -> IngestOutcome {
+        let account = routed.account;
+        let key = (account, message.message_id.clone());
+        if self.by_platform_id.contains_key(&key) {
+            return IngestOutcome::Duplicate;
+        }
+        let at = routed.event.occurred_at;
+        let contact = self.find_or_create_contact(routed, &message.customer);
+        let conversation_id = self.find_or_create_conversation(&routed.tenant, account, contact, at);
+        let inbound = message.direction == Direction::Inbound;
+        let mut stored = StoredMessage {
+            message: Message {
+                id: MessageId::new(),
+                tenant: routed.tenant.clone(),
+                conversation: conversation_id,
+                account,
+                direction: message.direction,
+                author: if inbound { Author::Contact(contact) } else { Author::System },
+                content: message.content,
+                platform_message_id: Some(message.message_id),
+                reply_to: message.reply_to,
+                sent_at: at,
+                recorded_at: routed.received_at,
+                edited_at: None,
+                unsent_at: None,
+                delivery: if inbound { DeliveryStatus::Received } else { DeliveryStatus::Sent },
+                reactions: Vec::new(),
+            },
+            amendments: Amendments::default(),
+        };
+        if let Some(pending) = self.pending.remove(&key) {
+            stored.amend(pending);
+        }
+        let message_id = stored.message.id;
+        self.by_platform_id.insert(key, message_id);
+        self.messages.insert(message_id, stored);
+        if let Some(conversation) = self.conversations.get_mut(&conversation_id) {
+            conversation.last_activity_at = conversation.last_activity_at.max(at);
+            conversation.created_at = conversation.created_at.min(at);
+            if inbound {
+                conversation.unread_count = conversation.unread_count.saturating_add(1);
+                conversation.last_inbound_at = Some(conversation.last_inbound_at.map_or(at, |t| t.max(at)));
+                if matches!(conversation.status, ConversationStatus::Resolved | ConversationStatus::Snoozed) {
+                    conversation.status = ConversationStatus::Open;
+                    conversation.snoozed_until = None;
+                }
+            }
+        }
+        IngestOutcome::Stored { conversation: Some(conversation_id), message: Some(message_id) }
+    }
+
+    fn find_or_create_contact(&mut self, routed: &RoutedEvent, customer: &PlatformUser) -> ContactId {
+        let at = routed.event.occurred_at;
+        let key = (routed.account, customer.kind.clone(), customer.id.clone());
+        let id = *self.identities.entry(key).or_insert_with(ContactId::new);
+        let stored = self.contacts.entry(id).or_insert_with(|| StoredContact {
+            contact: Contact {
+                id,
+                tenant: routed.tenant.clone(),
+                display_name: None,
+                identities: vec![ContactIdentity {
+                    account: routed.account,
+                    kind: customer.kind.clone(),
+                    value: customer.id.clone(),
+                }],
+                created_at: at,
+            },
+            name_from: None,
+        });
+        stored.contact.created_at = stored.contact.created_at.min(at);
+        if let Some(name) = &customer.display_name {
+            let source = (at, routed.event.id.clone());
+            if stored.name_from.as_ref().is_none_or(|from| &source > from) {
+                stored.contact.display_name = Some(name.clone());
+                stored.name_from = Some(source);
+            }
+        }
+        id
+    }
+
+    fn find_or_create_conversation(
+        &mut self,
+        tenant: &TenantId,
+        account: ChannelAccountId,
+        contact: ContactId,
+        at: Timestamp,
+    ) -> ConversationId {
+        let id = *self.conversation_of.entry((account, contact)).or_insert_with(ConversationId::new);
+        self.conversations.entry(id).or_insert_with(|| Conversation {
+            id,
+            tenant: tenant.clone(),
+            account,
+            contact,
+            status: ConversationStatus::Open,
+            snoozed_until: None,
+            assignee: None,
+            tags: Vec::new(),
+            unread_count: 0,
+            last_inbound_at: None,
+            last_activity_at: at,
+            created_at: at,
+        });
+        id
+    }
+
+    /// Gives an outbound message its platform id. An echo of the same message that arrived
+    /// before the platform's answer is folded into it, so the conversation shows it once.
+    fn set_platform_id(&mut self, id: MessageId, platform_id: &str) -> Result<()> {
+        let Some(stored) = self.messages.get(&id) else { return Err(not_found("message")) };
+        match stored.message.platform_message_id.as_deref() {
+            Some(existing) if existing == platform_id => return Ok(()),
+            Some(_) => {
+                return Err(Error::new(ErrorKind::Conflict, "the message already has another platform message id"));
+            }
+            None => {}
+        }
+        let key = (stored.message.account, platform_id.to_string());
+        let conversation = stored.message.conversation;
+        let mut changes = self.pending.remove(&key).unwrap_or_default();
+        if let Some(other) = self.by_platform_id.get(&key).copied() {
+            let echo = self.messages.get(&other).is_some_and(|o| {
+                o.message.direction == Direction::Outbound
+                    && o.message.author == Author::System
+                    && o.message.conversation == conversation
+            });
+            if !echo {
+                return Err(Error::new(ErrorKind::Conflict, "another message already has this platform message id"));
+            }
+            if let Some(echo) = self.messages.remove(&other) {
+                changes.absorb(echo.amendments);
+                changes.deliver(&echo.message.delivery);
+            }
+        }
+        self.by_platform_id.insert(key, id);
+        if let Some(stored) = self.messages.get_mut(&id) {
+            stored.message.platform_message_id = Some(platform_id.to_string());
+            stored.amend(changes);
+        }
+        Ok(())
+    }
+}
+
+fn page<T>(items: impl Iterator<Item = T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
+    let mut items: Vec<T> = items.take(limit.saturating_add(1)).collect();
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(&cursor)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+fn message_cursor(message: &Message) -> Cursor {
+    Cursor::new(message.sent_at, message.id.as_uuid())
+}
+
+fn newest_first(mut messages: Vec<Message>, before: Option<Cursor>, limit: usize) -> Page<Message> {
+    messages.sort_by(|a, b| (b.sent_at, b.id).cmp(&(a.sent_at, a.id)));
+    let older = move |m: &Message| before.is_none_or(|c| (m.sent_at, m.id.as_uuid()) < (c.at, c.id));
+    page(messages.into_iter().filter(older), limit, message_cursor)
+}
+
+#[async_trait]
+impl Inbox for MemoryInbox {
+    async fn save_account(&self, account: &ChannelAccount) -> Result<()> {
+        if account.platform_account_id.is_empty() {
+            return Err(invalid("a channel account needs its platform account id"));
+        }
+        let mut state = self.state();
+        if state.accounts.get(&account.id).is_some_and(|existing| existing.tenant != account.tenant) {
+            return Err(Error::new(ErrorKind::Conflict, "the account id is taken").with_operation("memory.save_account"));
+        }
+        let taken = state.accounts.values().any(|other| {
+            other.id != account.id
+                && other.channel == account.channel
+                && other.platform_account_id == account.platform_account_id
+        });
+        if taken {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                "another account of this channel already has this platform account id",
+            )
+            .with_operation("memory.save_account")
+            .with_context("channel", &account.channel));
+        }
+        state.accounts.insert(account.id, account.clone());
+        Ok(())
+    }
+
+    async fn account(&self, tenant: &TenantId, id: ChannelAccountId) -> Result<ChannelAccount> {
+        self.state().account_of(tenant, id).cloned()
+    }
+
+    async fn accounts(&self, tenant: &TenantId) -> Result<Vec<ChannelAccount>> {
+        let state = self.state();
+        let mut accounts: Vec<ChannelAccount> = state.accounts.values().filter(|a| &a.tenant == tenant).cloned().collect();
+        accounts.sort_by(|a, b| (a.connected_at, a.id).cmp(&(b.connected_at, b.id)));
+        Ok(accounts)
+    }
+
+    async fn route(&self, channel: &ChannelId, platform_account_id: &str) -> Result<Option<ChannelAccount>> {
+        let state = self.state();
+        Ok(state
+            .accounts
+            .values()
+            .find(|a| &a.channel == channel && a.platform_account_id == platform_account_id)
+            .cloned())
+    }
+
+    async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>> {
+        let mut state = self.state();
+        for event in &events {
+            validate_event(&state, event).map_err(|e| e.with_operation("memory.ingest"))?;
+        }
+        Ok(events.iter().map(|event| state.ingest_one(event)).collect())
+    }
+
+    async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>> {
+        query.validate()?;
+        let state = self.state();
+        let mut conversations: Vec<&Conversation> = state
+            .conversations
+            .values()
+            .filter(|c| &c.tenant == tenant)
+            .filter(|c| query.status.is_none_or(|s| c.status == s))
+            .filter(|c| query.account.is_none_or(|a| c.account == a))
+            .filter(|c| match &query.assignee {
+                None => true,
+                Some(AssigneeFilter::Unassigned) => c.assignee.is_none(),
+                Some(AssigneeFilter::User(user)) => c.assignee.as_ref() == Some(user),
+            })
+            .filter(|c| query.tag.as_ref().is_none_or(|tag| c.tags.iter().any(|t| t == tag)))
+            .filter(|c| !query.unread_only || c.unread_count > 0)
+            .filter(|c| query.after.is_none_or(|k| (c.last_activity_at, c.id.as_uuid()) < (k.at, k.id)))
+            .collect();
+        conversations.sort_by(|a, b| (b.last_activity_at, b.id).cmp(&(a.last_activity_at, a.id)));
+        Ok(page(conversations.into_iter().cloned(), query.limit, |c| Cursor::new(c.last_activity_at, c.id.as_uuid())))
+    }
+
+    async fn conversation(&self, tenant: &TenantId, id: ConversationId) -> Result<Conversation> {
+        self.state().conversation_of(tenant, id).cloned()
+    }
+
+    async fn messages(&self, tenant: &TenantId, conversation: ConversationId, query: &MessageQuery) -> Result<Page<Message>> {
+        query.validate()?;
+        let state = self.state();
+        state.conversation_of(tenant, conversation)?;
+        let messages = state
+            .messages
+            .values()
+            .filter(|m| m.message.conversation == conversation)
+            .map(|m| m.message.clone())
+            .collect();
+        Ok(newest_first(messages, query.before, query.limit))
+    }
+
+    async fn message(&self, tenant: &TenantId, id: MessageId) -> Result<Message> {
+        self.state().message_of(tenant, id).map(|m| m.message.clone())
+    }
+
+    async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
+        let state = self.state();
+        state
+            .contacts
+            .get(&id)
+            .filter(|c| &c.contact.tenant == tenant)
+            .map(|c| c.contact.clone())
+            .ok_or_else(|| not_found("contact"))
+    }
+
+    async fn contact_by_identity(&self, tenant: &TenantId, identity: &ContactIdentity) -> Result<Option<Contact>> {
+        let state = self.state();
+        let key = (identity.account, identity.kind.clone(), identity.value.clone());
+        Ok(state
+            .identities
+            .get(&key)
+            .and_then(|id| state.contacts.get(id))
+            .filter(|c| &c.contact.tenant == tenant)
+            .map(|c| c.contact.clone()))
+    }
+
+    async fn search(&self, tenant: &TenantId, query: &SearchQuery) -> Result<Page<Message>> {
+        query.validate()?;
+        let terms: Vec<String> = query.terms().iter().map(|t| t.to_lowercase()).collect();
+        let state = self.state();
+        let matches = state
+            .messages
+            .values()
+            .map(|m| &m.message)
+            .filter(|m| &m.tenant == tenant)
+            .filter(|m| {
+                m.content.searchable_text().is_some_and(|text| {
+                    let text = text.to_lowercase();
+                    terms.iter().all(|term| text.contains(term.as_str()))
+                })
+            })
+            .cloned()
+            .collect();
+        Ok(newest_first(matches, query.before, query.limit))
+    }
+
+    async fn record_outbound(&self, tenant: &TenantId, draft: OutboundDraft) -> Result<Message> {
+        if matches!(draft.author, Author::Contact(_)) {
+            return Err(invalid("an outbound message is written by an agent, a bot or the system, not the contact"));
+        }
+        let mut state = self.state();
+        let account = state.conversation_of(tenant, draft.conversation)?.account;
+        if let Some(existing) = state.messages.get(&draft.id) {
+            // The draft id doubles as an idempotency key: recording the same draft again is a no-op.
+            return if &existing.message.tenant == tenant && existing.message.conversation == draft.conversation {
+                Ok(existing.message.clone())
+            } else {
+                Err(Error::new(ErrorKind::Conflict, "the message id is taken").with_operation("memory.record_outbound"))
+            };
+        }
+        let message = Message {
+            id: draft.id,
+            tenant: tenant.clone(),
+            conversation: draft.conversation,
+            account,
+            direction: Direction::Outbound,
+            author: draft.author,
+            content: draft.content,
+            platform_message_id: None,
+            reply_to: draft.reply_to,
+            sent_at: draft.at,
+            recorded_at: draft.at,
+            edited_at: None,
+            unsent_at: None,
+            delivery: DeliveryStatus::Queued,
+            reactions: Vec::new(),
+        };
+        if let Some(conversation) = state.conversations.get_mut(&draft.conversation) {
+            conversation.last_activity_at = conversation.last_activity_at.max(draft.at);
+        }
+        state.messages.insert(message.id, StoredMessage { message: message.clone(), amendments: Amendments::default() });
+        Ok(message)
+    }
+
+    async fn update_delivery(
+        &self,
+        tenant: &TenantId,
+        message: MessageId,
+        status: DeliveryStatus,
+        platform_message_id: Option<&str>,
+    ) -> Result<Message> {
+        let mut state = self.state();
+        let stored = state.message_of(tenant, message)?;
+        if stored.message.direction != Direction::Outbound {
+            return Err(invalid("only outbound messages have a delivery status"));
+        }
+        if platform_message_id.is_some_and(str::is_empty) {
+            return Err(invalid("a platform message id cannot be empty"));
+        }
+        if let Some(platform_id) = platform_message_id {
+            state.set_platform_id(message, platform_id).map_err(|e| e.with_operation("memory.update_delivery"))?;
+        }
+        let stored = state.messages.get_mut(&message).ok_or_else(|| not_found("message"))?;
+        stored.message.delivery = stored.message.delivery.merge(&status);
+        Ok(stored.message.clone())
+    }
+
+    async fn update_conversation(
+        &self,
+        tenant: &TenantId,
+        id: ConversationId,
+        update: &ConversationUpdate,
+    ) -> Result<Conversation> {
+        let mut state = self.state();
+        let mut conversation = state.conversation_of(tenant, id)?.clone();
+        update.apply(&mut conversation)?;
+        state.conversations.insert(id, conversation.clone());
+        Ok(conversation)
+    }
+
+    async fn add_note(&self, note: &InternalNote) -> Result<()> {
+        if note.body.trim().is_empty() {
+            return Err(invalid("a note cannot be empty"));
+        }
+        let mut state = self.state();
+        state.conversation_of(&note.tenant, note.conversation)?;
+        if state.notes.get(&note.id).is_some_and(|existing| existing != note) {
+            return Err(Error::new(ErrorKind::Conflict, "the note id is taken").with_operation("memory.add_note"));
+        }
+        state.notes.insert(note.id, note.clone());
+        Ok(())
+    }
+
+    async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>> {
+        let state = self.state();
+        state.conversation_of(tenant, conversation)?;
+        let mut notes: Vec<InternalNote> =
+            state.notes.values().filter(|n| n.conversation == conversation && &n.tenant == tenant).cloned().collect();
+        notes.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        Ok(notes)
+    }
+}
