@@ -12,6 +12,7 @@ pub const MAX_ACCOUNT_LENGTH: usize = 256;
 
 /// The body of an inbound delivery. See the crate documentation for the format.
 #[derive(Deserialize)]
+#[serde(rename = "payload")]
 struct WirePayload {
     account: String,
     events: Vec<WireEvent>,
@@ -21,6 +22,7 @@ struct WirePayload {
 /// optional. `kind` stays a nested object (no `#[serde(flatten)]`, which would buffer every
 /// event through serde's generic content type and cost several times the parse time).
 #[derive(Deserialize)]
+#[serde(rename = "event")]
 struct WireEvent {
     #[serde(default)]
     id: Option<String>,
@@ -39,6 +41,10 @@ fn malformed(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
 /// across retries, so the derived id is stable across redeliveries. Events without
 /// `occurred_at` take the signed `webhook-timestamp`.
 pub(crate) fn parse(request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
+    // serde accepts a JSON array for a struct too; only the documented object form is valid.
+    if request.body().iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(malformed("the body must be a JSON object {\"account\": ..., \"events\": [...]}"));
+    }
     let payload: WirePayload = serde_json::from_slice(request.body())
         .map_err(|e| malformed(format!("the body is not a unibox webhook payload: {e}")))?;
     if payload.account.is_empty() || payload.account.len() > MAX_ACCOUNT_LENGTH {
