@@ -2,9 +2,10 @@
 //! holds them until their message arrives.
 //!
 //! Every change is written so that applying the same set in any order gives the same row:
-//! the latest edit by `(time, event id)` wins, an unsend wins over every edit and keeps the
-//! earliest unsend time, reactions keep the latest per customer by `(time, event id)`, and
-//! delivery statuses merge with [`DeliveryStatus::merge`].
+//! the latest edit by `(time, event id)` wins and sets `edited_at`; an unsend erases the
+//! content whatever edits come before or after, and keeps the earliest unsend time; reactions
+//! keep the latest per customer by `(time, event id)`; delivery statuses merge with
+//! [`DeliveryStatus::merge`].
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -77,7 +78,8 @@ pub(crate) fn search_text(content: &Content) -> Option<String> {
     content.searchable_text().map(|text| text.into_owned()).filter(|text| !text.is_empty())
 }
 
-/// Applies an edit unless the message was unsent or a later edit already won.
+/// Applies an edit unless a later edit already won. On an unsent message only the edit's time
+/// is kept: the content stays erased.
 pub(crate) fn apply_edit(
     conn: &Connection,
     tenant: &TenantId,
@@ -87,25 +89,29 @@ pub(crate) fn apply_edit(
     content_json: &str,
     text: Option<&str>,
 ) -> Result<()> {
-    let changed = conn
+    let unsent: Option<Option<i64>> = conn
         .prepare_cached(
-            "UPDATE messages SET content = ?3, edited_at = ?4, edited_by = ?5 \
-             WHERE tenant = ?1 AND seq = ?2 AND unsent_at IS NULL \
-               AND (edited_at IS NULL OR edited_at < ?4 OR (edited_at = ?4 AND edited_by < ?5))",
+            "UPDATE messages SET content = CASE WHEN unsent_at IS NULL THEN ?3 ELSE content END, \
+               edited_at = ?4, edited_by = ?5 \
+             WHERE tenant = ?1 AND seq = ?2 \
+               AND (edited_at IS NULL OR edited_at < ?4 OR (edited_at = ?4 AND edited_by < ?5)) \
+             RETURNING unsent_at",
         )
         .during(OP)?
-        .execute(params![tenant.as_str(), target.seq, content_json, at, event_id])
+        .query_row(params![tenant.as_str(), target.seq, content_json, at, event_id], |row| row.get(0))
+        .optional()
         .during(OP)?;
-    if changed > 0 {
+    if let Some(None) = unsent {
         index_text(conn, target.seq, text)?;
     }
     Ok(())
 }
 
-/// Erases a message's content for good: empty text, no edit, out of the search index.
+/// Erases a message's content for good: empty text, out of the search index. The earliest
+/// unsend time is kept.
 pub(crate) fn apply_unsend(conn: &Connection, tenant: &TenantId, target: &Target, at: i64) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE messages SET content = ?3, edited_at = NULL, edited_by = NULL, \
+        "UPDATE messages SET content = ?3, \
            unsent_at = CASE WHEN unsent_at IS NULL OR unsent_at > ?4 THEN ?4 ELSE unsent_at END \
          WHERE tenant = ?1 AND seq = ?2",
     )
@@ -222,8 +228,8 @@ pub(crate) struct Pending {
     pub(crate) change: PendingChange,
 }
 
-/// Keeps a change until the message with `platform_message_id` arrives. An edit of a message
-/// whose unsend is already pending is not kept: its content must never be stored.
+/// Keeps a change until the message with `platform_message_id` arrives. Once an unsend is
+/// pending, pending edits keep only their time: their content is never stored.
 pub(crate) fn pend(
     conn: &Connection,
     tenant: &TenantId,
@@ -232,6 +238,7 @@ pub(crate) fn pend(
     pending: &Pending,
 ) -> Result<()> {
     let key = params![tenant.as_str(), account.as_bytes(), platform_message_id];
+    let mut payload = pending.change.payload()?;
     match pending.change {
         PendingChange::Edit { .. } => {
             let unsent = conn
@@ -243,16 +250,16 @@ pub(crate) fn pend(
                 .exists(key)
                 .during(OP)?;
             if unsent {
-                return Ok(());
+                payload = ERASED_CONTENT_JSON.to_owned();
             }
         }
         PendingChange::Unsend => {
             conn.prepare_cached(
-                "DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 \
+                "UPDATE pending_actions SET payload = ?4 WHERE tenant = ?1 AND account = ?2 \
                  AND platform_message_id = ?3 AND kind = 'edit'",
             )
             .during(OP)?
-            .execute(key)
+            .execute(params![tenant.as_str(), account.as_bytes(), platform_message_id, ERASED_CONTENT_JSON])
             .during(OP)?;
         }
         PendingChange::Reaction { .. } | PendingChange::Delivery(_) => {}
@@ -269,7 +276,7 @@ pub(crate) fn pend(
         pending.event_id,
         pending.change.kind(),
         pending.at,
-        pending.change.payload()?,
+        payload,
     ])
     .during(OP)?;
     Ok(())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rusqlite::Connection;
 use unibox_core::inbox::{
-    ConversationQuery, IngestOutcome, MessageQuery, OutboundDraft, Page, RoutedEvent, SearchQuery,
+    ConversationQuery, ConversationUpdate, IngestOutcome, MessageQuery, OutboundDraft, Page, RoutedEvent, SearchQuery,
 };
 use unibox_core::{
     ChannelAccount, ChannelAccountId, ChannelId, Contact, ContactId, ContactIdentity, Conversation, ConversationId,
@@ -288,6 +288,20 @@ impl Inbox for SqliteInbox {
             .write("sqlite.update_delivery", move |conn| {
                 outbound::update_delivery(conn, &tenant, message, &status, platform_message_id.as_deref())
             })
+            .await
+    }
+
+    async fn update_conversation(
+        &self,
+        tenant: &TenantId,
+        id: ConversationId,
+        update: &ConversationUpdate,
+    ) -> Result<Conversation> {
+        update.validate()?;
+        let tenant = tenant.clone();
+        let update = update.clone();
+        self.writer
+            .write("sqlite.update_conversation", move |conn| outbound::update_conversation(conn, &tenant, id, &update))
             .await
     }
 

@@ -1,9 +1,10 @@
-//! Writes made by the business: channel accounts, outbound messages and their delivery, notes.
+//! Writes made by the business: channel accounts, outbound messages and their delivery,
+//! conversation workflow, notes.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use unibox_core::inbox::OutboundDraft;
+use unibox_core::inbox::{ConversationUpdate, OutboundDraft};
 use unibox_core::{
-    ChannelAccount, ChannelAccountId, ConversationId, DeliveryStatus, Direction, Error, ErrorKind, InternalNote,
+    ChannelAccount, ChannelAccountId, Conversation, ConversationId, DeliveryStatus, Direction, Error, ErrorKind, InternalNote,
     Message, MessageId, Result, TenantId,
 };
 
@@ -295,4 +296,44 @@ pub(crate) fn add_note(conn: &Connection, note: &InternalNote) -> Result<()> {
     } else {
         Err(Error::new(ErrorKind::Conflict, "another note with this id already exists").with_operation(OP))
     }
+}
+
+/// Changes a conversation's workflow fields with [`ConversationUpdate::apply`], so every
+/// backend agrees on the details.
+pub(crate) fn update_conversation(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: ConversationId,
+    update: &ConversationUpdate,
+) -> Result<Conversation> {
+    const OP: &str = "sqlite.update_conversation";
+    let mut conversation = rows::conversation(conn, tenant, id, OP)?.ok_or_else(|| not_found("conversation", OP))?;
+    update.apply(&mut conversation)?;
+    conn.prepare_cached(
+        "UPDATE conversations SET status = ?3, snoozed_until = ?4, assignee = ?5, unread_count = ?6 \
+         WHERE tenant = ?1 AND id = ?2",
+    )
+    .during(OP)?
+    .execute(params![
+        tenant.as_str(),
+        id.as_bytes(),
+        conversation.status.as_str(),
+        conversation.snoozed_until.map(|at| at.as_unix_millis()),
+        conversation.assignee.as_ref().map(|user| user.as_str()),
+        conversation.unread_count,
+    ])
+    .during(OP)?;
+    if update.tags.is_some() {
+        conn.prepare_cached("DELETE FROM conversation_tags WHERE tenant = ?1 AND conversation = ?2")
+            .during(OP)?
+            .execute(params![tenant.as_str(), id.as_bytes()])
+            .during(OP)?;
+        let mut insert = conn
+            .prepare_cached("INSERT INTO conversation_tags (tenant, conversation, tag) VALUES (?1, ?2, ?3)")
+            .during(OP)?;
+        for tag in &conversation.tags {
+            insert.execute(params![tenant.as_str(), id.as_bytes(), tag]).during(OP)?;
+        }
+    }
+    Ok(conversation)
 }
