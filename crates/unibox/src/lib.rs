@@ -22,16 +22,18 @@
 //! # fn main() -> Result<(), unibox::Error> {
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! use std::sync::Arc;
-//! use unibox::channels::webhook::WebhookChannel;
+//! use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig};
+//! use unibox::secrecy::SecretString;
 //! use unibox::store::sqlite::SqliteInbox;
 //! use unibox::{Actor, ChannelAccount, ChannelKind, Hub, Role, Timestamp};
 //!
-//! let dir = tempfile::tempdir().unwrap();
-//! let inbox = Arc::new(SqliteInbox::open(dir.path().join("inbox.db"))?);
-//! let api = WebhookChannel::builder()
-//!     .secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")?
+//! let dir = std::env::temp_dir().join(format!("unibox-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let inbox = Arc::new(SqliteInbox::open(dir.join("inbox.db")).await?);
+//! let config = WebhookChannelConfig::builder()
+//!     .secret(SecretString::from("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
 //!     .build()?;
-//! let hub = Hub::builder(inbox).channel("acme-api".parse()?, Arc::new(api)).build();
+//! let hub = Hub::builder(inbox).channel("acme-api".parse()?, Arc::new(WebhookChannel::new(config))).build();
 //!
 //! let admin = Actor::user("acme".parse()?, "ann".parse()?, Role::Admin);
 //! let account = ChannelAccount::new(
@@ -39,6 +41,7 @@
 //! );
 //! hub.connect_account(&admin, account, None).await?;
 //! // hub.handle_webhook(&"acme-api".parse()?, request).await answers each webhook.
+//! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok(()) })
 //! # }
 //! # #[cfg(not(all(feature = "store-sqlite", feature = "channel-webhook")))]
