@@ -11,7 +11,7 @@ use unibox_core::{Channel, ChannelKind, Clock, ContentKinds, Error, ErrorKind, I
 use crate::replay::ReplayGuard;
 use crate::send::display_url;
 use crate::verify::Verifier;
-use crate::{WebhookChannelConfig, error_map, payload, send};
+use crate::{WebhookChannelBuilder, WebhookChannelConfig, error_map, payload, send};
 
 /// The generic channel: Standard Webhooks signed JSON in, signed JSON POSTs out.
 ///
@@ -74,6 +74,11 @@ impl WebhookChannel {
         };
         let replay = ReplayGuard::new(config.replay_capacity, config.tolerance);
         WebhookChannel { config, capabilities, clock: Arc::new(SystemClock), http: None, replay }
+    }
+
+    /// A builder for the configuration, clock and HTTP client in one chain.
+    pub fn builder() -> WebhookChannelBuilder {
+        WebhookChannelBuilder::default()
     }
 
     /// Reads time from `clock` (timestamp tolerance, outbound signing time).

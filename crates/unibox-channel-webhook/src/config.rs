@@ -159,12 +159,6 @@ impl WebhookChannelConfigBuilder {
     /// Fails with [`ErrorKind::Configuration`] when no verification secret is given, a secret
     /// is malformed, the send URL is not `http` or `https`, or the replay capacity is zero.
     pub fn build(self) -> Result<WebhookChannelConfig, Error> {
-        if self.verification_secrets.is_empty() {
-            return Err(Error::new(
-                ErrorKind::Configuration,
-                "the webhook channel needs at least one verification secret (whsec_...)",
-            ));
-        }
         let parse_all = |secrets: Vec<SecretString>, role: &'static str| {
             secrets
                 .into_iter()
@@ -175,12 +169,34 @@ impl WebhookChannelConfigBuilder {
                 .collect::<Result<Vec<_>, Error>>()
         };
         let verification_secrets = parse_all(self.verification_secrets, "verification secret")?;
-        let signing_secrets = if self.signing_secrets.is_empty() {
-            verification_secrets.clone()
-        } else {
-            parse_all(self.signing_secrets, "signing secret")?
-        };
-        if let Some(url) = &self.send_url
+        let signing_secrets = parse_all(self.signing_secrets, "signing secret")?;
+        WebhookChannelConfig::from_parts(
+            verification_secrets,
+            signing_secrets,
+            self.send_url,
+            self.tolerance,
+            self.replay_capacity,
+        )
+    }
+}
+
+impl WebhookChannelConfig {
+    /// The one place the rules of a configuration are checked, for both builders.
+    pub(crate) fn from_parts(
+        verification_secrets: Vec<WebhookSecret>,
+        signing_secrets: Vec<WebhookSecret>,
+        send_url: Option<Url>,
+        tolerance: Option<Duration>,
+        replay_capacity: Option<usize>,
+    ) -> Result<Self, Error> {
+        if verification_secrets.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                "the webhook channel needs at least one verification secret (whsec_...)",
+            ));
+        }
+        let signing_secrets = if signing_secrets.is_empty() { verification_secrets.clone() } else { signing_secrets };
+        if let Some(url) = &send_url
             && !matches!(url.scheme(), "http" | "https")
         {
             return Err(Error::new(
@@ -188,15 +204,15 @@ impl WebhookChannelConfigBuilder {
                 format!("the send URL must be http or https, not {}", url.scheme()),
             ));
         }
-        let replay_capacity = self.replay_capacity.unwrap_or(DEFAULT_REPLAY_CAPACITY);
+        let replay_capacity = replay_capacity.unwrap_or(DEFAULT_REPLAY_CAPACITY);
         if replay_capacity == 0 {
             return Err(Error::new(ErrorKind::Configuration, "the replay guard capacity must be at least 1"));
         }
         Ok(WebhookChannelConfig {
             verification_secrets,
             signing_secrets,
-            send_url: self.send_url,
-            tolerance: self.tolerance.unwrap_or(DEFAULT_TOLERANCE),
+            send_url,
+            tolerance: tolerance.unwrap_or(DEFAULT_TOLERANCE),
             replay_capacity,
         })
     }

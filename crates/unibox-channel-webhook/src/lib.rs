@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod builder;
 mod channel;
 mod config;
 mod error_map;
@@ -10,6 +11,7 @@ mod secret;
 mod send;
 mod verify;
 
+pub use builder::WebhookChannelBuilder;
 pub use channel::WebhookChannel;
 pub use config::{DEFAULT_REPLAY_CAPACITY, DEFAULT_TOLERANCE, WebhookChannelConfig, WebhookChannelConfigBuilder};
 pub use payload::MAX_ACCOUNT_LENGTH;
