@@ -375,16 +375,25 @@ impl ConversationUpdate {
     pub fn validate(&self) -> Result<()> {
         let snoozing = self.status == Some(ConversationStatus::Snoozed);
         if snoozing != self.snoozed_until.is_some() {
-            return Err(Error::new(ErrorKind::InvalidInput, "a snooze needs a wake-up time, and only a snooze has one"));
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                "a snooze needs a wake-up time, and only a snooze has one",
+            ));
         }
         if let Some(tags) = &self.tags {
             if tags.len() > MAX_TAGS {
-                return Err(Error::new(ErrorKind::InvalidInput, format!("a conversation carries at most {MAX_TAGS} tags")));
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("a conversation carries at most {MAX_TAGS} tags"),
+                ));
             }
             for tag in tags {
                 let tag = tag.trim();
                 if tag.is_empty() || tag.len() > MAX_TAG_LEN {
-                    return Err(Error::new(ErrorKind::InvalidInput, format!("tags must be 1 to {MAX_TAG_LEN} bytes long")));
+                    return Err(Error::new(
+                        ErrorKind::InvalidInput,
+                        format!("tags must be 1 to {MAX_TAG_LEN} bytes long"),
+                    ));
                 }
             }
         }

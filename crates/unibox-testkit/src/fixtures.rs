@@ -262,7 +262,13 @@ impl AccountEvents {
     }
 
     /// `customer` unsent message `message_id`.
-    pub fn unsend(&self, event_id: &str, customer: &PlatformUser, message_id: &str, occurred_at: Timestamp) -> RoutedEvent {
+    pub fn unsend(
+        &self,
+        event_id: &str,
+        customer: &PlatformUser,
+        message_id: &str,
+        occurred_at: Timestamp,
+    ) -> RoutedEvent {
         let kind = EventKind::Unsend { customer: customer.clone(), message_id: message_id.to_string() };
         self.event(event_id, kind, occurred_at)
     }

@@ -165,6 +165,11 @@ pub async fn run_all(store: &dyn TokenStore) {
         }
     }
     if !failures.is_empty() {
-        panic!("token store conformance: {} of {} checks failed:\n- {}", failures.len(), CHECKS.len(), failures.join("\n- "));
+        panic!(
+            "token store conformance: {} of {} checks failed:\n- {}",
+            failures.len(),
+            CHECKS.len(),
+            failures.join("\n- ")
+        );
     }
 }

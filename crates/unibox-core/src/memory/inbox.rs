@@ -11,7 +11,7 @@ use crate::inbox::{
 use crate::{
     Author, ChannelAccount, ChannelAccountId, ChannelAccountState, ChannelId, Contact, ContactId, ContactIdentity,
     Content, Conversation, ConversationId, ConversationStatus, DeliveryStatus, Direction, Error, ErrorKind, EventKind,
-    IdentityKind, Inbox, InboundMessage, InternalNote, Message, MessageId, NoteId, PlatformUser, Reaction, Result,
+    IdentityKind, InboundMessage, Inbox, InternalNote, Message, MessageId, NoteId, PlatformUser, Reaction, Result,
     TenantId, Timestamp,
 };
 
@@ -211,7 +211,9 @@ impl StoredMessage {
             .amendments
             .reactions
             .iter()
-            .filter_map(|(by, (at, _, emoji))| emoji.as_ref().map(|e| Reaction { by: by.clone(), emoji: e.clone(), at: *at }))
+            .filter_map(|(by, (at, _, emoji))| {
+                emoji.as_ref().map(|e| Reaction { by: by.clone(), emoji: e.clone(), at: *at })
+            })
             .collect();
         reactions.sort_by(|a, b| (a.at, &a.by).cmp(&(b.at, &b.by)));
         message.reactions = reactions;
@@ -349,7 +351,10 @@ impl State {
         match self.by_platform_id.get(&key).and_then(|id| self.messages.get_mut(id)) {
             Some(stored) => {
                 stored.amend(change);
-                IngestOutcome::Stored { conversation: Some(stored.message.conversation), message: Some(stored.message.id) }
+                IngestOutcome::Stored {
+                    conversation: Some(stored.message.conversation),
+                    message: Some(stored.message.id),
+                }
             }
             None => {
                 self.pending.entry(key).or_default().absorb(change);
@@ -412,7 +417,7 @@ impl State {
     fn find_or_create_contact(&mut self, routed: &RoutedEvent, customer: &PlatformUser) -> ContactId {
         let at = routed.event.occurred_at;
         let key = (routed.account, customer.kind.clone(), customer.id.clone());
-        let id = *self.identities.entry(key).or_insert_with(ContactId::new);
+        let id = *self.identities.entry(key).or_default();
         let stored = self.contacts.entry(id).or_insert_with(|| StoredContact {
             contact: Contact {
                 id,
@@ -445,7 +450,7 @@ impl State {
         contact: ContactId,
         at: Timestamp,
     ) -> ConversationId {
-        let id = *self.conversation_of.entry((account, contact)).or_insert_with(ConversationId::new);
+        let id = *self.conversation_of.entry((account, contact)).or_default();
         self.conversations.entry(id).or_insert_with(|| Conversation {
             id,
             tenant: tenant.clone(),
@@ -516,7 +521,7 @@ fn message_cursor(message: &Message) -> Cursor {
 }
 
 fn newest_first(mut messages: Vec<Message>, before: Option<Cursor>, limit: usize) -> Page<Message> {
-    messages.sort_by(|a, b| (b.sent_at, b.id).cmp(&(a.sent_at, a.id)));
+    messages.sort_by_key(|m| std::cmp::Reverse((m.sent_at, m.id)));
     let older = move |m: &Message| before.is_none_or(|c| (m.sent_at, m.id.as_uuid()) < (c.at, c.id));
     page(messages.into_iter().filter(older), limit, message_cursor)
 }
@@ -529,7 +534,9 @@ impl Inbox for MemoryInbox {
         }
         let mut state = self.state();
         if state.accounts.get(&account.id).is_some_and(|existing| existing.tenant != account.tenant) {
-            return Err(Error::new(ErrorKind::Conflict, "the account id is taken").with_operation("memory.save_account"));
+            return Err(
+                Error::new(ErrorKind::Conflict, "the account id is taken").with_operation("memory.save_account")
+            );
         }
         let taken = state.accounts.values().any(|other| {
             other.id != account.id
@@ -554,8 +561,9 @@ impl Inbox for MemoryInbox {
 
     async fn accounts(&self, tenant: &TenantId) -> Result<Vec<ChannelAccount>> {
         let state = self.state();
-        let mut accounts: Vec<ChannelAccount> = state.accounts.values().filter(|a| &a.tenant == tenant).cloned().collect();
-        accounts.sort_by(|a, b| (a.connected_at, a.id).cmp(&(b.connected_at, b.id)));
+        let mut accounts: Vec<ChannelAccount> =
+            state.accounts.values().filter(|a| &a.tenant == tenant).cloned().collect();
+        accounts.sort_by_key(|a| (a.connected_at, a.id));
         Ok(accounts)
     }
 
@@ -594,7 +602,7 @@ impl Inbox for MemoryInbox {
             .filter(|c| !query.unread_only || c.unread_count > 0)
             .filter(|c| query.after.is_none_or(|k| (c.last_activity_at, c.id.as_uuid()) < (k.at, k.id)))
             .collect();
-        conversations.sort_by(|a, b| (b.last_activity_at, b.id).cmp(&(a.last_activity_at, a.id)));
+        conversations.sort_by_key(|c| std::cmp::Reverse((c.last_activity_at, c.id)));
         Ok(page(conversations.into_iter().cloned(), query.limit, |c| Cursor::new(c.last_activity_at, c.id.as_uuid())))
     }
 
@@ -602,7 +610,12 @@ impl Inbox for MemoryInbox {
         self.state().conversation_of(tenant, id).cloned()
     }
 
-    async fn messages(&self, tenant: &TenantId, conversation: ConversationId, query: &MessageQuery) -> Result<Page<Message>> {
+    async fn messages(
+        &self,
+        tenant: &TenantId,
+        conversation: ConversationId,
+        query: &MessageQuery,
+    ) -> Result<Page<Message>> {
         query.validate()?;
         let state = self.state();
         state.conversation_of(tenant, conversation)?;
@@ -694,7 +707,9 @@ impl Inbox for MemoryInbox {
         if let Some(conversation) = state.conversations.get_mut(&draft.conversation) {
             conversation.last_activity_at = conversation.last_activity_at.max(draft.at);
         }
-        state.messages.insert(message.id, StoredMessage { message: message.clone(), amendments: Amendments::default() });
+        state
+            .messages
+            .insert(message.id, StoredMessage { message: message.clone(), amendments: Amendments::default() });
         Ok(message)
     }
 
@@ -752,7 +767,71 @@ impl Inbox for MemoryInbox {
         state.conversation_of(tenant, conversation)?;
         let mut notes: Vec<InternalNote> =
             state.notes.values().filter(|n| n.conversation == conversation && &n.tenant == tenant).cloned().collect();
-        notes.sort_by(|a, b| (a.created_at, a.id).cmp(&(b.created_at, b.id)));
+        notes.sort_by_key(|n| (n.created_at, n.id));
         Ok(notes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ChannelKind, InboundEvent};
+
+    fn routed(account: &ChannelAccount, id: &str, kind: EventKind) -> RoutedEvent {
+        RoutedEvent {
+            tenant: account.tenant.clone(),
+            account: account.id,
+            received_at: Timestamp::from_unix_seconds(2),
+            event: InboundEvent {
+                id: id.into(),
+                account: account.platform_account_id.clone(),
+                occurred_at: Timestamp::from_unix_seconds(1),
+                kind,
+            },
+        }
+    }
+
+    fn account(tenant: &str, channel: &str) -> ChannelAccount {
+        ChannelAccount::new(
+            tenant.parse().unwrap(),
+            channel.parse().unwrap(),
+            ChannelKind::LINE,
+            "Ub9952f8f7a2c6e0d3b4a5f6e7d8c9b0a",
+            Timestamp::UNIX_EPOCH,
+        )
+    }
+
+    #[tokio::test]
+    async fn events_without_a_message_are_kept_in_the_tenants_event_log_once() {
+        let inbox = MemoryInbox::new();
+        let acme = account("acme", "line-acme");
+        let globex = account("globex", "line-globex");
+        inbox.save_account(&acme).await.unwrap();
+        inbox.save_account(&globex).await.unwrap();
+        let customer = PlatformUser::new(IdentityKind::LineUserId, "U4af4980629c37e7b3ad0a4e2e0a8b2ed");
+        let follow = routed(&acme, "follow-1", EventKind::Follow { customer: customer.clone() });
+        let referral = routed(
+            &acme,
+            "ref-1",
+            EventKind::Referral { customer, source: "ADS".into(), reference: Some("spring-sale".into()) },
+        );
+        let revoked = routed(&globex, "deauth-1", EventKind::AuthorizationRevoked { reason: "unlinked".into() });
+        inbox.ingest(vec![follow.clone(), referral.clone(), follow.clone(), revoked.clone()]).await.unwrap();
+
+        assert_eq!(inbox.event_log(&acme.tenant), vec![follow, referral], "redelivery is logged once, per tenant");
+        assert_eq!(inbox.event_log(&globex.tenant), vec![revoked]);
+    }
+
+    #[tokio::test]
+    async fn debug_shows_counts_not_content() {
+        let inbox = MemoryInbox::new();
+        let acme = account("acme", "line-acme");
+        inbox.save_account(&acme).await.unwrap();
+        let customer = PlatformUser::new(IdentityKind::LineUserId, "U4af4980629c37e7b3ad0a4e2e0a8b2ed");
+        let message = InboundMessage::inbound(customer, "m-1", Content::text("my address is 99/1 Sukhumvit"));
+        inbox.ingest(vec![routed(&acme, "evt-1", EventKind::Message(message))]).await.unwrap();
+
+        let debug = format!("{inbox:?}");
+        assert_eq!(debug, "MemoryInbox { accounts: 1, conversations: 1, messages: 1 }");
     }
 }

@@ -16,14 +16,14 @@ pub async fn accounts_are_routed_by_channel_and_platform_id(inbox: &dyn Inbox) {
     let (_, shop, _) = tenant_with_account(inbox, "globex", fixtures::shopee_account).await;
 
     let routed = ok(inbox.route(&line.channel, LINE_BOT_ID).await, "route");
-    assert_eq!(routed.as_ref(), Some(&line), "the LINE bot id routes to acme's LINE account");
+    check_eq!(routed.as_ref(), Some(&line), "the LINE bot id routes to acme's LINE account");
     let routed = ok(inbox.route(&shop.channel, SHOPEE_SHOP_ID).await, "route");
-    assert_eq!(routed.as_ref(), Some(&shop), "the shop id routes to globex's Shopee account");
+    check_eq!(routed.as_ref(), Some(&shop), "the shop id routes to globex's Shopee account");
 
     let unknown = ok(inbox.route(&line.channel, "Uffffffffffffffffffffffffffffffff").await, "route");
-    assert_eq!(unknown, None, "an unknown platform account id routes nowhere");
+    check_eq!(unknown, None, "an unknown platform account id routes nowhere");
     let wrong_channel = ok(inbox.route(&shop.channel, LINE_BOT_ID).await, "route");
-    assert_eq!(wrong_channel, None, "a platform account id is matched only on its own channel");
+    check_eq!(wrong_channel, None, "a platform account id is matched only on its own channel");
 }
 
 /// Saving an account with the same id replaces it.
@@ -32,10 +32,10 @@ pub async fn saving_an_account_twice_replaces_it(inbox: &dyn Inbox) {
     let renamed = account.clone().with_display_name("Acme Thailand LINE");
     ok(inbox.save_account(&renamed).await, "save_account (rename)");
 
-    assert_eq!(ok(inbox.account(&tenant, account.id).await, "account"), renamed);
-    assert_eq!(ok(inbox.accounts(&tenant).await, "accounts"), vec![renamed.clone()], "still one account");
+    check_eq!(ok(inbox.account(&tenant, account.id).await, "account"), renamed);
+    check_eq!(ok(inbox.accounts(&tenant).await, "accounts"), vec![renamed.clone()], "still one account");
     let routed = ok(inbox.route(&account.channel, LINE_BOT_ID).await, "route");
-    assert_eq!(routed, Some(renamed), "routing sees the replaced account");
+    check_eq!(routed, Some(renamed), "routing sees the replaced account");
 }
 
 /// A platform account id belongs to one account per channel; an account id to one tenant.
@@ -50,17 +50,17 @@ pub async fn account_with_a_taken_platform_id_is_a_conflict(inbox: &dyn Inbox) {
         "saving a second account with the same channel and platform account id",
     );
     let routed = ok(inbox.route(&line.channel, LINE_BOT_ID).await, "route");
-    assert_eq!(routed.map(|a| a.id), Some(line.id), "the conflict did not take the route over");
+    check_eq!(routed.map(|a| a.id), Some(line.id), "the conflict did not take the route over");
 
     let mut hijack = line.clone();
     hijack.tenant = intruder_tenant.clone();
     assert_kind(inbox.save_account(&hijack).await, ErrorKind::Conflict, "saving another tenant's account id");
-    assert!(ok(inbox.accounts(&intruder_tenant).await, "accounts").is_empty(), "the intruder got no account");
+    check!(ok(inbox.accounts(&intruder_tenant).await, "accounts").is_empty(), "the intruder got no account");
 
     let other_channel = fixtures::account(&intruder_tenant, "line-2", ChannelKind::LINE, LINE_BOT_ID);
     ok(inbox.save_account(&other_channel).await, "the same platform id on another channel is allowed");
     let routed = ok(inbox.route(&channel("line-2"), LINE_BOT_ID).await, "route");
-    assert_eq!(routed.map(|a| a.id), Some(other_channel.id));
+    check_eq!(routed.map(|a| a.id), Some(other_channel.id));
 }
 
 /// `accounts` lists exactly the tenant's accounts.
@@ -74,9 +74,9 @@ pub async fn accounts_are_listed_per_tenant(inbox: &dyn Inbox) {
     ids.sort();
     let mut expected = vec![line.id, shop.id];
     expected.sort();
-    assert_eq!(ids, expected, "acme lists its two accounts");
-    assert_eq!(ok(inbox.accounts(&globex).await, "accounts"), vec![messenger], "globex lists its one account");
-    assert!(ok(inbox.accounts(&fixtures::tenant("initech")).await, "accounts").is_empty());
+    check_eq!(ids, expected, "acme lists its two accounts");
+    check_eq!(ok(inbox.accounts(&globex).await, "accounts"), vec![messenger], "globex lists its one account");
+    check!(ok(inbox.accounts(&fixtures::tenant("initech")).await, "accounts").is_empty());
 }
 
 /// An authorization-revoked event marks the account as needing reauthorization.
@@ -86,11 +86,11 @@ pub async fn authorization_revoked_requires_reauthorization(inbox: &dyn Inbox) {
     ingest(inbox, vec![events.authorization_revoked("deauth-1", reason, fixtures::at(0))]).await;
 
     let stored = ok(inbox.account(&tenant, account.id).await, "account");
-    assert_eq!(
+    check_eq!(
         stored.state,
         ChannelAccountState::ReauthorizationRequired { reason: reason.to_string() },
         "the account needs reauthorization"
     );
     let routed = ok(inbox.route(&account.channel, &account.platform_account_id).await, "route");
-    assert_eq!(routed.map(|a| a.state), Some(stored.state), "routing sees the new state");
+    check_eq!(routed.map(|a| a.state), Some(stored.state), "routing sees the new state");
 }

@@ -2,7 +2,7 @@
 
 use unibox_core::inbox::{ConversationQuery, ConversationUpdate, IngestOutcome, SearchQuery};
 use unibox_core::{
-    Author, ChannelKind, Content, ContactIdentity, ConversationStatus, DeliveryStatus, Direction, ErrorKind, EventKind,
+    Author, ChannelKind, ContactIdentity, Content, ConversationStatus, DeliveryStatus, Direction, ErrorKind, EventKind,
     IdentityKind, Inbox, OrderUpdate, Reaction,
 };
 
@@ -15,44 +15,48 @@ use crate::fixtures::{self, AccountEvents, ENGLISH_ORDER_TEXT, THAI_ORDER_TEXT, 
 pub async fn first_message_creates_contact_and_conversation(inbox: &dyn Inbox) {
     let (tenant, account, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
     let customer = fixtures::line_user();
-    let outcomes = ingest(inbox, vec![events.text("evt-1", &customer, "468789577898262530", THAI_ORDER_TEXT, at(0))]).await;
+    let outcomes =
+        ingest(inbox, vec![events.text("evt-1", &customer, "468789577898262530", THAI_ORDER_TEXT, at(0))]).await;
     let IngestOutcome::Stored { conversation: Some(conversation_id), message: Some(message_id) } = outcomes[0] else {
         panic!("a new message is Stored with its conversation and message, got {:?}", outcomes[0]);
     };
 
     let conversation = ok(inbox.conversation(&tenant, conversation_id).await, "conversation");
-    assert_eq!(conversation.tenant, tenant);
-    assert_eq!(conversation.account, account.id);
-    assert_eq!(conversation.status, ConversationStatus::Open, "a new conversation is open");
-    assert_eq!(conversation.assignee, None);
-    assert!(conversation.tags.is_empty());
-    assert_eq!(conversation.unread_count, 1, "the inbound message is unread");
-    assert_eq!(conversation.last_inbound_at, Some(at(0)));
-    assert_eq!(conversation.last_activity_at, at(0));
-    assert_eq!(conversation.created_at, at(0));
+    check_eq!(conversation.tenant, tenant);
+    check_eq!(conversation.account, account.id);
+    check_eq!(conversation.status, ConversationStatus::Open, "a new conversation is open");
+    check_eq!(conversation.assignee, None);
+    check!(conversation.tags.is_empty());
+    check_eq!(conversation.unread_count, 1, "the inbound message is unread");
+    check_eq!(conversation.last_inbound_at, Some(at(0)));
+    check_eq!(conversation.last_activity_at, at(0));
+    check_eq!(conversation.created_at, at(0));
 
     let contact = ok(inbox.contact(&tenant, conversation.contact).await, "contact");
-    let identity =
-        ContactIdentity { account: account.id, kind: IdentityKind::LineUserId, value: fixtures::LINE_USER_ID.to_string() };
-    assert_eq!(contact.tenant, tenant);
-    assert_eq!(contact.display_name.as_deref(), Some("Somchai"), "the contact takes the name from the event");
-    assert_eq!(contact.identities, vec![identity.clone()]);
-    assert_eq!(contact.created_at, at(0));
+    let identity = ContactIdentity {
+        account: account.id,
+        kind: IdentityKind::LineUserId,
+        value: fixtures::LINE_USER_ID.to_string(),
+    };
+    check_eq!(contact.tenant, tenant);
+    check_eq!(contact.display_name.as_deref(), Some("Somchai"), "the contact takes the name from the event");
+    check_eq!(contact.identities, vec![identity.clone()]);
+    check_eq!(contact.created_at, at(0));
     let found = ok(inbox.contact_by_identity(&tenant, &identity).await, "contact_by_identity");
-    assert_eq!(found, Some(contact.clone()), "the contact is found by its identity");
+    check_eq!(found, Some(contact.clone()), "the contact is found by its identity");
 
     let message = ok(inbox.message(&tenant, message_id).await, "message");
-    assert_eq!(message.tenant, tenant);
-    assert_eq!(message.conversation, conversation_id);
-    assert_eq!(message.account, account.id);
-    assert_eq!(message.direction, Direction::Inbound);
-    assert_eq!(message.author, Author::Contact(contact.id));
-    assert_eq!(message.content, Content::text(THAI_ORDER_TEXT));
-    assert_eq!(message.platform_message_id.as_deref(), Some("468789577898262530"));
-    assert_eq!(message.sent_at, at(0));
-    assert_eq!(message.delivery, DeliveryStatus::Received);
-    assert_eq!((message.edited_at, message.unsent_at), (None, None));
-    assert!(message.reactions.is_empty());
+    check_eq!(message.tenant, tenant);
+    check_eq!(message.conversation, conversation_id);
+    check_eq!(message.account, account.id);
+    check_eq!(message.direction, Direction::Inbound);
+    check_eq!(message.author, Author::Contact(contact.id));
+    check_eq!(message.content, Content::text(THAI_ORDER_TEXT));
+    check_eq!(message.platform_message_id.as_deref(), Some("468789577898262530"));
+    check_eq!(message.sent_at, at(0));
+    check_eq!(message.delivery, DeliveryStatus::Received);
+    check_eq!((message.edited_at, message.unsent_at), (None, None));
+    check!(message.reactions.is_empty());
 }
 
 /// Every message of one customer on one account lands in the same conversation.
@@ -70,12 +74,12 @@ pub async fn messages_of_one_customer_share_a_conversation(inbox: &dyn Inbox) {
     ingest(inbox, vec![events.echo("shopee-3", &buyer, "2403", "Sure, it ships tomorrow!", at(60))]).await;
 
     let conversations = all_conversations(inbox, &tenant, ConversationQuery::new()).await;
-    assert_eq!(conversations.len(), 1, "one conversation per (account, contact)");
+    check_eq!(conversations.len(), 1, "one conversation per (account, contact)");
     let conversation = &conversations[0];
-    assert_eq!(conversation.unread_count, 2, "two inbound messages are unread; the echo is not");
+    check_eq!(conversation.unread_count, 2, "two inbound messages are unread; the echo is not");
     let messages = all_messages(inbox, &tenant, conversation.id).await;
     let ids: Vec<_> = messages.iter().map(|m| m.platform_message_id.as_deref().unwrap_or("")).collect();
-    assert_eq!(ids, vec!["2403", "2402", "2401"], "messages are listed newest first");
+    check_eq!(ids, vec!["2403", "2402", "2401"], "messages are listed newest first");
 }
 
 /// The same platform user id on two accounts is two contacts and two conversations, and two
@@ -98,11 +102,11 @@ pub async fn customers_on_different_accounts_get_different_conversations(inbox: 
     .await;
 
     let conversations = all_conversations(inbox, &tenant, ConversationQuery::new()).await;
-    assert_eq!(conversations.len(), 3, "three (account, contact) pairs, three conversations");
+    check_eq!(conversations.len(), 3, "three (account, contact) pairs, three conversations");
     let on_first = all_conversations(inbox, &tenant, ConversationQuery::new().account(first.id)).await;
-    assert_eq!(on_first.len(), 2);
+    check_eq!(on_first.len(), 2);
     let on_second = all_conversations(inbox, &tenant, ConversationQuery::new().account(second.id)).await;
-    assert_eq!(on_second.len(), 1);
+    check_eq!(on_second.len(), 1);
     let somchai_on_first = on_first
         .iter()
         .find(|c| c.last_activity_at == at(0))
@@ -118,16 +122,16 @@ pub async fn redelivered_event_is_stored_once(inbox: &dyn Inbox) {
     let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
     let event = events.text("01HZY3", &fixtures::line_user(), "468789577898262530", THAI_ORDER_TEXT, at(0));
     let first = ingest(inbox, vec![event.clone()]).await;
-    assert!(matches!(first[0], IngestOutcome::Stored { .. }), "first delivery is stored");
+    check!(matches!(first[0], IngestOutcome::Stored { .. }), "first delivery is stored");
     let mut redelivered = event.clone();
     redelivered.received_at = at(300);
     let second = ingest(inbox, vec![redelivered]).await;
-    assert_eq!(second, vec![IngestOutcome::Duplicate], "the redelivery is a duplicate");
+    check_eq!(second, vec![IngestOutcome::Duplicate], "the redelivery is a duplicate");
 
     let conversations = all_conversations(inbox, &tenant, ConversationQuery::new()).await;
-    assert_eq!(conversations.len(), 1);
-    assert_eq!(conversations[0].unread_count, 1, "the redelivery did not count as a new unread message");
-    assert_eq!(all_messages(inbox, &tenant, conversations[0].id).await.len(), 1, "one message stored");
+    check_eq!(conversations.len(), 1);
+    check_eq!(conversations[0].unread_count, 1, "the redelivery did not count as a new unread message");
+    check_eq!(all_messages(inbox, &tenant, conversations[0].id).await.len(), 1, "one message stored");
 }
 
 /// The same platform message under a new event id (Meta and LINE do this) is a duplicate.
@@ -137,11 +141,11 @@ pub async fn same_platform_message_under_a_new_event_id_is_stored_once(inbox: &d
     let mid = "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P";
     ingest(inbox, vec![events.text("evt-a", &customer, mid, "Is this still available?", at(0))]).await;
     let outcomes = ingest(inbox, vec![events.text("evt-b", &customer, mid, "Is this still available?", at(0))]).await;
-    assert_eq!(outcomes, vec![IngestOutcome::Duplicate], "the known platform message id is a duplicate");
+    check_eq!(outcomes, vec![IngestOutcome::Duplicate], "the known platform message id is a duplicate");
 
     let conversations = all_conversations(inbox, &tenant, ConversationQuery::new()).await;
-    assert_eq!(conversations[0].unread_count, 1);
-    assert_eq!(all_messages(inbox, &tenant, conversations[0].id).await.len(), 1);
+    check_eq!(conversations[0].unread_count, 1);
+    check_eq!(all_messages(inbox, &tenant, conversations[0].id).await.len(), 1);
 }
 
 /// An event repeated inside one batch is stored once; the repeat's outcome is `Duplicate`.
@@ -149,10 +153,10 @@ pub async fn duplicate_event_within_one_batch_is_stored_once(inbox: &dyn Inbox) 
     let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
     let event = events.text("evt-1", &fixtures::line_user(), "m-1", "สวัสดีค่ะ", at(0));
     let outcomes = ingest(inbox, vec![event.clone(), event]).await;
-    assert!(matches!(outcomes[0], IngestOutcome::Stored { .. }));
-    assert_eq!(outcomes[1], IngestOutcome::Duplicate);
+    check!(matches!(outcomes[0], IngestOutcome::Stored { .. }));
+    check_eq!(outcomes[1], IngestOutcome::Duplicate);
     let conversations = all_conversations(inbox, &tenant, ConversationQuery::new()).await;
-    assert_eq!(all_messages(inbox, &tenant, conversations[0].id).await.len(), 1);
+    check_eq!(all_messages(inbox, &tenant, conversations[0].id).await.len(), 1);
 }
 
 /// A batch is atomic: one event for an unknown account (or another tenant's account) fails the
@@ -175,9 +179,9 @@ pub async fn batch_with_an_unknown_account_stores_nothing(inbox: &dyn Inbox) {
         "ingest routed to another tenant's account",
     );
 
-    assert!(all_conversations(inbox, &tenant, ConversationQuery::new()).await.is_empty(), "nothing was stored");
+    check!(all_conversations(inbox, &tenant, ConversationQuery::new()).await.is_empty(), "nothing was stored");
     let outcomes = ingest(inbox, vec![good]).await;
-    assert!(
+    check!(
         matches!(outcomes[0], IngestOutcome::Stored { .. }),
         "the valid event was not remembered by the failed batch, got {:?}",
         outcomes[0]
@@ -192,9 +196,10 @@ pub async fn events_with_empty_ids_are_invalid_input(inbox: &dyn Inbox) {
     assert_kind(inbox.ingest(vec![no_event_id]).await, ErrorKind::InvalidInput, "an event with an empty id");
     let no_message_id = events.text("evt-1", &customer, "", "hello", at(0));
     assert_kind(inbox.ingest(vec![no_message_id]).await, ErrorKind::InvalidInput, "a message with an empty id");
-    let no_customer = events.text("evt-2", &unibox_core::PlatformUser::new(IdentityKind::LineUserId, ""), "m-2", "x", at(0));
+    let no_customer =
+        events.text("evt-2", &unibox_core::PlatformUser::new(IdentityKind::LineUserId, ""), "m-2", "x", at(0));
     assert_kind(inbox.ingest(vec![no_customer]).await, ErrorKind::InvalidInput, "a message from an empty user id");
-    assert!(all_conversations(inbox, &tenant, ConversationQuery::new()).await.is_empty(), "nothing was stored");
+    check!(all_conversations(inbox, &tenant, ConversationQuery::new()).await.is_empty(), "nothing was stored");
 }
 
 /// An edit replaces the content; the latest edit by (time, event id) wins whatever the arrival
@@ -212,7 +217,7 @@ pub async fn edit_replaces_content_and_latest_edit_wins(inbox: &dyn Inbox) {
     .await;
     ingest(inbox, vec![events.edit("e-1", &customer, "mid.1", "I want 2 shirts", at(10))]).await;
     let outcomes = ingest(inbox, vec![events.edit("e-3", &customer, "mid.1", "I want 3 shirts", at(30))]).await;
-    assert!(matches!(outcomes[0], IngestOutcome::Stored { message: Some(_), .. }), "the edit names the message");
+    check!(matches!(outcomes[0], IngestOutcome::Stored { message: Some(_), .. }), "the edit names the message");
     ingest(inbox, vec![events.edit("e-2", &customer, "mid.1", "stale edit", at(20))]).await;
     // Two edits at the same millisecond: the larger event id wins, in either order.
     ingest(inbox, vec![events.edit("e-b", &customer, "mid.2", "size XL", at(40))]).await;
@@ -221,11 +226,11 @@ pub async fn edit_replaces_content_and_latest_edit_wins(inbox: &dyn Inbox) {
     let conversation = &all_conversations(inbox, &tenant, ConversationQuery::new()).await[0];
     let messages = all_messages(inbox, &tenant, conversation.id).await;
     let first = by_platform_id(&messages, "mid.1");
-    assert_eq!(first.content, Content::text("I want 3 shirts"), "the latest edit wins over a late, older one");
-    assert_eq!(first.edited_at, Some(at(30)));
+    check_eq!(first.content, Content::text("I want 3 shirts"), "the latest edit wins over a late, older one");
+    check_eq!(first.edited_at, Some(at(30)));
     let second = by_platform_id(&messages, "mid.2");
-    assert_eq!(second.content, Content::text("size XL"), "on equal times the larger event id wins");
-    assert_eq!(second.sent_at, at(1), "an edit does not move the message");
+    check_eq!(second.content, Content::text("size XL"), "on equal times the larger event id wins");
+    check_eq!(second.sent_at, at(1), "an edit does not move the message");
 }
 
 /// An edit that arrives before its message is applied when the message arrives.
@@ -233,14 +238,14 @@ pub async fn edit_before_the_message_is_applied_on_arrival(inbox: &dyn Inbox) {
     let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::messenger_account).await;
     let customer = fixtures::messenger_user();
     let early = ingest(inbox, vec![events.edit("e-1", &customer, "mid.1", "ขอบคุณค่ะ", at(10))]).await;
-    assert!(matches!(early[0], IngestOutcome::Stored { .. }), "an early edit is kept, got {:?}", early[0]);
-    assert!(all_conversations(inbox, &tenant, ConversationQuery::new()).await.is_empty(), "an edit alone opens nothing");
+    check!(matches!(early[0], IngestOutcome::Stored { .. }), "an early edit is kept, got {:?}", early[0]);
+    check!(all_conversations(inbox, &tenant, ConversationQuery::new()).await.is_empty(), "an edit alone opens nothing");
 
     ingest(inbox, vec![events.text("m-1", &customer, "mid.1", "ขอบคุณ", at(0))]).await;
     let conversation = &all_conversations(inbox, &tenant, ConversationQuery::new()).await[0];
     let messages = all_messages(inbox, &tenant, conversation.id).await;
-    assert_eq!(messages[0].content, Content::text("ขอบคุณค่ะ"), "the early edit was applied");
-    assert_eq!(messages[0].edited_at, Some(at(10)));
+    check_eq!(messages[0].content, Content::text("ขอบคุณค่ะ"), "the early edit was applied");
+    check_eq!(messages[0].edited_at, Some(at(10)));
 }
 
 /// An unsend erases the content, and no later (or earlier) edit brings it back.
@@ -254,11 +259,11 @@ pub async fn unsend_erases_content_for_good(inbox: &dyn Inbox) {
     ingest(inbox, vec![events.edit("e-1", &customer, "468789577898262530", "card 4111 again", at(20))]).await;
 
     let message = ok(inbox.message(&tenant, id).await, "message");
-    assert_eq!(message.content, Content::text(""), "the content is erased");
-    assert_eq!(message.unsent_at, Some(at(10)));
-    assert_eq!(message.edited_at, Some(at(20)), "the edit's time is kept, its content is not");
+    check_eq!(message.content, Content::text(""), "the content is erased");
+    check_eq!(message.unsent_at, Some(at(10)));
+    check_eq!(message.edited_at, Some(at(20)), "the edit's time is kept, its content is not");
     let found = ok(inbox.search(&tenant, &SearchQuery::new("4111")).await, "search");
-    assert!(found.items.is_empty(), "search does not find unsent content");
+    check!(found.items.is_empty(), "search does not find unsent content");
 }
 
 /// An unsend (and an edit) that arrive before the message erase it on arrival.
@@ -269,11 +274,11 @@ pub async fn unsend_before_the_message_is_applied_on_arrival(inbox: &dyn Inbox) 
     ingest(inbox, vec![events.unsend("u-1", &customer, "m-1", at(10))]).await;
     let outcomes = ingest(inbox, vec![events.text("t-1", &customer, "m-1", THAI_SHIPPING_TEXT, at(0))]).await;
     let message = ok(inbox.message(&tenant, stored_message(&outcomes[0])).await, "message");
-    assert_eq!(message.content, Content::text(""), "the early unsend erased the content on arrival");
-    assert_eq!(message.unsent_at, Some(at(10)));
-    assert_eq!(message.edited_at, Some(at(5)));
+    check_eq!(message.content, Content::text(""), "the early unsend erased the content on arrival");
+    check_eq!(message.unsent_at, Some(at(10)));
+    check_eq!(message.edited_at, Some(at(5)));
     let found = ok(inbox.search(&tenant, &SearchQuery::new("จัดส่ง")).await, "search");
-    assert!(found.items.is_empty(), "search does not find unsent content");
+    check!(found.items.is_empty(), "search does not find unsent content");
 }
 
 /// Each customer has at most one reaction per message: their latest; a removal removes it.
@@ -281,7 +286,8 @@ pub async fn reactions_keep_the_latest_per_customer(inbox: &dyn Inbox) {
     let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::messenger_account).await;
     let customer = fixtures::messenger_user();
     let friend = fixtures::customer(IdentityKind::PageScopedId, 2);
-    let outcomes = ingest(inbox, vec![events.echo("x-1", &customer, "mid.out", "Your order has shipped 🚚", at(0))]).await;
+    let outcomes =
+        ingest(inbox, vec![events.echo("x-1", &customer, "mid.out", "Your order has shipped 🚚", at(0))]).await;
     let id = stored_message(&outcomes[0]);
     ingest(
         inbox,
@@ -303,7 +309,7 @@ pub async fn reactions_keep_the_latest_per_customer(inbox: &dyn Inbox) {
 
     let message = ok(inbox.message(&tenant, id).await, "message");
     let expected = vec![Reaction { by: customer.id.clone(), emoji: "👍".to_string(), at: at(30) }];
-    assert_eq!(message.reactions, expected, "the latest reaction wins and removed reactions are not listed");
+    check_eq!(message.reactions, expected, "the latest reaction wins and removed reactions are not listed");
 }
 
 /// A reaction that arrives before its message is applied on arrival.
@@ -314,7 +320,7 @@ pub async fn reaction_before_the_message_is_applied_on_arrival(inbox: &dyn Inbox
     let outcomes = ingest(inbox, vec![events.echo("x-1", &customer, "m-1", "ขอบคุณที่สั่งซื้อค่ะ", at(0))]).await;
     let message = ok(inbox.message(&tenant, stored_message(&outcomes[0])).await, "message");
     let expected = vec![Reaction { by: customer.id.clone(), emoji: "🙏".to_string(), at: at(10) }];
-    assert_eq!(message.reactions, expected);
+    check_eq!(message.reactions, expected);
 }
 
 /// A delivery receipt that arrives before the echo of the message applies on arrival.
@@ -324,9 +330,9 @@ pub async fn receipt_before_the_echo_is_applied_on_arrival(inbox: &dyn Inbox) {
     ingest(inbox, vec![events.delivery("d-1", &["mid.out"], DeliveryStatus::Read, at(10))]).await;
     let outcomes = ingest(inbox, vec![events.echo("x-1", &customer, "mid.out", "See you soon", at(0))]).await;
     let message = ok(inbox.message(&tenant, stored_message(&outcomes[0])).await, "message");
-    assert_eq!(message.direction, Direction::Outbound);
-    assert_eq!(message.author, Author::System, "an echo is authored by the system");
-    assert_eq!(message.delivery, DeliveryStatus::Read, "the early read receipt applied");
+    check_eq!(message.direction, Direction::Outbound);
+    check_eq!(message.author, Author::System, "an echo is authored by the system");
+    check_eq!(message.delivery, DeliveryStatus::Read, "the early read receipt applied");
 }
 
 /// Statuses merge forwards only: a late "delivered" never overwrites "read", and a failure
@@ -344,15 +350,15 @@ pub async fn delivery_status_never_goes_backwards(inbox: &dyn Inbox) {
     .await;
     let (first, second) = (stored_message(&outcomes[0]), stored_message(&outcomes[1]));
     let echo = ok(inbox.message(&tenant, first).await, "message");
-    assert_eq!(echo.delivery, DeliveryStatus::Sent, "an echo starts as sent");
+    check_eq!(echo.delivery, DeliveryStatus::Sent, "an echo starts as sent");
 
     ingest(inbox, vec![events.delivery("d-1", &["mid.1", "mid.2"], DeliveryStatus::Read, at(10))]).await;
     ingest(inbox, vec![events.delivery("d-2", &["mid.1"], DeliveryStatus::Delivered, at(5))]).await;
-    assert_eq!(ok(inbox.message(&tenant, first).await, "message").delivery, DeliveryStatus::Read);
+    check_eq!(ok(inbox.message(&tenant, first).await, "message").delivery, DeliveryStatus::Read);
 
     let failed = DeliveryStatus::Failed { reason: "(#551) This person isn't available right now.".into() };
     ingest(inbox, vec![events.delivery("d-3", &["mid.2"], failed, at(20))]).await;
-    assert_eq!(
+    check_eq!(
         ok(inbox.message(&tenant, second).await, "message").delivery,
         DeliveryStatus::Read,
         "a failure after a read receipt does not undo it"
@@ -365,7 +371,7 @@ pub async fn receipts_do_not_change_inbound_messages(inbox: &dyn Inbox) {
     let outcomes = ingest(inbox, vec![events.text("t-1", &fixtures::line_user(), "m-1", "hello", at(0))]).await;
     ingest(inbox, vec![events.delivery("d-1", &["m-1"], DeliveryStatus::Read, at(10))]).await;
     let message = ok(inbox.message(&tenant, stored_message(&outcomes[0])).await, "message");
-    assert_eq!(message.delivery, DeliveryStatus::Received);
+    check_eq!(message.delivery, DeliveryStatus::Received);
 }
 
 /// A postback is an inbound message with postback content, deduplicated by its event id.
@@ -375,20 +381,20 @@ pub async fn postback_becomes_an_inbound_message(inbox: &dyn Inbox) {
     let postback = events.postback("pb-1", &customer, "ORDER_STATUS", Some("Where is my order?"), at(0));
     let outcomes = ingest(inbox, vec![postback.clone()]).await;
     let message = ok(inbox.message(&tenant, stored_message(&outcomes[0])).await, "message");
-    assert_eq!(message.direction, Direction::Inbound);
-    assert_eq!(
+    check_eq!(message.direction, Direction::Inbound);
+    check_eq!(
         message.content,
         Content::Postback { title: Some("Where is my order?".into()), payload: "ORDER_STATUS".into() }
     );
     let platform_id = message.platform_message_id.clone().unwrap_or_default();
-    assert!(platform_id.contains("pb-1"), "the platform id is derived from the event id, got {platform_id:?}");
-    assert_eq!(ingest(inbox, vec![postback]).await, vec![IngestOutcome::Duplicate], "a redelivered postback");
+    check!(platform_id.contains("pb-1"), "the platform id is derived from the event id, got {platform_id:?}");
+    check_eq!(ingest(inbox, vec![postback]).await, vec![IngestOutcome::Duplicate], "a redelivered postback");
 
     let conversation = ok(inbox.conversation(&tenant, message.conversation).await, "conversation");
-    assert_eq!(conversation.unread_count, 1);
-    assert_eq!(conversation.last_inbound_at, Some(at(0)));
+    check_eq!(conversation.unread_count, 1);
+    check_eq!(conversation.last_inbound_at, Some(at(0)));
     let found = ok(inbox.search(&tenant, &SearchQuery::new("where is my order")).await, "search");
-    assert_eq!(found.items.len(), 1, "a postback is searchable by its title");
+    check_eq!(found.items.len(), 1, "a postback is searchable by its title");
 }
 
 /// Follows, referrals, order updates and unsupported events are accepted (kept in the event
@@ -413,10 +419,13 @@ pub async fn other_events_are_accepted_and_deduplicated(inbox: &dyn Inbox) {
     ];
     let outcomes = ingest(inbox, batch.clone()).await;
     for outcome in &outcomes {
-        assert!(matches!(outcome, IngestOutcome::Stored { message: None, .. }), "accepted without a message: {outcome:?}");
+        check!(
+            matches!(outcome, IngestOutcome::Stored { message: None, .. }),
+            "accepted without a message: {outcome:?}"
+        );
     }
-    assert_eq!(ingest(inbox, batch).await, vec![IngestOutcome::Duplicate; 3], "redelivered, they are duplicates");
-    assert!(all_conversations(inbox, &tenant, ConversationQuery::new()).await.is_empty(), "no conversation opened");
+    check_eq!(ingest(inbox, batch).await, vec![IngestOutcome::Duplicate; 3], "redelivered, they are duplicates");
+    check!(all_conversations(inbox, &tenant, ConversationQuery::new()).await.is_empty(), "no conversation opened");
 }
 
 /// A new inbound message reopens a resolved conversation and counts as unread.
@@ -424,16 +433,18 @@ pub async fn resolved_conversation_reopens_on_inbound(inbox: &dyn Inbox) {
     let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
     let customer = fixtures::line_user();
     let outcomes = ingest(inbox, vec![events.text("t-1", &customer, "m-1", THAI_ORDER_TEXT, at(0))]).await;
-    let IngestOutcome::Stored { conversation: Some(id), .. } = outcomes[0] else { panic!("stored, got {:?}", outcomes[0]) };
+    let IngestOutcome::Stored { conversation: Some(id), .. } = outcomes[0] else {
+        panic!("stored, got {:?}", outcomes[0])
+    };
     let resolve = ConversationUpdate::new().status(ConversationStatus::Resolved).mark_read();
     let resolved = ok(inbox.update_conversation(&tenant, id, &resolve).await, "update_conversation");
-    assert_eq!((resolved.status, resolved.unread_count), (ConversationStatus::Resolved, 0));
+    check_eq!((resolved.status, resolved.unread_count), (ConversationStatus::Resolved, 0));
 
     ingest(inbox, vec![events.text("t-2", &customer, "m-2", "ยังอยู่ไหมคะ", at(3600))]).await;
     let reopened = ok(inbox.conversation(&tenant, id).await, "conversation");
-    assert_eq!(reopened.status, ConversationStatus::Open, "the customer's message reopened it");
-    assert_eq!(reopened.unread_count, 1);
-    assert_eq!(reopened.last_inbound_at, Some(at(3600)));
+    check_eq!(reopened.status, ConversationStatus::Open, "the customer's message reopened it");
+    check_eq!(reopened.unread_count, 1);
+    check_eq!(reopened.last_inbound_at, Some(at(3600)));
 }
 
 /// A new inbound message wakes a snoozed conversation.
@@ -441,14 +452,16 @@ pub async fn snoozed_conversation_reopens_on_inbound(inbox: &dyn Inbox) {
     let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::shopee_account).await;
     let buyer = fixtures::shopee_buyer();
     let outcomes = ingest(inbox, vec![events.text("s-1", &buyer, "2401", ENGLISH_ORDER_TEXT, at(0))]).await;
-    let IngestOutcome::Stored { conversation: Some(id), .. } = outcomes[0] else { panic!("stored, got {:?}", outcomes[0]) };
+    let IngestOutcome::Stored { conversation: Some(id), .. } = outcomes[0] else {
+        panic!("stored, got {:?}", outcomes[0])
+    };
     let snoozed =
         ok(inbox.update_conversation(&tenant, id, &ConversationUpdate::new().snooze(at(86_400))).await, "snooze");
-    assert_eq!((snoozed.status, snoozed.snoozed_until), (ConversationStatus::Snoozed, Some(at(86_400))));
+    check_eq!((snoozed.status, snoozed.snoozed_until), (ConversationStatus::Snoozed, Some(at(86_400))));
 
     ingest(inbox, vec![events.text("s-2", &buyer, "2402", "Any update?", at(600))]).await;
     let woken = ok(inbox.conversation(&tenant, id).await, "conversation");
-    assert_eq!((woken.status, woken.snoozed_until), (ConversationStatus::Open, None), "the message woke it");
+    check_eq!((woken.status, woken.snoozed_until), (ConversationStatus::Open, None), "the message woke it");
 }
 
 /// An echo (the business writing from the platform's app) moves the activity time but neither
@@ -457,16 +470,18 @@ pub async fn echo_does_not_reopen_or_count_as_unread(inbox: &dyn Inbox) {
     let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
     let customer = fixtures::line_user();
     let outcomes = ingest(inbox, vec![events.text("t-1", &customer, "m-1", "ขอบคุณค่ะ", at(0))]).await;
-    let IngestOutcome::Stored { conversation: Some(id), .. } = outcomes[0] else { panic!("stored, got {:?}", outcomes[0]) };
+    let IngestOutcome::Stored { conversation: Some(id), .. } = outcomes[0] else {
+        panic!("stored, got {:?}", outcomes[0])
+    };
     let resolve = ConversationUpdate::new().status(ConversationStatus::Resolved).mark_read();
     ok(inbox.update_conversation(&tenant, id, &resolve).await, "resolve");
 
     ingest(inbox, vec![events.echo("x-1", &customer, "m-2", "ยินดีค่ะ", at(60))]).await;
     let after = ok(inbox.conversation(&tenant, id).await, "conversation");
-    assert_eq!(after.status, ConversationStatus::Resolved, "an echo does not reopen");
-    assert_eq!(after.unread_count, 0, "an echo is not unread");
-    assert_eq!(after.last_inbound_at, Some(at(0)), "an echo is not inbound");
-    assert_eq!(after.last_activity_at, at(60), "an echo is activity");
+    check_eq!(after.status, ConversationStatus::Resolved, "an echo does not reopen");
+    check_eq!(after.unread_count, 0, "an echo is not unread");
+    check_eq!(after.last_inbound_at, Some(at(0)), "an echo is not inbound");
+    check_eq!(after.last_activity_at, at(60), "an echo is activity");
 }
 
 /// `last_activity_at` and `last_inbound_at` are the newest message times and `created_at` the
@@ -479,10 +494,10 @@ pub async fn conversation_times_follow_the_newest_messages(inbox: &dyn Inbox) {
     ingest(inbox, vec![events.echo("x-1", &customer, "m-0", "an old echo", at(20))]).await;
 
     let conversation = &all_conversations(inbox, &tenant, ConversationQuery::new()).await[0];
-    assert_eq!(conversation.last_activity_at, at(100), "a late, older message does not move activity back");
-    assert_eq!(conversation.last_inbound_at, Some(at(100)));
-    assert_eq!(conversation.created_at, at(20), "created at the earliest message");
+    check_eq!(conversation.last_activity_at, at(100), "a late, older message does not move activity back");
+    check_eq!(conversation.last_inbound_at, Some(at(100)));
+    check_eq!(conversation.created_at, at(20), "created at the earliest message");
     let contact = ok(inbox.contact(&tenant, conversation.contact).await, "contact");
-    assert_eq!(contact.created_at, at(20), "the contact was first seen at the earliest message");
-    assert_eq!(conversation.unread_count, 2);
+    check_eq!(contact.created_at, at(20), "the contact was first seen at the earliest message");
+    check_eq!(conversation.unread_count, 2);
 }

@@ -4,7 +4,7 @@ use unibox_core::inbox::{
     AssigneeFilter, ConversationQuery, ConversationUpdate, Cursor, MAX_PAGE_SIZE, MessageQuery, SearchQuery,
 };
 use unibox_core::{
-    ConversationId, ConversationStatus, Content, ErrorKind, IdentityKind, Inbox, Media, Message, MessageId,
+    Content, ConversationId, ConversationStatus, ErrorKind, IdentityKind, Inbox, Media, Message, MessageId,
 };
 
 use super::support::{
@@ -27,23 +27,27 @@ pub async fn conversation_update_sets_workflow_fields(inbox: &dyn Inbox) {
         .assign(agent.clone())
         .tags(["vip", " refund ", "vip"]);
     let updated = ok(inbox.update_conversation(&tenant, id, &update).await, "update_conversation");
-    assert_eq!(updated.status, ConversationStatus::Pending);
-    assert_eq!(updated.assignee, Some(agent.clone()));
-    assert_eq!(updated.tags, vec!["refund".to_string(), "vip".to_string()], "tags are trimmed, sorted and unique");
-    assert_eq!(updated.unread_count, 2, "read state is unchanged unless asked");
-    assert_eq!(ok(inbox.conversation(&tenant, id).await, "conversation"), updated, "the update is stored");
+    check_eq!(updated.status, ConversationStatus::Pending);
+    check_eq!(updated.assignee, Some(agent.clone()));
+    check_eq!(updated.tags, vec!["refund".to_string(), "vip".to_string()], "tags are trimmed, sorted and unique");
+    check_eq!(updated.unread_count, 2, "read state is unchanged unless asked");
+    check_eq!(ok(inbox.conversation(&tenant, id).await, "conversation"), updated, "the update is stored");
 
     let read = ok(inbox.update_conversation(&tenant, id, &ConversationUpdate::new().mark_read()).await, "mark read");
-    assert_eq!(read.unread_count, 0);
-    assert_eq!((read.status, read.assignee.clone(), read.tags.clone()), (updated.status, updated.assignee, updated.tags));
+    check_eq!(read.unread_count, 0);
+    check_eq!(
+        (read.status, read.assignee.clone(), read.tags.clone()),
+        (updated.status, updated.assignee, updated.tags)
+    );
 
-    let snoozed = ok(inbox.update_conversation(&tenant, id, &ConversationUpdate::new().snooze(at(7200))).await, "snooze");
-    assert_eq!((snoozed.status, snoozed.snoozed_until), (ConversationStatus::Snoozed, Some(at(7200))));
+    let snoozed =
+        ok(inbox.update_conversation(&tenant, id, &ConversationUpdate::new().snooze(at(7200))).await, "snooze");
+    check_eq!((snoozed.status, snoozed.snoozed_until), (ConversationStatus::Snoozed, Some(at(7200))));
     let update = ConversationUpdate::new().status(ConversationStatus::Open).unassign();
     let reopened = ok(inbox.update_conversation(&tenant, id, &update).await, "reopen and unassign");
-    assert_eq!((reopened.status, reopened.snoozed_until), (ConversationStatus::Open, None), "opening ends the snooze");
-    assert_eq!(reopened.assignee, None);
-    assert_eq!(reopened.tags, vec!["refund".to_string(), "vip".to_string()], "tags were not named, so they stay");
+    check_eq!((reopened.status, reopened.snoozed_until), (ConversationStatus::Open, None), "opening ends the snooze");
+    check_eq!(reopened.assignee, None);
+    check_eq!(reopened.tags, vec!["refund".to_string(), "vip".to_string()], "tags were not named, so they stay");
 }
 
 /// An invalid update is `InvalidInput` and changes nothing; an unknown conversation is
@@ -61,7 +65,7 @@ pub async fn conversation_update_rejects_invalid_input(inbox: &dyn Inbox) {
     );
     let blank_tag = ConversationUpdate::new().tags(["vip", "   "]).mark_read();
     assert_kind(inbox.update_conversation(&tenant, id, &blank_tag).await, ErrorKind::InvalidInput, "a blank tag");
-    assert_eq!(ok(inbox.conversation(&tenant, id).await, "conversation"), before, "nothing changed");
+    check_eq!(ok(inbox.conversation(&tenant, id).await, "conversation"), before, "nothing changed");
 
     let unknown = ConversationId::new();
     assert_kind(
@@ -90,12 +94,15 @@ pub async fn conversations_filter_by_status_account_assignee_tag_and_unread(inbo
     let update = ConversationUpdate::new().status(ConversationStatus::Resolved).mark_read();
     ok(inbox.update_conversation(&tenant, c2, &update).await, "update c2");
 
-    let c3 = text_in_conversation(inbox, &shop_events, &fixtures::shopee_buyer(), "s-1", ENGLISH_REFUND_TEXT, at(30)).await;
-    let update = ConversationUpdate::new().status(ConversationStatus::Pending).assign(other_agent).tags(["refund", "vip"]);
+    let c3 =
+        text_in_conversation(inbox, &shop_events, &fixtures::shopee_buyer(), "s-1", ENGLISH_REFUND_TEXT, at(30)).await;
+    let update =
+        ConversationUpdate::new().status(ConversationStatus::Pending).assign(other_agent).tags(["refund", "vip"]);
     ok(inbox.update_conversation(&tenant, c3, &update).await, "update c3");
 
     let second_buyer = fixtures::customer(IdentityKind::MarketplaceBuyerId, 2);
-    let outcomes = ingest(inbox, vec![shop_events.echo("s-2", &second_buyer, "s-2", "Your voucher code is TH11", at(40))]).await;
+    let outcomes =
+        ingest(inbox, vec![shop_events.echo("s-2", &second_buyer, "s-2", "Your voucher code is TH11", at(40))]).await;
     let c4 = ok(inbox.message(&tenant, stored_message(&outcomes[0])).await, "message").conversation;
 
     let cases: Vec<(&str, ConversationQuery, Vec<ConversationId>)> = vec![
@@ -116,14 +123,14 @@ pub async fn conversations_filter_by_status_account_assignee_tag_and_unread(inbo
     ];
     for (name, query, expected) in cases {
         let found = all_conversations(inbox, &tenant, query).await;
-        assert_eq!(ids(&found, |c| c.id), expected, "filter {name:?}: wrong conversations or order");
+        check_eq!(ids(&found, |c| c.id), expected, "filter {name:?}: wrong conversations or order");
     }
 }
 
 fn assert_conversations_sorted(conversations: &[unibox_core::Conversation]) {
     for pair in conversations.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        assert!(
+        check!(
             (a.last_activity_at, a.id) > (b.last_activity_at, b.id),
             "conversations must be ordered by (last_activity_at desc, id desc): {} {} before {} {}",
             a.last_activity_at,
@@ -148,8 +155,8 @@ pub async fn conversations_paginate_without_duplicates_or_gaps(inbox: &dyn Inbox
     ingest(inbox, batch).await;
 
     let everything = ok(inbox.conversations(&tenant, &ConversationQuery::new().limit(MAX_PAGE_SIZE)).await, "page");
-    assert_eq!(everything.items.len(), 23);
-    assert_eq!(everything.next, None, "a page holding everything has no next cursor");
+    check_eq!(everything.items.len(), 23);
+    check_eq!(everything.next, None, "a page holding everything has no next cursor");
     assert_conversations_sorted(&everything.items);
 
     let mut seen = Vec::new();
@@ -172,20 +179,20 @@ pub async fn conversations_paginate_without_duplicates_or_gaps(inbox: &dyn Inbox
             }
             None => break,
         }
-        assert!(sizes.len() <= 10, "pagination does not end");
+        check!(sizes.len() <= 10, "pagination does not end");
     }
-    assert_eq!(sizes, vec![5, 5, 5, 5, 3], "pages of 5 over 23 conversations, next is None on the last");
-    assert_eq!(seen, ids(&everything.items, |c| c.id), "paging yields the same order, no duplicates or gaps");
+    check_eq!(sizes, vec![5, 5, 5, 5, 3], "pages of 5 over 23 conversations, next is None on the last");
+    check_eq!(seen, ids(&everything.items, |c| c.id), "paging yields the same order, no duplicates or gaps");
 
     let filtered = all_conversations(inbox, &tenant, ConversationQuery::new().unread_only().limit(2)).await;
-    assert_eq!(filtered.len(), 24, "filtered pagination also walks every page");
+    check_eq!(filtered.len(), 24, "filtered pagination also walks every page");
     assert_conversations_sorted(&filtered);
 }
 
 fn assert_messages_sorted(messages: &[Message]) {
     for pair in messages.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        assert!(
+        check!(
             (a.sent_at, a.id) > (b.sent_at, b.id),
             "messages must be ordered by (sent_at desc, id desc): {} {} before {} {}",
             a.sent_at,
@@ -208,12 +215,10 @@ pub async fn messages_paginate_newest_first(inbox: &dyn Inbox) {
     let outcomes = ingest(inbox, batch).await;
     let conversation = ok(inbox.message(&tenant, stored_message(&outcomes[0])).await, "message").conversation;
 
-    let everything = ok(
-        inbox.messages(&tenant, conversation, &MessageQuery::new().limit(MAX_PAGE_SIZE)).await,
-        "messages",
-    );
-    assert_eq!(everything.items.len(), 12);
-    assert_eq!(everything.next, None);
+    let everything =
+        ok(inbox.messages(&tenant, conversation, &MessageQuery::new().limit(MAX_PAGE_SIZE)).await, "messages");
+    check_eq!(everything.items.len(), 12);
+    check_eq!(everything.next, None);
     assert_messages_sorted(&everything.items);
 
     let mut seen: Vec<MessageId> = Vec::new();
@@ -227,19 +232,16 @@ pub async fn messages_paginate_newest_first(inbox: &dyn Inbox) {
             Some(next) => query = query.before(Some(next)),
             None => break,
         }
-        assert!(sizes.len() <= 10, "pagination does not end");
+        check!(sizes.len() <= 10, "pagination does not end");
     }
-    assert_eq!(sizes, vec![5, 5, 2]);
-    assert_eq!(seen, ids(&everything.items, |m| m.id), "paging yields the same order, no duplicates or gaps");
+    check_eq!(sizes, vec![5, 5, 2]);
+    check_eq!(seen, ids(&everything.items, |m| m.id), "paging yields the same order, no duplicates or gaps");
 }
 
 async fn search_texts(inbox: &dyn Inbox, tenant: &unibox_core::TenantId, text: &str) -> Vec<String> {
     let page = ok(inbox.search(tenant, &SearchQuery::new(text).limit(MAX_PAGE_SIZE)).await, "search");
     assert_messages_sorted(&page.items);
-    page.items
-        .iter()
-        .map(|m| m.content.searchable_text().map(|t| t.into_owned()).unwrap_or_default())
-        .collect()
+    page.items.iter().map(|m| m.content.searchable_text().map(|t| t.into_owned()).unwrap_or_default()).collect()
 }
 
 /// Every term must occur, as a case-insensitive substring; results are newest first; captions
@@ -262,20 +264,20 @@ pub async fn search_matches_every_term_case_insensitively(inbox: &dyn Inbox) {
     )
     .await;
 
-    assert_eq!(search_texts(inbox, &tenant, "refund order").await, vec![ENGLISH_REFUND_TEXT], "every term must match");
-    assert_eq!(
+    check_eq!(search_texts(inbox, &tenant, "refund order").await, vec![ENGLISH_REFUND_TEXT], "every term must match");
+    check_eq!(
         search_texts(inbox, &tenant, "ORDER").await,
         vec![ENGLISH_ORDER_TEXT, ENGLISH_REFUND_TEXT],
         "case-insensitive, newest first"
     );
-    assert_eq!(
+    check_eq!(
         search_texts(inbox, &tenant, "  Refund  ").await,
         vec!["Refunded already, thanks for waiting", ENGLISH_REFUND_TEXT],
         "substring match, outbound messages included"
     );
-    assert_eq!(search_texts(inbox, &tenant, "241121abcdef").await, vec![ENGLISH_ORDER_TEXT], "order numbers match");
-    assert_eq!(search_texts(inbox, &tenant, "RECEIPT").await, vec!["Bank transfer receipt"], "captions are searched");
-    assert!(search_texts(inbox, &tenant, "refund shipping").await.is_empty(), "a missing term excludes a message");
+    check_eq!(search_texts(inbox, &tenant, "241121abcdef").await, vec![ENGLISH_ORDER_TEXT], "order numbers match");
+    check_eq!(search_texts(inbox, &tenant, "RECEIPT").await, vec!["Bank transfer receipt"], "captions are searched");
+    check!(search_texts(inbox, &tenant, "refund shipping").await.is_empty(), "a missing term excludes a message");
 }
 
 /// Thai, written without spaces between words, is found by substring.
@@ -292,11 +294,11 @@ pub async fn search_finds_thai_substrings(inbox: &dyn Inbox) {
     )
     .await;
 
-    assert_eq!(search_texts(inbox, &tenant, "สั่งซื้อ").await, vec![THAI_ORDER_TEXT], "a word inside a Thai phrase");
-    assert_eq!(search_texts(inbox, &tenant, "จัดส่ง").await, vec![THAI_SHIPPING_TEXT]);
-    assert_eq!(search_texts(inbox, &tenant, "เสื้อ แดง").await, vec![THAI_ORDER_TEXT], "two Thai terms");
-    assert_eq!(search_texts(inbox, &tenant, "m สั่งซื้อ").await, vec![THAI_ORDER_TEXT], "mixed scripts");
-    assert!(search_texts(inbox, &tenant, "สั่งซื้อ จัดส่ง").await.is_empty(), "terms from two messages match neither");
+    check_eq!(search_texts(inbox, &tenant, "สั่งซื้อ").await, vec![THAI_ORDER_TEXT], "a word inside a Thai phrase");
+    check_eq!(search_texts(inbox, &tenant, "จัดส่ง").await, vec![THAI_SHIPPING_TEXT]);
+    check_eq!(search_texts(inbox, &tenant, "เสื้อ แดง").await, vec![THAI_ORDER_TEXT], "two Thai terms");
+    check_eq!(search_texts(inbox, &tenant, "m สั่งซื้อ").await, vec![THAI_ORDER_TEXT], "mixed scripts");
+    check!(search_texts(inbox, &tenant, "สั่งซื้อ จัดส่ง").await.is_empty(), "terms from two messages match neither");
 }
 
 /// Search results page newest first with a cursor.
@@ -312,7 +314,7 @@ pub async fn search_paginates_newest_first(inbox: &dyn Inbox) {
     ingest(inbox, batch).await;
 
     let all = ok(inbox.search(&tenant, &SearchQuery::new("tracking").limit(MAX_PAGE_SIZE)).await, "search");
-    assert_eq!(all.items.len(), 7);
+    check_eq!(all.items.len(), 7);
     let mut seen = Vec::new();
     let mut sizes = Vec::new();
     let mut query = SearchQuery::new("TRACKING").limit(3);
@@ -324,10 +326,10 @@ pub async fn search_paginates_newest_first(inbox: &dyn Inbox) {
             Some(next) => query = query.before(Some(next)),
             None => break,
         }
-        assert!(sizes.len() <= 10, "pagination does not end");
+        check!(sizes.len() <= 10, "pagination does not end");
     }
-    assert_eq!(sizes, vec![3, 3, 1]);
-    assert_eq!(seen, ids(&all.items, |m| m.id), "paging yields the same order, no duplicates or gaps");
+    check_eq!(sizes, vec![3, 3, 1]);
+    check_eq!(seen, ids(&all.items, |m| m.id), "paging yields the same order, no duplicates or gaps");
 }
 
 /// Search sees only the asking tenant's messages.
@@ -339,11 +341,11 @@ pub async fn search_ignores_other_tenants(inbox: &dyn Inbox) {
 
     for tenant in [&acme, &globex] {
         let page = ok(inbox.search(tenant, &SearchQuery::new("สั่งซื้อ")).await, "search");
-        assert_eq!(page.items.len(), 1, "{tenant} finds exactly its own message");
-        assert_eq!(&page.items[0].tenant, tenant, "{tenant} found another tenant's message");
+        check_eq!(page.items.len(), 1, "{tenant} finds exactly its own message");
+        check_eq!(&page.items[0].tenant, tenant, "{tenant} found another tenant's message");
     }
     let page = ok(inbox.search(&fixtures::tenant("initech"), &SearchQuery::new("สั่งซื้อ")).await, "search");
-    assert!(page.items.is_empty(), "a tenant without messages finds nothing");
+    check!(page.items.is_empty(), "a tenant without messages finds nothing");
 }
 
 /// Page sizes outside 1..=MAX_PAGE_SIZE and blank search texts are `InvalidInput`.
@@ -352,11 +354,24 @@ pub async fn invalid_page_sizes_are_invalid_input(inbox: &dyn Inbox) {
     let id = text_in_conversation(inbox, &events, &fixtures::line_user(), "m-1", "hello", at(0)).await;
     for limit in [0, MAX_PAGE_SIZE + 1] {
         let what = format!("a page size of {limit}");
-        assert_kind(inbox.conversations(&tenant, &ConversationQuery::new().limit(limit)).await, ErrorKind::InvalidInput, &what);
-        assert_kind(inbox.messages(&tenant, id, &MessageQuery::new().limit(limit)).await, ErrorKind::InvalidInput, &what);
-        assert_kind(inbox.search(&tenant, &SearchQuery::new("hello").limit(limit)).await, ErrorKind::InvalidInput, &what);
+        assert_kind(
+            inbox.conversations(&tenant, &ConversationQuery::new().limit(limit)).await,
+            ErrorKind::InvalidInput,
+            &what,
+        );
+        assert_kind(
+            inbox.messages(&tenant, id, &MessageQuery::new().limit(limit)).await,
+            ErrorKind::InvalidInput,
+            &what,
+        );
+        assert_kind(
+            inbox.search(&tenant, &SearchQuery::new("hello").limit(limit)).await,
+            ErrorKind::InvalidInput,
+            &what,
+        );
     }
     assert_kind(inbox.search(&tenant, &SearchQuery::new("  \t ")).await, ErrorKind::InvalidInput, "a blank search");
-    let largest = ok(inbox.conversations(&tenant, &ConversationQuery::new().limit(MAX_PAGE_SIZE)).await, "largest page");
-    assert_eq!(largest.items.len(), 1, "the largest page size is accepted");
+    let largest =
+        ok(inbox.conversations(&tenant, &ConversationQuery::new().limit(MAX_PAGE_SIZE)).await, "largest page");
+    check_eq!(largest.items.len(), 1, "the largest page size is accepted");
 }

@@ -36,6 +36,27 @@
 //! - [`Page::next`](unibox_core::inbox::Page::next) is `None` exactly when no item follows.
 //! - [`Inbox::contact_by_identity`] with an identity on another tenant's account is `Ok(None)`.
 
+/// `assert_eq!` whose default message names the compared expressions, so a failure reported by
+/// [`run_all`] (which has no source location) says what differed.
+macro_rules! check_eq {
+    ($left:expr, $right:expr $(,)?) => {
+        assert_eq!($left, $right, "{} == {}", stringify!($left), stringify!($right))
+    };
+    ($left:expr, $right:expr, $($message:tt)+) => {
+        assert_eq!($left, $right, $($message)+)
+    };
+}
+
+/// `assert!` whose default message names the condition.
+macro_rules! check {
+    ($condition:expr $(,)?) => {
+        assert!($condition, "{}", stringify!($condition))
+    };
+    ($condition:expr, $($message:tt)+) => {
+        assert!($condition, $($message)+)
+    };
+}
+
 mod accounts;
 mod ingest;
 mod listing;
@@ -151,10 +172,8 @@ const CHECKS: &[(&str, Check)] = checks![
 ];
 
 /// The checks that need many fresh inboxes, by name.
-const FACTORY_CHECKS: &[(&str, FactoryCheck)] = checks![
-    ingest_is_idempotent_under_redelivery_and_reordering,
-    tenants_see_only_their_own_data,
-];
+const FACTORY_CHECKS: &[(&str, FactoryCheck)] =
+    checks![ingest_is_idempotent_under_redelivery_and_reordering, tenants_see_only_their_own_data,];
 
 /// The names of every check [`run_all`] runs, in order.
 ///
@@ -189,7 +208,8 @@ pub async fn run_all(factory: &dyn InboxFactory) {
     }
     for (name, check) in FACTORY_CHECKS {
         if let Err(message) = support::catch_panic(check(factory)).await {
-            failures.push(format!("{name}: {message}"));
+            // Property checks name themselves already.
+            failures.push(if message.starts_with(name) { message } else { format!("{name}: {message}") });
         }
     }
     if !failures.is_empty() {

@@ -5,40 +5,43 @@ use unibox_core::{
     Author, ConversationId, DeliveryStatus, Direction, ErrorKind, Inbox, InternalNote, NoteId, Timestamp, UserId,
 };
 
-use super::support::{all_messages, assert_kind, ingest, ok, stored_message, tenant_with_account, text_in_conversation};
+use super::support::{
+    all_messages, assert_kind, ingest, ok, stored_message, tenant_with_account, text_in_conversation,
+};
 use crate::fixtures::{self, THAI_ORDER_TEXT, at};
 
 /// A recorded outbound message is queued, has no platform id yet, moves the conversation's
 /// activity, and recording the same draft again does not duplicate it.
 pub async fn record_outbound_is_queued(inbox: &dyn Inbox) {
     let (tenant, account, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
-    let conversation = text_in_conversation(inbox, &events, &fixtures::line_user(), "m-1", THAI_ORDER_TEXT, at(0)).await;
+    let conversation =
+        text_in_conversation(inbox, &events, &fixtures::line_user(), "m-1", THAI_ORDER_TEXT, at(0)).await;
     let agent = fixtures::user("agent-7");
     let draft = fixtures::agent_reply(conversation, &agent, "ได้เลยค่ะ ส่งพรุ่งนี้นะคะ", at(60));
 
     let message = ok(inbox.record_outbound(&tenant, draft.clone()).await, "record_outbound");
-    assert_eq!(message.id, draft.id, "the draft's id is the message's id");
-    assert_eq!(message.tenant, tenant);
-    assert_eq!(message.conversation, conversation);
-    assert_eq!(message.account, account.id, "the message goes through the conversation's account");
-    assert_eq!(message.direction, Direction::Outbound);
-    assert_eq!(message.author, Author::Agent(agent));
-    assert_eq!(message.content, draft.content);
-    assert_eq!(message.delivery, DeliveryStatus::Queued, "recorded before any attempt");
-    assert_eq!(message.platform_message_id, None);
-    assert_eq!(message.sent_at, at(60));
-    assert_eq!(ok(inbox.message(&tenant, draft.id).await, "message"), message, "it can be read back");
+    check_eq!(message.id, draft.id, "the draft's id is the message's id");
+    check_eq!(message.tenant, tenant);
+    check_eq!(message.conversation, conversation);
+    check_eq!(message.account, account.id, "the message goes through the conversation's account");
+    check_eq!(message.direction, Direction::Outbound);
+    check_eq!(message.author, Author::Agent(agent));
+    check_eq!(message.content, draft.content);
+    check_eq!(message.delivery, DeliveryStatus::Queued, "recorded before any attempt");
+    check_eq!(message.platform_message_id, None);
+    check_eq!(message.sent_at, at(60));
+    check_eq!(ok(inbox.message(&tenant, draft.id).await, "message"), message, "it can be read back");
 
     let again = ok(inbox.record_outbound(&tenant, draft.clone()).await, "record_outbound again");
-    assert_eq!(again.id, draft.id, "recording the same draft again returns the same message");
+    check_eq!(again.id, draft.id, "recording the same draft again returns the same message");
     let messages = all_messages(inbox, &tenant, conversation).await;
-    assert_eq!(messages.len(), 2, "the inbound message and one outbound message");
-    assert_eq!(messages[0].id, draft.id, "the reply is the newest message");
+    check_eq!(messages.len(), 2, "the inbound message and one outbound message");
+    check_eq!(messages[0].id, draft.id, "the reply is the newest message");
 
     let after = ok(inbox.conversation(&tenant, conversation).await, "conversation");
-    assert_eq!(after.last_activity_at, at(60), "a reply is activity");
-    assert_eq!(after.last_inbound_at, Some(at(0)), "a reply is not inbound");
-    assert_eq!(after.unread_count, 1, "a reply does not change unread messages");
+    check_eq!(after.last_activity_at, at(60), "a reply is activity");
+    check_eq!(after.last_inbound_at, Some(at(0)), "a reply is not inbound");
+    check_eq!(after.unread_count, 1, "a reply does not change unread messages");
 }
 
 /// `update_delivery` moves the status and sets the platform id; later receipts for that id
@@ -46,27 +49,28 @@ pub async fn record_outbound_is_queued(inbox: &dyn Inbox) {
 pub async fn update_delivery_sets_the_platform_id_and_later_receipts_apply(inbox: &dyn Inbox) {
     let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::messenger_account).await;
     let customer = fixtures::messenger_user();
-    let conversation = text_in_conversation(inbox, &events, &customer, "mid.in", "Do you ship to Chiang Mai?", at(0)).await;
+    let conversation =
+        text_in_conversation(inbox, &events, &customer, "mid.in", "Do you ship to Chiang Mai?", at(0)).await;
     let draft = fixtures::agent_reply(conversation, &fixtures::user("agent-7"), "Yes, in 2-3 days.", at(30));
     let id = draft.id;
     ok(inbox.record_outbound(&tenant, draft).await, "record_outbound");
 
     let sending = ok(inbox.update_delivery(&tenant, id, DeliveryStatus::Sending, None).await, "update_delivery");
-    assert_eq!((sending.delivery, sending.platform_message_id), (DeliveryStatus::Sending, None));
+    check_eq!((sending.delivery, sending.platform_message_id), (DeliveryStatus::Sending, None));
     let sent = ok(inbox.update_delivery(&tenant, id, DeliveryStatus::Sent, Some("mid.out.1")).await, "update_delivery");
-    assert_eq!(sent.delivery, DeliveryStatus::Sent);
-    assert_eq!(sent.platform_message_id.as_deref(), Some("mid.out.1"));
+    check_eq!(sent.delivery, DeliveryStatus::Sent);
+    check_eq!(sent.platform_message_id.as_deref(), Some("mid.out.1"));
 
     ingest(inbox, vec![events.delivery("w-1", &["mid.out.1"], DeliveryStatus::Delivered, at(40))]).await;
-    assert_eq!(ok(inbox.message(&tenant, id).await, "message").delivery, DeliveryStatus::Delivered);
+    check_eq!(ok(inbox.message(&tenant, id).await, "message").delivery, DeliveryStatus::Delivered);
     ingest(inbox, vec![events.delivery("w-2", &["mid.out.1"], DeliveryStatus::Read, at(50))]).await;
-    assert_eq!(ok(inbox.message(&tenant, id).await, "message").delivery, DeliveryStatus::Read);
+    check_eq!(ok(inbox.message(&tenant, id).await, "message").delivery, DeliveryStatus::Read);
     let late = ok(inbox.update_delivery(&tenant, id, DeliveryStatus::Sent, None).await, "a late update_delivery");
-    assert_eq!(late.delivery, DeliveryStatus::Read, "update_delivery merges too: it never goes backwards");
+    check_eq!(late.delivery, DeliveryStatus::Read, "update_delivery merges too: it never goes backwards");
 
     let echo = ingest(inbox, vec![events.echo("x-1", &customer, "mid.out.1", "Yes, in 2-3 days.", at(31))]).await;
-    assert_eq!(echo, vec![IngestOutcome::Duplicate], "the echo of a sent message is a duplicate");
-    assert_eq!(all_messages(inbox, &tenant, conversation).await.len(), 2, "the reply is listed once");
+    check_eq!(echo, vec![IngestOutcome::Duplicate], "the echo of a sent message is a duplicate");
+    check_eq!(all_messages(inbox, &tenant, conversation).await.len(), 2, "the reply is listed once");
 }
 
 /// Receipts that arrive before the send call returns apply once the platform id is set.
@@ -81,7 +85,7 @@ pub async fn receipts_before_update_delivery_apply_when_the_platform_id_is_set(i
 
     ingest(inbox, vec![events.delivery("w-1", &["mid.out.1"], DeliveryStatus::Delivered, at(31))]).await;
     let sent = ok(inbox.update_delivery(&tenant, id, DeliveryStatus::Sent, Some("mid.out.1")).await, "update_delivery");
-    assert_eq!(sent.delivery, DeliveryStatus::Delivered, "the early receipt applied when the id became known");
+    check_eq!(sent.delivery, DeliveryStatus::Delivered, "the early receipt applied when the id became known");
 }
 
 /// An echo of our own send that arrives before the platform answered the send call is folded
@@ -99,15 +103,15 @@ pub async fn echo_before_update_delivery_is_folded_into_the_recorded_message(inb
     ingest(inbox, vec![events.delivery("w-1", &["mid.out.1"], DeliveryStatus::Delivered, at(32))]).await;
 
     let sent = ok(inbox.update_delivery(&tenant, id, DeliveryStatus::Sent, Some("mid.out.1")).await, "update_delivery");
-    assert_eq!(sent.author, Author::Agent(agent), "the recorded message is kept, with its author");
-    assert_eq!(sent.delivery, DeliveryStatus::Delivered, "the echo's receipts were carried over");
+    check_eq!(sent.author, Author::Agent(agent), "the recorded message is kept, with its author");
+    check_eq!(sent.delivery, DeliveryStatus::Delivered, "the echo's receipts were carried over");
     let outbound: Vec<_> = all_messages(inbox, &tenant, conversation)
         .await
         .into_iter()
         .filter(|m| m.direction == Direction::Outbound)
         .collect();
-    assert_eq!(outbound.len(), 1, "the reply is listed once, not once more as an echo");
-    assert_eq!(outbound[0].id, id);
+    check_eq!(outbound.len(), 1, "the reply is listed once, not once more as an echo");
+    check_eq!(outbound[0].id, id);
 }
 
 /// Only outbound messages have a delivery status, and a platform id names one message.
@@ -138,7 +142,7 @@ pub async fn update_delivery_rejects_inbound_and_conflicting_platform_ids(inbox:
         "changing a platform id once set",
     );
     let message = ok(inbox.message(&tenant, id).await, "message");
-    assert_eq!(message.platform_message_id.as_deref(), Some("m-out"));
+    check_eq!(message.platform_message_id.as_deref(), Some("m-out"));
 }
 
 /// Recording into a conversation that does not exist is `NotFound`, and nothing is stored.
@@ -146,12 +150,29 @@ pub async fn record_outbound_into_unknown_conversation_is_not_found(inbox: &dyn 
     let (tenant, _, _) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
     let draft = fixtures::agent_reply(ConversationId::new(), &fixtures::user("agent-7"), "hello?", at(0));
     let id = draft.id;
-    assert_kind(inbox.record_outbound(&tenant, draft).await, ErrorKind::NotFound, "record_outbound, unknown conversation");
+    assert_kind(
+        inbox.record_outbound(&tenant, draft).await,
+        ErrorKind::NotFound,
+        "record_outbound, unknown conversation",
+    );
     assert_kind(inbox.message(&tenant, id).await, ErrorKind::NotFound, "the message was not stored");
 }
 
-fn note(tenant: &unibox_core::TenantId, conversation: ConversationId, author: &UserId, body: &str, at: Timestamp) -> InternalNote {
-    InternalNote { id: NoteId::new(), tenant: tenant.clone(), conversation, author: author.clone(), body: body.into(), created_at: at }
+fn note(
+    tenant: &unibox_core::TenantId,
+    conversation: ConversationId,
+    author: &UserId,
+    body: &str,
+    at: Timestamp,
+) -> InternalNote {
+    InternalNote {
+        id: NoteId::new(),
+        tenant: tenant.clone(),
+        conversation,
+        author: author.clone(),
+        body: body.into(),
+        created_at: at,
+    }
 }
 
 /// Notes are listed oldest first, per conversation.
@@ -168,10 +189,10 @@ pub async fn notes_are_listed_oldest_first(inbox: &dyn Inbox) {
         ok(inbox.add_note(n).await, "add_note");
     }
 
-    assert_eq!(ok(inbox.notes(&tenant, first).await, "notes"), vec![early, late], "oldest first");
-    assert_eq!(ok(inbox.notes(&tenant, second).await, "notes"), vec![elsewhere]);
+    check_eq!(ok(inbox.notes(&tenant, first).await, "notes"), vec![early, late], "oldest first");
+    check_eq!(ok(inbox.notes(&tenant, second).await, "notes"), vec![elsewhere]);
     let messages = ok(inbox.messages(&tenant, first, &MessageQuery::new()).await, "messages");
-    assert_eq!(messages.items.len(), 1, "a note is not a message");
+    check_eq!(messages.items.len(), 1, "a note is not a message");
 }
 
 /// A note whose tenant does not own the conversation is `NotFound` and is not stored.
@@ -183,5 +204,5 @@ pub async fn note_on_another_tenants_conversation_is_not_found(inbox: &dyn Inbox
     assert_kind(inbox.add_note(&intruding).await, ErrorKind::NotFound, "a note on another tenant's conversation");
     let unknown = note(&acme, ConversationId::new(), &fixtures::user("agent-7"), "lost", at(10));
     assert_kind(inbox.add_note(&unknown).await, ErrorKind::NotFound, "a note on an unknown conversation");
-    assert!(ok(inbox.notes(&acme, conversation).await, "notes").is_empty(), "nothing was stored");
+    check!(ok(inbox.notes(&acme, conversation).await, "notes").is_empty(), "nothing was stored");
 }

@@ -81,7 +81,11 @@ pub(crate) fn stored_message(outcome: &IngestOutcome) -> unibox_core::MessageId 
 }
 
 /// Every conversation of the tenant, following pages.
-pub(crate) async fn all_conversations(inbox: &dyn Inbox, tenant: &TenantId, query: ConversationQuery) -> Vec<Conversation> {
+pub(crate) async fn all_conversations(
+    inbox: &dyn Inbox,
+    tenant: &TenantId,
+    query: ConversationQuery,
+) -> Vec<Conversation> {
     let mut all = Vec::new();
     let mut query = query;
     loop {

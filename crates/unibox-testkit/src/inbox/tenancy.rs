@@ -57,7 +57,7 @@ pub async fn other_tenants_ids_are_not_found(inbox: &dyn Inbox) {
         value: fixtures::LINE_USER_ID.to_string(),
     };
     let found = ok(inbox.contact_by_identity(g, &identity).await, "contact_by_identity as another tenant");
-    assert_eq!(found, None, "contact_by_identity as another tenant finds nothing");
+    check_eq!(found, None, "contact_by_identity as another tenant finds nothing");
     assert_kind(inbox.notes(g, conversation).await, ErrorKind::NotFound, "notes as another tenant");
     let foreign_draft = fixtures::agent_reply(conversation, &fixtures::user("agent-1"), "phishing link", at(30));
     assert_kind(
@@ -82,10 +82,10 @@ pub async fn other_tenants_ids_are_not_found(inbox: &dyn Inbox) {
     misrouted.tenant = globex.clone();
     assert_kind(inbox.ingest(vec![misrouted]).await, ErrorKind::NotFound, "ingest into another tenant's account");
 
-    assert_eq!(ok(inbox.conversation(&acme, conversation).await, "conversation"), before_conversation, "unchanged");
-    assert_eq!(all_messages(inbox, &acme, conversation).await, before_messages, "messages unchanged");
-    assert_eq!(ok(inbox.notes(&acme, conversation).await, "notes"), vec![acme_note], "notes unchanged");
-    assert_eq!(ok(inbox.account(&acme, account.id).await, "account"), before_account, "account unchanged");
+    check_eq!(ok(inbox.conversation(&acme, conversation).await, "conversation"), before_conversation, "unchanged");
+    check_eq!(all_messages(inbox, &acme, conversation).await, before_messages, "messages unchanged");
+    check_eq!(ok(inbox.notes(&acme, conversation).await, "notes"), vec![acme_note], "notes unchanged");
+    check_eq!(ok(inbox.account(&acme, account.id).await, "account"), before_account, "account unchanged");
 }
 
 /// Two tenants with the same customers and texts: each lists, filters and searches only its own.
@@ -108,27 +108,30 @@ pub async fn other_tenants_data_is_never_listed(inbox: &dyn Inbox) {
     for (index, (tenant, account)) in tenants.iter().enumerate() {
         let (_, foreign_account) = &tenants[1 - index];
         let conversations = all_conversations(inbox, tenant, ConversationQuery::new()).await;
-        assert_eq!(conversations.len(), 3, "{tenant} lists its three conversations");
-        assert!(conversations.iter().all(|c| &c.tenant == tenant && &c.account == account), "{tenant} listed foreign data");
+        check_eq!(conversations.len(), 3, "{tenant} lists its three conversations");
+        check!(
+            conversations.iter().all(|c| &c.tenant == tenant && &c.account == account),
+            "{tenant} listed foreign data"
+        );
         let filtered = all_conversations(inbox, tenant, ConversationQuery::new().account(*foreign_account)).await;
-        assert!(filtered.is_empty(), "{tenant} filtering by another tenant's account finds nothing");
+        check!(filtered.is_empty(), "{tenant} filtering by another tenant's account finds nothing");
 
         let accounts = ok(inbox.accounts(tenant).await, "accounts");
-        assert_eq!(accounts.iter().map(|a| a.id).collect::<Vec<_>>(), vec![*account], "{tenant} lists its account");
+        check_eq!(accounts.iter().map(|a| a.id).collect::<Vec<_>>(), vec![*account], "{tenant} lists its account");
 
         let found = ok(inbox.search(tenant, &SearchQuery::new("สั่งซื้อ")).await, "search");
-        assert_eq!(found.items.len(), 3, "{tenant} finds its three messages");
-        assert!(found.items.iter().all(|m| &m.tenant == tenant), "{tenant} found another tenant's message");
+        check_eq!(found.items.len(), 3, "{tenant} finds its three messages");
+        check!(found.items.iter().all(|m| &m.tenant == tenant), "{tenant} found another tenant's message");
 
         let conversation_ids: HashSet<_> = conversations.iter().map(|c| c.id).collect();
         for conversation in &conversations {
             let messages = all_messages(inbox, tenant, conversation.id).await;
-            assert!(
+            check!(
                 messages.iter().all(|m| &m.tenant == tenant && conversation_ids.contains(&m.conversation)),
                 "{tenant} read a foreign message"
             );
             let contact = ok(inbox.contact(tenant, conversation.contact).await, "contact");
-            assert_eq!(&contact.tenant, tenant);
+            check_eq!(&contact.tenant, tenant);
         }
     }
 }
