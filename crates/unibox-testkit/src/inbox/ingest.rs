@@ -257,10 +257,11 @@ pub async fn unsend_erases_content_for_good(inbox: &dyn Inbox) {
     let id = stored_message(&outcomes[0]);
     ingest(inbox, vec![events.unsend("u-1", &customer, "468789577898262530", at(10))]).await;
     ingest(inbox, vec![events.edit("e-1", &customer, "468789577898262530", "card 4111 again", at(20))]).await;
+    ingest(inbox, vec![events.unsend("u-2", &customer, "468789577898262530", at(30))]).await;
 
     let message = ok(inbox.message(&tenant, id).await, "message");
     check_eq!(message.content, Content::text(""), "the content is erased");
-    check_eq!(message.unsent_at, Some(at(10)));
+    check_eq!(message.unsent_at, Some(at(10)), "the first unsend's time is kept");
     check_eq!(message.edited_at, Some(at(20)), "the edit's time is kept, its content is not");
     let found = ok(inbox.search(&tenant, &SearchQuery::new("4111")).await, "search");
     check!(found.items.is_empty(), "search does not find unsent content");
@@ -286,6 +287,7 @@ pub async fn reactions_keep_the_latest_per_customer(inbox: &dyn Inbox) {
     let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::messenger_account).await;
     let customer = fixtures::messenger_user();
     let friend = fixtures::customer(IdentityKind::PageScopedId, 2);
+    let neighbour = fixtures::customer(IdentityKind::PageScopedId, 3);
     let outcomes =
         ingest(inbox, vec![events.echo("x-1", &customer, "mid.out", "Your order has shipped 🚚", at(0))]).await;
     let id = stored_message(&outcomes[0]);
@@ -303,13 +305,21 @@ pub async fn reactions_keep_the_latest_per_customer(inbox: &dyn Inbox) {
         vec![
             events.reaction("r-2", &customer, "mid.out", Some("😢"), at(20)),
             events.reaction("r-5", &friend, "mid.out", None, at(18)),
+            events.reaction("r-6", &neighbour, "mid.out", Some("🔥"), at(5)),
         ],
     )
     .await;
 
     let message = ok(inbox.message(&tenant, id).await, "message");
-    let expected = vec![Reaction { by: customer.id.clone(), emoji: "👍".to_string(), at: at(30) }];
-    check_eq!(message.reactions, expected, "the latest reaction wins and removed reactions are not listed");
+    let expected = vec![
+        Reaction { by: neighbour.id.clone(), emoji: "🔥".to_string(), at: at(5) },
+        Reaction { by: customer.id.clone(), emoji: "👍".to_string(), at: at(30) },
+    ];
+    check_eq!(
+        message.reactions,
+        expected,
+        "one reaction per customer, the latest, oldest first; removed reactions are not listed"
+    );
 }
 
 /// A reaction that arrives before its message is applied on arrival.

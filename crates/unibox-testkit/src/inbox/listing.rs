@@ -236,6 +236,13 @@ pub async fn messages_paginate_newest_first(inbox: &dyn Inbox) {
     }
     check_eq!(sizes, vec![5, 5, 2]);
     check_eq!(seen, ids(&everything.items, |m| m.id), "paging yields the same order, no duplicates or gaps");
+
+    let first = ok(inbox.messages(&tenant, conversation, &MessageQuery::new().limit(6)).await, "messages page");
+    check!(first.next.is_some(), "a full page with more to come has a cursor");
+    let second =
+        ok(inbox.messages(&tenant, conversation, &MessageQuery::new().limit(6).before(first.next)).await, "page");
+    check_eq!(second.items.len(), 6);
+    check_eq!(second.next, None, "a full last page has no cursor: nothing follows");
 }
 
 async fn search_texts(inbox: &dyn Inbox, tenant: &unibox_core::TenantId, text: &str) -> Vec<String> {
