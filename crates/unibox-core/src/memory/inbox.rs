@@ -133,13 +133,12 @@ struct Amendments {
 }
 
 impl Amendments {
-    fn edit(&mut self, at: Timestamp, event_id: &str, content: &Content) -> bool {
+    fn edit(&mut self, at: Timestamp, event_id: &str, content: &Content) {
         let newer = self.edit.as_ref().is_none_or(|(t, id, _)| (at, event_id) > (*t, id.as_str()));
         if newer {
             let content = self.unsent_at.is_none().then(|| content.clone());
             self.edit = Some((at, event_id.to_string(), content));
         }
-        newer
     }
 
     fn unsend(&mut self, at: Timestamp) {
@@ -170,9 +169,7 @@ impl Amendments {
         }
         if let Some((at, id, content)) = other.edit {
             match content {
-                Some(content) => {
-                    self.edit(at, &id, &content);
-                }
+                Some(content) => self.edit(at, &id, &content),
                 // An unsent edit still moves `edited_at`; its content is gone.
                 None if self.edit.as_ref().is_none_or(|(t, i, _)| (at, id.as_str()) > (*t, i.as_str())) => {
                     self.edit = Some((at, id, None));
