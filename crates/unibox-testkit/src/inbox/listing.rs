@@ -9,6 +9,7 @@ use unibox_core::{
 
 use super::support::{
     all_conversations, assert_kind, ids, ingest, ok, stored_message, tenant_with_account, text_in_conversation,
+    walk_pages,
 };
 use crate::fixtures::{
     self, AccountEvents, ENGLISH_ORDER_TEXT, ENGLISH_REFUND_TEXT, THAI_ORDER_TEXT, THAI_SHIPPING_TEXT, at,
@@ -221,26 +222,20 @@ pub async fn messages_paginate_newest_first(inbox: &dyn Inbox) {
     check_eq!(everything.next, None);
     assert_messages_sorted(&everything.items);
 
-    let mut seen: Vec<MessageId> = Vec::new();
-    let mut sizes = Vec::new();
-    let mut query = MessageQuery::new().limit(5);
-    loop {
-        let page = ok(inbox.messages(&tenant, conversation, &query).await, "messages page");
-        sizes.push(page.items.len());
-        seen.extend(page.items.iter().map(|m| m.id));
-        match page.next {
-            Some(next) => query = query.before(Some(next)),
-            None => break,
-        }
-        check!(sizes.len() <= 10, "pagination does not end");
-    }
+    let tenant = &tenant;
+    let (seen, sizes) = walk_pages(|cursor| {
+        let query = MessageQuery::new().limit(5).before(cursor);
+        async move { inbox.messages(tenant, conversation, &query).await }
+    })
+    .await;
+    let seen: Vec<MessageId> = ids(&seen, |m| m.id);
     check_eq!(sizes, vec![5, 5, 2]);
     check_eq!(seen, ids(&everything.items, |m| m.id), "paging yields the same order, no duplicates or gaps");
 
-    let first = ok(inbox.messages(&tenant, conversation, &MessageQuery::new().limit(6)).await, "messages page");
+    let first = ok(inbox.messages(tenant, conversation, &MessageQuery::new().limit(6)).await, "messages page");
     check!(first.next.is_some(), "a full page with more to come has a cursor");
     let second =
-        ok(inbox.messages(&tenant, conversation, &MessageQuery::new().limit(6).before(first.next)).await, "page");
+        ok(inbox.messages(tenant, conversation, &MessageQuery::new().limit(6).before(first.next)).await, "page");
     check_eq!(second.items.len(), 6);
     check_eq!(second.next, None, "a full last page has no cursor: nothing follows");
 }
@@ -322,19 +317,13 @@ pub async fn search_paginates_newest_first(inbox: &dyn Inbox) {
 
     let all = ok(inbox.search(&tenant, &SearchQuery::new("tracking").limit(MAX_PAGE_SIZE)).await, "search");
     check_eq!(all.items.len(), 7);
-    let mut seen = Vec::new();
-    let mut sizes = Vec::new();
-    let mut query = SearchQuery::new("TRACKING").limit(3);
-    loop {
-        let page = ok(inbox.search(&tenant, &query).await, "search page");
-        sizes.push(page.items.len());
-        seen.extend(page.items.iter().map(|m| m.id));
-        match page.next {
-            Some(next) => query = query.before(Some(next)),
-            None => break,
-        }
-        check!(sizes.len() <= 10, "pagination does not end");
-    }
+    let tenant = &tenant;
+    let (seen, sizes) = walk_pages(|cursor| {
+        let query = SearchQuery::new("TRACKING").limit(3).before(cursor);
+        async move { inbox.search(tenant, &query).await }
+    })
+    .await;
+    let seen: Vec<MessageId> = ids(&seen, |m| m.id);
     check_eq!(sizes, vec![3, 3, 1]);
     check_eq!(seen, ids(&all.items, |m| m.id), "paging yields the same order, no duplicates or gaps");
 }

@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::task::Poll;
 
-use unibox_core::inbox::{ConversationQuery, IngestOutcome, MessageQuery, RoutedEvent};
+use unibox_core::inbox::{ConversationQuery, Cursor, IngestOutcome, MessageQuery, Page, RoutedEvent};
 use unibox_core::{ChannelAccount, Conversation, ErrorKind, Inbox, Message, Result, TenantId};
 
 use crate::fixtures::{self, AccountEvents};
@@ -80,22 +80,38 @@ pub(crate) fn stored_message(outcome: &IngestOutcome) -> unibox_core::MessageId 
     }
 }
 
-/// Every conversation of the tenant, following pages.
+/// Follows a keyset-paginated listing to its end: every item in order, and each page's size.
+/// `fetch` gets the cursor of the previous page (`None` first) and returns the next page.
+pub(crate) async fn walk_pages<T, Fut>(mut fetch: impl FnMut(Option<Cursor>) -> Fut) -> (Vec<T>, Vec<usize>)
+where
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    let (mut items, mut sizes) = (Vec::new(), Vec::new());
+    let mut cursor = None;
+    loop {
+        let page = ok(fetch(cursor).await, "reading a page");
+        sizes.push(page.items.len());
+        items.extend(page.items);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return (items, sizes),
+        }
+        assert!(sizes.len() <= 1_000, "pagination does not end: 1000 pages and still a next cursor");
+    }
+}
+
+/// Every conversation of the tenant matching `query`, following pages.
 pub(crate) async fn all_conversations(
     inbox: &dyn Inbox,
     tenant: &TenantId,
     query: ConversationQuery,
 ) -> Vec<Conversation> {
-    let mut all = Vec::new();
-    let mut query = query;
-    loop {
-        let page = ok(inbox.conversations(tenant, &query).await, "conversations");
-        all.extend(page.items);
-        match page.next {
-            Some(next) => query = query.after(Some(next)),
-            None => return all,
-        }
-    }
+    walk_pages(|cursor| {
+        let query = query.clone().after(cursor);
+        async move { inbox.conversations(tenant, &query).await }
+    })
+    .await
+    .0
 }
 
 /// Every message of the conversation, newest first, following pages.
@@ -104,16 +120,12 @@ pub(crate) async fn all_messages(
     tenant: &TenantId,
     conversation: unibox_core::ConversationId,
 ) -> Vec<Message> {
-    let mut all = Vec::new();
-    let mut query = MessageQuery::new().limit(unibox_core::inbox::MAX_PAGE_SIZE);
-    loop {
-        let page = ok(inbox.messages(tenant, conversation, &query).await, "messages");
-        all.extend(page.items);
-        match page.next {
-            Some(next) => query = query.before(Some(next)),
-            None => return all,
-        }
-    }
+    walk_pages(|cursor| {
+        let query = MessageQuery::new().limit(unibox_core::inbox::MAX_PAGE_SIZE).before(cursor);
+        async move { inbox.messages(tenant, conversation, &query).await }
+    })
+    .await
+    .0
 }
 
 /// The message with this platform id in `messages`.
