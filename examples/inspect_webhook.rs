@@ -187,7 +187,10 @@ fn read_body(path: &str, stdin: &mut dyn Read) -> Result<Vec<u8>, Failure> {
     } else {
         std::fs::read(path)
     };
-    read.map_err(|error| Failure { code: exit::NO_INPUT, message: format!("cannot read the body from {path}: {error}") })
+    read.map_err(|error| Failure {
+        code: exit::NO_INPUT,
+        message: format!("cannot read the body from {path}: {error}"),
+    })
 }
 
 fn inspect(options: Options, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Result<(), Failure> {
@@ -212,7 +215,9 @@ fn inspect(options: Options, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Re
         let mut message = format!("verification failed: {error}");
         let about_time = error.context().iter().any(|(key, _)| *key == "webhook_timestamp");
         if about_time && options.now.is_none() {
-            message.push_str("\nhint: a captured delivery is older than the tolerance; pass --now <its webhook-timestamp>");
+            message.push_str(
+                "\nhint: a captured delivery is older than the tolerance; pass --now <its webhook-timestamp>",
+            );
         }
         Failure { code: exit::VERIFICATION_FAILED, message }
     })?;
@@ -262,6 +267,7 @@ pub(crate) fn run(
 }
 
 fn main() {
-    let code = run(std::env::args_os().skip(1), &mut std::io::stdin().lock(), &mut std::io::stdout(), &mut std::io::stderr());
+    let code =
+        run(std::env::args_os().skip(1), &mut std::io::stdin().lock(), &mut std::io::stdout(), &mut std::io::stderr());
     std::process::exit(code);
 }

@@ -149,8 +149,11 @@ impl Channel for WebhookChannel {
         };
         let kind = request.content.kind();
         if !self.capabilities.can_send(kind) {
-            return Err(Error::new(ErrorKind::Unsupported, format!("the webhook channel cannot send {}", kind.as_str()))
-                .with_operation("webhook.send"));
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("the webhook channel cannot send {}", kind.as_str()),
+            )
+            .with_operation("webhook.send"));
         }
         let timestamp = self.clock.now().as_unix_seconds();
         let (http_request, webhook_id) = send::build_request(url, &self.config.signing_secrets, timestamp, request)?;

@@ -163,9 +163,7 @@ impl WebhookChannelConfigBuilder {
             secrets
                 .into_iter()
                 .enumerate()
-                .map(|(index, secret)| {
-                    WebhookSecret::parse(secret).map_err(|e| e.with_context(role, index + 1))
-                })
+                .map(|(index, secret)| WebhookSecret::parse(secret).map_err(|e| e.with_context(role, index + 1)))
                 .collect::<Result<Vec<_>, Error>>()
         };
         let verification_secrets = parse_all(self.verification_secrets, "verification secret")?;

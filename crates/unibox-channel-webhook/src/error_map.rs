@@ -26,7 +26,10 @@ const QUOTED_BODY_CHARS: usize = 200;
 /// | could not connect | `PlatformUnavailable` (temporary): nothing was sent |
 /// | timeout, connection broken | `DeliveryUnknown`, marked temporary: it may have arrived, and a retry with the same webhook-id is deduplicated by the receiver |
 /// | request could not be built | `Configuration` (permanent) |
-pub(crate) fn send_outcome(outcome: std::result::Result<HttpResponse, HttpError>, webhook_id: &str) -> Result<SendReceipt> {
+pub(crate) fn send_outcome(
+    outcome: std::result::Result<HttpResponse, HttpError>,
+    webhook_id: &str,
+) -> Result<SendReceipt> {
     let response = match outcome {
         Ok(response) => response,
         Err(error) => {
@@ -55,7 +58,9 @@ pub(crate) fn send_outcome(outcome: std::result::Result<HttpResponse, HttpError>
     let body = response.body();
     match status {
         200..=299 | 409 => Ok(SendReceipt::new(id_in(body).unwrap_or_else(|| webhook_id.to_owned()))),
-        401 | 403 => Err(rejected(ErrorKind::TokenInvalid, status, body, "the webhook receiver refused the credentials")),
+        401 | 403 => {
+            Err(rejected(ErrorKind::TokenInvalid, status, body, "the webhook receiver refused the credentials"))
+        }
         429 => {
             let error = rejected(ErrorKind::RateLimited, status, body, "the webhook receiver is rate limiting");
             Err(match retry_after(&response) {
@@ -69,14 +74,18 @@ pub(crate) fn send_outcome(outcome: std::result::Result<HttpResponse, HttpError>
             body,
             "the webhook receiver says the recipient cannot receive messages",
         )),
-        404 => Err(rejected(ErrorKind::PlatformRejected, status, body, "nothing answers at the send URL (404): check it")),
+        404 => {
+            Err(rejected(ErrorKind::PlatformRejected, status, body, "nothing answers at the send URL (404): check it"))
+        }
         410 => Err(rejected(
             ErrorKind::PlatformRejected,
             status,
             body,
             "the webhook receiver asks to stop sending to this URL (410 Gone)",
         )),
-        500..=599 => Err(rejected(ErrorKind::PlatformUnavailable, status, body, "the webhook receiver failed").temporary()),
+        500..=599 => {
+            Err(rejected(ErrorKind::PlatformUnavailable, status, body, "the webhook receiver failed").temporary())
+        }
         300..=399 => Err(rejected(
             ErrorKind::PlatformRejected,
             status,

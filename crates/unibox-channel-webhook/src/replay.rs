@@ -2,6 +2,7 @@
 //! captured request is refused while its timestamp is still inside the tolerance.
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -15,50 +16,69 @@ use unibox_core::Timestamp;
 /// replay fails the timestamp check anyway. Past the capacity the oldest entry is dropped, so
 /// memory stays bounded under a flood; the inbox's event-id deduplication remains the durable
 /// defence.
-#[derive(Debug)]
+///
+/// Pairs are stored as 64-bit fingerprints from a randomly keyed SipHash, so the guard
+/// allocates nothing per delivery. Two different pairs share a fingerprint with probability
+/// about 2⁻⁶⁴ per stored entry; the worst outcome would be one authentic delivery refused as
+/// a replay, which the sender then retries with a new timestamp.
 pub(crate) struct ReplayGuard {
     capacity: usize,
     tolerance: Duration,
+    keys: RandomState,
     seen: Mutex<Seen>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Seen {
-    keys: HashSet<(Box<str>, i64)>,
-    order: VecDeque<(Box<str>, i64)>,
+    fingerprints: HashSet<u64>,
+    /// Fingerprints with their timestamps, oldest insertion first.
+    order: VecDeque<(u64, i64)>,
 }
 
 impl ReplayGuard {
     pub(crate) fn new(capacity: usize, tolerance: Duration) -> Self {
-        ReplayGuard { capacity: capacity.max(1), tolerance, seen: Mutex::new(Seen::default()) }
+        ReplayGuard {
+            capacity: capacity.max(1),
+            tolerance,
+            keys: RandomState::new(),
+            seen: Mutex::new(Seen::default()),
+        }
+    }
+
+    fn fingerprint(&self, id: &str, timestamp: i64) -> u64 {
+        let mut hasher = self.keys.build_hasher();
+        hasher.write(id.as_bytes());
+        // Ids never contain '.', so it separates the id from the timestamp unambiguously.
+        hasher.write_u8(b'.');
+        hasher.write_i64(timestamp);
+        hasher.finish()
     }
 
     /// Records the pair; returns false when it was already recorded (a replay).
     pub(crate) fn first_time(&self, id: &str, timestamp: i64, now: Timestamp) -> bool {
+        let fingerprint = self.fingerprint(id, timestamp);
         // A poisoned lock only means another thread panicked while holding it; the set is
         // still consistent (every mutation below is a single insert or remove pair).
         let mut seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let key = (Box::<str>::from(id), timestamp);
-        if seen.keys.contains(&key) {
+        if seen.fingerprints.contains(&fingerprint) {
             return false;
         }
         let oldest_useful = now.saturating_sub(self.tolerance).as_unix_seconds();
-        while let Some((_, front_timestamp)) = seen.order.front() {
-            if *front_timestamp >= oldest_useful && seen.order.len() < self.capacity {
+        while let Some(&(old, old_timestamp)) = seen.order.front() {
+            if old_timestamp >= oldest_useful && seen.order.len() < self.capacity {
                 break;
             }
-            if let Some(old) = seen.order.pop_front() {
-                seen.keys.remove(&old);
-            }
+            seen.order.pop_front();
+            seen.fingerprints.remove(&old);
         }
-        seen.keys.insert(key.clone());
-        seen.order.push_back(key);
+        seen.fingerprints.insert(fingerprint);
+        seen.order.push_back((fingerprint, timestamp));
         true
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.seen.lock().map(|s| s.order.len()).unwrap_or(0)
+        self.seen.lock().map(|s| s.fingerprints.len()).unwrap_or(0)
     }
 }
 
@@ -103,5 +123,11 @@ mod tests {
         let later = start.saturating_add(Duration::from_secs(301));
         assert!(guard.first_time("new", 1_000_301, later));
         assert_eq!(guard.len(), 1);
+    }
+}
+
+impl std::fmt::Debug for ReplayGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayGuard").field("capacity", &self.capacity).field("tolerance", &self.tolerance).finish()
     }
 }

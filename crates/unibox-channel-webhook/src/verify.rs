@@ -63,9 +63,8 @@ impl<'r> SignedHeaders<'r> {
         if id.contains('.') {
             return Err(invalid("the webhook-id header must not contain '.'"));
         }
-        let timestamp = parse_unix_seconds(timestamp_text).ok_or_else(|| {
-            invalid("the webhook-timestamp header must be whole Unix seconds (digits only, no '.')")
-        })?;
+        let timestamp = parse_unix_seconds(timestamp_text)
+            .ok_or_else(|| invalid("the webhook-timestamp header must be whole Unix seconds (digits only, no '.')"))?;
         Ok(SignedHeaders { id, timestamp_text, timestamp, signatures })
     }
 }
@@ -110,8 +109,7 @@ impl Verifier<'_> {
     pub(crate) fn verify<'r>(&self, request: &'r WebhookRequest, now: Timestamp) -> Result<Verified<'r>> {
         let headers = SignedHeaders::read(request)?;
         check_timestamp(headers.timestamp, now, self.tolerance)?;
-        let parts: [&[u8]; 5] =
-            [headers.id.as_bytes(), b".", headers.timestamp_text.as_bytes(), b".", &request.body];
+        let parts: [&[u8]; 5] = [headers.id.as_bytes(), b".", headers.timestamp_text.as_bytes(), b".", &request.body];
 
         let mut v1_count = 0;
         for entry in headers.signatures.split(' ').filter(|entry| !entry.is_empty()) {
@@ -120,7 +118,9 @@ impl Verifier<'_> {
             let Some(("v1", encoded)) = entry.split_once(',') else { continue };
             v1_count += 1;
             if v1_count > MAX_SIGNATURES {
-                return Err(invalid(format!("the webhook-signature header has more than {MAX_SIGNATURES} v1 signatures")));
+                return Err(invalid(format!(
+                    "the webhook-signature header has more than {MAX_SIGNATURES} v1 signatures"
+                )));
             }
             let mut tag = [0u8; 48];
             let Ok(length) = STANDARD.decode_slice(encoded, &mut tag) else { continue };

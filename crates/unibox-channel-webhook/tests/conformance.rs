@@ -80,7 +80,8 @@ impl ChannelHarness for WebhookHarness {
             .build()
             .unwrap();
         let client = ReqwestClient::with_timeouts(Duration::from_secs(2), Duration::from_secs(5));
-        let channel = WebhookChannel::new(config).with_clock(Arc::new(common::clock())).with_http_client(Arc::new(client));
+        let channel =
+            WebhookChannel::new(config).with_clock(Arc::new(common::clock())).with_http_client(Arc::new(client));
         let account = ChannelAccount::new(
             "acme".parse().unwrap(),
             "acme-crm".parse().unwrap(),
@@ -88,7 +89,8 @@ impl ChannelHarness for WebhookHarness {
             "store-th-01",
             Timestamp::from_unix_seconds(NOW),
         );
-        let recipient = ContactIdentity { account: account.id, kind: IdentityKind::External, value: "cust-48213".into() };
+        let recipient =
+            ContactIdentity { account: account.id, kind: IdentityKind::External, value: "cust-48213".into() };
         Some(SendTarget { channel: Arc::new(channel), account, recipient, access_token: None })
     }
 }

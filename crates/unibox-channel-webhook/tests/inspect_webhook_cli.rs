@@ -124,7 +124,9 @@ fn a_missing_header_exits_2_naming_it() {
     let without: Vec<&str> = args
         .iter()
         .enumerate()
-        .filter(|(i, a)| !a.starts_with("webhook-signature") && !args.get(i + 1).is_some_and(|n| n.starts_with("webhook-signature")))
+        .filter(|(i, a)| {
+            !a.starts_with("webhook-signature") && !args.get(i + 1).is_some_and(|n| n.starts_with("webhook-signature"))
+        })
         .map(|(_, a)| *a)
         .collect();
     let outcome = run(&without);
@@ -137,7 +139,8 @@ fn without_now_an_old_capture_fails_with_a_hint() {
     let (args, _file) = signed_args(SECRET, "msg_cli6", common::MESSAGE);
     let args: Vec<&str> = as_strs(&args);
     let now_at = args.iter().position(|a| *a == "--now").unwrap();
-    let without: Vec<&str> = args.iter().enumerate().filter(|(i, _)| *i != now_at && *i != now_at + 1).map(|(_, a)| *a).collect();
+    let without: Vec<&str> =
+        args.iter().enumerate().filter(|(i, _)| *i != now_at && *i != now_at + 1).map(|(_, a)| *a).collect();
     let outcome = run(&without);
     assert_eq!(outcome.code, 2);
     assert!(outcome.stderr.contains("pass --now"), "{}", outcome.stderr);
@@ -146,7 +149,8 @@ fn without_now_an_old_capture_fails_with_a_hint() {
 
 #[test]
 fn an_authentic_but_malformed_payload_exits_3_with_nothing_on_stdout() {
-    let (args, _file) = signed_args(SECRET, "msg_cli7", r#"{"account":"store-th-01","events":[{"kind":{"type":"teleport"}}]}"#);
+    let (args, _file) =
+        signed_args(SECRET, "msg_cli7", r#"{"account":"store-th-01","events":[{"kind":{"type":"teleport"}}]}"#);
     let outcome = run(&as_strs(&args));
     assert_eq!(outcome.code, 3, "{}", outcome.stderr);
     assert!(outcome.stdout.is_empty());
@@ -185,7 +189,8 @@ fn usage_errors_exit_64_with_the_usage_on_stderr() {
 fn every_other_built_in_kind_is_recognized_but_not_built_in_yet() {
     let file = body_file("{}");
     let path = file.path().display().to_string();
-    for kind in ["messenger", "instagram", "whatsapp", "line", "telegram", "twilio", "shopee", "lazada", "tiktok-shop"] {
+    for kind in ["messenger", "instagram", "whatsapp", "line", "telegram", "twilio", "shopee", "lazada", "tiktok-shop"]
+    {
         let outcome = run(&["--channel", kind, "--secret", "s", "--body", &path]);
         assert_eq!(outcome.code, 64, "{kind}");
         assert!(

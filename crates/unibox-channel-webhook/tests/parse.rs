@@ -106,9 +106,18 @@ fn bodies_that_are_not_the_payload_format_are_malformed_payloads() {
         (r#"{"account":"s"}"#, "missing field `events`"),
         (r#"{"account":"","events":[]}"#, "\"account\" must be"),
         (r#"{"account":"s","events":[{"kind":{"type":"teleport"}}]}"#, "unknown variant"),
-        (r#"{"account":"s","events":[{"id":"","kind":{"type":"follow","customer":{"kind":"external","id":"c"}}}]}"#, "empty \"id\""),
-        (r#"{"account":"s","events":[{"occurred_at":"yesterday","kind":{"type":"follow","customer":{"kind":"external","id":"c"}}}]}"#, "invalid type"),
-        (r#"{"account":"s","events":[{"kind":{"type":"message","customer":{"kind":"external","id":"c"},"direction":"inbound","message_id":"m","content":{"type":"image","source":{"kind":"url","url":"not a url"}}}}]}"#, "relative URL"),
+        (
+            r#"{"account":"s","events":[{"id":"","kind":{"type":"follow","customer":{"kind":"external","id":"c"}}}]}"#,
+            "empty \"id\"",
+        ),
+        (
+            r#"{"account":"s","events":[{"occurred_at":"yesterday","kind":{"type":"follow","customer":{"kind":"external","id":"c"}}}]}"#,
+            "invalid type",
+        ),
+        (
+            r#"{"account":"s","events":[{"kind":{"type":"message","customer":{"kind":"external","id":"c"},"direction":"inbound","message_id":"m","content":{"type":"image","source":{"kind":"url","url":"not a url"}}}}]}"#,
+            "relative URL",
+        ),
     ];
     for (body, expected) in cases {
         let error = parse(body).expect_err(body);

@@ -222,7 +222,8 @@ async fn other_client_errors_are_rejections_quoting_the_receiver() {
 #[tokio::test]
 async fn redirects_are_not_followed() {
     let fixture = fixture().await;
-    let error = fixture.failure(ScriptedResponse::status(302).with_header("Location", "https://elsewhere.example/")).await;
+    let error =
+        fixture.failure(ScriptedResponse::status(302).with_header("Location", "https://elsewhere.example/")).await;
     assert_eq!(error.kind(), ErrorKind::PlatformRejected);
     assert_eq!(fixture.platform.request_count(), 1);
 }

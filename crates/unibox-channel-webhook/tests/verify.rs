@@ -43,9 +43,8 @@ fn vector_1_the_reference_signature_is_valid() {
 #[test]
 fn vector_2_one_valid_signature_among_several_is_enough() {
     let channel = channel_at(VECTOR_TIMESTAMP);
-    let list = format!(
-        "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,unknownscheme {VECTOR_SIGNATURE} v1a,ZWQyNTUxOQ=="
-    );
+    let list =
+        format!("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,unknownscheme {VECTOR_SIGNATURE} v1a,ZWQyNTUxOQ==");
     assert!(channel.verify(&vector_request(&list, VECTOR_BODY)).is_ok());
 }
 
@@ -97,7 +96,8 @@ fn timestamps_just_outside_the_tolerance_are_refused_in_both_directions() {
 #[test]
 fn a_configured_tolerance_replaces_the_default() {
     let clock = ManualClock::new(Timestamp::from_unix_seconds(NOW));
-    let config = WebhookChannelConfig::builder().secret(SECRET.into()).tolerance(Duration::from_secs(30)).build().unwrap();
+    let config =
+        WebhookChannelConfig::builder().secret(SECRET.into()).tolerance(Duration::from_secs(30)).build().unwrap();
     let channel = WebhookChannel::new(config).with_clock(Arc::new(clock));
     let body = common::MESSAGE.as_bytes();
     refusal(&channel, &common::signed(SECRET, "msg_a", NOW - 31, body));
@@ -107,8 +107,7 @@ fn a_configured_tolerance_replaces_the_default() {
 #[test]
 fn during_a_rotation_either_secret_verifies() {
     let clock = ManualClock::new(Timestamp::from_unix_seconds(NOW));
-    let config =
-        WebhookChannelConfig::builder().secret(OTHER_SECRET.into()).secret(SECRET.into()).build().unwrap();
+    let config = WebhookChannelConfig::builder().secret(OTHER_SECRET.into()).secret(SECRET.into()).build().unwrap();
     let channel = WebhookChannel::new(config).with_clock(Arc::new(clock));
     let body = common::BATCH.as_bytes();
     assert!(channel.verify(&common::signed(SECRET, "msg_old", NOW, body)).is_ok());

@@ -305,19 +305,24 @@ pub(crate) fn take_pending(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    conn.prepare_cached(
-        "DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3",
-    )
-    .during(OP)?
-    .execute(key)
-    .during(OP)?;
+    conn.prepare_cached("DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3")
+        .during(OP)?
+        .execute(key)
+        .during(OP)?;
     rows.into_iter()
-        .map(|(event_id, at, kind, payload)| Ok(Pending { event_id, at, change: PendingChange::decode(&kind, payload)? }))
+        .map(|(event_id, at, kind, payload)| {
+            Ok(Pending { event_id, at, change: PendingChange::decode(&kind, payload)? })
+        })
         .collect()
 }
 
 /// Applies changes that waited for a message, now stored as `target`.
-pub(crate) fn apply_pending(conn: &Connection, tenant: &TenantId, target: &mut Target, pending: Vec<Pending>) -> Result<()> {
+pub(crate) fn apply_pending(
+    conn: &Connection,
+    tenant: &TenantId,
+    target: &mut Target,
+    pending: Vec<Pending>,
+) -> Result<()> {
     for Pending { event_id, at, change } in pending {
         match change {
             PendingChange::Edit { content_json } => {

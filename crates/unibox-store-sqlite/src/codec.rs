@@ -14,8 +14,9 @@ pub(crate) const ERASED_CONTENT_JSON: &str = r#"{"type":"text","text":""}"#;
 
 /// Serializes a model value for a JSON column.
 pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T, what: &'static str) -> Result<String> {
-    serde_json::to_string(value)
-        .map_err(|err| Error::new(ErrorKind::InvalidInput, format!("the {what} cannot be encoded as JSON")).with_source(err))
+    serde_json::to_string(value).map_err(|err| {
+        Error::new(ErrorKind::InvalidInput, format!("the {what} cannot be encoded as JSON")).with_source(err)
+    })
 }
 
 /// Reads a JSON column back into a model value; a value that does not parse is a conversion
@@ -27,7 +28,11 @@ pub(crate) fn json_column<T: DeserializeOwned>(row: &Row<'_>, index: usize) -> r
 }
 
 /// Reads a text column through a parser of the model (ids, names, statuses).
-pub(crate) fn parsed_column<T>(row: &Row<'_>, index: usize, parse: impl FnOnce(&str) -> Result<T>) -> rusqlite::Result<T> {
+pub(crate) fn parsed_column<T>(
+    row: &Row<'_>,
+    index: usize,
+    parse: impl FnOnce(&str) -> Result<T>,
+) -> rusqlite::Result<T> {
     let text: String = row.get(index)?;
     parse(&text).map_err(|err| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(err)))
 }

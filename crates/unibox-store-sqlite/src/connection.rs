@@ -58,11 +58,8 @@ pub(crate) fn open_writer(location: &Location, options: &SqliteOptions) -> Resul
 
 /// Opens a read-only connection to a file opened by [`open_writer`].
 pub(crate) fn open_reader(path: &Path, options: &SqliteOptions) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|err| open_error(&Location::File(path.to_path_buf()), err))?;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|err| open_error(&Location::File(path.to_path_buf()), err))?;
     configure(&conn, options)?;
     conn.pragma_update(None, "query_only", "ON").during(OP)?;
     Ok(conn)

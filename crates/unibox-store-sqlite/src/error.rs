@@ -14,9 +14,7 @@ pub(crate) fn storage(operation: &'static str, err: rusqlite::Error) -> Error {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             (ErrorKind::Storage, true, "the SQLite database is busy; try again")
         }
-        Some(ErrorCode::ConstraintViolation) => {
-            (ErrorKind::Conflict, false, "the change conflicts with stored data")
-        }
+        Some(ErrorCode::ConstraintViolation) => (ErrorKind::Conflict, false, "the change conflicts with stored data"),
         Some(ErrorCode::DiskFull) => (ErrorKind::Storage, true, "the disk holding the SQLite database is full"),
         Some(ErrorCode::SystemIoFailure | ErrorCode::OutOfMemory | ErrorCode::CannotOpen) => {
             (ErrorKind::Storage, true, "SQLite could not read or write the database file")

@@ -149,7 +149,7 @@ impl SqliteInbox {
     /// # }
     /// ```
     pub async fn schema_version(&self) -> Result<u32> {
-        self.read("sqlite.schema_version", |conn| schema::stored_version(conn)).await
+        self.read("sqlite.schema_version", schema::stored_version).await
     }
 
     /// Finishes every write already submitted, then closes the connections. Dropping the inbox
@@ -195,9 +195,7 @@ impl Inbox for SqliteInbox {
     async fn save_account(&self, account: &ChannelAccount) -> Result<()> {
         let state_json = to_json(&account.state, "account state")?;
         let account = account.clone();
-        self.writer
-            .write("sqlite.save_account", move |conn| outbound::save_account(conn, &account, &state_json))
-            .await
+        self.writer.write("sqlite.save_account", move |conn| outbound::save_account(conn, &account, &state_json)).await
     }
 
     async fn account(&self, tenant: &TenantId, id: ChannelAccountId) -> Result<ChannelAccount> {
@@ -236,7 +234,12 @@ impl Inbox for SqliteInbox {
         self.read("sqlite.conversation", move |conn| queries::conversation(conn, &tenant, id)).await
     }
 
-    async fn messages(&self, tenant: &TenantId, conversation: ConversationId, query: &MessageQuery) -> Result<Page<Message>> {
+    async fn messages(
+        &self,
+        tenant: &TenantId,
+        conversation: ConversationId,
+        query: &MessageQuery,
+    ) -> Result<Page<Message>> {
         query.validate()?;
         let tenant = tenant.clone();
         let query = query.clone();

@@ -8,7 +8,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use unibox_core::inbox::{IngestOutcome, RoutedEvent};
 use unibox_core::{
-    Author, ChannelAccountId, ChannelAccountState, Content, ContactId, ConversationId, DeliveryStatus, Direction,
+    Author, ChannelAccountId, ChannelAccountState, ContactId, Content, ConversationId, DeliveryStatus, Direction,
     Error, ErrorKind, EventKind, MessageId, PlatformUser, Result, TenantId,
 };
 
@@ -228,7 +228,13 @@ fn ingest_one(conn: &Connection, event: &PreparedEvent) -> Result<IngestOutcome>
                 Ok(touched(&target))
             }
             None => {
-                pend(conn, tenant, account, message_id, &pending(PendingChange::Edit { content_json: content_json.clone() }))?;
+                pend(
+                    conn,
+                    tenant,
+                    account,
+                    message_id,
+                    &pending(PendingChange::Edit { content_json: content_json.clone() }),
+                )?;
                 Ok(untouched())
             }
         },

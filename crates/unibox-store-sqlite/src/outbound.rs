@@ -4,8 +4,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use unibox_core::inbox::{ConversationUpdate, OutboundDraft};
 use unibox_core::{
-    ChannelAccount, ChannelAccountId, Conversation, ConversationId, DeliveryStatus, Direction, Error, ErrorKind, InternalNote,
-    Message, MessageId, Result, TenantId,
+    ChannelAccount, ChannelAccountId, Conversation, ConversationId, DeliveryStatus, Direction, Error, ErrorKind,
+    InternalNote, Message, MessageId, Result, TenantId,
 };
 
 use crate::apply::{Target, apply_delivery, apply_pending, find_target, insert_text, search_text, take_pending};
@@ -38,7 +38,9 @@ pub(crate) fn save_account(conn: &Connection, account: &ChannelAccount, state_js
         .optional()
         .during(OP)?;
     if owner.is_some_and(|owner| owner != account.tenant.as_str()) {
-        return Err(Error::new(ErrorKind::Conflict, "an account with this id belongs to another tenant").with_operation(OP));
+        return Err(
+            Error::new(ErrorKind::Conflict, "an account with this id belongs to another tenant").with_operation(OP)
+        );
     }
     conn.prepare_cached(
         "INSERT INTO accounts (id, tenant, channel, kind, platform_account_id, display_name, state, connected_at) \
@@ -195,7 +197,9 @@ pub(crate) fn update_delivery(
         delivery: serde_json::from_str(&delivery).map_err(|_| corrupt(OP, "delivery status"))?,
     };
     if target.direction != Direction::Outbound {
-        return Err(Error::new(ErrorKind::InvalidInput, "only outbound messages have a delivery to update").with_operation(OP));
+        return Err(
+            Error::new(ErrorKind::InvalidInput, "only outbound messages have a delivery to update").with_operation(OP)
+        );
     }
     match (stored_platform_id.as_deref(), platform_message_id) {
         (_, None) => {}
@@ -245,7 +249,10 @@ fn fold_echo(conn: &Connection, tenant: &TenantId, target: &mut Target, echo: Ta
     .execute(params![tenant.as_str(), echo.id.as_bytes(), target.id.as_bytes()])
     .during(OP)?;
     let key = params![tenant.as_str(), echo.id.as_bytes()];
-    conn.prepare_cached("DELETE FROM reactions WHERE tenant = ?1 AND message = ?2").during(OP)?.execute(key).during(OP)?;
+    conn.prepare_cached("DELETE FROM reactions WHERE tenant = ?1 AND message = ?2")
+        .during(OP)?
+        .execute(key)
+        .during(OP)?;
     conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1").during(OP)?.execute([echo.seq]).during(OP)?;
     conn.prepare_cached("DELETE FROM messages WHERE tenant = ?1 AND id = ?2").during(OP)?.execute(key).during(OP)?;
     Ok(())

@@ -36,13 +36,14 @@ pub(crate) fn accounts(conn: &Connection, tenant: &TenantId) -> Result<Vec<Chann
     rows.collect::<rusqlite::Result<_>>().during(OP)
 }
 
-pub(crate) fn route(conn: &Connection, channel: &ChannelId, platform_account_id: &str) -> Result<Option<ChannelAccount>> {
+pub(crate) fn route(
+    conn: &Connection,
+    channel: &ChannelId,
+    platform_account_id: &str,
+) -> Result<Option<ChannelAccount>> {
     const OP: &str = "sqlite.route";
-    const SQL: &str = concat!(
-        "SELECT ",
-        account_columns!(),
-        " FROM accounts a WHERE a.channel = ?1 AND a.platform_account_id = ?2"
-    );
+    const SQL: &str =
+        concat!("SELECT ", account_columns!(), " FROM accounts a WHERE a.channel = ?1 AND a.platform_account_id = ?2");
     conn.prepare_cached(SQL)
         .during(OP)?
         .query_row(params![channel.as_str(), platform_account_id], account_from_row)
@@ -50,31 +51,36 @@ pub(crate) fn route(conn: &Connection, channel: &ChannelId, platform_account_id:
         .during(OP)
 }
 
-pub(crate) fn conversations(conn: &Connection, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>> {
+/// A page of conversations, newest activity first. One statement serves every combination of
+/// filters: a NULL parameter switches its filter off. The keyset condition is a row-value range
+/// on the (tenant, last_activity_at, id) index, so a deep page costs the same as the first.
+const LIST_CONVERSATIONS: &str = concat!(
+    "SELECT ",
+    conversation_columns!(),
+    " FROM conversations c \
+     WHERE c.tenant = ?1 AND (c.last_activity_at, c.id) < (?2, ?3) \
+       AND (?4 IS NULL OR c.status = ?4) \
+       AND (?5 IS NULL OR c.account = ?5) \
+       AND (?6 = 0 OR (?6 = 1 AND c.assignee IS NULL) OR (?6 = 2 AND c.assignee = ?7)) \
+       AND (?8 IS NULL OR EXISTS (SELECT 1 FROM conversation_tags t \
+            WHERE t.tenant = ?1 AND t.conversation = c.id AND t.tag = ?8)) \
+       AND (?9 = 0 OR c.unread_count > 0) \
+     ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?10"
+);
+
+pub(crate) fn conversations(
+    conn: &Connection,
+    tenant: &TenantId,
+    query: &ConversationQuery,
+) -> Result<Page<Conversation>> {
     const OP: &str = "sqlite.conversations";
-    // One statement for every combination of filters: a NULL parameter switches its filter off.
-    // The keyset condition is a row-value range on the (tenant, last_activity_at, id) index, so
-    // a deep page costs the same as the first.
-    const SQL: &str = concat!(
-        "SELECT ",
-        conversation_columns!(),
-        " FROM conversations c \
-         WHERE c.tenant = ?1 AND (c.last_activity_at, c.id) < (?2, ?3) \
-           AND (?4 IS NULL OR c.status = ?4) \
-           AND (?5 IS NULL OR c.account = ?5) \
-           AND (?6 = 0 OR (?6 = 1 AND c.assignee IS NULL) OR (?6 = 2 AND c.assignee = ?7)) \
-           AND (?8 IS NULL OR EXISTS (SELECT 1 FROM conversation_tags t \
-                WHERE t.tenant = ?1 AND t.conversation = c.id AND t.tag = ?8)) \
-           AND (?9 = 0 OR c.unread_count > 0) \
-         ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?10"
-    );
     let (after_at, after_id) = keyset(query.after);
     let (assignee_mode, assignee) = match &query.assignee {
         None => (0, None),
         Some(AssigneeFilter::Unassigned) => (1, None),
         Some(AssigneeFilter::User(user)) => (2, Some(user.as_str())),
     };
-    let mut statement = conn.prepare_cached(SQL).during(OP)?;
+    let mut statement = conn.prepare_cached(LIST_CONVERSATIONS).during(OP)?;
     let rows = statement
         .query_map(
             params![
@@ -111,12 +117,26 @@ pub(crate) fn conversation(conn: &Connection, tenant: &TenantId, id: Conversatio
 }
 
 /// Whether the conversation exists in the tenant.
-pub(crate) fn conversation_exists(conn: &Connection, tenant: &TenantId, id: ConversationId, operation: &'static str) -> Result<bool> {
+pub(crate) fn conversation_exists(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: ConversationId,
+    operation: &'static str,
+) -> Result<bool> {
     conn.prepare_cached("SELECT 1 FROM conversations WHERE tenant = ?1 AND id = ?2")
         .during(operation)?
         .exists(params![tenant.as_str(), id.as_bytes()])
         .during(operation)
 }
+
+/// A conversation's messages, newest first, keyset-paged on the (tenant, conversation, sent_at,
+/// id) index.
+const LIST_MESSAGES: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages m WHERE m.tenant = ?1 AND m.conversation = ?2 AND (m.sent_at, m.id) < (?3, ?4) \
+     ORDER BY m.sent_at DESC, m.id DESC LIMIT ?5"
+);
 
 pub(crate) fn messages(
     conn: &Connection,
@@ -125,17 +145,11 @@ pub(crate) fn messages(
     query: &MessageQuery,
 ) -> Result<Page<Message>> {
     const OP: &str = "sqlite.messages";
-    const SQL: &str = concat!(
-        "SELECT ",
-        message_columns!(),
-        " FROM messages m WHERE m.tenant = ?1 AND m.conversation = ?2 AND (m.sent_at, m.id) < (?3, ?4) \
-         ORDER BY m.sent_at DESC, m.id DESC LIMIT ?5"
-    );
     if !conversation_exists(conn, tenant, conversation, OP)? {
         return Err(not_found("conversation", OP));
     }
     let (before_at, before_id) = keyset(query.before);
-    let mut statement = conn.prepare_cached(SQL).during(OP)?;
+    let mut statement = conn.prepare_cached(LIST_MESSAGES).during(OP)?;
     let rows = statement
         .query_map(
             params![tenant.as_str(), conversation.as_bytes(), before_at, before_id, fetch_limit(query.limit)],
@@ -156,7 +170,11 @@ pub(crate) fn contact(conn: &Connection, tenant: &TenantId, id: ContactId) -> Re
     rows::contact(conn, tenant, id, OP)?.ok_or_else(|| not_found("contact", OP))
 }
 
-pub(crate) fn contact_by_identity(conn: &Connection, tenant: &TenantId, identity: &ContactIdentity) -> Result<Option<Contact>> {
+pub(crate) fn contact_by_identity(
+    conn: &Connection,
+    tenant: &TenantId,
+    identity: &ContactIdentity,
+) -> Result<Option<Contact>> {
     const OP: &str = "sqlite.contact_by_identity";
     let kind = identity_kind_key(&identity.kind)?;
     let id: Option<[u8; 16]> = conn
@@ -197,4 +215,54 @@ pub(crate) fn notes(conn: &Connection, tenant: &TenantId, conversation: Conversa
         })
         .during(OP)?;
     rows.collect::<rusqlite::Result<_>>().during(OP)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+    use crate::search::{SEARCH_INDEXED, SEARCH_SCAN};
+
+    /// The query plan of `sql`, one line per step.
+    fn plan(sql: &str) -> String {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::schema::migrate(&mut conn).unwrap();
+        // The search filter is a registered function; a stand-in is enough to plan.
+        conn.create_scalar_function("unibox_matches", 2, rusqlite::functions::FunctionFlags::SQLITE_UTF8, |_| Ok(true))
+            .unwrap();
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let lines = statement.query_map([], |row| row.get::<_, String>(3)).unwrap();
+        lines.collect::<rusqlite::Result<Vec<_>>>().unwrap().join("\n")
+    }
+
+    #[test]
+    fn conversation_pages_walk_the_activity_index_without_sorting() {
+        let plan = plan(LIST_CONVERSATIONS);
+        assert!(plan.contains("conversations_by_activity"), "{plan}");
+        assert!(plan.contains("last_activity_at<"), "the cursor is an index range: {plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
+
+    #[test]
+    fn message_pages_walk_the_conversation_index_without_sorting() {
+        let plan = plan(LIST_MESSAGES);
+        assert!(plan.contains("messages_by_conversation"), "{plan}");
+        assert!(plan.contains("sent_at<"), "the cursor is an index range: {plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
+
+    #[test]
+    fn short_term_search_scans_the_tenants_messages_newest_first() {
+        let plan = plan(SEARCH_SCAN);
+        assert!(plan.contains("messages_by_time"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "it stops at the page size instead of sorting: {plan}");
+    }
+
+    #[test]
+    fn trigram_search_starts_from_the_index() {
+        let plan = plan(SEARCH_INDEXED);
+        let first = plan.lines().next().unwrap_or_default();
+        assert!(first.contains("VIRTUAL TABLE"), "the trigram index is the outer loop: {plan}");
+    }
 }

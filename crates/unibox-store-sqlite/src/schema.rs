@@ -37,9 +37,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     let application_id: i32 = tx.pragma_query_value(None, "application_id", |row| row.get(0)).during(OP)?;
     let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0)).during(OP)?;
     if application_id != APPLICATION_ID {
-        let objects: i64 = tx
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
-            .during(OP)?;
+        let objects: i64 = tx.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0)).during(OP)?;
         if application_id != 0 || version != 0 || objects != 0 {
             return Err(Error::new(
                 ErrorKind::Configuration,

@@ -34,39 +34,46 @@ pub(crate) fn trigram_query(query: &SearchQuery) -> Option<String> {
     if phrases.is_empty() { None } else { Some(phrases.join(" AND ")) }
 }
 
+/// Search through the trigram index (CROSS JOIN keeps the index lookup as the outer loop),
+/// filtered exactly by `unibox_matches`.
+pub(crate) const SEARCH_INDEXED: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM message_search s CROSS JOIN messages m ON m.seq = s.rowid \
+     WHERE message_search MATCH ?1 AND m.tenant = ?2 AND (m.sent_at, m.id) < (?3, ?4) \
+     AND unibox_matches(s.text, ?5) ORDER BY m.sent_at DESC, m.id DESC LIMIT ?6"
+);
+
+/// Search by walking the tenant's messages newest first (the index order) and stopping at
+/// the page size: for queries whose terms are all too short for trigrams.
+pub(crate) const SEARCH_SCAN: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages m CROSS JOIN message_search s ON s.rowid = m.seq \
+     WHERE m.tenant = ?1 AND (m.sent_at, m.id) < (?2, ?3) AND unibox_matches(s.text, ?4) \
+     ORDER BY m.sent_at DESC, m.id DESC LIMIT ?5"
+);
+
 /// Runs a validated search for `tenant`.
 pub(crate) fn search(conn: &Connection, tenant: &TenantId, query: &SearchQuery) -> Result<Page<Message>> {
     let (before_at, before_id) = keyset(query.before);
     let limit = fetch_limit(query.limit);
     let rows = match trigram_query(query) {
         Some(fts) => {
-            // CROSS JOIN keeps the index lookup as the outer loop.
-            const SQL: &str = concat!(
-                "SELECT ",
-                message_columns!(),
-                " FROM message_search s CROSS JOIN messages m ON m.seq = s.rowid \
-                 WHERE message_search MATCH ?1 AND m.tenant = ?2 AND (m.sent_at, m.id) < (?3, ?4) \
-                 AND unibox_matches(s.text, ?5) ORDER BY m.sent_at DESC, m.id DESC LIMIT ?6"
-            );
-            let mut statement = conn.prepare_cached(SQL).during(OP)?;
+            let mut statement = conn.prepare_cached(SEARCH_INDEXED).during(OP)?;
             let rows = statement
-                .query_map(params![fts, tenant.as_str(), before_at, before_id, query.text, limit], |row| message_from_row(row, tenant))
+                .query_map(params![fts, tenant.as_str(), before_at, before_id, query.text, limit], |row| {
+                    message_from_row(row, tenant)
+                })
                 .during(OP)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().during(OP)?
         }
         None => {
-            // Only short terms: walk the tenant's messages newest first (the index order) and
-            // stop at the page size.
-            const SQL: &str = concat!(
-                "SELECT ",
-                message_columns!(),
-                " FROM messages m CROSS JOIN message_search s ON s.rowid = m.seq \
-                 WHERE m.tenant = ?1 AND (m.sent_at, m.id) < (?2, ?3) AND unibox_matches(s.text, ?4) \
-                 ORDER BY m.sent_at DESC, m.id DESC LIMIT ?5"
-            );
-            let mut statement = conn.prepare_cached(SQL).during(OP)?;
+            let mut statement = conn.prepare_cached(SEARCH_SCAN).during(OP)?;
             let rows = statement
-                .query_map(params![tenant.as_str(), before_at, before_id, query.text, limit], |row| message_from_row(row, tenant))
+                .query_map(params![tenant.as_str(), before_at, before_id, query.text, limit], |row| {
+                    message_from_row(row, tenant)
+                })
                 .during(OP)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().during(OP)?
         }

@@ -237,8 +237,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>) {
                     Err(err) => job.fail(storage("sqlite.write", err)),
                 },
                 Err(error) => {
-                    let rolled_back =
-                        execute(conn, "ROLLBACK TO job").and_then(|()| execute(conn, "RELEASE job"));
+                    let rolled_back = execute(conn, "ROLLBACK TO job").and_then(|()| execute(conn, "RELEASE job"));
                     job.fail(error);
                     if rolled_back.is_err() || conn.is_autocommit() {
                         // SQLite rolled the whole transaction back (I/O error, full disk): the
@@ -306,5 +305,148 @@ impl BatchFailure {
             .with_operation("sqlite.commit")
             .with_context("cause", &self.detail);
         if temporary { error.temporary() } else { error.permanent() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc as std_mpsc;
+
+    use super::*;
+
+    const CAPACITY: usize = 128;
+
+    async fn writer(path: Option<&std::path::Path>) -> Writer {
+        let path = path.map(|p| p.to_path_buf());
+        let (writer, ()) = Writer::start(CAPACITY, CAPACITY, move || {
+            let conn = match path {
+                Some(path) => Connection::open(path),
+                None => Connection::open_in_memory(),
+            }
+            .map_err(|err| storage("test.open", err))?;
+            conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE numbers (n INTEGER NOT NULL)")
+                .map_err(|err| storage("test.open", err))?;
+            Ok((conn, ()))
+        })
+        .await
+        .unwrap();
+        writer
+    }
+
+    fn insert(conn: &Connection, n: i64) -> Result<i64> {
+        conn.execute("INSERT INTO numbers (n) VALUES (?1)", [n]).map_err(|err| storage("test.insert", err))?;
+        Ok(n)
+    }
+
+    async fn numbers(writer: &Writer) -> Vec<i64> {
+        writer
+            .read("test.read", |conn| {
+                let mut statement = conn.prepare("SELECT n FROM numbers ORDER BY n").map_err(|e| storage("test", e))?;
+                let rows = statement.query_map([], |row| row.get(0)).map_err(|e| storage("test", e))?;
+                rows.collect::<rusqlite::Result<Vec<i64>>>().map_err(|e| storage("test", e))
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Holds the writer inside a job until the returned sender is dropped or sent to.
+    fn blocker(writer: &Writer) -> (std_mpsc::Sender<()>, tokio::task::JoinHandle<Result<i64>>) {
+        let (release, wait) = std_mpsc::channel::<()>();
+        let writer = writer.clone();
+        let job = tokio::spawn(async move {
+            writer
+                .write("test.block", move |conn| {
+                    let _ = wait.recv();
+                    insert(conn, 0)
+                })
+                .await
+        });
+        (release, job)
+    }
+
+    fn spawn_insert(writer: &Writer, n: i64, fail: bool) -> tokio::task::JoinHandle<Result<i64>> {
+        let writer = writer.clone();
+        tokio::spawn(async move {
+            writer
+                .write("test.job", move |conn| {
+                    insert(conn, n)?;
+                    if fail {
+                        return Err(Error::new(ErrorKind::InvalidInput, "this job refuses"));
+                    }
+                    Ok(n)
+                })
+                .await
+        })
+    }
+
+    async fn queued(writer: &Writer, count: usize) {
+        while CAPACITY - writer.sender.capacity() < count {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_job_is_rolled_back_alone() {
+        let writer = writer(None).await;
+        let (release, first) = blocker(&writer);
+        let jobs: Vec<_> = (1..=5).map(|n| spawn_insert(&writer, n, n == 3)).collect();
+        queued(&writer, 5).await;
+        release.send(()).unwrap();
+        assert_eq!(first.await.unwrap().unwrap(), 0);
+        for (index, job) in jobs.into_iter().enumerate() {
+            let result = job.await.unwrap();
+            if index + 1 == 3 {
+                assert_eq!(result.unwrap_err().kind(), ErrorKind::InvalidInput);
+            } else {
+                assert!(result.is_ok());
+            }
+        }
+        assert_eq!(numbers(&writer).await, vec![0, 1, 2, 4, 5], "only job 3's insert was rolled back");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_job_is_rolled_back_and_the_writer_keeps_running() {
+        let writer = writer(None).await;
+        let result = writer
+            .write("test.panic", |conn| -> Result<()> {
+                insert(conn, 7)?;
+                panic!("a bug in a job");
+            })
+            .await;
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::Unexpected);
+        assert_eq!(writer.write("test.after", |conn| insert(conn, 8)).await.unwrap(), 8);
+        assert_eq!(numbers(&writer).await, vec![8]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_queued_together_share_one_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = writer(Some(&dir.path().join("numbers.db"))).await;
+        let (release, first) = blocker(&writer);
+        let jobs: Vec<_> = (1..=50).map(|n| spawn_insert(&writer, n, false)).collect();
+        queued(&writer, 50).await;
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        // Every commit appends at least one frame to the write-ahead log: 51 separate commits
+        // would leave 51 or more. The blocked job and the batch behind it leave a few.
+        let frames: i64 = writer
+            .read("test.frames", |conn| {
+                conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1)).map_err(|e| storage("test", e))
+            })
+            .await
+            .unwrap();
+        assert!((1..10).contains(&frames), "{frames} WAL frames for two group commits");
+        assert_eq!(numbers(&writer).await.len(), 51);
+    }
+
+    #[tokio::test]
+    async fn writes_after_close_fail_cleanly() {
+        let writer = writer(None).await;
+        writer.close().await;
+        let err = writer.write("test.late", |conn| insert(conn, 1)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Storage);
     }
 }

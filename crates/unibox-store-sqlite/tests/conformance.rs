@@ -15,7 +15,8 @@ async fn file_backed_sqlite_inbox_passes_the_conformance_suite() {
         // Each check gets a new database file of its own.
         let path = root.join(format!("inbox-{}.db", opened.fetch_add(1, Ordering::Relaxed)));
         async move {
-            let inbox = SqliteInbox::open(&path).await.unwrap_or_else(|err| panic!("opening {}: {err}", path.display()));
+            let inbox =
+                SqliteInbox::open(&path).await.unwrap_or_else(|err| panic!("opening {}: {err}", path.display()));
             Arc::new(inbox) as Arc<dyn Inbox>
         }
     };

@@ -70,7 +70,14 @@ async fn dropping_the_inbox_keeps_every_acknowledged_write() {
         inbox.save_account(&account).await.unwrap();
         for n in 0..20u32 {
             let buyer = fixtures::customer(unibox_core::IdentityKind::MarketplaceBuyerId, n);
-            inbox.ingest(vec![events.text(&format!("e-{n}"), &buyer, &format!("m-{n}"), "Is it in stock?", at(n.into()))])
+            inbox
+                .ingest(vec![events.text(
+                    &format!("e-{n}"),
+                    &buyer,
+                    &format!("m-{n}"),
+                    "Is it in stock?",
+                    at(n.into()),
+                )])
                 .await
                 .unwrap();
         }
@@ -132,7 +139,8 @@ async fn a_database_of_another_application_is_refused() {
     let err = SqliteInbox::open(&path).await.expect_err("a foreign database must be refused");
     assert_eq!(err.kind(), ErrorKind::Configuration);
     let raw = rusqlite::Connection::open(&path).unwrap();
-    let tables: i64 = raw.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |r| r.get(0)).unwrap();
+    let tables: i64 =
+        raw.query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |r| r.get(0)).unwrap();
     assert_eq!(tables, 1, "no unibox table was added to the foreign file");
 }
 

@@ -385,7 +385,8 @@ impl Connection {
         let mut lines = head.split("\r\n");
         let request_line = lines.next().unwrap_or_default();
         let mut parts = request_line.split(' ');
-        let (Some(method), Some(target), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(method), Some(target), Some(version), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(ReadError::Bad(400, "malformed request line"));
         };
@@ -404,19 +405,21 @@ impl Connection {
             let Some((name, value)) = line.split_once(':') else {
                 return Err(ReadError::Bad(400, "malformed header line"));
             };
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| ReadError::Bad(400, "invalid header name"))?;
+            let name =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| ReadError::Bad(400, "invalid header name"))?;
             let value = HeaderValue::from_str(value.trim()).map_err(|_| ReadError::Bad(400, "invalid header value"))?;
             headers.append(name, value);
         }
 
         let connection = headers.get(http::header::CONNECTION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let keep_alive = if keep_alive_by_default {
-            !has_token(connection, "close")
-        } else {
-            has_token(connection, "keep-alive")
-        };
+        let keep_alive =
+            if keep_alive_by_default { !has_token(connection, "close") } else { has_token(connection, "keep-alive") };
 
-        if headers.get(http::header::EXPECT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
+        if headers
+            .get(http::header::EXPECT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"))
+        {
             self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
         }
 
@@ -625,7 +628,10 @@ mod tests {
     async fn expect_continue_is_answered_before_the_body() {
         let server = FakeServer::start().await.unwrap();
         let mut socket = TcpStream::connect(server.addr()).await.unwrap();
-        socket.write_all(b"PUT /u HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n").await.unwrap();
+        socket
+            .write_all(b"PUT /u HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
         let mut interim = [0u8; 25];
         socket.read_exact(&mut interim).await.unwrap();
         assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");

@@ -51,7 +51,9 @@ pub fn sample_content(kind: ContentKind) -> Option<Content> {
             Some("Invoice INV-2024-0042"),
             Some("INV-2024-0042.pdf"),
         )),
-        ContentKind::Sticker => Content::Sticker { sticker_id: "52002734".into(), package_id: Some("11537".into()), url: None },
+        ContentKind::Sticker => {
+            Content::Sticker { sticker_id: "52002734".into(), package_id: Some("11537".into()), url: None }
+        }
         ContentKind::Location => Content::Location {
             latitude: 13.7466,
             longitude: 100.5393,
@@ -67,7 +69,10 @@ pub fn sample_content(kind: ContentKind) -> Option<Content> {
             text: "Was your problem solved?".into(),
             buttons: vec![
                 Button { title: "Yes".into(), action: ButtonAction::Postback { payload: "CSAT_YES".into() } },
-                Button { title: "Track order".into(), action: ButtonAction::Url { url: url("https://acme.example/track/TH-20931") } },
+                Button {
+                    title: "Track order".into(),
+                    action: ButtonAction::Url { url: url("https://acme.example/track/TH-20931") },
+                },
             ],
         },
         ContentKind::QuickReplies => Content::QuickReplies {
@@ -83,7 +88,9 @@ pub fn sample_content(kind: ContentKind) -> Option<Content> {
             language: "en_US".into(),
             parameters: vec!["Somchai".into(), "TH-20931".into()],
         },
-        ContentKind::Postback => Content::Postback { title: Some("Talk to a person".into()), payload: "HANDOFF".into() },
+        ContentKind::Postback => {
+            Content::Postback { title: Some("Talk to a person".into()), payload: "HANDOFF".into() }
+        }
         ContentKind::Reaction => Content::Reaction { target_message_id: "m_8812".into(), emoji: "👍".into() },
         ContentKind::Product => Content::Product {
             product_id: "SKU-DESK-120".into(),

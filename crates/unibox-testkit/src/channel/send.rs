@@ -84,10 +84,7 @@ pub async fn idempotent_resend_returns_the_same_receipt(harness: &dyn ChannelHar
         Ok(receipt) => receipt,
         Err(error) => panic!("a send with a new message id failed: {error}"),
     };
-    assert_ne!(
-        first.platform_message_id, other.platform_message_id,
-        "two different messages got the same platform id"
-    );
+    assert_ne!(first.platform_message_id, other.platform_message_id, "two different messages got the same platform id");
 }
 
 /// Transport failures and server errors map to the kinds the hub's retry logic relies on:
