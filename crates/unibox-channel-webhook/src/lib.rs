@@ -9,6 +9,7 @@ mod payload;
 mod replay;
 mod secret;
 mod send;
+mod tagged;
 mod verify;
 
 pub use builder::WebhookChannelBuilder;

@@ -3,8 +3,9 @@
 
 use serde::Deserialize;
 use unibox_core::channel::Verified;
-use unibox_core::{Error, ErrorKind, EventKind, InboundEvent, Result, Timestamp};
+use unibox_core::{Error, ErrorKind, InboundEvent, Result, Timestamp};
 
+use crate::tagged::WireEventKind;
 use crate::verify::{HEADER_ID, HEADER_TIMESTAMP};
 
 /// The longest `account` accepted, in bytes.
@@ -20,7 +21,7 @@ struct WirePayload {
 
 /// One event: [`InboundEvent`]'s serde form minus `account`, with `id` and `occurred_at`
 /// optional. `kind` stays a nested object (no `#[serde(flatten)]`, which would buffer every
-/// event through serde's generic content type and cost several times the parse time).
+/// event through serde's generic content type), and is read tag-first (see `tagged.rs`).
 #[derive(Deserialize)]
 #[serde(rename = "event")]
 struct WireEvent {
@@ -28,7 +29,7 @@ struct WireEvent {
     id: Option<String>,
     #[serde(default)]
     occurred_at: Option<Timestamp>,
-    kind: EventKind,
+    kind: WireEventKind,
 }
 
 fn malformed(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
@@ -79,7 +80,7 @@ pub(crate) fn parse(request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
                 )));
             }
         };
-        events.push(InboundEvent { id, account: account.clone(), occurred_at, kind: event.kind });
+        events.push(InboundEvent { id, account: account.clone(), occurred_at, kind: event.kind.0 });
     }
     Ok(events)
 }

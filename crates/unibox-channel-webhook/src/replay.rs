@@ -82,6 +82,12 @@ impl ReplayGuard {
     }
 }
 
+impl std::fmt::Debug for ReplayGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayGuard").field("capacity", &self.capacity).field("tolerance", &self.tolerance).finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,11 +129,5 @@ mod tests {
         let later = start.saturating_add(Duration::from_secs(301));
         assert!(guard.first_time("new", 1_000_301, later));
         assert_eq!(guard.len(), 1);
-    }
-}
-
-impl std::fmt::Debug for ReplayGuard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReplayGuard").field("capacity", &self.capacity).field("tolerance", &self.tolerance).finish()
     }
 }
