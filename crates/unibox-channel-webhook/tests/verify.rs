@@ -222,10 +222,10 @@ fn too_many_signatures_are_refused_before_any_hmac_work() {
     let (channel, _) = common::channel();
     let body = common::MESSAGE.as_bytes();
     let good = common::secret(SECRET).sign("msg_many", NOW, body);
-    let junk = vec!["v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc="; 8].join(" ");
+    let junk = ["v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc="; 8].join(" ");
     let message = refusal(&channel, &common::request("msg_many", NOW, &format!("{junk} {good}"), body));
     assert!(message.contains("more than 8"), "{message}");
-    let seven = vec!["v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc="; 7].join(" ");
+    let seven = ["v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc="; 7].join(" ");
     assert!(channel.verify(&common::request("msg_many", NOW, &format!("{seven} {good}"), body)).is_ok());
 }
 
