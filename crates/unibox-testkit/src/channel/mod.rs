@@ -22,24 +22,106 @@
 //! | [`idempotent_resend_returns_the_same_receipt`] | a send target and `idempotent_send` |
 //! | [`send_failures_map_to_the_right_kinds`] | a send target |
 //!
-//! ```no_run
+//! A complete example: a toy platform that signs the body with HMAC-SHA256 in an
+//! `x-toy-signature` header (hex) and posts `{"shop": ..., "id": ..., "text": ...}`. It cannot
+//! send, so the send tests are skipped. A real adapter's harness lives in its `tests/`
+//! (`unibox-channel-webhook/tests/conformance.rs` adds a send target on a [`FakeServer`]).
+//!
+//! ```
 //! use std::sync::Arc;
-//! use unibox_core::Channel;
-//! use unibox_core::channel::WebhookRequest;
+//! use unibox_core::channel::{signature, Capabilities, SendReceipt, SendRequest, Verified, WebhookRequest};
+//! use unibox_core::{
+//!     Channel, ChannelKind, Content, Error, ErrorKind, EventKind, IdentityKind, InboundEvent, InboundMessage,
+//!     PlatformUser, Result, Timestamp,
+//! };
 //! use unibox_testkit::channel::{run_all, ChannelHarness};
 //!
-//! struct MyHarness { /* the channel, its secret, a fixed clock */ }
-//!
-//! #[async_trait::async_trait]
-//! impl ChannelHarness for MyHarness {
-//!     fn channel(&self) -> Arc<dyn Channel> { todo!("the channel under test") }
-//!     fn signed_request(&self, body: &[u8]) -> WebhookRequest { todo!("sign like the platform") }
-//!     fn request_signed_with_other_secret(&self, body: &[u8]) -> WebhookRequest { todo!() }
-//!     fn sample_payloads(&self) -> Vec<Vec<u8>> { vec![br#"{"realistic":"payload"}"#.to_vec()] }
+//! fn hex(bytes: &[u8]) -> String {
+//!     bytes.iter().map(|b| format!("{b:02x}")).collect()
 //! }
 //!
-//! # async fn test() {
-//! run_all(&MyHarness {}).await;
+//! fn unhex(text: &str) -> Option<Vec<u8>> {
+//!     if text.len() % 2 != 0 || !text.is_ascii() {
+//!         return None;
+//!     }
+//!     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
+//! }
+//!
+//! #[derive(Debug)]
+//! struct ToyChannel {
+//!     secret: Vec<u8>,
+//!     capabilities: Capabilities,
+//! }
+//!
+//! #[unibox_core::async_trait]
+//! impl Channel for ToyChannel {
+//!     fn kind(&self) -> ChannelKind {
+//!         ChannelKind::new("toy")
+//!     }
+//!     fn capabilities(&self) -> &Capabilities {
+//!         &self.capabilities
+//!     }
+//!     fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
+//!         let invalid = || Error::new(ErrorKind::SignatureInvalid, "missing or malformed x-toy-signature");
+//!         let tag = request.header("x-toy-signature").and_then(unhex).ok_or_else(invalid)?;
+//!         let proof = signature::verify_hmac_sha256(&self.secret, &[&request.body], &tag)?;
+//!         Ok(Verified::new(request, proof))
+//!     }
+//!     fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
+//!         #[derive(serde::Deserialize)]
+//!         struct Toy {
+//!             shop: String,
+//!             id: String,
+//!             from: String,
+//!             text: String,
+//!         }
+//!         let toy: Toy = serde_json::from_slice(request.body())
+//!             .map_err(|e| Error::new(ErrorKind::MalformedPayload, format!("not a toy message: {e}")))?;
+//!         let customer = PlatformUser::new(IdentityKind::External, toy.from);
+//!         Ok(vec![InboundEvent {
+//!             id: toy.id.clone(),
+//!             account: toy.shop,
+//!             occurred_at: Timestamp::from_unix_seconds(1_732_000_000),
+//!             kind: EventKind::Message(InboundMessage::inbound(customer, toy.id, Content::text(toy.text))),
+//!         }])
+//!     }
+//!     async fn send(&self, _request: &SendRequest<'_>) -> Result<SendReceipt> {
+//!         Err(Error::new(ErrorKind::Unsupported, "the toy platform cannot send"))
+//!     }
+//! }
+//!
+//! struct ToyHarness {
+//!     channel: Arc<ToyChannel>,
+//! }
+//!
+//! impl ToyHarness {
+//!     fn sign(&self, secret: &[u8], body: &[u8]) -> WebhookRequest {
+//!         let url = "https://inbox.example.com/hooks/toy".parse().unwrap();
+//!         WebhookRequest::post(url, body.to_vec())
+//!             .with_header("x-toy-signature", &hex(&signature::hmac_sha256(secret, &[body])))
+//!     }
+//! }
+//!
+//! #[unibox_core::async_trait]
+//! impl ChannelHarness for ToyHarness {
+//!     fn channel(&self) -> Arc<dyn Channel> {
+//!         self.channel.clone()
+//!     }
+//!     fn signed_request(&self, body: &[u8]) -> WebhookRequest {
+//!         self.sign(&self.channel.secret, body)
+//!     }
+//!     fn request_signed_with_other_secret(&self, body: &[u8]) -> WebhookRequest {
+//!         self.sign(b"another tenant's secret", body)
+//!     }
+//!     fn sample_payloads(&self) -> Vec<Vec<u8>> {
+//!         vec![br#"{"shop":"shop-42","id":"t-1","from":"cust-9","text":"Is the blue one in stock?"}"#.to_vec()]
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let channel = ToyChannel { secret: b"toy-secret-0123456789".to_vec(), capabilities: Capabilities::default() };
+//! run_all(&ToyHarness { channel: Arc::new(channel) }).await;
 //! # }
 //! ```
 
