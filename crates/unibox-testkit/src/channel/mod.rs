@@ -68,21 +68,16 @@
 //!         Ok(Verified::new(request, proof))
 //!     }
 //!     fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
-//!         #[derive(serde::Deserialize)]
-//!         struct Toy {
-//!             shop: String,
-//!             id: String,
-//!             from: String,
-//!             text: String,
-//!         }
-//!         let toy: Toy = serde_json::from_slice(request.body())
-//!             .map_err(|e| Error::new(ErrorKind::MalformedPayload, format!("not a toy message: {e}")))?;
-//!         let customer = PlatformUser::new(IdentityKind::External, toy.from);
+//!         let malformed = |why: &str| Error::new(ErrorKind::MalformedPayload, format!("not a toy message: {why}"));
+//!         let toy: serde_json::Value = serde_json::from_slice(request.body()).map_err(|e| malformed(&e.to_string()))?;
+//!         let field = |name: &str| toy.get(name).and_then(|v| v.as_str()).map(str::to_owned).ok_or_else(|| malformed(name));
+//!         let (shop, id, from, text) = (field("shop")?, field("id")?, field("from")?, field("text")?);
+//!         let customer = PlatformUser::new(IdentityKind::External, from);
 //!         Ok(vec![InboundEvent {
-//!             id: toy.id.clone(),
-//!             account: toy.shop,
+//!             id: id.clone(),
+//!             account: shop,
 //!             occurred_at: Timestamp::from_unix_seconds(1_732_000_000),
-//!             kind: EventKind::Message(InboundMessage::inbound(customer, toy.id, Content::text(toy.text))),
+//!             kind: EventKind::Message(InboundMessage::inbound(customer, id, Content::text(text))),
 //!         }])
 //!     }
 //!     async fn send(&self, _request: &SendRequest<'_>) -> Result<SendReceipt> {
