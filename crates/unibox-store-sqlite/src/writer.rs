@@ -349,18 +349,22 @@ mod tests {
             .unwrap()
     }
 
-    /// Holds the writer inside a job until the returned sender is dropped or sent to.
-    fn blocker(writer: &Writer) -> (std_mpsc::Sender<()>, tokio::task::JoinHandle<Result<i64>>) {
+    /// Holds the writer inside a job until the returned sender is dropped or sent to; returns
+    /// once the job runs, so everything submitted afterwards waits in the queue.
+    async fn blocker(writer: &Writer) -> (std_mpsc::Sender<()>, tokio::task::JoinHandle<Result<i64>>) {
         let (release, wait) = std_mpsc::channel::<()>();
+        let (started, running) = oneshot::channel::<()>();
         let writer = writer.clone();
         let job = tokio::spawn(async move {
             writer
                 .write("test.block", move |conn| {
+                    let _ = started.send(());
                     let _ = wait.recv();
                     insert(conn, 0)
                 })
                 .await
         });
+        running.await.unwrap();
         (release, job)
     }
 
@@ -388,7 +392,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failing_job_is_rolled_back_alone() {
         let writer = writer(None).await;
-        let (release, first) = blocker(&writer);
+        let (release, first) = blocker(&writer).await;
         let jobs: Vec<_> = (1..=5).map(|n| spawn_insert(&writer, n, n == 3)).collect();
         queued(&writer, 5).await;
         release.send(()).unwrap();
@@ -422,7 +426,7 @@ mod tests {
     async fn jobs_queued_together_share_one_commit() {
         let dir = tempfile::tempdir().unwrap();
         let writer = writer(Some(&dir.path().join("numbers.db"))).await;
-        let (release, first) = blocker(&writer);
+        let (release, first) = blocker(&writer).await;
         let jobs: Vec<_> = (1..=50).map(|n| spawn_insert(&writer, n, false)).collect();
         queued(&writer, 50).await;
         release.send(()).unwrap();
