@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use unibox_core::inbox::{IngestOutcome, RoutedEvent};
 use unibox_core::{
-    ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, Inbox, InboundEvent, InboundMessage, PlatformUser,
+    ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, InboundEvent, InboundMessage, Inbox, PlatformUser,
     TenantId, Timestamp,
 };
 use unibox_store_sqlite::{SqliteInbox, SqliteOptions, Synchronous};
