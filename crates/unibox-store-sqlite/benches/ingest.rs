@@ -22,12 +22,13 @@ use unibox_core::{
 use unibox_store_sqlite::{SqliteInbox, SqliteOptions, Synchronous};
 
 const CALLS_PER_TASK: u64 = 16;
+const CUSTOMERS: u64 = 64;
 
 /// A customer message as Messenger delivers it once parsed: a long `mid`, a page-scoped id, a
 /// name and a Thai and English text. Its JSON is about 600 bytes.
 fn message_event(account: &ChannelAccount, n: u64) -> RoutedEvent {
-    let customer = PlatformUser::new(IdentityKind::PageScopedId, format!("62012345{:08}", n % 500))
-        .with_name(format!("Customer {}", n % 500));
+    let customer = PlatformUser::new(IdentityKind::PageScopedId, format!("62012345{:08}", n % CUSTOMERS))
+        .with_name(format!("Customer {}", n % CUSTOMERS));
     let text = format!(
         "สวัสดีค่ะ อยากสั่งซื้อเสื้อสีแดงไซส์ M 2 ตัว ส่งไปที่เชียงใหม่ได้ไหมคะ Hi, can you ship order \
          #TH{n:08} to Chiang Mai before Friday? I paid by bank transfer already."

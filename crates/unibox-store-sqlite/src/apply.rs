@@ -13,6 +13,7 @@ use unibox_core::{ChannelAccountId, Content, ConversationId, DeliveryStatus, Dir
 
 use crate::codec::{ERASED_CONTENT_JSON, parse_direction, to_json};
 use crate::error::{SqlResultExt, corrupt};
+use crate::writer::WriteTx;
 
 const OP: &str = "sqlite.ingest";
 
@@ -56,23 +57,6 @@ pub(crate) fn find_target(
     }))
 }
 
-/// Replaces the searchable text of a message.
-pub(crate) fn index_text(conn: &Connection, seq: i64, text: Option<&str>) -> Result<()> {
-    conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1").during(OP)?.execute([seq]).during(OP)?;
-    insert_text(conn, seq, text)
-}
-
-/// Adds the searchable text of a new message.
-pub(crate) fn insert_text(conn: &Connection, seq: i64, text: Option<&str>) -> Result<()> {
-    if let Some(text) = text.filter(|text| !text.is_empty()) {
-        conn.prepare_cached("INSERT INTO message_search (rowid, text) VALUES (?1, ?2)")
-            .during(OP)?
-            .execute(params![seq, text])
-            .during(OP)?;
-    }
-    Ok(())
-}
-
 /// The text a search finds a content by.
 pub(crate) fn search_text(content: &Content) -> Option<String> {
     content.searchable_text().map(|text| text.into_owned()).filter(|text| !text.is_empty())
@@ -81,7 +65,7 @@ pub(crate) fn search_text(content: &Content) -> Option<String> {
 /// Applies an edit unless a later edit already won. On an unsent message only the edit's time
 /// is kept: the content stays erased.
 pub(crate) fn apply_edit(
-    conn: &Connection,
+    tx: &WriteTx<'_>,
     tenant: &TenantId,
     target: &Target,
     at: i64,
@@ -89,7 +73,7 @@ pub(crate) fn apply_edit(
     content_json: &str,
     text: Option<&str>,
 ) -> Result<()> {
-    let unsent: Option<Option<i64>> = conn
+    let unsent: Option<Option<i64>> = tx
         .prepare_cached(
             "UPDATE messages SET content = CASE WHEN unsent_at IS NULL THEN ?3 ELSE content END, \
                edited_at = ?4, edited_by = ?5 \
@@ -102,15 +86,15 @@ pub(crate) fn apply_edit(
         .optional()
         .during(OP)?;
     if let Some(None) = unsent {
-        index_text(conn, target.seq, text)?;
+        tx.set_search_text(target.seq, text);
     }
     Ok(())
 }
 
 /// Erases a message's content for good: empty text, out of the search index. The earliest
 /// unsend time is kept.
-pub(crate) fn apply_unsend(conn: &Connection, tenant: &TenantId, target: &Target, at: i64) -> Result<()> {
-    conn.prepare_cached(
+pub(crate) fn apply_unsend(tx: &WriteTx<'_>, tenant: &TenantId, target: &Target, at: i64) -> Result<()> {
+    tx.prepare_cached(
         "UPDATE messages SET content = ?3, \
            unsent_at = CASE WHEN unsent_at IS NULL OR unsent_at > ?4 THEN ?4 ELSE unsent_at END \
          WHERE tenant = ?1 AND seq = ?2",
@@ -118,7 +102,8 @@ pub(crate) fn apply_unsend(conn: &Connection, tenant: &TenantId, target: &Target
     .during(OP)?
     .execute(params![tenant.as_str(), target.seq, ERASED_CONTENT_JSON, at])
     .during(OP)?;
-    index_text(conn, target.seq, None)
+    tx.set_search_text(target.seq, None);
+    Ok(())
 }
 
 /// Records a customer's reaction (or its removal, `emoji` `None`) unless a later one is stored.
@@ -318,7 +303,7 @@ pub(crate) fn take_pending(
 
 /// Applies changes that waited for a message, now stored as `target`.
 pub(crate) fn apply_pending(
-    conn: &Connection,
+    tx: &WriteTx<'_>,
     tenant: &TenantId,
     target: &mut Target,
     pending: Vec<Pending>,
@@ -327,13 +312,13 @@ pub(crate) fn apply_pending(
         match change {
             PendingChange::Edit { content_json } => {
                 let content: Content = serde_json::from_str(&content_json).map_err(|_| corrupt(OP, "pending edit"))?;
-                apply_edit(conn, tenant, target, at, &event_id, &content_json, search_text(&content).as_deref())?;
+                apply_edit(tx, tenant, target, at, &event_id, &content_json, search_text(&content).as_deref())?;
             }
-            PendingChange::Unsend => apply_unsend(conn, tenant, target, at)?,
+            PendingChange::Unsend => apply_unsend(tx, tenant, target, at)?,
             PendingChange::Reaction { reactor, emoji } => {
-                apply_reaction(conn, tenant, target.id, &reactor, emoji.as_deref(), at, &event_id)?
+                apply_reaction(tx, tenant, target.id, &reactor, emoji.as_deref(), at, &event_id)?
             }
-            PendingChange::Delivery(status) => apply_delivery(conn, tenant, target, &status)?,
+            PendingChange::Delivery(status) => apply_delivery(tx, tenant, target, &status)?,
         }
     }
     Ok(())

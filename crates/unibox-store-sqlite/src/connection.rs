@@ -48,11 +48,28 @@ pub(crate) fn open_writer(location: &Location, options: &SqliteOptions) -> Resul
         }
     }
     conn.pragma_update(None, "synchronous", options.synchronous.pragma_value()).during(OP)?;
+    if let Location::File(_) = location {
+        // The checkpointer thread copies the log into the file (see `open_checkpointer`), so
+        // commits never wait for a checkpoint.
+        conn.pragma_update(None, "wal_autocheckpoint", 0).during(OP)?;
+    }
     // Zero freed space, so erased (unsent) content does not linger in free pages.
     conn.pragma_update(None, "secure_delete", "ON").during(OP)?;
     // Keep the WAL file from growing without bound after a burst of writes.
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).during(OP)?;
     schema::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens the connection of the background checkpointer, to a file opened by [`open_writer`].
+pub(crate) fn open_checkpointer(path: &Path, options: &SqliteOptions) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|err| open_error(&Location::File(path.to_path_buf()), err))?;
+    conn.busy_timeout(options.busy_timeout).during(OP)?;
+    conn.pragma_update(None, "synchronous", options.synchronous.pragma_value()).during(OP)?;
+    conn.pragma_update(None, "secure_delete", "ON").during(OP)?;
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).during(OP)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0).during(OP)?;
     Ok(conn)
 }
 

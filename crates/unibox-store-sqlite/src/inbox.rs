@@ -15,11 +15,11 @@ use unibox_core::{
 };
 
 use crate::codec::to_json;
-use crate::connection::{Location, open_writer};
+use crate::connection::{Location, open_checkpointer, open_writer};
 use crate::options::SqliteOptions;
 use crate::outbound::PreparedDraft;
 use crate::readers::ReaderPool;
-use crate::writer::Writer;
+use crate::writer::{Writer, WriterSetup};
 use crate::{ingest, outbound, queries, schema, search};
 
 /// The embedded [`Inbox`]: one SQLite file holds every tenant's accounts, contacts,
@@ -108,9 +108,10 @@ impl SqliteInbox {
         let opened = location.clone();
         let (writer, pool) = Writer::start(options.queue_capacity, options.max_batch, move || {
             let conn = open_writer(&opened, &options)?;
-            // Readers open after the writer created and migrated the file.
+            // The others open after the writer created and migrated the file.
+            let checkpointer = open_checkpointer(&path, &options)?;
             let pool = ReaderPool::open(path, options)?;
-            Ok((conn, pool))
+            Ok(WriterSetup { conn, checkpointer: Some(checkpointer), extra: pool })
         })
         .await?;
         Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location })
@@ -131,7 +132,7 @@ impl SqliteInbox {
     pub async fn open_in_memory() -> Result<Self> {
         let options = SqliteOptions::default();
         let (writer, ()) = Writer::start(options.queue_capacity, options.max_batch, move || {
-            Ok((open_writer(&Location::Memory, &options)?, ()))
+            Ok(WriterSetup { conn: open_writer(&Location::Memory, &options)?, checkpointer: None, extra: () })
         })
         .await?;
         Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory })

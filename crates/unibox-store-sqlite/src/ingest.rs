@@ -14,11 +14,12 @@ use unibox_core::{
 
 use crate::apply::{
     Pending, PendingChange, Target, apply_delivery, apply_edit, apply_pending, apply_reaction, apply_unsend,
-    find_target, insert_text, pend, search_text, take_pending,
+    find_target, pend, search_text, take_pending,
 };
 use crate::codec::{ERASED_CONTENT_JSON, direction_key, identity_kind_key, to_json};
 use crate::error::SqlResultExt;
 use crate::queries::not_found;
+use crate::writer::WriteTx;
 
 const OP: &str = "sqlite.ingest";
 
@@ -176,12 +177,12 @@ pub(crate) fn postback_message_id(event_id: &str) -> String {
 }
 
 /// Stores prepared events; runs on the writer thread inside the call's savepoint.
-pub(crate) fn ingest(conn: &Connection, events: &[PreparedEvent]) -> Result<Vec<IngestOutcome>> {
+pub(crate) fn ingest(tx: &WriteTx<'_>, events: &[PreparedEvent]) -> Result<Vec<IngestOutcome>> {
     let mut checked: Vec<(&TenantId, ChannelAccountId)> = Vec::new();
     let mut outcomes = Vec::with_capacity(events.len());
     for event in events {
         if !checked.iter().any(|(tenant, account)| *tenant == &event.tenant && *account == event.account) {
-            let exists = conn
+            let exists = tx
                 .prepare_cached("SELECT 1 FROM accounts WHERE tenant = ?1 AND id = ?2")
                 .during(OP)?
                 .exists(params![event.tenant.as_str(), event.account.as_bytes()])
@@ -191,15 +192,15 @@ pub(crate) fn ingest(conn: &Connection, events: &[PreparedEvent]) -> Result<Vec<
             }
             checked.push((&event.tenant, event.account));
         }
-        outcomes.push(ingest_one(conn, event)?);
+        outcomes.push(ingest_one(tx, event)?);
     }
     Ok(outcomes)
 }
 
-fn ingest_one(conn: &Connection, event: &PreparedEvent) -> Result<IngestOutcome> {
+fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> {
     let tenant = &event.tenant;
     let account = event.account;
-    let first_time = conn
+    let first_time = tx
         .prepare_cached(
             "INSERT INTO events (tenant, account, event_id, kind, occurred_at, received_at, payload) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
@@ -221,15 +222,15 @@ fn ingest_one(conn: &Connection, event: &PreparedEvent) -> Result<IngestOutcome>
     }
     let pending = |change| Pending { event_id: event.event_id.clone(), at: event.occurred_at, change };
     match &event.action {
-        Action::Message(message) => store_message(conn, event, message),
-        Action::Edit { message_id, content_json, text } => match find_target(conn, tenant, account, message_id)? {
+        Action::Message(message) => store_message(tx, event, message),
+        Action::Edit { message_id, content_json, text } => match find_target(tx, tenant, account, message_id)? {
             Some(target) => {
-                apply_edit(conn, tenant, &target, event.occurred_at, &event.event_id, content_json, text.as_deref())?;
+                apply_edit(tx, tenant, &target, event.occurred_at, &event.event_id, content_json, text.as_deref())?;
                 Ok(touched(&target))
             }
             None => {
                 pend(
-                    conn,
+                    tx,
                     tenant,
                     account,
                     message_id,
@@ -238,44 +239,44 @@ fn ingest_one(conn: &Connection, event: &PreparedEvent) -> Result<IngestOutcome>
                 Ok(untouched())
             }
         },
-        Action::Unsend { message_id } => match find_target(conn, tenant, account, message_id)? {
+        Action::Unsend { message_id } => match find_target(tx, tenant, account, message_id)? {
             Some(target) => {
-                apply_unsend(conn, tenant, &target, event.occurred_at)?;
+                apply_unsend(tx, tenant, &target, event.occurred_at)?;
                 Ok(touched(&target))
             }
             None => {
-                pend(conn, tenant, account, message_id, &pending(PendingChange::Unsend))?;
+                pend(tx, tenant, account, message_id, &pending(PendingChange::Unsend))?;
                 Ok(untouched())
             }
         },
-        Action::Reaction { message_id, reactor, emoji } => match find_target(conn, tenant, account, message_id)? {
+        Action::Reaction { message_id, reactor, emoji } => match find_target(tx, tenant, account, message_id)? {
             Some(target) => {
-                apply_reaction(conn, tenant, target.id, reactor, emoji.as_deref(), event.occurred_at, &event.event_id)?;
+                apply_reaction(tx, tenant, target.id, reactor, emoji.as_deref(), event.occurred_at, &event.event_id)?;
                 Ok(touched(&target))
             }
             None => {
                 let change = PendingChange::Reaction { reactor: reactor.clone(), emoji: emoji.clone() };
-                pend(conn, tenant, account, message_id, &pending(change))?;
+                pend(tx, tenant, account, message_id, &pending(change))?;
                 Ok(untouched())
             }
         },
         Action::Delivery { message_ids, status } => {
             let mut outcome = untouched();
             for message_id in message_ids {
-                match find_target(conn, tenant, account, message_id)? {
+                match find_target(tx, tenant, account, message_id)? {
                     Some(mut target) => {
-                        apply_delivery(conn, tenant, &mut target, status)?;
+                        apply_delivery(tx, tenant, &mut target, status)?;
                         if outcome == untouched() {
                             outcome = touched(&target);
                         }
                     }
-                    None => pend(conn, tenant, account, message_id, &pending(PendingChange::Delivery(status.clone())))?,
+                    None => pend(tx, tenant, account, message_id, &pending(PendingChange::Delivery(status.clone())))?,
                 }
             }
             Ok(outcome)
         }
         Action::Revoke { state_json } => {
-            conn.prepare_cached("UPDATE accounts SET state = ?3 WHERE tenant = ?1 AND id = ?2")
+            tx.prepare_cached("UPDATE accounts SET state = ?3 WHERE tenant = ?1 AND id = ?2")
                 .during(OP)?
                 .execute(params![tenant.as_str(), account.as_bytes(), state_json])
                 .during(OP)?;
@@ -293,10 +294,10 @@ fn untouched() -> IngestOutcome {
     IngestOutcome::Stored { conversation: None, message: None }
 }
 
-fn store_message(conn: &Connection, event: &PreparedEvent, message: &NewMessage) -> Result<IngestOutcome> {
+fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) -> Result<IngestOutcome> {
     let tenant = &event.tenant;
     let account = event.account;
-    let already = conn
+    let already = tx
         .prepare_cached("SELECT 1 FROM messages WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3")
         .during(OP)?
         .exists(params![tenant.as_str(), account.as_bytes(), message.platform_id])
@@ -304,10 +305,10 @@ fn store_message(conn: &Connection, event: &PreparedEvent, message: &NewMessage)
     if already {
         return Ok(IngestOutcome::Duplicate);
     }
-    let contact = find_or_create_contact(conn, event, message)?;
+    let contact = find_or_create_contact(tx, event, message)?;
     let inbound = message.direction == Direction::Inbound;
     let sent_at = event.occurred_at;
-    let conversation: [u8; 16] = conn
+    let conversation: [u8; 16] = tx
         .prepare_cached(
             "INSERT INTO conversations (id, tenant, account, contact, status, snoozed_until, assignee, unread_count, \
                last_inbound_at, last_activity_at, created_at) \
@@ -343,7 +344,7 @@ fn store_message(conn: &Connection, event: &PreparedEvent, message: &NewMessage)
         .during(OP)?;
     let conversation = ConversationId::from_bytes(conversation);
 
-    let pending = take_pending(conn, tenant, account, &message.platform_id)?;
+    let pending = take_pending(tx, tenant, account, &message.platform_id)?;
     // An unsend that arrived first: the content is never written.
     let unsent_at = pending.iter().filter(|p| matches!(p.change, PendingChange::Unsend)).map(|p| p.at).min();
     let (content_json, text) = match unsent_at {
@@ -356,7 +357,7 @@ fn store_message(conn: &Connection, event: &PreparedEvent, message: &NewMessage)
         Direction::Outbound => (Author::System, DeliveryStatus::Sent),
     };
     let id = MessageId::new();
-    conn.prepare_cached(
+    tx.prepare_cached(
         "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
            reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, ?13)",
@@ -378,12 +379,12 @@ fn store_message(conn: &Connection, event: &PreparedEvent, message: &NewMessage)
         to_json(&delivery, "delivery status")?,
     ])
     .during(OP)?;
-    let seq = conn.last_insert_rowid();
-    insert_text(conn, seq, text)?;
+    let seq = tx.last_insert_rowid();
+    tx.add_search_text(seq, text);
     if !pending.is_empty() {
         let mut target = Target { seq, id, conversation, direction: message.direction, delivery };
         let rest = pending.into_iter().filter(|p| !matches!(p.change, PendingChange::Unsend)).collect();
-        apply_pending(conn, tenant, &mut target, rest)?;
+        apply_pending(tx, tenant, &mut target, rest)?;
     }
     Ok(IngestOutcome::Stored { conversation: Some(conversation), message: Some(id) })
 }

@@ -8,11 +8,12 @@ use unibox_core::{
     InternalNote, Message, MessageId, Result, TenantId,
 };
 
-use crate::apply::{Target, apply_delivery, apply_pending, find_target, insert_text, search_text, take_pending};
+use crate::apply::{Target, apply_delivery, apply_pending, find_target, search_text, take_pending};
 use crate::codec::{direction_key, parse_direction, to_json};
 use crate::error::{SqlResultExt, corrupt};
 use crate::queries::{conversation_exists, not_found};
 use crate::rows;
+use crate::writer::WriteTx;
 
 /// Creates or replaces an account. Another account of the same channel with the same platform
 /// id is a conflict, and so is an id that belongs to another tenant (accounts never move).
@@ -86,17 +87,17 @@ impl PreparedDraft {
 
 /// Records an outbound message as queued. Recording the same draft id again returns the stored
 /// message: the id is the idempotency key.
-pub(crate) fn record_outbound(conn: &Connection, tenant: &TenantId, prepared: PreparedDraft) -> Result<Message> {
+pub(crate) fn record_outbound(tx: &WriteTx<'_>, tenant: &TenantId, prepared: PreparedDraft) -> Result<Message> {
     const OP: &str = "sqlite.record_outbound";
     let PreparedDraft { draft, author_json, content_json, text } = prepared;
-    let account: [u8; 16] = conn
+    let account: [u8; 16] = tx
         .prepare_cached("SELECT account FROM conversations WHERE tenant = ?1 AND id = ?2")
         .during(OP)?
         .query_row(params![tenant.as_str(), draft.conversation.as_bytes()], |row| row.get(0))
         .optional()
         .during(OP)?
         .ok_or_else(|| not_found("conversation", OP))?;
-    let existing: Option<(String, [u8; 16])> = conn
+    let existing: Option<(String, [u8; 16])> = tx
         .prepare_cached("SELECT tenant, conversation FROM messages WHERE id = ?1")
         .during(OP)?
         .query_row([draft.id.as_bytes()], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -104,13 +105,13 @@ pub(crate) fn record_outbound(conn: &Connection, tenant: &TenantId, prepared: Pr
         .during(OP)?;
     if let Some((owner, conversation)) = existing {
         if owner == tenant.as_str() && conversation == *draft.conversation.as_bytes() {
-            return rows::message(conn, tenant, draft.id, OP)?.ok_or_else(|| not_found("message", OP));
+            return rows::message(tx, tenant, draft.id, OP)?.ok_or_else(|| not_found("message", OP));
         }
         return Err(Error::new(ErrorKind::Conflict, "a message with this id already exists").with_operation(OP));
     }
     let delivery = DeliveryStatus::Queued;
     let at = draft.at.as_unix_millis();
-    conn.prepare_cached(
+    tx.prepare_cached(
         "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
            reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?9, NULL, NULL, NULL, ?10)",
@@ -129,8 +130,8 @@ pub(crate) fn record_outbound(conn: &Connection, tenant: &TenantId, prepared: Pr
         to_json(&delivery, "delivery status")?,
     ])
     .during(OP)?;
-    insert_text(conn, conn.last_insert_rowid(), text.as_deref())?;
-    conn.prepare_cached(
+    tx.add_search_text(tx.last_insert_rowid(), text.as_deref());
+    tx.prepare_cached(
         "UPDATE conversations SET last_activity_at = max(last_activity_at, ?3) WHERE tenant = ?1 AND id = ?2",
     )
     .during(OP)?
@@ -161,14 +162,14 @@ pub(crate) fn record_outbound(conn: &Connection, tenant: &TenantId, prepared: Pr
 /// If the platform's echo of the message was ingested before its id was known here, the echo is
 /// the same message seen twice: it is folded into this one (its receipts and reactions kept).
 pub(crate) fn update_delivery(
-    conn: &Connection,
+    tx: &WriteTx<'_>,
     tenant: &TenantId,
     id: MessageId,
     status: &DeliveryStatus,
     platform_message_id: Option<&str>,
 ) -> Result<Message> {
     const OP: &str = "sqlite.update_delivery";
-    let row = conn
+    let row = tx
         .prepare_cached(
             "SELECT seq, conversation, account, direction, platform_message_id, delivery FROM messages \
              WHERE tenant = ?1 AND id = ?2",
@@ -212,7 +213,7 @@ pub(crate) fn update_delivery(
             if given.is_empty() {
                 return Err(Error::new(ErrorKind::InvalidInput, "the platform message id is empty").with_operation(OP));
             }
-            if let Some(echo) = find_target(conn, tenant, account, given)? {
+            if let Some(echo) = find_target(tx, tenant, account, given)? {
                 if echo.direction != Direction::Outbound {
                     return Err(Error::new(
                         ErrorKind::Conflict,
@@ -220,25 +221,25 @@ pub(crate) fn update_delivery(
                     )
                     .with_operation(OP));
                 }
-                fold_echo(conn, tenant, &mut target, echo)?;
+                fold_echo(tx, tenant, &mut target, echo)?;
             }
-            conn.prepare_cached("UPDATE messages SET platform_message_id = ?3 WHERE tenant = ?1 AND seq = ?2")
+            tx.prepare_cached("UPDATE messages SET platform_message_id = ?3 WHERE tenant = ?1 AND seq = ?2")
                 .during(OP)?
                 .execute(params![tenant.as_str(), seq, given])
                 .during(OP)?;
-            let pending = take_pending(conn, tenant, account, given)?;
-            apply_pending(conn, tenant, &mut target, pending)?;
+            let pending = take_pending(tx, tenant, account, given)?;
+            apply_pending(tx, tenant, &mut target, pending)?;
         }
     }
-    apply_delivery(conn, tenant, &mut target, status)?;
-    rows::message(conn, tenant, id, OP)?.ok_or_else(|| not_found("message", OP))
+    apply_delivery(tx, tenant, &mut target, status)?;
+    rows::message(tx, tenant, id, OP)?.ok_or_else(|| not_found("message", OP))
 }
 
 /// Folds an ingested echo into the outbound message it echoes, then deletes the echo.
-fn fold_echo(conn: &Connection, tenant: &TenantId, target: &mut Target, echo: Target) -> Result<()> {
+fn fold_echo(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, echo: Target) -> Result<()> {
     const OP: &str = "sqlite.update_delivery";
-    apply_delivery(conn, tenant, target, &echo.delivery)?;
-    conn.prepare_cached(
+    apply_delivery(tx, tenant, target, &echo.delivery)?;
+    tx.prepare_cached(
         "INSERT INTO reactions (tenant, message, reactor, emoji, at, event_id) \
          SELECT tenant, ?3, reactor, emoji, at, event_id FROM reactions WHERE tenant = ?1 AND message = ?2 \
          ON CONFLICT (tenant, message, reactor) DO UPDATE SET \
@@ -249,12 +250,12 @@ fn fold_echo(conn: &Connection, tenant: &TenantId, target: &mut Target, echo: Ta
     .execute(params![tenant.as_str(), echo.id.as_bytes(), target.id.as_bytes()])
     .during(OP)?;
     let key = params![tenant.as_str(), echo.id.as_bytes()];
-    conn.prepare_cached("DELETE FROM reactions WHERE tenant = ?1 AND message = ?2")
+    tx.prepare_cached("DELETE FROM reactions WHERE tenant = ?1 AND message = ?2")
         .during(OP)?
         .execute(key)
         .during(OP)?;
-    conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1").during(OP)?.execute([echo.seq]).during(OP)?;
-    conn.prepare_cached("DELETE FROM messages WHERE tenant = ?1 AND id = ?2").during(OP)?.execute(key).during(OP)?;
+    tx.set_search_text(echo.seq, None);
+    tx.prepare_cached("DELETE FROM messages WHERE tenant = ?1 AND id = ?2").during(OP)?.execute(key).during(OP)?;
     Ok(())
 }
 

@@ -21,17 +21,35 @@ pub(crate) fn matches_all_terms(text: &str, query: &str) -> bool {
     query.split_whitespace().all(|term| haystack.contains(&term.to_lowercase()))
 }
 
-/// The FTS5 query for the terms the trigram index can look up (three characters or more), each
-/// a quoted phrase so no character of the user's text is read as query syntax; `None` if no
-/// term is long enough.
+/// The most trigrams one search looks up. Any subset of a query's trigrams finds a superset of
+/// its matches (the exact filter does the rest), so a long query looks up an evenly spread
+/// sample instead of hundreds of index terms.
+const MAX_TRIGRAMS: usize = 24;
+
+/// The FTS5 query for the terms the trigram index can look up (three characters or more): their
+/// trigrams, each a quoted single-token phrase so no character of the user's text is read as
+/// query syntax, joined by AND. `None` if no term is long enough.
+///
+/// The index stores no positions (`detail = none`), so it answers which messages contain every
+/// trigram, not whether the trigrams are adjacent; `unibox_matches` then checks each candidate.
 pub(crate) fn trigram_query(query: &SearchQuery) -> Option<String> {
-    let phrases: Vec<String> = query
-        .terms()
-        .into_iter()
-        .filter(|term| term.chars().count() >= 3)
-        .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
-        .collect();
-    if phrases.is_empty() { None } else { Some(phrases.join(" AND ")) }
+    let mut trigrams: Vec<String> = Vec::new();
+    for term in query.terms() {
+        let chars: Vec<char> = term.chars().collect();
+        for window in chars.windows(3) {
+            let trigram: String = window.iter().collect();
+            if !trigrams.contains(&trigram) {
+                trigrams.push(trigram);
+            }
+        }
+    }
+    if trigrams.is_empty() {
+        return None;
+    }
+    let step = trigrams.len().div_ceil(MAX_TRIGRAMS);
+    let phrases: Vec<String> =
+        trigrams.iter().step_by(step).map(|trigram| format!("\"{}\"", trigram.replace('"', "\"\""))).collect();
+    Some(phrases.join(" AND "))
 }
 
 /// Search through the trigram index (CROSS JOIN keeps the index lookup as the outer loop),
@@ -101,9 +119,20 @@ mod tests {
     }
 
     #[test]
-    fn trigram_query_quotes_terms_and_skips_short_ones() {
-        let query = SearchQuery::new("refund a \"x\"y NEAR ok");
-        assert_eq!(trigram_query(&query).as_deref(), Some(r#""refund" AND """x""y" AND "NEAR""#));
+    fn trigram_query_looks_up_quoted_trigrams_of_long_terms_only() {
+        let query = SearchQuery::new("order a \"x\"y NEAR ok");
+        let expected = r#""ord" AND "rde" AND "der" AND """x""" AND "x""y" AND "NEA" AND "EAR""#;
+        assert_eq!(trigram_query(&query).as_deref(), Some(expected));
         assert_eq!(trigram_query(&SearchQuery::new("a ok")), None);
+        let thai = r#""คืน" AND "ืนเ" AND "นเง" AND "เงิ" AND "งิน""#;
+        assert_eq!(trigram_query(&SearchQuery::new("คืนเงิน")).as_deref(), Some(thai));
+    }
+
+    #[test]
+    fn long_queries_look_up_a_bounded_sample_of_trigrams() {
+        let query = SearchQuery::new("abcdefghijklmnopqrstuvwxyz0123456789".repeat(5));
+        let fts = trigram_query(&query).unwrap_or_default();
+        let looked_up = fts.split(" AND ").count();
+        assert!((1..=MAX_TRIGRAMS).contains(&looked_up), "{looked_up} trigrams");
     }
 }

@@ -6,8 +6,24 @@
 //! once, and only then replies: one disk flush is shared by every job of the batch, and a
 //! caller hears `Ok` only after its change is durable. A job that fails is rolled back to its
 //! savepoint alone; the others still commit.
+//!
+//! Two costs are kept off the per-job path:
+//!
+//! - **Search index.** FTS5 writes its pending index data out at every savepoint boundary once
+//!   the table is part of the transaction, which would turn every job into a tiny index segment
+//!   (and a lot of merging). Jobs therefore record their search-index changes in the
+//!   [`WriteTx`], and the writer applies them once, after the last savepoint and before the
+//!   commit: one index segment per batch.
+//! - **Checkpoints.** For a file, the writer's automatic checkpoint is off; a checkpointer thread
+//!   with its own connection copies the write-ahead log into the database (`PASSIVE`, so it never
+//!   blocks the writer) whenever the writer reports new commits.
 
+use std::cell::RefCell;
+use std::ops::Deref;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
 
 use rusqlite::{Connection, ErrorCode};
 use tokio::sync::{mpsc, oneshot};
@@ -15,10 +31,79 @@ use unibox_core::{Error, ErrorKind, Result};
 
 use crate::error::{storage, writer_gone};
 
+/// A change to the search index, applied when the batch commits.
+#[derive(Debug)]
+enum SearchChange {
+    Remove(i64),
+    Add(i64, String),
+}
+
+/// The group-commit transaction as a write job sees it: the connection (through `Deref`) and
+/// the search-index changes the batch will apply before it commits.
+pub(crate) struct WriteTx<'c> {
+    conn: &'c Connection,
+    search: RefCell<Vec<SearchChange>>,
+}
+
+impl Deref for WriteTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl<'c> WriteTx<'c> {
+    fn new(conn: &'c Connection) -> Self {
+        WriteTx { conn, search: RefCell::new(Vec::new()) }
+    }
+
+    /// Makes `text` the searchable text of message `seq` (none: not searchable).
+    pub(crate) fn set_search_text(&self, seq: i64, text: Option<&str>) {
+        let mut search = self.search.borrow_mut();
+        search.push(SearchChange::Remove(seq));
+        if let Some(text) = text.filter(|text| !text.is_empty()) {
+            search.push(SearchChange::Add(seq, text.to_owned()));
+        }
+    }
+
+    /// Indexes the text of a message inserted in this transaction.
+    pub(crate) fn add_search_text(&self, seq: i64, text: Option<&str>) {
+        if let Some(text) = text.filter(|text| !text.is_empty()) {
+            self.search.borrow_mut().push(SearchChange::Add(seq, text.to_owned()));
+        }
+    }
+
+    fn mark(&self) -> usize {
+        self.search.borrow().len()
+    }
+
+    /// Forgets the changes of a job that was rolled back.
+    fn rollback_to(&self, mark: usize) {
+        self.search.borrow_mut().truncate(mark);
+    }
+
+    /// Applies the batch's search-index changes, in order.
+    fn apply_search(&self) -> rusqlite::Result<()> {
+        for change in self.search.borrow_mut().drain(..) {
+            match change {
+                SearchChange::Remove(seq) => {
+                    self.conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")?.execute([seq])?;
+                }
+                SearchChange::Add(seq, text) => {
+                    self.conn
+                        .prepare_cached("INSERT INTO message_search (rowid, text) VALUES (?1, ?2)")?
+                        .execute(rusqlite::params![seq, text])?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A unit of work for the writer thread.
 trait Job: Send {
-    /// Runs the work on the connection, keeping its output for the reply.
-    fn run(&mut self, conn: &Connection) -> Result<()>;
+    /// Runs the work, keeping its output for the reply.
+    fn run(&mut self, tx: &WriteTx<'_>) -> Result<()>;
     /// Replies with the output (after the commit).
     fn succeed(self: Box<Self>);
     /// Replies with an error.
@@ -35,14 +120,14 @@ struct TypedJob<T, F> {
 impl<T, F> Job for TypedJob<T, F>
 where
     T: Send,
-    F: FnOnce(&Connection) -> Result<T> + Send,
+    F: FnOnce(&WriteTx<'_>) -> Result<T> + Send,
 {
-    fn run(&mut self, conn: &Connection) -> Result<()> {
+    fn run(&mut self, tx: &WriteTx<'_>) -> Result<()> {
         let work = self
             .work
             .take()
             .ok_or_else(|| Error::new(ErrorKind::Unexpected, "a write job ran twice").with_operation(self.operation))?;
-        self.output = Some(work(conn)?);
+        self.output = Some(work(tx)?);
         Ok(())
     }
 
@@ -75,6 +160,16 @@ pub(crate) struct Writer {
     sender: mpsc::Sender<Command>,
 }
 
+/// What the writer thread runs with.
+pub(crate) struct WriterSetup<R> {
+    /// The read-write connection.
+    pub(crate) conn: Connection,
+    /// A second read-write connection for background checkpoints (files only).
+    pub(crate) checkpointer: Option<Connection>,
+    /// Handed back to the caller of [`Writer::start`].
+    pub(crate) extra: R,
+}
+
 impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -86,21 +181,29 @@ impl std::fmt::Debug for Command {
 }
 
 impl Writer {
-    /// Starts the writer thread. `open` runs on the thread and returns the connection plus a
+    /// Starts the writer thread. `open` runs on the thread and returns the connections plus a
     /// value handed back to the caller (the reader connections); its error is returned here.
     pub(crate) async fn start<R, O>(queue_capacity: usize, max_batch: usize, open: O) -> Result<(Writer, R)>
     where
         R: Send + 'static,
-        O: FnOnce() -> Result<(Connection, R)> + Send + 'static,
+        O: FnOnce() -> Result<WriterSetup<R>> + Send + 'static,
     {
         let (sender, receiver) = mpsc::channel(queue_capacity);
         let (ready_tx, ready_rx) = oneshot::channel();
         std::thread::Builder::new()
             .name("unibox-sqlite-writer".into())
             .spawn(move || match open() {
-                Ok((conn, extra)) => {
+                Ok(WriterSetup { conn, checkpointer, extra }) => {
                     if ready_tx.send(Ok(extra)).is_ok() {
-                        run(conn, receiver, max_batch);
+                        let checkpointer = checkpointer.and_then(|checkpointer| {
+                            let started = Checkpointer::start(checkpointer);
+                            if started.is_none() {
+                                // No thread: the writer checkpoints itself, as SQLite does by default.
+                                let _ = conn.pragma_update(None, "wal_autocheckpoint", 1000);
+                            }
+                            started
+                        });
+                        run(conn, receiver, max_batch, checkpointer);
                     }
                 }
                 Err(error) => {
@@ -120,7 +223,7 @@ impl Writer {
     pub(crate) async fn write<T, F>(&self, operation: &'static str, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&WriteTx<'_>) -> Result<T> + Send + 'static,
     {
         self.submit(operation, work, Command::Write).await
     }
@@ -131,13 +234,13 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        self.submit(operation, work, Command::Read).await
+        self.submit(operation, move |tx: &WriteTx<'_>| work(tx), Command::Read).await
     }
 
     async fn submit<T, F>(&self, operation: &'static str, work: F, wrap: fn(Box<dyn Job>) -> Command) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&WriteTx<'_>) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job = TypedJob { operation, work: Some(work), output: None, reply };
@@ -155,7 +258,7 @@ impl Writer {
 }
 
 /// The writer thread's loop: runs until every sender is gone or a close is requested.
-fn run(conn: Connection, mut receiver: mpsc::Receiver<Command>, max_batch: usize) {
+fn run(conn: Connection, mut receiver: mpsc::Receiver<Command>, max_batch: usize, checkpointer: Option<Checkpointer>) {
     let mut writes: Vec<Box<dyn Job>> = Vec::new();
     let mut reads: Vec<Box<dyn Job>> = Vec::new();
     let mut close: Option<oneshot::Sender<()>> = None;
@@ -175,10 +278,16 @@ fn run(conn: Connection, mut receiver: mpsc::Receiver<Command>, max_batch: usize
             }
         }
         if !writes.is_empty() {
+            let jobs = writes.len();
             commit_batch(&conn, std::mem::take(&mut writes));
+            tracing::trace!(jobs, "SQLite group commit");
+            if let Some(checkpointer) = &checkpointer {
+                checkpointer.after_commit(&conn);
+            }
         }
         for mut job in reads.drain(..) {
-            match catch_unwind(AssertUnwindSafe(|| job.run(&conn))) {
+            let tx = WriteTx::new(&conn);
+            match catch_unwind(AssertUnwindSafe(|| job.run(&tx))) {
                 Ok(Ok(())) => job.succeed(),
                 Ok(Err(error)) => job.fail(error),
                 Err(_) => job.fail(bug("sqlite.read")),
@@ -198,6 +307,9 @@ fn run(conn: Connection, mut receiver: mpsc::Receiver<Command>, max_batch: usize
             }
         }
     }
+    // The checkpointer closes first, so the writer's connection is the last one to a file: its
+    // close checkpoints the whole log and removes it.
+    drop(checkpointer);
     if let Err((_, err)) = conn.close() {
         tracing::warn!(error = %err, "closing the SQLite writer connection failed");
     }
@@ -216,9 +328,11 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>) {
             pending.for_each(|job| job.fail(failure.error()));
             return;
         }
+        let tx = WriteTx::new(conn);
         let mut done: Vec<Box<dyn Job>> = Vec::new();
         let mut aborted = false;
         for mut job in pending.by_ref() {
+            let mark = tx.mark();
             if let Err(err) = execute(conn, "SAVEPOINT job") {
                 job.fail(storage("sqlite.write", err));
                 if conn.is_autocommit() {
@@ -227,7 +341,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>) {
                 }
                 continue;
             }
-            let outcome = match catch_unwind(AssertUnwindSafe(|| job.run(conn))) {
+            let outcome = match catch_unwind(AssertUnwindSafe(|| job.run(&tx))) {
                 Ok(outcome) => outcome,
                 Err(_) => Err(bug("sqlite.write")),
             };
@@ -237,6 +351,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>) {
                     Err(err) => job.fail(storage("sqlite.write", err)),
                 },
                 Err(error) => {
+                    tx.rollback_to(mark);
                     let rolled_back = execute(conn, "ROLLBACK TO job").and_then(|()| execute(conn, "RELEASE job"));
                     job.fail(error);
                     if rolled_back.is_err() || conn.is_autocommit() {
@@ -258,7 +373,8 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>) {
             done.into_iter().for_each(|job| job.fail(error()));
             continue;
         }
-        match execute(conn, "COMMIT") {
+        // After the last savepoint: the search index is written once for the whole batch.
+        match tx.apply_search().and_then(|()| execute(conn, "COMMIT")) {
             Ok(()) => done.into_iter().for_each(|job| job.succeed()),
             Err(err) => {
                 let failure = BatchFailure::new(&err);
@@ -267,6 +383,83 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>) {
             }
         }
         return;
+    }
+}
+
+/// The background checkpointer: a thread with its own connection that runs `PRAGMA
+/// wal_checkpoint(PASSIVE)` after the writer reports commits. Notifications coalesce, so a busy
+/// writer gets one checkpoint per round, not one per commit.
+///
+/// A `PASSIVE` checkpoint never blocks the writer, but the log only starts over from its
+/// beginning once it was copied completely while no write was in progress, which under constant
+/// writes never happens by itself. So when a checkpoint leaves a long log, the checkpointer asks
+/// the writer to restart it: between two batches the writer runs a `RESTART` checkpoint, which
+/// only has the few frames written since the last `PASSIVE` one left to copy.
+struct Checkpointer {
+    notify: Option<std_mpsc::SyncSender<()>>,
+    restart_wanted: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Frames in the log above which the checkpointer asks the writer to restart it (about 16 MiB).
+const RESTART_FRAMES: i64 = 4096;
+
+impl Checkpointer {
+    fn start(conn: Connection) -> Option<Self> {
+        let (notify, wake) = std_mpsc::sync_channel::<()>(1);
+        let restart_wanted = Arc::new(AtomicBool::new(false));
+        let wanted = Arc::clone(&restart_wanted);
+        let thread = std::thread::Builder::new().name("unibox-sqlite-checkpoint".into()).spawn(move || {
+            while wake.recv().is_ok() {
+                if let Some((log, _)) = checkpoint(&conn, "PRAGMA wal_checkpoint(PASSIVE)")
+                    && log > RESTART_FRAMES
+                {
+                    wanted.store(true, Ordering::Relaxed);
+                }
+            }
+        });
+        match thread {
+            Ok(thread) => Some(Checkpointer { notify: Some(notify), restart_wanted, thread: Some(thread) }),
+            Err(err) => {
+                // Without the thread the writer checkpoints itself; say so rather than fail.
+                tracing::warn!(error = %err, "could not start the SQLite checkpoint thread");
+                None
+            }
+        }
+    }
+
+    /// Called by the writer after a commit, outside any transaction.
+    fn after_commit(&self, writer: &Connection) {
+        if self.restart_wanted.swap(false, Ordering::Relaxed) {
+            checkpoint(writer, "PRAGMA wal_checkpoint(RESTART)");
+        }
+        if let Some(notify) = &self.notify {
+            // Full means a checkpoint is already due: this commit is covered by it.
+            let _ = notify.try_send(());
+        }
+    }
+}
+
+/// Runs a checkpoint statement; returns the frames in the log and the frames copied.
+fn checkpoint(conn: &Connection, sql: &'static str) -> Option<(i64, i64)> {
+    match conn.query_row(sql, [], |row| Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))) {
+        Ok((log, copied)) => {
+            tracing::trace!(sql, log, copied, "SQLite checkpoint");
+            Some((log, copied))
+        }
+        Err(err) => {
+            tracing::warn!(sql, error = %err, "SQLite checkpoint failed; it is retried after the next commit");
+            None
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.notify.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -310,8 +503,6 @@ impl BatchFailure {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::mpsc as std_mpsc;
-
     use super::*;
 
     const CAPACITY: usize = 128;
@@ -326,7 +517,7 @@ mod tests {
             .map_err(|err| storage("test.open", err))?;
             conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE numbers (n INTEGER NOT NULL)")
                 .map_err(|err| storage("test.open", err))?;
-            Ok((conn, ()))
+            Ok(WriterSetup { conn, checkpointer: None, extra: () })
         })
         .await
         .unwrap();
