@@ -53,6 +53,9 @@ enum Action {
 
 #[derive(Debug)]
 struct NewMessage {
+    /// Ids drawn in the caller's task, used only if the message, its conversation or its
+    /// contact turn out to be new (drawing a UUIDv7 reads the clock and the random source).
+    ids: NewIds,
     customer_kind: String,
     customer_id: String,
     customer_name: Option<String>,
@@ -61,6 +64,19 @@ struct NewMessage {
     content_json: String,
     text: Option<String>,
     reply_to: Option<String>,
+}
+
+#[derive(Debug)]
+struct NewIds {
+    message: MessageId,
+    conversation: ConversationId,
+    contact: ContactId,
+}
+
+impl NewIds {
+    fn draw() -> Self {
+        NewIds { message: MessageId::new(), conversation: ConversationId::new(), contact: ContactId::new() }
+    }
 }
 
 fn check_id(what: &'static str, value: &str, event_id: &str) -> Result<()> {
@@ -101,6 +117,7 @@ fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
             check_id("a message id", &message.message_id, event_id)?;
             let (customer_kind, customer_id, customer_name) = customer(&message.customer, event_id)?;
             Action::Message(NewMessage {
+                ids: NewIds::draw(),
                 customer_kind,
                 customer_id,
                 customer_name,
@@ -115,6 +132,7 @@ fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
             let (customer_kind, customer_id, customer_name) = customer(user, event_id)?;
             let content = Content::Postback { title: title.clone(), payload: payload.clone() };
             Action::Message(NewMessage {
+                ids: NewIds::draw(),
                 customer_kind,
                 customer_id,
                 customer_name,
@@ -331,7 +349,7 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
         .during(OP)?
         .query_row(
             params![
-                ConversationId::new().as_bytes(),
+                message.ids.conversation.as_bytes(),
                 tenant.as_str(),
                 account.as_bytes(),
                 contact.as_bytes(),
@@ -356,7 +374,7 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
         // An echo of a message the business sent from elsewhere (the platform's own app).
         Direction::Outbound => (Author::System, DeliveryStatus::Sent),
     };
-    let id = MessageId::new();
+    let id = message.ids.message;
     tx.prepare_cached(
         "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
            reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery) \
@@ -426,7 +444,7 @@ fn find_or_create_contact(conn: &Connection, event: &PreparedEvent, message: &Ne
         .during(OP)?;
         return Ok(ContactId::from_bytes(id));
     }
-    let id = ContactId::new();
+    let id = message.ids.contact;
     conn.prepare_cached(
         "INSERT INTO contacts (id, tenant, display_name, named_at, named_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )
