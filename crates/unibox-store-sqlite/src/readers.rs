@@ -40,20 +40,28 @@ impl ReaderPool {
         let permit = Arc::clone(&self.permits).acquire_owned().await.map_err(|_| {
             Error::new(ErrorKind::Storage, "the SQLite reader pool is closed").with_operation(operation)
         })?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::new(
+                ErrorKind::Configuration,
+                "SqliteInbox reads run on tokio's blocking threads; call them inside a tokio runtime",
+            )
+            .with_operation(operation)
+        })?;
         let pool = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let conn = pool.take()?;
-            let result = work(&conn);
-            pool.put_back(conn);
-            result
-        })
-        .await
-        .map_err(|err| {
-            Error::new(ErrorKind::Unexpected, "a SQLite read panicked or was cancelled (please report this bug)")
-                .with_operation(operation)
-                .with_source(err)
-        })?
+        runtime
+            .spawn_blocking(move || {
+                let _permit = permit;
+                let conn = pool.take()?;
+                let result = work(&conn);
+                pool.put_back(conn);
+                result
+            })
+            .await
+            .map_err(|err| {
+                Error::new(ErrorKind::Unexpected, "a SQLite read panicked or was cancelled (please report this bug)")
+                    .with_operation(operation)
+                    .with_source(err)
+            })?
     }
 
     /// An idle connection; a new one if a panicking read lost one.
