@@ -9,8 +9,7 @@ use unibox_core::http::HttpClient;
 use unibox_core::{Clock, Error};
 use url::Url;
 
-use crate::send::display_url;
-use crate::{WebhookChannel, WebhookChannelConfig, WebhookSecret};
+use crate::{WebhookChannel, WebhookChannelConfigBuilder, WebhookSecret};
 
 /// Builds a [`WebhookChannel`] in one chain; the shortcut for
 /// [`WebhookChannelConfig::builder`] followed by [`WebhookChannel::new`],
@@ -36,11 +35,7 @@ use crate::{WebhookChannel, WebhookChannelConfig, WebhookSecret};
 /// ```
 #[derive(Default)]
 pub struct WebhookChannelBuilder {
-    verification_secrets: Vec<WebhookSecret>,
-    signing_secrets: Vec<WebhookSecret>,
-    send_url: Option<Url>,
-    tolerance: Option<Duration>,
-    replay_capacity: Option<usize>,
+    config: WebhookChannelConfigBuilder,
     clock: Option<Arc<dyn Clock>>,
     http: Option<Arc<dyn HttpClient>>,
 }
@@ -49,32 +44,34 @@ impl WebhookChannelBuilder {
     /// Adds a verification secret (`whsec_<base64>`); fails with
     /// [`ErrorKind::Configuration`](unibox_core::ErrorKind::Configuration) when it is malformed.
     pub fn secret(mut self, secret: impl Into<SecretString>) -> Result<Self, Error> {
-        self.verification_secrets.push(WebhookSecret::parse(secret.into())?);
+        let secret = checked(secret.into())?;
+        self.config = self.config.secret(secret);
         Ok(self)
     }
 
     /// Adds a secret that signs outbound requests (default: every verification secret).
     pub fn signing_secret(mut self, secret: impl Into<SecretString>) -> Result<Self, Error> {
-        self.signing_secrets.push(WebhookSecret::parse(secret.into())?);
+        let secret = checked(secret.into())?;
+        self.config = self.config.signing_secret(secret);
         Ok(self)
     }
 
     /// Where outbound messages are POSTed. Sending also needs an
     /// [`http_client`](Self::http_client).
     pub fn send_to(mut self, url: Url) -> Self {
-        self.send_url = Some(url);
+        self.config = self.config.send_url(url);
         self
     }
 
     /// The allowed distance between `webhook-timestamp` and the clock, in either direction.
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = Some(tolerance);
+        self.config = self.config.tolerance(tolerance);
         self
     }
 
     /// How many verified deliveries the replay guard remembers.
     pub fn replay_capacity(mut self, capacity: usize) -> Self {
-        self.replay_capacity = Some(capacity);
+        self.config = self.config.replay_capacity(capacity);
         self
     }
 
@@ -90,17 +87,10 @@ impl WebhookChannelBuilder {
         self
     }
 
-    /// Checks the configuration (the rules of [`WebhookChannelConfigBuilder::build`](crate::WebhookChannelConfigBuilder::build))
-    /// and returns the channel.
+    /// Checks the configuration (the rules of [`WebhookChannelConfigBuilder::build`]) and
+    /// returns the channel.
     pub fn build(self) -> Result<WebhookChannel, Error> {
-        let config = WebhookChannelConfig::from_parts(
-            self.verification_secrets,
-            self.signing_secrets,
-            self.send_url,
-            self.tolerance,
-            self.replay_capacity,
-        )?;
-        let mut channel = WebhookChannel::new(config);
+        let mut channel = WebhookChannel::new(self.config.build()?);
         if let Some(clock) = self.clock {
             channel = channel.with_clock(clock);
         }
@@ -111,14 +101,17 @@ impl WebhookChannelBuilder {
     }
 }
 
+/// Parses a secret now, so a malformed one fails at the line that added it; the
+/// configuration builder keeps the original and parses it again when it builds.
+fn checked(secret: SecretString) -> Result<SecretString, Error> {
+    WebhookSecret::parse(secret.clone())?;
+    Ok(secret)
+}
+
 impl fmt::Debug for WebhookChannelBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhookChannelBuilder")
-            .field("verification_secrets", &format_args!("[{} redacted]", self.verification_secrets.len()))
-            .field("signing_secrets", &format_args!("[{} redacted]", self.signing_secrets.len()))
-            .field("send_url", &self.send_url.as_ref().map(display_url))
-            .field("tolerance", &self.tolerance)
-            .field("replay_capacity", &self.replay_capacity)
+            .field("config", &self.config)
             .field("clock", &self.clock)
             .field("http", &self.http.is_some())
             .finish()

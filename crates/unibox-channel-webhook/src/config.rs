@@ -179,7 +179,7 @@ impl WebhookChannelConfigBuilder {
 }
 
 impl WebhookChannelConfig {
-    /// The one place the rules of a configuration are checked, for both builders.
+    /// The one place the rules of a configuration are checked.
     pub(crate) fn from_parts(
         verification_secrets: Vec<WebhookSecret>,
         signing_secrets: Vec<WebhookSecret>,

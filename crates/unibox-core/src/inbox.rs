@@ -447,6 +447,46 @@ pub struct OutboundDraft {
     pub at: Timestamp,
 }
 
+impl OutboundDraft {
+    /// The message an [`Inbox`] records for this draft: outbound, [`DeliveryStatus::Queued`],
+    /// not yet known to the platform. Every backend builds it here, so they record the same thing.
+    ///
+    /// ```
+    /// use unibox_core::inbox::OutboundDraft;
+    /// use unibox_core::{Author, ChannelAccountId, Content, ConversationId, DeliveryStatus, MessageId, Timestamp};
+    /// let draft = OutboundDraft {
+    ///     id: MessageId::new(),
+    ///     conversation: ConversationId::new(),
+    ///     author: Author::System,
+    ///     content: Content::text("Your order shipped."),
+    ///     reply_to: None,
+    ///     at: Timestamp::from_unix_seconds(1_732_170_000),
+    /// };
+    /// let message = draft.into_queued_message("acme".parse().unwrap(), ChannelAccountId::new());
+    /// assert_eq!(message.delivery, DeliveryStatus::Queued);
+    /// assert!(message.platform_message_id.is_none());
+    /// ```
+    pub fn into_queued_message(self, tenant: TenantId, account: ChannelAccountId) -> Message {
+        Message {
+            id: self.id,
+            tenant,
+            conversation: self.conversation,
+            account,
+            direction: crate::Direction::Outbound,
+            author: self.author,
+            content: self.content,
+            platform_message_id: None,
+            reply_to: self.reply_to,
+            sent_at: self.at,
+            recorded_at: self.at,
+            edited_at: None,
+            unsent_at: None,
+            delivery: DeliveryStatus::Queued,
+            reactions: Vec::new(),
+        }
+    }
+}
+
 /// Where conversations, contacts and messages are stored, per tenant.
 ///
 /// Every method that takes a [`TenantId`] sees only that tenant's data: an id belonging to

@@ -109,7 +109,6 @@ pub(crate) fn record_outbound(tx: &WriteTx<'_>, tenant: &TenantId, prepared: Pre
         }
         return Err(Error::new(ErrorKind::Conflict, "a message with this id already exists").with_operation(OP));
     }
-    let delivery = DeliveryStatus::Queued;
     let at = draft.at.as_unix_millis();
     tx.prepare_cached(
         "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
@@ -127,7 +126,7 @@ pub(crate) fn record_outbound(tx: &WriteTx<'_>, tenant: &TenantId, prepared: Pre
         content_json,
         draft.reply_to,
         at,
-        to_json(&delivery, "delivery status")?,
+        to_json(&DeliveryStatus::Queued, "delivery status")?,
     ])
     .during(OP)?;
     tx.add_search_text(tx.last_insert_rowid(), text.as_deref());
@@ -137,23 +136,7 @@ pub(crate) fn record_outbound(tx: &WriteTx<'_>, tenant: &TenantId, prepared: Pre
     .during(OP)?
     .execute(params![tenant.as_str(), draft.conversation.as_bytes(), at])
     .during(OP)?;
-    Ok(Message {
-        id: draft.id,
-        tenant: tenant.clone(),
-        conversation: draft.conversation,
-        account: ChannelAccountId::from_bytes(account),
-        direction: Direction::Outbound,
-        author: draft.author,
-        content: draft.content,
-        platform_message_id: None,
-        reply_to: draft.reply_to,
-        sent_at: draft.at,
-        recorded_at: draft.at,
-        edited_at: None,
-        unsent_at: None,
-        delivery,
-        reactions: Vec::new(),
-    })
+    Ok(draft.into_queued_message(tenant.clone(), ChannelAccountId::from_bytes(account)))
 }
 
 /// Moves an outbound message's status and, once the platform accepted it, sets its platform

@@ -684,25 +684,9 @@ impl Inbox for MemoryInbox {
                 Err(Error::new(ErrorKind::Conflict, "the message id is taken").with_operation("memory.record_outbound"))
             };
         }
-        let message = Message {
-            id: draft.id,
-            tenant: tenant.clone(),
-            conversation: draft.conversation,
-            account,
-            direction: Direction::Outbound,
-            author: draft.author,
-            content: draft.content,
-            platform_message_id: None,
-            reply_to: draft.reply_to,
-            sent_at: draft.at,
-            recorded_at: draft.at,
-            edited_at: None,
-            unsent_at: None,
-            delivery: DeliveryStatus::Queued,
-            reactions: Vec::new(),
-        };
-        if let Some(conversation) = state.conversations.get_mut(&draft.conversation) {
-            conversation.last_activity_at = conversation.last_activity_at.max(draft.at);
+        let message = draft.into_queued_message(tenant.clone(), account);
+        if let Some(conversation) = state.conversations.get_mut(&message.conversation) {
+            conversation.last_activity_at = conversation.last_activity_at.max(message.sent_at);
         }
         state
             .messages
