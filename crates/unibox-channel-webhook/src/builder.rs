@@ -12,7 +12,7 @@ use url::Url;
 use crate::{WebhookChannel, WebhookChannelConfigBuilder, WebhookSecret};
 
 /// Builds a [`WebhookChannel`] in one chain; the shortcut for
-/// [`WebhookChannelConfig::builder`] followed by [`WebhookChannel::new`],
+/// [`WebhookChannelConfig::builder`](crate::WebhookChannelConfig::builder) followed by [`WebhookChannel::new`],
 /// [`with_clock`](WebhookChannel::with_clock) and
 /// [`with_http_client`](WebhookChannel::with_http_client).
 ///

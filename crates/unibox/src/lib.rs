@@ -51,7 +51,7 @@
 
 pub use unibox_core::*;
 
-/// Storage backends: [`memory`](unibox_core::memory) always, others by feature.
+/// Storage backends: [`memory`] always, others by feature.
 pub mod store {
     pub use unibox_core::memory;
 
