@@ -36,7 +36,7 @@ pub use inbox::Inbox;
 pub use model::*;
 pub use policy::{Action, Actor, Policy, Principal, Resource, Role, RolePolicy};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};
-pub use token::{TokenSet, TokenStatus, TokenStore};
+pub use token::{SealedSlot, SealedTokenBackend, SealedTokens, TokenSet, TokenStatus, TokenStore, WrappedDataKey};
 
 /// Re-exported so adapters and the testkit use the same `async_trait` as the traits.
 pub use async_trait::async_trait;

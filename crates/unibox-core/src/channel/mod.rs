@@ -16,7 +16,7 @@ pub use verified::{SignatureProof, Verified};
 pub use webhook::{WebhookRequest, WebhookResponse};
 pub use window::{MessagingWindow, OutsideWindow};
 
-use crate::{ChannelKind, InboundEvent, Result};
+use crate::{ChannelAccount, ChannelKind, InboundEvent, Result, TokenSet};
 
 /// A platform adapter: it verifies and parses the platform's webhooks and sends messages.
 ///
@@ -102,4 +102,28 @@ pub trait Channel: Send + Sync + std::fmt::Debug + 'static {
 
     /// Sends one message and returns the platform's id for it.
     async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt>;
+
+    /// Exchanges the account's current tokens for fresh ones (an OAuth refresh, Meta's
+    /// long-lived token exchange, Shopee's single-use refresh token) and returns the new set.
+    ///
+    /// The token vault calls this ahead of expiry, at most once at a time per account across
+    /// every process sharing the store, and stores the result before anyone uses it, so a
+    /// single-use refresh token is never sent twice. Map the platform's answer like a send:
+    /// a refresh token the platform no longer accepts is [`ErrorKind::TokenInvalid`] (the
+    /// account then needs reauthorization and is not retried), a 5xx or connection failure
+    /// is [`ErrorKind::PlatformUnavailable`] (retried later). Never put a token in the error.
+    ///
+    /// Channels that declare [`Capabilities::token_refresh`] implement it; the default fails
+    /// with [`ErrorKind::Unsupported`].
+    ///
+    /// [`ErrorKind::TokenInvalid`]: crate::ErrorKind::TokenInvalid
+    /// [`ErrorKind::PlatformUnavailable`]: crate::ErrorKind::PlatformUnavailable
+    /// [`ErrorKind::Unsupported`]: crate::ErrorKind::Unsupported
+    async fn refresh_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<TokenSet> {
+        let _ = tokens;
+        Err(crate::Error::new(
+            crate::ErrorKind::Unsupported,
+            format!("the {} channel cannot refresh tokens (account {})", self.kind(), account.id),
+        ))
+    }
 }

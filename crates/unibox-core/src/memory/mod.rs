@@ -6,4 +6,4 @@ mod tokens;
 
 pub use audit::MemoryAuditLog;
 pub use inbox::MemoryInbox;
-pub use tokens::MemoryTokenStore;
+pub use tokens::{MemorySealedBackend, MemoryTokenStore};
