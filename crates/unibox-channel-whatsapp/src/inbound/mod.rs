@@ -1,0 +1,143 @@
+//! Inbound: a verified webhook body to unified events.
+//!
+//! One delivery can hold many entries (WhatsApp Business Accounts), each with many changes
+//! for many business numbers; every event names the number it belongs to (`phone_number_id`),
+//! so one POST is routed to as many tenants as it concerns.
+//!
+//! The whole body must be a WhatsApp notification, or the delivery is `MalformedPayload`. Below
+//! that, nothing fails the delivery: an item unibox cannot read (a message without an id, a
+//! status of an unknown kind, a change of a field it has no mapping for) becomes
+//! `EventKind::Unsupported` with its raw JSON, so one odd item never makes Meta redeliver a
+//! batch for days.
+
+mod message;
+mod status;
+mod wire;
+
+use serde_json::value::RawValue;
+use unibox_channel_meta::{Change, fingerprint, parse_notification};
+use unibox_core::{Error, ErrorKind, EventKind, InboundEvent, Result, Timestamp};
+
+use wire::{MessagesValue, Stamped};
+
+/// The `object` of every WhatsApp Business Platform notification.
+pub(crate) const OBJECT: &str = "whatsapp_business_account";
+
+/// How [`parse`] treats what is not a message, echo, status or error.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ParseOptions {
+    /// Keep changes of other fields (template status, account updates, ...) as `Unsupported`
+    /// events; otherwise skip them.
+    pub(crate) keep_other_fields: bool,
+}
+
+fn malformed(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+    Error::new(ErrorKind::MalformedPayload, message).with_operation("whatsapp.parse")
+}
+
+/// Parses a verified delivery. `now` dates only the items that carry no time of their own
+/// (webhook-level errors, unreadable items); event ids never depend on it.
+pub(crate) fn parse(body: &[u8], options: ParseOptions, now: Timestamp) -> Result<Vec<InboundEvent>> {
+    // serde accepts an array for a struct; only the documented object is a notification.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(malformed("the body must be a JSON object {\"object\": \"whatsapp_business_account\", ...}"));
+    }
+    let notification = parse_notification(body).map_err(|e| e.with_operation("whatsapp.parse"))?;
+    if notification.object != OBJECT {
+        return Err(malformed(format!(
+            "the notification is for object {:?}, not {OBJECT}: deliver it to the channel of that product",
+            notification.object
+        )));
+    }
+    let mut events = Vec::new();
+    for entry in &notification.entry {
+        for change in &entry.changes {
+            parse_change(&entry.id, change, options, now, &mut events);
+        }
+    }
+    Ok(events)
+}
+
+fn parse_change(waba: &str, change: &Change<'_>, options: ParseOptions, now: Timestamp, out: &mut Vec<InboundEvent>) {
+    let field = change.field.as_ref();
+    if field == "messages" || field == "smb_message_echoes" {
+        match serde_json::from_str::<MessagesValue<'_>>(change.value.get()) {
+            Ok(value) => parse_messages_value(waba, &value, now, out),
+            Err(_) => out.push(unreadable(field, waba, change.value, now)),
+        }
+    } else if options.keep_other_fields {
+        out.push(other_field(waba, field, change.value, now));
+    } else {
+        tracing::debug!(target: "unibox::whatsapp", field, waba, "skipped a change of a field kept only on request");
+    }
+}
+
+fn parse_messages_value(waba: &str, value: &MessagesValue<'_>, now: Timestamp, out: &mut Vec<InboundEvent>) {
+    // The business number names the channel account; a value without one (never seen) falls
+    // back to the WABA, so it is still routed somewhere instead of dropped.
+    let account = value.metadata.as_ref().and_then(|m| m.phone_number_id.as_deref()).unwrap_or(waba);
+    let scope = message::Scope { account, contacts: &value.contacts, now };
+    for raw in &value.messages {
+        message::normalize(&scope, raw, unibox_core::Direction::Inbound, out);
+    }
+    for raw in &value.message_echoes {
+        message::normalize(&scope, raw, unibox_core::Direction::Outbound, out);
+    }
+    for raw in &value.statuses {
+        status::normalize(&scope, raw, out);
+    }
+    for raw in &value.errors {
+        out.push(InboundEvent {
+            id: derived_id("error", account, raw),
+            account: account.to_owned(),
+            occurred_at: now,
+            kind: EventKind::Unsupported { platform_type: "error".to_owned(), raw: to_value(raw) },
+        });
+    }
+}
+
+/// A change of a field other than messages: kept whole, under the number it names, else the WABA.
+fn other_field(waba: &str, field: &str, raw: &RawValue, now: Timestamp) -> InboundEvent {
+    let stamped = serde_json::from_str::<Stamped<'_>>(raw.get()).ok();
+    let account = stamped
+        .as_ref()
+        .and_then(|s| s.metadata.as_ref())
+        .and_then(|m| m.phone_number_id.as_deref())
+        .unwrap_or(waba)
+        .to_owned();
+    let occurred_at = stamped.as_ref().and_then(|s| s.timestamp.as_deref()).and_then(unix_seconds).unwrap_or(now);
+    InboundEvent {
+        id: derived_id(field, &account, raw),
+        account,
+        occurred_at,
+        kind: EventKind::Unsupported { platform_type: field.to_owned(), raw: to_value(raw) },
+    }
+}
+
+/// An item whose shape unibox cannot read, kept whole.
+pub(crate) fn unreadable(what: &str, account: &str, raw: &RawValue, now: Timestamp) -> InboundEvent {
+    InboundEvent {
+        id: derived_id(what, account, raw),
+        account: account.to_owned(),
+        occurred_at: now,
+        kind: EventKind::Unsupported { platform_type: format!("{what}.unreadable"), raw: to_value(raw) },
+    }
+}
+
+/// A stable id for an item without one of its own: the kind, the account and a fingerprint
+/// of the item's exact JSON, which Meta repeats byte for byte when it redelivers.
+pub(crate) fn derived_id(kind: &str, account: &str, raw: &RawValue) -> String {
+    format!("{kind}:{account}:{}", fingerprint(raw.get()))
+}
+
+/// The raw JSON as a value, for `Unsupported`.
+pub(crate) fn to_value(raw: &RawValue) -> serde_json::Value {
+    // A RawValue is valid JSON by construction, so this does not fail in practice; Null keeps
+    // the event rather than losing it if it ever did.
+    serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null)
+}
+
+/// WhatsApp's timestamps: Unix seconds as a decimal string.
+pub(crate) fn unix_seconds(text: &str) -> Option<Timestamp> {
+    text.parse::<i64>().ok().map(Timestamp::from_unix_seconds)
+}

@@ -1,0 +1,15 @@
+#![doc = include_str!("../docs.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod channel;
+mod config;
+mod error_map;
+mod inbound;
+mod media;
+mod outbound;
+mod read_receipt;
+
+pub use channel::{CUSTOMER_SERVICE_WINDOW, MAX_TEXT_LENGTH, WhatsAppChannel};
+pub use config::{DEFAULT_MAX_MEDIA_BYTES, WhatsAppConfig, WhatsAppConfigBuilder};
+pub use media::DownloadedMedia;
+pub use outbound::MAX_CAPTION_LENGTH;
