@@ -25,6 +25,7 @@ pub mod inbox;
 pub mod memory;
 mod model;
 mod policy;
+pub mod privacy;
 mod time;
 mod token;
 

@@ -2,8 +2,10 @@
 
 mod audit;
 mod inbox;
+mod privacy;
 mod tokens;
 
 pub use audit::MemoryAuditLog;
 pub use inbox::MemoryInbox;
+pub use privacy::MemoryDeletionRequests;
 pub use tokens::{MemorySealedBackend, MemoryTokenStore};

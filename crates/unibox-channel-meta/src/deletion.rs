@@ -1,0 +1,230 @@
+//! Meta's Data Deletion Request and Deauthorize callbacks: verify the `signed_request`, map
+//! the app-scoped user id to stored contacts, record the request, answer with the status URL
+//! and confirmation code Meta requires.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::Method;
+use unibox_core::channel::{WebhookRequest, WebhookResponse, signature};
+use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyRequestKind};
+use unibox_core::{Clock, Error, ErrorKind, Result, SystemClock, TenantId};
+use url::Url;
+
+use crate::{AppSecret, SignedRequest, hex, parse_signed_request};
+
+/// The largest callback body read: a form with one `signed_request`.
+const MAX_CALLBACK_BODY: usize = 16 * 1024;
+
+/// The platform name requests and links are recorded under.
+pub const META_PLATFORM: &str = "meta";
+
+/// What Meta requires in answer to a data-deletion callback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletionCallbackResponse {
+    /// The page where the user follows the deletion.
+    pub url: Url,
+    /// The code the user can quote.
+    pub confirmation_code: String,
+}
+
+impl DeletionCallbackResponse {
+    /// `200` with `{"url": ..., "confirmation_code": ...}` as `application/json`.
+    pub fn to_webhook_response(&self) -> WebhookResponse {
+        WebhookResponse::json(
+            200,
+            &serde_json::json!({ "url": self.url.as_str(), "confirmation_code": self.confirmation_code }),
+        )
+    }
+}
+
+/// Handles Meta's Data Deletion Request Callback and Deauthorize Callback for one Meta app.
+///
+/// A Meta app may serve several tenants; the callback names only the app-scoped user id, so
+/// the request is recorded in every tenant where that id is linked to contacts (see
+/// [`DeletionRequestStore::link_platform_user`]), or in the first tenant with no contacts
+/// when no tenant knows the id (an operator then maps it by hand). The confirmation code is
+/// derived from the app secret, the user id and `issued_at`, so a redelivered callback finds
+/// the same request instead of opening another, and nobody without the secret can guess one.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use std::sync::Arc;
+/// use unibox_channel_meta::{sign_request, AppSecret, DataDeletionCallback};
+/// use unibox_core::channel::WebhookRequest;
+/// use unibox_core::memory::MemoryDeletionRequests;
+/// use unibox_core::privacy::DeletionRequestStore;
+/// let store = Arc::new(MemoryDeletionRequests::new());
+/// let tenant = "acme".parse().unwrap();
+/// let callback = DataDeletionCallback::new(
+///     AppSecret::new("appsecret"),
+///     vec![tenant],
+///     "https://inbox.example.com/privacy/meta-deletion".parse().unwrap(),
+///     store.clone(),
+/// );
+/// let signed = sign_request(&AppSecret::new("appsecret"), br#"{"algorithm":"HMAC-SHA256","issued_at":1700000000,"user_id":"1234567890"}"#);
+/// let request = WebhookRequest::post("https://inbox.example.com/meta/delete".parse().unwrap(), format!("signed_request={signed}"));
+/// let answer = callback.handle_deletion(&request).await.unwrap();
+/// assert!(answer.url.as_str().starts_with("https://inbox.example.com/privacy/meta-deletion?code="));
+/// let recorded = callback.status(&answer.confirmation_code).await.unwrap().unwrap();
+/// assert_eq!(recorded.platform_user_id, "1234567890");
+/// # });
+/// ```
+pub struct DataDeletionCallback {
+    secrets: Vec<AppSecret>,
+    tenants: Vec<TenantId>,
+    status_url: Url,
+    store: Arc<dyn DeletionRequestStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl DataDeletionCallback {
+    /// A handler for the app signed by `secret`, recording in `tenants` (the first one holds
+    /// requests for unknown users), answering with `status_url?code=<confirmation code>`.
+    pub fn new(
+        secret: AppSecret,
+        tenants: Vec<TenantId>,
+        status_url: Url,
+        store: Arc<dyn DeletionRequestStore>,
+    ) -> Self {
+        DataDeletionCallback { secrets: vec![secret], tenants, status_url, store, clock: Arc::new(SystemClock) }
+    }
+
+    /// Also accepts requests signed with `secret` (while the app secret is rotated).
+    pub fn with_additional_secret(mut self, secret: AppSecret) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// Reads time from `clock` (default: the system clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Handles a Data Deletion Request Callback (a POST form with `signed_request`): records a
+    /// deletion request and returns what Meta must get back
+    /// ([`DeletionCallbackResponse::to_webhook_response`]).
+    pub async fn handle_deletion(&self, request: &WebhookRequest) -> Result<DeletionCallbackResponse> {
+        let signed = self.signed_request(request)?;
+        let recorded = self.record(&signed, PrivacyRequestKind::DataDeletion).await?;
+        let mut url = self.status_url.clone();
+        url.query_pairs_mut().append_pair("code", &recorded.confirmation_code);
+        Ok(DeletionCallbackResponse { url, confirmation_code: recorded.confirmation_code })
+    }
+
+    /// Handles a Deauthorize Callback: records that the user removed the app. Answer `200`.
+    pub async fn handle_deauthorization(&self, request: &WebhookRequest) -> Result<DeletionRequest> {
+        let signed = self.signed_request(request)?;
+        self.record(&signed, PrivacyRequestKind::Deauthorization).await
+    }
+
+    /// The recorded request with `confirmation_code`, searched in this app's tenants.
+    pub async fn status(&self, confirmation_code: &str) -> Result<Option<DeletionRequest>> {
+        if confirmation_code.is_empty()
+            || confirmation_code.len() > 64
+            || !confirmation_code.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Ok(None);
+        }
+        for tenant in &self.tenants {
+            if let Some(found) = self.store.get(tenant, confirmation_code).await? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The human-readable status page Meta requires, for a `GET status_url?code=...`: `200`
+    /// with the status sentence, or `404` for an unknown code.
+    pub async fn status_page(&self, request: &WebhookRequest) -> Result<WebhookResponse> {
+        let code = request.query("code").unwrap_or_default();
+        Ok(match self.status(&code).await? {
+            Some(found) => WebhookResponse::text(
+                200,
+                format!(
+                    "Data deletion request {}\nReceived: {}\nStatus: {}\n",
+                    found.confirmation_code,
+                    found.requested_at,
+                    found.status.describe()
+                ),
+            ),
+            None => WebhookResponse::text(404, "No data deletion request has this confirmation code.\n"),
+        })
+    }
+
+    fn signed_request(&self, request: &WebhookRequest) -> Result<SignedRequest> {
+        let refused = |message: &'static str| Error::new(ErrorKind::SignatureInvalid, message);
+        if request.method != Method::POST {
+            return Err(refused("Meta sends privacy callbacks as POST").with_operation("meta.deletion"));
+        }
+        if request.body.len() > MAX_CALLBACK_BODY {
+            return Err(Error::new(ErrorKind::PayloadTooLarge, "the callback body is too large")
+                .with_operation("meta.deletion"));
+        }
+        let signed = url::form_urlencoded::parse(&request.body)
+            .find(|(name, _)| name == "signed_request")
+            .map(|(_, value)| value.into_owned())
+            .ok_or_else(|| refused("the callback has no signed_request field").with_operation("meta.deletion"))?;
+        parse_signed_request(&signed, &self.secrets)
+    }
+
+    fn confirmation_code(&self, signed: &SignedRequest, kind: PrivacyRequestKind) -> String {
+        let issued = signed.issued_at.map(|t| t.as_unix_seconds()).unwrap_or_default().to_string();
+        let key = self.secrets.first().map(AppSecret::key).unwrap_or_default();
+        let tag = signature::hmac_sha256(
+            key,
+            &[
+                b"unibox-meta-privacy:",
+                kind.as_str().as_bytes(),
+                b":",
+                signed.user_id.as_bytes(),
+                b":",
+                issued.as_bytes(),
+            ],
+        );
+        hex::encode(&tag[..12])
+    }
+
+    async fn record(&self, signed: &SignedRequest, kind: PrivacyRequestKind) -> Result<DeletionRequest> {
+        let Some(home) = self.tenants.first() else {
+            return Err(Error::new(ErrorKind::Configuration, "the deletion callback serves no tenant")
+                .with_operation("meta.deletion"));
+        };
+        let code = self.confirmation_code(signed, kind);
+        let now = self.clock.now();
+        let mut first = None;
+        for tenant in &self.tenants {
+            let contacts = self.store.linked_contacts(tenant, META_PLATFORM, &signed.user_id).await?;
+            if contacts.is_empty() && tenant != home {
+                continue;
+            }
+            let request = DeletionRequest {
+                tenant: tenant.clone(),
+                confirmation_code: code.clone(),
+                kind,
+                platform: META_PLATFORM.to_owned(),
+                platform_user_id: signed.user_id.clone(),
+                contacts,
+                status: DeletionStatus::Received,
+                requested_at: now,
+                updated_at: now,
+            };
+            let stored = self.store.open(request).await?;
+            tracing::info!(target: "unibox::privacy", tenant = %tenant, kind = kind.as_str(), code = %stored.confirmation_code, "Meta privacy request recorded");
+            first.get_or_insert(stored);
+        }
+        first.ok_or_else(|| Error::new(ErrorKind::Unexpected, "no tenant recorded the request"))
+    }
+}
+
+impl fmt::Debug for DataDeletionCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DataDeletionCallback")
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field("tenants", &self.tenants)
+            .field("status_url", &self.status_url.as_str())
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,338 @@
+//! The Send API shared by Messenger and Instagram: message bodies, sender actions, uploads.
+
+use bytes::Bytes;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use unibox_core::channel::{SendReceipt, SendRequest};
+use unibox_core::{
+    ButtonAction, ChannelAccount, ChannelKind, Content, ContentKind, Error, ErrorKind, Media, MediaSource, Result,
+};
+
+use super::MessagingPlatform;
+use crate::{GraphClient, MultipartForm};
+
+/// The most quick replies one message may carry.
+pub const MAX_QUICK_REPLIES: usize = 13;
+/// The most buttons a button template may carry.
+pub const MAX_BUTTONS: usize = 3;
+
+/// A typing indicator or read receipt, sent as a separate request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SenderAction {
+    /// Marks the customer's messages as seen (mark-as-read).
+    MarkSeen,
+    /// Shows the typing indicator.
+    TypingOn,
+    /// Hides the typing indicator.
+    TypingOff,
+}
+
+impl SenderAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            SenderAction::MarkSeen => "mark_seen",
+            SenderAction::TypingOn => "typing_on",
+            SenderAction::TypingOff => "typing_off",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct SendAnswer {
+    #[serde(default)]
+    message_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UploadAnswer {
+    attachment_id: String,
+}
+
+/// Sends through the Send API (`POST /{page-or-ig-id}/messages`) for one platform.
+///
+/// `messaging_type` is `RESPONSE`, or `MESSAGE_TAG` with the `HUMAN_AGENT` tag when a human
+/// agent sends and the tag is enabled (the default; the app needs Meta's Human Agent
+/// permission), which extends the window to 7 days. The hub checks the window before any
+/// call, from the conversation's last inbound time and its clock.
+///
+/// ```
+/// use std::sync::Arc;
+/// use unibox_channel_meta::messaging::{MessagingPlatform, MessagingSender};
+/// use unibox_channel_meta::GraphClient;
+/// use unibox_core::channel::SendRequest;
+/// use unibox_core::{ChannelAccount, ChannelKind, ContactIdentity, Content, IdentityKind, MessageId, Timestamp};
+/// let graph = GraphClient::new(Arc::new(unibox_core::http::ReqwestClient::new()));
+/// let sender = MessagingSender::new(graph, MessagingPlatform::messenger());
+/// let account = ChannelAccount::new("acme".parse().unwrap(), "acme-fb".parse().unwrap(), ChannelKind::MESSENGER,
+///     "104738291837465", Timestamp::from_unix_seconds(0));
+/// let recipient = ContactIdentity { account: account.id, kind: IdentityKind::PageScopedId, value: "6201234567890123".into() };
+/// let content = Content::text("Your order shipped");
+/// let request = SendRequest::new(&account, &recipient, &content, MessageId::new()).with_human_agent(true);
+/// let bodies = sender.message_bodies(&request).unwrap();
+/// assert_eq!(bodies[0]["messaging_type"], "MESSAGE_TAG");
+/// assert_eq!(bodies[0]["tag"], "HUMAN_AGENT");
+/// assert_eq!(bodies[0]["message"]["text"], "Your order shipped");
+/// ```
+#[derive(Clone, Debug)]
+pub struct MessagingSender {
+    graph: GraphClient,
+    platform: MessagingPlatform,
+    human_agent_tag: bool,
+}
+
+impl MessagingSender {
+    /// A sender for `platform` through `graph`, using the human-agent tag for human agents.
+    pub fn new(graph: GraphClient, platform: MessagingPlatform) -> Self {
+        MessagingSender { graph, platform, human_agent_tag: true }
+    }
+
+    /// Whether human agents' messages carry the `HUMAN_AGENT` tag (default `true`).
+    pub fn with_human_agent_tag(mut self, enabled: bool) -> Self {
+        self.human_agent_tag = enabled;
+        self
+    }
+
+    /// Whether human agents' messages carry the `HUMAN_AGENT` tag.
+    pub fn human_agent_tag(&self) -> bool {
+        self.human_agent_tag
+    }
+
+    /// The Graph client.
+    pub fn graph(&self) -> &GraphClient {
+        &self.graph
+    }
+
+    /// The content kinds [`message_bodies`](Self::message_bodies) can express.
+    pub fn sendable(&self) -> &'static [ContentKind] {
+        if self.platform.buttons_as_generic_template {
+            &[
+                ContentKind::Text,
+                ContentKind::Image,
+                ContentKind::Video,
+                ContentKind::Audio,
+                ContentKind::Buttons,
+                ContentKind::QuickReplies,
+                ContentKind::Reaction,
+            ]
+        } else {
+            &[
+                ContentKind::Text,
+                ContentKind::Image,
+                ContentKind::Video,
+                ContentKind::Audio,
+                ContentKind::File,
+                ContentKind::Buttons,
+                ContentKind::QuickReplies,
+                ContentKind::Reaction,
+            ]
+        }
+    }
+
+    fn operation(&self) -> &'static str {
+        if self.platform.channel == ChannelKind::INSTAGRAM { "instagram.send" } else { "messenger.send" }
+    }
+
+    fn invalid(&self, message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+        Error::new(ErrorKind::InvalidInput, message).with_operation(self.operation())
+    }
+
+    /// The Send API bodies for a request, in order: one, or two when media has a caption
+    /// (the platform has no captions, so it follows as a text message).
+    pub fn message_bodies(&self, request: &SendRequest<'_>) -> Result<Vec<Value>> {
+        let recipient = json!({ "id": request.recipient.value });
+        if let Content::Reaction { target_message_id, emoji } = request.content {
+            let action = if emoji.is_empty() { "unreact" } else { "react" };
+            // The platforms accept one reaction, the heart ("love"), whatever emoji was chosen.
+            return Ok(vec![json!({
+                "recipient": recipient,
+                "sender_action": action,
+                "payload": { "message_id": target_message_id, "reaction": "love" },
+            })]);
+        }
+        let mut messages = vec![self.message(request.content)?];
+        if let Content::Image(Media { caption: Some(caption), .. })
+        | Content::Video(Media { caption: Some(caption), .. })
+        | Content::Audio(Media { caption: Some(caption), .. })
+        | Content::File(Media { caption: Some(caption), .. }) = request.content
+            && !caption.is_empty()
+        {
+            messages.push(json!({ "text": caption }));
+        }
+        let tagged = request.human_agent && self.human_agent_tag;
+        Ok(messages
+            .into_iter()
+            .enumerate()
+            .map(|(index, message)| {
+                let mut body = Map::new();
+                body.insert("recipient".into(), recipient.clone());
+                if tagged {
+                    body.insert("messaging_type".into(), json!("MESSAGE_TAG"));
+                    body.insert("tag".into(), json!("HUMAN_AGENT"));
+                } else {
+                    body.insert("messaging_type".into(), json!("RESPONSE"));
+                }
+                body.insert("message".into(), message);
+                if let (0, Some(reply_to)) = (index, request.reply_to) {
+                    body.insert("reply_to".into(), json!({ "mid": reply_to }));
+                }
+                Value::Object(body)
+            })
+            .collect())
+    }
+
+    fn message(&self, content: &Content) -> Result<Value> {
+        Ok(match content {
+            Content::Text { text } => json!({ "text": text }),
+            Content::Image(media) => self.attachment("image", media)?,
+            Content::Video(media) => self.attachment("video", media)?,
+            Content::Audio(media) => self.attachment("audio", media)?,
+            Content::File(media) if !self.platform.buttons_as_generic_template => self.attachment("file", media)?,
+            Content::QuickReplies { text, replies } => {
+                if replies.is_empty() || replies.len() > MAX_QUICK_REPLIES {
+                    return Err(self.invalid(format!("a message carries 1 to {MAX_QUICK_REPLIES} quick replies")));
+                }
+                let replies: Vec<Value> = replies
+                    .iter()
+                    .map(|r| json!({ "content_type": "text", "title": r.title, "payload": r.payload }))
+                    .collect();
+                json!({ "text": text, "quick_replies": replies })
+            }
+            Content::Buttons { text, buttons } => {
+                if buttons.is_empty() || buttons.len() > MAX_BUTTONS {
+                    return Err(self.invalid(format!("a button message carries 1 to {MAX_BUTTONS} buttons")));
+                }
+                let buttons: Vec<Value> = buttons
+                    .iter()
+                    .map(|button| match &button.action {
+                        ButtonAction::Postback { payload } => {
+                            json!({ "type": "postback", "title": button.title, "payload": payload })
+                        }
+                        ButtonAction::Url { url } => json!({ "type": "web_url", "title": button.title, "url": url }),
+                        ButtonAction::Call { phone } => {
+                            json!({ "type": "phone_number", "title": button.title, "payload": phone })
+                        }
+                    })
+                    .collect();
+                let payload = if self.platform.buttons_as_generic_template {
+                    json!({ "template_type": "generic", "elements": [{ "title": text, "buttons": buttons }] })
+                } else {
+                    json!({ "template_type": "button", "text": text, "buttons": buttons })
+                };
+                json!({ "attachment": { "type": "template", "payload": payload } })
+            }
+            other => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("the {} channel cannot send {} content", self.platform.channel, other.kind().as_str()),
+                )
+                .with_operation(self.operation()));
+            }
+        })
+    }
+
+    fn attachment(&self, kind: &str, media: &Media) -> Result<Value> {
+        let payload = match &media.source {
+            MediaSource::Url { url } if self.platform.reusable_attachments => {
+                json!({ "url": url, "is_reusable": true })
+            }
+            MediaSource::Url { url } => json!({ "url": url }),
+            MediaSource::PlatformId { id } if self.platform.reusable_attachments => json!({ "attachment_id": id }),
+            MediaSource::PlatformId { .. } => {
+                return Err(self.invalid("Instagram sends media by URL only, not by an uploaded attachment id"));
+            }
+        };
+        Ok(json!({ "attachment": { "type": kind, "payload": payload } }))
+    }
+
+    fn token<'a>(&self, token: Option<&'a SecretString>, account: &ChannelAccount) -> Result<&'a SecretString> {
+        token.ok_or_else(|| {
+            Error::new(
+                ErrorKind::TokenInvalid,
+                format!("no access token is stored for the {} account {}: connect it again", account.kind, account.id),
+            )
+            .with_operation(self.operation())
+        })
+    }
+
+    /// Sends one message; the receipt carries the platform's `message_id`. A reaction's
+    /// receipt is `reaction:<target id>` (the platform gives it no id of its own).
+    pub async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
+        let token = self.token(request.access_token, request.account)?;
+        let bodies = self.message_bodies(request)?;
+        let path = format!("{}/messages", request.account.platform_account_id);
+        let mut first_id = None;
+        for body in &bodies {
+            let answer: SendAnswer = self
+                .graph
+                .post_json(&path, token, body)
+                .await
+                .map_err(|e| e.with_operation(self.operation()).with_context("account", request.account.id))?;
+            if first_id.is_none() {
+                first_id = Some(answer.message_id);
+            }
+        }
+        let platform_id = match (request.content, first_id.flatten()) {
+            (_, Some(id)) if !id.is_empty() => id,
+            (Content::Reaction { target_message_id, .. }, _) => format!("reaction:{target_message_id}"),
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::DeliveryUnknown,
+                    "the Send API accepted the message without returning its message_id",
+                )
+                .with_operation(self.operation()));
+            }
+        };
+        Ok(SendReceipt::new(platform_id))
+    }
+
+    /// Sends a typing indicator or marks the customer's messages as seen.
+    pub async fn sender_action(
+        &self,
+        account: &ChannelAccount,
+        recipient_id: &str,
+        action: SenderAction,
+        token: Option<&SecretString>,
+    ) -> Result<()> {
+        let token = self.token(token, account)?;
+        let body = json!({ "recipient": { "id": recipient_id }, "sender_action": action.as_str() });
+        let path = format!("{}/messages", account.platform_account_id);
+        let _: Value =
+            self.graph.post_json(&path, token, &body).await.map_err(|e| e.with_operation(self.operation()))?;
+        Ok(())
+    }
+
+    /// Uploads a file as a reusable attachment (`POST /{page-id}/message_attachments`) and
+    /// returns its `attachment_id`, to send as [`MediaSource::PlatformId`]. Messenger only.
+    pub async fn upload_attachment(
+        &self,
+        account: &ChannelAccount,
+        token: Option<&SecretString>,
+        kind: ContentKind,
+        file_name: &str,
+        mime_type: &str,
+        bytes: impl Into<Bytes>,
+    ) -> Result<String> {
+        if !self.platform.reusable_attachments {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "this platform has no attachment upload; send media by URL",
+            )
+            .with_operation(self.operation()));
+        }
+        let kind = match kind {
+            ContentKind::Image => "image",
+            ContentKind::Video => "video",
+            ContentKind::Audio => "audio",
+            ContentKind::File => "file",
+            other => return Err(self.invalid(format!("{} is not an attachment kind", other.as_str()))),
+        };
+        let token = self.token(token, account)?;
+        let message = json!({ "attachment": { "type": kind, "payload": { "is_reusable": true } } }).to_string();
+        let form = MultipartForm::new().text("message", message).file("filedata", file_name, mime_type, bytes);
+        let path = format!("{}/message_attachments", account.platform_account_id);
+        let answer: UploadAnswer =
+            self.graph.post_multipart(&path, token, &form).await.map_err(|e| e.with_operation(self.operation()))?;
+        Ok(answer.attachment_id)
+    }
+}

@@ -1,0 +1,172 @@
+//! The [`DeletionRequestStore`] port: data-deletion and deauthorization requests that
+//! platforms send on a user's behalf (Meta's Data Deletion Request Callback), recorded so
+//! their status can be shown, and handed to the privacy lifecycle that erases the data.
+//!
+//! Platforms name the user by an id of their own (Meta: an app-scoped id) that may differ
+//! from the ids messages carry (page- and Instagram-scoped ids). The store keeps the mapping
+//! from such ids to contacts whenever it becomes known, so a request can name the contacts
+//! to erase.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::{ContactId, Result, TenantId, Timestamp};
+
+/// What the platform asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrivacyRequestKind {
+    /// Delete the user's data (Meta's Data Deletion Request Callback).
+    DataDeletion,
+    /// The user removed the app (Meta's Deauthorize Callback): stop processing, keep the record.
+    Deauthorization,
+}
+
+impl PrivacyRequestKind {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrivacyRequestKind::DataDeletion => "data_deletion",
+            PrivacyRequestKind::Deauthorization => "deauthorization",
+        }
+    }
+}
+
+/// Where a request stands, as shown on its public status page.
+///
+/// ```
+/// use unibox_core::privacy::DeletionStatus;
+/// assert!(DeletionStatus::Received.is_pending());
+/// assert!(!DeletionStatus::Completed.is_pending());
+/// assert_eq!(DeletionStatus::Completed.describe(), "The data has been deleted.");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum DeletionStatus {
+    /// Recorded; erasure has not started.
+    Received,
+    /// Erasure is running.
+    InProgress,
+    /// The data was erased.
+    Completed,
+    /// Erasure failed; it will be retried or handled by a person.
+    Failed {
+        /// Why, in words an operator understands.
+        reason: String,
+    },
+}
+
+impl DeletionStatus {
+    /// True until the request is completed.
+    pub fn is_pending(&self) -> bool {
+        !matches!(self, DeletionStatus::Completed)
+    }
+
+    /// The snake_case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeletionStatus::Received => "received",
+            DeletionStatus::InProgress => "in_progress",
+            DeletionStatus::Completed => "completed",
+            DeletionStatus::Failed { .. } => "failed",
+        }
+    }
+
+    /// A sentence for the public status page (never the failure reason, which may be internal).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            DeletionStatus::Received => "The request was received; the data will be deleted shortly.",
+            DeletionStatus::InProgress => "The data is being deleted.",
+            DeletionStatus::Completed => "The data has been deleted.",
+            DeletionStatus::Failed { .. } => "The deletion is delayed and is being handled by our staff.",
+        }
+    }
+}
+
+/// One recorded request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionRequest {
+    /// The tenant whose data it concerns.
+    pub tenant: TenantId,
+    /// The code given to the platform and the user; unguessable, unique per tenant.
+    pub confirmation_code: String,
+    /// Deletion or deauthorization.
+    pub kind: PrivacyRequestKind,
+    /// Who sent it (`"meta"`).
+    pub platform: String,
+    /// The platform's id of the user (Meta: the app-scoped user id).
+    pub platform_user_id: String,
+    /// The contacts known to belong to the user when the request arrived (may be empty when
+    /// the mapping is unknown: an operator then finds them).
+    pub contacts: Vec<ContactId>,
+    /// Where it stands.
+    pub status: DeletionStatus,
+    /// When it arrived.
+    pub requested_at: Timestamp,
+    /// When the status last changed.
+    pub updated_at: Timestamp,
+}
+
+/// Records privacy requests and the platform-user-to-contact mapping, per tenant.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use unibox_core::memory::MemoryDeletionRequests;
+/// use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyRequestKind};
+/// use unibox_core::{ContactId, Timestamp};
+/// let store = MemoryDeletionRequests::new();
+/// let tenant = "acme".parse().unwrap();
+/// let contact = ContactId::new();
+/// store.link_platform_user(&tenant, "meta", "1234567890", contact).await.unwrap();
+/// let contacts = store.linked_contacts(&tenant, "meta", "1234567890").await.unwrap();
+/// let at = Timestamp::from_unix_seconds(1_700_000_000);
+/// let request = DeletionRequest {
+///     tenant: tenant.clone(), confirmation_code: "c0de".into(), kind: PrivacyRequestKind::DataDeletion,
+///     platform: "meta".into(), platform_user_id: "1234567890".into(), contacts,
+///     status: DeletionStatus::Received, requested_at: at, updated_at: at,
+/// };
+/// store.open(request).await.unwrap();
+/// assert_eq!(store.get(&tenant, "c0de").await.unwrap().unwrap().contacts, vec![contact]);
+/// assert!(store.get(&"other".parse().unwrap(), "c0de").await.unwrap().is_none());
+/// # });
+/// ```
+#[async_trait]
+pub trait DeletionRequestStore: Send + Sync + fmt::Debug + 'static {
+    /// Remembers that `platform_user_id` on `platform` is `contact` (adding to earlier links).
+    async fn link_platform_user(
+        &self,
+        tenant: &TenantId,
+        platform: &str,
+        platform_user_id: &str,
+        contact: ContactId,
+    ) -> Result<()>;
+
+    /// The contacts linked to `platform_user_id`, oldest link first.
+    async fn linked_contacts(
+        &self,
+        tenant: &TenantId,
+        platform: &str,
+        platform_user_id: &str,
+    ) -> Result<Vec<ContactId>>;
+
+    /// Records a request. Opening the same (tenant, confirmation code) again returns the
+    /// stored request unchanged, so a redelivered callback does not create a second one.
+    async fn open(&self, request: DeletionRequest) -> Result<DeletionRequest>;
+
+    /// The request with this confirmation code in the tenant, if any.
+    async fn get(&self, tenant: &TenantId, confirmation_code: &str) -> Result<Option<DeletionRequest>>;
+
+    /// Moves a request to `status` at `at`; `NotFound` when the tenant has no such request.
+    async fn set_status(
+        &self,
+        tenant: &TenantId,
+        confirmation_code: &str,
+        status: DeletionStatus,
+        at: Timestamp,
+    ) -> Result<DeletionRequest>;
+
+    /// The tenant's requests that are not completed, oldest first: the privacy lifecycle's queue.
+    async fn pending(&self, tenant: &TenantId) -> Result<Vec<DeletionRequest>>;
+}
