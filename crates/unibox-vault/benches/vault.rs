@@ -1,0 +1,47 @@
+//! Seal and open of one token set, and a warm `get` (sealed row in memory, data key cached).
+//!
+//! `cargo bench -p unibox-vault --bench vault`
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use unibox_core::memory::MemorySealedBackend;
+use unibox_core::{ChannelAccountId, TenantId, Timestamp, TokenSet, TokenStore};
+use unibox_vault::{Keyring, Purpose, Vault};
+
+fn page_token() -> TokenSet {
+    let mut tokens = TokenSet::new("EAAGm0PX4ZCpsBAKZCZBz7ZC9ZA3ZB4ZC5ZB6ZC7ZB8ZC9ZA0ZB1ZC2ZB3ZC4ZDEAAGm0PX4ZCpsBAKZCZBz7ZC9ZA3ZB4ZC5ZB6ZC7ZB8ZC9ZA0ZB1ZC2ZB3ZC4ZD")
+        .with_refresh_token("4e4b6f70736c7a5a6d4e52536f6c4a54")
+        .expiring_at(Timestamp::from_unix_seconds(1_900_000_000));
+    tokens.scopes = vec!["pages_messaging".into(), "pages_manage_metadata".into()];
+    tokens
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let vault =
+        Vault::builder(Arc::new(MemorySealedBackend::new()), Arc::new(Keyring::new().with_key(1, [7; 32]))).build();
+    let tenant: TenantId = "acme".parse().expect("tenant");
+    let account = ChannelAccountId::new();
+    let subject = account.to_string();
+    // The token set's encoded plaintext is what `put` seals; seal/open measure the envelope alone.
+    let plaintext = b"EAAGm0PX4ZCpsBAKZCZBz7ZC9ZA3ZB4ZC5ZB6ZC7ZB8ZC9ZA0ZB1ZC2ZB3ZC4ZDEAAGm0PX4ZCpsBAKZCZBz7ZC9ZA3ZB4ZC5ZB6ZC7ZB8ZC9ZA0ZB1ZC2ZB3ZC4ZD4e4b6f70736c7a5a6d4e52536f6c4a54pages_messaging";
+    let blob = runtime.block_on(vault.seal(&tenant, &subject, Purpose::TOKENS, plaintext)).expect("seal");
+    runtime.block_on(vault.put(&tenant, account, page_token())).expect("put");
+
+    let mut group = c.benchmark_group("vault");
+    group.bench_function("seal_token", |b| {
+        b.iter(|| runtime.block_on(vault.seal(&tenant, &subject, Purpose::TOKENS, black_box(plaintext))).expect("seal"))
+    });
+    group.bench_function("open_token", |b| {
+        b.iter(|| runtime.block_on(vault.open(&tenant, &subject, Purpose::TOKENS, black_box(&blob))).expect("open"))
+    });
+    group.bench_function("warm_get", |b| {
+        b.iter(|| runtime.block_on(vault.get(&tenant, black_box(account))).expect("get").expect("tokens"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

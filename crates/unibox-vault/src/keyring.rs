@@ -1,0 +1,162 @@
+//! [`Keyring`]: the built-in [`KeyProvider`], with key-encryption keys from an environment
+//! variable or a file.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use unibox_core::{Error, ErrorKind, Result};
+use zeroize::Zeroizing;
+
+use crate::Purpose;
+use crate::envelope::{Binding, SealingKey};
+use crate::key_provider::{DataKey, KeyProvider, WrapContext};
+use crate::primitives::KEY_LEN;
+
+/// Key-encryption keys held in process memory, by version; the highest version is primary.
+///
+/// The text form (environment variable or file) lists `version:base64-key` entries separated
+/// by whitespace, commas or new lines; `#` starts a comment line. Each key is 32 random bytes;
+/// [`Keyring::generate_entry`] makes one.
+///
+/// ```text
+/// # /etc/unibox/vault-keys: added v2 on 2026-11-01, v1 retired after rotation
+/// 1:3q2+7w8XgA2yq0n0Qm9kS1x2V5b6N7m8P9q0R1s2T3U=
+/// 2:Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg=
+/// ```
+///
+/// ```
+/// use unibox_vault::{KeyProvider, Keyring};
+/// let text = format!("{}\n{}", Keyring::generate_entry(1), Keyring::generate_entry(2));
+/// let keyring = Keyring::parse(&text).unwrap();
+/// assert_eq!(keyring.primary_version(), 2);
+/// assert_eq!(keyring.versions(), vec![1, 2]);
+/// assert!(!format!("{keyring:?}").contains(&text[2..20]));
+/// ```
+#[derive(Clone, Default)]
+pub struct Keyring {
+    keys: BTreeMap<u32, Arc<SealingKey>>,
+}
+
+impl Keyring {
+    /// An empty keyring (add keys with [`with_key`](Keyring::with_key)).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) KEK `version`.
+    pub fn with_key(mut self, version: u32, key: [u8; KEY_LEN]) -> Self {
+        let key = Zeroizing::new(key);
+        // Deriving from a 32-byte key cannot fail (HKDF output lengths are fixed and small).
+        if let Ok(sealing) = SealingKey::derive(&key, version, Purpose::DATA_KEY) {
+            self.keys.insert(version, Arc::new(sealing));
+        }
+        self
+    }
+
+    /// Parses the text form (see the type's docs). Errors name the entry's position, never its key.
+    pub fn parse(text: &str) -> Result<Self> {
+        let mut keyring = Keyring::new();
+        let entries = text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .flat_map(|line| line.split(|c: char| c == ',' || c.is_whitespace()))
+            .filter(|entry| !entry.is_empty());
+        for (index, entry) in entries.enumerate() {
+            let position = index + 1;
+            let invalid = |what: &str| {
+                Error::new(
+                    ErrorKind::Configuration,
+                    format!("vault key entry {position} {what}; expected version:base64-of-32-bytes"),
+                )
+            };
+            let (version, key) = entry.split_once(':').ok_or_else(|| invalid("has no ':'"))?;
+            let version: u32 = version.parse().map_err(|_| invalid("has a version that is not a number"))?;
+            let bytes = Zeroizing::new(STANDARD.decode(key).map_err(|_| invalid("is not base64"))?);
+            let key: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| invalid("does not decode to 32 bytes"))?;
+            if keyring.keys.contains_key(&version) {
+                return Err(invalid("repeats a version"));
+            }
+            keyring = keyring.with_key(version, key);
+        }
+        if keyring.keys.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                "no vault keys given; add one with Keyring::generate_entry",
+            ));
+        }
+        Ok(keyring)
+    }
+
+    /// Reads keys from the environment variable `name` (for example `UNIBOX_VAULT_KEYS`).
+    pub fn from_env(name: &str) -> Result<Self> {
+        let text = Zeroizing::new(std::env::var(name).map_err(|_| {
+            Error::new(
+                ErrorKind::Configuration,
+                format!("the environment variable {name} with the vault keys is not set"),
+            )
+        })?);
+        Self::parse(&text).map_err(|e| e.with_context("variable", name))
+    }
+
+    /// Reads keys from a file (readable by the service only).
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            Error::new(ErrorKind::Configuration, format!("could not read the vault key file {}", path.display()))
+                .with_source(e)
+        })?);
+        Self::parse(&text).map_err(|e| e.with_context("file", path.display()))
+    }
+
+    /// A new random key as a text-form entry for `version`, to append to the key file or variable.
+    pub fn generate_entry(version: u32) -> String {
+        let key = crate::envelope::random_key();
+        format!("{version}:{}", STANDARD.encode(key.as_ref()))
+    }
+
+    /// The versions held, ascending.
+    pub fn versions(&self) -> Vec<u32> {
+        self.keys.keys().copied().collect()
+    }
+
+    fn key(&self, version: u32) -> Result<&SealingKey> {
+        self.keys.get(&version).map(Arc::as_ref).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Configuration,
+                format!("vault key version {version} is not in the keyring; it was retired or never added"),
+            )
+        })
+    }
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring").field("versions", &self.versions()).finish()
+    }
+}
+
+#[async_trait]
+impl KeyProvider for Keyring {
+    fn primary_version(&self) -> u32 {
+        self.keys.keys().next_back().copied().unwrap_or(0)
+    }
+
+    async fn wrap(&self, version: u32, data_key: &DataKey, context: WrapContext<'_>) -> Result<Vec<u8>> {
+        let subject = format!("generation:{}", context.generation);
+        let binding = Binding { tenant: context.tenant, subject: &subject, purpose: Purpose::DATA_KEY };
+        self.key(version)?.seal(binding, data_key.expose())
+    }
+
+    async fn unwrap(&self, version: u32, wrapped: &[u8], context: WrapContext<'_>) -> Result<DataKey> {
+        let subject = format!("generation:{}", context.generation);
+        let binding = Binding { tenant: context.tenant, subject: &subject, purpose: Purpose::DATA_KEY };
+        let bytes = self.key(version)?.open(binding, wrapped)?;
+        let key: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| crate::primitives::unopenable())?;
+        Ok(DataKey::from_bytes(key))
+    }
+}

@@ -1,0 +1,204 @@
+//! The token lifecycle: refresh ahead of expiry, once per account across every caller and
+//! process, and "reauthorization required" when the platform refuses for good.
+//!
+//! In one process, callers of an account queue on a per-account async mutex: the first one
+//! refreshes, the others find fresh tokens when their turn comes. Across processes sharing a
+//! backend, the refresher must also hold the account's lease in the backend; a process that
+//! cannot take it waits for the new revision to appear. The lease holder re-reads the tokens
+//! after taking the lease (someone may have finished a refresh just before) and stores the
+//! result with a compare-and-swap on the revision it read, so a refresh token is sent to the
+//! platform by one holder only, and only while it is the current one.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use unibox_core::audit::AuditOutcome;
+use unibox_core::{Channel, ChannelAccount, Error, ErrorKind, Result, SealedSlot, SealedTokens, Timestamp, TokenSet};
+
+use crate::VaultEvent;
+use crate::vault::{Vault, account_target};
+
+/// What one refresh attempt under the lease came to.
+enum Attempt {
+    /// The answer for the caller.
+    Done(Result<Option<TokenSet>>),
+    /// The tokens changed under us (a reconnect); look again.
+    Again,
+}
+
+impl Vault {
+    /// [`TokenStore::get_fresh`](unibox_core::TokenStore::get_fresh) for the vault.
+    pub(crate) async fn fresh(&self, account: &ChannelAccount, channel: &dyn Channel) -> Result<Option<TokenSet>> {
+        let current = match self.slot(account).await? {
+            Some(current) => current,
+            None => return Ok(None),
+        };
+        if !self.due(&current) {
+            return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
+        }
+        let flight = self.flight(account);
+        let _turn = flight.lock().await;
+        let give_up_at = Instant::now() + self.inner.lease * 2;
+        loop {
+            let current = match self.slot(account).await? {
+                Some(current) => current,
+                None => return Ok(None),
+            };
+            if !self.due(&current) {
+                return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
+            }
+            let now = self.now();
+            let until = now.saturating_add(self.inner.lease);
+            let backend = &self.inner.backend;
+            if backend.try_lease(&account.tenant, account.id, &self.inner.holder, now, until).await? {
+                let attempt = self.refresh_under_lease(account, channel).await;
+                if let Err(error) = backend.release_lease(&account.tenant, account.id, &self.inner.holder).await {
+                    // It expires on its own; only a delay for the next refresher.
+                    tracing::warn!(target: "unibox::vault", %error, account = %account.id, "could not release a refresh lease");
+                }
+                match attempt {
+                    Attempt::Done(result) => return result,
+                    Attempt::Again => continue,
+                }
+            }
+            // Another process is refreshing: wait for its result rather than refresh twice.
+            if Instant::now() >= give_up_at {
+                if self.expired(&current) {
+                    return Err(Error::new(
+                        ErrorKind::PlatformUnavailable,
+                        "another process holds the refresh lease of these expired tokens and has not finished; try again",
+                    )
+                    .temporary());
+                }
+                return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
+            }
+            tokio::time::sleep(self.inner.lease_poll).await;
+        }
+    }
+
+    /// Refreshes while holding the lease.
+    async fn refresh_under_lease(&self, account: &ChannelAccount, channel: &dyn Channel) -> Attempt {
+        let (tenant, id) = (&account.tenant, account.id);
+        // Read again now that nobody else can refresh: a refresh that finished between our
+        // read and our lease has already used the refresh token we read.
+        let current = match self.slot(account).await {
+            Ok(Some(current)) => current,
+            Ok(None) => return Attempt::Done(Ok(None)),
+            Err(error) => return Attempt::Done(Err(error)),
+        };
+        let tokens = match self.open_tokens(tenant, id, &current).await {
+            Ok(tokens) => tokens,
+            Err(error) => return Attempt::Done(Err(error)),
+        };
+        if !self.due(&current) {
+            return Attempt::Done(Ok(Some(tokens)));
+        }
+        // Never act on an answer that arrives after the lease could have passed to someone else.
+        let answer =
+            tokio::time::timeout(self.inner.lease.mul_f32(0.8), channel.refresh_tokens(account, &tokens)).await;
+        let target = account_target(id);
+        match answer {
+            Ok(Ok(fresh)) => {
+                let stored = async {
+                    let sealed = self.seal_tokens(tenant, id, &fresh).await?;
+                    self.inner.backend.swap_sealed(tenant, id, current.revision, sealed, fresh.expires_at).await
+                };
+                match stored.await {
+                    Ok(true) => {
+                        self.audit(tenant, "channel.refresh", target, AuditOutcome::Success).await;
+                        self.emit(VaultEvent::Refreshed { tenant: tenant.clone(), account: id });
+                        Attempt::Done(Ok(Some(fresh)))
+                    }
+                    Ok(false) => Attempt::Again,
+                    Err(error) => Attempt::Done(Err(error)),
+                }
+            }
+            Ok(Err(error)) if error.kind() == ErrorKind::TokenInvalid => {
+                self.audit(tenant, "channel.refresh", target, AuditOutcome::Failed { error: error.kind().to_string() })
+                    .await;
+                Attempt::Done(Err(self.require_reauthorization(account, &error).await))
+            }
+            Ok(Err(error)) if error.kind() == ErrorKind::Unsupported => {
+                if self.expired(&current) {
+                    Attempt::Done(Err(Error::new(
+                        ErrorKind::TokenInvalid,
+                        format!(
+                            "the tokens of the {} account {} expired and its channel cannot refresh them; reconnect it",
+                            account.kind, account.display_name
+                        ),
+                    )))
+                } else {
+                    Attempt::Done(Ok(Some(tokens)))
+                }
+            }
+            other => {
+                let error = match other {
+                    Ok(Err(error)) => error,
+                    _ => Error::new(ErrorKind::PlatformUnavailable, "the token refresh took longer than the lease")
+                        .temporary(),
+                };
+                self.audit(tenant, "channel.refresh", target, AuditOutcome::Failed { error: error.kind().to_string() })
+                    .await;
+                // A passing failure: the current tokens serve until they expire; the next use retries.
+                if self.expired(&current) { Attempt::Done(Err(error)) } else { Attempt::Done(Ok(Some(tokens))) }
+            }
+        }
+    }
+
+    /// The platform refused the refresh for good: revoke the tokens (nobody may try that
+    /// refresh token again), tell subscribers, and return the error sends fail with.
+    async fn require_reauthorization(&self, account: &ChannelAccount, cause: &Error) -> Error {
+        let reason = format!("the {} platform refused to refresh the account's tokens", account.kind);
+        if let Err(error) = self.inner.backend.revoke_sealed(&account.tenant, account.id, self.now()).await {
+            tracing::error!(target: "unibox::vault", %error, account = %account.id, "could not revoke refused tokens");
+        }
+        self.emit(VaultEvent::ReauthorizationRequired {
+            tenant: account.tenant.clone(),
+            account: account.id,
+            reason: reason.clone(),
+        });
+        Error::new(
+            ErrorKind::TokenInvalid,
+            format!(
+                "{reason} ({}); an admin must reconnect the {} account {}",
+                cause.message(),
+                account.kind,
+                account.display_name
+            ),
+        )
+        .permanent()
+    }
+
+    /// The account's sealed tokens; `None` when missing, an error when revoked.
+    async fn slot(&self, account: &ChannelAccount) -> Result<Option<SealedTokens>> {
+        match self.inner.backend.sealed(&account.tenant, account.id).await? {
+            SealedSlot::Active(sealed) => Ok(Some(sealed)),
+            SealedSlot::Missing => Ok(None),
+            SealedSlot::Revoked { at } => Err(Error::new(
+                ErrorKind::TokenInvalid,
+                format!(
+                    "the tokens of the {} account {} were revoked at {at}; reconnect it",
+                    account.kind, account.display_name
+                ),
+            )
+            .permanent()),
+        }
+    }
+
+    /// Whether the tokens expire within the refresh margin.
+    fn due(&self, sealed: &SealedTokens) -> bool {
+        let horizon: Timestamp = self.now().saturating_add(self.inner.refresh_margin);
+        sealed.expires_at.is_some_and(|at| at <= horizon)
+    }
+
+    fn expired(&self, sealed: &SealedTokens) -> bool {
+        sealed.expires_at.is_some_and(|at| at <= self.now())
+    }
+
+    fn flight(&self, account: &ChannelAccount) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = self.inner.flights.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Drop turns nobody waits on, so the map stays as small as the accounts being refreshed.
+        flights.retain(|_, turn| Arc::strong_count(turn) > 1);
+        flights.entry((account.tenant.clone(), account.id)).or_default().clone()
+    }
+}
