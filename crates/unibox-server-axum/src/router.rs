@@ -107,7 +107,7 @@ impl WebhookServer {
     }
 
     /// The largest body accepted; a larger one gets `413` before it is read or hashed. Keep it
-    /// at most the hub's own limit ([`HubBuilder::max_body_bytes`](unibox_core::HubBuilder::max_body_bytes)).
+    /// at most the hub's own limit ([`HubBuilder::max_body_bytes`](unibox_core::hub::HubBuilder::max_body_bytes)).
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
         self
