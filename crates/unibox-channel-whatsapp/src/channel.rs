@@ -7,14 +7,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use secrecy::SecretString;
 use serde::Deserialize;
-use unibox_channel_meta::{GraphClient, answer_handshake, verify_signature};
+use unibox_channel_meta::{AppCredentials, GraphClient, answer_handshake, verify_signature};
 use unibox_core::channel::{
     Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, Verified, WebhookRequest, WebhookResponse,
 };
 use unibox_core::http::HttpClient;
 use unibox_core::{
     Channel, ChannelAccount, ChannelKind, Clock, ContentKind, ContentKinds, Error, ErrorKind, InboundEvent, Result,
-    SystemClock,
+    SystemClock, TokenSet,
 };
 
 use crate::inbound::{self, ParseOptions};
@@ -231,5 +231,32 @@ impl Channel for WhatsAppChannel {
             )
             .with_operation(OPERATION)),
         }
+    }
+
+    /// Exchanges an expiring token for a new long-lived one (`fb_exchange_token`, about 60
+    /// days), when the configuration names the app id.
+    ///
+    /// WhatsApp numbers are normally connected with a system-user token set to never expire:
+    /// store it without `expires_at` and the vault never calls this. Tokens that do expire (a
+    /// system-user token with the 60-day option, a user token from Embedded Signup) are renewed
+    /// here; without an app id this is `Unsupported`, and the capabilities say so
+    /// (`token_refresh` is false). A token Meta no longer accepts is `TokenInvalid`.
+    async fn refresh_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<TokenSet> {
+        const OPERATION: &str = "whatsapp.token.refresh";
+        let (Some(app_id), Some(secret)) = (&self.config.app_id, self.config.app_secrets.first()) else {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "the WhatsApp channel refreshes tokens only when configured with the Meta app id; system-user tokens set to never expire need no refresh",
+            )
+            .with_operation(OPERATION)
+            .with_context("account", account.id));
+        };
+        let app = AppCredentials::new(app_id.clone(), secret.clone());
+        let fresh = self
+            .graph(OPERATION)?
+            .exchange_for_long_lived_token(&app, &tokens.access_token, self.clock.now())
+            .await
+            .map_err(|e| error_map::refine(e, OPERATION).with_context("account", account.id))?;
+        Ok(TokenSet { scopes: tokens.scopes.clone(), ..fresh })
     }
 }
