@@ -48,7 +48,7 @@ use crate::{ingest, outbound, queries, schema, search};
 /// # }
 /// ```
 pub struct SqliteInbox {
-    writer: Writer,
+    pub(crate) writer: Writer,
     reads: Reads,
     location: Location,
 }
@@ -171,7 +171,7 @@ impl SqliteInbox {
         self.writer.close().await;
     }
 
-    async fn read<T, F>(&self, operation: &'static str, work: F) -> Result<T>
+    pub(crate) async fn read<T, F>(&self, operation: &'static str, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,

@@ -16,6 +16,7 @@ mod queries;
 mod readers;
 mod schema;
 mod search;
+mod tokens;
 mod writer;
 
 pub use inbox::SqliteInbox;

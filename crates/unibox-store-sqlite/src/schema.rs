@@ -27,7 +27,10 @@ struct Migration {
 }
 
 /// In version order; a migration is never edited once released, only added.
-const MIGRATIONS: &[Migration] = &[Migration { version: 1, sql: include_str!("migrations/0001_initial.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("migrations/0001_initial.sql") },
+    Migration { version: 2, sql: include_str!("migrations/0002_vault.sql") },
+];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
