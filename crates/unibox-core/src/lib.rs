@@ -24,7 +24,7 @@ mod id;
 pub mod inbox;
 pub mod memory;
 mod model;
-mod policy;
+pub mod policy;
 pub mod privacy;
 mod time;
 mod token;
@@ -35,7 +35,7 @@ pub use hub::Hub;
 pub use id::{ChannelAccountId, ChannelId, ContactId, ConversationId, MessageId, NoteId, TenantId, UserId};
 pub use inbox::Inbox;
 pub use model::*;
-pub use policy::{Action, Actor, Policy, Principal, Resource, Role, RolePolicy};
+pub use policy::{Action, Actor, Policy, Principal, Resource, Role, RolePolicy, TeamPolicy};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};
 pub use token::{SealedSlot, SealedTokenBackend, SealedTokens, TokenSet, TokenStatus, TokenStore, WrappedDataKey};
 

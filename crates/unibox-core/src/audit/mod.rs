@@ -1,7 +1,27 @@
 //! The audit port: every hub action is recorded with who, what, which and how it ended,
 //! never with secrets or message bodies.
+//!
+//! - [`AuditSink`]: where the hub sends records ([`TracingAuditSink`] by default).
+//! - [`AuditLog`]: a durable store that keeps one hash chain per tenant (memory and SQLite).
+//! - [`AuditTrail`]: the sink that appends to an [`AuditLog`], signs periodic
+//!   [`Checkpoint`]s with an [`AuditKey`], and [verifies](AuditTrail::verify) a tenant's trail:
+//!   an edited, deleted, reordered or inserted record, or a log cut short, is found and located.
+//! - [`actions`]: the vocabulary of action names.
+
+pub mod actions;
+mod chain;
+mod checkpoint;
+mod log;
+mod trail;
+mod verify;
 
 use std::fmt;
+
+pub use chain::{AuditHash, ChainedRecord, record_hash};
+pub use checkpoint::{AuditKey, Checkpoint};
+pub use log::{AuditLog, AuditPage, AuditQuery, actor_name};
+pub use trail::{AuditTrail, DEFAULT_CHECKPOINT_EVERY};
+pub use verify::{AuditVerification, ChainVerifier, Tamper, TamperKind, verify_chain};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

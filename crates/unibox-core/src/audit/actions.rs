@@ -1,0 +1,67 @@
+//! The audit vocabulary: one dotted verb per kind of action, so records from every part of
+//! the SDK (and the embedding application) can be queried by the same names.
+
+/// A message was sent to a customer.
+pub const MESSAGE_SEND: &str = "message.send";
+/// An internal note was added.
+pub const NOTE_ADD: &str = "note.add";
+/// A conversation was assigned, unassigned or transferred.
+pub const CONVERSATION_ASSIGN: &str = "conversation.assign";
+/// A conversation's status changed (open, pending, snoozed, resolved, reopened).
+pub const CONVERSATION_STATUS: &str = "conversation.status";
+/// A conversation's tags changed.
+pub const CONVERSATION_TAG: &str = "conversation.tag";
+/// A contact was edited or merged.
+pub const CONTACT_EDIT: &str = "contact.edit";
+/// An automatic reply was triggered.
+pub const AUTO_REPLY_TRIGGER: &str = "auto_reply.trigger";
+/// A channel account was connected.
+pub const CHANNEL_CONNECT: &str = "channel.connect";
+/// A channel account's tokens were refreshed.
+pub const CHANNEL_REFRESH: &str = "channel.refresh";
+/// A channel account's tokens were revoked.
+pub const CHANNEL_REVOKE: &str = "channel.revoke";
+/// A channel account was disconnected.
+pub const CHANNEL_DISCONNECT: &str = "channel.disconnect";
+/// A tenant setting changed.
+pub const SETTINGS_CHANGE: &str = "settings.change";
+/// A member's role, restrictions or teams changed.
+pub const ROLE_CHANGE: &str = "role.change";
+/// A member was removed.
+pub const MEMBER_REMOVE: &str = "member.remove";
+/// A data export was requested.
+pub const EXPORT_REQUEST: &str = "data.export";
+/// A deletion was requested.
+pub const DELETION_REQUEST: &str = "data.delete";
+/// A user signed in (a session was created).
+pub const LOGIN: &str = "session.login";
+/// A user signed out.
+pub const LOGOUT: &str = "session.logout";
+/// A session was ended by someone else, by a role change, or by timeout.
+pub const SESSION_TERMINATE: &str = "session.terminate";
+/// A second factor was checked.
+pub const SECOND_FACTOR: &str = "session.second_factor";
+
+/// Every verb above, for validation and documentation.
+pub const ALL: [&str; 20] = [
+    MESSAGE_SEND,
+    NOTE_ADD,
+    CONVERSATION_ASSIGN,
+    CONVERSATION_STATUS,
+    CONVERSATION_TAG,
+    CONTACT_EDIT,
+    AUTO_REPLY_TRIGGER,
+    CHANNEL_CONNECT,
+    CHANNEL_REFRESH,
+    CHANNEL_REVOKE,
+    CHANNEL_DISCONNECT,
+    SETTINGS_CHANGE,
+    ROLE_CHANGE,
+    MEMBER_REMOVE,
+    EXPORT_REQUEST,
+    DELETION_REQUEST,
+    LOGIN,
+    LOGOUT,
+    SESSION_TERMINATE,
+    SECOND_FACTOR,
+];
