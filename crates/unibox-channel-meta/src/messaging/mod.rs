@@ -2,9 +2,11 @@
 //! `entry[].messaging[]` events and the Send API. The two adapter crates differ only in the
 //! [`MessagingPlatform`] they pass.
 
+mod channel;
 mod inbound;
 mod outbound;
 
+pub use channel::{HUMAN_AGENT_WINDOW, MessagingChannel, MessagingChannelBuilder, STANDARD_WINDOW, TokenRefresh};
 pub use inbound::parse_events;
 pub use outbound::{MAX_BUTTONS, MAX_QUICK_REPLIES, MessagingSender, SenderAction};
 

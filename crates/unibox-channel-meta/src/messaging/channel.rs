@@ -1,0 +1,296 @@
+//! [`MessagingChannel`]: the [`Channel`] both Messenger and Instagram are.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use unibox_core::channel::{
+    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, Verified, WebhookRequest, WebhookResponse,
+};
+use unibox_core::http::HttpClient;
+use unibox_core::{
+    Channel, ChannelAccount, ChannelKind, Clock, ContentKinds, Error, ErrorKind, InboundEvent, Result, SystemClock,
+    TokenSet,
+};
+use url::Url;
+
+use super::{MessagingPlatform, MessagingSender, SenderAction, parse_events};
+use crate::{AppCredentials, AppSecret, GraphClient, answer_handshake, verify_signature};
+
+/// The 24-hour customer-service window of Messenger and Instagram.
+pub const STANDARD_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// The window for human agents' replies with the `HUMAN_AGENT` tag: 7 days.
+pub const HUMAN_AGENT_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// How [`Channel::refresh_tokens`] renews an account's token.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub enum TokenRefresh {
+    /// Tokens do not expire (Page tokens from a long-lived user token, system-user tokens).
+    #[default]
+    None,
+    /// Exchanges the current token for a new long-lived one (`fb_exchange_token`).
+    FacebookExchange(AppCredentials),
+    /// Refreshes a long-lived Instagram user token (`ig_refresh_token`, Instagram Login).
+    InstagramRefresh,
+}
+
+/// A Messenger Platform channel (Messenger or Instagram), built with [`MessagingChannel::builder`].
+///
+/// ```
+/// use unibox_channel_meta::AppSecret;
+/// use unibox_channel_meta::messaging::{MessagingChannel, MessagingPlatform};
+/// use unibox_core::{Channel, ChannelKind};
+/// let channel = MessagingChannel::builder(MessagingPlatform::messenger())
+///     .app_secret(AppSecret::new("appsecret"))
+///     .verify_token("meatyhamhock")
+///     .build()
+///     .unwrap();
+/// assert_eq!(channel.kind(), ChannelKind::MESSENGER);
+/// assert!(channel.capabilities().subscription_handshake);
+/// ```
+pub struct MessagingChannel {
+    platform: MessagingPlatform,
+    secrets: Vec<AppSecret>,
+    verify_token: SecretString,
+    sender: Option<MessagingSender>,
+    refresh: TokenRefresh,
+    clock: Arc<dyn Clock>,
+    capabilities: Capabilities,
+}
+
+/// Builds a [`MessagingChannel`].
+pub struct MessagingChannelBuilder {
+    platform: MessagingPlatform,
+    secrets: Vec<AppSecret>,
+    verify_token: Option<SecretString>,
+    http: Option<Arc<dyn HttpClient>>,
+    graph_base: Option<Url>,
+    human_agent_tag: bool,
+    refresh: TokenRefresh,
+    clock: Arc<dyn Clock>,
+}
+
+impl MessagingChannelBuilder {
+    /// The app secret that signs webhooks; add a second one while rotating.
+    pub fn app_secret(mut self, secret: AppSecret) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// The verify token typed into the App Dashboard's webhook settings.
+    pub fn verify_token(mut self, token: impl Into<String>) -> Self {
+        self.verify_token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// Sends through `client`; without one the channel only receives.
+    pub fn http_client(mut self, client: Arc<dyn HttpClient>) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Calls this Graph host instead of the platform's (a fake Graph API in tests).
+    pub fn graph_base_url(mut self, base: Url) -> Self {
+        self.graph_base = Some(base);
+        self
+    }
+
+    /// Whether human agents' replies use the `HUMAN_AGENT` tag and its 7-day window
+    /// (default `true`; the app needs Meta's Human Agent permission).
+    pub fn human_agent_tag(mut self, enabled: bool) -> Self {
+        self.human_agent_tag = enabled;
+        self
+    }
+
+    /// How tokens are refreshed (default: they do not expire).
+    pub fn token_refresh(mut self, refresh: TokenRefresh) -> Self {
+        self.refresh = refresh;
+        self
+    }
+
+    /// Reads time from `clock` (token expiry dates).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Checks the configuration: at least one app secret and a verify token.
+    pub fn build(self) -> Result<MessagingChannel> {
+        let configuration =
+            |message: &'static str| Error::new(ErrorKind::Configuration, message).with_operation("meta.configure");
+        if self.secrets.is_empty() {
+            return Err(configuration("an app secret is required to verify Meta webhooks"));
+        }
+        let verify_token = self.verify_token.ok_or_else(|| configuration("a verify token is required"))?;
+        let instagram_host = self.platform.channel == ChannelKind::INSTAGRAM;
+        let sender = self.http.map(|http| {
+            let graph = match (&self.graph_base, instagram_host, &self.refresh) {
+                (Some(base), _, _) => GraphClient::new(http).with_base_url(base.clone()),
+                (None, true, TokenRefresh::InstagramRefresh) => GraphClient::instagram(http),
+                (None, _, _) => GraphClient::new(http),
+            };
+            let graph = match self.secrets.first() {
+                // Instagram Login tokens are not Facebook app tokens: no appsecret_proof.
+                Some(secret) if !matches!(self.refresh, TokenRefresh::InstagramRefresh) => {
+                    graph.with_app_secret(secret.clone())
+                }
+                _ => graph,
+            };
+            MessagingSender::new(graph, self.platform.clone()).with_human_agent_tag(self.human_agent_tag)
+        });
+        let messenger = self.platform.channel == ChannelKind::MESSENGER;
+        let capabilities = Capabilities {
+            send: match &sender {
+                Some(sender) => ContentKinds::of(sender.sendable()),
+                None => ContentKinds::NONE,
+            },
+            max_text_length: Some(if messenger { 2000 } else { 1000 }),
+            messaging_window: Some(MessagingWindow {
+                free_form: STANDARD_WINDOW,
+                human_agent: self.human_agent_tag.then_some(HUMAN_AGENT_WINDOW),
+                outside: OutsideWindow::Nothing,
+            }),
+            subscription_handshake: true,
+            edits: messenger,
+            reactions: true,
+            delivery_receipts: true,
+            token_refresh: !matches!(self.refresh, TokenRefresh::None),
+            ..Capabilities::default()
+        };
+        Ok(MessagingChannel {
+            platform: self.platform,
+            secrets: self.secrets,
+            verify_token,
+            sender,
+            refresh: self.refresh,
+            clock: self.clock,
+            capabilities,
+        })
+    }
+}
+
+impl fmt::Debug for MessagingChannelBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessagingChannelBuilder")
+            .field("platform", &self.platform.channel)
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field("http", &self.http.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MessagingChannel {
+    /// A builder for `platform`.
+    pub fn builder(platform: MessagingPlatform) -> MessagingChannelBuilder {
+        MessagingChannelBuilder {
+            platform,
+            secrets: Vec::new(),
+            verify_token: None,
+            http: None,
+            graph_base: None,
+            human_agent_tag: true,
+            refresh: TokenRefresh::None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The platform.
+    pub fn platform(&self) -> &MessagingPlatform {
+        &self.platform
+    }
+
+    fn sender(&self) -> Result<&MessagingSender> {
+        self.sender.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::Configuration, "the channel has no HttpClient: build it with http_client to send")
+                .with_operation("meta.send")
+        })
+    }
+
+    /// The Send API sender (uploads, sender actions), when the channel can send.
+    pub fn messaging_sender(&self) -> Option<&MessagingSender> {
+        self.sender.as_ref()
+    }
+
+    /// Marks the customer's messages as seen (`sender_action: mark_seen`).
+    pub async fn mark_seen(
+        &self,
+        account: &ChannelAccount,
+        customer_id: &str,
+        token: Option<&SecretString>,
+    ) -> Result<()> {
+        self.sender()?.sender_action(account, customer_id, SenderAction::MarkSeen, token).await
+    }
+
+    /// Shows or hides the typing indicator.
+    pub async fn typing(
+        &self,
+        account: &ChannelAccount,
+        customer_id: &str,
+        on: bool,
+        token: Option<&SecretString>,
+    ) -> Result<()> {
+        let action = if on { SenderAction::TypingOn } else { SenderAction::TypingOff };
+        self.sender()?.sender_action(account, customer_id, action, token).await
+    }
+}
+
+impl fmt::Debug for MessagingChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessagingChannel")
+            .field("platform", &self.platform.channel)
+            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
+            .field("sender", &self.sender)
+            .field("refresh", &self.refresh)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Channel for MessagingChannel {
+    fn kind(&self) -> ChannelKind {
+        self.platform.channel.clone()
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn handshake(&self, request: &WebhookRequest) -> Option<Result<WebhookResponse>> {
+        answer_handshake(request, &self.verify_token)
+    }
+
+    fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
+        verify_signature(request, &self.secrets)
+    }
+
+    fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
+        parse_events(&self.platform, request.body())
+    }
+
+    async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
+        self.sender()?.send(request).await
+    }
+
+    async fn refresh_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<TokenSet> {
+        let graph = self.sender()?.graph();
+        let now = self.clock.now();
+        let fresh = match &self.refresh {
+            TokenRefresh::None => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!("the {} channel is configured with tokens that do not expire", self.platform.channel),
+                )
+                .with_operation("meta.token.refresh"));
+            }
+            TokenRefresh::FacebookExchange(app) => {
+                graph.exchange_for_long_lived_token(app, &tokens.access_token, now).await?
+            }
+            TokenRefresh::InstagramRefresh => graph.refresh_instagram_token(&tokens.access_token, now).await?,
+        };
+        tracing::debug!(target: "unibox::meta", account = %account.id, "token refreshed");
+        Ok(TokenSet { scopes: tokens.scopes.clone(), ..fresh })
+    }
+}
