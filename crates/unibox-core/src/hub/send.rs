@@ -111,7 +111,17 @@ impl Hub {
             )
             .with_operation("hub.send")
         })?;
-        let tokens = self.inner.tokens.get(tenant, account.id).await.map_err(|e| e.with_operation("hub.send"))?;
+        // Refreshed first when they expire soon (the token vault); a refresh the platform
+        // refused for good marks the account, so later sends fail at once.
+        let tokens = match self.inner.tokens.get_fresh(&account, channel.as_ref()).await {
+            Ok(tokens) => tokens,
+            Err(error) => {
+                if error.kind() == ErrorKind::TokenInvalid {
+                    self.mark_reauthorization_required(&account, error.message()).await;
+                }
+                return Err(error.with_operation("hub.send"));
+            }
+        };
 
         let author = match actor.principal() {
             Principal::User { id, .. } => Author::Agent(id.clone()),
