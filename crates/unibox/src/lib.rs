@@ -13,6 +13,7 @@
 //! | `store-sqlite` | [`store::sqlite`]: the embedded SQLite inbox | yes |
 //! | `channel-webhook` | [`channels::webhook`]: Standard Webhooks JSON in and out | yes |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
+//! | `vault` | [`vault`]: tokens encrypted at rest, rotation, shredding, refresh | yes |
 //!
 //! The defaults are what the quickstart needs and nothing more; turn them off with
 //! `default-features = false` and pick what you use.
@@ -50,6 +51,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use unibox_core::*;
+
+/// The encrypted token vault (feature `vault`): use [`vault::Vault`] as the hub's token store.
+#[cfg(feature = "vault")]
+pub use unibox_vault as vault;
 
 /// Storage backends: [`memory`] always, others by feature.
 pub mod store {
