@@ -1,0 +1,151 @@
+//! Contact profiles (the attributes agents record) and merging two contacts into one.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
+use unibox_core::workflow::{ContactProfile, ContactUpdate};
+use unibox_core::{Author, ContactId, Error, ErrorKind, Result, TenantId};
+
+use crate::codec::to_json;
+use crate::error::SqlResultExt;
+use crate::queries::not_found;
+use crate::rows;
+
+/// The `named_at` of a display name the team chose: later than any event, so ingest never
+/// replaces it (it keeps the name of the newest event by this column).
+const CHOSEN_BY_TEAM: i64 = i64::MAX;
+
+pub(crate) fn profile(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: ContactId,
+    operation: &'static str,
+) -> Result<ContactProfile> {
+    let contact = rows::contact(conn, tenant, id, operation)?.ok_or_else(|| not_found("contact", operation))?;
+    let mut statement = conn
+        .prepare_cached("SELECT name, value FROM contact_attributes WHERE tenant = ?1 AND contact = ?2 ORDER BY name")
+        .during(operation)?;
+    let attributes = statement
+        .query_map(params![tenant.as_str(), id.as_bytes()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .during(operation)?
+        .collect::<rusqlite::Result<BTreeMap<String, String>>>()
+        .during(operation)?;
+    Ok(ContactProfile { contact, attributes })
+}
+
+fn replace_attributes(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: ContactId,
+    attributes: &BTreeMap<String, String>,
+    operation: &'static str,
+) -> Result<()> {
+    conn.prepare_cached("DELETE FROM contact_attributes WHERE tenant = ?1 AND contact = ?2")
+        .during(operation)?
+        .execute(params![tenant.as_str(), id.as_bytes()])
+        .during(operation)?;
+    let mut insert = conn
+        .prepare_cached("INSERT INTO contact_attributes (tenant, contact, name, value) VALUES (?1, ?2, ?3, ?4)")
+        .during(operation)?;
+    for (name, value) in attributes {
+        insert.execute(params![tenant.as_str(), id.as_bytes(), name, value]).during(operation)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn update(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: ContactId,
+    update: &ContactUpdate,
+) -> Result<ContactProfile> {
+    const OP: &str = "sqlite.update_contact";
+    let mut profile = profile(conn, tenant, id, OP)?;
+    update.apply(&mut profile)?;
+    if update.display_name.is_some() {
+        conn.prepare_cached(
+            "UPDATE contacts SET display_name = ?3, named_at = ?4, named_by = '' WHERE tenant = ?1 AND id = ?2",
+        )
+        .during(OP)?
+        .execute(params![tenant.as_str(), id.as_bytes(), profile.contact.display_name, CHOSEN_BY_TEAM])
+        .during(OP)?;
+    }
+    if !update.attributes.is_empty() {
+        replace_attributes(conn, tenant, id, &profile.attributes, OP)?;
+    }
+    Ok(profile)
+}
+
+pub(crate) fn merge(
+    conn: &Connection,
+    tenant: &TenantId,
+    keep: ContactId,
+    duplicate: ContactId,
+) -> Result<ContactProfile> {
+    const OP: &str = "sqlite.merge_contacts";
+    if keep == duplicate {
+        return Err(Error::new(ErrorKind::InvalidInput, "a contact cannot be merged into itself").with_operation(OP));
+    }
+    let kept = profile(conn, tenant, keep, OP)?;
+    let merged_away = profile(conn, tenant, duplicate, OP)?;
+    let clash = conn
+        .prepare_cached(
+            "SELECT 1 FROM conversations k JOIN conversations d ON d.tenant = k.tenant AND d.account = k.account \
+             WHERE k.tenant = ?1 AND k.contact = ?2 AND d.contact = ?3",
+        )
+        .during(OP)?
+        .exists(params![tenant.as_str(), keep.as_bytes(), duplicate.as_bytes()])
+        .during(OP)?;
+    if clash {
+        return Err(Error::new(
+            ErrorKind::Conflict,
+            "both contacts have a conversation on the same channel account; a conversation belongs to one contact",
+        )
+        .with_operation(OP));
+    }
+    let merged = kept.merged_with(&merged_away);
+    let t = tenant.as_str();
+    // The name's provenance travels with the name, so later events compare against the right one.
+    let source = if kept.contact.display_name.is_some() { keep } else { duplicate };
+    conn.prepare_cached(
+        "UPDATE contacts SET display_name = ?3, created_at = ?4, \
+           named_at = (SELECT named_at FROM contacts WHERE tenant = ?1 AND id = ?5), \
+           named_by = (SELECT named_by FROM contacts WHERE tenant = ?1 AND id = ?5) \
+         WHERE tenant = ?1 AND id = ?2",
+    )
+    .during(OP)?
+    .execute(params![
+        t,
+        keep.as_bytes(),
+        merged.contact.display_name,
+        merged.contact.created_at.as_unix_millis(),
+        source.as_bytes()
+    ])
+    .during(OP)?;
+    conn.prepare_cached(
+        "UPDATE messages SET author = ?3 WHERE tenant = ?1 AND author = ?4 \
+         AND conversation IN (SELECT id FROM conversations WHERE tenant = ?1 AND contact = ?2)",
+    )
+    .during(OP)?
+    .execute(params![
+        t,
+        duplicate.as_bytes(),
+        to_json(&Author::Contact(keep), "author")?,
+        to_json(&Author::Contact(duplicate), "author")?
+    ])
+    .during(OP)?;
+    for sql in [
+        "UPDATE contact_identities SET contact = ?2 WHERE tenant = ?1 AND contact = ?3",
+        "UPDATE conversations SET contact = ?2 WHERE tenant = ?1 AND contact = ?3",
+    ] {
+        conn.prepare_cached(sql).during(OP)?.execute(params![t, keep.as_bytes(), duplicate.as_bytes()]).during(OP)?;
+    }
+    for sql in [
+        "DELETE FROM contact_attributes WHERE tenant = ?1 AND contact = ?2",
+        "DELETE FROM contacts WHERE tenant = ?1 AND id = ?2",
+    ] {
+        conn.prepare_cached(sql).during(OP)?.execute(params![t, duplicate.as_bytes()]).during(OP)?;
+    }
+    replace_attributes(conn, tenant, keep, &merged.attributes, OP)?;
+    profile(conn, tenant, keep, OP)
+}
