@@ -193,12 +193,18 @@ impl DataDeletionCallback {
         };
         let code = self.confirmation_code(signed, kind);
         let now = self.clock.now();
-        let mut first = None;
+        let mut known = Vec::new();
         for tenant in &self.tenants {
             let contacts = self.store.linked_contacts(tenant, META_PLATFORM, &signed.user_id).await?;
-            if contacts.is_empty() && tenant != home {
-                continue;
+            if !contacts.is_empty() {
+                known.push((tenant, contacts));
             }
+        }
+        if known.is_empty() {
+            known.push((home, Vec::new()));
+        }
+        let mut first = None;
+        for (tenant, contacts) in known {
             let request = DeletionRequest {
                 tenant: tenant.clone(),
                 confirmation_code: code.clone(),
