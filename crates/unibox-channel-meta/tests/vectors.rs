@@ -61,12 +61,16 @@ fn signed_requests_that_are_forged_malformed_or_of_another_algorithm_are_refused
         (sign_request(&secret, b"not json"), ErrorKind::MalformedPayload),
     ];
     for (input, kind) in cases {
-        assert_eq!(parse_signed_request(&input, &[secret.clone()]).unwrap_err().kind(), kind, "{input:.60}");
+        assert_eq!(
+            parse_signed_request(&input, std::slice::from_ref(&secret)).unwrap_err().kind(),
+            kind,
+            "{input:.60}"
+        );
     }
     // Padded base64 and a numeric user id are read too; the algorithm is case-insensitive.
     let numeric = sign_request(&secret, br#"{"algorithm":"hmac-sha256","user_id":1234567890}"#);
     let (sig, body) = numeric.split_once('.').unwrap();
     let padded = format!("{sig}=.{body}");
-    assert_eq!(parse_signed_request(&padded, &[secret.clone()]).unwrap().user_id, "1234567890");
+    assert_eq!(parse_signed_request(&padded, std::slice::from_ref(&secret)).unwrap().user_id, "1234567890");
     assert_eq!(parse_signed_request(SIGNED_REQUEST, &[]).unwrap_err().kind(), ErrorKind::Configuration);
 }
