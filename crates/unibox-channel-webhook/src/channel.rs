@@ -71,6 +71,8 @@ impl WebhookChannel {
             reactions: true,
             delivery_receipts: true,
             token_refresh: false,
+            // A receiver of our own choosing documents no limit.
+            rate_limits: Default::default(),
         };
         let replay = ReplayGuard::new(config.replay_capacity, config.tolerance);
         WebhookChannel { config, capabilities, clock: Arc::new(SystemClock), http: None, replay }

@@ -132,6 +132,8 @@ pub struct ConversationQuery {
     pub status: Option<ConversationStatus>,
     /// Only this channel account.
     pub account: Option<ChannelAccountId>,
+    /// Only this contact's conversations (one per channel account they wrote on).
+    pub contact: Option<ContactId>,
     /// Only this assignee (or only unassigned).
     pub assignee: Option<AssigneeFilter>,
     /// Only conversations with this tag.
@@ -149,6 +151,7 @@ impl Default for ConversationQuery {
         ConversationQuery {
             status: None,
             account: None,
+            contact: None,
             assignee: None,
             tag: None,
             unread_only: false,
@@ -171,6 +174,11 @@ impl ConversationQuery {
     /// Only this account.
     pub fn account(mut self, account: ChannelAccountId) -> Self {
         self.account = Some(account);
+        self
+    }
+    /// Only this contact's conversations.
+    pub fn contact(mut self, contact: ContactId) -> Self {
+        self.contact = Some(contact);
         self
     }
     /// Only this assignee filter.
@@ -589,4 +597,115 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
 
     /// A conversation's notes, oldest first.
     async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>>;
+
+    /// The durable send queue, if this backend has one. The hub then records every send as a
+    /// job in the same transaction as the message and delivers it with retries; without one it
+    /// records and sends directly. The default has none.
+    fn outbox(&self) -> Option<&dyn crate::outbox::Outbox> {
+        None
+    }
+
+    /// The change log, if this backend keeps one ([`Hub::subscribe`](crate::Hub::subscribe)
+    /// needs it). The default keeps none.
+    fn changes(&self) -> Option<&dyn crate::changes::ChangeLog> {
+        None
+    }
+
+    /// Records that `user` read the conversation up to `up_to` (a marker never moves back) and,
+    /// since someone has now read it, sets its `unread_count` to zero. Returns the user's state.
+    ///
+    /// The default implementation answers `Unsupported`, as do the other workflow methods below.
+    async fn mark_read_by(
+        &self,
+        tenant: &TenantId,
+        conversation: ConversationId,
+        user: &UserId,
+        up_to: Timestamp,
+    ) -> Result<crate::workflow::ReadState> {
+        let _ = (tenant, conversation, user, up_to);
+        Err(workflow_unsupported("read markers"))
+    }
+
+    /// `user`'s read state of each conversation, in the order given. `NotFound` if one is not
+    /// the tenant's.
+    async fn read_states(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        conversations: &[ConversationId],
+    ) -> Result<Vec<crate::workflow::ReadState>> {
+        let _ = (tenant, user, conversations);
+        Err(workflow_unsupported("read markers"))
+    }
+
+    /// How many open or pending conversations each assignee works (assignees with none are
+    /// left out), for least-open assignment and capacity.
+    async fn open_assignments(&self, tenant: &TenantId) -> Result<std::collections::HashMap<UserId, u32>> {
+        let _ = tenant;
+        Err(workflow_unsupported("assignment counts"))
+    }
+
+    /// Creates or replaces the canned reply with this shortcut (validated with
+    /// [`CannedReply::validate`](crate::workflow::CannedReply::validate)).
+    async fn save_canned_reply(&self, reply: &crate::workflow::CannedReply) -> Result<()> {
+        let _ = reply;
+        Err(workflow_unsupported("canned replies"))
+    }
+
+    /// The tenant's canned replies, by shortcut.
+    async fn canned_replies(&self, tenant: &TenantId) -> Result<Vec<crate::workflow::CannedReply>> {
+        let _ = tenant;
+        Err(workflow_unsupported("canned replies"))
+    }
+
+    /// One canned reply; `NotFound` if the tenant has none with this shortcut.
+    async fn canned_reply(&self, tenant: &TenantId, shortcut: &str) -> Result<crate::workflow::CannedReply> {
+        let _ = (tenant, shortcut);
+        Err(workflow_unsupported("canned replies"))
+    }
+
+    /// Deletes a canned reply; `NotFound` if the tenant has none with this shortcut.
+    async fn delete_canned_reply(&self, tenant: &TenantId, shortcut: &str) -> Result<()> {
+        let _ = (tenant, shortcut);
+        Err(workflow_unsupported("canned replies"))
+    }
+
+    /// A contact with the attributes agents recorded.
+    async fn contact_profile(&self, tenant: &TenantId, id: ContactId) -> Result<crate::workflow::ContactProfile> {
+        let _ = (tenant, id);
+        Err(workflow_unsupported("contact profiles"))
+    }
+
+    /// Edits a contact's profile with [`ContactUpdate::apply`](crate::workflow::ContactUpdate::apply).
+    /// A display name set here is kept when platforms later report another name.
+    async fn update_contact(
+        &self,
+        tenant: &TenantId,
+        id: ContactId,
+        update: &crate::workflow::ContactUpdate,
+    ) -> Result<crate::workflow::ContactProfile> {
+        let _ = (tenant, id, update);
+        Err(workflow_unsupported("contact profiles"))
+    }
+
+    /// Merges `duplicate` into `keep`, atomically: its identities, conversations and messages
+    /// (their author) move to `keep`, the profiles merge with
+    /// [`ContactProfile::merged_with`](crate::workflow::ContactProfile::merged_with), and
+    /// `duplicate` is gone (`NotFound` from then on). Future messages on its identities reach
+    /// `keep`. `InvalidInput` when both are the same contact; `Conflict` when both have a
+    /// conversation on the same channel account (a conversation belongs to one contact per
+    /// account).
+    async fn merge_contacts(
+        &self,
+        tenant: &TenantId,
+        keep: ContactId,
+        duplicate: ContactId,
+    ) -> Result<crate::workflow::ContactProfile> {
+        let _ = (tenant, keep, duplicate);
+        Err(workflow_unsupported("contact merging"))
+    }
+}
+
+fn workflow_unsupported(what: &str) -> Error {
+    Error::new(ErrorKind::Unsupported, format!("this inbox does not support {what}"))
 }

@@ -15,8 +15,11 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod analytics;
 pub mod audit;
+pub mod changes;
 pub mod channel;
+pub mod delivery;
 mod error;
 pub mod http;
 pub mod hub;
@@ -24,10 +27,12 @@ mod id;
 pub mod inbox;
 pub mod memory;
 mod model;
+pub mod outbox;
 pub mod policy;
 pub mod privacy;
 mod time;
 mod token;
+pub mod workflow;
 
 pub use channel::Channel;
 pub use error::{Error, ErrorKind, Result, Retry};

@@ -1,4 +1,4 @@
-use crate::channel::MessagingWindow;
+use crate::channel::{MessagingWindow, RateLimits};
 use crate::{ContentKind, ContentKinds};
 
 /// What a channel can do, as plain data: the hub checks sends against it, applications
@@ -46,6 +46,8 @@ pub struct Capabilities {
     pub delivery_receipts: bool,
     /// Access tokens expire and are refreshed through the channel.
     pub token_refresh: bool,
+    /// The platform's documented sending limits; the delivery worker keeps under them.
+    pub rate_limits: RateLimits,
 }
 
 impl Capabilities {

@@ -2,6 +2,7 @@
 //! verification proof, and sends.
 
 mod capabilities;
+mod rate;
 mod send;
 pub mod signature;
 mod verified;
@@ -11,6 +12,7 @@ mod window;
 use async_trait::async_trait;
 
 pub use capabilities::Capabilities;
+pub use rate::{Rate, RateLimits};
 pub use send::{SendReceipt, SendRequest};
 pub use verified::{SignatureProof, Verified};
 pub use webhook::{WebhookRequest, WebhookResponse};

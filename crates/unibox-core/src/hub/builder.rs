@@ -9,16 +9,20 @@ use crate::{Channel, ChannelId, Clock, Inbox, Policy, RolePolicy, SystemClock, T
 /// Configures a [`Hub`].
 ///
 /// Defaults: tokens in memory ([`MemoryTokenStore`]), the built-in [`RolePolicy`], audit records
-/// to `tracing` ([`TracingAuditSink`]), the system clock, and a 1 MiB webhook body limit.
+/// to `tracing` ([`TracingAuditSink`]), the system clock, and a 1 MiB webhook body limit; the
+/// agent roster and analytics in memory.
 #[derive(Debug)]
 pub struct HubBuilder {
     inbox: Arc<dyn Inbox>,
     tokens: Option<Arc<dyn TokenStore>>,
     policy: Option<Arc<dyn Policy>>,
     audit: Option<Arc<dyn AuditSink>>,
+    roster: Option<Arc<dyn crate::workflow::AgentRoster>>,
+    analytics: Option<Arc<dyn crate::analytics::Analytics>>,
     clock: Option<Arc<dyn Clock>>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
+    delivery: crate::delivery::DeliveryOptions,
 }
 
 impl HubBuilder {
@@ -28,9 +32,12 @@ impl HubBuilder {
             tokens: None,
             policy: None,
             audit: None,
+            roster: None,
+            analytics: None,
             clock: None,
             channels: HashMap::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            delivery: crate::delivery::DeliveryOptions::default(),
         }
     }
 
@@ -59,6 +66,19 @@ impl HubBuilder {
         self
     }
 
+    /// The agent roster automatic assignment chooses from (default: in memory).
+    pub fn roster(mut self, roster: Arc<dyn crate::workflow::AgentRoster>) -> Self {
+        self.roster = Some(roster);
+        self
+    }
+
+    /// Where analytics is kept (default: in memory, lost on restart; a SQLite inbox is also a
+    /// durable `Analytics`).
+    pub fn analytics(mut self, analytics: Arc<dyn crate::analytics::Analytics>) -> Self {
+        self.analytics = Some(analytics);
+        self
+    }
+
     /// The clock (use a [`ManualClock`](crate::ManualClock) in tests).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
@@ -71,6 +91,12 @@ impl HubBuilder {
         self
     }
 
+    /// How sends are retried and leased ([`DeliveryOptions`](crate::delivery::DeliveryOptions)).
+    pub fn delivery(mut self, options: crate::delivery::DeliveryOptions) -> Self {
+        self.delivery = options;
+        self
+    }
+
     /// Builds the hub.
     pub fn build(self) -> Hub {
         Hub {
@@ -79,10 +105,13 @@ impl HubBuilder {
                 tokens: self.tokens.unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
                 policy: self.policy.unwrap_or_else(|| Arc::new(RolePolicy)),
                 audit: self.audit.unwrap_or_else(|| Arc::new(TracingAuditSink)),
+                roster: self.roster.unwrap_or_else(|| Arc::new(crate::memory::MemoryAgentRoster::new())),
+                analytics: self.analytics.unwrap_or_else(|| Arc::new(crate::memory::MemoryAnalytics::new())),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,
                 max_body_bytes: self.max_body_bytes,
                 routes: RouteCache::default(),
+                delivery: crate::delivery::DeliveryState::new(self.delivery),
             }),
         }
     }

@@ -2,16 +2,24 @@
 //! the clock. It turns webhook requests into stored conversations and agents' replies into
 //! platform sends.
 
+mod analytics;
 mod builder;
+mod canned;
+mod contacts;
+mod events;
 mod operations;
+mod roster;
 mod routing;
 mod send;
+mod subscribe;
 mod webhook;
+mod workflow;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use builder::HubBuilder;
+pub use subscribe::Subscription;
 pub use webhook::WebhookReceipt;
 
 use crate::audit::{AuditOutcome, AuditRecord, AuditSink};
@@ -48,10 +56,13 @@ struct HubInner {
     tokens: Arc<dyn TokenStore>,
     policy: Arc<dyn Policy>,
     audit: Arc<dyn AuditSink>,
+    roster: Arc<dyn crate::workflow::AgentRoster>,
+    analytics: Arc<dyn crate::analytics::Analytics>,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
     routes: routing::RouteCache,
+    delivery: crate::delivery::DeliveryState,
 }
 
 impl Hub {
@@ -73,6 +84,11 @@ impl Hub {
     /// The clock the hub uses.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock
+    }
+
+    /// Delivery settings, the rate limiter and the wake-ups shared with workers and subscriptions.
+    pub(crate) fn delivery(&self) -> &crate::delivery::DeliveryState {
+        &self.inner.delivery
     }
 
     /// A registered channel.

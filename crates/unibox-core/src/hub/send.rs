@@ -1,13 +1,24 @@
-//! The path of a send: authorize, check the channel's rules, record, send, update status.
+//! The path of a send: authorize, check the channel's rules, record (with its outbox job), attempt,
+//! and record the outcome truthfully; retries go to the [`DeliveryWorker`](crate::delivery::DeliveryWorker).
 
 use crate::audit::AuditOutcome;
 use crate::channel::SendRequest;
+use crate::delivery::RetryDecision;
 use crate::hub::Hub;
 use crate::inbox::OutboundDraft;
+use crate::outbox::{AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob};
 use crate::{
-    Action, Actor, Author, ChannelAccountState, Content, ConversationId, DeliveryStatus, Error, ErrorKind, Message,
-    MessageId, Principal, Resource, Result,
+    Action, Actor, Author, Channel, ChannelAccount, ChannelAccountState, ContactIdentity, Content, ConversationId,
+    DeliveryStatus, Error, ErrorKind, Message, MessageId, Principal, Resource, Result, TenantId, TokenSet,
 };
+
+/// What an attempt needs, loaded from the stores for a job.
+struct Attempt {
+    message: Message,
+    account: ChannelAccount,
+    recipient: ContactIdentity,
+    channel: std::sync::Arc<dyn Channel>,
+}
 
 impl Hub {
     /// Sends `content` to the customer of a conversation, as `actor`.
@@ -16,10 +27,25 @@ impl Hub {
     /// `NotFound`); the policy must allow [`Action::SendMessage`]; the account must be
     /// connected; the channel must support the content kind and length, and its messaging
     /// window must be open (checked against the hub's clock before any API call). Then the
-    /// message is recorded as queued, sent, and marked sent with the platform's id. A failed
-    /// send is recorded as failed with the reason and returned as the error; a send whose
-    /// outcome is unknown (timeout after the request left) stays `Sending` and returns
-    /// [`ErrorKind::DeliveryUnknown`]: check with the platform before resending.
+    /// message is recorded as queued, durably, before anything is sent.
+    ///
+    /// When the inbox has an [`Outbox`] (memory and SQLite do), the message and its send job are
+    /// recorded in one transaction and the first attempt is made at once:
+    ///
+    /// - accepted: the message is returned `Sent`, with the platform's id;
+    /// - failed in a way known not to have delivered it (no connection, throttled, a platform
+    ///   error before it accepted the request): the message is returned `Queued` and a
+    ///   [`DeliveryWorker`](crate::delivery::DeliveryWorker) retries it with backoff, honouring the
+    ///   platform's requested delay;
+    /// - refused for good (or out of retries): it is recorded `Failed` with the reason and the
+    ///   error is returned;
+    /// - possibly delivered (a timeout after the request left) on a platform without idempotent
+    ///   sends: it stays `Sending`, its job becomes [`JobState::Unknown`], and
+    ///   [`ErrorKind::DeliveryUnknown`] is returned: check with the platform before resending.
+    ///   Where the platform deduplicates by the message id, it is retried instead.
+    ///
+    /// Without an outbox the message is recorded and sent once, with the same outcomes except
+    /// that nothing is retried.
     pub async fn send(&self, actor: &Actor, conversation: ConversationId, content: Content) -> Result<Message> {
         self.send_reply(actor, conversation, content, None).await
     }
@@ -45,33 +71,8 @@ impl Hub {
             return Err(denied.with_operation("hub.send"));
         }
         let account = inbox.account(tenant, conversation.account).await.map_err(|e| e.with_operation("hub.send"))?;
-        if let ChannelAccountState::ReauthorizationRequired { reason } = &account.state {
-            return Err(Error::new(
-                ErrorKind::TokenInvalid,
-                format!(
-                    "the {} account {} must be reconnected before sending ({reason})",
-                    account.kind, account.display_name
-                ),
-            )
-            .with_operation("hub.send"));
-        }
-        if !account.state.can_send() {
-            return Err(Error::new(
-                ErrorKind::PlatformRejected,
-                format!("the {} account {} is disconnected", account.kind, account.display_name),
-            )
-            .with_operation("hub.send"));
-        }
-        let channel = self.inner.channels.get(&account.channel).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Configuration,
-                format!(
-                    "account {} names channel {}, which is not registered with the hub",
-                    account.id, account.channel
-                ),
-            )
-            .with_operation("hub.send")
-        })?;
+        check_account_can_send(&account).map_err(|e| e.with_operation("hub.send"))?;
+        let channel = self.channel_of(&account).map_err(|e| e.with_operation("hub.send"))?;
         let capabilities = channel.capabilities();
         if !capabilities.can_send(content.kind()) {
             let can: Vec<&str> = capabilities.send.iter().map(|k| k.as_str()).collect();
@@ -104,24 +105,7 @@ impl Hub {
                 .map_err(|e| e.with_operation("hub.send"))?;
         }
         let contact = inbox.contact(tenant, conversation.contact).await.map_err(|e| e.with_operation("hub.send"))?;
-        let recipient = contact.identities.iter().find(|identity| identity.account == account.id).ok_or_else(|| {
-            Error::new(
-                ErrorKind::RecipientUnavailable,
-                "the contact has no identity on this conversation's channel account",
-            )
-            .with_operation("hub.send")
-        })?;
-        // Refreshed first when they expire soon (the token vault); a refresh the platform
-        // refused for good marks the account, so later sends fail at once.
-        let tokens = match self.inner.tokens.get_fresh(&account, channel.as_ref()).await {
-            Ok(tokens) => tokens,
-            Err(error) => {
-                if error.kind() == ErrorKind::TokenInvalid {
-                    self.mark_reauthorization_required(&account, error.message()).await;
-                }
-                return Err(error.with_operation("hub.send"));
-            }
-        };
+        let recipient = recipient_of(&contact, &account).map_err(|e| e.with_operation("hub.send"))?;
 
         let author = match actor.principal() {
             Principal::User { id, .. } => Author::Agent(id.clone()),
@@ -129,27 +113,202 @@ impl Hub {
         };
         let draft =
             OutboundDraft { id: MessageId::new(), conversation: conversation.id, author, content, reply_to, at: now };
+        let result = match inbox.outbox() {
+            Some(outbox) => {
+                // Recorded (message and job, one transaction) before it is attempted, and leased to
+                // this call so no worker attempts it meanwhile.
+                let lease = Lease::until(now.saturating_add(self.delivery().options.lease));
+                let options = EnqueueOptions::new().human_agent(human_agent).leased(lease);
+                let (_, job) = outbox
+                    .enqueue(tenant, draft, options, now)
+                    .await
+                    .map_err(|e| e.with_operation("hub.send.record"))?;
+                self.delivery().changed.notify_waiters();
+                self.deliver(job, lease.id).await
+            }
+            None => self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent).await,
+        };
+        if let Ok(message) = &result {
+            self.observe_outbound(message).await;
+        }
+        let outcome = match &result {
+            Ok(_) => AuditOutcome::Success,
+            Err(error) => AuditOutcome::Failed { error: error.kind().as_str().to_string() },
+        };
+        self.audit_after_the_fact(actor, "message.send", target, outcome).await;
+        result
+    }
+
+    /// Makes one attempt of a job held by `lease` and records its outcome; returns the message
+    /// as recorded (`Sent`, or `Queued` when a retry was scheduled) or the error that failed it.
+    pub(crate) async fn deliver(&self, job: OutboxJob, lease: LeaseId) -> Result<Message> {
+        const OP: &str = "hub.deliver";
+        let outbox = self
+            .inner
+            .inbox
+            .outbox()
+            .ok_or_else(|| Error::new(ErrorKind::Unsupported, "this inbox has no outbox").with_operation(OP))?;
+        let result = self.attempt(outbox, &job, lease).await;
+        self.delivery().changed.notify_waiters();
+        result.map_err(|e| e.with_operation(OP).with_context("message", job.message))
+    }
+
+    async fn attempt(&self, outbox: &dyn Outbox, job: &OutboxJob, lease: LeaseId) -> Result<Message> {
+        let tenant = &job.tenant;
+        let attempt = match self.load_attempt(job).await {
+            Ok(attempt) => attempt,
+            Err(error) => return self.record_failure(outbox, job, lease, error, job.attempts + 1, false).await,
+        };
+        let capabilities = attempt.channel.capabilities();
+        let idempotent = capabilities.idempotent_send;
+        if job.state == JobState::InFlight && !idempotent {
+            // A previous attempt started and never finished (its worker died or lost its lease).
+            let reason = "a previous attempt was interrupted and may have reached the platform; check with the \
+                          platform before resending";
+            outbox
+                .finish_attempt(tenant, job.message, lease, AttemptOutcome::Unknown { reason: reason.into() })
+                .await?;
+            return Err(Error::new(ErrorKind::DeliveryUnknown, reason));
+        }
+        let options = self.delivery().options;
+        let reserved = self.delivery().limiter.reserve(
+            attempt.account.id,
+            &attempt.recipient.value,
+            &capabilities.rate_limits,
+            options.max_rate_wait,
+        );
+        match reserved {
+            Ok(wait) if !wait.is_zero() => tokio::time::sleep(wait).await,
+            Ok(_) => {}
+            Err(wait) => {
+                // Too long to hold the job: give it back, due when the limit allows it.
+                let at = self.inner.clock.now().saturating_add(wait);
+                let reason = format!("paced under the {} rate limit", attempt.account.kind);
+                let (message, _) =
+                    outbox.finish_attempt(tenant, job.message, lease, AttemptOutcome::Retry { at, reason }).await?;
+                self.delivery().work.notify_one();
+                return Ok(message);
+            }
+        }
+        let tokens = match self.access_token(tenant, &attempt.account).await {
+            Ok(tokens) => tokens,
+            Err(error) => return self.record_failure(outbox, job, lease, error, job.attempts + 1, idempotent).await,
+        };
+        let started = outbox.begin_attempt(tenant, job.message, lease).await?;
+        let message = &attempt.message;
+        let request = SendRequest::new(&attempt.account, &attempt.recipient, &message.content, message.id)
+            .with_access_token(tokens.as_ref().map(|t| &t.access_token))
+            .with_reply_to(message.reply_to.as_deref())
+            .with_human_agent(job.human_agent);
+        match attempt.channel.send(&request).await {
+            Ok(receipt) => {
+                let outcome = AttemptOutcome::Sent { platform_message_id: receipt.platform_message_id };
+                let (sent, _) = outbox.finish_attempt(tenant, job.message, lease, outcome).await?;
+                Ok(sent)
+            }
+            Err(error) => {
+                if error.kind() == ErrorKind::TokenInvalid {
+                    self.mark_reauthorization_required(&attempt.account, error.message()).await;
+                }
+                self.record_failure(outbox, job, lease, error, started.attempts, idempotent).await
+            }
+        }
+    }
+
+    /// Loads the message, account, channel and recipient of a job; an error means the job
+    /// cannot be attempted now (and, if permanent, ever).
+    async fn load_attempt(&self, job: &OutboxJob) -> Result<Attempt> {
+        let inbox = &self.inner.inbox;
+        let tenant = &job.tenant;
+        let message = inbox.message(tenant, job.message).await?;
+        let account = inbox.account(tenant, job.account).await?;
+        check_account_can_send(&account)?;
+        let channel = self.channel_of(&account)?.clone();
+        let conversation = inbox.conversation(tenant, job.conversation).await?;
+        let contact = inbox.contact(tenant, conversation.contact).await?;
+        let recipient = recipient_of(&contact, &account)?;
+        Ok(Attempt { message, account, recipient, channel })
+    }
+
+    /// Records a failed attempt as the retry policy decides: a retry (the message is returned
+    /// `Queued`), a failure, or an unknown outcome (both returned as errors).
+    async fn record_failure(
+        &self,
+        outbox: &dyn Outbox,
+        job: &OutboxJob,
+        lease: LeaseId,
+        error: Error,
+        attempts: u32,
+        idempotent: bool,
+    ) -> Result<Message> {
+        let tenant = &job.tenant;
+        match self.delivery().options.retry.decide(&error, attempts, idempotent) {
+            RetryDecision::RetryAfter(delay) => {
+                let at = self.inner.clock.now().saturating_add(delay);
+                let outcome = AttemptOutcome::Retry { at, reason: error.message().to_string() };
+                let (message, _) = outbox.finish_attempt(tenant, job.message, lease, outcome).await?;
+                self.delivery().work.notify_one();
+                tracing::info!(target: "unibox::delivery", message = %job.message, attempts, delay_ms = delay.as_millis() as u64, kind = %error.kind(), "send will be retried");
+                Ok(message)
+            }
+            RetryDecision::Fail(reason) => {
+                outbox.finish_attempt(tenant, job.message, lease, AttemptOutcome::Failed { reason }).await?;
+                tracing::warn!(target: "unibox::delivery", message = %job.message, attempts, kind = %error.kind(), "send failed");
+                Err(if error.is_temporary() { error.persistent() } else { error })
+            }
+            RetryDecision::Unknown(reason) => {
+                outbox
+                    .finish_attempt(tenant, job.message, lease, AttemptOutcome::Unknown { reason: reason.clone() })
+                    .await?;
+                tracing::warn!(target: "unibox::delivery", message = %job.message, attempts, "send outcome unknown; check before resending");
+                Err(Error::new(ErrorKind::DeliveryUnknown, reason))
+            }
+        }
+    }
+
+    /// The account's tokens for a send, refreshed first when they expire soon by a store that
+    /// can refresh (the token vault). A refresh the platform refused for good marks the account
+    /// for reauthorization, so this send and later ones fail at once with `TokenInvalid`.
+    async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
+        // `account` was loaded in `tenant`; the store scopes by the account's own tenant.
+        debug_assert_eq!(tenant, &account.tenant);
+        let channel = self.channel_of(account)?;
+        let tokens = self.inner.tokens.get_fresh(account, channel.as_ref()).await;
+        if let Err(error) = &tokens
+            && error.kind() == ErrorKind::TokenInvalid
+        {
+            self.mark_reauthorization_required(account, error.message()).await;
+        }
+        tokens
+    }
+
+    /// The old path, for inboxes without an outbox: record, send once, record the outcome.
+    async fn send_once(
+        &self,
+        account: &ChannelAccount,
+        channel: &dyn Channel,
+        recipient: &ContactIdentity,
+        draft: OutboundDraft,
+        human_agent: bool,
+    ) -> Result<Message> {
+        let inbox = &self.inner.inbox;
+        let tenant = &account.tenant;
+        let tokens = self.access_token(tenant, account).await.map_err(|e| e.with_operation("hub.send"))?;
         // Recorded before it is attempted: a crash from here on leaves a queued message, never a lost one.
         let message = inbox.record_outbound(tenant, draft).await.map_err(|e| e.with_operation("hub.send.record"))?;
         inbox
             .update_delivery(tenant, message.id, DeliveryStatus::Sending, None)
             .await
             .map_err(|e| e.with_operation("hub.send.record"))?;
-
-        let request = SendRequest::new(&account, recipient, &message.content, message.id)
+        let request = SendRequest::new(account, recipient, &message.content, message.id)
             .with_access_token(tokens.as_ref().map(|t| &t.access_token))
             .with_reply_to(message.reply_to.as_deref())
             .with_human_agent(human_agent);
-        let result = channel.send(&request).await;
-        match result {
-            Ok(receipt) => {
-                let sent = inbox
-                    .update_delivery(tenant, message.id, DeliveryStatus::Sent, Some(&receipt.platform_message_id))
-                    .await
-                    .map_err(|e| e.with_operation("hub.send.record"))?;
-                self.audit_after_the_fact(actor, "message.send", target, AuditOutcome::Success).await;
-                Ok(sent)
-            }
+        match channel.send(&request).await {
+            Ok(receipt) => inbox
+                .update_delivery(tenant, message.id, DeliveryStatus::Sent, Some(&receipt.platform_message_id))
+                .await
+                .map_err(|e| e.with_operation("hub.send.record")),
             Err(error) => {
                 let error = error.with_operation("hub.send").with_context("message", message.id);
                 if error.kind() != ErrorKind::DeliveryUnknown {
@@ -159,25 +318,58 @@ impl Hub {
                     }
                 }
                 if error.kind() == ErrorKind::TokenInvalid {
-                    self.mark_reauthorization_required(&account, error.message()).await;
+                    self.mark_reauthorization_required(account, error.message()).await;
                 }
-                self.audit_after_the_fact(
-                    actor,
-                    "message.send",
-                    target,
-                    AuditOutcome::Failed { error: error.kind().as_str().to_string() },
-                )
-                .await;
                 Err(error)
             }
         }
     }
 
-    async fn mark_reauthorization_required(&self, account: &crate::ChannelAccount, reason: &str) {
+    fn channel_of(&self, account: &ChannelAccount) -> Result<&std::sync::Arc<dyn Channel>> {
+        self.inner.channels.get(&account.channel).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Configuration,
+                format!(
+                    "account {} names channel {}, which is not registered with the hub",
+                    account.id, account.channel
+                ),
+            )
+        })
+    }
+
+    async fn mark_reauthorization_required(&self, account: &ChannelAccount, reason: &str) {
         let mut updated = account.clone();
         updated.state = ChannelAccountState::ReauthorizationRequired { reason: reason.to_string() };
         if let Err(error) = self.inner.inbox.save_account(&updated).await {
             tracing::error!(target: "unibox::send", %error, account = %account.id, "could not mark the account for reauthorization");
         }
     }
+}
+
+fn check_account_can_send(account: &ChannelAccount) -> Result<()> {
+    if let ChannelAccountState::ReauthorizationRequired { reason } = &account.state {
+        return Err(Error::new(
+            ErrorKind::TokenInvalid,
+            format!(
+                "the {} account {} must be reconnected before sending ({reason})",
+                account.kind, account.display_name
+            ),
+        ));
+    }
+    if !account.state.can_send() {
+        return Err(Error::new(
+            ErrorKind::PlatformRejected,
+            format!("the {} account {} is disconnected", account.kind, account.display_name),
+        ));
+    }
+    Ok(())
+}
+
+fn recipient_of(contact: &crate::Contact, account: &ChannelAccount) -> Result<ContactIdentity> {
+    contact.identities.iter().find(|identity| identity.account == account.id).cloned().ok_or_else(|| {
+        Error::new(
+            ErrorKind::RecipientUnavailable,
+            "the contact has no identity on this conversation's channel account",
+        )
+    })
 }

@@ -4,6 +4,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
+use super::changes::ChangeState;
+
+mod workflow;
+use crate::changes::{Change, ChangeKind, ChangeLog, ingest_change};
+use crate::outbox::{Outbox, OutboxJob};
+use crate::workflow::{CannedReply, ContactProfile, ContactUpdate, ReadState};
+
 use crate::inbox::{
     AssigneeFilter, ConversationQuery, ConversationUpdate, Cursor, IngestOutcome, MessageQuery, OutboundDraft, Page,
     RoutedEvent, SearchQuery,
@@ -12,7 +19,7 @@ use crate::{
     Author, ChannelAccount, ChannelAccountId, ChannelAccountState, ChannelId, Contact, ContactId, ContactIdentity,
     Content, Conversation, ConversationId, ConversationStatus, DeliveryStatus, Direction, Error, ErrorKind, EventKind,
     IdentityKind, InboundMessage, Inbox, InternalNote, Message, MessageId, NoteId, PlatformUser, Reaction, Result,
-    TenantId, Timestamp,
+    TenantId, Timestamp, UserId,
 };
 
 /// Conversations, contacts and messages in process memory, with the exact semantics of the
@@ -72,7 +79,7 @@ impl MemoryInbox {
         self.state().event_log.iter().filter(|e| &e.tenant == tenant).cloned().collect()
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
+    pub(super) fn state(&self) -> MutexGuard<'_, State> {
         // Every method validates before it writes, and writes cannot panic, so a poisoned lock
         // (a panic elsewhere while holding it) still guards consistent state.
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -94,7 +101,7 @@ impl fmt::Debug for MemoryInbox {
 type PlatformKey = (ChannelAccountId, String);
 
 #[derive(Default)]
-struct State {
+pub(super) struct State {
     accounts: HashMap<ChannelAccountId, ChannelAccount>,
     contacts: HashMap<ContactId, StoredContact>,
     identities: HashMap<(ChannelAccountId, IdentityKind, String), ContactId>,
@@ -107,6 +114,12 @@ struct State {
     seen_events: HashSet<(ChannelAccountId, String)>,
     event_log: Vec<RoutedEvent>,
     notes: HashMap<NoteId, InternalNote>,
+    /// Send jobs, by message (see `memory::outbox`).
+    pub(super) jobs: HashMap<MessageId, OutboxJob>,
+    /// The change log, appended under the same lock as each change.
+    pub(super) changes: ChangeState,
+    /// Read markers, canned replies and contact attributes (see `inbox/workflow.rs`).
+    workflow: workflow::WorkflowState,
 }
 
 struct StoredContact {
@@ -115,8 +128,8 @@ struct StoredContact {
     name_from: Option<(Timestamp, String)>,
 }
 
-struct StoredMessage {
-    message: Message,
+pub(super) struct StoredMessage {
+    pub(super) message: Message,
     amendments: Amendments,
 }
 
@@ -274,7 +287,7 @@ impl State {
         self.conversations.get(&id).filter(|c| &c.tenant == tenant).ok_or_else(|| not_found("conversation"))
     }
 
-    fn message_of(&self, tenant: &TenantId, id: MessageId) -> Result<&StoredMessage> {
+    pub(super) fn message_of(&self, tenant: &TenantId, id: MessageId) -> Result<&StoredMessage> {
         self.messages.get(&id).filter(|m| &m.message.tenant == tenant).ok_or_else(|| not_found("message"))
     }
 
@@ -502,6 +515,92 @@ impl State {
     }
 }
 
+impl State {
+    /// Records an outbound draft as queued (see [`Inbox::record_outbound`]); returns whether it
+    /// was new.
+    pub(super) fn record_outbound_once(&mut self, tenant: &TenantId, draft: OutboundDraft) -> Result<(Message, bool)> {
+        if matches!(draft.author, Author::Contact(_)) {
+            return Err(invalid("an outbound message is written by an agent, a bot or the system, not the contact"));
+        }
+        let account = self.conversation_of(tenant, draft.conversation)?.account;
+        if let Some(existing) = self.messages.get(&draft.id) {
+            // The draft id doubles as an idempotency key: recording the same draft again is a no-op.
+            return if &existing.message.tenant == tenant && existing.message.conversation == draft.conversation {
+                Ok((existing.message.clone(), false))
+            } else {
+                Err(Error::new(ErrorKind::Conflict, "the message id is taken").with_operation("memory.record_outbound"))
+            };
+        }
+        let message = draft.into_queued_message(tenant.clone(), account);
+        if let Some(conversation) = self.conversations.get_mut(&message.conversation) {
+            conversation.last_activity_at = conversation.last_activity_at.max(message.sent_at);
+        }
+        self.messages
+            .insert(message.id, StoredMessage { message: message.clone(), amendments: Amendments::default() });
+        self.changes.push(
+            Change::new(tenant.clone(), message.recorded_at, ChangeKind::MessageAdded)
+                .conversation(message.conversation)
+                .message(message.id)
+                .detail("queued"),
+        );
+        Ok((message, true))
+    }
+
+    fn record_outbound(&mut self, tenant: &TenantId, draft: OutboundDraft) -> Result<Message> {
+        self.record_outbound_once(tenant, draft).map(|(message, _)| message)
+    }
+
+    /// Puts a message whose send will be retried back to `Queued`. Only the outbox moves a
+    /// message between queued and sending, and no receipt can apply before the platform id is
+    /// known, so this cannot undo a platform's answer.
+    pub(super) fn requeue(&mut self, tenant: &TenantId, message: MessageId) -> Result<()> {
+        self.message_of(tenant, message)?;
+        if let Some(stored) = self.messages.get_mut(&message)
+            && stored.message.delivery == DeliveryStatus::Sending
+            && stored.message.platform_message_id.is_none()
+        {
+            stored.message.delivery = DeliveryStatus::Queued;
+        }
+        Ok(())
+    }
+
+    /// Moves an outbound message's delivery (see [`Inbox::update_delivery`]), logging the change
+    /// with `detail` when something changed.
+    pub(super) fn update_delivery(
+        &mut self,
+        tenant: &TenantId,
+        message: MessageId,
+        status: &DeliveryStatus,
+        platform_message_id: Option<&str>,
+        detail: &str,
+    ) -> Result<Message> {
+        let stored = self.message_of(tenant, message)?;
+        if stored.message.direction != Direction::Outbound {
+            return Err(invalid("only outbound messages have a delivery status"));
+        }
+        if platform_message_id.is_some_and(str::is_empty) {
+            return Err(invalid("a platform message id cannot be empty"));
+        }
+        let before = (stored.message.delivery.clone(), stored.message.platform_message_id.clone());
+        if let Some(platform_id) = platform_message_id {
+            self.set_platform_id(message, platform_id).map_err(|e| e.with_operation("memory.update_delivery"))?;
+        }
+        let stored = self.messages.get_mut(&message).ok_or_else(|| not_found("message"))?;
+        stored.message.delivery = stored.message.delivery.merge(status);
+        let updated = stored.message.clone();
+        if (updated.delivery.clone(), updated.platform_message_id.clone()) != before {
+            let at = Timestamp::now();
+            self.changes.push(
+                Change::new(tenant.clone(), at, ChangeKind::DeliveryChanged)
+                    .conversation(updated.conversation)
+                    .message(updated.id)
+                    .detail(detail),
+            );
+        }
+        Ok(updated)
+    }
+}
+
 fn page<T>(items: impl Iterator<Item = T>, limit: usize, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
     let mut items: Vec<T> = items.take(limit.saturating_add(1)).collect();
     let next = if items.len() > limit {
@@ -578,7 +677,15 @@ impl Inbox for MemoryInbox {
         for event in &events {
             validate_event(&state, event).map_err(|e| e.with_operation("memory.ingest"))?;
         }
-        Ok(events.iter().map(|event| state.ingest_one(event)).collect())
+        let mut outcomes = Vec::with_capacity(events.len());
+        for event in &events {
+            let outcome = state.ingest_one(event);
+            if let Some(change) = ingest_change(&event.tenant, event.received_at, event.event.kind.name(), &outcome) {
+                state.changes.push(change);
+            }
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
     }
 
     async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>> {
@@ -590,6 +697,7 @@ impl Inbox for MemoryInbox {
             .filter(|c| &c.tenant == tenant)
             .filter(|c| query.status.is_none_or(|s| c.status == s))
             .filter(|c| query.account.is_none_or(|a| c.account == a))
+            .filter(|c| query.contact.is_none_or(|contact| c.contact == contact))
             .filter(|c| match &query.assignee {
                 None => true,
                 Some(AssigneeFilter::Unassigned) => c.assignee.is_none(),
@@ -671,27 +779,7 @@ impl Inbox for MemoryInbox {
     }
 
     async fn record_outbound(&self, tenant: &TenantId, draft: OutboundDraft) -> Result<Message> {
-        if matches!(draft.author, Author::Contact(_)) {
-            return Err(invalid("an outbound message is written by an agent, a bot or the system, not the contact"));
-        }
-        let mut state = self.state();
-        let account = state.conversation_of(tenant, draft.conversation)?.account;
-        if let Some(existing) = state.messages.get(&draft.id) {
-            // The draft id doubles as an idempotency key: recording the same draft again is a no-op.
-            return if &existing.message.tenant == tenant && existing.message.conversation == draft.conversation {
-                Ok(existing.message.clone())
-            } else {
-                Err(Error::new(ErrorKind::Conflict, "the message id is taken").with_operation("memory.record_outbound"))
-            };
-        }
-        let message = draft.into_queued_message(tenant.clone(), account);
-        if let Some(conversation) = state.conversations.get_mut(&message.conversation) {
-            conversation.last_activity_at = conversation.last_activity_at.max(message.sent_at);
-        }
-        state
-            .messages
-            .insert(message.id, StoredMessage { message: message.clone(), amendments: Amendments::default() });
-        Ok(message)
+        self.state().record_outbound(tenant, draft)
     }
 
     async fn update_delivery(
@@ -701,20 +789,7 @@ impl Inbox for MemoryInbox {
         status: DeliveryStatus,
         platform_message_id: Option<&str>,
     ) -> Result<Message> {
-        let mut state = self.state();
-        let stored = state.message_of(tenant, message)?;
-        if stored.message.direction != Direction::Outbound {
-            return Err(invalid("only outbound messages have a delivery status"));
-        }
-        if platform_message_id.is_some_and(str::is_empty) {
-            return Err(invalid("a platform message id cannot be empty"));
-        }
-        if let Some(platform_id) = platform_message_id {
-            state.set_platform_id(message, platform_id).map_err(|e| e.with_operation("memory.update_delivery"))?;
-        }
-        let stored = state.messages.get_mut(&message).ok_or_else(|| not_found("message"))?;
-        stored.message.delivery = stored.message.delivery.merge(&status);
-        Ok(stored.message.clone())
+        self.state().update_delivery(tenant, message, &status, platform_message_id, status.as_str())
     }
 
     async fn update_conversation(
@@ -727,6 +802,8 @@ impl Inbox for MemoryInbox {
         let mut conversation = state.conversation_of(tenant, id)?.clone();
         update.apply(&mut conversation)?;
         state.conversations.insert(id, conversation.clone());
+        let at = Timestamp::now();
+        state.changes.push(Change::new(tenant.clone(), at, ChangeKind::ConversationChanged).conversation(id));
         Ok(conversation)
     }
 
@@ -739,8 +816,73 @@ impl Inbox for MemoryInbox {
         if state.notes.get(&note.id).is_some_and(|existing| existing != note) {
             return Err(Error::new(ErrorKind::Conflict, "the note id is taken").with_operation("memory.add_note"));
         }
-        state.notes.insert(note.id, note.clone());
+        if state.notes.insert(note.id, note.clone()).is_none() {
+            state.changes.push(
+                Change::new(note.tenant.clone(), note.created_at, ChangeKind::NoteAdded)
+                    .conversation(note.conversation)
+                    .detail(note.id.to_string()),
+            );
+        }
         Ok(())
+    }
+
+    fn outbox(&self) -> Option<&dyn Outbox> {
+        Some(self)
+    }
+
+    fn changes(&self) -> Option<&dyn ChangeLog> {
+        Some(self)
+    }
+
+    async fn mark_read_by(
+        &self,
+        tenant: &TenantId,
+        conversation: ConversationId,
+        user: &UserId,
+        up_to: Timestamp,
+    ) -> Result<ReadState> {
+        self.state().mark_read_by(tenant, conversation, user, up_to)
+    }
+
+    async fn read_states(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        conversations: &[ConversationId],
+    ) -> Result<Vec<ReadState>> {
+        self.state().read_states(tenant, user, conversations)
+    }
+
+    async fn open_assignments(&self, tenant: &TenantId) -> Result<HashMap<UserId, u32>> {
+        Ok(self.state().open_assignments(tenant))
+    }
+
+    async fn save_canned_reply(&self, reply: &CannedReply) -> Result<()> {
+        self.state().save_canned_reply(reply)
+    }
+
+    async fn canned_replies(&self, tenant: &TenantId) -> Result<Vec<CannedReply>> {
+        Ok(self.state().canned_replies(tenant))
+    }
+
+    async fn canned_reply(&self, tenant: &TenantId, shortcut: &str) -> Result<CannedReply> {
+        self.state().canned_reply(tenant, shortcut)
+    }
+
+    async fn delete_canned_reply(&self, tenant: &TenantId, shortcut: &str) -> Result<()> {
+        self.state().delete_canned_reply(tenant, shortcut)
+    }
+
+    async fn contact_profile(&self, tenant: &TenantId, id: ContactId) -> Result<ContactProfile> {
+        self.state().contact_profile(tenant, id)
+    }
+
+    async fn update_contact(&self, tenant: &TenantId, id: ContactId, update: &ContactUpdate) -> Result<ContactProfile> {
+        self.state().update_contact(tenant, id, update)
+    }
+
+    async fn merge_contacts(&self, tenant: &TenantId, keep: ContactId, duplicate: ContactId) -> Result<ContactProfile> {
+        self.state().merge_contacts(tenant, keep, duplicate)
     }
 
     async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>> {

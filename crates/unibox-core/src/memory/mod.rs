@@ -1,11 +1,17 @@
 //! In-memory implementations of the ports, for tests and trials. Nothing survives a restart.
 
+mod analytics;
 mod audit;
+mod changes;
 mod inbox;
+mod outbox;
 mod privacy;
+mod roster;
 mod tokens;
 
+pub use analytics::MemoryAnalytics;
 pub use audit::MemoryAuditLog;
 pub use inbox::MemoryInbox;
 pub use privacy::MemoryDeletionRequests;
+pub use roster::MemoryAgentRoster;
 pub use tokens::{MemorySealedBackend, MemoryTokenStore};

@@ -58,10 +58,16 @@ macro_rules! check {
 }
 
 mod accounts;
+mod analytics;
+mod canned;
+mod contacts;
 mod ingest;
 mod listing;
 mod outbound;
+mod outbox;
 mod properties;
+mod read_markers;
+mod roster;
 pub(crate) mod support;
 mod tenancy;
 
@@ -72,10 +78,16 @@ use std::sync::Arc;
 use unibox_core::Inbox;
 
 pub use accounts::*;
+pub use analytics::*;
+pub use canned::*;
+pub use contacts::*;
 pub use ingest::*;
 pub use listing::*;
 pub use outbound::*;
+pub use outbox::*;
 pub use properties::*;
+pub use read_markers::*;
+pub use roster::*;
 pub use tenancy::*;
 
 /// A boxed, sendable future, as [`InboxFactory::fresh`] returns.
@@ -169,6 +181,23 @@ const CHECKS: &[(&str, Check)] = checks![
     note_on_another_tenants_conversation_is_not_found,
     other_tenants_ids_are_not_found,
     other_tenants_data_is_never_listed,
+    read_markers_count_unread_per_agent,
+    read_markers_of_unknown_conversations_are_not_found,
+    open_assignments_count_open_and_pending_per_assignee,
+    conversations_filter_by_contact,
+    canned_replies_are_saved_replaced_listed_and_deleted,
+    contact_update_sets_name_and_attributes_and_the_name_sticks,
+    merging_contacts_moves_identities_conversations_and_messages,
+    merging_contacts_refuses_self_same_account_and_foreign_contacts,
+    enqueue_records_the_message_and_its_job,
+    claims_lease_due_jobs_to_one_claimer,
+    an_accepted_attempt_marks_the_message_sent,
+    retries_requeue_and_failures_keep_the_reason,
+    only_the_lease_holder_attempts_a_job,
+    an_interrupted_attempt_is_claimed_again_in_flight,
+    outbox_jobs_are_tenant_scoped,
+    changes_are_logged_in_order_and_resumable,
+    trimmed_changes_are_reported_to_late_readers,
 ];
 
 /// The checks that need many fresh inboxes, by name.

@@ -1,0 +1,153 @@
+//! Keeping under a platform's sending limits: a GCRA (generic cell rate algorithm) per channel
+//! account and per recipient.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::ChannelAccountId;
+use crate::channel::{Rate, RateLimits};
+
+/// When the recipient map holds more keys than this, idle ones are dropped (a key whose
+/// theoretical arrival time has passed carries no state worth keeping).
+const PRUNE_ABOVE: usize = 10_000;
+
+/// Spaces sends so each channel account and each recipient stays within its [`RateLimits`].
+///
+/// Each key keeps one instant, its theoretical arrival time (TAT): a send may start once
+/// `now >= TAT - (burst - 1) * interval`, and moves the TAT on by one interval. Both the
+/// account's and the recipient's limit must allow a send; it then counts against both.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// use unibox_core::channel::{Rate, RateLimits};
+/// use unibox_core::delivery::RateLimiter;
+/// use unibox_core::ChannelAccountId;
+///
+/// let limiter = RateLimiter::new();
+/// let account = ChannelAccountId::new();
+/// let limits = RateLimits { per_account: None, per_recipient: Some(Rate::per_second(1)) };
+/// assert_eq!(limiter.reserve(account, "chat-1", &limits, Duration::from_secs(5)), Ok(Duration::ZERO));
+/// // The second message to the same chat waits a second; another chat does not wait.
+/// assert_eq!(limiter.reserve(account, "chat-1", &limits, Duration::from_secs(5)), Ok(Duration::from_secs(1)));
+/// assert_eq!(limiter.reserve(account, "chat-2", &limits, Duration::from_secs(5)), Ok(Duration::ZERO));
+/// # });
+/// ```
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    state: Mutex<Tats>,
+}
+
+#[derive(Debug, Default)]
+struct Tats {
+    accounts: HashMap<ChannelAccountId, Instant>,
+    recipients: HashMap<(ChannelAccountId, String), Instant>,
+}
+
+/// How long a send must wait under `rate` given the key's TAT, at `now`.
+fn wait(tat: Option<Instant>, rate: &Rate, now: Instant) -> Duration {
+    let Some(tat) = tat else { return Duration::ZERO };
+    let tolerance = rate.interval().saturating_mul(rate.count.saturating_sub(1));
+    tat.checked_sub(tolerance).map_or(Duration::ZERO, |allowed_at| allowed_at.saturating_duration_since(now))
+}
+
+/// The key's TAT after a send that starts at `start`.
+fn advance(tat: Option<Instant>, rate: &Rate, start: Instant) -> Instant {
+    tat.map_or(start, |tat| tat.max(start)) + rate.interval()
+}
+
+impl RateLimiter {
+    /// A limiter with no history.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reserves a send from `account` to `recipient` and returns how long to wait before it
+    /// may start, or, when that is longer than `max_wait`, reserves nothing and returns
+    /// `Err(wait)`, so the caller can reschedule the send instead of holding it.
+    pub fn reserve(
+        &self,
+        account: ChannelAccountId,
+        recipient: &str,
+        limits: &RateLimits,
+        max_wait: Duration,
+    ) -> Result<Duration, Duration> {
+        if limits.per_account.is_none() && limits.per_recipient.is_none() {
+            return Ok(Duration::ZERO);
+        }
+        let now = Instant::now();
+        let mut tats = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let recipient_key = (account, recipient.to_string());
+        let account_tat = tats.accounts.get(&account).copied();
+        let recipient_tat = tats.recipients.get(&recipient_key).copied();
+        let mut delay = Duration::ZERO;
+        if let Some(rate) = &limits.per_account {
+            delay = delay.max(wait(account_tat, rate, now));
+        }
+        if let Some(rate) = &limits.per_recipient {
+            delay = delay.max(wait(recipient_tat, rate, now));
+        }
+        if delay > max_wait {
+            return Err(delay);
+        }
+        let start = now + delay;
+        if let Some(rate) = &limits.per_account {
+            tats.accounts.insert(account, advance(account_tat, rate, start));
+        }
+        if let Some(rate) = &limits.per_recipient {
+            if tats.recipients.len() >= PRUNE_ABOVE {
+                tats.recipients.retain(|_, tat| *tat > now);
+            }
+            tats.recipients.insert(recipient_key, advance(recipient_tat, rate, start));
+        }
+        Ok(delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FOREVER: Duration = Duration::from_secs(3600);
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_the_account_rate_passes_then_sends_are_spaced() {
+        let limiter = RateLimiter::new();
+        let account = ChannelAccountId::new();
+        // WhatsApp Cloud API: 80 messages a second per phone number.
+        let limits = RateLimits { per_account: Some(Rate::per_second(80)), per_recipient: None };
+        for n in 0..80 {
+            assert_eq!(limiter.reserve(account, &format!("r{n}"), &limits, FOREVER), Ok(Duration::ZERO));
+        }
+        assert_eq!(limiter.reserve(account, "r80", &limits, FOREVER), Ok(Duration::from_micros(12_500)));
+        assert_eq!(limiter.reserve(account, "r81", &limits, FOREVER), Ok(Duration::from_micros(25_000)));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(limiter.reserve(account, "r82", &limits, FOREVER), Ok(Duration::ZERO), "the bucket refilled");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn both_limits_apply_and_accounts_are_independent() {
+        let limiter = RateLimiter::new();
+        let (bot, other_bot) = (ChannelAccountId::new(), ChannelAccountId::new());
+        // Telegram: about 30 a second per bot, 1 a second per chat.
+        let limits = RateLimits { per_account: Some(Rate::per_second(30)), per_recipient: Some(Rate::per_second(1)) };
+        assert_eq!(limiter.reserve(bot, "chat", &limits, FOREVER), Ok(Duration::ZERO));
+        assert_eq!(limiter.reserve(bot, "chat", &limits, FOREVER), Ok(Duration::from_secs(1)));
+        assert_eq!(limiter.reserve(bot, "chat", &limits, FOREVER), Ok(Duration::from_secs(2)));
+        assert_eq!(limiter.reserve(other_bot, "chat", &limits, FOREVER), Ok(Duration::ZERO));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_longer_than_allowed_reserves_nothing() {
+        let limiter = RateLimiter::new();
+        let account = ChannelAccountId::new();
+        let limits = RateLimits { per_account: None, per_recipient: Some(Rate::new(1, Duration::from_secs(10))) };
+        assert_eq!(limiter.reserve(account, "c", &limits, Duration::from_secs(1)), Ok(Duration::ZERO));
+        assert_eq!(limiter.reserve(account, "c", &limits, Duration::from_secs(1)), Err(Duration::from_secs(10)));
+        // Nothing was reserved by the refusal: the next wait is still ten seconds, not twenty.
+        assert_eq!(limiter.reserve(account, "c", &limits, FOREVER), Ok(Duration::from_secs(10)));
+    }
+}

@@ -1,0 +1,136 @@
+//! [`Outbox`] for [`MemoryInbox`]: jobs live beside the messages, under the same lock, so a
+//! message and its job are recorded atomically.
+
+use async_trait::async_trait;
+
+use super::MemoryInbox;
+use crate::changes::{Change, ChangeKind};
+use crate::inbox::OutboundDraft;
+use crate::outbox::{
+    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, check_limit, not_held,
+};
+use crate::{DeliveryStatus, Error, ErrorKind, Message, MessageId, Result, TenantId, Timestamp};
+
+fn no_job() -> Error {
+    Error::new(ErrorKind::NotFound, "the message has no send job")
+}
+
+#[async_trait]
+impl Outbox for MemoryInbox {
+    async fn enqueue(
+        &self,
+        tenant: &TenantId,
+        draft: OutboundDraft,
+        options: EnqueueOptions,
+        now: Timestamp,
+    ) -> Result<(Message, OutboxJob)> {
+        let mut state = self.state();
+        let (message, _) = state.record_outbound_once(tenant, draft)?;
+        let job =
+            state.jobs.entry(message.id).or_insert_with(|| OutboxJob::new(tenant.clone(), &message, &options, now));
+        Ok((message, job.clone()))
+    }
+
+    async fn claim(&self, now: Timestamp, lease: Lease, limit: usize) -> Result<Vec<OutboxJob>> {
+        check_limit(limit)?;
+        let mut state = self.state();
+        let mut due: Vec<&mut OutboxJob> = state.jobs.values_mut().filter(|job| job.is_claimable(now)).collect();
+        due.sort_by_key(|job| (job.due_at, job.message));
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|job| {
+                job.lease = Some(lease);
+                job.clone()
+            })
+            .collect())
+    }
+
+    async fn begin_attempt(&self, tenant: &TenantId, message: MessageId, lease: LeaseId) -> Result<OutboxJob> {
+        const OP: &str = "memory.outbox.begin_attempt";
+        let mut state = self.state();
+        let job = state.jobs.get(&message).filter(|job| &job.tenant == tenant).ok_or_else(no_job)?;
+        if !job.is_held_by(lease) || job.state.is_final() {
+            return Err(not_held(OP));
+        }
+        state.update_delivery(tenant, message, &DeliveryStatus::Sending, None, "sending")?;
+        let job = state.jobs.get_mut(&message).ok_or_else(no_job)?;
+        job.state = JobState::InFlight;
+        job.attempts = job.attempts.saturating_add(1);
+        Ok(job.clone())
+    }
+
+    async fn finish_attempt(
+        &self,
+        tenant: &TenantId,
+        message: MessageId,
+        lease: LeaseId,
+        outcome: AttemptOutcome,
+    ) -> Result<(Message, OutboxJob)> {
+        const OP: &str = "memory.outbox.finish_attempt";
+        let mut state = self.state();
+        let job = state.jobs.get(&message).filter(|job| &job.tenant == tenant).ok_or_else(no_job)?;
+        let sent = matches!(outcome, AttemptOutcome::Sent { .. });
+        if !sent && (!job.is_held_by(lease) || job.state.is_final()) {
+            return Err(not_held(OP));
+        }
+        let conversation = job.conversation;
+        let updated = match &outcome {
+            AttemptOutcome::Sent { platform_message_id } => {
+                state.update_delivery(tenant, message, &DeliveryStatus::Sent, Some(platform_message_id), "sent")?
+            }
+            AttemptOutcome::Failed { reason } => state.update_delivery(
+                tenant,
+                message,
+                &DeliveryStatus::Failed { reason: reason.clone() },
+                None,
+                "failed",
+            )?,
+            AttemptOutcome::Retry { .. } => {
+                state.requeue(tenant, message)?;
+                state.changes.push(
+                    Change::new(tenant.clone(), Timestamp::now(), ChangeKind::DeliveryChanged)
+                        .conversation(conversation)
+                        .message(message)
+                        .detail("retrying"),
+                );
+                state.message_of(tenant, message)?.message.clone()
+            }
+            AttemptOutcome::Unknown { .. } => {
+                state.changes.push(
+                    Change::new(tenant.clone(), Timestamp::now(), ChangeKind::DeliveryChanged)
+                        .conversation(conversation)
+                        .message(message)
+                        .detail("unknown"),
+                );
+                state.message_of(tenant, message)?.message.clone()
+            }
+        };
+        let job = state.jobs.get_mut(&message).ok_or_else(no_job)?;
+        job.state = outcome.job_state();
+        job.lease = None;
+        match outcome {
+            AttemptOutcome::Sent { .. } => job.last_error = None,
+            AttemptOutcome::Retry { at, reason } => {
+                job.due_at = at;
+                job.last_error = Some(reason);
+            }
+            AttemptOutcome::Failed { reason } | AttemptOutcome::Unknown { reason } => job.last_error = Some(reason),
+        }
+        Ok((updated, job.clone()))
+    }
+
+    async fn job(&self, tenant: &TenantId, message: MessageId) -> Result<OutboxJob> {
+        self.state().jobs.get(&message).filter(|job| &job.tenant == tenant).cloned().ok_or_else(no_job)
+    }
+
+    async fn jobs(&self, tenant: &TenantId, state: JobState, limit: usize) -> Result<Vec<OutboxJob>> {
+        check_limit(limit)?;
+        let guard = self.state();
+        let mut jobs: Vec<OutboxJob> =
+            guard.jobs.values().filter(|job| &job.tenant == tenant && job.state == state).cloned().collect();
+        jobs.sort_by_key(|job| (job.created_at, job.message));
+        jobs.truncate(limit);
+        Ok(jobs)
+    }
+}
