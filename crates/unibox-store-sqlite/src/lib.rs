@@ -12,6 +12,7 @@ mod inbox;
 mod ingest;
 mod options;
 mod outbound;
+mod privacy;
 mod queries;
 mod readers;
 mod schema;
