@@ -13,6 +13,7 @@
 //! | `store-sqlite` | [`store::sqlite`]: the embedded SQLite inbox | yes |
 //! | `channel-webhook` | [`channels::webhook`]: Standard Webhooks JSON in and out | yes |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
+//! | `server-axum` | [`server`]: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `vault` | [`vault`]: tokens encrypted at rest, rotation, shredding, refresh | yes |
 //!
 //! The defaults are what the quickstart needs and nothing more; turn them off with
@@ -51,6 +52,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use unibox_core::*;
+
+/// The axum webhook server (feature `server-axum`): [`server::router`] serves every channel of a hub.
+#[cfg(feature = "server-axum")]
+pub use unibox_server_axum as server;
 
 /// The encrypted token vault (feature `vault`): use [`vault::Vault`] as the hub's token store.
 #[cfg(feature = "vault")]

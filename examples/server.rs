@@ -1,0 +1,356 @@
+//! A runnable unibox inbox server: the webhook routes of every configured channel on one port,
+//! an embedded SQLite inbox, health and readiness, configured by a TOML file.
+//!
+//! ```sh
+//! cargo run --release --example server -- --config examples/server.example.toml --sandbox
+//! ```
+//!
+//! - `--config <file>`: the configuration (default `examples/server.example.toml`): listen
+//!   address, SQLite path, limits, channels and channel accounts. Secrets are never in the file:
+//!   each channel names the environment variable that holds its secret.
+//! - `--sandbox`: also starts a local fake receiver for the channels' outbound POSTs, points every
+//!   channel's send URL at it, uses the sandbox secret for channels whose variable is unset, and
+//!   runs an echo bot that answers each new customer message, so replies can be watched flowing.
+//!   It prints a ready-to-paste signed `curl` command at startup.
+//! - `UNIBOX_LOG=debug` for more logging (`error`, `warn`, `info` (default), `debug`, `trace`).
+//!
+//! Post a signed webhook yourself (Standard Webhooks: HMAC-SHA256 of `{id}.{timestamp}.{body}`
+//! with the base64-decoded part of the `whsec_` secret):
+//!
+//! ```sh
+//! SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw   # the sandbox secret
+//! BODY='{"account":"shop-bangkok","events":[{"kind":{"type":"message","customer":{"kind":"external","id":"cust-1001","display_name":"Somchai P."},"direction":"inbound","message_id":"m-1","content":{"type":"text","text":"Where is my order #A1234?"}}}]}'
+//! ID=msg_$(date +%s%N); TS=$(date +%s)
+//! KEY=$(printf '%s' "${SECRET#whsec_}" | base64 -d | od -An -tx1 | tr -d ' \n')
+//! SIG=$(printf '%s.%s.%s' "$ID" "$TS" "$BODY" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$KEY" -binary | base64)
+//! curl -i http://127.0.0.1:8080/webhooks/acme-orders -H 'content-type: application/json' \
+//!   -H "webhook-id: $ID" -H "webhook-timestamp: $TS" -H "webhook-signature: v1,$SIG" -d "$BODY"
+//! ```
+//!
+//! `200` means the event is durably stored; run the same command again (new timestamp, same
+//! `webhook-id` if you keep `ID`) and it is recognized as a redelivery. A wrong secret gets
+//! `401`, a body that is not a unibox payload `400` with the reason, an unknown `account` `404`.
+//! With `--sandbox` the echo bot's reply shows up in the log a moment later. `curl
+//! http://127.0.0.1:8080/ready` checks the store.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Deserialize;
+use unibox::channels::webhook::{WebhookChannel, WebhookSecret};
+use unibox::http::ReqwestClient;
+use unibox::inbox::{ConversationQuery, ConversationUpdate, MessageQuery};
+use unibox::secrecy::SecretString;
+use unibox::server::WebhookServer;
+use unibox::store::sqlite::SqliteInbox;
+use unibox::{
+    Actor, ChannelAccount, ChannelId, ChannelKind, Content, Direction, Hub, Inbox, Role, TenantId, Timestamp,
+};
+use unibox_testkit::http::{FakeServer, ScriptedResponse};
+use url::Url;
+
+/// The secret `--sandbox` uses for channels whose environment variable is unset. Public: never
+/// use it for a real sender.
+const SANDBOX_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// The configuration file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    listen: SocketAddr,
+    database: PathBuf,
+    #[serde(default)]
+    public_url: Option<Url>,
+    #[serde(default)]
+    limits: Limits,
+    #[serde(default, rename = "channel")]
+    channels: Vec<ChannelSection>,
+    #[serde(default, rename = "account")]
+    accounts: Vec<AccountSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Limits {
+    max_body_bytes: Option<usize>,
+    max_in_flight: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelSection {
+    id: ChannelId,
+    kind: String,
+    secret_env: String,
+    #[serde(default)]
+    send_url: Option<Url>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountSection {
+    tenant: TenantId,
+    channel: ChannelId,
+    platform_account_id: String,
+    #[serde(default)]
+    display_name: Option<String>,
+}
+
+struct Args {
+    config: PathBuf,
+    sandbox: bool,
+}
+
+const USAGE: &str = "usage: server [--config <file.toml>] [--sandbox]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args { config: PathBuf::from("examples/server.example.toml"), sandbox: false };
+    let mut given = std::env::args().skip(1);
+    while let Some(arg) = given.next() {
+        match arg.as_str() {
+            "--config" => args.config = given.next().ok_or(USAGE)?.into(),
+            "--sandbox" => args.sandbox = true,
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+fn init_logging() {
+    let level = std::env::var("UNIBOX_LOG").ok().and_then(|l| l.parse().ok());
+    tracing_subscriber::fmt()
+        .with_max_level(level.unwrap_or(tracing_subscriber::filter::LevelFilter::INFO))
+        .with_target(false)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_logging();
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(&args.config)
+        .map_err(|e| format!("cannot read the configuration {}: {e}", args.config.display()))?;
+    let config: Config =
+        toml::from_str(&text).map_err(|e| format!("invalid configuration {}: {e}", args.config.display()))?;
+
+    let sandbox = if args.sandbox { Some(Sandbox::start().await?) } else { None };
+    let inbox = Arc::new(SqliteInbox::open(&config.database).await?);
+    let http = Arc::new(ReqwestClient::new());
+    let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
+    let mut hub = Hub::builder(inbox.clone()).max_body_bytes(max_body_bytes);
+    let mut secrets = Vec::new();
+    for channel in &config.channels {
+        if channel.kind != "webhook" {
+            return Err(format!(
+                "channel {}: kind {:?} is not served by this example yet; it serves \"webhook\" channels",
+                channel.id, channel.kind
+            )
+            .into());
+        }
+        let secret = match std::env::var(&channel.secret_env) {
+            Ok(secret) => SecretString::from(secret),
+            Err(_) if sandbox.is_some() => {
+                tracing::warn!(channel = %channel.id, variable = %channel.secret_env, "unset: using the public sandbox secret");
+                SecretString::from(SANDBOX_SECRET)
+            }
+            Err(_) => {
+                return Err(format!("set {} to the whsec_ secret of channel {}", channel.secret_env, channel.id).into());
+            }
+        };
+        let send_url = match &sandbox {
+            Some(sandbox) => Some(sandbox.receiver.url_for(&format!("/outbound/{}", channel.id))),
+            None => channel.send_url.clone(),
+        };
+        let mut builder = WebhookChannel::builder()
+            .secret(secret.clone())
+            .map_err(|e| format!("channel {}: {e}", channel.id))?
+            .http_client(http.clone());
+        if let Some(url) = send_url {
+            builder = builder.send_to(url);
+        }
+        hub = hub.channel(channel.id.clone(), Arc::new(builder.build()?));
+        secrets.push((channel.id.clone(), secret));
+    }
+    let hub = hub.build();
+    connect_accounts(&hub, inbox.as_ref(), &config.accounts).await?;
+
+    let mut server = WebhookServer::new(hub.clone()).max_body_bytes(max_body_bytes);
+    if let Some(limit) = config.limits.max_in_flight {
+        server = server.max_in_flight(limit);
+    }
+    if let Some(origin) = config.public_url.clone() {
+        server = server.public_url(origin);
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr()?;
+    println!("unibox server on http://{addr} (inbox {})", config.database.display());
+    for channel in &config.channels {
+        println!("  POST http://{addr}/webhooks/{}", channel.id);
+    }
+    println!("  GET  http://{addr}/health   GET http://{addr}/ready");
+
+    if let Some(sandbox) = sandbox {
+        if let (Some(account), Some((channel, secret))) = (config.accounts.first(), secrets.first()) {
+            print_sample_curl(addr, channel, secret, &account.platform_account_id)?;
+        }
+        let tenants: BTreeSet<TenantId> = config.accounts.iter().map(|a| a.tenant.clone()).collect();
+        tokio::spawn(echo_bot(hub.clone(), tenants));
+        tokio::spawn(sandbox.watch());
+    }
+
+    unibox::server::serve(listener, server.router(), unibox::server::shutdown_signal()).await?;
+    println!("stopped; every acknowledged webhook is in {}", config.database.display());
+    Ok(())
+}
+
+/// Connects the configured accounts that are not connected yet (the database remembers them
+/// across restarts).
+async fn connect_accounts(hub: &Hub, inbox: &dyn Inbox, accounts: &[AccountSection]) -> Result<(), String> {
+    for account in accounts {
+        let existing = inbox.route(&account.channel, &account.platform_account_id).await.map_err(|e| e.to_string())?;
+        match existing {
+            Some(connected) if connected.tenant == account.tenant => continue,
+            Some(connected) => {
+                return Err(format!(
+                    "account {} on {} is already connected to tenant {}, not {}",
+                    account.platform_account_id, account.channel, connected.tenant, account.tenant
+                ));
+            }
+            None => {}
+        }
+        let admin =
+            Actor::user(account.tenant.clone(), "unibox-server".parse().map_err(|e| format!("{e}"))?, Role::Admin);
+        let mut new = ChannelAccount::new(
+            account.tenant.clone(),
+            account.channel.clone(),
+            ChannelKind::WEBHOOK,
+            &account.platform_account_id,
+            Timestamp::now(),
+        );
+        if let Some(name) = &account.display_name {
+            new = new.with_display_name(name);
+        }
+        hub.connect_account(&admin, new, None)
+            .await
+            .map_err(|e| format!("account {}: {e}", account.platform_account_id))?;
+        tracing::info!(tenant = %account.tenant, channel = %account.channel, account = %account.platform_account_id, "connected");
+    }
+    Ok(())
+}
+
+/// Prints a signed delivery, valid for the channel's 5-minute timestamp tolerance.
+fn print_sample_curl(
+    addr: SocketAddr,
+    channel: &ChannelId,
+    secret: &SecretString,
+    account: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // "type" first in each tagged object: the channel reads it straight from the stream then.
+    let body = format!(
+        r#"{{"account":{account},"events":[{{"kind":{{"type":"message","customer":{{"kind":"external","id":"cust-1001","display_name":"Somchai P."}},"direction":"inbound","message_id":"m-sample-1","content":{{"type":"text","text":"Where is my order #A1234?"}}}}}}]}}"#,
+        account = serde_json::Value::from(account)
+    );
+    let timestamp = Timestamp::now().as_unix_seconds();
+    let id = format!("msg_sample_{timestamp}");
+    let signature = WebhookSecret::parse(secret.clone())?.sign(&id, timestamp, body.as_bytes());
+    println!("\nsandbox: post a signed webhook (valid for 5 minutes):\n");
+    println!(
+        "curl -i http://{addr}/webhooks/{channel} -H 'content-type: application/json' -H 'webhook-id: {id}' \
+         -H 'webhook-timestamp: {timestamp}' -H 'webhook-signature: {signature}' -d '{body}'\n"
+    );
+    Ok(())
+}
+
+/// The sandbox's stand-in for the systems the channels send to.
+struct Sandbox {
+    receiver: FakeServer,
+}
+
+impl Sandbox {
+    async fn start() -> std::io::Result<Sandbox> {
+        let receiver = FakeServer::start().await?;
+        let sent = Arc::new(AtomicU64::new(0));
+        receiver.respond_with(move |_| {
+            let n = sent.fetch_add(1, Ordering::Relaxed) + 1;
+            ScriptedResponse::json(200, &serde_json::json!({ "id": format!("sandbox-msg-{n}") }))
+        });
+        println!("sandbox: fake receiver for outbound messages on {}", receiver.url());
+        Ok(Sandbox { receiver })
+    }
+
+    /// Prints what the receiver gets, as it gets it.
+    async fn watch(self) {
+        let mut seen = 0;
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let requests = self.receiver.requests();
+            for request in requests.iter().skip(seen) {
+                let json = request.json().unwrap_or_default();
+                println!(
+                    "sandbox: receiver got POST {} for {}: {}",
+                    request.path(),
+                    json["recipient"]["id"].as_str().unwrap_or("?"),
+                    json["content"]["text"].as_str().unwrap_or("(not text)")
+                );
+            }
+            seen = requests.len();
+        }
+    }
+}
+
+/// Answers every unread conversation's latest customer message, then marks it read.
+async fn echo_bot(hub: Hub, tenants: BTreeSet<TenantId>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for tenant in &tenants {
+            if let Err(error) = echo_unread(&hub, tenant).await {
+                tracing::warn!(%tenant, %error, "sandbox echo bot");
+            }
+        }
+    }
+}
+
+async fn echo_unread(hub: &Hub, tenant: &TenantId) -> unibox::Result<()> {
+    let bot = Actor::automation(tenant.clone(), "sandbox-echo");
+    let unread = hub.conversations(&bot, &ConversationQuery::new().unread_only().limit(50)).await?;
+    for conversation in unread.items {
+        let latest = hub.messages(&bot, conversation.id, &MessageQuery::new().limit(1)).await?;
+        if let Some(message) = latest.items.first().filter(|m| m.direction == Direction::Inbound) {
+            let text = message.content.searchable_text().map(|t| t.into_owned()).unwrap_or_default();
+            println!("sandbox: {tenant} received \"{text}\"; the echo bot replies");
+            let reply = Content::text(format!("Thanks! The unibox sandbox received: \"{text}\""));
+            let sent = hub.send(&bot, conversation.id, reply).await?;
+            println!(
+                "sandbox: reply {} is {} (platform id {})",
+                sent.id,
+                sent.delivery.as_str(),
+                sent.platform_message_id.as_deref().unwrap_or("-")
+            );
+        }
+        hub.inbox().update_conversation(tenant, conversation.id, &ConversationUpdate::new().mark_read()).await?;
+    }
+    Ok(())
+}
