@@ -50,6 +50,16 @@ impl LeaseId {
     pub fn from_uuid(id: Uuid) -> Self {
         LeaseId(id)
     }
+
+    /// The 16 bytes of the UUID, for storage.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
+
+    /// From the 16 bytes of the UUID (a backend reading it back).
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        LeaseId(Uuid::from_bytes(bytes))
+    }
 }
 
 impl Default for LeaseId {
@@ -156,9 +166,9 @@ impl FromStr for JobState {
     }
 }
 
-/// One outbound message's delivery job.
+/// One outbound message's delivery job. Backends build new ones with [`OutboxJob::new`] and
+/// restore stored ones field by field.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct OutboxJob {
     /// The owning tenant.
     pub tenant: TenantId,

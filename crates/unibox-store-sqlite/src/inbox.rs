@@ -1,5 +1,6 @@
 //! [`SqliteInbox`]: the [`Inbox`] implementation.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,9 +10,10 @@ use rusqlite::Connection;
 use unibox_core::inbox::{
     ConversationQuery, ConversationUpdate, IngestOutcome, MessageQuery, OutboundDraft, Page, RoutedEvent, SearchQuery,
 };
+use unibox_core::workflow::{CannedReply, ContactProfile, ContactUpdate, ReadState};
 use unibox_core::{
     ChannelAccount, ChannelAccountId, ChannelId, Contact, ContactId, ContactIdentity, Conversation, ConversationId,
-    DeliveryStatus, Inbox, InternalNote, Message, MessageId, Result, TenantId,
+    DeliveryStatus, Inbox, InternalNote, Message, MessageId, Result, TenantId, Timestamp, UserId,
 };
 
 use crate::codec::to_json;
@@ -20,7 +22,7 @@ use crate::options::SqliteOptions;
 use crate::outbound::PreparedDraft;
 use crate::readers::ReaderPool;
 use crate::writer::{Writer, WriterSetup};
-use crate::{ingest, outbound, queries, schema, search};
+use crate::{canned, contacts, ingest, outbound, queries, schema, search, workflow};
 
 /// The embedded [`Inbox`]: one SQLite file holds every tenant's accounts, contacts,
 /// conversations, messages and notes.
@@ -290,7 +292,8 @@ impl Inbox for SqliteInbox {
         let platform_message_id = platform_message_id.map(str::to_owned);
         self.writer
             .write("sqlite.update_delivery", move |conn| {
-                outbound::update_delivery(conn, &tenant, message, &status, platform_message_id.as_deref())
+                let platform_message_id = platform_message_id.as_deref();
+                outbound::update_delivery(conn, &tenant, message, &status, platform_message_id, status.as_str())
             })
             .await
     }
@@ -314,8 +317,82 @@ impl Inbox for SqliteInbox {
         self.writer.write("sqlite.add_note", move |conn| outbound::add_note(conn, &note)).await
     }
 
+    fn outbox(&self) -> Option<&dyn unibox_core::outbox::Outbox> {
+        Some(self)
+    }
+
+    fn changes(&self) -> Option<&dyn unibox_core::changes::ChangeLog> {
+        Some(self)
+    }
+
     async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>> {
         let tenant = tenant.clone();
         self.read("sqlite.notes", move |conn| queries::notes(conn, &tenant, conversation)).await
+    }
+
+    async fn mark_read_by(
+        &self,
+        tenant: &TenantId,
+        conversation: ConversationId,
+        user: &UserId,
+        up_to: Timestamp,
+    ) -> Result<ReadState> {
+        let (tenant, user) = (tenant.clone(), user.clone());
+        self.writer
+            .write("sqlite.mark_read_by", move |conn| workflow::mark_read_by(conn, &tenant, conversation, &user, up_to))
+            .await
+    }
+
+    async fn read_states(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        conversations: &[ConversationId],
+    ) -> Result<Vec<ReadState>> {
+        let (tenant, user, conversations) = (tenant.clone(), user.clone(), conversations.to_vec());
+        self.read("sqlite.read_states", move |conn| workflow::read_states(conn, &tenant, &user, &conversations)).await
+    }
+
+    async fn open_assignments(&self, tenant: &TenantId) -> Result<HashMap<UserId, u32>> {
+        let tenant = tenant.clone();
+        self.read("sqlite.open_assignments", move |conn| workflow::open_assignments(conn, &tenant)).await
+    }
+
+    async fn save_canned_reply(&self, reply: &CannedReply) -> Result<()> {
+        reply.validate()?;
+        let reply = reply.clone();
+        self.writer.write("sqlite.save_canned_reply", move |conn| canned::save(conn, &reply)).await
+    }
+
+    async fn canned_replies(&self, tenant: &TenantId) -> Result<Vec<CannedReply>> {
+        let tenant = tenant.clone();
+        self.read("sqlite.canned_replies", move |conn| canned::list(conn, &tenant)).await
+    }
+
+    async fn canned_reply(&self, tenant: &TenantId, shortcut: &str) -> Result<CannedReply> {
+        let (tenant, shortcut) = (tenant.clone(), shortcut.to_owned());
+        self.read("sqlite.canned_reply", move |conn| canned::get(conn, &tenant, &shortcut)).await
+    }
+
+    async fn delete_canned_reply(&self, tenant: &TenantId, shortcut: &str) -> Result<()> {
+        let (tenant, shortcut) = (tenant.clone(), shortcut.to_owned());
+        self.writer.write("sqlite.delete_canned_reply", move |conn| canned::delete(conn, &tenant, &shortcut)).await
+    }
+
+    async fn contact_profile(&self, tenant: &TenantId, id: ContactId) -> Result<ContactProfile> {
+        let tenant = tenant.clone();
+        self.read("sqlite.contact_profile", move |conn| contacts::profile(conn, &tenant, id, "sqlite.contact_profile"))
+            .await
+    }
+
+    async fn update_contact(&self, tenant: &TenantId, id: ContactId, update: &ContactUpdate) -> Result<ContactProfile> {
+        update.validate()?;
+        let (tenant, update) = (tenant.clone(), update.clone());
+        self.writer.write("sqlite.update_contact", move |conn| contacts::update(conn, &tenant, id, &update)).await
+    }
+
+    async fn merge_contacts(&self, tenant: &TenantId, keep: ContactId, duplicate: ContactId) -> Result<ContactProfile> {
+        let tenant = tenant.clone();
+        self.writer.write("sqlite.merge_contacts", move |conn| contacts::merge(conn, &tenant, keep, duplicate)).await
     }
 }

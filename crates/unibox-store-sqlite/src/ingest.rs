@@ -210,7 +210,9 @@ pub(crate) fn ingest(tx: &WriteTx<'_>, events: &[PreparedEvent]) -> Result<Vec<I
             }
             checked.push((&event.tenant, event.account));
         }
-        outcomes.push(ingest_one(tx, event)?);
+        let outcome = ingest_one(tx, event)?;
+        crate::changes::log_ingest(tx, &event.tenant, event.received_at, event.kind, &outcome)?;
+        outcomes.push(outcome);
     }
     Ok(outcomes)
 }

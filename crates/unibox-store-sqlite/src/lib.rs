@@ -4,20 +4,27 @@
 #[macro_use]
 mod rows;
 
+mod analytics;
 mod apply;
+mod changes;
+mod canned;
 mod codec;
 mod connection;
+mod contacts;
 mod error;
 mod inbox;
 mod ingest;
 mod options;
 mod outbound;
+mod outbox;
 mod privacy;
 mod queries;
 mod readers;
+mod roster;
 mod schema;
 mod search;
 mod tokens;
+mod workflow;
 mod writer;
 
 pub use inbox::SqliteInbox;

@@ -8,7 +8,11 @@ use unibox_core::{
     InternalNote, Message, MessageId, Result, TenantId,
 };
 
+use unibox_core::Timestamp;
+use unibox_core::changes::{Change, ChangeKind};
+
 use crate::apply::{Target, apply_delivery, apply_pending, find_target, search_text, take_pending};
+use crate::changes::append;
 use crate::codec::{direction_key, parse_direction, to_json};
 use crate::error::{SqlResultExt, corrupt};
 use crate::queries::{conversation_exists, not_found};
@@ -136,11 +140,19 @@ pub(crate) fn record_outbound(tx: &WriteTx<'_>, tenant: &TenantId, prepared: Pre
     .during(OP)?
     .execute(params![tenant.as_str(), draft.conversation.as_bytes(), at])
     .during(OP)?;
+    append(
+        tx,
+        &Change::new(tenant.clone(), draft.at, ChangeKind::MessageAdded)
+            .conversation(draft.conversation)
+            .message(draft.id)
+            .detail("queued"),
+    )?;
     Ok(draft.into_queued_message(tenant.clone(), ChannelAccountId::from_bytes(account)))
 }
 
 /// Moves an outbound message's status and, once the platform accepted it, sets its platform
-/// id; changes that arrived for that id before (receipts, reactions) then apply.
+/// id; changes that arrived for that id before (receipts, reactions) then apply. When anything
+/// changed, a delivery change with `detail` is logged.
 ///
 /// If the platform's echo of the message was ingested before its id was known here, the echo is
 /// the same message seen twice: it is folded into this one (its receipts and reactions kept).
@@ -150,6 +162,7 @@ pub(crate) fn update_delivery(
     id: MessageId,
     status: &DeliveryStatus,
     platform_message_id: Option<&str>,
+    detail: &str,
 ) -> Result<Message> {
     const OP: &str = "sqlite.update_delivery";
     let row = tx
@@ -214,7 +227,18 @@ pub(crate) fn update_delivery(
             apply_pending(tx, tenant, &mut target, pending)?;
         }
     }
+    let delivery_before = target.delivery.clone();
     apply_delivery(tx, tenant, &mut target, status)?;
+    let platform_id_set = stored_platform_id.is_none() && platform_message_id.is_some();
+    if platform_id_set || target.delivery != delivery_before {
+        append(
+            tx,
+            &Change::new(tenant.clone(), Timestamp::now(), ChangeKind::DeliveryChanged)
+                .conversation(target.conversation)
+                .message(id)
+                .detail(detail),
+        )?;
+    }
     rows::message(tx, tenant, id, OP)?.ok_or_else(|| not_found("message", OP))
 }
 
@@ -265,6 +289,12 @@ pub(crate) fn add_note(conn: &Connection, note: &InternalNote) -> Result<()> {
         ])
         .during(OP)?;
     if inserted > 0 {
+        append(
+            conn,
+            &Change::new(note.tenant.clone(), note.created_at, ChangeKind::NoteAdded)
+                .conversation(note.conversation)
+                .detail(note.id.to_string()),
+        )?;
         return Ok(());
     }
     let same = conn
@@ -326,5 +356,6 @@ pub(crate) fn update_conversation(
             insert.execute(params![tenant.as_str(), id.as_bytes(), tag]).during(OP)?;
         }
     }
+    append(conn, &Change::new(tenant.clone(), Timestamp::now(), ChangeKind::ConversationChanged).conversation(id))?;
     Ok(conversation)
 }

@@ -1,0 +1,311 @@
+//! The outbox: one delivery job per outbound message, written with the message, claimed by
+//! workers under leases. Claims run on the writer thread, so two claims never overlap.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use unibox_core::changes::{Change, ChangeKind};
+use unibox_core::inbox::OutboundDraft;
+use unibox_core::outbox::{
+    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, check_limit, not_held,
+};
+use unibox_core::{
+    ChannelAccountId, ConversationId, DeliveryStatus, Error, ErrorKind, Message, MessageId, Result, TenantId, Timestamp,
+};
+
+use crate::SqliteInbox;
+use crate::changes::append;
+use crate::codec::to_json;
+use crate::error::{SqlResultExt, corrupt};
+use crate::outbound::{PreparedDraft, record_outbound, update_delivery};
+use crate::queries::not_found;
+use crate::rows;
+use crate::writer::WriteTx;
+
+/// The job columns [`job_from_row`] reads.
+macro_rules! job_columns {
+    () => {
+        "message, tenant, conversation, account, state, attempts, due_at, lease_id, lease_until, human_agent, \
+         last_error, created_at"
+    };
+}
+
+/// A job as stored; the tenant and state are checked by [`decode`].
+struct JobRow {
+    message: [u8; 16],
+    tenant: String,
+    conversation: [u8; 16],
+    account: [u8; 16],
+    state: String,
+    attempts: i64,
+    due_at: i64,
+    lease_id: Option<[u8; 16]>,
+    lease_until: Option<i64>,
+    human_agent: bool,
+    last_error: Option<String>,
+    created_at: i64,
+}
+
+fn job_row(row: &Row<'_>) -> rusqlite::Result<JobRow> {
+    Ok(JobRow {
+        message: row.get(0)?,
+        tenant: row.get(1)?,
+        conversation: row.get(2)?,
+        account: row.get(3)?,
+        state: row.get(4)?,
+        attempts: row.get(5)?,
+        due_at: row.get(6)?,
+        lease_id: row.get(7)?,
+        lease_until: row.get(8)?,
+        human_agent: row.get::<_, i64>(9)? != 0,
+        last_error: row.get(10)?,
+        created_at: row.get(11)?,
+    })
+}
+
+fn decode(row: JobRow, operation: &'static str) -> Result<OutboxJob> {
+    let lease = match (row.lease_id, row.lease_until) {
+        (Some(id), Some(until)) => {
+            Some(Lease { id: LeaseId::from_bytes(id), until: Timestamp::from_unix_millis(until) })
+        }
+        _ => None,
+    };
+    Ok(OutboxJob {
+        tenant: row.tenant.parse().map_err(|_| corrupt(operation, "job tenant"))?,
+        message: MessageId::from_bytes(row.message),
+        conversation: ConversationId::from_bytes(row.conversation),
+        account: ChannelAccountId::from_bytes(row.account),
+        state: row.state.parse().map_err(|_| corrupt(operation, "job state"))?,
+        attempts: u32::try_from(row.attempts).map_err(|_| corrupt(operation, "job attempts"))?,
+        due_at: Timestamp::from_unix_millis(row.due_at),
+        lease,
+        human_agent: row.human_agent,
+        last_error: row.last_error,
+        created_at: Timestamp::from_unix_millis(row.created_at),
+    })
+}
+
+fn load(conn: &Connection, tenant: &TenantId, message: MessageId, operation: &'static str) -> Result<OutboxJob> {
+    let row = conn
+        .prepare_cached(concat!("SELECT ", job_columns!(), " FROM outbox WHERE tenant = ?1 AND message = ?2"))
+        .during(operation)?
+        .query_row(params![tenant.as_str(), message.as_bytes()], job_row)
+        .optional()
+        .during(operation)?
+        .ok_or_else(|| Error::new(ErrorKind::NotFound, "the message has no send job").with_operation(operation))?;
+    decode(row, operation)
+}
+
+fn enqueue(
+    tx: &WriteTx<'_>,
+    tenant: &TenantId,
+    prepared: PreparedDraft,
+    options: EnqueueOptions,
+    now: Timestamp,
+) -> Result<(Message, OutboxJob)> {
+    const OP: &str = "sqlite.outbox.enqueue";
+    let message = record_outbound(tx, tenant, prepared)?;
+    let job = OutboxJob::new(tenant.clone(), &message, &options, now);
+    tx.prepare_cached(
+        "INSERT INTO outbox (message, tenant, conversation, account, state, attempts, due_at, lease_id, lease_until, \
+           human_agent, last_error, created_at) \
+         VALUES (?1, ?2, ?3, ?4, 'queued', 0, ?5, ?6, ?7, ?8, NULL, ?5) ON CONFLICT (message) DO NOTHING",
+    )
+    .during(OP)?
+    .execute(params![
+        message.id.as_bytes(),
+        tenant.as_str(),
+        message.conversation.as_bytes(),
+        message.account.as_bytes(),
+        now.as_unix_millis(),
+        job.lease.map(|lease| *lease.id.as_bytes()),
+        job.lease.map(|lease| lease.until.as_unix_millis()),
+        i64::from(job.human_agent),
+    ])
+    .during(OP)?;
+    let job = load(tx, tenant, message.id, OP)?;
+    Ok((message, job))
+}
+
+fn claim(tx: &WriteTx<'_>, now: Timestamp, lease: Lease, limit: usize) -> Result<Vec<OutboxJob>> {
+    const OP: &str = "sqlite.outbox.claim";
+    let now = now.as_unix_millis();
+    let mut statement = tx
+        .prepare_cached(concat!(
+            "UPDATE outbox SET lease_id = ?1, lease_until = ?2 WHERE message IN (",
+            "SELECT message FROM outbox WHERE state IN ('queued', 'in_flight') AND due_at <= ?3 ",
+            "AND (lease_until IS NULL OR lease_until <= ?3) ORDER BY due_at, message LIMIT ?4) ",
+            "RETURNING ",
+            job_columns!()
+        ))
+        .during(OP)?;
+    let rows = statement
+        .query_map(params![lease.id.as_bytes(), lease.until.as_unix_millis(), now, limit as i64], job_row)
+        .during(OP)?;
+    let mut jobs = Vec::new();
+    for row in rows {
+        jobs.push(decode(row.during(OP)?, OP)?);
+    }
+    jobs.sort_by_key(|job| (job.due_at, job.message));
+    Ok(jobs)
+}
+
+fn begin_attempt(tx: &WriteTx<'_>, tenant: &TenantId, message: MessageId, lease: LeaseId) -> Result<OutboxJob> {
+    const OP: &str = "sqlite.outbox.begin_attempt";
+    let mut job = load(tx, tenant, message, OP)?;
+    if !job.is_held_by(lease) || job.state.is_final() {
+        return Err(not_held(OP));
+    }
+    update_delivery(tx, tenant, message, &DeliveryStatus::Sending, None, "sending")?;
+    job.state = JobState::InFlight;
+    job.attempts = job.attempts.saturating_add(1);
+    tx.prepare_cached("UPDATE outbox SET state = 'in_flight', attempts = ?3 WHERE tenant = ?1 AND message = ?2")
+        .during(OP)?
+        .execute(params![tenant.as_str(), message.as_bytes(), job.attempts])
+        .during(OP)?;
+    Ok(job)
+}
+
+fn finish_attempt(
+    tx: &WriteTx<'_>,
+    tenant: &TenantId,
+    message: MessageId,
+    lease: LeaseId,
+    outcome: AttemptOutcome,
+) -> Result<(Message, OutboxJob)> {
+    const OP: &str = "sqlite.outbox.finish_attempt";
+    let mut job = load(tx, tenant, message, OP)?;
+    let sent = matches!(outcome, AttemptOutcome::Sent { .. });
+    if !sent && (!job.is_held_by(lease) || job.state.is_final()) {
+        return Err(not_held(OP));
+    }
+    let log = |detail: &str| {
+        append(
+            tx,
+            &Change::new(tenant.clone(), Timestamp::now(), ChangeKind::DeliveryChanged)
+                .conversation(job.conversation)
+                .message(message)
+                .detail(detail),
+        )
+    };
+    let updated = match &outcome {
+        AttemptOutcome::Sent { platform_message_id } => {
+            update_delivery(tx, tenant, message, &DeliveryStatus::Sent, Some(platform_message_id), "sent")?
+        }
+        AttemptOutcome::Failed { reason } => {
+            let failed = DeliveryStatus::Failed { reason: reason.clone() };
+            update_delivery(tx, tenant, message, &failed, None, "failed")?
+        }
+        AttemptOutcome::Retry { .. } => {
+            // Only the outbox moves a message between queued and sending, and no receipt applies
+            // before the platform id is known, so this cannot undo a platform's answer.
+            tx.prepare_cached(
+                "UPDATE messages SET delivery = ?3 WHERE tenant = ?1 AND id = ?2 AND delivery = ?4 \
+                 AND platform_message_id IS NULL",
+            )
+            .during(OP)?
+            .execute(params![
+                tenant.as_str(),
+                message.as_bytes(),
+                to_json(&DeliveryStatus::Queued, "delivery status")?,
+                to_json(&DeliveryStatus::Sending, "delivery status")?,
+            ])
+            .during(OP)?;
+            log("retrying")?;
+            rows::message(tx, tenant, message, OP)?.ok_or_else(|| not_found("message", OP))?
+        }
+        AttemptOutcome::Unknown { .. } => {
+            log("unknown")?;
+            rows::message(tx, tenant, message, OP)?.ok_or_else(|| not_found("message", OP))?
+        }
+    };
+    job.state = outcome.job_state();
+    job.lease = None;
+    match outcome {
+        AttemptOutcome::Sent { .. } => job.last_error = None,
+        AttemptOutcome::Retry { at, reason } => {
+            job.due_at = at;
+            job.last_error = Some(reason);
+        }
+        AttemptOutcome::Failed { reason } | AttemptOutcome::Unknown { reason } => job.last_error = Some(reason),
+    }
+    tx.prepare_cached(
+        "UPDATE outbox SET state = ?3, due_at = ?4, lease_id = NULL, lease_until = NULL, last_error = ?5 \
+         WHERE tenant = ?1 AND message = ?2",
+    )
+    .during(OP)?
+    .execute(params![
+        tenant.as_str(),
+        message.as_bytes(),
+        job.state.as_str(),
+        job.due_at.as_unix_millis(),
+        job.last_error
+    ])
+    .during(OP)?;
+    Ok((updated, job))
+}
+
+fn jobs(conn: &Connection, tenant: &TenantId, state: JobState, limit: usize) -> Result<Vec<OutboxJob>> {
+    const OP: &str = "sqlite.outbox.jobs";
+    let mut statement = conn
+        .prepare_cached(concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM outbox WHERE tenant = ?1 AND state = ?2 ORDER BY created_at, message LIMIT ?3"
+        ))
+        .during(OP)?;
+    let rows = statement.query_map(params![tenant.as_str(), state.as_str(), limit as i64], job_row).during(OP)?;
+    let mut jobs = Vec::new();
+    for row in rows {
+        jobs.push(decode(row.during(OP)?, OP)?);
+    }
+    Ok(jobs)
+}
+
+#[async_trait]
+impl Outbox for SqliteInbox {
+    async fn enqueue(
+        &self,
+        tenant: &TenantId,
+        draft: OutboundDraft,
+        options: EnqueueOptions,
+        now: Timestamp,
+    ) -> Result<(Message, OutboxJob)> {
+        let tenant = tenant.clone();
+        let prepared = PreparedDraft::new(draft)?;
+        self.writer.write("sqlite.outbox.enqueue", move |tx| enqueue(tx, &tenant, prepared, options, now)).await
+    }
+
+    async fn claim(&self, now: Timestamp, lease: Lease, limit: usize) -> Result<Vec<OutboxJob>> {
+        check_limit(limit)?;
+        self.writer.write("sqlite.outbox.claim", move |tx| claim(tx, now, lease, limit)).await
+    }
+
+    async fn begin_attempt(&self, tenant: &TenantId, message: MessageId, lease: LeaseId) -> Result<OutboxJob> {
+        let tenant = tenant.clone();
+        self.writer.write("sqlite.outbox.begin_attempt", move |tx| begin_attempt(tx, &tenant, message, lease)).await
+    }
+
+    async fn finish_attempt(
+        &self,
+        tenant: &TenantId,
+        message: MessageId,
+        lease: LeaseId,
+        outcome: AttemptOutcome,
+    ) -> Result<(Message, OutboxJob)> {
+        let tenant = tenant.clone();
+        self.writer
+            .write("sqlite.outbox.finish_attempt", move |tx| finish_attempt(tx, &tenant, message, lease, outcome))
+            .await
+    }
+
+    async fn job(&self, tenant: &TenantId, message: MessageId) -> Result<OutboxJob> {
+        let tenant = tenant.clone();
+        self.read("sqlite.outbox.job", move |conn| load(conn, &tenant, message, "sqlite.outbox.job")).await
+    }
+
+    async fn jobs(&self, tenant: &TenantId, state: JobState, limit: usize) -> Result<Vec<OutboxJob>> {
+        check_limit(limit)?;
+        let tenant = tenant.clone();
+        self.read("sqlite.outbox.jobs", move |conn| jobs(conn, &tenant, state, limit)).await
+    }
+}
