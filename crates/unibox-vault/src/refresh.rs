@@ -16,7 +16,7 @@ use unibox_core::audit::AuditOutcome;
 use unibox_core::{Channel, ChannelAccount, Error, ErrorKind, Result, SealedSlot, SealedTokens, Timestamp, TokenSet};
 
 use crate::VaultEvent;
-use crate::vault::{Vault, account_target};
+use crate::vault::{Turn, Vault, account_target};
 
 /// What one refresh attempt under the lease came to.
 enum Attempt {
@@ -195,7 +195,7 @@ impl Vault {
         sealed.expires_at.is_some_and(|at| at <= self.now())
     }
 
-    fn flight(&self, account: &ChannelAccount) -> Arc<tokio::sync::Mutex<()>> {
+    fn flight(&self, account: &ChannelAccount) -> Turn {
         let mut flights = self.inner.flights.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // Drop turns nobody waits on, so the map stays as small as the accounts being refreshed.
         flights.retain(|_, turn| Arc::strong_count(turn) > 1);

@@ -63,10 +63,13 @@ pub(crate) struct Inner {
     pub(crate) lease_poll: Duration,
     key_cache_ttl: Duration,
     cache: Mutex<HashMap<TenantId, TenantKeys>>,
-    pub(crate) flights: Mutex<HashMap<(TenantId, ChannelAccountId), Arc<tokio::sync::Mutex<()>>>>,
+    pub(crate) flights: Mutex<HashMap<(TenantId, ChannelAccountId), Turn>>,
     /// This instance's name in refresh leases: unique per process and vault.
     pub(crate) holder: String,
 }
+
+/// The per-account queue of in-process refreshers: one holds it, the others wait their turn.
+pub(crate) type Turn = Arc<tokio::sync::Mutex<()>>;
 
 /// A tenant's unwrapped keys, as loaded at `loaded`.
 struct TenantKeys {

@@ -86,15 +86,15 @@ fn hkdf_sha256_vectors_derive_through_the_vault_primitive() {
     assert_eq!((valid, invalid), (83, 3));
 }
 
+/// Computes a MAC over the concatenated parts.
+type Mac = fn(&[u8], &[&[u8]]) -> Vec<u8>;
+/// Verifies a MAC in constant time.
+type Verify = fn(&[u8], &[&[u8]], &[u8]) -> bool;
+
 /// Full-length tags go through the constant-time verifier; truncated ones (which the verifier
 /// refuses on principle) are compared against the computed tag's prefix, and must be refused
 /// by the verifier too.
-fn run_hmac(
-    file: &str,
-    full_len: usize,
-    mac: fn(&[u8], &[&[u8]]) -> Vec<u8>,
-    verify: fn(&[u8], &[&[u8]], &[u8]) -> bool,
-) -> (u32, u32) {
+fn run_hmac(file: &str, full_len: usize, mac: Mac, verify: Verify) -> (u32, u32) {
     let file = vectors(file);
     let (mut valid, mut invalid) = (0, 0);
     for (group, test) in tests(&file) {

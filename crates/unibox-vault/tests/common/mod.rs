@@ -12,7 +12,8 @@ use secrecy::ExposeSecret;
 use unibox_core::channel::{Capabilities, SendReceipt, SendRequest, Verified, WebhookRequest};
 use unibox_core::http::{HttpClient, ReqwestClient};
 use unibox_core::{
-    Channel, ChannelAccount, ChannelKind, Clock, Error, ErrorKind, InboundEvent, Result, Timestamp, TokenSet,
+    Channel, ChannelAccount, ChannelKind, Clock, ContentKinds, Error, ErrorKind, InboundEvent, Result, Timestamp,
+    TokenSet,
 };
 use unibox_testkit::http::{FakeServer, RecordedRequest, ScriptedResponse};
 
@@ -77,6 +78,8 @@ pub struct RefreshingChannel {
     pub http: ReqwestClient,
     pub clock: Arc<dyn Clock>,
     pub capabilities: Capabilities,
+    /// The access token of every send, in order.
+    pub sent_with: Mutex<Vec<Option<String>>>,
 }
 
 impl RefreshingChannel {
@@ -85,7 +88,8 @@ impl RefreshingChannel {
             url: platform.url_for("/api/v2/auth/access_token/get"),
             http: ReqwestClient::new(),
             clock,
-            capabilities: Capabilities { token_refresh: true, ..Capabilities::default() },
+            capabilities: Capabilities { token_refresh: true, send: ContentKinds::all(), ..Capabilities::default() },
+            sent_with: Mutex::new(Vec::new()),
         }
     }
 }
@@ -104,8 +108,11 @@ impl Channel for RefreshingChannel {
     fn parse(&self, _request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
         Ok(Vec::new())
     }
-    async fn send(&self, _request: &SendRequest<'_>) -> Result<SendReceipt> {
-        Err(Error::new(ErrorKind::Unsupported, "this test channel does not send"))
+    async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
+        let token = request.access_token.map(|t| t.expose_secret().to_string());
+        let mut sent = self.sent_with.lock().unwrap();
+        sent.push(token);
+        Ok(SendReceipt::new(format!("shopee-msg-{}", sent.len())))
     }
     async fn refresh_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<TokenSet> {
         let refresh =
