@@ -26,6 +26,7 @@ pub mod hub;
 mod id;
 pub mod inbox;
 pub mod memory;
+pub mod metering;
 pub mod session;
 mod model;
 pub mod outbox;

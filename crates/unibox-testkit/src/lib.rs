@@ -10,3 +10,6 @@ pub mod http;
 pub mod fixtures;
 pub mod inbox;
 pub mod tokens;
+pub mod audit;
+pub mod metering;
+pub mod sessions;

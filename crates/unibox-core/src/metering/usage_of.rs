@@ -1,0 +1,75 @@
+//! What an inbox event or a send counts as: one place, so every hook and backend agrees.
+
+use crate::inbox::{IngestOutcome, RoutedEvent};
+use crate::metering::{TemplateCategory, UsageIncrement, UsageMetric};
+use crate::{ChannelKind, Content, Direction, EventKind, TenantId, Timestamp};
+
+/// The usage of one message the platform accepted for sending on a `kind` channel: one
+/// message out, plus a LINE push when LINE's reply token was not used, plus a WhatsApp
+/// template message.
+///
+/// ```
+/// use unibox_core::metering::{usage_of_send, UsageMetric};
+/// use unibox_core::{ChannelKind, Content, Timestamp};
+/// let usage = usage_of_send(&"acme".parse().unwrap(), &ChannelKind::LINE, &Content::text("hi"), false, Timestamp::UNIX_EPOCH);
+/// let metrics: Vec<UsageMetric> = usage.iter().map(|u| u.metric).collect();
+/// assert_eq!(metrics, vec![UsageMetric::MessagesOut, UsageMetric::LinePush]);
+/// ```
+pub fn usage_of_send(
+    tenant: &TenantId,
+    kind: &ChannelKind,
+    content: &Content,
+    used_reply_token: bool,
+    at: Timestamp,
+) -> Vec<UsageIncrement> {
+    let one = |metric| UsageIncrement::one(tenant.clone(), Some(kind.clone()), metric, at);
+    let mut usage = vec![one(UsageMetric::MessagesOut)];
+    if *kind == ChannelKind::LINE && !used_reply_token {
+        usage.push(one(UsageMetric::LinePush));
+    }
+    if *kind == ChannelKind::WHATSAPP && matches!(content, Content::Template { .. }) {
+        usage.push(one(UsageMetric::WhatsAppTemplate(TemplateCategory::Uncategorized)));
+    }
+    usage
+}
+
+/// The usage of ingested events: one message in per customer message or postback stored for
+/// the first time (redeliveries and the business's own echoes do not count). `kind_of` names
+/// the platform of an event's account. `events` and `outcomes` are paired by position, as
+/// [`Inbox::ingest`](crate::Inbox::ingest) returns them.
+pub fn usage_of_ingest(
+    events: &[RoutedEvent],
+    outcomes: &[IngestOutcome],
+    kind_of: impl Fn(&RoutedEvent) -> Option<ChannelKind>,
+) -> Vec<UsageIncrement> {
+    events
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| matches!(outcome, IngestOutcome::Stored { message: Some(_), .. }))
+        .filter(|(routed, _)| match &routed.event.kind {
+            EventKind::Message(message) => message.direction == Direction::Inbound,
+            EventKind::Postback { .. } => true,
+            _ => false,
+        })
+        .map(|(routed, _)| {
+            UsageIncrement::one(routed.tenant.clone(), kind_of(routed), UsageMetric::MessagesIn, routed.received_at)
+        })
+        .collect()
+}
+
+/// The usage of one AI model call.
+pub fn usage_of_ai_call(
+    tenant: &TenantId,
+    input_tokens: u64,
+    output_tokens: u64,
+    at: Timestamp,
+) -> Vec<UsageIncrement> {
+    let mut usage = vec![UsageIncrement::one(tenant.clone(), None, UsageMetric::AiCalls, at)];
+    for (metric, quantity) in [(UsageMetric::AiInputTokens, input_tokens), (UsageMetric::AiOutputTokens, output_tokens)]
+    {
+        if quantity > 0 {
+            usage.push(UsageIncrement { tenant: tenant.clone(), channel: None, metric, at, quantity });
+        }
+    }
+    usage
+}
