@@ -26,6 +26,9 @@
 //! Only the `webhook` channel is built into this binary for now; every other kind is
 //! recognized and refused with exit code 64. Adding an adapter is one arm in [`channel_for`].
 
+// The webhook crate's CLI test includes this file without the facade's channel features.
+#![allow(unexpected_cfgs)]
+
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -175,6 +178,30 @@ fn channel_for(options: &Options, clock: Arc<dyn Clock>) -> Result<Box<dyn Chann
             let channel =
                 WebhookChannel::builder().secret(options.secret.clone()).map_err(configuration_error)?.clock(clock);
             Ok(Box::new(channel.build().map_err(configuration_error)?))
+        }
+        #[cfg(feature = "channel-messenger")]
+        "messenger" => {
+            // --secret is the Meta app secret. Only deliveries are inspected, never the GET
+            // handshake, so the verify token is not needed.
+            let channel = unibox_channel_messenger::builder()
+                .app_secret(unibox_channel_messenger::AppSecret::from(options.secret.clone()))
+                .verify_token("not-used-by-inspect_webhook")
+                .clock(clock)
+                .build()
+                .map_err(configuration_error)?;
+            Ok(Box::new(channel))
+        }
+        #[cfg(feature = "channel-instagram")]
+        "instagram" => {
+            // --secret is the app secret that signs the account's webhooks (the Instagram app
+            // secret for Instagram Login apps).
+            let channel = unibox_channel_instagram::builder()
+                .app_secret(unibox_channel_instagram::AppSecret::from(options.secret.clone()))
+                .verify_token("not-used-by-inspect_webhook")
+                .clock(clock)
+                .build()
+                .map_err(configuration_error)?;
+            Ok(Box::new(channel))
         }
         other => Err(Failure::usage(format!("channel kind {other} is not built into this binary yet"))),
     }

@@ -12,6 +12,8 @@
 //! |---|---|---|
 //! | `store-sqlite` | [`store::sqlite`]: the embedded SQLite inbox | yes |
 //! | `channel-webhook` | [`channels::webhook`]: Standard Webhooks JSON in and out | yes |
+//! | `channel-messenger` | [`channels::messenger`]: Facebook Messenger | no |
+//! | `channel-instagram` | [`channels::instagram`]: Instagram Direct | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | [`server`]: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `vault` | [`vault`]: tokens encrypted at rest, rotation, shredding, refresh | yes |
@@ -75,4 +77,12 @@ pub mod channels {
     /// The generic Standard Webhooks channel (feature `channel-webhook`).
     #[cfg(feature = "channel-webhook")]
     pub use unibox_channel_webhook as webhook;
+
+    /// The Facebook Messenger channel (feature `channel-messenger`).
+    #[cfg(feature = "channel-messenger")]
+    pub use unibox_channel_messenger as messenger;
+
+    /// The Instagram Direct channel (feature `channel-instagram`).
+    #[cfg(feature = "channel-instagram")]
+    pub use unibox_channel_instagram as instagram;
 }
