@@ -10,11 +10,11 @@ use crate::{
 };
 
 impl Hub {
-    fn authorize(&self, actor: &Actor, action: Action, resource: Resource<'_>) -> Result<()> {
+    pub(super) fn authorize(&self, actor: &Actor, action: Action, resource: Resource<'_>) -> Result<()> {
         self.inner.policy.authorize(actor, action, resource)
     }
 
-    async fn authorize_audited(
+    pub(super) async fn authorize_audited(
         &self,
         actor: &Actor,
         action: Action,
@@ -176,7 +176,8 @@ impl Hub {
             created_at: self.inner.clock.now(),
         };
         self.inner.inbox.add_note(&note).await.map_err(|e| e.with_operation("hub.add_note"))?;
-        self.audit_after_the_fact(actor, "note.add", target, AuditOutcome::Success).await;
+        let event = crate::workflow::WorkflowEvent::NoteAdded { conversation: note.conversation, note: note.id };
+        self.workflow_changed(actor, event, None).await;
         Ok(note)
     }
 }

@@ -86,11 +86,13 @@ impl Hub {
             routed.push(RoutedEvent { tenant, account, received_at, event });
         }
         let count = routed.len();
+        let messages = crate::analytics::IngestedMessage::of_events(&routed);
         let outcomes = if routed.is_empty() {
             Vec::new()
         } else {
             self.inner.inbox.ingest(routed).await.map_err(|e| e.with_operation("hub.webhook.ingest"))?
         };
+        self.observe_ingest(messages, &outcomes).await;
         let duplicates = outcomes.iter().filter(|o| matches!(o, IngestOutcome::Duplicate)).count();
         let receipt = WebhookReceipt { events: count, stored: count - duplicates, duplicates, handshake: false };
         tracing::debug!(target: "unibox::webhook", channel = %channel_id, events = count, duplicates, "webhook stored");
