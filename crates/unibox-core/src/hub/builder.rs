@@ -107,6 +107,7 @@ impl HubBuilder {
                 audit: self.audit.unwrap_or_else(|| Arc::new(TracingAuditSink)),
                 roster: self.roster.unwrap_or_else(|| Arc::new(crate::memory::MemoryAgentRoster::new())),
                 analytics: self.analytics.unwrap_or_else(|| Arc::new(crate::memory::MemoryAnalytics::new())),
+                feed: Default::default(),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,
                 max_body_bytes: self.max_body_bytes,

@@ -4,11 +4,11 @@
 //! the inbox's change log, appended in the store's own transaction; this adds what the hub
 //! alone knows (who did it, what analytics learns from it).
 
+use crate::Actor;
 use crate::analytics::Observation;
 use crate::audit::AuditOutcome;
 use crate::hub::Hub;
 use crate::workflow::WorkflowEvent;
-use crate::{Actor, TenantId};
 
 impl Hub {
     /// Announces a change that happened: it is audited (after the fact: the change is made, so
@@ -19,16 +19,5 @@ impl Hub {
             self.observe(actor.tenant(), vec![observation]).await;
         }
         tracing::debug!(target: "unibox::workflow", tenant = %actor.tenant(), action = event.action(), "inbox changed");
-    }
-
-    /// Feeds analytics. Analytics trails the inbox: a failure is logged, never returned, since
-    /// the change it measures has happened.
-    pub(crate) async fn observe(&self, tenant: &TenantId, observations: Vec<Observation>) {
-        if observations.is_empty() {
-            return;
-        }
-        if let Err(error) = self.inner.analytics.record(tenant, &observations).await {
-            tracing::error!(target: "unibox::analytics", %error, %tenant, "could not record analytics");
-        }
     }
 }

@@ -58,6 +58,7 @@ struct HubInner {
     audit: Arc<dyn AuditSink>,
     roster: Arc<dyn crate::workflow::AgentRoster>,
     analytics: Arc<dyn crate::analytics::Analytics>,
+    feed: analytics::AnalyticsFeed,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,

@@ -2,7 +2,7 @@
 
 use crate::channel::{WebhookRequest, WebhookResponse};
 use crate::hub::Hub;
-use crate::inbox::{IngestOutcome, RoutedEvent};
+use crate::inbox::{Acceptance, RoutedEvent};
 use crate::{ChannelId, Error, ErrorKind, Result};
 
 /// What a webhook delivery did, once it is durably stored.
@@ -90,10 +90,11 @@ impl Hub {
         let outcomes = if routed.is_empty() {
             Vec::new()
         } else {
-            self.inner.inbox.ingest(routed).await.map_err(|e| e.with_operation("hub.webhook.ingest"))?
+            // Accepted is enough to acknowledge: the events are durable and every later read sees them.
+            self.inner.inbox.accept(routed).await.map_err(|e| e.with_operation("hub.webhook.ingest"))?
         };
-        self.observe_ingest(messages, &outcomes).await;
-        let duplicates = outcomes.iter().filter(|o| matches!(o, IngestOutcome::Duplicate)).count();
+        self.observe_accepted(messages, &outcomes);
+        let duplicates = outcomes.iter().filter(|o| matches!(o, Acceptance::Duplicate)).count();
         let receipt = WebhookReceipt { events: count, stored: count - duplicates, duplicates, handshake: false };
         tracing::debug!(target: "unibox::webhook", channel = %channel_id, events = count, duplicates, "webhook stored");
         Ok((receipt, channel.acknowledgement()))
