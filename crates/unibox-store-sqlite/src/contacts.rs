@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
+use unibox_core::changes::{Change, ChangeKind};
 use unibox_core::workflow::{ContactProfile, ContactUpdate};
-use unibox_core::{Author, ContactId, Error, ErrorKind, Result, TenantId};
+use unibox_core::{Author, ContactId, ConversationId, Error, ErrorKind, Result, TenantId, Timestamp};
 
+use crate::changes;
 use crate::codec::to_json;
 use crate::error::SqlResultExt;
 use crate::queries::not_found;
@@ -73,6 +75,7 @@ pub(crate) fn update(
     if !update.attributes.is_empty() {
         replace_attributes(conn, tenant, id, &profile.attributes, OP)?;
     }
+    log_contact_change(conn, tenant, id, "contact_updated", OP)?;
     Ok(profile)
 }
 
@@ -134,6 +137,8 @@ pub(crate) fn merge(
         to_json(&Author::Contact(duplicate), "author")?
     ])
     .during(OP)?;
+    // Logged on the conversations that move, before they move.
+    log_contact_change(conn, tenant, duplicate, "contact_merged", OP)?;
     for sql in [
         "UPDATE contact_identities SET contact = ?2 WHERE tenant = ?1 AND contact = ?3",
         "UPDATE conversations SET contact = ?2 WHERE tenant = ?1 AND contact = ?3",

@@ -65,6 +65,7 @@ const LIST_CONVERSATIONS: &str = concat!(
        AND (?8 IS NULL OR EXISTS (SELECT 1 FROM conversation_tags t \
             WHERE t.tenant = ?1 AND t.conversation = c.id AND t.tag = ?8)) \
        AND (?9 = 0 OR c.unread_count > 0) \
+       AND (?11 IS NULL OR c.contact = ?11) \
      ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?10"
 );
 
@@ -94,6 +95,7 @@ pub(crate) fn conversations(
                 query.tag.as_deref(),
                 query.unread_only,
                 fetch_limit(query.limit),
+                query.contact.as_ref().map(|contact| contact.as_bytes().as_slice()),
             ],
             |row| conversation_from_row(row, tenant),
         )

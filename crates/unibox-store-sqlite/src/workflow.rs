@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
+use unibox_core::changes::{Change, ChangeKind};
 use unibox_core::workflow::ReadState;
 use unibox_core::{ConversationId, Direction, Result, TenantId, Timestamp, UserId};
 
+use crate::changes;
 use crate::codec::{direction_key, parsed_column};
 use crate::error::SqlResultExt;
 use crate::queries::{conversation_exists, not_found};
@@ -33,6 +35,10 @@ pub(crate) fn mark_read_by(
         .during(OP)?
         .execute(params![tenant.as_str(), conversation.as_bytes()])
         .during(OP)?;
+    let change = Change::new(tenant.clone(), Timestamp::now(), ChangeKind::ConversationChanged)
+        .conversation(conversation)
+        .detail("read");
+    changes::append(conn, &change)?;
     read_state(conn, tenant, conversation, user, OP)
 }
 

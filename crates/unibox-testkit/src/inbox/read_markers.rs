@@ -100,3 +100,27 @@ pub async fn conversations_filter_by_contact(inbox: &dyn Inbox) {
     let listed = all_conversations(inbox, &tenant, ConversationQuery::new().contact(contact).limit(1)).await;
     check_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), vec![first]);
 }
+
+/// When the inbox keeps a change log, read markers and contact edits are in it, on the
+/// conversations they concern (a contact change on each of the contact's conversations).
+pub async fn workflow_changes_are_in_the_change_log(inbox: &dyn Inbox) {
+    let Some(log) = inbox.changes() else { return };
+    let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
+    let conversation =
+        text_in_conversation(inbox, &events, &fixtures::line_user(), "m-1", THAI_ORDER_TEXT, at(0)).await;
+    let contact = ok(inbox.conversation(&tenant, conversation).await, "conversation").contact;
+    let head = ok(log.head(&tenant).await, "head");
+    ok(inbox.mark_read_by(&tenant, conversation, &fixtures::user("ann"), at(5)).await, "mark_read_by");
+    let update = unibox_core::workflow::ContactUpdate::new().attribute("tier", "gold");
+    ok(inbox.update_contact(&tenant, contact, &update).await, "update_contact");
+    let logged = ok(log.read(&tenant, head, 100).await, "read the change log");
+    let seen: Vec<_> = logged.iter().map(|e| (e.change.kind, e.change.conversation, e.change.detail.clone())).collect();
+    let changed = unibox_core::changes::ChangeKind::ConversationChanged;
+    check_eq!(
+        seen,
+        vec![
+            (changed, Some(conversation), Some("read".to_string())),
+            (changed, Some(conversation), Some("contact_updated".to_string())),
+        ]
+    );
+}
