@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("migrations/0001_initial.sql") },
     Migration { version: 2, sql: include_str!("migrations/0002_vault.sql") },
     Migration { version: 3, sql: include_str!("migrations/0003_outbox.sql") },
+    Migration { version: 4, sql: include_str!("migrations/0004_team.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.
