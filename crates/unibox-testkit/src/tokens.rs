@@ -10,8 +10,15 @@
 //! # });
 //! ```
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
 use secrecy::ExposeSecret;
-use unibox_core::{ChannelAccountId, TenantId, TokenSet, TokenStatus, TokenStore};
+use unibox_core::channel::{Capabilities, SendReceipt, SendRequest, Verified, WebhookRequest};
+use unibox_core::{
+    Channel, ChannelAccount, ChannelAccountId, ChannelKind, Error, ErrorKind, InboundEvent, Result, TenantId, TokenSet,
+    TokenStatus, TokenStore,
+};
 
 use crate::fixtures;
 use crate::inbox::BoxFuture;
@@ -137,6 +144,72 @@ pub async fn debug_output_never_shows_tokens(store: &dyn TokenStore) {
     }
 }
 
+/// A channel that counts refresh requests and refuses them, to watch what `get_fresh` does.
+#[derive(Debug, Default)]
+struct CountingChannel {
+    capabilities: Capabilities,
+    refreshes: AtomicUsize,
+}
+
+#[async_trait]
+impl Channel for CountingChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::LINE
+    }
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+    fn verify<'r>(&self, _request: &'r WebhookRequest) -> Result<Verified<'r>> {
+        Err(Error::new(ErrorKind::SignatureInvalid, "the token suite's channel receives no webhooks"))
+    }
+    fn parse(&self, _request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
+        Ok(Vec::new())
+    }
+    async fn send(&self, _request: &SendRequest<'_>) -> Result<SendReceipt> {
+        Err(Error::new(ErrorKind::Unsupported, "the token suite's channel does not send"))
+    }
+    async fn refresh_tokens(&self, _account: &ChannelAccount, _tokens: &TokenSet) -> Result<TokenSet> {
+        self.refreshes.fetch_add(1, Ordering::SeqCst);
+        Err(Error::new(ErrorKind::TokenInvalid, "the token suite's channel refuses every refresh"))
+    }
+}
+
+/// `get_fresh` (what the hub calls before a send) hands out tokens that do not expire as
+/// stored, without asking the channel to refresh; missing tokens are `None`.
+pub async fn get_fresh_hands_out_unexpiring_tokens_without_a_refresh(store: &dyn TokenStore) {
+    let tenant = fixtures::tenant("acme");
+    let account = fixtures::account(&tenant, "acme-line", ChannelKind::LINE, "U4af4980629c37e7b3ad0a4e2e0a8b2ed");
+    let channel = CountingChannel::default();
+    assert!(ok(store.get_fresh(&account, &channel).await, "get_fresh").is_none(), "nothing stored yet");
+    let stored = TokenSet::new(LINE_TOKEN);
+    ok(store.put(&tenant, account.id, stored.clone()).await, "put");
+    for _ in 0..3 {
+        assert_same_tokens(ok(store.get_fresh(&account, &channel).await, "get_fresh"), &stored, "get_fresh");
+    }
+    assert_eq!(channel.refreshes.load(Ordering::SeqCst), 0, "tokens without expiry were refreshed");
+}
+
+/// Revoked tokens are never handed out for a send: `get_fresh` answers `None` or fails with
+/// `TokenInvalid`, and another account's tokens are still handed out.
+pub async fn get_fresh_never_hands_out_revoked_tokens(store: &dyn TokenStore) {
+    let tenant = fixtures::tenant("acme");
+    let revoked = fixtures::account(&tenant, "acme-line", ChannelKind::LINE, "U4af4980629c37e7b3ad0a4e2e0a8b2ed");
+    let other = fixtures::account(&tenant, "acme-page", ChannelKind::MESSENGER, "104729348273645");
+    let channel = CountingChannel::default();
+    ok(store.put(&tenant, revoked.id, TokenSet::new(LINE_TOKEN)).await, "put");
+    ok(store.put(&tenant, other.id, TokenSet::new(PAGE_TOKEN)).await, "put");
+    ok(store.revoke(&tenant, revoked.id, fixtures::at(60)).await, "revoke");
+    match store.get_fresh(&revoked, &channel).await {
+        Ok(None) => {}
+        Ok(Some(_)) => panic!("get_fresh handed out revoked tokens"),
+        Err(error) => {
+            assert_eq!(error.kind(), ErrorKind::TokenInvalid, "revoked tokens: {error}");
+            assert!(!error.to_string().contains(LINE_TOKEN), "the error shows the token");
+        }
+    }
+    assert_same_tokens(ok(store.get_fresh(&other, &channel).await, "get_fresh"), &TokenSet::new(PAGE_TOKEN), "other");
+}
+
 type Check = for<'a> fn(&'a dyn TokenStore) -> BoxFuture<'a, ()>;
 
 const CHECKS: &[(&str, Check)] = &[
@@ -147,6 +220,10 @@ const CHECKS: &[(&str, Check)] = &[
         Box::pin(tenants_cannot_read_or_revoke_each_others_tokens(s))
     }),
     ("debug_output_never_shows_tokens", |s| Box::pin(debug_output_never_shows_tokens(s))),
+    ("get_fresh_hands_out_unexpiring_tokens_without_a_refresh", |s| {
+        Box::pin(get_fresh_hands_out_unexpiring_tokens_without_a_refresh(s))
+    }),
+    ("get_fresh_never_hands_out_revoked_tokens", |s| Box::pin(get_fresh_never_hands_out_revoked_tokens(s))),
 ];
 
 /// Runs every check against `store` and panics with the name and message of each that failed.

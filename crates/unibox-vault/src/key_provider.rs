@@ -9,7 +9,17 @@ use unibox_core::{Result, TenantId};
 use crate::primitives::KEY_LEN;
 
 /// A tenant's data key: 32 random bytes, never stored unwrapped, zeroized on drop. It has no
-/// `Clone`, and its `Debug` shows nothing.
+/// `Clone` (and no `Serialize`), and its `Debug` shows nothing.
+///
+/// ```
+/// let key = unibox_vault::DataKey::from_bytes([0x41; 32]);
+/// assert_eq!(format!("{key:?}"), "DataKey([redacted])");
+/// ```
+///
+/// ```compile_fail
+/// fn copies<T: Clone>(_: &T) {}
+/// copies(&unibox_vault::DataKey::from_bytes([0x41; 32])); // a data key cannot be cloned
+/// ```
 pub struct DataKey(SecretBox<[u8; KEY_LEN]>);
 
 impl DataKey {
@@ -19,6 +29,12 @@ impl DataKey {
         let key = DataKey(SecretBox::init_with_mut(|slot: &mut [u8; KEY_LEN]| slot.copy_from_slice(&bytes)));
         zeroize::Zeroize::zeroize(&mut bytes);
         key
+    }
+
+    /// A data key from a 32-byte slice; `None` for any other length.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        (bytes.len() == KEY_LEN)
+            .then(|| DataKey(SecretBox::init_with_mut(|slot: &mut [u8; KEY_LEN]| slot.copy_from_slice(bytes))))
     }
 
     /// A new random data key from the operating system's generator.

@@ -77,11 +77,12 @@ impl Keyring {
             let (version, key) = entry.split_once(':').ok_or_else(|| invalid("has no ':'"))?;
             let version: u32 = version.parse().map_err(|_| invalid("has a version that is not a number"))?;
             let bytes = Zeroizing::new(STANDARD.decode(key).map_err(|_| invalid("is not base64"))?);
-            let key: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| invalid("does not decode to 32 bytes"))?;
+            let key: Zeroizing<[u8; KEY_LEN]> =
+                Zeroizing::new(bytes.as_slice().try_into().map_err(|_| invalid("does not decode to 32 bytes"))?);
             if keyring.keys.contains_key(&version) {
                 return Err(invalid("repeats a version"));
             }
-            keyring = keyring.with_key(version, key);
+            keyring = keyring.with_key(version, *key);
         }
         if keyring.keys.is_empty() {
             return Err(Error::new(
@@ -156,7 +157,6 @@ impl KeyProvider for Keyring {
         let subject = format!("generation:{}", context.generation);
         let binding = Binding { tenant: context.tenant, subject: &subject, purpose: Purpose::DATA_KEY };
         let bytes = self.key(version)?.open(binding, wrapped)?;
-        let key: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| crate::primitives::unopenable())?;
-        Ok(DataKey::from_bytes(key))
+        DataKey::from_slice(&bytes).ok_or_else(crate::primitives::unopenable)
     }
 }

@@ -263,7 +263,8 @@ impl Vault {
         }
         let wrapped = self.inner.backend.data_keys(tenant).await?;
         let Some(record) = wrapped.iter().find(|k| k.generation == generation) else {
-            return Err(shredded(tenant));
+            // No key at all: the tenant was shredded. Keys, but not this one: a forged header.
+            return Err(if wrapped.is_empty() { shredded(tenant) } else { crate::primitives::unopenable() });
         };
         let context = WrapContext { tenant, generation };
         let data_key = self.inner.keys.unwrap(record.kek_version, &record.wrapped, context).await?;
