@@ -11,8 +11,8 @@ use unibox::inbox::{ConversationQuery, MessageQuery};
 use unibox::secrecy::SecretString;
 use unibox::store::sqlite::SqliteInbox;
 use unibox::{
-    Actor, ChannelAccount, ChannelId, ChannelKind, Content, DeliveryStatus, Direction, ErrorKind, Hub, Inbox, Role,
-    TenantId, Timestamp,
+    Actor, ChannelAccount, ChannelId, ChannelKind, Content, DeliveryStatus, Direction, Hub, Inbox, Role, TenantId,
+    Timestamp,
 };
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
 
@@ -127,7 +127,7 @@ async fn signed_webhook_becomes_a_durable_conversation_and_the_reply_reaches_the
 }
 
 #[tokio::test]
-async fn throttled_reply_is_recorded_as_failed_with_the_servers_delay() {
+async fn throttled_reply_is_queued_for_a_retry_after_the_servers_delay() {
     let dir = tempfile::tempdir().unwrap();
     let receiver = FakeServer::start().await.unwrap();
     receiver.set_default(ScriptedResponse::status(429).with_header("Retry-After", "7"));
@@ -136,9 +136,11 @@ async fn throttled_reply_is_recorded_as_failed_with_the_servers_delay() {
     hub.handle_webhook(&channel_id(), signed("msg_1", &message_body("cust-1", "m-1", "hello"), SECRET)).await;
     let conversation = hub.conversations(&agent(), &ConversationQuery::new()).await.unwrap().items[0].clone();
 
-    let err = hub.send(&agent(), conversation.id, Content::text("hi")).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::RateLimited);
-    assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(7)));
+    // Throttling means the platform did not take it: it is kept and retried, never shown as sent.
+    let queued = hub.send(&agent(), conversation.id, Content::text("hi")).await.unwrap();
+    assert_eq!(queued.delivery, DeliveryStatus::Queued);
+    let job = unibox::Inbox::outbox(inbox.as_ref()).unwrap().job(&tenant(), queued.id).await.unwrap();
+    assert!(job.due_at >= queued.sent_at.saturating_add(std::time::Duration::from_secs(7)), "{job:?}");
     let messages = inbox.messages(&tenant(), conversation.id, &MessageQuery::new()).await.unwrap();
-    assert!(matches!(messages.items[0].delivery, DeliveryStatus::Failed { .. }), "{:?}", messages.items[0].delivery);
+    assert_eq!(messages.items[0].delivery, DeliveryStatus::Queued);
 }
