@@ -23,8 +23,11 @@
 //! the system clock: a captured Standard Webhooks delivery is older than the 5-minute
 //! tolerance, so pass its `webhook-timestamp`. Secrets are never printed.
 //!
-//! Only the `webhook` channel is built into this binary for now; every other kind is
-//! recognized and refused with exit code 64. Adding an adapter is one arm in [`channel_for`].
+//! The `webhook` channel is always built into this binary, `whatsapp` with the facade's
+//! `channel-whatsapp` feature (`--features channel-whatsapp`; `--secret` is the Meta app secret,
+//! `--header 'X-Hub-Signature-256: sha256=...'`), `messenger` and `instagram` with `channel-messenger`
+//! and `channel-instagram` (the same Meta app secret and header); every other kind is recognized and refused
+//! with exit code 64. Adding an adapter is one arm in [`channel_for`].
 
 // The webhook crate's CLI test includes this file without the facade's channel features.
 #![allow(unexpected_cfgs)]
@@ -178,6 +181,17 @@ fn channel_for(options: &Options, clock: Arc<dyn Clock>) -> Result<Box<dyn Chann
             let channel =
                 WebhookChannel::builder().secret(options.secret.clone()).map_err(configuration_error)?.clock(clock);
             Ok(Box::new(channel.build().map_err(configuration_error)?))
+        }
+        #[cfg(feature = "channel-whatsapp")]
+        "whatsapp" => {
+            // --secret is the Meta app secret. Only deliveries are inspected, never the GET
+            // handshake, so the verify token is not needed.
+            let config = unibox_channel_whatsapp::WhatsAppConfig::builder()
+                .app_secret(options.secret.clone())
+                .verify_token("not-used-by-inspect_webhook")
+                .build()
+                .map_err(configuration_error)?;
+            Ok(Box::new(unibox_channel_whatsapp::WhatsAppChannel::new(config).with_clock(clock)))
         }
         #[cfg(feature = "channel-messenger")]
         "messenger" => {

@@ -1,8 +1,55 @@
 //! Verify + parse + normalize of a ~600-byte WhatsApp text message notification.
+//!
+//! ```sh
+//! cargo bench -p unibox-channel-whatsapp --bench verify_parse
+//! ```
+//!
+//! The body is a customer's text reply as WhatsApp sends it (compact JSON, one entry, one
+//! change, the profile, the message with its reply context). Results are recorded in
+//! docs/performance.md.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::sync::Arc;
 
-fn verify_parse(_c: &mut Criterion) {}
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use unibox_channel_meta::AppSecret;
+use unibox_channel_whatsapp::{WhatsAppChannel, WhatsAppConfig};
+use unibox_core::channel::WebhookRequest;
+use unibox_core::{Channel, ManualClock, Timestamp};
+
+const APP_SECRET: &str = "8d3f2c1b0a9e8d7c6b5a49382716f5e4";
+
+/// A customer's text reply: 613 bytes.
+const BODY: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"16505551234"}],"messages":[{"context":{"from":"15550783881","id":"wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI1QkE0RUZGNDg2QkE2M0E3OEYA"},"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","timestamp":"1749416383","text":{"body":"Does the standing desk come in another color?"},"type":"text"}]},"field":"messages"}]}]}"#;
+
+fn channel() -> WhatsAppChannel {
+    let config = match WhatsAppConfig::builder().app_secret(APP_SECRET).verify_token("meatyhamhock").build() {
+        Ok(config) => config,
+        Err(error) => panic!("the bench configuration is valid: {error}"),
+    };
+    WhatsAppChannel::new(config).with_clock(Arc::new(ManualClock::new(Timestamp::from_unix_seconds(1_749_420_000))))
+}
+
+fn verify_parse(c: &mut Criterion) {
+    let channel = channel();
+    let request = WebhookRequest::post("https://inbox.example.com/webhooks/whatsapp".parse().expect("valid URL"), BODY)
+        .with_header("content-type", "application/json")
+        .with_header("x-hub-signature-256", &AppSecret::new(APP_SECRET).signature_header(BODY.as_bytes()));
+    assert_eq!(channel.parse(&channel.verify(&request).expect("authentic")).expect("well-formed").len(), 1);
+
+    let mut group = c.benchmark_group("whatsapp");
+    group.throughput(Throughput::Bytes(BODY.len() as u64));
+    group.bench_function("verify_parse_600b", |b| {
+        b.iter(|| {
+            let verified = channel.verify(black_box(&request)).expect("authentic");
+            black_box(channel.parse(&verified).expect("well-formed"))
+        })
+    });
+    group.bench_function("verify_600b", |b| b.iter(|| black_box(channel.verify(black_box(&request)).is_ok())));
+    let verified = channel.verify(&request).expect("authentic");
+    group.bench_function("parse_600b", |b| b.iter(|| black_box(channel.parse(black_box(&verified)).expect("well-formed"))));
+    group.finish();
+}
 
 criterion_group!(benches, verify_parse);
 criterion_main!(benches);

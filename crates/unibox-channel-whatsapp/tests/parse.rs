@@ -298,3 +298,30 @@ fn every_fixture_parses_and_parsing_is_deterministic() {
         assert_eq!(first, events(&name), "{name}: parsing twice differs");
     }
 }
+
+#[test]
+fn one_odd_item_is_kept_whole_and_does_not_spoil_the_rest_of_the_batch() {
+    // A location whose latitude is a string: the value cannot be read in one pass, so each
+    // item is read on its own.
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.ODD","timestamp":"1749416383","type":"location","location":{"latitude":"north","longitude":1}},{"from":"16505551234","id":"wamid.GOOD","timestamp":"1749416384","type":"text","text":{"body":"still here"}},{"from":"16505551234","timestamp":"1749416385","type":"text","text":{"body":"no id"}}]}}]}]}"#;
+    let channel = common::channel();
+    let request = common::signed(common::APP_SECRET, body);
+    let events = channel.parse(&channel.verify(&request).unwrap()).unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(matches!(&events[0].kind, EventKind::Unsupported { platform_type, raw }
+        if platform_type == "message.unreadable" && raw["id"] == "wamid.ODD"));
+    assert!(matches!(&events[1].kind, EventKind::Message(m) if m.content == Content::text("still here")));
+    assert!(events[2].id.starts_with("message:106540352242922:"), "{}", events[2].id);
+    let again = channel.parse(&channel.verify(&request).unwrap()).unwrap();
+    assert_eq!(events, again, "the derived ids are stable");
+}
+
+#[test]
+fn a_notification_for_another_product_or_not_json_is_malformed() {
+    let channel = common::channel();
+    for body in [&br#"{"object":"page","entry":[]}"#[..], b"[1,2]", b"not json", b"{\"entry\":[]}"] {
+        let request = common::signed(common::APP_SECRET, body);
+        let error = channel.parse(&channel.verify(&request).unwrap()).unwrap_err();
+        assert_eq!(error.kind(), unibox_core::ErrorKind::MalformedPayload, "{}", String::from_utf8_lossy(body));
+    }
+}

@@ -14,6 +14,7 @@
 //! | `channel-webhook` | [`channels::webhook`]: Standard Webhooks JSON in and out | yes |
 //! | `channel-messenger` | [`channels::messenger`]: Facebook Messenger | no |
 //! | `channel-instagram` | [`channels::instagram`]: Instagram Direct | no |
+//! | `channel-whatsapp` | [`channels::whatsapp`]: the WhatsApp Business Cloud API | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | [`server`]: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `vault` | [`vault`]: tokens encrypted at rest, rotation, shredding, refresh | yes |
@@ -85,4 +86,8 @@ pub mod channels {
     /// The Instagram Direct channel (feature `channel-instagram`).
     #[cfg(feature = "channel-instagram")]
     pub use unibox_channel_instagram as instagram;
+
+    /// The WhatsApp Business Cloud API channel (feature `channel-whatsapp`).
+    #[cfg(feature = "channel-whatsapp")]
+    pub use unibox_channel_whatsapp as whatsapp;
 }

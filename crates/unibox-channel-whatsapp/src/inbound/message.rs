@@ -30,7 +30,7 @@ use unibox_core::{
 };
 
 use super::wire::{self, Profile};
-use super::{to_value, unix_seconds, unreadable};
+use super::{Raw, to_value, unix_seconds, unreadable};
 
 /// What every item of one change shares.
 pub(crate) struct Scope<'s> {
@@ -77,13 +77,28 @@ fn profile(found: Option<&Profile<'_>>) -> Option<String> {
     found.and_then(|p| p.profile.as_ref()).and_then(|p| p.name.as_deref()).filter(|n| !n.is_empty()).map(str::to_owned)
 }
 
+/// Normalizes one message (inbound) or echo (outbound) kept as raw JSON (the slow path, when
+/// the change's value did not read as a whole).
+pub(crate) fn normalize_raw(scope: &Scope<'_>, raw: &RawValue, direction: Direction, out: &mut Vec<InboundEvent>) {
+    match serde_json::from_str::<wire::Message<'_>>(raw.get()) {
+        Ok(message) => normalize(scope, &message, &Raw::Item(raw), direction, out),
+        Err(_) => out.push(unreadable(what(direction), scope.account, &Raw::Item(raw), scope.now)),
+    }
+}
+
+fn what(direction: Direction) -> &'static str {
+    if direction == Direction::Inbound { "message" } else { "message_echo" }
+}
+
 /// Normalizes one message (inbound) or echo (outbound) into one or more events.
-pub(crate) fn normalize(scope: &Scope<'_>, raw: &RawValue, direction: Direction, out: &mut Vec<InboundEvent>) {
-    let what = if direction == Direction::Inbound { "message" } else { "message_echo" };
-    let Ok(message) = serde_json::from_str::<wire::Message<'_>>(raw.get()) else {
-        out.push(unreadable(what, scope.account, raw, scope.now));
-        return;
-    };
+pub(crate) fn normalize(
+    scope: &Scope<'_>,
+    message: &wire::Message<'_>,
+    raw: &Raw<'_>,
+    direction: Direction,
+    out: &mut Vec<InboundEvent>,
+) {
+    let what = what(direction);
     let (Some(id), Some(occurred_at)) = (message.id.as_deref(), message.timestamp.as_deref().and_then(unix_seconds))
     else {
         out.push(unreadable(what, scope.account, raw, scope.now));
@@ -96,29 +111,34 @@ pub(crate) fn normalize(scope: &Scope<'_>, raw: &RawValue, direction: Direction,
     // A system notice about a changed user id names no sender; it is still worth keeping.
     let kind = message.kind.as_deref().unwrap_or("");
     let Some(customer) = customer else {
-        let platform_type = if kind == "system" { system_type(&message) } else { format!("{what}.unreadable") };
-        out.push(event(scope, id.to_owned(), occurred_at, EventKind::Unsupported { platform_type, raw: to_value(raw) }));
+        let platform_type = if kind == "system" { system_type(message) } else { format!("{what}.unreadable") };
+        out.push(event(scope, id.to_owned(), occurred_at, EventKind::Unsupported { platform_type, raw: raw.value() }));
         return;
     };
+    let referral = message.referral.as_ref().map(|referral| {
+        let source = referral.source_type.as_deref().filter(|s| !s.is_empty()).unwrap_or("ad");
+        let reference = referral.source_id.as_deref().or(referral.source_url.as_deref()).map(str::to_owned);
+        EventKind::Referral { customer: customer.clone(), source: source.to_owned(), reference }
+    });
     let event_kind = match (kind, &message.reaction, &message.edit, &message.revoke) {
         ("reaction", Some(reaction), _, _) => EventKind::Reaction {
-            customer: customer.clone(),
+            customer,
             message_id: reaction.message_id.to_string(),
             emoji: reaction.emoji.as_deref().filter(|e| !e.is_empty()).map(str::to_owned),
         },
         ("edit", _, Some(edit), _) => {
             let content = match serde_json::from_str::<wire::Message<'_>>(edit.message.get()) {
-                Ok(new) => content(new.kind.as_deref().unwrap_or(""), &new, edit.message),
+                Ok(new) => content(new.kind.as_deref().unwrap_or(""), &new, &Raw::Item(edit.message)),
                 Err(_) => Content::Unsupported { platform_type: "edit".to_owned(), raw: to_value(edit.message) },
             };
-            EventKind::Edit { customer: customer.clone(), message_id: edit.original_message_id.to_string(), content }
+            EventKind::Edit { customer, message_id: edit.original_message_id.to_string(), content }
         }
         ("revoke", _, _, Some(revoke)) => {
-            EventKind::Unsend { customer: customer.clone(), message_id: revoke.original_message_id.to_string() }
+            EventKind::Unsend { customer, message_id: revoke.original_message_id.to_string() }
         }
-        ("system", ..) => EventKind::Unsupported { platform_type: system_type(&message), raw: to_value(raw) },
+        ("system", ..) => EventKind::Unsupported { platform_type: system_type(message), raw: raw.value() },
         _ => {
-            let content = content(kind, &message, raw);
+            let content = content(kind, message, raw);
             if let (Content::Order { .. }, Some(order)) = (&content, message.order) {
                 out.push(event(
                     scope,
@@ -133,7 +153,7 @@ pub(crate) fn normalize(scope: &Scope<'_>, raw: &RawValue, direction: Direction,
                 ));
             }
             EventKind::Message(InboundMessage {
-                customer: customer.clone(),
+                customer,
                 direction,
                 message_id: id.to_owned(),
                 content,
@@ -142,15 +162,8 @@ pub(crate) fn normalize(scope: &Scope<'_>, raw: &RawValue, direction: Direction,
         }
     };
     out.push(event(scope, id.to_owned(), occurred_at, event_kind));
-    if let Some(referral) = &message.referral {
-        let source = referral.source_type.as_deref().filter(|s| !s.is_empty()).unwrap_or("ad");
-        let reference = referral.source_id.as_deref().or(referral.source_url.as_deref()).map(str::to_owned);
-        out.push(event(
-            scope,
-            format!("{id}:referral"),
-            occurred_at,
-            EventKind::Referral { customer, source: source.to_owned(), reference },
-        ));
+    if let Some(referral) = referral {
+        out.push(event(scope, format!("{id}:referral"), occurred_at, referral));
     }
 }
 
@@ -183,7 +196,7 @@ fn media(media: &wire::Media<'_>) -> Option<Media> {
 
 /// The content of a message of type `kind`; `Unsupported` with the raw JSON when the type is
 /// unknown or its object is missing.
-fn content(kind: &str, message: &wire::Message<'_>, raw: &RawValue) -> Content {
+fn content(kind: &str, message: &wire::Message<'_>, raw: &Raw<'_>) -> Content {
     let known = match kind {
         "text" => message.text.as_ref().map(|t| Content::text(t.body.as_ref())),
         "image" => message.image.as_ref().and_then(media).map(Content::Image),
@@ -225,7 +238,7 @@ fn content(kind: &str, message: &wire::Message<'_>, raw: &RawValue) -> Content {
             ("", _) => "unknown".to_owned(),
             (kind, _) => kind.to_owned(),
         };
-        Content::Unsupported { platform_type, raw: to_value(raw) }
+        Content::Unsupported { platform_type, raw: raw.value() }
     })
 }
 

@@ -18,7 +18,8 @@ use serde_json::value::RawValue;
 use unibox_channel_meta::{Change, fingerprint, parse_notification};
 use unibox_core::{Error, ErrorKind, EventKind, InboundEvent, Result, Timestamp};
 
-use wire::{MessagesValue, Stamped};
+use unibox_core::Direction;
+use wire::{RawItemsValue, Stamped, TypedValue};
 
 /// The `object` of every WhatsApp Business Platform notification.
 pub(crate) const OBJECT: &str = "whatsapp_business_account";
@@ -61,9 +62,15 @@ pub(crate) fn parse(body: &[u8], options: ParseOptions, now: Timestamp) -> Resul
 fn parse_change(waba: &str, change: &Change<'_>, options: ParseOptions, now: Timestamp, out: &mut Vec<InboundEvent>) {
     let field = change.field.as_ref();
     if field == "messages" || field == "smb_message_echoes" {
-        match serde_json::from_str::<MessagesValue<'_>>(change.value.get()) {
-            Ok(value) => parse_messages_value(waba, &value, now, out),
-            Err(_) => out.push(unreadable(field, waba, change.value, now)),
+        // The fast path reads the value and its items in one pass; raw JSON, needed only for
+        // what is kept as Unsupported, is re-read from the value on demand. A value with an
+        // item of an unexpected shape takes the slow path, item by item.
+        if let Ok(value) = serde_json::from_str::<TypedValue<'_>>(change.value.get()) {
+            parse_typed_value(waba, &value, change.value, now, out);
+        } else if let Ok(value) = serde_json::from_str::<RawItemsValue<'_>>(change.value.get()) {
+            parse_raw_items_value(waba, &value, now, out);
+        } else {
+            out.push(unreadable(field, waba, &Raw::Item(change.value), now));
         }
     } else if options.keep_other_fields {
         out.push(other_field(waba, field, change.value, now));
@@ -72,25 +79,49 @@ fn parse_change(waba: &str, change: &Change<'_>, options: ParseOptions, now: Tim
     }
 }
 
-fn parse_messages_value(waba: &str, value: &MessagesValue<'_>, now: Timestamp, out: &mut Vec<InboundEvent>) {
-    // The business number names the channel account; a value without one (never seen) falls
-    // back to the WABA, so it is still routed somewhere instead of dropped.
-    let account = value.metadata.as_ref().and_then(|m| m.phone_number_id.as_deref()).unwrap_or(waba);
-    let scope = message::Scope { account, contacts: &value.contacts, now };
+/// The business number names the channel account; a value without one (never seen) falls
+/// back to the WABA, so it is still routed somewhere instead of dropped.
+fn account<'v>(metadata: Option<&'v wire::Metadata<'_>>, waba: &'v str) -> &'v str {
+    metadata.and_then(|m| m.phone_number_id.as_deref()).unwrap_or(waba)
+}
+
+fn parse_typed_value(waba: &str, value: &TypedValue<'_>, json: &RawValue, now: Timestamp, out: &mut Vec<InboundEvent>) {
+    let scope = message::Scope { account: account(value.metadata.as_ref(), waba), contacts: &value.contacts, now };
+    for (index, item) in value.messages.iter().enumerate() {
+        let raw = Raw::InValue { value: json, array: "messages", index };
+        message::normalize(&scope, item, &raw, Direction::Inbound, out);
+    }
+    for (index, item) in value.message_echoes.iter().enumerate() {
+        let raw = Raw::InValue { value: json, array: "message_echoes", index };
+        message::normalize(&scope, item, &raw, Direction::Outbound, out);
+    }
+    for (index, item) in value.statuses.iter().enumerate() {
+        status::normalize(&scope, item, &Raw::InValue { value: json, array: "statuses", index }, out);
+    }
+    errors(&scope, &value.errors, out);
+}
+
+fn parse_raw_items_value(waba: &str, value: &RawItemsValue<'_>, now: Timestamp, out: &mut Vec<InboundEvent>) {
+    let scope = message::Scope { account: account(value.metadata.as_ref(), waba), contacts: &value.contacts, now };
     for raw in &value.messages {
-        message::normalize(&scope, raw, unibox_core::Direction::Inbound, out);
+        message::normalize_raw(&scope, raw, Direction::Inbound, out);
     }
     for raw in &value.message_echoes {
-        message::normalize(&scope, raw, unibox_core::Direction::Outbound, out);
+        message::normalize_raw(&scope, raw, Direction::Outbound, out);
     }
     for raw in &value.statuses {
-        status::normalize(&scope, raw, out);
+        status::normalize_raw(&scope, raw, out);
     }
-    for raw in &value.errors {
+    errors(&scope, &value.errors, out);
+}
+
+/// `value.errors[]`: problems WhatsApp reports about the webhook or the account, kept whole.
+fn errors(scope: &message::Scope<'_>, errors: &[&RawValue], out: &mut Vec<InboundEvent>) {
+    for raw in errors {
         out.push(InboundEvent {
-            id: derived_id("error", account, raw),
-            account: account.to_owned(),
-            occurred_at: now,
+            id: derived_id("error", scope.account, raw.get()),
+            account: scope.account.to_owned(),
+            occurred_at: scope.now,
             kind: EventKind::Unsupported { platform_type: "error".to_owned(), raw: to_value(raw) },
         });
     }
@@ -107,27 +138,64 @@ fn other_field(waba: &str, field: &str, raw: &RawValue, now: Timestamp) -> Inbou
         .to_owned();
     let occurred_at = stamped.as_ref().and_then(|s| s.timestamp.as_deref()).and_then(unix_seconds).unwrap_or(now);
     InboundEvent {
-        id: derived_id(field, &account, raw),
+        id: derived_id(field, &account, raw.get()),
         account,
         occurred_at,
         kind: EventKind::Unsupported { platform_type: field.to_owned(), raw: to_value(raw) },
     }
 }
 
+/// Where an item's raw JSON comes from when it is kept whole (rare): its own bytes, or the
+/// item at `index` of `array` in the change's value, read again on demand.
+pub(crate) enum Raw<'r> {
+    /// The item's exact JSON.
+    Item(&'r RawValue),
+    /// The item inside the change's value.
+    InValue {
+        /// The change's value.
+        value: &'r RawValue,
+        /// `messages`, `message_echoes` or `statuses`.
+        array: &'static str,
+        /// The item's position.
+        index: usize,
+    },
+}
+
+impl Raw<'_> {
+    /// The item as a JSON value.
+    pub(crate) fn value(&self) -> serde_json::Value {
+        match self {
+            Raw::Item(raw) => to_value(raw),
+            Raw::InValue { value, array, index } => {
+                let mut value = to_value(value);
+                value.get_mut(*array).and_then(|items| items.get_mut(*index)).map(serde_json::Value::take).unwrap_or_default()
+            }
+        }
+    }
+
+    /// A stable id for the item: `kind`, the account and a fingerprint of its JSON.
+    fn derived_id(&self, kind: &str, account: &str) -> String {
+        match self {
+            Raw::Item(raw) => derived_id(kind, account, raw.get()),
+            Raw::InValue { .. } => derived_id(kind, account, &self.value().to_string()),
+        }
+    }
+}
+
 /// An item whose shape unibox cannot read, kept whole.
-pub(crate) fn unreadable(what: &str, account: &str, raw: &RawValue, now: Timestamp) -> InboundEvent {
+pub(crate) fn unreadable(what: &str, account: &str, raw: &Raw<'_>, now: Timestamp) -> InboundEvent {
     InboundEvent {
-        id: derived_id(what, account, raw),
+        id: raw.derived_id(what, account),
         account: account.to_owned(),
         occurred_at: now,
-        kind: EventKind::Unsupported { platform_type: format!("{what}.unreadable"), raw: to_value(raw) },
+        kind: EventKind::Unsupported { platform_type: format!("{what}.unreadable"), raw: raw.value() },
     }
 }
 
 /// A stable id for an item without one of its own: the kind, the account and a fingerprint
-/// of the item's exact JSON, which Meta repeats byte for byte when it redelivers.
-pub(crate) fn derived_id(kind: &str, account: &str, raw: &RawValue) -> String {
-    format!("{kind}:{account}:{}", fingerprint(raw.get()))
+/// of the item's JSON, which Meta repeats byte for byte when it redelivers.
+pub(crate) fn derived_id(kind: &str, account: &str, json: &str) -> String {
+    format!("{kind}:{account}:{}", fingerprint(json))
 }
 
 /// The raw JSON as a value, for `Unsupported`.

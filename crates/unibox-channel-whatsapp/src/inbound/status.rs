@@ -19,14 +19,19 @@ use unibox_core::{DeliveryStatus, DeliveryUpdate, EventKind, IdentityKind, Inbou
 
 use super::message::Scope;
 use super::wire::{self, ErrorDetail};
-use super::{to_value, unix_seconds, unreadable};
+use super::{Raw, unix_seconds, unreadable};
+
+/// Normalizes one status kept as raw JSON (the slow path).
+pub(crate) fn normalize_raw(scope: &Scope<'_>, raw: &RawValue, out: &mut Vec<InboundEvent>) {
+    match serde_json::from_str::<wire::Status<'_>>(raw.get()) {
+        Ok(status) => normalize(scope, &status, &Raw::Item(raw), out),
+        Err(_) => out.push(unreadable("status", scope.account, &Raw::Item(raw), scope.now)),
+    }
+}
 
 /// Normalizes one status into one event.
-pub(crate) fn normalize(scope: &Scope<'_>, raw: &RawValue, out: &mut Vec<InboundEvent>) {
-    let Some((status, occurred_at)) = serde_json::from_str::<wire::Status<'_>>(raw.get())
-        .ok()
-        .and_then(|s| unix_seconds(&s.timestamp).map(|at| (s, at)))
-    else {
+pub(crate) fn normalize(scope: &Scope<'_>, status: &wire::Status<'_>, raw: &Raw<'_>, out: &mut Vec<InboundEvent>) {
+    let Some(occurred_at) = unix_seconds(&status.timestamp) else {
         out.push(unreadable("status", scope.account, raw, scope.now));
         return;
     };
@@ -46,7 +51,7 @@ pub(crate) fn normalize(scope: &Scope<'_>, raw: &RawValue, out: &mut Vec<Inbound
             };
             EventKind::Delivery(DeliveryUpdate { customer, message_ids: vec![status.id.to_string()], status: delivery })
         }
-        None => EventKind::Unsupported { platform_type: format!("status.{}", status.status), raw: to_value(raw) },
+        None => EventKind::Unsupported { platform_type: format!("status.{}", status.status), raw: raw.value() },
     };
     out.push(InboundEvent {
         id: format!("{}:{}", status.id, status.status),

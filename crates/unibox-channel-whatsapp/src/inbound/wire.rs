@@ -11,9 +11,27 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// The value of a `messages` (or `smb_message_echoes`) change.
+/// The value of a `messages` (or `smb_message_echoes`) change, read in one pass.
 #[derive(Deserialize)]
-pub(crate) struct MessagesValue<'a> {
+pub(crate) struct TypedValue<'a> {
+    #[serde(borrow, default)]
+    pub(crate) metadata: Option<Metadata<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) contacts: Vec<Profile<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) messages: Vec<Message<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) message_echoes: Vec<Message<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) statuses: Vec<Status<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) errors: Vec<&'a RawValue>,
+}
+
+/// The same value with its items kept raw, for a value [`TypedValue`] could not read: each
+/// item is then read on its own, and one odd item does not spoil the others.
+#[derive(Deserialize)]
+pub(crate) struct RawItemsValue<'a> {
     #[serde(borrow, default)]
     pub(crate) metadata: Option<Metadata<'a>>,
     #[serde(borrow, default)]
