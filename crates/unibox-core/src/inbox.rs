@@ -40,6 +40,30 @@ pub enum IngestOutcome {
     Duplicate,
 }
 
+/// What accepting one event did (see [`Inbox::accept`]).
+///
+/// ```
+/// use unibox_core::inbox::{Acceptance, IngestOutcome};
+/// assert_eq!(Acceptance::from(IngestOutcome::Duplicate), Acceptance::Duplicate);
+/// assert_eq!(Acceptance::from(IngestOutcome::Stored { conversation: None, message: None }), Acceptance::Accepted);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acceptance {
+    /// The event is durably stored for the first time; reads starting from now on see it applied.
+    Accepted,
+    /// An event with the same id was accepted or stored before; nothing changed.
+    Duplicate,
+}
+
+impl From<IngestOutcome> for Acceptance {
+    fn from(outcome: IngestOutcome) -> Self {
+        match outcome {
+            IngestOutcome::Stored { .. } => Acceptance::Accepted,
+            IngestOutcome::Duplicate => Acceptance::Duplicate,
+        }
+    }
+}
+
 /// An opaque position in a keyset-paginated listing. Pass [`Page::next`] back to continue.
 /// It prints as a short string, so it can travel through a URL.
 ///
@@ -537,6 +561,37 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
 
     /// Stores routed events; see the trait docs for the semantics. One outcome per event.
     async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>>;
+
+    /// Durably accepts routed events, to be applied to the inbox shortly after: the fast path
+    /// a webhook is acknowledged on. One outcome per event.
+    ///
+    /// The contract, beyond [`ingest`](Inbox::ingest)'s validation and atomicity:
+    ///
+    /// - When `accept` returns `Ok`, every event of the call is durably committed and will be
+    ///   applied exactly as `ingest` would apply it, even if the process dies right after.
+    /// - Every read that starts after `accept` returned sees its events applied (a backend may
+    ///   make such a read wait for them).
+    /// - An event id accepted or ingested before is an [`Acceptance::Duplicate`]. Other
+    ///   duplicates (the same platform message under a new event id) are only recognised when
+    ///   the event is applied.
+    ///
+    /// The default applies the events at once with `ingest`, which keeps that contract; a
+    /// backend whose writes are costly overrides it with a journal (SQLite does: see
+    /// `unibox-store-sqlite`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// use unibox_core::inbox::{Acceptance, Inbox};
+    /// let inbox = unibox_core::memory::MemoryInbox::new();
+    /// assert!(inbox.accept(Vec::new()).await?.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    async fn accept(&self, events: Vec<RoutedEvent>) -> Result<Vec<Acceptance>> {
+        let outcomes = self.ingest(events).await?;
+        Ok(outcomes.into_iter().map(Acceptance::from).collect())
+    }
 
     /// Lists conversations, newest activity first.
     async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>>;

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use unibox_core::inbox::{IngestOutcome, RoutedEvent};
+use unibox_core::inbox::{Acceptance, IngestOutcome, RoutedEvent};
 use unibox_core::{
     ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, InboundEvent, InboundMessage, Inbox, PlatformUser,
     TenantId, Timestamp,
@@ -78,8 +78,20 @@ fn setup(synchronous: Synchronous) -> Setup {
     Setup { runtime, inbox: Arc::new(inbox), account, next: Arc::new(AtomicU64::new(0)), _dir: dir }
 }
 
+/// Which write path a round takes.
+#[derive(Clone, Copy)]
+enum Path {
+    /// `Inbox::ingest`: applied before the call returns.
+    Ingest,
+    /// `Inbox::accept`: journaled before the call returns. Timed until the last call returns (a
+    /// burst of acknowledgements); the events are then applied, untimed, before the next round.
+    Accept,
+    /// `Inbox::accept`, and the round ends only once every event is applied (a read waits for it).
+    AcceptApplied,
+}
+
 /// `tasks` tasks each make `CALLS_PER_TASK` calls of `per_call` events; returns the wall time.
-fn ingest_round(setup: &Setup, tasks: u64, per_call: u64) -> Duration {
+fn ingest_round(setup: &Setup, tasks: u64, per_call: u64, path: Path) -> Duration {
     setup.runtime.block_on(async {
         let start = Instant::now();
         let mut handles = Vec::with_capacity(tasks as usize);
@@ -91,15 +103,33 @@ fn ingest_round(setup: &Setup, tasks: u64, per_call: u64) -> Duration {
                 for _ in 0..CALLS_PER_TASK {
                     let first = next.fetch_add(per_call, Ordering::Relaxed);
                     let events = (first..first + per_call).map(|n| message_event(&account, n)).collect();
-                    let outcomes = inbox.ingest(events).await.expect("ingest");
-                    assert!(outcomes.iter().all(|outcome| matches!(outcome, IngestOutcome::Stored { .. })));
+                    match path {
+                        Path::Ingest => {
+                            let outcomes = inbox.ingest(events).await.expect("ingest");
+                            assert!(outcomes.iter().all(|outcome| matches!(outcome, IngestOutcome::Stored { .. })));
+                        }
+                        Path::Accept | Path::AcceptApplied => {
+                            let outcomes = inbox.accept(events).await.expect("accept");
+                            assert!(outcomes.iter().all(|outcome| *outcome == Acceptance::Accepted));
+                        }
+                    }
                 }
             }));
         }
         for handle in handles {
             handle.await.expect("task");
         }
-        start.elapsed()
+        let accepted = start.elapsed();
+        if let Path::Accept | Path::AcceptApplied = path {
+            // A read waits until every accepted event is applied.
+            let page = setup.inbox.conversations(&setup.account.tenant, &Default::default()).await.expect("read");
+            assert!(!page.items.is_empty());
+        }
+        match path {
+            // Only the acknowledgements are timed; the journal is drained before the next burst.
+            Path::Accept => accepted,
+            Path::Ingest | Path::AcceptApplied => start.elapsed(),
+        }
     })
 }
 
@@ -110,16 +140,19 @@ fn bench_ingest(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("group_commit");
     group.sample_size(20).measurement_time(Duration::from_secs(15));
-    for (name, tasks, per_call, synchronous) in [
-        ("64_tasks", 64, 1, Synchronous::Full),
-        ("64_tasks_sync_normal", 64, 1, Synchronous::Normal),
-        ("1_task", 1, 1, Synchronous::Full),
-        ("8_tasks_32_event_calls", 8, 32, Synchronous::Full),
+    for (name, tasks, per_call, synchronous, path) in [
+        ("64_tasks", 64, 1, Synchronous::Full, Path::Ingest),
+        ("64_tasks_sync_normal", 64, 1, Synchronous::Normal, Path::Ingest),
+        ("1_task", 1, 1, Synchronous::Full, Path::Ingest),
+        ("8_tasks_32_event_calls", 8, 32, Synchronous::Full, Path::Ingest),
+        ("accept_64_tasks", 64, 1, Synchronous::Full, Path::Accept),
+        ("accept_64_tasks_until_applied", 64, 1, Synchronous::Full, Path::AcceptApplied),
+        ("accept_1_task", 1, 1, Synchronous::Full, Path::Accept),
     ] {
         let setup = setup(synchronous);
         group.throughput(Throughput::Elements(tasks * CALLS_PER_TASK * per_call));
         group.bench_function(name, |b| {
-            b.iter_custom(|iterations| (0..iterations).map(|_| ingest_round(&setup, tasks, per_call)).sum());
+            b.iter_custom(|iterations| (0..iterations).map(|_| ingest_round(&setup, tasks, per_call, path)).sum());
         });
     }
     group.finish();

@@ -154,3 +154,28 @@ pub(crate) fn merge(
     replace_attributes(conn, tenant, keep, &merged.attributes, OP)?;
     profile(conn, tenant, keep, OP)
 }
+
+/// Appends a change to the log for each of the contact's conversations, which show the contact.
+fn log_contact_change(
+    conn: &Connection,
+    tenant: &TenantId,
+    contact: ContactId,
+    detail: &str,
+    op: &'static str,
+) -> Result<()> {
+    let conversations = conn
+        .prepare_cached("SELECT id FROM conversations WHERE tenant = ?1 AND contact = ?2")
+        .during(op)?
+        .query_map(params![tenant.as_str(), contact.as_bytes()], |row| row.get::<_, [u8; 16]>(0))
+        .during(op)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .during(op)?;
+    let at = Timestamp::now();
+    for id in conversations {
+        let change = Change::new(tenant.clone(), at, ChangeKind::ConversationChanged)
+            .conversation(ConversationId::from_bytes(id))
+            .detail(detail);
+        changes::append(conn, &change)?;
+    }
+    Ok(())
+}

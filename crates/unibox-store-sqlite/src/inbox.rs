@@ -1,14 +1,15 @@
 //! [`SqliteInbox`]: the [`Inbox`] implementation.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use rusqlite::Connection;
 use unibox_core::inbox::{
-    ConversationQuery, ConversationUpdate, IngestOutcome, MessageQuery, OutboundDraft, Page, RoutedEvent, SearchQuery,
+    Acceptance, ConversationQuery, ConversationUpdate, IngestOutcome, MessageQuery, OutboundDraft, Page, RoutedEvent,
+    SearchQuery,
 };
 use unibox_core::workflow::{CannedReply, ContactProfile, ContactUpdate, ReadState};
 use unibox_core::{
@@ -18,6 +19,9 @@ use unibox_core::{
 
 use crate::codec::to_json;
 use crate::connection::{Location, open_checkpointer, open_writer};
+use crate::journal::{
+    self, Applier, JournalEntry, JournalState, Pruner, journal_path, open_journal_reader, open_journal_writer,
+};
 use crate::options::SqliteOptions;
 use crate::outbound::PreparedDraft;
 use crate::readers::ReaderPool;
@@ -35,6 +39,10 @@ use crate::{canned, contacts, ingest, outbound, queries, schema, search, workflo
 /// - **Concurrent reads.** Read-only connections serve reads on tokio's blocking threads and
 ///   never wait for the writer.
 /// - **Search.** An FTS5 trigram index finds substrings in any language, Thai and CJK included.
+/// - **Team workflow and analytics.** It is also an
+///   [`AgentRoster`](unibox_core::workflow::AgentRoster) and an
+///   [`Analytics`](unibox_core::analytics::Analytics): hand the same `Arc` to
+///   `HubBuilder::roster` and `HubBuilder::analytics` to keep both in the same file.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -53,6 +61,17 @@ pub struct SqliteInbox {
     pub(crate) writer: Writer,
     reads: Reads,
     location: Location,
+    /// The inbound journal of a file-backed inbox (see [`Inbox::accept`]).
+    journal: Option<InboundJournal>,
+}
+
+/// The inbound journal: its own file and writer thread.
+struct InboundJournal {
+    writer: Writer,
+    state: Arc<JournalState>,
+    max_backlog: u64,
+    /// Accounts known to exist: they are never deleted, so one look each is enough.
+    known_accounts: Mutex<HashSet<(TenantId, ChannelAccountId)>>,
 }
 
 enum Reads {
@@ -108,15 +127,48 @@ impl SqliteInbox {
         let path: PathBuf = path.as_ref().to_path_buf();
         let location = Location::File(path.clone());
         let opened = location.clone();
-        let (writer, pool) = Writer::start(options.queue_capacity, options.max_batch, move || {
-            let conn = open_writer(&opened, &options)?;
-            // The others open after the writer created and migrated the file.
-            let checkpointer = open_checkpointer(&path, &options)?;
-            let pool = ReaderPool::open(path, options)?;
-            Ok(WriterSetup { conn, checkpointer: Some(checkpointer), extra: pool })
+        let journal_file = journal_path(&path);
+        let inbox_options = options.clone();
+        let (writer, (pool, state, journal_conn)) =
+            Writer::start(options.queue_capacity, options.max_batch, move || {
+                let options = inbox_options;
+                let conn = open_writer(&opened, &options)?;
+                // The others open after the writer created and migrated the file.
+                let journal_conn = open_journal_writer(&journal_path(&path), &options)?;
+                let state = JournalState::load(&conn, &journal_conn)?;
+                let reader = open_journal_reader(&journal_path(&path), &options)?;
+                let applier = Applier::new(Arc::clone(&state), reader, options.max_journal_backlog);
+                let checkpointer = open_checkpointer(&path, &options)?;
+                let pool = ReaderPool::open(path, options)?;
+                Ok(WriterSetup {
+                    conn,
+                    checkpointer: Some(checkpointer),
+                    background: Some(Box::new(applier)),
+                    extra: (pool, state, journal_conn),
+                })
+            })
+            .await?;
+        let pruner_state = Arc::clone(&state);
+        let inbox_writer = writer.clone();
+        let journal_options = options.clone();
+        let (journal_writer, ()) = Writer::start(options.queue_capacity, options.max_batch, move || {
+            let pruner = Pruner::new(pruner_state, inbox_writer, &journal_conn)?;
+            let checkpointer = open_checkpointer(&journal_file, &journal_options)?;
+            Ok(WriterSetup {
+                conn: journal_conn,
+                checkpointer: Some(checkpointer),
+                background: Some(Box::new(pruner)),
+                extra: (),
+            })
         })
         .await?;
-        Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location })
+        let journal = InboundJournal {
+            writer: journal_writer,
+            state,
+            max_backlog: options.max_journal_backlog,
+            known_accounts: Mutex::new(HashSet::new()),
+        };
+        Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location, journal: Some(journal) })
     }
 
     /// A private in-memory database, for tests and trials: nothing survives the inbox, and
@@ -134,10 +186,16 @@ impl SqliteInbox {
     pub async fn open_in_memory() -> Result<Self> {
         let options = SqliteOptions::default();
         let (writer, ()) = Writer::start(options.queue_capacity, options.max_batch, move || {
-            Ok(WriterSetup { conn: open_writer(&Location::Memory, &options)?, checkpointer: None, extra: () })
+            Ok(WriterSetup {
+                conn: open_writer(&Location::Memory, &options)?,
+                checkpointer: None,
+                background: None,
+                extra: (),
+            })
         })
         .await?;
-        Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory })
+        // Nothing outlives an in-memory inbox, so it has no journal: `accept` applies at once.
+        Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory, journal: None })
     }
 
     /// The schema version of the open database (always [`SCHEMA_VERSION`](crate::SCHEMA_VERSION)
@@ -152,7 +210,7 @@ impl SqliteInbox {
     /// # }
     /// ```
     pub async fn schema_version(&self) -> Result<u32> {
-        self.read("sqlite.schema_version", schema::stored_version).await
+        self.read_now("sqlite.schema_version", schema::stored_version).await
     }
 
     /// Finishes every write already submitted, then closes the connections. Dropping the inbox
@@ -167,13 +225,60 @@ impl SqliteInbox {
     /// # }
     /// ```
     pub async fn close(self) {
+        // Accepted events stay in the journal file and are applied after the next open.
+        if let Some(journal) = &self.journal {
+            journal.writer.close().await;
+        }
         if let Reads::Pool(pool) = &self.reads {
             pool.close();
         }
         self.writer.close().await;
     }
 
+    /// Waits until every event accepted before this call is applied (see [`Inbox::accept`]).
+    async fn applied(&self, operation: &'static str) -> Result<()> {
+        match &self.journal {
+            Some(journal) => journal.state.wait_applied(operation, || self.writer.wake()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Fails with `NotFound` unless every account the entries name exists in its tenant.
+    async fn check_accounts(&self, journal: &InboundJournal, entries: &[JournalEntry]) -> Result<()> {
+        let mut unknown: Vec<(TenantId, ChannelAccountId)> = Vec::new();
+        {
+            let known = journal.known_accounts.lock().unwrap_or_else(PoisonError::into_inner);
+            for entry in entries {
+                let key = (entry.tenant.clone(), entry.account);
+                if !known.contains(&key) && !unknown.contains(&key) {
+                    unknown.push(key);
+                }
+            }
+        }
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let checked = unknown.clone();
+        self.read_now("sqlite.accept", move |conn| {
+            checked.iter().try_for_each(|(tenant, account)| ingest::check_account(conn, tenant, *account))
+        })
+        .await?;
+        journal.known_accounts.lock().unwrap_or_else(PoisonError::into_inner).extend(unknown);
+        Ok(())
+    }
+
+    /// A read of conversation data: it sees every event accepted before it.
     pub(crate) async fn read<T, F>(&self, operation: &'static str, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        self.applied(operation).await?;
+        self.read_now(operation, work).await
+    }
+
+    /// A read of what the journal never changes (accounts, the schema): no need to wait for it.
+    async fn read_now<T, F>(&self, operation: &'static str, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
@@ -203,18 +308,18 @@ impl Inbox for SqliteInbox {
 
     async fn account(&self, tenant: &TenantId, id: ChannelAccountId) -> Result<ChannelAccount> {
         let tenant = tenant.clone();
-        self.read("sqlite.account", move |conn| queries::account(conn, &tenant, id)).await
+        self.read_now("sqlite.account", move |conn| queries::account(conn, &tenant, id)).await
     }
 
     async fn accounts(&self, tenant: &TenantId) -> Result<Vec<ChannelAccount>> {
         let tenant = tenant.clone();
-        self.read("sqlite.accounts", move |conn| queries::accounts(conn, &tenant)).await
+        self.read_now("sqlite.accounts", move |conn| queries::accounts(conn, &tenant)).await
     }
 
     async fn route(&self, channel: &ChannelId, platform_account_id: &str) -> Result<Option<ChannelAccount>> {
         let channel = channel.clone();
         let platform_account_id = platform_account_id.to_owned();
-        self.read("sqlite.route", move |conn| queries::route(conn, &channel, &platform_account_id)).await
+        self.read_now("sqlite.route", move |conn| queries::route(conn, &channel, &platform_account_id)).await
     }
 
     async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>> {
@@ -223,6 +328,23 @@ impl Inbox for SqliteInbox {
         }
         let prepared = ingest::prepare(events)?;
         self.writer.write("sqlite.ingest", move |conn| ingest::ingest(conn, &prepared)).await
+    }
+
+    /// Appends the events to the inbound journal file (one row each) and returns once that is
+    /// durable; the inbox's writer applies them in large batches soon after, and every read waits
+    /// for the events accepted before it. An in-memory inbox applies them at once.
+    async fn accept(&self, events: Vec<RoutedEvent>) -> Result<Vec<Acceptance>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(journal) = &self.journal else {
+            let outcomes = self.ingest(events).await?;
+            return Ok(outcomes.into_iter().map(Acceptance::from).collect());
+        };
+        let entries = journal::prepare(events)?;
+        self.check_accounts(journal, &entries).await?;
+        journal.state.check_room(journal.max_backlog)?;
+        journal.writer.write("sqlite.accept", move |conn| journal::accept(conn, &entries)).await
     }
 
     async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>> {
@@ -276,6 +398,7 @@ impl Inbox for SqliteInbox {
     async fn record_outbound(&self, tenant: &TenantId, draft: OutboundDraft) -> Result<Message> {
         let tenant = tenant.clone();
         let prepared = PreparedDraft::new(draft)?;
+        self.applied("sqlite.record_outbound").await?;
         self.writer
             .write("sqlite.record_outbound", move |conn| outbound::record_outbound(conn, &tenant, prepared))
             .await
@@ -307,6 +430,7 @@ impl Inbox for SqliteInbox {
         update.validate()?;
         let tenant = tenant.clone();
         let update = update.clone();
+        self.applied("sqlite.update_conversation").await?;
         self.writer
             .write("sqlite.update_conversation", move |conn| outbound::update_conversation(conn, &tenant, id, &update))
             .await
@@ -314,6 +438,7 @@ impl Inbox for SqliteInbox {
 
     async fn add_note(&self, note: &InternalNote) -> Result<()> {
         let note = note.clone();
+        self.applied("sqlite.add_note").await?;
         self.writer.write("sqlite.add_note", move |conn| outbound::add_note(conn, &note)).await
     }
 

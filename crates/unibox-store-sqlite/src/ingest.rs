@@ -89,16 +89,44 @@ fn check_id(what: &'static str, value: &str, event_id: &str) -> Result<()> {
 }
 
 /// An event id short enough for an error message.
-fn truncated(value: &str) -> &str {
+pub(crate) fn truncated(value: &str) -> &str {
     match value.char_indices().nth(64) {
         Some((end, _)) => &value[..end],
         None => value,
     }
 }
 
-fn customer(user: &PlatformUser, event_id: &str) -> Result<(String, String, Option<String>)> {
-    check_id("a customer id", &user.id, event_id)?;
+fn customer(user: &PlatformUser) -> Result<(String, String, Option<String>)> {
     Ok((identity_kind_key(&user.kind)?, user.id.clone(), user.display_name.clone()))
+}
+
+/// Checks an event the way preparing it does, without encoding anything.
+pub(crate) fn validate(routed: &RoutedEvent) -> Result<()> {
+    let event = &routed.event;
+    check_id("an event id", &event.id, "")?;
+    let event_id = event.id.as_str();
+    let check_customer = |user: &PlatformUser| {
+        check_id("a customer id", &user.id, event_id)?;
+        identity_kind_key(&user.kind).map(|_| ())
+    };
+    match &event.kind {
+        EventKind::Message(message) => {
+            check_id("a message id", &message.message_id, event_id)?;
+            check_customer(&message.customer)
+        }
+        EventKind::Postback { customer: user, .. } => check_customer(user),
+        EventKind::Edit { message_id, .. } | EventKind::Unsend { message_id, .. } => {
+            check_id("a message id", message_id, event_id)
+        }
+        EventKind::Reaction { customer: user, message_id, .. } => {
+            check_id("a message id", message_id, event_id)?;
+            check_id("a customer id", &user.id, event_id)
+        }
+        EventKind::Delivery(update) => {
+            update.message_ids.iter().try_for_each(|message_id| check_id("a message id", message_id, event_id))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Validates and encodes a call's events; any invalid event fails the whole call.
@@ -106,16 +134,16 @@ pub(crate) fn prepare(events: Vec<RoutedEvent>) -> Result<Vec<PreparedEvent>> {
     events.into_iter().map(prepare_one).collect()
 }
 
-fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
+/// Validates and encodes one event.
+pub(crate) fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
+    validate(&routed)?;
     let RoutedEvent { tenant, account, received_at, event } = routed;
-    check_id("an event id", &event.id, "")?;
     let event_id = event.id.as_str();
     let kind = event.kind.name();
     let mut logged = None;
     let action = match &event.kind {
         EventKind::Message(message) => {
-            check_id("a message id", &message.message_id, event_id)?;
-            let (customer_kind, customer_id, customer_name) = customer(&message.customer, event_id)?;
+            let (customer_kind, customer_id, customer_name) = customer(&message.customer)?;
             Action::Message(NewMessage {
                 ids: NewIds::draw(),
                 customer_kind,
@@ -129,7 +157,7 @@ fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
             })
         }
         EventKind::Postback { customer: user, payload, title } => {
-            let (customer_kind, customer_id, customer_name) = customer(user, event_id)?;
+            let (customer_kind, customer_id, customer_name) = customer(user)?;
             let content = Content::Postback { title: title.clone(), payload: payload.clone() };
             Action::Message(NewMessage {
                 ids: NewIds::draw(),
@@ -143,27 +171,16 @@ fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
                 reply_to: None,
             })
         }
-        EventKind::Edit { message_id, content, .. } => {
-            check_id("a message id", message_id, event_id)?;
-            Action::Edit {
-                message_id: message_id.clone(),
-                content_json: to_json(content, "edited content")?,
-                text: search_text(content),
-            }
-        }
-        EventKind::Unsend { message_id, .. } => {
-            check_id("a message id", message_id, event_id)?;
-            Action::Unsend { message_id: message_id.clone() }
-        }
+        EventKind::Edit { message_id, content, .. } => Action::Edit {
+            message_id: message_id.clone(),
+            content_json: to_json(content, "edited content")?,
+            text: search_text(content),
+        },
+        EventKind::Unsend { message_id, .. } => Action::Unsend { message_id: message_id.clone() },
         EventKind::Reaction { customer: user, message_id, emoji } => {
-            check_id("a message id", message_id, event_id)?;
-            check_id("a customer id", &user.id, event_id)?;
             Action::Reaction { message_id: message_id.clone(), reactor: user.id.clone(), emoji: emoji.clone() }
         }
         EventKind::Delivery(update) => {
-            for message_id in &update.message_ids {
-                check_id("a message id", message_id, event_id)?;
-            }
             Action::Delivery { message_ids: update.message_ids.clone(), status: update.status.clone() }
         }
         EventKind::AuthorizationRevoked { reason } => {
@@ -200,23 +217,33 @@ pub(crate) fn ingest(tx: &WriteTx<'_>, events: &[PreparedEvent]) -> Result<Vec<I
     let mut outcomes = Vec::with_capacity(events.len());
     for event in events {
         if !checked.iter().any(|(tenant, account)| *tenant == &event.tenant && *account == event.account) {
-            let exists = tx
-                .prepare_cached("SELECT 1 FROM accounts WHERE tenant = ?1 AND id = ?2")
-                .during(OP)?
-                .exists(params![event.tenant.as_str(), event.account.as_bytes()])
-                .during(OP)?;
-            if !exists {
-                return Err(not_found("channel account", OP).with_context("event", truncated(&event.event_id)));
-            }
+            check_account(tx, &event.tenant, event.account)
+                .map_err(|e| e.with_context("event", truncated(&event.event_id)))?;
             checked.push((&event.tenant, event.account));
         }
-        let outcome = ingest_one(tx, event)?;
-        crate::changes::log_ingest(tx, &event.tenant, event.received_at, event.kind, &outcome)?;
-        outcomes.push(outcome);
+        outcomes.push(store_event(tx, event)?);
     }
     Ok(outcomes)
 }
 
+/// Fails with `NotFound` unless the tenant has the account.
+pub(crate) fn check_account(conn: &Connection, tenant: &TenantId, account: ChannelAccountId) -> Result<()> {
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM accounts WHERE tenant = ?1 AND id = ?2")
+        .during(OP)?
+        .exists(params![tenant.as_str(), account.as_bytes()])
+        .during(OP)?;
+    if exists { Ok(()) } else { Err(not_found("channel account", OP)) }
+}
+
+/// Stores one prepared event (the account is known to exist) and logs the change it made.
+pub(crate) fn store_event(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> {
+    let outcome = ingest_one(tx, event)?;
+    crate::changes::log_ingest(tx, &event.tenant, event.received_at, event.kind, &outcome)?;
+    Ok(outcome)
+}
+
+/// Stores one prepared event (the account is known to exist).
 fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> {
     let tenant = &event.tenant;
     let account = event.account;

@@ -15,6 +15,7 @@ mod contacts;
 mod error;
 mod inbox;
 mod ingest;
+mod journal;
 mod metering;
 mod options;
 mod outbound;

@@ -53,6 +53,7 @@ pub struct SqliteOptions {
     pub(crate) max_batch: usize,
     pub(crate) queue_capacity: usize,
     pub(crate) cache_size_kib: u32,
+    pub(crate) max_journal_backlog: u64,
 }
 
 impl Default for SqliteOptions {
@@ -64,6 +65,7 @@ impl Default for SqliteOptions {
             max_batch: 1024,
             queue_capacity: 4096,
             cache_size_kib: 16 * 1024,
+            max_journal_backlog: 100_000,
         }
     }
 }
@@ -111,6 +113,16 @@ impl SqliteOptions {
     /// The page cache of each connection, in KiB (default 16 MiB).
     pub fn cache_size_kib(mut self, kib: u32) -> Self {
         self.cache_size_kib = kib;
+        self
+    }
+
+    /// How many accepted events may wait in the inbound journal to be applied before
+    /// [`Inbox::accept`](unibox_core::Inbox::accept) refuses more with a temporary
+    /// [`Storage`](unibox_core::ErrorKind::Storage) error that asks to retry after a second
+    /// (at least 1; default 100,000, a few seconds of applying). It bounds the journal and how
+    /// long a read waits for the events accepted before it.
+    pub fn max_journal_backlog(mut self, events: u64) -> Self {
+        self.max_journal_backlog = events.max(1);
         self
     }
 }

@@ -32,6 +32,9 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, sql: include_str!("migrations/0002_vault.sql") },
     Migration { version: 3, sql: include_str!("migrations/0003_outbox.sql") },
     Migration { version: 4, sql: include_str!("migrations/0004_team.sql") },
+    Migration { version: 5, sql: include_str!("migrations/0005_workflow.sql") },
+    Migration { version: 6, sql: include_str!("migrations/0006_privacy.sql") },
+    Migration { version: 7, sql: include_str!("migrations/0007_journal.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.

@@ -53,7 +53,7 @@ impl Deref for WriteTx<'_> {
 }
 
 impl<'c> WriteTx<'c> {
-    fn new(conn: &'c Connection) -> Self {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
         WriteTx { conn, search: RefCell::new(Vec::new()) }
     }
 
@@ -73,17 +73,22 @@ impl<'c> WriteTx<'c> {
         }
     }
 
-    fn mark(&self) -> usize {
+    /// The position to roll the search-index changes back to with [`rollback_to`](Self::rollback_to).
+    pub(crate) fn mark(&self) -> usize {
         self.search.borrow().len()
     }
 
     /// Forgets the changes of a job that was rolled back.
-    fn rollback_to(&self, mark: usize) {
+    pub(crate) fn rollback_to(&self, mark: usize) {
         self.search.borrow_mut().truncate(mark);
     }
 
     /// Applies the batch's search-index changes, in order.
-    fn apply_search(&self) -> rusqlite::Result<()> {
+    pub(crate) fn apply_search(&self) -> rusqlite::Result<()> {
+        if std::env::var_os("EXP_NO_FTS").is_some() {
+            self.search.borrow_mut().clear();
+            return Ok(());
+        }
         for change in self.search.borrow_mut().drain(..) {
             match change {
                 SearchChange::Remove(seq) => {
@@ -152,6 +157,8 @@ enum Command {
     Read(Box<dyn Job>),
     /// Finishes the queued jobs, closes the connection, then replies.
     Close(oneshot::Sender<()>),
+    /// Runs the background work now: someone waits for it.
+    Wake,
 }
 
 /// The handle async code uses to reach the writer thread.
@@ -166,6 +173,8 @@ pub(crate) struct WriterSetup<R> {
     pub(crate) conn: Connection,
     /// A second read-write connection for background checkpoints (files only).
     pub(crate) checkpointer: Option<Connection>,
+    /// Work the writer does between batches of jobs (see [`Background`]).
+    pub(crate) background: Option<Box<dyn Background>>,
     /// Handed back to the caller of [`Writer::start`].
     pub(crate) extra: R,
 }
@@ -176,6 +185,7 @@ impl std::fmt::Debug for Command {
             Command::Write(_) => "Write",
             Command::Read(_) => "Read",
             Command::Close(_) => "Close",
+            Command::Wake => "Wake",
         })
     }
 }
@@ -193,7 +203,7 @@ impl Writer {
         std::thread::Builder::new()
             .name("unibox-sqlite-writer".into())
             .spawn(move || match open() {
-                Ok(WriterSetup { conn, checkpointer, extra }) => {
+                Ok(WriterSetup { conn, checkpointer, background, extra }) => {
                     if ready_tx.send(Ok(extra)).is_ok() {
                         let checkpointer = checkpointer.and_then(|checkpointer| {
                             let started = Checkpointer::start(checkpointer);
@@ -203,7 +213,7 @@ impl Writer {
                             }
                             started
                         });
-                        run(conn, receiver, max_batch, checkpointer);
+                        run(conn, receiver, max_batch, checkpointer, background);
                     }
                 }
                 Err(error) => {
@@ -248,6 +258,12 @@ impl Writer {
         answer.await.map_err(|_| writer_gone(operation))?
     }
 
+    /// Asks the writer to run its [`Background`] work now instead of when it is idle.
+    pub(crate) fn wake(&self) {
+        // A full queue: the writer is busy and runs the background work between batches anyway.
+        let _ = self.sender.try_send(Command::Wake);
+    }
+
     /// Waits until every job queued before this call is done and the connection is closed.
     pub(crate) async fn close(&self) {
         let (done, closed) = oneshot::channel();
@@ -257,17 +273,68 @@ impl Writer {
     }
 }
 
+/// Work a writer thread does between batches of jobs, in transactions of its own: applying
+/// the inbound journal (the inbox's writer) or pruning it (the journal's writer).
+pub(crate) trait Background: Send {
+    /// Called after each commit of a batch of jobs, outside any transaction, before the jobs'
+    /// callers hear of it.
+    fn after_commit(&mut self, conn: &Connection);
+    /// Someone asked for the work to be done now ([`Writer::wake`]).
+    fn wake(&mut self) {}
+    /// The writer has no job and is about to wait for one.
+    fn idle(&mut self) {}
+    /// Whether there is work to run while no job waits.
+    fn pending(&self) -> bool;
+    /// Whether the work should run even though jobs wait (a backlog too long to leave).
+    fn urgent(&self) -> bool;
+    /// Runs one round, committing its own transaction; false if it failed (it is retried).
+    fn run(&mut self, conn: &Connection) -> bool;
+}
+
 /// The writer thread's loop: runs until every sender is gone or a close is requested.
-fn run(conn: Connection, mut receiver: mpsc::Receiver<Command>, max_batch: usize, checkpointer: Option<Checkpointer>) {
+///
+/// Between batches of jobs it runs the [`Background`] work: when no job waits, when woken, or
+/// when the work is urgent.
+fn run(
+    conn: Connection,
+    mut receiver: mpsc::Receiver<Command>,
+    max_batch: usize,
+    checkpointer: Option<Checkpointer>,
+    mut background: Option<Box<dyn Background>>,
+) {
     let mut writes: Vec<Box<dyn Job>> = Vec::new();
     let mut reads: Vec<Box<dyn Job>> = Vec::new();
     let mut close: Option<oneshot::Sender<()>> = None;
-    while let Some(first) = receiver.blocking_recv() {
-        let mut next = Some(first);
+    loop {
+        let pending = background.as_ref().is_some_and(|work| work.pending());
+        let first = if pending {
+            match receiver.try_recv() {
+                Ok(command) => Some(command),
+                Err(mpsc::error::TryRecvError::Empty) => None,
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            if let Some(work) = background.as_mut() {
+                work.idle();
+            }
+            match receiver.blocking_recv() {
+                Some(command) => Some(command),
+                None => break,
+            }
+        };
+        // No job with background work pending: run it.
+        let mut run_background = first.is_none();
+        let mut next = first;
         while let Some(command) = next.take() {
             match command {
                 Command::Write(job) => writes.push(job),
                 Command::Read(job) => reads.push(job),
+                Command::Wake => {
+                    if let Some(work) = background.as_mut() {
+                        work.wake();
+                    }
+                    run_background = true;
+                }
                 Command::Close(done) => {
                     close = Some(done);
                     break;
@@ -279,10 +346,23 @@ fn run(conn: Connection, mut receiver: mpsc::Receiver<Command>, max_batch: usize
         }
         if !writes.is_empty() {
             let jobs = writes.len();
-            commit_batch(&conn, std::mem::take(&mut writes));
+            commit_batch(&conn, std::mem::take(&mut writes), background.as_deref_mut());
             tracing::trace!(jobs, "SQLite group commit");
             if let Some(checkpointer) = &checkpointer {
                 checkpointer.after_commit(&conn);
+            }
+        }
+        if let Some(work) = background.as_mut()
+            && work.pending()
+            && (run_background || !reads.is_empty() || work.urgent())
+        {
+            if catch_unwind(AssertUnwindSafe(|| work.run(&conn))).unwrap_or(false) {
+                if let Some(checkpointer) = &checkpointer {
+                    checkpointer.after_commit(&conn);
+                }
+            } else {
+                // Do not spin on a failing disk; the next round retries.
+                std::thread::sleep(std::time::Duration::from_millis(100));
             }
         }
         for mut job in reads.drain(..) {
@@ -305,6 +385,7 @@ fn run(conn: Connection, mut receiver: mpsc::Receiver<Command>, max_batch: usize
             Command::Close(done) => {
                 let _ = done.send(());
             }
+            Command::Wake => {}
         }
     }
     // The checkpointer closes first, so the writer's connection is the last one to a file: its
@@ -319,7 +400,9 @@ fn run(conn: Connection, mut receiver: mpsc::Receiver<Command>, max_batch: usize
 }
 
 /// Runs a batch of write jobs in one transaction, each in its own savepoint, and commits once.
-fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>) {
+///
+/// `background` hears of the commit before any job's caller does.
+fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>, mut background: Option<&mut (dyn Background + 'static)>) {
     let mut pending = jobs.into_iter();
     // Normally one transaction; another only if SQLite aborted the first one mid-batch.
     loop {
@@ -375,7 +458,12 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>) {
         }
         // After the last savepoint: the search index is written once for the whole batch.
         match tx.apply_search().and_then(|()| execute(conn, "COMMIT")) {
-            Ok(()) => done.into_iter().for_each(|job| job.succeed()),
+            Ok(()) => {
+                if let Some(work) = background.as_deref_mut() {
+                    work.after_commit(conn);
+                }
+                done.into_iter().for_each(|job| job.succeed());
+            }
             Err(err) => {
                 let failure = BatchFailure::new(&err);
                 let _ = execute(conn, "ROLLBACK");
@@ -463,11 +551,11 @@ impl Drop for Checkpointer {
     }
 }
 
-fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+pub(crate) fn execute(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-fn bug(operation: &'static str) -> Error {
+pub(crate) fn bug(operation: &'static str) -> Error {
     Error::new(ErrorKind::Unexpected, "the SQLite job panicked; its changes were rolled back (please report this bug)")
         .with_operation(operation)
 }
@@ -517,7 +605,7 @@ mod tests {
             .map_err(|err| storage("test.open", err))?;
             conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE numbers (n INTEGER NOT NULL)")
                 .map_err(|err| storage("test.open", err))?;
-            Ok(WriterSetup { conn, checkpointer: None, extra: () })
+            Ok(WriterSetup { conn, checkpointer: None, background: None, extra: () })
         })
         .await
         .unwrap();

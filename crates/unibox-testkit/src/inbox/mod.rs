@@ -57,6 +57,7 @@ macro_rules! check {
     };
 }
 
+mod accept;
 mod accounts;
 mod analytics;
 mod canned;
@@ -77,6 +78,7 @@ use std::sync::Arc;
 
 use unibox_core::Inbox;
 
+pub use accept::*;
 pub use accounts::*;
 pub use analytics::*;
 pub use canned::*;
@@ -142,6 +144,9 @@ const CHECKS: &[(&str, Check)] = checks![
     messages_of_one_customer_share_a_conversation,
     customers_on_different_accounts_get_different_conversations,
     redelivered_event_is_stored_once,
+    accepted_events_are_visible_to_the_next_read,
+    accepted_redeliveries_are_stored_once,
+    accept_refuses_what_ingest_refuses_and_stores_nothing,
     same_platform_message_under_a_new_event_id_is_stored_once,
     duplicate_event_within_one_batch_is_stored_once,
     batch_with_an_unknown_account_stores_nothing,
@@ -189,6 +194,7 @@ const CHECKS: &[(&str, Check)] = checks![
     contact_update_sets_name_and_attributes_and_the_name_sticks,
     merging_contacts_moves_identities_conversations_and_messages,
     merging_contacts_refuses_self_same_account_and_foreign_contacts,
+    workflow_changes_are_in_the_change_log,
     enqueue_records_the_message_and_its_job,
     claims_lease_due_jobs_to_one_claimer,
     an_accepted_attempt_marks_the_message_sent,

@@ -1,0 +1,553 @@
+//! The inbound journal: events accepted by [`Inbox::accept`](unibox_core::Inbox::accept) are
+//! committed to a file of their own (`<inbox file>.inbound`) before their webhook is
+//! acknowledged, and the inbox's writer applies them to contacts, conversations and messages
+//! shortly after, in large transactions.
+//!
+//! Why a second file: SQLite lets one writer at a time into a file. Applying an event touches
+//! pages all over the inbox (the conversation and its activity index, the contact, the message
+//! and its indexes, the search index), and a webhook's commit can group only the requests in
+//! flight. Appending to the journal touches only its last pages, and with its own file (and its
+//! own writer thread) acknowledging webhooks never waits for the inbox's writes, searches'
+//! index merges or checkpoints, and the two run on two cores.
+//!
+//! The contract kept:
+//!
+//! - **Durable and exactly once.** A journal row is committed before `accept` returns. Applying
+//!   rows and recording "applied through N" in the inbox happen in one inbox transaction, so a
+//!   crash anywhere applies every accepted event once. Applied rows are then deleted from the
+//!   journal (with `secure_delete`, so content does not linger there).
+//! - **Read your writes.** [`JournalState::wait_applied`] makes a read wait until every event
+//!   accepted before it started is applied (and wakes the inbox's writer to do it now).
+//! - **Same result as `ingest`.** Applying runs the same code ([`crate::ingest`]) on the same
+//!   prepared events; a redelivered event id is a duplicate in the journal while its first
+//!   delivery waits there, and in the inbox's event log after.
+//! - **Bounded.** Past [`SqliteOptions::max_journal_backlog`](crate::SqliteOptions::max_journal_backlog)
+//!   unapplied events, `accept` fails with a temporary error (a webhook answers 503 and the
+//!   platform retries) instead of letting the backlog, and the wait of reads, grow without end.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::watch;
+use unibox_core::inbox::{Acceptance, RoutedEvent};
+use unibox_core::{ChannelAccountId, Error, ErrorKind, InboundEvent, Result, TenantId, Timestamp};
+
+use crate::codec::to_json;
+use crate::error::{SqlResultExt, storage, writer_gone};
+use crate::ingest::{self, PreparedEvent};
+use crate::options::SqliteOptions;
+use crate::writer::{Background, WriteTx, Writer, bug, execute};
+
+const OP: &str = "sqlite.accept";
+const APPLY_OP: &str = "sqlite.apply_journal";
+
+/// Journal rows applied per inbox transaction: large enough that pages touched by many events
+/// are written once for all of them, small enough that a round holds the inbox's writer for a
+/// few milliseconds only.
+pub(crate) const APPLY_BATCH: usize = 1024;
+
+/// Applied rows deleted from the journal per transaction.
+const PRUNE_BATCH: i64 = 4096;
+
+/// `PRAGMA application_id` of a journal file ("ubxj").
+const JOURNAL_APPLICATION_ID: i32 = 0x7562_786a;
+
+/// The journal file of the inbox at `inbox`: the same path with `.inbound` appended.
+pub(crate) fn journal_path(inbox: &Path) -> PathBuf {
+    let mut path = inbox.as_os_str().to_owned();
+    path.push(".inbound");
+    PathBuf::from(path)
+}
+
+/// Opens (creating it if needed) the journal file for writing, and checks what it is.
+pub(crate) fn open_journal_writer(path: &Path, options: &SqliteOptions) -> Result<Connection> {
+    const OPEN: &str = "sqlite.open_journal";
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|err| storage(OPEN, err).with_context("path", path.display()))?;
+    conn.busy_timeout(options.busy_timeout).during(OPEN)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).during(OPEN)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::new(ErrorKind::Configuration, "SQLite could not switch the journal file to WAL mode")
+            .with_operation(OPEN)
+            .with_context("path", path.display()));
+    }
+    conn.pragma_update(None, "synchronous", options.synchronous.pragma_value()).during(OPEN)?;
+    // The checkpointer thread copies the log into the file.
+    conn.pragma_update(None, "wal_autocheckpoint", 0).during(OPEN)?;
+    // Applied rows are deleted: zero them, so message content does not linger in free pages.
+    conn.pragma_update(None, "secure_delete", "ON").during(OPEN)?;
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).during(OPEN)?;
+    conn.set_prepared_statement_cache_capacity(16);
+
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).during(OPEN)?;
+    let application_id: i32 = tx.pragma_query_value(None, "application_id", |row| row.get(0)).during(OPEN)?;
+    let objects: i64 = tx.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0)).during(OPEN)?;
+    if application_id != JOURNAL_APPLICATION_ID {
+        if application_id != 0 || objects != 0 {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                "the inbound journal file belongs to another application; move it away (the inbox file is untouched)",
+            )
+            .with_operation(OPEN)
+            .with_context("path", path.display()));
+        }
+        tx.execute_batch(
+            "CREATE TABLE inbound (
+                 seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                 tenant      TEXT NOT NULL,
+                 account     BLOB NOT NULL,
+                 event_id    TEXT NOT NULL,
+                 received_at INTEGER NOT NULL,
+                 event       TEXT NOT NULL,
+                 UNIQUE (tenant, account, event_id)
+             ) STRICT;
+             -- Which journal this is: the inbox records it next to how far it applied this one.
+             CREATE TABLE identity (id BLOB NOT NULL) STRICT;
+             INSERT INTO identity (id) VALUES (randomblob(16));",
+        )
+        .during(OPEN)?;
+        tx.pragma_update(None, "application_id", JOURNAL_APPLICATION_ID).during(OPEN)?;
+        tx.pragma_update(None, "user_version", 1).during(OPEN)?;
+    }
+    tx.commit().during(OPEN)?;
+    Ok(conn)
+}
+
+/// Opens a read-only connection to the journal file (the inbox's writer reads rows to apply).
+pub(crate) fn open_journal_reader(path: &Path, options: &SqliteOptions) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|err| storage("sqlite.open_journal", err).with_context("path", path.display()))?;
+    conn.busy_timeout(options.busy_timeout).during("sqlite.open_journal")?;
+    Ok(conn)
+}
+
+/// An event checked (as `ingest` checks it) and encoded for the journal.
+#[derive(Debug)]
+pub(crate) struct JournalEntry {
+    pub(crate) tenant: TenantId,
+    pub(crate) account: ChannelAccountId,
+    event_id: String,
+    received_at: i64,
+    event_json: String,
+}
+
+/// Validates and encodes a call's events; any invalid event fails the whole call, as `ingest`.
+pub(crate) fn prepare(events: Vec<RoutedEvent>) -> Result<Vec<JournalEntry>> {
+    events
+        .into_iter()
+        .map(|routed| {
+            // The same checks as ingest, so what is accepted can be applied.
+            ingest::validate(&routed)?;
+            Ok(JournalEntry {
+                event_json: to_json(&routed.event, "event")?,
+                tenant: routed.tenant,
+                account: routed.account,
+                event_id: routed.event.id,
+                received_at: routed.received_at.as_unix_millis(),
+            })
+        })
+        .collect()
+}
+
+/// Appends a call's events to the journal; runs on the journal's writer thread inside the
+/// call's savepoint.
+pub(crate) fn accept(tx: &WriteTx<'_>, entries: &[JournalEntry]) -> Result<Vec<Acceptance>> {
+    let mut statement = tx
+        .prepare_cached(
+            "INSERT INTO inbound (tenant, account, event_id, received_at, event) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT DO NOTHING",
+        )
+        .during(OP)?;
+    entries
+        .iter()
+        .map(|entry| {
+            let inserted = statement
+                .execute(params![
+                    entry.tenant.as_str(),
+                    entry.account.as_bytes(),
+                    entry.event_id,
+                    entry.received_at,
+                    entry.event_json
+                ])
+                .during(OP)?;
+            Ok(if inserted > 0 { Acceptance::Accepted } else { Acceptance::Duplicate })
+        })
+        .collect()
+}
+
+/// How far the journal is written and applied, shared by both writers and the readers.
+#[derive(Debug)]
+pub(crate) struct JournalState {
+    /// The newest committed journal row.
+    head: AtomicI64,
+    /// Every journal row up to this one is applied to the inbox.
+    applied: watch::Sender<i64>,
+}
+
+impl JournalState {
+    /// Reads the positions on open: `inbox` is the inbox's writer connection (migrated),
+    /// `journal` a connection to the journal file.
+    pub(crate) fn load(inbox: &Connection, journal: &Connection) -> Result<Arc<Self>> {
+        const LOAD: &str = "sqlite.open_journal";
+        let identity: Vec<u8> = journal.query_row("SELECT id FROM identity", [], |row| row.get(0)).during(LOAD)?;
+        let recorded: Option<(Vec<u8>, i64)> = inbox
+            .query_row("SELECT journal, seq FROM journal_applied WHERE id = 1", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()
+            .during(LOAD)?;
+        let applied = match recorded {
+            Some((journal_id, seq)) if journal_id == identity => seq,
+            other => {
+                if other.is_some() {
+                    // The journal file was replaced (deleted, restored from another backup): its
+                    // positions mean nothing to this inbox. Start it over; redeliveries of what
+                    // it held are recognised by the inbox's event log.
+                    tracing::warn!(
+                        "the inbound journal file is not the one this inbox applied; applying it from its start"
+                    );
+                }
+                inbox
+                    .execute(
+                        "INSERT INTO journal_applied (id, journal, seq) VALUES (1, ?1, 0) \
+                         ON CONFLICT (id) DO UPDATE SET journal = excluded.journal, seq = 0",
+                        [&identity],
+                    )
+                    .during(LOAD)?;
+                0
+            }
+        };
+        let newest: Option<i64> =
+            journal.query_row("SELECT max(seq) FROM inbound", [], |row| row.get(0)).during(LOAD)?;
+        let head = newest.unwrap_or(applied).max(applied);
+        let (sender, _) = watch::channel(applied);
+        Ok(Arc::new(JournalState { head: AtomicI64::new(head), applied: sender }))
+    }
+
+    fn applied(&self) -> i64 {
+        *self.applied.borrow()
+    }
+
+    /// Journal rows committed but not applied yet.
+    pub(crate) fn backlog(&self) -> i64 {
+        self.head.load(Ordering::Acquire) - self.applied()
+    }
+
+    /// Waits until every event accepted before this call is applied; `wake` asks the inbox's
+    /// writer to apply the journal now rather than when it is idle.
+    pub(crate) async fn wait_applied(&self, operation: &'static str, wake: impl FnOnce()) -> Result<()> {
+        let head = self.head.load(Ordering::Acquire);
+        if self.applied() >= head {
+            return Ok(());
+        }
+        let mut applied = self.applied.subscribe();
+        wake();
+        applied.wait_for(|applied| *applied >= head).await.map(|_| ()).map_err(|_| writer_gone(operation))
+    }
+
+    /// Refuses new events while `max` or more wait to be applied.
+    pub(crate) fn check_room(&self, max: u64) -> Result<()> {
+        let backlog = u64::try_from(self.backlog()).unwrap_or(0);
+        if backlog < max {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::Storage,
+            format!("{backlog} accepted events wait to be applied to the inbox (the limit is {max}); retry shortly"),
+        )
+        .with_operation(OP)
+        .with_retry_after(Duration::from_secs(1)))
+    }
+}
+
+/// A journal row read back for applying.
+struct Row {
+    seq: i64,
+    tenant: String,
+    account: [u8; 16],
+    event_id: String,
+    received_at: i64,
+    event_json: String,
+}
+
+/// The inbox writer's background work: applies the journal.
+///
+/// Acknowledging webhooks comes first: while events keep arriving, the journal only grows, and
+/// applying starts when the journal's writer is idle, when a read waits for it, or when the
+/// backlog reaches half its limit. Once started, it goes on until the journal is applied. (On a
+/// machine with cores to spare, this costs nothing: the journal's writer is idle between
+/// bursts; on two cores it keeps the acknowledgements fast during a burst.)
+pub(crate) struct Applier {
+    state: Arc<JournalState>,
+    journal: Connection,
+    /// Applying until the backlog is gone.
+    draining: bool,
+    /// The backlog from which applying starts without waiting for a quiet moment.
+    urgent_backlog: i64,
+}
+
+impl Applier {
+    pub(crate) fn new(state: Arc<JournalState>, journal: Connection, max_backlog: u64) -> Self {
+        let urgent_backlog = i64::try_from(max_backlog / 2).unwrap_or(i64::MAX).max(1);
+        Applier { state, journal, draining: true, urgent_backlog }
+    }
+
+    /// One round: read rows after the applied position, apply them, record the new position,
+    /// all in one inbox transaction; `one_by_one` puts each event in a savepoint.
+    fn round(&self, conn: &Connection, one_by_one: bool) -> Result<Option<i64>> {
+        let rows = self.read_rows()?;
+        let Some(last) = rows.last().map(|row| row.seq) else {
+            return Ok(None);
+        };
+        execute(conn, "BEGIN IMMEDIATE").map_err(|e| storage(APPLY_OP, e))?;
+        let tx = WriteTx::new(conn);
+        let applied = catch(|| {
+            for row in &rows {
+                if one_by_one {
+                    apply_isolated(&tx, row)?;
+                } else {
+                    ingest::store_event(&tx, &prepare_row(row)?)?;
+                }
+            }
+            tx.prepare_cached("UPDATE journal_applied SET seq = ?1 WHERE id = 1")
+                .during(APPLY_OP)?
+                .execute([last])
+                .during(APPLY_OP)?;
+            tx.apply_search().during(APPLY_OP)?;
+            execute(conn, "COMMIT").during(APPLY_OP)
+        });
+        match applied {
+            Ok(()) => Ok(Some(last)),
+            Err(error) => {
+                let _ = execute(conn, "ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
+    fn read_rows(&self) -> Result<Vec<Row>> {
+        let mut statement = self
+            .journal
+            .prepare_cached(
+                "SELECT seq, tenant, account, event_id, received_at, event FROM inbound WHERE seq > ?1 \
+                 ORDER BY seq LIMIT ?2",
+            )
+            .during(APPLY_OP)?;
+        let rows = statement
+            .query_map(params![self.state.applied(), APPLY_BATCH as i64], |row| {
+                Ok(Row {
+                    seq: row.get(0)?,
+                    tenant: row.get(1)?,
+                    account: row.get(2)?,
+                    event_id: row.get(3)?,
+                    received_at: row.get(4)?,
+                    event_json: row.get(5)?,
+                })
+            })
+            .during(APPLY_OP)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().during(APPLY_OP)
+    }
+}
+
+impl Background for Applier {
+    fn after_commit(&mut self, _conn: &Connection) {}
+
+    fn wake(&mut self) {
+        self.draining = true;
+    }
+
+    fn pending(&self) -> bool {
+        let backlog = self.state.backlog();
+        backlog > 0 && (self.draining || backlog >= self.urgent_backlog)
+    }
+
+    fn urgent(&self) -> bool {
+        self.state.backlog() >= self.urgent_backlog
+    }
+
+    fn run(&mut self, conn: &Connection) -> bool {
+        // Without savepoints first; if an event fails, again one event at a time.
+        let round = self.round(conn, false).or_else(|error| {
+            tracing::debug!(%error, "applying a round of the journal failed; applying it event by event");
+            self.round(conn, true)
+        });
+        match round {
+            Ok(last) => {
+                if last.is_none() || self.state.backlog() <= 0 {
+                    self.draining = false;
+                }
+                if let Some(last) = last {
+                    self.state.applied.send_if_modified(|applied| {
+                        let moved = last > *applied;
+                        *applied = (*applied).max(last);
+                        moved
+                    });
+                }
+                true
+            }
+            Err(error) => {
+                tracing::error!(%error, "applying the inbound journal failed; it is retried");
+                false
+            }
+        }
+    }
+}
+
+/// Runs `work`, turning a panic into an error (the round is then rolled back).
+fn catch<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| Err(bug(APPLY_OP)))
+}
+
+/// Applies one row in a savepoint; an event that cannot be applied is kept whole in the event
+/// log (where its id also keeps redeliveries out) and reported, never dropped.
+fn apply_isolated(tx: &WriteTx<'_>, row: &Row) -> Result<()> {
+    execute(tx, "SAVEPOINT apply_event").during(APPLY_OP)?;
+    let mark = tx.mark();
+    match prepare_row(row).and_then(|event| ingest::store_event(tx, &event)) {
+        Ok(_) => execute(tx, "RELEASE apply_event").during(APPLY_OP),
+        Err(error) => {
+            tx.rollback_to(mark);
+            execute(tx, "ROLLBACK TO apply_event")
+                .and_then(|()| execute(tx, "RELEASE apply_event"))
+                .during(APPLY_OP)?;
+            tracing::error!(%error, event = %ingest::truncated(&row.event_id), "an accepted event could not be applied; it is kept in the event log");
+            tx.prepare_cached(
+                "INSERT INTO events (tenant, account, event_id, kind, occurred_at, received_at, payload) \
+                 VALUES (?1, ?2, ?3, 'unapplied', ?4, ?4, ?5) ON CONFLICT DO NOTHING",
+            )
+            .during(APPLY_OP)?
+            .execute(params![row.tenant, row.account, row.event_id, row.received_at, row.event_json])
+            .during(APPLY_OP)?;
+            Ok(())
+        }
+    }
+}
+
+fn prepare_row(row: &Row) -> Result<PreparedEvent> {
+    let event: InboundEvent = serde_json::from_str(&row.event_json).map_err(|err| {
+        Error::new(ErrorKind::Storage, "a journal row holds an event that does not decode")
+            .with_operation(APPLY_OP)
+            .with_source(err)
+    })?;
+    let tenant: TenantId = row.tenant.parse().map_err(|err: Error| err.with_operation(APPLY_OP))?;
+    ingest::prepare_one(RoutedEvent {
+        tenant,
+        account: ChannelAccountId::from_bytes(row.account),
+        received_at: Timestamp::from_unix_millis(row.received_at),
+        event,
+    })
+}
+
+/// The journal writer's background work: notes its head after each commit, wakes the inbox's
+/// writer to apply, and deletes applied rows.
+pub(crate) struct Pruner {
+    state: Arc<JournalState>,
+    inbox: Writer,
+    /// Every row up to this one is deleted.
+    pruned: i64,
+}
+
+impl Pruner {
+    pub(crate) fn new(state: Arc<JournalState>, inbox: Writer, journal: &Connection) -> Result<Self> {
+        let oldest: Option<i64> =
+            journal.query_row("SELECT min(seq) FROM inbound", [], |row| row.get(0)).during("sqlite.open_journal")?;
+        let pruned = oldest.map_or_else(|| state.applied(), |oldest| oldest - 1);
+        Ok(Pruner { state, inbox, pruned })
+    }
+
+    fn prunable(&self) -> i64 {
+        self.state.applied() - self.pruned
+    }
+}
+
+impl Background for Pruner {
+    fn after_commit(&mut self, conn: &Connection) {
+        match conn.query_row("SELECT max(seq) FROM inbound", [], |row| row.get::<_, Option<i64>>(0)) {
+            Ok(Some(newest)) => {
+                self.state.head.fetch_max(newest, Ordering::AcqRel);
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "could not read the journal's newest row"),
+        }
+    }
+
+    fn idle(&mut self) {
+        // No webhook waits: a good moment to apply what was accepted.
+        if self.state.backlog() > 0 {
+            self.inbox.wake();
+        }
+    }
+
+    fn pending(&self) -> bool {
+        self.prunable() >= PRUNE_BATCH
+    }
+
+    fn urgent(&self) -> bool {
+        self.prunable() >= 4 * PRUNE_BATCH
+    }
+
+    fn run(&mut self, conn: &Connection) -> bool {
+        let through = self.state.applied().min(self.pruned + PRUNE_BATCH);
+        let deleted = execute(conn, "BEGIN IMMEDIATE")
+            .and_then(|()| conn.prepare_cached("DELETE FROM inbound WHERE seq <= ?1")?.execute([through]))
+            .and_then(|_| execute(conn, "COMMIT"));
+        match deleted {
+            Ok(()) => {
+                self.pruned = through;
+                true
+            }
+            Err(err) => {
+                let _ = execute(conn, "ROLLBACK");
+                tracing::warn!(error = %err, "deleting applied journal rows failed; it is retried");
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(head: i64, applied: i64) -> JournalState {
+        JournalState { head: AtomicI64::new(head), applied: watch::channel(applied).0 }
+    }
+
+    #[test]
+    fn accept_is_refused_with_a_retry_hint_once_the_backlog_reaches_the_limit() {
+        assert!(state(99, 0).check_room(100).is_ok());
+        let refused = state(100, 0).check_room(100).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Storage);
+        assert_eq!(refused.retry_after(), Some(Duration::from_secs(1)));
+        assert!(refused.to_string().contains("100 accepted events wait"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn a_read_waits_only_for_events_accepted_before_it() {
+        let state = Arc::new(state(5, 5));
+        let mut woken = false;
+        state.wait_applied("test", || woken = true).await.unwrap();
+        assert!(!woken, "nothing to wait for: the writer is not disturbed");
+
+        state.head.store(7, Ordering::Release);
+        let waiting = {
+            let state = Arc::clone(&state);
+            tokio::spawn(async move { state.wait_applied("test", || {}).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        state.applied.send_replace(7);
+        waiting.await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn the_journal_file_sits_next_to_the_inbox_file() {
+        assert_eq!(journal_path(Path::new("/var/lib/unibox/inbox.db")), Path::new("/var/lib/unibox/inbox.db.inbound"));
+    }
+}
