@@ -24,7 +24,7 @@ use crate::{ChannelAccount, ChannelKind, InboundEvent, Result, TokenSet};
 ///
 /// One `Channel` value is one configured connection to a platform (a Meta app, a LINE
 /// channel, a Telegram bot, a Standard Webhooks endpoint) holding its secrets. It may serve
-/// many [`ChannelAccount`](crate::ChannelAccount)s: every event it parses names its account.
+/// many [`ChannelAccount`]s: every event it parses names its account.
 ///
 /// The flow for a webhook is fixed by the types: [`verify`](Channel::verify) checks the raw
 /// request in constant time and returns a [`Verified`] proof, and only a `Verified` request
