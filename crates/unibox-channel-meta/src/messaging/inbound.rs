@@ -11,7 +11,7 @@ use unibox_core::{
 use url::Url;
 
 use super::MessagingPlatform;
-use crate::{Entry, fingerprint, parse_notification};
+use crate::{fingerprint, parse_notification};
 
 #[derive(Deserialize)]
 struct Party<'a> {
@@ -173,6 +173,38 @@ struct MessageEdit<'a> {
     num_edit: Option<u32>,
 }
 
+/// The notification read in one pass into typed events: the common case. Any item it cannot
+/// express (an unknown event, a `changes` entry, an unreadable field) sends the whole body
+/// down the raw path, which keeps such items whole.
+#[derive(Deserialize)]
+struct TypedNotification<'a> {
+    #[serde(borrow)]
+    object: Cow<'a, str>,
+    #[serde(default, borrow)]
+    entry: Vec<TypedEntry<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TypedEntry<'a> {
+    #[serde(default, borrow)]
+    id: Cow<'a, str>,
+    #[serde(default)]
+    time: Option<i64>,
+    #[serde(default, borrow)]
+    messaging: Vec<Event<'a>>,
+    #[serde(default, borrow)]
+    standby: Vec<Event<'a>>,
+    #[serde(default)]
+    changes: Vec<serde::de::IgnoredAny>,
+}
+
+/// Whether an event was understood, or must be kept whole as `Unsupported`.
+#[derive(PartialEq, Eq)]
+enum Outcome {
+    Read,
+    Unknown,
+}
+
 /// Parses a verified Messenger Platform notification into events, in payload order.
 ///
 /// Every entry is read (one POST may carry many pages or Instagram accounts, so many
@@ -195,27 +227,34 @@ struct MessageEdit<'a> {
 /// assert_eq!(message.content, Content::text("hello, world!"));
 /// ```
 pub fn parse_events(platform: &MessagingPlatform, body: &[u8]) -> Result<Vec<InboundEvent>> {
-    let notification = parse_notification(body)?;
-    if notification.object != platform.object {
-        return Err(Error::new(
-            ErrorKind::MalformedPayload,
-            format!(
-                "a notification for object {:?} reached the {} channel, which reads {:?}",
-                notification.object, platform.channel, platform.object
-            ),
-        )
-        .with_operation("meta.parse"));
+    match parse_typed(platform, body) {
+        Some(events) => events,
+        None => parse_raw(platform, body),
     }
+}
+
+/// The path that keeps every item's raw JSON, for bodies the one-pass path cannot express.
+fn parse_raw(platform: &MessagingPlatform, body: &[u8]) -> Result<Vec<InboundEvent>> {
+    let notification = parse_notification(body)?;
+    check_object(platform, &notification.object)?;
     let mut events = Vec::new();
     for entry in &notification.entry {
+        let account = entry.id.as_ref();
+        let fallback_time = entry_time(entry.time);
         for raw in entry.messaging.iter().chain(entry.standby.iter()) {
-            read_event(platform, entry, raw, &mut events);
+            let read = match serde_json::from_str::<Event<'_>>(raw.get()) {
+                Ok(event) => convert(platform, account, fallback_time, event, Some(raw), &mut events),
+                Err(_) => Outcome::Unknown,
+            };
+            if read == Outcome::Unknown {
+                events.push(unknown_event(account, fallback_time, raw));
+            }
         }
         for change in &entry.changes {
             events.push(InboundEvent {
                 id: format!("change:{}:{}:{}", entry.id, change.field, fingerprint(change.value.get())),
                 account: entry.id.to_string(),
-                occurred_at: entry_time(entry),
+                occurred_at: fallback_time,
                 kind: unsupported(&change.field, change.value),
             });
         }
@@ -223,8 +262,44 @@ pub fn parse_events(platform: &MessagingPlatform, body: &[u8]) -> Result<Vec<Inb
     Ok(events)
 }
 
-fn entry_time(entry: &Entry<'_>) -> Timestamp {
-    Timestamp::from_unix_millis(entry.time.unwrap_or_default())
+/// The one-pass path; `None` when the body needs the raw path.
+fn parse_typed(platform: &MessagingPlatform, body: &[u8]) -> Option<Result<Vec<InboundEvent>>> {
+    let text = std::str::from_utf8(body).ok()?;
+    let notification = serde_json::from_str::<TypedNotification<'_>>(text).ok()?;
+    if let Err(error) = check_object(platform, &notification.object) {
+        return Some(Err(error));
+    }
+    let mut events = Vec::with_capacity(notification.entry.iter().map(|e| e.messaging.len() + e.standby.len()).sum());
+    for entry in notification.entry {
+        if !entry.changes.is_empty() {
+            return None;
+        }
+        let fallback_time = entry_time(entry.time);
+        for event in entry.messaging.into_iter().chain(entry.standby) {
+            if convert(platform, &entry.id, fallback_time, event, None, &mut events) == Outcome::Unknown {
+                return None;
+            }
+        }
+    }
+    Some(Ok(events))
+}
+
+fn check_object(platform: &MessagingPlatform, object: &str) -> Result<()> {
+    if object == platform.object {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::MalformedPayload,
+        format!(
+            "a notification for object {object:?} reached the {} channel, which reads {:?}",
+            platform.channel, platform.object
+        ),
+    )
+    .with_operation("meta.parse"))
+}
+
+fn entry_time(time: Option<i64>) -> Timestamp {
+    Timestamp::from_unix_millis(time.unwrap_or_default())
 }
 
 fn unsupported(platform_type: &str, raw: &RawValue) -> EventKind {
@@ -243,29 +318,35 @@ fn event_key(raw: &RawValue) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-fn read_event(platform: &MessagingPlatform, entry: &Entry<'_>, raw: &RawValue, events: &mut Vec<InboundEvent>) {
-    let account = entry.id.to_string();
-    let Ok(event) = serde_json::from_str::<Event<'_>>(raw.get()) else {
-        events.push(unknown_event(entry, raw));
-        return;
-    };
-    let occurred_at = event.timestamp.map(Timestamp::from_unix_millis).unwrap_or_else(|| entry_time(entry));
+/// Turns one typed event into events; `raw` is the event's JSON when the caller has it (needed
+/// only to keep an unsupported message whole).
+fn convert(
+    platform: &MessagingPlatform,
+    account: &str,
+    fallback_time: Timestamp,
+    event: Event<'_>,
+    raw: Option<&RawValue>,
+    events: &mut Vec<InboundEvent>,
+) -> Outcome {
+    let occurred_at = event.timestamp.map(Timestamp::from_unix_millis).unwrap_or(fallback_time);
     let user = |party: &Option<Party<'_>>| {
         party.as_ref().and_then(|p| p.id.as_deref()).map(|id| PlatformUser::new(platform.identity.clone(), id))
     };
     let (Some(sender), Some(recipient)) = (user(&event.sender), user(&event.recipient)) else {
-        events.push(unknown_event(entry, raw));
-        return;
+        return Outcome::Unknown;
     };
     let push = |events: &mut Vec<InboundEvent>, id: String, kind: EventKind| {
-        events.push(InboundEvent { id, account: account.clone(), occurred_at, kind });
+        events.push(InboundEvent { id, account: account.to_owned(), occurred_at, kind });
     };
 
     if let Some(message) = event.message {
         if message.is_deleted {
             let id = format!("unsend:{}", message.mid);
             push(events, id, EventKind::Unsend { customer: sender, message_id: message.mid.into_owned() });
-            return;
+            return Outcome::Read;
+        }
+        if message.is_unsupported && raw.is_none() {
+            return Outcome::Unknown;
         }
         let (customer, direction) =
             if message.is_echo { (recipient, Direction::Outbound) } else { (sender, Direction::Inbound) };
@@ -318,30 +399,32 @@ fn read_event(platform: &MessagingPlatform, entry: &Entry<'_>, raw: &RawValue, e
         let title = postback.title.map(Cow::into_owned);
         push(events, id, EventKind::Postback { customer: sender, payload, title });
     } else if let Some(referral) = event.referral {
-        let id = format!("referral:{}:{}:{}", sender.id, event.timestamp.unwrap_or_default(), fingerprint(raw.get()));
         let source = referral.source.map(Cow::into_owned).unwrap_or_else(|| "UNKNOWN".to_owned());
         let reference = referral.reference.map(Cow::into_owned);
+        let what = format!("{source}\u{0}{}", reference.as_deref().unwrap_or(""));
+        let id = format!("referral:{}:{}:{}", sender.id, event.timestamp.unwrap_or_default(), fingerprint(&what));
         push(events, id, EventKind::Referral { customer: sender, source, reference });
     } else {
-        events.push(unknown_event(entry, raw));
+        return Outcome::Unknown;
     }
+    Outcome::Read
 }
 
 /// An event this version cannot read, kept whole under its own key's name.
-fn unknown_event(entry: &Entry<'_>, raw: &RawValue) -> InboundEvent {
+fn unknown_event(account: &str, occurred_at: Timestamp, raw: &RawValue) -> InboundEvent {
     let key = event_key(raw);
     InboundEvent {
-        id: format!("{key}:{}:{}", entry.id, fingerprint(raw.get())),
-        account: entry.id.to_string(),
-        occurred_at: entry_time(entry),
+        id: format!("{key}:{account}:{}", fingerprint(raw.get())),
+        account: account.to_owned(),
+        occurred_at,
         kind: unsupported(&key, raw),
     }
 }
 
 /// The contents of one message: the text (or the tapped quick reply), or one per attachment
 /// (the text becomes the first media's caption).
-fn message_contents(message: &Message<'_>, raw: &RawValue) -> Vec<Content> {
-    if message.is_unsupported {
+fn message_contents(message: &Message<'_>, raw: Option<&RawValue>) -> Vec<Content> {
+    if let (true, Some(raw)) = (message.is_unsupported, raw) {
         return vec![unsupported_content("unsupported", raw)];
     }
     let text = message.text.as_deref();
@@ -394,5 +477,39 @@ fn attachment_content(raw: &RawValue) -> Content {
             None => unsupported_content("location", raw),
         },
         (other, _) => unsupported_content(other, raw),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODIES: &[&str] = &[
+        r#"{"object":"page","entry":[{"id":"1","time":5,"messaging":[{"sender":{"id":"u"},"recipient":{"id":"1"},"timestamp":7,"message":{"mid":"m1","text":"hi \u0e2a","reply_to":{"mid":"m0"}}}]}]}"#,
+        r#"{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"u"},"recipient":{"id":"1"},"message":{"mid":"m2","text":"two","attachments":[{"type":"image","payload":{"url":"https://x.example/a.jpg"}},{"type":"fallback","payload":{"url":"https://x.example"}}]}}],"standby":[{"sender":{"id":"u"},"recipient":{"id":"1"},"read":{"watermark":9}}]}]}"#,
+        r#"{"object":"page","entry":[{"id":"2","messaging":[{"sender":{"id":"u"},"recipient":{"id":"2"},"reaction":{"mid":"m","action":"unreact"}},{"sender":{"id":"u"},"recipient":{"id":"2"},"referral":{"ref":"r","source":"ADS"}},{"sender":{"id":"u"},"recipient":{"id":"2"},"postback":{"payload":"P"}},{"sender":{"id":"u"},"recipient":{"id":"2"},"message_edit":{"mid":"m","text":"e","num_edit":2}},{"sender":{"id":"u"},"recipient":{"id":"2"},"delivery":{"mids":["a"],"watermark":3}}]}]}"#,
+    ];
+
+    #[test]
+    fn the_one_pass_and_raw_paths_give_the_same_events() {
+        let platform = MessagingPlatform::messenger();
+        for body in BODIES {
+            let typed = parse_typed(&platform, body.as_bytes()).expect("the one-pass path reads it").unwrap();
+            let raw = parse_raw(&platform, body.as_bytes()).unwrap();
+            assert_eq!(typed, raw, "{body}");
+            assert!(!typed.is_empty());
+        }
+    }
+
+    #[test]
+    fn bodies_with_unknown_items_take_the_raw_path() {
+        let platform = MessagingPlatform::messenger();
+        let optin = br#"{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"u"},"recipient":{"id":"1"},"optin":{"ref":"x"}}]}]}"#;
+        assert!(parse_typed(&platform, optin).is_none());
+        let changes = br#"{"object":"page","entry":[{"id":"1","changes":[{"field":"feed","value":{}}]}]}"#;
+        assert!(parse_typed(&platform, changes).is_none());
+        let numeric = br#"{"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":5},"recipient":{"id":"1"},"message":{"mid":"m"}}]}]}"#;
+        assert!(parse_typed(&platform, numeric).is_none());
+        assert_eq!(parse_events(&platform, numeric).unwrap()[0].kind.name(), "unsupported");
     }
 }
