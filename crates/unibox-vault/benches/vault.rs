@@ -1,4 +1,5 @@
-//! Seal and open of one token set, and a warm `get` (sealed row in memory, data key cached).
+//! Seal and open of one token set, and a warm `get` (data key cached; sealed row in memory, or
+//! in a SQLite file).
 //!
 //! `cargo bench -p unibox-vault --bench vault`
 
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use unibox_core::memory::MemorySealedBackend;
 use unibox_core::{ChannelAccountId, TenantId, Timestamp, TokenSet, TokenStore};
+use unibox_store_sqlite::SqliteInbox;
 use unibox_vault::{Keyring, Purpose, Vault};
 
 fn page_token() -> TokenSet {
@@ -19,7 +21,7 @@ fn page_token() -> TokenSet {
 }
 
 fn bench(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let vault =
         Vault::builder(Arc::new(MemorySealedBackend::new()), Arc::new(Keyring::new().with_key(1, [7; 32]))).build();
     let tenant: TenantId = "acme".parse().expect("tenant");
@@ -39,6 +41,15 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("warm_get", |b| {
         b.iter(|| runtime.block_on(vault.get(&tenant, black_box(account))).expect("get").expect("tokens"))
+    });
+
+    // The same over a SQLite file: the read goes through the store's reader pool.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = runtime.block_on(SqliteInbox::open(dir.path().join("inbox.db"))).expect("sqlite");
+    let on_disk = Vault::builder(Arc::new(sqlite), Arc::new(Keyring::new().with_key(1, [7; 32]))).build();
+    runtime.block_on(on_disk.put(&tenant, account, page_token())).expect("put");
+    group.bench_function("warm_get_sqlite", |b| {
+        b.iter(|| runtime.block_on(on_disk.get(&tenant, black_box(account))).expect("get").expect("tokens"))
     });
     group.finish();
 }
