@@ -325,3 +325,15 @@ fn a_notification_for_another_product_or_not_json_is_malformed() {
         assert_eq!(error.kind(), unibox_core::ErrorKind::MalformedPayload, "{}", String::from_utf8_lossy(body));
     }
 }
+
+#[test]
+fn escaped_unicode_as_meta_sends_it_is_decoded() {
+    // Meta writes non-ASCII characters as \uXXXX escapes (and signs that form).
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"\u0e2a\u0e21\u0e0a\u0e32\u0e22"},"wa_id":"66812345678"}],"messages":[{"from":"66812345678","id":"wamid.THAI","timestamp":"1749416383","type":"text","text":{"body":"\u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35\n\"desk\" \ud83d\udc4d"}}]}}]}]}"#;
+    let channel = common::channel();
+    let request = common::signed(common::APP_SECRET, body);
+    let events = channel.parse(&channel.verify(&request).unwrap()).unwrap();
+    let EventKind::Message(message) = &events[0].kind else { panic!("a message") };
+    assert_eq!(message.customer.display_name.as_deref(), Some("สมชาย"));
+    assert_eq!(message.content, Content::text("สวัสดี\n\"desk\" 👍"));
+}

@@ -21,8 +21,6 @@
 //! `reply_to`. Echoes (`smb_message_echoes`: sent from the WhatsApp Business app on a
 //! coexistence number) are outbound messages to the customer they were sent to.
 
-use std::borrow::Cow;
-
 use serde_json::value::RawValue;
 use unibox_core::{
     Content, Direction, EventKind, IdentityKind, InboundEvent, InboundMessage, Media, MediaSource, OrderUpdate,
@@ -181,7 +179,7 @@ fn system_type(message: &wire::Message<'_>) -> String {
     }
 }
 
-fn owned(text: &Option<Cow<'_, str>>) -> Option<String> {
+fn owned(text: &Option<wire::Str<'_>>) -> Option<String> {
     text.as_deref().filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
@@ -199,10 +197,10 @@ fn media(media: &wire::Media<'_>) -> Option<Media> {
 fn content(kind: &str, message: &wire::Message<'_>, raw: &Raw<'_>) -> Content {
     let known = match kind {
         "text" => message.text.as_ref().map(|t| Content::text(t.body.as_ref())),
-        "image" => message.image.as_ref().and_then(media).map(Content::Image),
-        "video" => message.video.as_ref().and_then(media).map(Content::Video),
-        "audio" => message.audio.as_ref().and_then(media).map(Content::Audio),
-        "document" => message.document.as_ref().and_then(media).map(Content::File),
+        "image" => message.image.as_deref().and_then(media).map(Content::Image),
+        "video" => message.video.as_deref().and_then(media).map(Content::Video),
+        "audio" => message.audio.as_deref().and_then(media).map(Content::Audio),
+        "document" => message.document.as_deref().and_then(media).map(Content::File),
         "sticker" => message.sticker.as_ref().and_then(|s| s.id.as_deref()).filter(|id| !id.is_empty()).map(|id| {
             Content::Sticker { sticker_id: id.to_owned(), package_id: None, url: None }
         }),

@@ -19,7 +19,7 @@ use unibox_channel_meta::{Change, fingerprint, parse_notification};
 use unibox_core::{Error, ErrorKind, EventKind, InboundEvent, Result, Timestamp};
 
 use unibox_core::Direction;
-use wire::{RawItemsValue, Stamped, TypedValue};
+use wire::{FastNotification, RawItemsValue, Stamped, TypedValue};
 
 /// The `object` of every WhatsApp Business Platform notification.
 pub(crate) const OBJECT: &str = "whatsapp_business_account";
@@ -43,6 +43,9 @@ pub(crate) fn parse(body: &[u8], options: ParseOptions, now: Timestamp) -> Resul
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(malformed("the body must be a JSON object {\"object\": \"whatsapp_business_account\", ...}"));
     }
+    if let Some(events) = parse_in_one_pass(body, now) {
+        return Ok(events);
+    }
     let notification = parse_notification(body).map_err(|e| e.with_operation("whatsapp.parse"))?;
     if notification.object != OBJECT {
         return Err(malformed(format!(
@@ -51,22 +54,62 @@ pub(crate) fn parse(body: &[u8], options: ParseOptions, now: Timestamp) -> Resul
         )));
     }
     let mut events = Vec::new();
-    for entry in &notification.entry {
-        for change in &entry.changes {
-            parse_change(&entry.id, change, options, now, &mut events);
+    for (entry_index, entry) in notification.entry.iter().enumerate() {
+        for (change_index, change) in entry.changes.iter().enumerate() {
+            let at = Location { body, entry: entry_index, change: change_index };
+            parse_change(&entry.id, change, at, options, now, &mut events);
         }
     }
     Ok(events)
 }
 
-fn parse_change(waba: &str, change: &Change<'_>, options: ParseOptions, now: Timestamp, out: &mut Vec<InboundEvent>) {
+fn is_messages_field(field: &str) -> bool {
+    field == "messages" || field == "smb_message_echoes"
+}
+
+/// The hot path: a notification whose changes are all messages, echoes, statuses and errors
+/// (nearly every delivery), read in one pass. `None` sends the body down the general path,
+/// which reads the envelope first and each value after.
+fn parse_in_one_pass(body: &[u8], now: Timestamp) -> Option<Vec<InboundEvent>> {
+    let notification = serde_json::from_slice::<FastNotification<'_>>(body).ok()?;
+    if &*notification.object != OBJECT
+        || !notification.entry.iter().flat_map(|e| &e.changes).all(|c| is_messages_field(&c.field))
+    {
+        return None;
+    }
+    let mut events = Vec::new();
+    for (entry_index, entry) in notification.entry.iter().enumerate() {
+        for (change_index, change) in entry.changes.iter().enumerate() {
+            let at = Location { body, entry: entry_index, change: change_index };
+            parse_typed_value(&entry.id, &change.value, at, now, &mut events);
+        }
+    }
+    Some(events)
+}
+
+/// Where a change is in the body, to read an item's raw JSON again when it is kept whole.
+#[derive(Clone, Copy)]
+pub(crate) struct Location<'b> {
+    body: &'b [u8],
+    entry: usize,
+    change: usize,
+}
+
+fn parse_change(
+    waba: &str,
+    change: &Change<'_>,
+    at: Location<'_>,
+    options: ParseOptions,
+    now: Timestamp,
+    out: &mut Vec<InboundEvent>,
+) {
     let field = change.field.as_ref();
-    if field == "messages" || field == "smb_message_echoes" {
+    if is_messages_field(field) {
         // The fast path reads the value and its items in one pass; raw JSON, needed only for
         // what is kept as Unsupported, is re-read from the value on demand. A value with an
         // item of an unexpected shape takes the slow path, item by item.
         if let Ok(value) = serde_json::from_str::<TypedValue<'_>>(change.value.get()) {
-            parse_typed_value(waba, &value, change.value, now, out);
+            parse_typed_value(waba, &value, at, now, out);
         } else if let Ok(value) = serde_json::from_str::<RawItemsValue<'_>>(change.value.get()) {
             parse_raw_items_value(waba, &value, now, out);
         } else {
@@ -85,18 +128,18 @@ fn account<'v>(metadata: Option<&'v wire::Metadata<'_>>, waba: &'v str) -> &'v s
     metadata.and_then(|m| m.phone_number_id.as_deref()).unwrap_or(waba)
 }
 
-fn parse_typed_value(waba: &str, value: &TypedValue<'_>, json: &RawValue, now: Timestamp, out: &mut Vec<InboundEvent>) {
+fn parse_typed_value(waba: &str, value: &TypedValue<'_>, at: Location<'_>, now: Timestamp, out: &mut Vec<InboundEvent>) {
     let scope = message::Scope { account: account(value.metadata.as_ref(), waba), contacts: &value.contacts, now };
     for (index, item) in value.messages.iter().enumerate() {
-        let raw = Raw::InValue { value: json, array: "messages", index };
+        let raw = Raw::InBody { at, array: "messages", index };
         message::normalize(&scope, item, &raw, Direction::Inbound, out);
     }
     for (index, item) in value.message_echoes.iter().enumerate() {
-        let raw = Raw::InValue { value: json, array: "message_echoes", index };
+        let raw = Raw::InBody { at, array: "message_echoes", index };
         message::normalize(&scope, item, &raw, Direction::Outbound, out);
     }
     for (index, item) in value.statuses.iter().enumerate() {
-        status::normalize(&scope, item, &Raw::InValue { value: json, array: "statuses", index }, out);
+        status::normalize(&scope, item, &Raw::InBody { at, array: "statuses", index }, out);
     }
     errors(&scope, &value.errors, out);
 }
@@ -146,14 +189,14 @@ fn other_field(waba: &str, field: &str, raw: &RawValue, now: Timestamp) -> Inbou
 }
 
 /// Where an item's raw JSON comes from when it is kept whole (rare): its own bytes, or the
-/// item at `index` of `array` in the change's value, read again on demand.
+/// item at `index` of `array` in a change's value, read again from the body on demand.
 pub(crate) enum Raw<'r> {
     /// The item's exact JSON.
     Item(&'r RawValue),
-    /// The item inside the change's value.
-    InValue {
-        /// The change's value.
-        value: &'r RawValue,
+    /// The item inside a change's value.
+    InBody {
+        /// The change.
+        at: Location<'r>,
         /// `messages`, `message_echoes` or `statuses`.
         array: &'static str,
         /// The item's position.
@@ -166,9 +209,17 @@ impl Raw<'_> {
     pub(crate) fn value(&self) -> serde_json::Value {
         match self {
             Raw::Item(raw) => to_value(raw),
-            Raw::InValue { value, array, index } => {
-                let mut value = to_value(value);
-                value.get_mut(*array).and_then(|items| items.get_mut(*index)).map(serde_json::Value::take).unwrap_or_default()
+            Raw::InBody { at, array, index } => {
+                let mut body = serde_json::from_slice::<serde_json::Value>(at.body).unwrap_or_default();
+                let item = body
+                    .get_mut("entry")
+                    .and_then(|entries| entries.get_mut(at.entry))
+                    .and_then(|entry| entry.get_mut("changes"))
+                    .and_then(|changes| changes.get_mut(at.change))
+                    .and_then(|change| change.get_mut("value"))
+                    .and_then(|value| value.get_mut(*array))
+                    .and_then(|items| items.get_mut(*index));
+                item.map(serde_json::Value::take).unwrap_or_default()
             }
         }
     }
@@ -177,7 +228,7 @@ impl Raw<'_> {
     fn derived_id(&self, kind: &str, account: &str) -> String {
         match self {
             Raw::Item(raw) => derived_id(kind, account, raw.get()),
-            Raw::InValue { .. } => derived_id(kind, account, &self.value().to_string()),
+            Raw::InBody { .. } => derived_id(kind, account, &self.value().to_string()),
         }
     }
 }

@@ -1,15 +1,95 @@
 //! The JSON inside a change's value, as WhatsApp sends it, borrowed from the request body.
 //! The envelope around it (`object`, `entry[]`, `changes[]`) is the Meta crate's.
 //!
-//! Strings are `Cow<str>`: borrowed unless they contain JSON escapes. Arrays whose items may be
+//! Strings are [`Str`]: borrowed unless they contain JSON escapes. Arrays whose items may be
 //! of a kind unibox does not know (messages, statuses, errors) are kept as raw JSON first, so an
 //! unknown item is kept whole as `Unsupported` instead of failing the delivery. Unknown fields
 //! are ignored.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::ops::Deref;
 
+use serde::de::{Deserializer, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+
+/// A JSON string borrowed from the body, or owned when it has escapes.
+///
+/// serde borrows a `Cow<str>` field only when it is not wrapped (an `Option<Cow<str>>` is
+/// always copied), and WhatsApp's fields are mostly optional: this type borrows inside an
+/// `Option` too, which saves an allocation per field.
+#[derive(Default)]
+pub(crate) struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StrVisitor;
+        impl<'de> Visitor<'de> for StrVisitor {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(StrVisitor)
+    }
+}
+
+impl Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Str<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The whole notification read in one pass, every change's value as a messages value. Only
+/// valid when every change is of the `messages` or `smb_message_echoes` field (checked after
+/// reading, since Meta writes `field` after `value`); otherwise the body is read again
+/// through the Meta crate's envelope.
+#[derive(Deserialize)]
+pub(crate) struct FastNotification<'a> {
+    #[serde(borrow)]
+    pub(crate) object: Str<'a>,
+    #[serde(borrow, default)]
+    pub(crate) entry: Vec<FastEntry<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FastEntry<'a> {
+    #[serde(borrow, default)]
+    pub(crate) id: Str<'a>,
+    #[serde(borrow, default)]
+    pub(crate) changes: Vec<FastChange<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FastChange<'a> {
+    #[serde(borrow)]
+    pub(crate) field: Str<'a>,
+    #[serde(borrow)]
+    pub(crate) value: TypedValue<'a>,
+}
 
 /// The value of a `messages` (or `smb_message_echoes`) change, read in one pass.
 #[derive(Deserialize)]
@@ -50,7 +130,7 @@ pub(crate) struct RawItemsValue<'a> {
 #[derive(Deserialize)]
 pub(crate) struct Metadata<'a> {
     #[serde(borrow, default)]
-    pub(crate) phone_number_id: Option<Cow<'a, str>>,
+    pub(crate) phone_number_id: Option<Str<'a>>,
 }
 
 /// The sender's WhatsApp profile: `{"profile": {"name"}, "wa_id", "user_id"}`.
@@ -59,100 +139,101 @@ pub(crate) struct Profile<'a> {
     #[serde(borrow, default)]
     pub(crate) profile: Option<ProfileName<'a>>,
     #[serde(borrow, default)]
-    pub(crate) wa_id: Option<Cow<'a, str>>,
+    pub(crate) wa_id: Option<Str<'a>>,
     /// The business-scoped user id (BSUID), for users known by it.
     #[serde(borrow, default)]
-    pub(crate) user_id: Option<Cow<'a, str>>,
+    pub(crate) user_id: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct ProfileName<'a> {
     #[serde(borrow, default)]
-    pub(crate) name: Option<Cow<'a, str>>,
+    pub(crate) name: Option<Str<'a>>,
 }
 
 /// Anything with a `timestamp` (the value of changes other than `messages`).
 #[derive(Deserialize)]
 pub(crate) struct Stamped<'a> {
     #[serde(borrow, default)]
-    pub(crate) timestamp: Option<Cow<'a, str>>,
+    pub(crate) timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub(crate) metadata: Option<Metadata<'a>>,
 }
 
 /// One message, inbound (`messages[]`) or an echo of one the business sent from the WhatsApp
 /// Business app (`message_echoes[]`), or the new version inside an edit. Only the content object
-/// named by `type` is present.
+/// named by `type` is present; those objects are boxed so a message stays small (one is
+/// present at a time).
 #[derive(Deserialize)]
 pub(crate) struct Message<'a> {
     #[serde(borrow, default)]
-    pub(crate) from: Option<Cow<'a, str>>,
+    pub(crate) from: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) from_user_id: Option<Cow<'a, str>>,
+    pub(crate) from_user_id: Option<Str<'a>>,
     /// Echoes: the customer's number.
     #[serde(borrow, default)]
-    pub(crate) to: Option<Cow<'a, str>>,
+    pub(crate) to: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) to_user_id: Option<Cow<'a, str>>,
+    pub(crate) to_user_id: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) id: Option<Cow<'a, str>>,
+    pub(crate) id: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) timestamp: Option<Cow<'a, str>>,
+    pub(crate) timestamp: Option<Str<'a>>,
     #[serde(borrow, rename = "type", default)]
-    pub(crate) kind: Option<Cow<'a, str>>,
+    pub(crate) kind: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub(crate) context: Option<Context<'a>>,
     #[serde(borrow, default)]
-    pub(crate) referral: Option<Referral<'a>>,
+    pub(crate) referral: Option<Box<Referral<'a>>>,
     #[serde(borrow, default)]
     pub(crate) text: Option<Text<'a>>,
     #[serde(borrow, default)]
-    pub(crate) image: Option<Media<'a>>,
+    pub(crate) image: Option<Box<Media<'a>>>,
     #[serde(borrow, default)]
-    pub(crate) video: Option<Media<'a>>,
+    pub(crate) video: Option<Box<Media<'a>>>,
     #[serde(borrow, default)]
-    pub(crate) audio: Option<Media<'a>>,
+    pub(crate) audio: Option<Box<Media<'a>>>,
     #[serde(borrow, default)]
-    pub(crate) document: Option<Media<'a>>,
+    pub(crate) document: Option<Box<Media<'a>>>,
     #[serde(borrow, default)]
-    pub(crate) sticker: Option<Media<'a>>,
+    pub(crate) sticker: Option<Box<Media<'a>>>,
     #[serde(borrow, default)]
-    pub(crate) location: Option<Location<'a>>,
+    pub(crate) location: Option<Box<Location<'a>>>,
     #[serde(borrow, default)]
     pub(crate) contacts: Option<Vec<ContactCard<'a>>>,
     #[serde(borrow, default)]
-    pub(crate) interactive: Option<Interactive<'a>>,
+    pub(crate) interactive: Option<Box<Interactive<'a>>>,
     #[serde(borrow, default)]
-    pub(crate) button: Option<TemplateButton<'a>>,
+    pub(crate) button: Option<Box<TemplateButton<'a>>>,
     #[serde(borrow, default)]
     pub(crate) order: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub(crate) edit: Option<Edit<'a>>,
+    pub(crate) edit: Option<Box<Edit<'a>>>,
     #[serde(borrow, default)]
     pub(crate) revoke: Option<Revoke<'a>>,
     #[serde(borrow, default)]
-    pub(crate) reaction: Option<Reaction<'a>>,
+    pub(crate) reaction: Option<Box<Reaction<'a>>>,
     #[serde(borrow, default)]
-    pub(crate) system: Option<System<'a>>,
+    pub(crate) system: Option<Box<System<'a>>>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct Text<'a> {
     #[serde(borrow, default)]
-    pub(crate) body: Cow<'a, str>,
+    pub(crate) body: Str<'a>,
 }
 
 /// A media reference: `{id, mime_type, sha256, caption?, filename?, voice?, animated?}`.
 #[derive(Deserialize)]
 pub(crate) struct Media<'a> {
     #[serde(borrow, default)]
-    pub(crate) id: Option<Cow<'a, str>>,
+    pub(crate) id: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) mime_type: Option<Cow<'a, str>>,
+    pub(crate) mime_type: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) caption: Option<Cow<'a, str>>,
+    pub(crate) caption: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) filename: Option<Cow<'a, str>>,
+    pub(crate) filename: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -160,9 +241,9 @@ pub(crate) struct Location<'a> {
     pub(crate) latitude: f64,
     pub(crate) longitude: f64,
     #[serde(borrow, default)]
-    pub(crate) name: Option<Cow<'a, str>>,
+    pub(crate) name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) address: Option<Cow<'a, str>>,
+    pub(crate) address: Option<Str<'a>>,
 }
 
 /// A shared contact card.
@@ -179,30 +260,30 @@ pub(crate) struct ContactCard<'a> {
 #[derive(Deserialize)]
 pub(crate) struct CardName<'a> {
     #[serde(borrow, default)]
-    pub(crate) formatted_name: Option<Cow<'a, str>>,
+    pub(crate) formatted_name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) first_name: Option<Cow<'a, str>>,
+    pub(crate) first_name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) last_name: Option<Cow<'a, str>>,
+    pub(crate) last_name: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct CardPhone<'a> {
     #[serde(borrow, default)]
-    pub(crate) phone: Option<Cow<'a, str>>,
+    pub(crate) phone: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct CardEmail<'a> {
     #[serde(borrow, default)]
-    pub(crate) email: Option<Cow<'a, str>>,
+    pub(crate) email: Option<Str<'a>>,
 }
 
 /// An answer to an interactive message: `{"type": "button_reply" | "list_reply" | ..., ...}`.
 #[derive(Deserialize)]
 pub(crate) struct Interactive<'a> {
     #[serde(borrow, rename = "type", default)]
-    pub(crate) kind: Option<Cow<'a, str>>,
+    pub(crate) kind: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub(crate) button_reply: Option<Choice<'a>>,
     #[serde(borrow, default)]
@@ -213,52 +294,52 @@ pub(crate) struct Interactive<'a> {
 #[derive(Deserialize)]
 pub(crate) struct Choice<'a> {
     #[serde(borrow)]
-    pub(crate) id: Cow<'a, str>,
+    pub(crate) id: Str<'a>,
     #[serde(borrow, default)]
-    pub(crate) title: Option<Cow<'a, str>>,
+    pub(crate) title: Option<Str<'a>>,
 }
 
 /// A template's quick-reply button tapped: `{"payload", "text"}`.
 #[derive(Deserialize)]
 pub(crate) struct TemplateButton<'a> {
     #[serde(borrow, default)]
-    pub(crate) payload: Option<Cow<'a, str>>,
+    pub(crate) payload: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) text: Option<Cow<'a, str>>,
+    pub(crate) text: Option<Str<'a>>,
 }
 
 /// `{"message_id", "emoji"}`; an empty or missing emoji removes the reaction.
 #[derive(Deserialize)]
 pub(crate) struct Reaction<'a> {
     #[serde(borrow)]
-    pub(crate) message_id: Cow<'a, str>,
+    pub(crate) message_id: Str<'a>,
     #[serde(borrow, default)]
-    pub(crate) emoji: Option<Cow<'a, str>>,
+    pub(crate) emoji: Option<Str<'a>>,
 }
 
 /// The reply context: the quoted message's id.
 #[derive(Deserialize)]
 pub(crate) struct Context<'a> {
     #[serde(borrow, default)]
-    pub(crate) id: Option<Cow<'a, str>>,
+    pub(crate) id: Option<Str<'a>>,
 }
 
 /// A click-to-WhatsApp ad or post the customer came from.
 #[derive(Deserialize)]
 pub(crate) struct Referral<'a> {
     #[serde(borrow, default)]
-    pub(crate) source_type: Option<Cow<'a, str>>,
+    pub(crate) source_type: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) source_id: Option<Cow<'a, str>>,
+    pub(crate) source_id: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) source_url: Option<Cow<'a, str>>,
+    pub(crate) source_url: Option<Str<'a>>,
 }
 
 /// `{"original_message_id", "message": {"type", ...}}`.
 #[derive(Deserialize)]
 pub(crate) struct Edit<'a> {
     #[serde(borrow)]
-    pub(crate) original_message_id: Cow<'a, str>,
+    pub(crate) original_message_id: Str<'a>,
     #[serde(borrow)]
     pub(crate) message: &'a RawValue,
 }
@@ -266,29 +347,29 @@ pub(crate) struct Edit<'a> {
 #[derive(Deserialize)]
 pub(crate) struct Revoke<'a> {
     #[serde(borrow)]
-    pub(crate) original_message_id: Cow<'a, str>,
+    pub(crate) original_message_id: Str<'a>,
 }
 
 /// A system notice: `{"type": "user_changed_number" | ..., "body", ...}`.
 #[derive(Deserialize)]
 pub(crate) struct System<'a> {
     #[serde(borrow, rename = "type", default)]
-    pub(crate) kind: Option<Cow<'a, str>>,
+    pub(crate) kind: Option<Str<'a>>,
 }
 
 /// `statuses[]`: what happened to a message the business sent.
 #[derive(Deserialize)]
 pub(crate) struct Status<'a> {
     #[serde(borrow)]
-    pub(crate) id: Cow<'a, str>,
+    pub(crate) id: Str<'a>,
     #[serde(borrow)]
-    pub(crate) status: Cow<'a, str>,
+    pub(crate) status: Str<'a>,
     #[serde(borrow)]
-    pub(crate) timestamp: Cow<'a, str>,
+    pub(crate) timestamp: Str<'a>,
     #[serde(borrow, default)]
-    pub(crate) recipient_id: Option<Cow<'a, str>>,
+    pub(crate) recipient_id: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) recipient_user_id: Option<Cow<'a, str>>,
+    pub(crate) recipient_user_id: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub(crate) errors: Vec<ErrorDetail<'a>>,
 }
@@ -299,9 +380,9 @@ pub(crate) struct ErrorDetail<'a> {
     #[serde(default)]
     pub(crate) code: Option<i64>,
     #[serde(borrow, default)]
-    pub(crate) title: Option<Cow<'a, str>>,
+    pub(crate) title: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(crate) message: Option<Cow<'a, str>>,
+    pub(crate) message: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub(crate) error_data: Option<ErrorData<'a>>,
 }
@@ -309,5 +390,5 @@ pub(crate) struct ErrorDetail<'a> {
 #[derive(Deserialize)]
 pub(crate) struct ErrorData<'a> {
     #[serde(borrow, default)]
-    pub(crate) details: Option<Cow<'a, str>>,
+    pub(crate) details: Option<Str<'a>>,
 }
