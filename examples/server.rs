@@ -46,7 +46,7 @@ use unibox::http::ReqwestClient;
 use unibox::inbox::{ConversationQuery, ConversationUpdate, MessageQuery};
 use unibox::secrecy::SecretString;
 use unibox::server::WebhookServer;
-use unibox::store::sqlite::SqliteInbox;
+use unibox::store::sqlite::{SqliteInbox, SqliteOptions, Synchronous};
 use unibox::{
     Actor, ChannelAccount, ChannelId, ChannelKind, Content, Direction, Hub, Inbox, Role, TenantId, Timestamp,
 };
@@ -67,6 +67,8 @@ struct Config {
     public_url: Option<Url>,
     #[serde(default)]
     limits: Limits,
+    #[serde(default)]
+    storage: Storage,
     #[serde(default, rename = "channel")]
     channels: Vec<ChannelSection>,
     #[serde(default, rename = "account")]
@@ -78,6 +80,24 @@ struct Config {
 struct Limits {
     max_body_bytes: Option<usize>,
     max_in_flight: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Storage {
+    #[serde(default)]
+    synchronous: SyncMode,
+}
+
+/// When a commit reaches the disk; see `unibox_store_sqlite::Synchronous`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum SyncMode {
+    /// fsync on every commit: an acknowledged webhook survives a power loss.
+    #[default]
+    Full,
+    /// fsync at checkpoints: survives a process crash (kill -9), not a power loss.
+    Normal,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,7 +175,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         toml::from_str(&text).map_err(|e| format!("invalid configuration {}: {e}", args.config.display()))?;
 
     let sandbox = if args.sandbox { Some(Sandbox::start().await?) } else { None };
-    let inbox = Arc::new(SqliteInbox::open(&config.database).await?);
+    let synchronous = match config.storage.synchronous {
+        SyncMode::Full => Synchronous::Full,
+        SyncMode::Normal => Synchronous::Normal,
+    };
+    let inbox =
+        Arc::new(SqliteInbox::open_with(&config.database, SqliteOptions::new().synchronous(synchronous)).await?);
     let http = Arc::new(ReqwestClient::new());
     let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
     let mut hub = Hub::builder(inbox.clone()).max_body_bytes(max_body_bytes);

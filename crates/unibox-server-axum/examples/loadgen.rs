@@ -187,7 +187,7 @@ async fn worker(shared: Arc<Shared>) -> std::io::Result<()> {
     let mut stream = TcpStream::connect(shared.options.addr).await?;
     stream.set_nodelay(true)?;
     let mut buffer = Vec::with_capacity(8192);
-    let mut latencies = Vec::with_capacity(1024);
+    let mut latencies = Vec::with_capacity(16);
     while !shared.stop.load(Ordering::Relaxed) {
         let n = shared.next.fetch_add(1, Ordering::Relaxed);
         let request = request(&shared, n);
@@ -200,7 +200,8 @@ async fn worker(shared: Arc<Shared>) -> std::io::Result<()> {
             if status != 200 {
                 *shared.statuses.lock().await.entry(status).or_insert(0) += 1;
             }
-            if latencies.len() >= 256 {
+            // Small batches, so each progress line counts the answers of its own interval.
+            if latencies.len() >= 16 {
                 shared.interval.lock().await.extend_from_slice(&latencies);
                 latencies.clear();
             }
@@ -216,6 +217,15 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     }
     let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
     f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
+}
+
+/// CPU time (user + system) the process has used, from /proc (clock ticks of 10 ms).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesized command name; utime and stime are the 14th and 15th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -252,6 +262,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shared.interval.lock().await.clear();
     shared.measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
+    let cpu_at_start = shared.options.server_pid.and_then(cpu_seconds);
     let mut rss: Vec<u64> = Vec::new();
     let mut last_report = Instant::now();
     println!("{:>8} {:>10} {:>9} {:>9} {:>9} {:>10}", "t (s)", "req/s", "p50 ms", "p99 ms", "max ms", "RSS MiB");
@@ -280,6 +291,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_used = shared.options.server_pid.and_then(cpu_seconds).zip(cpu_at_start).map(|(end, start)| end - start);
     shared.stop.store(true, Ordering::Relaxed);
     let mut failures = 0;
     while let Some(result) = workers.join_next().await {
@@ -302,6 +314,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         percentile(&all, 100.0)
     );
     println!("answers other than 200: {statuses:?}; broken connections: {failures}");
+    if let Some(cpu) = cpu_used {
+        // What the server would sustain on a core of its own: the machine may be shared.
+        let per_webhook = cpu / all.len().max(1) as f64;
+        println!(
+            "server CPU: {cpu:.1} s in {elapsed:.1} s ({:.0}% of a core), {:.1} µs per webhook, about {:.0} webhooks/s per free core",
+            100.0 * cpu / elapsed,
+            per_webhook * 1e6,
+            1.0 / per_webhook
+        );
+    }
     if let (Some(first), Some(last), Some(max)) = (rss.first(), rss.last(), rss.iter().max()) {
         println!(
             "server RSS MiB: first {:.1}  last {:.1}  max {:.1}",
