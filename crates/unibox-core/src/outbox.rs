@@ -302,6 +302,30 @@ impl AttemptOutcome {
     }
 }
 
+/// What a person found out, checking with the platform, about a send whose outcome was
+/// [`JobState::Unknown`].
+///
+/// ```
+/// use unibox_core::outbox::Resolution;
+/// let found = Resolution::Delivered { platform_message_id: "468789577898262530".into() };
+/// assert!(matches!(found, Resolution::Delivered { .. }));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// The platform has it: the message becomes `Sent` with the platform's id.
+    Delivered {
+        /// The platform's id for the message.
+        platform_message_id: String,
+    },
+    /// The platform does not have it: the job is queued again, due at once.
+    Resend,
+    /// Give up: the message becomes `Failed` with the reason.
+    Abandon {
+        /// Why, in words an agent understands.
+        reason: String,
+    },
+}
+
 /// The durable send queue of an [`Inbox`](crate::Inbox).
 ///
 /// A backend that implements it returns itself from [`Inbox::outbox`](crate::Inbox::outbox); the
@@ -351,6 +375,16 @@ pub trait Outbox: Send + Sync + fmt::Debug {
     /// The job of an outbound message; `NotFound` if it has none (or belongs to another tenant).
     async fn job(&self, tenant: &TenantId, message: MessageId) -> Result<OutboxJob>;
 
+    /// Records what a person found out about a [`JobState::Unknown`] send (see [`Resolution`]);
+    /// `Conflict` when the job is in another state. `now` is when a resent job is due.
+    async fn resolve_unknown(
+        &self,
+        tenant: &TenantId,
+        message: MessageId,
+        resolution: Resolution,
+        now: Timestamp,
+    ) -> Result<(Message, OutboxJob)>;
+
     /// The tenant's jobs in `state`, oldest first, at most `limit` (1 to
     /// [`MAX_PAGE_SIZE`](crate::inbox::MAX_PAGE_SIZE)): for example the
     /// [`JobState::Unknown`] ones an agent must check.
@@ -366,6 +400,11 @@ pub fn check_limit(limit: usize) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The error for resolving a job whose outcome is not unknown.
+pub fn not_unknown(operation: &'static str) -> Error {
+    Error::new(ErrorKind::Conflict, "only a send whose outcome is unknown can be resolved").with_operation(operation)
 }
 
 /// The error for a job the caller does not hold.

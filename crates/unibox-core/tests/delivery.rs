@@ -10,7 +10,7 @@ use unibox_core::channel::{Capabilities, SendReceipt, SendRequest, Verified, Web
 use unibox_core::delivery::{DeliveryOptions, DeliveryWorker, RetryPolicy};
 use unibox_core::inbox::{IngestOutcome, OutboundDraft, RoutedEvent};
 use unibox_core::memory::MemoryInbox;
-use unibox_core::outbox::{EnqueueOptions, JobState, Lease};
+use unibox_core::outbox::{EnqueueOptions, JobState, Lease, Resolution};
 use unibox_core::{
     Actor, Author, Channel, ChannelAccount, ChannelKind, Content, ContentKinds, ConversationId, DeliveryStatus, Error,
     ErrorKind, EventKind, Hub, IdentityKind, InboundEvent, InboundMessage, Inbox, ManualClock, MessageId, PlatformUser,
@@ -223,4 +223,26 @@ async fn a_spawned_worker_delivers_retries_and_stops_on_shutdown() {
     }
     assert!(delivered, "the worker retried the send once it came due");
     tokio::time::timeout(Duration::from_secs(5), handle.shutdown()).await.expect("the worker stops");
+}
+
+#[tokio::test]
+async fn an_agent_resolves_an_unknown_send_and_a_viewer_may_not() {
+    let w = world(false).await;
+    let message = crashed_mid_send(&w).await;
+    w.clock.advance(Duration::from_secs(61));
+    let worker = DeliveryWorker::new(w.hub.clone());
+    assert_eq!(worker.run_once().await.unwrap().unknown, 1);
+
+    let viewer = Actor::user("acme".parse().unwrap(), "vic".parse().unwrap(), Role::Viewer);
+    let denied = w.hub.resolve_unknown_send(&viewer, message, Resolution::Resend).await.unwrap_err();
+    assert_eq!(denied.kind(), ErrorKind::PermissionDenied);
+
+    // The agent checked: the platform never got it. Resend.
+    let queued = w.hub.resolve_unknown_send(&agent(), message, Resolution::Resend).await.unwrap();
+    assert_eq!(queued.delivery, DeliveryStatus::Queued);
+    let round = worker.run_once().await.unwrap();
+    assert_eq!((round.claimed, round.sent), (1, 1));
+    assert_eq!(w.channel.sent(), vec![message], "sent once, after a person decided");
+    let again = w.hub.resolve_unknown_send(&agent(), message, Resolution::Resend).await.unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::Conflict, "only unknown sends are resolved");
 }

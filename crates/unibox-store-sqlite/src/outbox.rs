@@ -6,7 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use unibox_core::changes::{Change, ChangeKind};
 use unibox_core::inbox::OutboundDraft;
 use unibox_core::outbox::{
-    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, check_limit, not_held,
+    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, Resolution, check_limit, not_held,
+    not_unknown,
 };
 use unibox_core::{
     ChannelAccountId, ConversationId, DeliveryStatus, Error, ErrorKind, Message, MessageId, Result, TenantId, Timestamp,
@@ -196,20 +197,7 @@ fn finish_attempt(
             update_delivery(tx, tenant, message, &failed, None, "failed")?
         }
         AttemptOutcome::Retry { .. } => {
-            // Only the outbox moves a message between queued and sending, and no receipt applies
-            // before the platform id is known, so this cannot undo a platform's answer.
-            tx.prepare_cached(
-                "UPDATE messages SET delivery = ?3 WHERE tenant = ?1 AND id = ?2 AND delivery = ?4 \
-                 AND platform_message_id IS NULL",
-            )
-            .during(OP)?
-            .execute(params![
-                tenant.as_str(),
-                message.as_bytes(),
-                to_json(&DeliveryStatus::Queued, "delivery status")?,
-                to_json(&DeliveryStatus::Sending, "delivery status")?,
-            ])
-            .during(OP)?;
+            requeue(tx, tenant, message, OP)?;
             log("retrying")?;
             rows::message(tx, tenant, message, OP)?.ok_or_else(|| not_found("message", OP))?
         }
@@ -240,6 +228,73 @@ fn finish_attempt(
         job.due_at.as_unix_millis(),
         job.last_error
     ])
+    .during(OP)?;
+    Ok((updated, job))
+}
+
+/// Puts a `Sending` message without a platform id back to `Queued`: only the outbox moves a
+/// message between the two, and no receipt applies before the platform id is known, so this
+/// cannot undo a platform's answer.
+fn requeue(tx: &WriteTx<'_>, tenant: &TenantId, message: MessageId, operation: &'static str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE messages SET delivery = ?3 WHERE tenant = ?1 AND id = ?2 AND delivery = ?4 \
+         AND platform_message_id IS NULL",
+    )
+    .during(operation)?
+    .execute(params![
+        tenant.as_str(),
+        message.as_bytes(),
+        to_json(&DeliveryStatus::Queued, "delivery status")?,
+        to_json(&DeliveryStatus::Sending, "delivery status")?,
+    ])
+    .during(operation)?;
+    Ok(())
+}
+
+fn resolve_unknown(
+    tx: &WriteTx<'_>,
+    tenant: &TenantId,
+    message: MessageId,
+    resolution: Resolution,
+    now: Timestamp,
+) -> Result<(Message, OutboxJob)> {
+    const OP: &str = "sqlite.outbox.resolve_unknown";
+    let mut job = load(tx, tenant, message, OP)?;
+    if job.state != JobState::Unknown {
+        return Err(not_unknown(OP));
+    }
+    let (updated, state, last_error) = match resolution {
+        Resolution::Delivered { platform_message_id } => {
+            let sent = update_delivery(tx, tenant, message, &DeliveryStatus::Sent, Some(&platform_message_id), "sent")?;
+            (sent, JobState::Sent, None)
+        }
+        Resolution::Abandon { reason } => {
+            let failed = DeliveryStatus::Failed { reason: reason.clone() };
+            (update_delivery(tx, tenant, message, &failed, None, "failed")?, JobState::Failed, Some(reason))
+        }
+        Resolution::Resend => {
+            requeue(tx, tenant, message, OP)?;
+            append(
+                tx,
+                &Change::new(tenant.clone(), now, ChangeKind::DeliveryChanged)
+                    .conversation(job.conversation)
+                    .message(message)
+                    .detail("retrying"),
+            )?;
+            let current = rows::message(tx, tenant, message, OP)?.ok_or_else(|| not_found("message", OP))?;
+            (current, JobState::Queued, None)
+        }
+    };
+    job.state = state;
+    job.lease = None;
+    job.due_at = now;
+    job.last_error = last_error;
+    tx.prepare_cached(
+        "UPDATE outbox SET state = ?3, due_at = ?4, lease_id = NULL, lease_until = NULL, last_error = ?5 \
+         WHERE tenant = ?1 AND message = ?2",
+    )
+    .during(OP)?
+    .execute(params![tenant.as_str(), message.as_bytes(), job.state.as_str(), now.as_unix_millis(), job.last_error])
     .during(OP)?;
     Ok((updated, job))
 }
@@ -295,6 +350,19 @@ impl Outbox for SqliteInbox {
         let tenant = tenant.clone();
         self.writer
             .write("sqlite.outbox.finish_attempt", move |tx| finish_attempt(tx, &tenant, message, lease, outcome))
+            .await
+    }
+
+    async fn resolve_unknown(
+        &self,
+        tenant: &TenantId,
+        message: MessageId,
+        resolution: Resolution,
+        now: Timestamp,
+    ) -> Result<(Message, OutboxJob)> {
+        let tenant = tenant.clone();
+        self.writer
+            .write("sqlite.outbox.resolve_unknown", move |tx| resolve_unknown(tx, &tenant, message, resolution, now))
             .await
     }
 

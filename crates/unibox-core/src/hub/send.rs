@@ -6,7 +6,7 @@ use crate::channel::SendRequest;
 use crate::delivery::RetryDecision;
 use crate::hub::Hub;
 use crate::inbox::OutboundDraft;
-use crate::outbox::{AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob};
+use crate::outbox::{AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, Resolution};
 use crate::{
     Action, Actor, Author, Channel, ChannelAccount, ChannelAccountState, ContactIdentity, Content, ConversationId,
     DeliveryStatus, Error, ErrorKind, Message, MessageId, Principal, Resource, Result, TenantId, TokenSet,
@@ -137,6 +137,53 @@ impl Hub {
         };
         self.audit_after_the_fact(actor, "message.send", target, outcome).await;
         result
+    }
+
+    /// Records what `actor` found out about a send whose outcome was unknown (a timeout after the
+    /// request left, on a platform that cannot deduplicate a resend): the platform has it
+    /// ([`Resolution::Delivered`]), it does not and should be sent again ([`Resolution::Resend`],
+    /// picked up by a [`DeliveryWorker`](crate::delivery::DeliveryWorker)), or give up
+    /// ([`Resolution::Abandon`]). Requires [`Action::SendMessage`] on the conversation; audited.
+    /// `Conflict` when the send's outcome is not unknown.
+    ///
+    /// List the sends to check with [`Outbox::jobs`] and [`JobState::Unknown`].
+    pub async fn resolve_unknown_send(
+        &self,
+        actor: &Actor,
+        message: MessageId,
+        resolution: Resolution,
+    ) -> Result<Message> {
+        const OP: &str = "hub.resolve_unknown_send";
+        let target = format!("message:{message}");
+        let tenant = actor.tenant();
+        let outbox = self
+            .inner
+            .inbox
+            .outbox()
+            .ok_or_else(|| Error::new(ErrorKind::Unsupported, "this inbox has no outbox").with_operation(OP))?;
+        let recorded = self.inner.inbox.message(tenant, message).await.map_err(|e| e.with_operation(OP))?;
+        let conversation =
+            self.inner.inbox.conversation(tenant, recorded.conversation).await.map_err(|e| e.with_operation(OP))?;
+        if let Err(denied) =
+            self.inner.policy.authorize(actor, Action::SendMessage, Resource::Conversation(&conversation))
+        {
+            let reason = denied.message().to_string();
+            self.audit(actor, "message.resolve", target, AuditOutcome::Denied { reason }).await?;
+            return Err(denied.with_operation(OP));
+        }
+        let resend = resolution == Resolution::Resend;
+        let result = outbox.resolve_unknown(tenant, message, resolution, self.inner.clock.now()).await;
+        let outcome = match &result {
+            Ok(_) => AuditOutcome::Success,
+            Err(error) => AuditOutcome::Failed { error: error.kind().as_str().to_string() },
+        };
+        self.audit_after_the_fact(actor, "message.resolve", target, outcome).await;
+        let (resolved, _) = result.map_err(|e| e.with_operation(OP))?;
+        self.delivery().changed.notify_waiters();
+        if resend {
+            self.delivery().work.notify_one();
+        }
+        Ok(resolved)
     }
 
     /// Makes one attempt of a job held by `lease` and records its outcome; returns the message

@@ -7,7 +7,8 @@ use super::MemoryInbox;
 use crate::changes::{Change, ChangeKind};
 use crate::inbox::OutboundDraft;
 use crate::outbox::{
-    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, check_limit, not_held,
+    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, Resolution, check_limit, not_held,
+    not_unknown,
 };
 use crate::{DeliveryStatus, Error, ErrorKind, Message, MessageId, Result, TenantId, Timestamp};
 
@@ -117,6 +118,53 @@ impl Outbox for MemoryInbox {
             }
             AttemptOutcome::Failed { reason } | AttemptOutcome::Unknown { reason } => job.last_error = Some(reason),
         }
+        Ok((updated, job.clone()))
+    }
+
+    async fn resolve_unknown(
+        &self,
+        tenant: &TenantId,
+        message: MessageId,
+        resolution: Resolution,
+        now: Timestamp,
+    ) -> Result<(Message, OutboxJob)> {
+        let mut state = self.state();
+        let job = state.jobs.get(&message).filter(|job| &job.tenant == tenant).ok_or_else(no_job)?;
+        if job.state != JobState::Unknown {
+            return Err(not_unknown("memory.outbox.resolve_unknown"));
+        }
+        let conversation = job.conversation;
+        let (updated, job_state, last_error) = match resolution {
+            Resolution::Delivered { platform_message_id } => {
+                let sent = state.update_delivery(
+                    tenant,
+                    message,
+                    &DeliveryStatus::Sent,
+                    Some(&platform_message_id),
+                    "sent",
+                )?;
+                (sent, JobState::Sent, None)
+            }
+            Resolution::Abandon { reason } => {
+                let failed = DeliveryStatus::Failed { reason: reason.clone() };
+                (state.update_delivery(tenant, message, &failed, None, "failed")?, JobState::Failed, Some(reason))
+            }
+            Resolution::Resend => {
+                state.requeue(tenant, message)?;
+                state.changes.push(
+                    Change::new(tenant.clone(), now, ChangeKind::DeliveryChanged)
+                        .conversation(conversation)
+                        .message(message)
+                        .detail("retrying"),
+                );
+                (state.message_of(tenant, message)?.message.clone(), JobState::Queued, None)
+            }
+        };
+        let job = state.jobs.get_mut(&message).ok_or_else(no_job)?;
+        job.state = job_state;
+        job.lease = None;
+        job.due_at = now;
+        job.last_error = last_error;
         Ok((updated, job.clone()))
     }
 

@@ -202,6 +202,7 @@ const CHECKS: &[(&str, Check)] = checks![
     only_the_lease_holder_attempts_a_job,
     an_interrupted_attempt_is_claimed_again_in_flight,
     outbox_jobs_are_tenant_scoped,
+    unknown_sends_are_resolved_by_a_person,
     changes_are_logged_in_order_and_resumable,
     trimmed_changes_are_reported_to_late_readers,
 ];

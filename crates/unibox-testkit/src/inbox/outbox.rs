@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use unibox_core::changes::{ChangeKind, Position};
 use unibox_core::inbox::ConversationUpdate;
-use unibox_core::outbox::{AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob};
+use unibox_core::outbox::{AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, Resolution};
 use unibox_core::{
     ConversationId, ConversationStatus, DeliveryStatus, ErrorKind, Inbox, InternalNote, Message, NoteId, TenantId,
     Timestamp,
@@ -302,4 +302,47 @@ pub async fn trimmed_changes_are_reported_to_late_readers(inbox: &dyn Inbox) {
     assert_kind(changes.read(&tenant, start, 10).await, ErrorKind::InvalidInput, "reading from before the trim");
     check!(ok(changes.read(&tenant, logged[0].position, 10).await, "read").is_empty(), "reading after it works");
     check!(ok(changes.head(&tenant).await, "head") >= logged[0].position, "the head does not go back");
+}
+
+/// A send whose outcome is unknown is resolved by a person: delivered (with the platform's id),
+/// resent (queued again, due at once) or abandoned (failed with the reason). Only unknown sends
+/// can be resolved.
+pub async fn unknown_sends_are_resolved_by_a_person(inbox: &dyn Inbox) {
+    let Some(outbox) = inbox.outbox() else { return };
+    let (tenant, conversation) = conversation(inbox, "acme").await;
+    let mut unknown = Vec::new();
+    for text in ["one", "two", "three"] {
+        let held = lease(at(100));
+        let (message, _) =
+            enqueue(outbox, &tenant, conversation, text, EnqueueOptions::new().leased(held), at(10)).await;
+        ok(outbox.begin_attempt(&tenant, message.id, held.id).await, "begin_attempt");
+        let outcome = AttemptOutcome::Unknown { reason: "timed out after sending".into() };
+        ok(outbox.finish_attempt(&tenant, message.id, held.id, outcome).await, "finish_attempt");
+        unknown.push(message.id);
+    }
+    let delivered = Resolution::Delivered { platform_message_id: "468789577898262531".into() };
+    let (message, job) = ok(outbox.resolve_unknown(&tenant, unknown[0], delivered, at(200)).await, "resolve");
+    check_eq!((message.delivery, job.state), (DeliveryStatus::Sent, JobState::Sent));
+    check_eq!(message.platform_message_id.as_deref(), Some("468789577898262531"));
+
+    let (message, job) = ok(outbox.resolve_unknown(&tenant, unknown[1], Resolution::Resend, at(200)).await, "resolve");
+    check_eq!((message.delivery, job.state, job.due_at), (DeliveryStatus::Queued, JobState::Queued, at(200)));
+    let claimed = ok(outbox.claim(at(200), lease(at(300)), 10).await, "claim");
+    check_eq!(claimed.iter().map(|j| j.message).collect::<Vec<_>>(), vec![unknown[1]], "a resend is claimed again");
+
+    let abandon = Resolution::Abandon { reason: "the customer already got it by phone".into() };
+    let (message, job) = ok(outbox.resolve_unknown(&tenant, unknown[2], abandon, at(200)).await, "resolve");
+    check_eq!(message.delivery, DeliveryStatus::Failed { reason: "the customer already got it by phone".into() });
+    check_eq!(job.state, JobState::Failed);
+
+    assert_kind(
+        outbox.resolve_unknown(&tenant, unknown[0], Resolution::Resend, at(300)).await,
+        ErrorKind::Conflict,
+        "resolving a send that is not unknown",
+    );
+    assert_kind(
+        outbox.resolve_unknown(&fixtures::tenant("globex"), unknown[2], Resolution::Resend, at(300)).await,
+        ErrorKind::NotFound,
+        "resolving another tenant's send",
+    );
 }
