@@ -216,6 +216,24 @@ async fn auto_assignment_respects_capacity_availability_and_strategy() {
 }
 
 #[tokio::test]
+async fn waiting_conversations_are_auto_assigned_longest_waiting_first() {
+    let w = world().await;
+    let admin = w.admin();
+    w.hub.save_agent(&admin, Agent::new(id("ann"), 2)).await.unwrap();
+    let mut conversations = Vec::new();
+    for n in 0..3 {
+        let at = start().saturating_add(Duration::from_secs(n * 60));
+        conversations.push(w.customer_writes("store-1", &format!("c-{n}"), &format!("e{n}"), at).await);
+    }
+    let automation = Actor::automation(w.tenant.clone(), "auto-assign");
+    let assigned = w.hub.auto_assign_waiting(&automation, AssignmentStrategy::LeastOpen).await.unwrap();
+    let ids: Vec<_> = assigned.iter().map(|c| c.id).collect();
+    assert_eq!(ids, conversations[..2].to_vec(), "ann's capacity of two goes to the two who waited longest");
+    let left = w.hub.conversation(&admin, conversations[2]).await.unwrap();
+    assert_eq!(left.assignee, None);
+}
+
+#[tokio::test]
 async fn statuses_move_snoozes_wake_and_customers_reopen() {
     let w = world().await;
     let conversation = w.customer_writes("store-1", "c-1", "e1", start()).await;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::histogram::DenseHistogram;
 use crate::analytics::tally::{day_of, day_start};
 use crate::analytics::{DurationTally, Tally, TallyKey};
 use crate::{ChannelAccountId, Error, ErrorKind, Result, Timestamp, UserId};
@@ -90,11 +91,11 @@ pub struct DurationStats {
     pub count: u64,
     /// The mean (exact), `None` when none were measured.
     pub average: Option<Duration>,
-    /// The median (within 1/128).
+    /// The median (within 1/64).
     pub p50: Option<Duration>,
-    /// The 90th percentile (within 1/128).
+    /// The 90th percentile (within 1/64).
     pub p90: Option<Duration>,
-    /// The 99th percentile (within 1/128).
+    /// The 99th percentile (within 1/64).
     pub p99: Option<Duration>,
 }
 
@@ -152,23 +153,82 @@ pub struct AnalyticsReport {
 
 impl AnalyticsReport {
     /// Builds the report from the tallies of the range (any order; keys may repeat). Every
-    /// backend builds it here, so they answer alike.
+    /// backend builds it here, so they answer alike. Histograms are added up bucket by bucket
+    /// into one counter array per slice, so the cost is one addition per stored bucket.
     pub fn from_tallies<'a>(tallies: impl IntoIterator<Item = (&'a TallyKey, &'a Tally)>) -> AnalyticsReport {
-        let mut totals = Tally::default();
-        let mut by_day: BTreeMap<i64, Tally> = BTreeMap::new();
-        let mut by_agent: BTreeMap<Option<UserId>, Tally> = BTreeMap::new();
-        let mut by_account: BTreeMap<ChannelAccountId, Tally> = BTreeMap::new();
+        let mut totals = Sum::default();
+        let mut by_day: BTreeMap<i64, Sum> = BTreeMap::new();
+        let mut by_agent: BTreeMap<Option<UserId>, Sum> = BTreeMap::new();
+        let mut by_account: BTreeMap<ChannelAccountId, Sum> = BTreeMap::new();
         for (key, tally) in tallies {
-            totals.merge(tally);
-            by_day.entry(key.day).or_default().merge(tally);
-            by_agent.entry(key.agent.clone()).or_default().merge(tally);
-            by_account.entry(key.account).or_default().merge(tally);
+            totals.add(tally);
+            by_day.entry(key.day).or_default().add(tally);
+            match by_agent.get_mut(&key.agent) {
+                Some(sum) => sum.add(tally),
+                None => by_agent.entry(key.agent.clone()).or_default().add(tally),
+            }
+            by_account.entry(key.account).or_default().add(tally);
         }
         AnalyticsReport {
-            totals: (&totals).into(),
-            by_day: by_day.iter().map(|(day, tally)| (day_start(*day), tally.into())).collect(),
-            by_agent: by_agent.iter().map(|(agent, tally)| (agent.clone(), tally.into())).collect(),
-            by_account: by_account.iter().map(|(account, tally)| (*account, tally.into())).collect(),
+            totals: totals.metrics(),
+            by_day: by_day.iter().map(|(day, sum)| (day_start(*day), sum.metrics())).collect(),
+            by_agent: by_agent.iter().map(|(agent, sum)| (agent.clone(), sum.metrics())).collect(),
+            by_account: by_account.iter().map(|(account, sum)| (*account, sum.metrics())).collect(),
+        }
+    }
+}
+
+/// One slice of a report being added up.
+#[derive(Default)]
+struct Sum {
+    messages_in: u64,
+    messages_out: u64,
+    first_response: DurationSum,
+    response: DurationSum,
+    resolution: DurationSum,
+}
+
+impl Sum {
+    fn add(&mut self, tally: &Tally) {
+        self.messages_in += tally.messages_in;
+        self.messages_out += tally.messages_out;
+        self.first_response.add(&tally.first_response);
+        self.response.add(&tally.response);
+        self.resolution.add(&tally.resolution);
+    }
+
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            messages_in: self.messages_in,
+            messages_out: self.messages_out,
+            first_response: self.first_response.stats(),
+            response: self.response.stats(),
+            resolution: self.resolution.stats(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct DurationSum {
+    count: u64,
+    sum_millis: u64,
+    histogram: DenseHistogram,
+}
+
+impl DurationSum {
+    fn add(&mut self, tally: &DurationTally) {
+        self.count += tally.count;
+        self.sum_millis = self.sum_millis.saturating_add(tally.sum_millis);
+        self.histogram.add(&tally.histogram);
+    }
+
+    fn stats(&self) -> DurationStats {
+        DurationStats {
+            count: self.count,
+            average: (self.count > 0).then(|| Duration::from_millis(self.sum_millis / self.count)),
+            p50: self.histogram.percentile(0.50),
+            p90: self.histogram.percentile(0.90),
+            p99: self.histogram.percentile(0.99),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::analytics::{Observation, ObservationKind};
 use crate::hub::Hub;
-use crate::inbox::{ConversationQuery, ConversationUpdate, MAX_PAGE_SIZE};
+use crate::inbox::{AssigneeFilter, ConversationQuery, ConversationUpdate, MAX_PAGE_SIZE};
 use crate::workflow::{AssignmentStrategy, ReadState, WorkflowEvent, eligible_agents, least_open};
 use crate::{
     Action, Actor, Conversation, ConversationId, ConversationStatus, Error, ErrorKind, Resource, Result, Timestamp,
@@ -120,6 +120,37 @@ impl Hub {
             return Ok(None);
         };
         self.set_assignee(actor, conversation, Some(user), Some(strategy), OP).await.map(Some)
+    }
+
+    /// Auto-assigns every open, unassigned conversation of the actor's tenant, oldest activity
+    /// first, until nobody on the roster can take more; returns the ones assigned. Meant to run
+    /// when agents come online and periodically. Requires [`Action::AssignConversation`].
+    pub async fn auto_assign_waiting(&self, actor: &Actor, strategy: AssignmentStrategy) -> Result<Vec<Conversation>> {
+        let mut waiting = Vec::new();
+        let mut query = ConversationQuery::new()
+            .status(ConversationStatus::Open)
+            .assignee(AssigneeFilter::Unassigned)
+            .limit(MAX_PAGE_SIZE);
+        loop {
+            let page = self.inner.inbox.conversations(actor.tenant(), &query).await?;
+            waiting.extend(page.items.into_iter().map(|c| c.id));
+            match page.next {
+                Some(next) => query = query.after(Some(next)),
+                None => break,
+            }
+        }
+        let mut assigned = Vec::new();
+        // The listing is newest first: the customers who waited longest go first.
+        for id in waiting.into_iter().rev() {
+            match self.auto_assign(actor, id, strategy).await {
+                Ok(Some(conversation)) => assigned.push(conversation),
+                Ok(None) => break,
+                // Assigned by someone else meanwhile: skip it.
+                Err(error) if error.kind() == ErrorKind::Conflict => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(assigned)
     }
 
     async fn set_assignee(

@@ -134,7 +134,7 @@ fn two_days() -> AnalyticsQuery {
     AnalyticsQuery::new(at(0), at(2 * DAY))
 }
 
-/// Checks count and exact average, and that each percentile is within 1/128 of the nearest
+/// Checks count and exact average, and that each percentile is within 1/64 of the nearest
 /// rank of `values` (seconds).
 #[track_caller]
 fn check_durations(stats: &DurationStats, values: &[u64], what: &str) {
@@ -151,7 +151,7 @@ fn check_durations(stats: &DurationStats, values: &[u64], what: &str) {
         let rank = ((quantile * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
         let expected = sorted[rank - 1] as f64;
         let got = got.unwrap_or_else(|| panic!("{what}: no p{quantile}")).as_secs_f64();
-        check!((got - expected).abs() <= expected / 128.0, "{what}: p{quantile} is {got}s, expected {expected}s");
+        check!((got - expected).abs() <= expected / 64.0, "{what}: p{quantile} is {got}s, expected {expected}s");
     }
 }
 
