@@ -60,7 +60,10 @@ impl Hub {
     /// handled to resume. Requires [`Action::ReadConversations`] and an inbox that keeps a
     /// [`ChangeLog`](crate::changes::ChangeLog) (`Unsupported` otherwise).
     ///
-    /// Events carry ids, not content: read the message or conversation through the hub.
+    /// Events carry ids, not content: read the message or conversation through the hub, which
+    /// applies the policy to each. The stream covers every account of the tenant, so a policy
+    /// that restricts an agent to some accounts restricts what they can read, not which ids
+    /// they see change.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
