@@ -47,7 +47,9 @@ fn verify_parse(c: &mut Criterion) {
     });
     group.bench_function("verify_600b", |b| b.iter(|| black_box(channel.verify(black_box(&request)).is_ok())));
     let verified = channel.verify(&request).expect("authentic");
-    group.bench_function("parse_600b", |b| b.iter(|| black_box(channel.parse(black_box(&verified)).expect("well-formed"))));
+    group.bench_function("parse_600b", |b| {
+        b.iter(|| black_box(channel.parse(black_box(&verified)).expect("well-formed")))
+    });
     group.finish();
 }
 

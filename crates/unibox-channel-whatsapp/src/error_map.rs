@@ -24,40 +24,44 @@ use std::time::Duration;
 use unibox_channel_meta::GraphError;
 use unibox_core::{Error, ErrorKind, Retry};
 
-/// The WhatsApp adjustment for `code`: a kind and message replacing the Meta crate's, and a
-/// minimum retry delay.
-fn whatsapp_row(code: i64) -> Option<(Option<(ErrorKind, &'static str)>, Option<Duration>)> {
+/// A WhatsApp row: a kind and message replacing the Meta crate's, and a minimum retry delay.
+struct Row {
+    replace: Option<(ErrorKind, &'static str)>,
+    min_delay: Option<Duration>,
+}
+
+const fn wait(seconds: u64) -> Row {
+    Row { replace: None, min_delay: Some(Duration::from_secs(seconds)) }
+}
+
+const fn replace(kind: ErrorKind, message: &'static str) -> Row {
+    Row { replace: Some((kind, message)), min_delay: None }
+}
+
+/// The WhatsApp row for `code`, if WhatsApp says more than the Meta crate's table.
+fn whatsapp_row(code: i64) -> Option<Row> {
     Some(match code {
-        131056 => (None, Some(Duration::from_secs(6))),
-        130429 => (None, Some(Duration::from_secs(1))),
-        131057 => (None, Some(Duration::from_secs(60))),
-        470 => (
-            Some((
-                ErrorKind::MessagingWindowClosed,
-                "more than 24 hours have passed since the customer last wrote: send an approved template instead",
-            )),
-            None,
+        131056 => wait(6),
+        130429 => wait(1),
+        131057 => wait(60),
+        470 => replace(
+            ErrorKind::MessagingWindowClosed,
+            "more than 24 hours have passed since the customer last wrote: send an approved template instead",
         ),
-        131049 => (
-            Some((
-                ErrorKind::RecipientUnavailable,
-                "Meta did not deliver this marketing message to keep the customer's experience healthy",
-            )),
-            None,
+        131049 => replace(
+            ErrorKind::RecipientUnavailable,
+            "Meta did not deliver this marketing message to keep the customer's experience healthy",
         ),
         131050 => {
-            (Some((ErrorKind::RecipientUnavailable, "the customer stopped marketing messages from this business")), None)
+            replace(ErrorKind::RecipientUnavailable, "the customer stopped marketing messages from this business")
         }
-        131042 => (
-            Some((ErrorKind::PlatformRejected, "the WhatsApp Business Account has a billing problem: check its payment method")),
-            None,
+        131042 => replace(
+            ErrorKind::PlatformRejected,
+            "the WhatsApp Business Account has a billing problem: check its payment method",
         ),
-        131045 | 133010 => (
-            Some((
-                ErrorKind::Configuration,
-                "the phone number is not registered with the WhatsApp Cloud API: register it before sending",
-            )),
-            None,
+        131045 | 133010 => replace(
+            ErrorKind::Configuration,
+            "the phone number is not registered with the WhatsApp Cloud API: register it before sending",
         ),
         _ => return None,
     })
@@ -70,7 +74,7 @@ pub(crate) fn graph_code(error: &Error) -> Option<i64> {
 
 /// Applies the WhatsApp rows to an error from a Graph call made by `operation`.
 pub(crate) fn refine(error: Error, operation: &'static str) -> Error {
-    let Some((replacement, min_delay)) = graph_code(&error).and_then(whatsapp_row) else {
+    let Some(Row { replace: replacement, min_delay }) = graph_code(&error).and_then(whatsapp_row) else {
         return error.with_operation(operation);
     };
     let graph = std::error::Error::source(&error).and_then(|s| s.downcast_ref::<GraphError>()).cloned();

@@ -47,7 +47,8 @@ impl WhatsAppChannel {
     pub async fn download_media(&self, media_id: &str, access_token: &SecretString) -> Result<DownloadedMedia> {
         const OPERATION: &str = "whatsapp.media.download";
         let graph = self.graph(OPERATION)?;
-        let info = graph.media_info(media_id, access_token).await.map_err(|e| crate::error_map::refine(e, OPERATION))?;
+        let info =
+            graph.media_info(media_id, access_token).await.map_err(|e| crate::error_map::refine(e, OPERATION))?;
         let limit = self.config.max_media_bytes;
         if info.file_size.is_some_and(|size| size > limit) {
             return Err(Error::new(

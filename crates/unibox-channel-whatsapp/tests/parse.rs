@@ -48,7 +48,10 @@ fn the_fact_sheet_text_message_names_the_number_the_customer_and_the_time() {
 fn media_messages_arrive_as_media_ids_with_type_and_caption() {
     let image = message("image");
     assert!(matches!(image.content, Content::Image(_)));
-    assert_eq!(media_id(&image.content), ("1479537139650973", Some("image/jpeg"), Some("This is the scratch on the lid")));
+    assert_eq!(
+        media_id(&image.content),
+        ("1479537139650973", Some("image/jpeg"), Some("This is the scratch on the lid"))
+    );
     let video = message("video");
     assert!(matches!(video.content, Content::Video(_)));
     assert_eq!(media_id(&video.content).0, "1166846181421424");
@@ -150,14 +153,18 @@ fn an_order_is_a_message_and_an_order_update_with_the_cart() {
         EventKind::Message(message) => Some(message),
         _ => None,
     });
-    assert!(matches!(message.expect("a message").content, Content::Order { ref order_id, .. } if order_id.ends_with("ORD01")));
+    assert!(
+        matches!(message.expect("a message").content, Content::Order { ref order_id, .. } if order_id.ends_with("ORD01"))
+    );
 }
 
 #[test]
 fn an_ad_referral_is_a_message_and_a_referral_event() {
     let events = events("referral");
     assert_eq!(events.len(), 2);
-    assert!(matches!(&events[0].kind, EventKind::Message(m) if m.content == Content::text("Hi, I saw your ad for the standing desk")));
+    assert!(
+        matches!(&events[0].kind, EventKind::Message(m) if m.content == Content::text("Hi, I saw your ad for the standing desk"))
+    );
     assert_eq!(events[1].id, "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTREF01:referral");
     let EventKind::Referral { source, reference, .. } = &events[1].kind else { panic!("a referral") };
     assert_eq!(source, "ad");
@@ -166,9 +173,10 @@ fn an_ad_referral_is_a_message_and_a_referral_event() {
 
 #[test]
 fn system_notices_are_kept_under_their_type() {
-    for (name, expected) in
-        [("system_number_change", "system.user_changed_number"), ("system_identity_change", "system.customer_identity_changed")]
-    {
+    for (name, expected) in [
+        ("system_number_change", "system.user_changed_number"),
+        ("system_identity_change", "system.customer_identity_changed"),
+    ] {
         let EventKind::Unsupported { platform_type, raw } = event(name).kind else { panic!("{name}: unsupported") };
         assert_eq!(platform_type, expected);
         assert_eq!(raw["type"], "system");

@@ -106,14 +106,14 @@ async fn a_reply_quotes_the_customers_message() {
 #[tokio::test]
 async fn media_goes_by_link_or_by_uploaded_id_with_caption_and_file_name() {
     let s = setup().await;
-    let image = s
-        .body_of(&Content::Image(media(url("https://cdn.example.com/p/desk.jpg"), Some("The blue one"), None)))
-        .await;
+    let image =
+        s.body_of(&Content::Image(media(url("https://cdn.example.com/p/desk.jpg"), Some("The blue one"), None))).await;
     assert_eq!(image["type"], "image");
     assert_eq!(image["image"], json!({"link": "https://cdn.example.com/p/desk.jpg", "caption": "The blue one"}));
     let video = s.body_of(&Content::Video(media(url("https://cdn.example.com/howto.mp4"), None, None))).await;
     assert_eq!(video["video"], json!({"link": "https://cdn.example.com/howto.mp4"}));
-    let audio = s.body_of(&Content::Audio(media(MediaSource::PlatformId { id: "2215482298911374".into() }, None, None))).await;
+    let audio =
+        s.body_of(&Content::Audio(media(MediaSource::PlatformId { id: "2215482298911374".into() }, None, None))).await;
     assert_eq!(audio["audio"], json!({"id": "2215482298911374"}));
     let document = s
         .body_of(&Content::File(media(
@@ -127,7 +127,8 @@ async fn media_goes_by_link_or_by_uploaded_id_with_caption_and_file_name() {
         document["document"],
         json!({"id": "1578926442789123", "caption": "Your invoice", "filename": "INV-2024-0042.pdf"})
     );
-    let sticker = s.body_of(&Content::Sticker { sticker_id: "793234105998142".into(), package_id: None, url: None }).await;
+    let sticker =
+        s.body_of(&Content::Sticker { sticker_id: "793234105998142".into(), package_id: None, url: None }).await;
     assert_eq!(sticker["sticker"], json!({"id": "793234105998142"}));
 }
 
@@ -168,7 +169,9 @@ async fn locations_contact_cards_templates_and_reactions_have_their_whatsapp_sha
         json!({"name": "order_shipped", "language": {"code": "en_US"}, "components": [{"type": "body",
             "parameters": [{"type": "text", "text": "Sheena"}, {"type": "text", "text": "TH-20931"}]}]})
     );
-    let bare = s.body_of(&Content::Template { name: "hello_world".into(), language: "en_US".into(), parameters: vec![] }).await;
+    let bare = s
+        .body_of(&Content::Template { name: "hello_world".into(), language: "en_US".into(), parameters: vec![] })
+        .await;
     assert!(bare["template"].get("components").is_none());
     let reaction = s
         .body_of(&Content::Reaction {
@@ -247,7 +250,11 @@ async fn every_graph_error_maps_to_its_kind_and_retry() {
         (graph_error(400, 133010, None), ErrorKind::Configuration, Retry::Permanent),
         (ScriptedResponse::text(502, "<html>Bad Gateway</html>"), ErrorKind::PlatformUnavailable, temporary(None)),
         (ScriptedResponse::hang_up(), ErrorKind::DeliveryUnknown, temporary(None)),
-        (ScriptedResponse::json(200, &json!({"messaging_product": "whatsapp", "messages": []})), ErrorKind::DeliveryUnknown, Retry::Permanent),
+        (
+            ScriptedResponse::json(200, &json!({"messaging_product": "whatsapp", "messages": []})),
+            ErrorKind::DeliveryUnknown,
+            Retry::Permanent,
+        ),
     ];
     for (answer, kind, retry) in cases {
         let described = format!("{} {:?}", answer.status, String::from_utf8_lossy(&answer.body));
@@ -327,8 +334,8 @@ async fn corrupted_oversized_and_unknown_media_are_refused() {
         .max_media_bytes(1024)
         .build()
         .unwrap();
-    let small = WhatsAppChannel::new(config)
-        .with_http_client(std::sync::Arc::new(unibox_core::http::ReqwestClient::new()));
+    let small =
+        WhatsAppChannel::new(config).with_http_client(std::sync::Arc::new(unibox_core::http::ReqwestClient::new()));
     s.graph.clear_requests();
     s.graph.enqueue(ScriptedResponse::json(200, &info(50 * 1024 * 1024)));
     let oversized = small.download_media("1479537139650973", &s.token).await.unwrap_err();
@@ -350,7 +357,10 @@ async fn marking_as_read_posts_the_read_status() {
     s.channel.mark_as_read(&s.account, &s.token, wamid).await.unwrap();
     let request = s.graph.last_request().unwrap();
     assert_eq!(request.path(), format!("/{GRAPH_API_VERSION}/{PHONE_NUMBER_ID}/messages"));
-    assert_eq!(request.json().unwrap(), json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid}));
+    assert_eq!(
+        request.json().unwrap(),
+        json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid})
+    );
 
     s.graph.enqueue(graph_error(401, 190, None));
     let error = s.channel.mark_as_read(&s.account, &s.token, wamid).await.unwrap_err();
@@ -402,7 +412,8 @@ async fn sending_without_a_token_a_client_or_a_numeric_number_id_is_a_configurat
     assert_eq!(s.channel.send(&no_token).await.unwrap_err().kind(), ErrorKind::Configuration);
 
     let offline = common::channel();
-    let request = SendRequest::new(&s.account, &s.recipient, &content, MessageId::new()).with_access_token(Some(&s.token));
+    let request =
+        SendRequest::new(&s.account, &s.recipient, &content, MessageId::new()).with_access_token(Some(&s.token));
     assert_eq!(offline.send(&request).await.unwrap_err().kind(), ErrorKind::Configuration);
 
     let mut odd = s.account.clone();

@@ -19,13 +19,21 @@ fn the_fact_sheet_signature_vector_verifies() {
     // Platform fact sheet §1.1: key "appsecret", body {"object":"page","entry":[]}.
     let config = WhatsAppConfig::builder().app_secret("appsecret").verify_token(VERIFY_TOKEN).build().unwrap();
     let channel = WhatsAppChannel::new(config);
-    let request = WebhookRequest::post("https://inbox.example.com/wa".parse().unwrap(), r#"{"object":"page","entry":[]}"#)
-        .with_header("X-Hub-Signature-256", "sha256=0e9e0080a310f376450c46d999aa4d49ed772bfe43c13205f38a3a6e6611ed2b");
+    let request =
+        WebhookRequest::post("https://inbox.example.com/wa".parse().unwrap(), r#"{"object":"page","entry":[]}"#)
+            .with_header(
+                "X-Hub-Signature-256",
+                "sha256=0e9e0080a310f376450c46d999aa4d49ed772bfe43c13205f38a3a6e6611ed2b",
+            );
     let verified = channel.verify(&request).expect("the computed vector verifies");
     // Authentic, but a Messenger notification: the WhatsApp channel does not take it.
     assert_eq!(channel.parse(&verified).unwrap_err().kind(), ErrorKind::MalformedPayload);
-    let upper = WebhookRequest::post("https://inbox.example.com/wa".parse().unwrap(), r#"{"object":"page","entry":[]}"#)
-        .with_header("X-Hub-Signature-256", "sha256=0E9E0080A310F376450C46D999AA4D49ED772BFE43C13205F38A3A6E6611ED2B");
+    let upper =
+        WebhookRequest::post("https://inbox.example.com/wa".parse().unwrap(), r#"{"object":"page","entry":[]}"#)
+            .with_header(
+                "X-Hub-Signature-256",
+                "sha256=0E9E0080A310F376450C46D999AA4D49ED772BFE43C13205F38A3A6E6611ED2B",
+            );
     assert!(channel.verify(&upper).is_ok(), "hex digits in either case");
 }
 
@@ -72,7 +80,10 @@ fn unsigned_malformed_and_legacy_sha1_signatures_are_refused() {
         (unsigned.clone(), "no signature"),
         (unsigned.clone().with_header("X-Hub-Signature-256", "0e9e0080"), "no sha256= prefix"),
         (unsigned.clone().with_header("X-Hub-Signature-256", "sha256=zz"), "not hex"),
-        (unsigned.clone().with_header("X-Hub-Signature", "sha1=8d3f2c1b0a9e8d7c6b5a49382716f5e4aabbccdd"), "legacy SHA-1"),
+        (
+            unsigned.clone().with_header("X-Hub-Signature", "sha1=8d3f2c1b0a9e8d7c6b5a49382716f5e4aabbccdd"),
+            "legacy SHA-1",
+        ),
     ] {
         let error = channel.verify(&request).err().unwrap_or_else(|| panic!("{what} passed"));
         assert_eq!(error.kind(), ErrorKind::SignatureInvalid, "{what}");

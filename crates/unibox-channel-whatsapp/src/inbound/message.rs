@@ -201,9 +201,12 @@ fn content(kind: &str, message: &wire::Message<'_>, raw: &Raw<'_>) -> Content {
         "video" => message.video.as_deref().and_then(media).map(Content::Video),
         "audio" => message.audio.as_deref().and_then(media).map(Content::Audio),
         "document" => message.document.as_deref().and_then(media).map(Content::File),
-        "sticker" => message.sticker.as_ref().and_then(|s| s.id.as_deref()).filter(|id| !id.is_empty()).map(|id| {
-            Content::Sticker { sticker_id: id.to_owned(), package_id: None, url: None }
-        }),
+        "sticker" => message
+            .sticker
+            .as_ref()
+            .and_then(|s| s.id.as_deref())
+            .filter(|id| !id.is_empty())
+            .map(|id| Content::Sticker { sticker_id: id.to_owned(), package_id: None, url: None }),
         "location" => message.location.as_ref().map(|l| Content::Location {
             latitude: l.latitude,
             longitude: l.longitude,
@@ -214,20 +217,23 @@ fn content(kind: &str, message: &wire::Message<'_>, raw: &Raw<'_>) -> Content {
             Some([card]) => Some(contact_card(card)),
             _ => None,
         },
-        "interactive" => message.interactive.as_ref().and_then(|i| match i.kind.as_deref() {
-            Some("button_reply") => i.button_reply.as_ref(),
-            Some("list_reply") => i.list_reply.as_ref(),
-            _ => None,
-        })
-        .map(|choice| Content::Postback { title: owned(&choice.title), payload: choice.id.to_string() }),
+        "interactive" => message
+            .interactive
+            .as_ref()
+            .and_then(|i| match i.kind.as_deref() {
+                Some("button_reply") => i.button_reply.as_ref(),
+                Some("list_reply") => i.list_reply.as_ref(),
+                _ => None,
+            })
+            .map(|choice| Content::Postback { title: owned(&choice.title), payload: choice.id.to_string() }),
         "button" => message.button.as_ref().and_then(|b| {
             let payload = b.payload.as_deref().or(b.text.as_deref())?;
             Some(Content::Postback { title: owned(&b.text), payload: payload.to_owned() })
         }),
-        "order" => message.order.and(message.id.as_deref()).map(|id| Content::Order {
-            order_id: id.to_owned(),
-            status: Some(ORDER_PLACED.to_owned()),
-        }),
+        "order" => message
+            .order
+            .and(message.id.as_deref())
+            .map(|id| Content::Order { order_id: id.to_owned(), status: Some(ORDER_PLACED.to_owned()) }),
         _ => None,
     };
     known.unwrap_or_else(|| {
@@ -246,8 +252,7 @@ fn contact_card(card: &wire::ContactCard<'_>) -> Content {
         .as_ref()
         .and_then(|n| {
             owned(&n.formatted_name).or_else(|| {
-                let parts: Vec<&str> =
-                    [&n.first_name, &n.last_name].into_iter().filter_map(|p| p.as_deref()).collect();
+                let parts: Vec<&str> = [&n.first_name, &n.last_name].into_iter().filter_map(|p| p.as_deref()).collect();
                 (!parts.is_empty()).then(|| parts.join(" "))
             })
         })

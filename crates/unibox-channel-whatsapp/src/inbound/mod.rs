@@ -131,7 +131,13 @@ fn account<'v>(metadata: Option<&'v wire::Metadata<'_>>, waba: &'v str) -> &'v s
     metadata.and_then(|m| m.phone_number_id.as_deref()).unwrap_or(waba)
 }
 
-fn parse_typed_value(waba: &str, value: &TypedValue<'_>, at: Location<'_>, now: Timestamp, out: &mut Vec<InboundEvent>) {
+fn parse_typed_value(
+    waba: &str,
+    value: &TypedValue<'_>,
+    at: Location<'_>,
+    now: Timestamp,
+    out: &mut Vec<InboundEvent>,
+) {
     let scope = message::Scope { account: account(value.metadata.as_ref(), waba), contacts: &value.contacts, now };
     for (index, item) in value.messages.iter().enumerate() {
         let raw = Raw::InBody { at, array: "messages", index };

@@ -104,7 +104,9 @@ fn check_body(text: &str) -> Result<()> {
 
 fn check_choice(title: &str, payload: &str, max_title: usize, what: &str) -> Result<()> {
     if title.is_empty() || title.chars().count() > max_title {
-        return Err(invalid(format!("a WhatsApp {what} title has 1 to {max_title} characters, {title:?} does not fit")));
+        return Err(invalid(format!(
+            "a WhatsApp {what} title has 1 to {max_title} characters, {title:?} does not fit"
+        )));
     }
     if payload.is_empty() || payload.chars().count() > MAX_PAYLOAD_LENGTH {
         return Err(invalid(format!("a WhatsApp {what} payload has 1 to {MAX_PAYLOAD_LENGTH} characters")));
@@ -175,7 +177,8 @@ mod tests {
         assert_eq!(object["type"], "cta_url");
         assert_eq!(object["action"]["parameters"]["url"], "https://acme.example/t/1");
         let (kind, object) =
-            buttons("Solved?", &[postback("Yes", "CSAT_YES"), link("Track order", "https://acme.example/t/1")]).unwrap();
+            buttons("Solved?", &[postback("Yes", "CSAT_YES"), link("Track order", "https://acme.example/t/1")])
+                .unwrap();
         assert_eq!(kind, "interactive");
         assert_eq!(object["body"]["text"], "Solved?\n\nTrack order: https://acme.example/t/1");
         let (kind, object) =

@@ -181,8 +181,9 @@ mod tests {
 
     #[test]
     fn a_reply_carries_the_quoted_message_and_a_bsuid_goes_to_recipient() {
-        let sent = body(&Content::text("See https://acme.example/t/1"), IdentityKind::BusinessScopedUserId, Some("wamid.Q"))
-            .unwrap();
+        let sent =
+            body(&Content::text("See https://acme.example/t/1"), IdentityKind::BusinessScopedUserId, Some("wamid.Q"))
+                .unwrap();
         assert_eq!(sent["recipient"], "16505551234");
         assert!(sent.get("to").is_none());
         assert_eq!(sent["context"]["message_id"], "wamid.Q");
@@ -194,7 +195,10 @@ mod tests {
     fn audio_captions_and_unknown_recipients_are_refused_before_any_call() {
         let mut media = Media::from_url("https://cdn.example.com/a.ogg".parse().unwrap());
         media.caption = Some("listen".into());
-        assert_eq!(body(&Content::Audio(media), IdentityKind::WhatsappId, None).unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            body(&Content::Audio(media), IdentityKind::WhatsappId, None).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
         let err = body(&Content::text("hi"), IdentityKind::LineUserId, None).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         let err = body(&Content::Postback { title: None, payload: "X".into() }, IdentityKind::WhatsappId, None);
