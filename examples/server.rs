@@ -33,7 +33,7 @@
 //! With `--sandbox` the echo bot's reply shows up in the log a moment later. `curl
 //! http://127.0.0.1:8080/ready` checks the store.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,11 +44,12 @@ use serde::Deserialize;
 use unibox::channels::webhook::{WebhookChannel, WebhookSecret};
 use unibox::http::ReqwestClient;
 use unibox::inbox::{ConversationQuery, ConversationUpdate, MessageQuery};
-use unibox::secrecy::SecretString;
+use unibox::secrecy::{ExposeSecret, SecretString};
 use unibox::server::WebhookServer;
 use unibox::store::sqlite::{SqliteInbox, SqliteOptions, Synchronous};
 use unibox::{
-    Actor, ChannelAccount, ChannelId, ChannelKind, Content, Direction, Hub, Inbox, Role, TenantId, Timestamp,
+    Actor, Channel, ChannelAccount, ChannelId, ChannelKind, Content, Direction, Hub, Inbox, Role, TenantId, Timestamp,
+    TokenSet,
 };
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
 use url::Url;
@@ -56,6 +57,9 @@ use url::Url;
 /// The secret `--sandbox` uses for channels whose environment variable is unset. Public: never
 /// use it for a real sender.
 const SANDBOX_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/// The verify token `--sandbox` uses for Messenger channels whose variable is unset.
+#[cfg(feature = "channel-messenger")]
+const SANDBOX_VERIFY_TOKEN: &str = "sandbox-verify-token";
 
 /// The configuration file.
 #[derive(Debug, Deserialize)]
@@ -104,8 +108,14 @@ enum SyncMode {
 #[serde(deny_unknown_fields)]
 struct ChannelSection {
     id: ChannelId,
+    /// `webhook`, or `messenger` (feature `channel-messenger`).
     kind: String,
+    /// The variable holding the `whsec_` secret (webhook) or the app secret (messenger).
     secret_env: String,
+    /// Messenger: the variable holding the verify token of the GET handshake.
+    #[serde(default)]
+    #[cfg_attr(not(feature = "channel-messenger"), allow(dead_code))]
+    verify_token_env: Option<String>,
     #[serde(default)]
     send_url: Option<Url>,
 }
@@ -118,6 +128,9 @@ struct AccountSection {
     platform_account_id: String,
     #[serde(default)]
     display_name: Option<String>,
+    /// The variable holding the account's access token (Messenger: the page access token).
+    #[serde(default)]
+    token_env: Option<String>,
 }
 
 struct Args {
@@ -185,14 +198,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
     let mut hub = Hub::builder(inbox.clone()).max_body_bytes(max_body_bytes);
     let mut secrets = Vec::new();
+    let mut kinds = HashMap::new();
     for channel in &config.channels {
-        if channel.kind != "webhook" {
-            return Err(format!(
-                "channel {}: kind {:?} is not served by this example yet; it serves \"webhook\" channels",
-                channel.id, channel.kind
-            )
-            .into());
-        }
         let secret = match std::env::var(&channel.secret_env) {
             Ok(secret) => SecretString::from(secret),
             Err(_) if sandbox.is_some() => {
@@ -203,22 +210,62 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 return Err(format!("set {} to the whsec_ secret of channel {}", channel.secret_env, channel.id).into());
             }
         };
-        let send_url = match &sandbox {
-            Some(sandbox) => Some(sandbox.receiver.url_for(&format!("/outbound/{}", channel.id))),
-            None => channel.send_url.clone(),
+        let built: Arc<dyn Channel> = match channel.kind.as_str() {
+            "webhook" => {
+                let send_url = match &sandbox {
+                    Some(sandbox) => Some(sandbox.receiver.url_for(&format!("/outbound/{}", channel.id))),
+                    None => channel.send_url.clone(),
+                };
+                let mut builder = WebhookChannel::builder()
+                    .secret(secret.clone())
+                    .map_err(|e| format!("channel {}: {e}", channel.id))?
+                    .http_client(http.clone());
+                if let Some(url) = send_url {
+                    builder = builder.send_to(url);
+                }
+                Arc::new(builder.build()?)
+            }
+            #[cfg(feature = "channel-messenger")]
+            "messenger" => {
+                let verify_token = match channel.verify_token_env.as_deref().map(std::env::var) {
+                    Some(Ok(token)) => token,
+                    _ if sandbox.is_some() => SANDBOX_VERIFY_TOKEN.to_string(),
+                    _ => {
+                        return Err(format!(
+                            "channel {}: set verify_token_env and that variable to the webhook's verify token",
+                            channel.id
+                        )
+                        .into());
+                    }
+                };
+                let mut builder = unibox::channels::messenger::builder()
+                    .app_secret(unibox::channels::messenger::AppSecret::from(secret.clone()))
+                    .verify_token(verify_token)
+                    .http_client(http.clone());
+                if let Some(sandbox) = &sandbox {
+                    builder = builder.graph_base_url(sandbox.graph.url());
+                }
+                Arc::new(builder.build().map_err(|e| format!("channel {}: {e}", channel.id))?)
+            }
+            other => {
+                return Err(format!(
+                    "channel {}: kind {other:?} is not served by this build (webhook{})",
+                    channel.id,
+                    if cfg!(feature = "channel-messenger") {
+                        ", messenger"
+                    } else {
+                        "; messenger needs --features channel-messenger"
+                    }
+                )
+                .into());
+            }
         };
-        let mut builder = WebhookChannel::builder()
-            .secret(secret.clone())
-            .map_err(|e| format!("channel {}: {e}", channel.id))?
-            .http_client(http.clone());
-        if let Some(url) = send_url {
-            builder = builder.send_to(url);
-        }
-        hub = hub.channel(channel.id.clone(), Arc::new(builder.build()?));
-        secrets.push((channel.id.clone(), secret));
+        kinds.insert(channel.id.clone(), built.kind());
+        hub = hub.channel(channel.id.clone(), built);
+        secrets.push((channel.id.clone(), channel.kind.clone(), secret));
     }
     let hub = hub.build();
-    connect_accounts(&hub, inbox.as_ref(), &config.accounts).await?;
+    connect_accounts(&hub, inbox.as_ref(), &config.accounts, &kinds, sandbox.is_some()).await?;
 
     let mut server = WebhookServer::new(hub.clone()).max_body_bytes(max_body_bytes);
     if let Some(limit) = config.limits.max_in_flight {
@@ -238,8 +285,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("  GET  http://{addr}/health   GET http://{addr}/ready");
 
     if let Some(sandbox) = sandbox {
-        if let (Some(account), Some((channel, secret))) = (config.accounts.first(), secrets.first()) {
-            print_sample_curl(addr, channel, secret, &account.platform_account_id)?;
+        for (channel, kind, secret) in &secrets {
+            if let Some(account) = config.accounts.iter().find(|a| &a.channel == channel) {
+                print_sample_curl(addr, channel, kind, secret, &account.platform_account_id)?;
+            }
         }
         let tenants: BTreeSet<TenantId> = config.accounts.iter().map(|a| a.tenant.clone()).collect();
         tokio::spawn(echo_bot(hub.clone(), tenants));
@@ -253,8 +302,20 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Connects the configured accounts that are not connected yet (the database remembers them
 /// across restarts).
-async fn connect_accounts(hub: &Hub, inbox: &dyn Inbox, accounts: &[AccountSection]) -> Result<(), String> {
+async fn connect_accounts(
+    hub: &Hub,
+    inbox: &dyn Inbox,
+    accounts: &[AccountSection],
+    kinds: &HashMap<ChannelId, ChannelKind>,
+    sandbox: bool,
+) -> Result<(), String> {
     for account in accounts {
+        let kind = kinds.get(&account.channel).cloned().ok_or_else(|| {
+            format!(
+                "account {} names channel {}, which is not configured",
+                account.platform_account_id, account.channel
+            )
+        })?;
         let existing = inbox.route(&account.channel, &account.platform_account_id).await.map_err(|e| e.to_string())?;
         match existing {
             Some(connected) if connected.tenant == account.tenant => continue,
@@ -271,14 +332,26 @@ async fn connect_accounts(hub: &Hub, inbox: &dyn Inbox, accounts: &[AccountSecti
         let mut new = ChannelAccount::new(
             account.tenant.clone(),
             account.channel.clone(),
-            ChannelKind::WEBHOOK,
+            kind,
             &account.platform_account_id,
             Timestamp::now(),
         );
         if let Some(name) = &account.display_name {
             new = new.with_display_name(name);
         }
-        hub.connect_account(&admin, new, None)
+        let tokens = match account.token_env.as_deref().map(std::env::var) {
+            Some(Ok(token)) => Some(TokenSet::new(token)),
+            Some(Err(_)) if sandbox => Some(TokenSet::new("sandbox-page-access-token")),
+            Some(Err(_)) => {
+                return Err(format!(
+                    "set {} to the access token of account {}",
+                    account.token_env.as_deref().unwrap_or_default(),
+                    account.platform_account_id
+                ));
+            }
+            None => None,
+        };
+        hub.connect_account(&admin, new, tokens)
             .await
             .map_err(|e| format!("account {}: {e}", account.platform_account_id))?;
         tracing::info!(tenant = %account.tenant, channel = %account.channel, account = %account.platform_account_id, "connected");
@@ -290,9 +363,24 @@ async fn connect_accounts(hub: &Hub, inbox: &dyn Inbox, accounts: &[AccountSecti
 fn print_sample_curl(
     addr: SocketAddr,
     channel: &ChannelId,
+    kind: &str,
     secret: &SecretString,
     account: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    if kind == "messenger" {
+        let now = Timestamp::now().as_unix_millis();
+        let body = format!(
+            r#"{{"object":"page","entry":[{{"id":{account},"time":{now},"messaging":[{{"sender":{{"id":"6483920175"}},"recipient":{{"id":{account}}},"timestamp":{now},"message":{{"mid":"m_sample_{now}","text":"Is the blue kettle in stock?"}}}}]}}]}}"#,
+            account = serde_json::Value::from(account)
+        );
+        let tag = unibox::channel::signature::hmac_sha256(secret.expose_secret().as_bytes(), &[body.as_bytes()]);
+        let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+        println!("\nsandbox: post a signed Messenger webhook to {channel}:\n");
+        println!(
+            "curl -i http://{addr}/webhooks/{channel} -H 'content-type: application/json' -H 'x-hub-signature-256: sha256={hex}' -d '{body}'\n"
+        );
+        return Ok(());
+    }
     // "type" first in each tagged object: the channel reads it straight from the stream then.
     let body = format!(
         r#"{{"account":{account},"events":[{{"kind":{{"type":"message","customer":{{"kind":"external","id":"cust-1001","display_name":"Somchai P."}},"direction":"inbound","message_id":"m-sample-1","content":{{"type":"text","text":"Where is my order #A1234?"}}}}}}]}}"#,
@@ -301,7 +389,7 @@ fn print_sample_curl(
     let timestamp = Timestamp::now().as_unix_seconds();
     let id = format!("msg_sample_{timestamp}");
     let signature = WebhookSecret::parse(secret.clone())?.sign(&id, timestamp, body.as_bytes());
-    println!("\nsandbox: post a signed webhook (valid for 5 minutes):\n");
+    println!("\nsandbox: post a signed webhook to {channel} (valid for 5 minutes):\n");
     println!(
         "curl -i http://{addr}/webhooks/{channel} -H 'content-type: application/json' -H 'webhook-id: {id}' \
          -H 'webhook-timestamp: {timestamp}' -H 'webhook-signature: {signature}' -d '{body}'\n"
@@ -312,6 +400,8 @@ fn print_sample_curl(
 /// The sandbox's stand-in for the systems the channels send to.
 struct Sandbox {
     receiver: FakeServer,
+    /// A fake Graph API answering the Send API like Meta does.
+    graph: FakeServer,
 }
 
 impl Sandbox {
@@ -322,17 +412,28 @@ impl Sandbox {
             let n = sent.fetch_add(1, Ordering::Relaxed) + 1;
             ScriptedResponse::json(200, &serde_json::json!({ "id": format!("sandbox-msg-{n}") }))
         });
+        let graph = FakeServer::start().await?;
+        let mids = Arc::new(AtomicU64::new(0));
+        graph.respond_with(move |request| {
+            let n = mids.fetch_add(1, Ordering::Relaxed) + 1;
+            let recipient = request.json().ok().and_then(|j| j["recipient"]["id"].as_str().map(str::to_string));
+            ScriptedResponse::json(
+                200,
+                &serde_json::json!({ "recipient_id": recipient.unwrap_or_default(), "message_id": format!("m_sandbox_{n}") }),
+            )
+        });
         println!("sandbox: fake receiver for outbound messages on {}", receiver.url());
-        Ok(Sandbox { receiver })
+        println!("sandbox: fake Graph API (Messenger Send API) on {}", graph.url());
+        Ok(Sandbox { receiver, graph })
     }
 
-    /// Prints what the receiver gets, as it gets it.
+    /// Prints what the fakes get, as they get it.
     async fn watch(self) {
-        let mut seen = 0;
+        let (mut receiver_seen, mut graph_seen) = (0, 0);
         loop {
             tokio::time::sleep(Duration::from_millis(200)).await;
             let requests = self.receiver.requests();
-            for request in requests.iter().skip(seen) {
+            for request in requests.iter().skip(receiver_seen) {
                 let json = request.json().unwrap_or_default();
                 println!(
                     "sandbox: receiver got POST {} for {}: {}",
@@ -341,7 +442,18 @@ impl Sandbox {
                     json["content"]["text"].as_str().unwrap_or("(not text)")
                 );
             }
-            seen = requests.len();
+            receiver_seen = requests.len();
+            let calls = self.graph.requests();
+            for call in calls.iter().skip(graph_seen) {
+                let json = call.json().unwrap_or_default();
+                println!(
+                    "sandbox: Graph API got POST {} for {}: {}",
+                    call.path(),
+                    json["recipient"]["id"].as_str().unwrap_or("?"),
+                    json["message"]["text"].as_str().unwrap_or("(not text)")
+                );
+            }
+            graph_seen = calls.len();
         }
     }
 }
