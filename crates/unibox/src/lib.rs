@@ -17,6 +17,7 @@
 //! | `channel-whatsapp` | [`channels::whatsapp`]: the WhatsApp Business Cloud API | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | [`server`]: the axum webhook server (routes, limits, health, readiness) | no |
+//! | `policy-cedar` | [`policy_cedar`]: Cedar policies as the hub's [`Policy`] | no |
 //! | `vault` | [`vault`]: tokens encrypted at rest, rotation, shredding, refresh | yes |
 //!
 //! The defaults are what the quickstart needs and nothing more; turn them off with
@@ -59,6 +60,10 @@ pub use unibox_core::*;
 /// The axum webhook server (feature `server-axum`): [`server::router`] serves every channel of a hub.
 #[cfg(feature = "server-axum")]
 pub use unibox_server_axum as server;
+
+/// Cedar policies as the hub's [`Policy`] (feature `policy-cedar`).
+#[cfg(feature = "policy-cedar")]
+pub use unibox_policy_cedar as policy_cedar;
 
 /// The encrypted token vault (feature `vault`): use [`vault::Vault`] as the hub's token store.
 #[cfg(feature = "vault")]
