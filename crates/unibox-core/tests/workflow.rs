@@ -14,7 +14,7 @@ use unibox_core::workflow::{Agent, AssignmentStrategy, ContactUpdate, TemplateVa
 use unibox_core::{
     Actor, Channel, ChannelAccount, ChannelId, ChannelKind, Content, ContentKind, ContentKinds, ConversationId,
     ConversationStatus, Error, ErrorKind, EventKind, Hub, IdentityKind, InboundEvent, InboundMessage, ManualClock,
-    PlatformUser, Result, Role, TenantId, Timestamp, UserId,
+    PlatformUser, Policy, Result, Role, RolePolicy, TenantId, Timestamp, UserId,
 };
 
 const SECRET: &str = "workflow-test-secret";
@@ -63,6 +63,10 @@ fn channel_id() -> ChannelId {
 }
 
 async fn world() -> World {
+    world_with(Arc::new(RolePolicy)).await
+}
+
+async fn world_with(policy: Arc<dyn Policy>) -> World {
     let inbox = Arc::new(MemoryInbox::new());
     let audit = Arc::new(MemoryAuditLog::new());
     let clock = ManualClock::new(start());
@@ -71,6 +75,7 @@ async fn world() -> World {
         .channel(channel_id(), Arc::new(AcceptingChannel { capabilities }))
         .audit(audit.clone())
         .roster(Arc::new(MemoryAgentRoster::new()))
+        .policy(policy)
         .clock(Arc::new(clock.clone()))
         .build();
     let tenant: TenantId = "acme".parse().unwrap();
@@ -373,4 +378,23 @@ async fn analytics_follow_webhooks_replies_assignment_and_resolution() {
     let automation = Actor::automation(w.tenant.clone(), "exporter");
     let err = w.hub.analytics(&automation, &day).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+}
+
+#[tokio::test]
+async fn listings_and_search_show_only_what_the_actor_may_see() {
+    use unibox_core::inbox::SearchQuery;
+    use unibox_core::policy::{AccountScope, MemberRules, TeamPolicy};
+    let policy = Arc::new(TeamPolicy::new());
+    let w = world_with(policy.clone()).await;
+    policy.set_member(&w.tenant, id("nok"), MemberRules::new(Role::Agent).scope(AccountScope::accounts([w.store.id])));
+    let on_store = w.customer_writes("store-1", "c-1", "e1", start()).await;
+    w.customer_writes("outlet-2", "c-2", "e2", start()).await;
+
+    let nok = w.agent("nok");
+    let listed = w.hub.conversations(&nok, &Default::default()).await.unwrap();
+    assert_eq!(listed.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![on_store], "only the store's");
+    assert_eq!(w.hub.conversations(&w.admin(), &Default::default()).await.unwrap().items.len(), 2);
+    let found = w.hub.search(&nok, &SearchQuery::new("สวัสดี")).await.unwrap();
+    assert_eq!(found.items.iter().map(|m| m.conversation).collect::<Vec<_>>(), vec![on_store]);
+    assert_eq!(w.hub.search(&w.admin(), &SearchQuery::new("สวัสดี")).await.unwrap().items.len(), 2);
 }

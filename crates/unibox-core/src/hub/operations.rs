@@ -118,9 +118,19 @@ impl Hub {
     }
 
     /// Lists the actor's tenant's conversations. Requires [`Action::ReadConversations`].
+    ///
+    /// Only conversations in the actor's [`conversation_scope`](crate::Policy::conversation_scope)
+    /// are listed (an agent restricted to some accounts, or to assigned and unassigned
+    /// conversations, sees only those); a page may then hold fewer items than asked for, and
+    /// `next` still continues after everything it covered.
     pub async fn conversations(&self, actor: &Actor, query: &ConversationQuery) -> Result<Page<Conversation>> {
         self.authorize(actor, Action::ReadConversations, Resource::Tenant)?;
-        self.inner.inbox.conversations(actor.tenant(), query).await
+        let mut page = self.inner.inbox.conversations(actor.tenant(), query).await?;
+        let scope = self.inner.policy.conversation_scope(actor);
+        if !scope.is_unrestricted() {
+            page.items.retain(|conversation| scope.contains(conversation));
+        }
+        Ok(page)
     }
 
     /// One conversation of the actor's tenant. Requires [`Action::ReadConversations`].
@@ -142,9 +152,32 @@ impl Hub {
     }
 
     /// Full-text search over the actor's tenant's messages. Requires [`Action::ReadConversations`].
+    /// Messages of conversations outside the actor's
+    /// [`conversation_scope`](crate::Policy::conversation_scope) are left out.
     pub async fn search(&self, actor: &Actor, query: &SearchQuery) -> Result<Page<Message>> {
         self.authorize(actor, Action::ReadConversations, Resource::Tenant)?;
-        self.inner.inbox.search(actor.tenant(), query).await
+        let mut page = self.inner.inbox.search(actor.tenant(), query).await?;
+        let scope = self.inner.policy.conversation_scope(actor);
+        if !scope.is_unrestricted() {
+            let mut visible = std::collections::HashMap::new();
+            let mut kept = Vec::with_capacity(page.items.len());
+            for message in page.items {
+                let allowed = match visible.get(&message.conversation) {
+                    Some(allowed) => *allowed,
+                    None => {
+                        let conversation = self.inner.inbox.conversation(actor.tenant(), message.conversation).await?;
+                        let allowed = scope.contains(&conversation);
+                        visible.insert(message.conversation, allowed);
+                        allowed
+                    }
+                };
+                if allowed {
+                    kept.push(message);
+                }
+            }
+            page.items = kept;
+        }
+        Ok(page)
     }
 
     /// Adds an internal note (never sent to the customer). Requires [`Action::AddNote`] and a
