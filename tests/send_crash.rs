@@ -103,10 +103,10 @@ impl Platform {
         let mut state = self.state.lock().unwrap();
         state.requests += 1;
         let delay = Duration::from_millis(15);
-        if state.requests % 7 == 0 {
+        if state.requests.is_multiple_of(7) {
             return ScriptedResponse::text(503, "busy").delayed(delay);
         }
-        if state.requests % 11 == 0 {
+        if state.requests.is_multiple_of(11) {
             return ScriptedResponse::hang_up();
         }
         let count = state.deliveries.entry(key.to_string()).or_default();
