@@ -27,8 +27,8 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::watch;
@@ -186,6 +186,9 @@ pub(crate) fn accept(tx: &WriteTx<'_>, entries: &[JournalEntry]) -> Result<Vec<A
 pub(crate) struct JournalState {
     /// The newest committed journal row.
     head: AtomicI64,
+    /// When the journal last committed, in microseconds after `epoch`.
+    last_commit: AtomicU64,
+    epoch: Instant,
     /// Every journal row up to this one is applied to the inbox.
     applied: watch::Sender<i64>,
 }
@@ -227,11 +230,27 @@ impl JournalState {
             journal.query_row("SELECT max(seq) FROM inbound", [], |row| row.get(0)).during(LOAD)?;
         let head = newest.unwrap_or(applied).max(applied);
         let (sender, _) = watch::channel(applied);
-        Ok(Arc::new(JournalState { head: AtomicI64::new(head), applied: sender }))
+        Ok(Arc::new(JournalState {
+            head: AtomicI64::new(head),
+            last_commit: AtomicU64::new(0),
+            epoch: Instant::now(),
+            applied: sender,
+        }))
     }
 
     fn applied(&self) -> i64 {
         *self.applied.borrow()
+    }
+
+    fn note_commit(&self) {
+        let now = u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.last_commit.store(now, Ordering::Release);
+    }
+
+    /// How long the journal has gone without a commit.
+    fn quiet_for(&self) -> Duration {
+        let last = Duration::from_micros(self.last_commit.load(Ordering::Acquire));
+        self.epoch.elapsed().saturating_sub(last)
     }
 
     /// Journal rows committed but not applied yet.
@@ -278,24 +297,33 @@ struct Row {
 
 /// The inbox writer's background work: applies the journal.
 ///
-/// Acknowledging webhooks comes first: while events keep arriving, the journal only grows, and
-/// applying starts when the journal's writer is idle, when a read waits for it, or when the
-/// backlog reaches half its limit. Once started, it goes on until the journal is applied. (On a
-/// machine with cores to spare, this costs nothing: the journal's writer is idle between
-/// bursts; on two cores it keeps the acknowledgements fast during a burst.)
+/// Acknowledging webhooks comes first. While a burst of events arrives (the journal commits
+/// again within [`QUIET`]), applying waits, so the acknowledgements have the machine's cores;
+/// it starts once the journal is quiet, at once when a read waits for it (and then goes on
+/// until the journal is applied), when the backlog reaches half its limit, or when the oldest
+/// unapplied event has waited [`MAX_DELAY`], which bounds how stale the inbox gets under a
+/// steady load.
 pub(crate) struct Applier {
     state: Arc<JournalState>,
     journal: Connection,
-    /// Applying until the backlog is gone.
+    /// A read waits: applying until the backlog is gone.
     draining: bool,
     /// The backlog from which applying starts without waiting for a quiet moment.
     urgent_backlog: i64,
+    /// Since when the backlog has not been empty.
+    waiting_since: Option<Instant>,
 }
+
+/// How long the journal must go without a commit before applying starts on its own.
+const QUIET: Duration = Duration::from_millis(3);
+
+/// The longest an accepted event waits to be applied while events keep arriving.
+const MAX_DELAY: Duration = Duration::from_millis(500);
 
 impl Applier {
     pub(crate) fn new(state: Arc<JournalState>, journal: Connection, max_backlog: u64) -> Self {
         let urgent_backlog = i64::try_from(max_backlog / 2).unwrap_or(i64::MAX).max(1);
-        Applier { state, journal, draining: true, urgent_backlog }
+        Applier { state, journal, draining: true, urgent_backlog, waiting_since: None }
     }
 
     /// One round: read rows after the applied position, apply them, record the new position,
@@ -363,8 +391,14 @@ impl Background for Applier {
     }
 
     fn pending(&self) -> bool {
-        let backlog = self.state.backlog();
-        backlog > 0 && (self.draining || backlog >= self.urgent_backlog)
+        self.state.backlog() > 0
+    }
+
+    fn ready(&self) -> bool {
+        self.draining
+            || self.urgent()
+            || self.state.quiet_for() >= QUIET
+            || self.waiting_since.is_some_and(|since| since.elapsed() >= MAX_DELAY)
     }
 
     fn urgent(&self) -> bool {
@@ -372,6 +406,7 @@ impl Background for Applier {
     }
 
     fn run(&mut self, conn: &Connection) -> bool {
+        self.waiting_since.get_or_insert_with(Instant::now);
         // Without savepoints first; if an event fails, again one event at a time.
         let round = self.round(conn, false).or_else(|error| {
             tracing::debug!(%error, "applying a round of the journal failed; applying it event by event");
@@ -381,6 +416,10 @@ impl Background for Applier {
             Ok(last) => {
                 if last.is_none() || self.state.backlog() <= 0 {
                     self.draining = false;
+                    self.waiting_since = None;
+                } else if last.is_some() {
+                    // The oldest unapplied event is younger now.
+                    self.waiting_since = Some(Instant::now());
                 }
                 if let Some(last) = last {
                     self.state.applied.send_if_modified(|applied| {
@@ -470,17 +509,15 @@ impl Background for Pruner {
     fn after_commit(&mut self, conn: &Connection) {
         match conn.query_row("SELECT max(seq) FROM inbound", [], |row| row.get::<_, Option<i64>>(0)) {
             Ok(Some(newest)) => {
-                self.state.head.fetch_max(newest, Ordering::AcqRel);
+                let before = self.state.head.fetch_max(newest, Ordering::AcqRel);
+                self.state.note_commit();
+                if before <= self.state.applied() && newest > before {
+                    // The inbox's writer may be asleep with nothing to apply: it has now.
+                    self.inbox.nudge();
+                }
             }
             Ok(None) => {}
             Err(err) => tracing::warn!(error = %err, "could not read the journal's newest row"),
-        }
-    }
-
-    fn idle(&mut self) {
-        // No webhook waits: a good moment to apply what was accepted.
-        if self.state.backlog() > 0 {
-            self.inbox.wake();
         }
     }
 
@@ -516,7 +553,12 @@ mod tests {
     use super::*;
 
     fn state(head: i64, applied: i64) -> JournalState {
-        JournalState { head: AtomicI64::new(head), applied: watch::channel(applied).0 }
+        JournalState {
+            head: AtomicI64::new(head),
+            last_commit: AtomicU64::new(0),
+            epoch: Instant::now(),
+            applied: watch::channel(applied).0,
+        }
     }
 
     #[test]

@@ -159,6 +159,8 @@ enum Command {
     Close(oneshot::Sender<()>),
     /// Runs the background work now: someone waits for it.
     Wake,
+    /// Looks at the background work again (there may be some now).
+    Nudge,
 }
 
 /// The handle async code uses to reach the writer thread.
@@ -186,6 +188,7 @@ impl std::fmt::Debug for Command {
             Command::Read(_) => "Read",
             Command::Close(_) => "Close",
             Command::Wake => "Wake",
+            Command::Nudge => "Nudge",
         })
     }
 }
@@ -264,6 +267,12 @@ impl Writer {
         let _ = self.sender.try_send(Command::Wake);
     }
 
+    /// Tells the writer its background work may have something to do now (it may be waiting
+    /// for jobs and not looking).
+    pub(crate) fn nudge(&self) {
+        let _ = self.sender.try_send(Command::Nudge);
+    }
+
     /// Waits until every job queued before this call is done and the connection is closed.
     pub(crate) async fn close(&self) {
         let (done, closed) = oneshot::channel();
@@ -281,15 +290,22 @@ pub(crate) trait Background: Send {
     fn after_commit(&mut self, conn: &Connection);
     /// Someone asked for the work to be done now ([`Writer::wake`]).
     fn wake(&mut self) {}
-    /// The writer has no job and is about to wait for one.
-    fn idle(&mut self) {}
-    /// Whether there is work to run while no job waits.
+    /// Whether there is work; while there is, the writer does not block waiting for jobs.
     fn pending(&self) -> bool;
+    /// Whether pending work should run now when no job waits (default: always); otherwise the
+    /// writer looks again every [`BACKGROUND_POLL`].
+    fn ready(&self) -> bool {
+        true
+    }
     /// Whether the work should run even though jobs wait (a backlog too long to leave).
     fn urgent(&self) -> bool;
     /// Runs one round, committing its own transaction; false if it failed (it is retried).
     fn run(&mut self, conn: &Connection) -> bool;
 }
+
+/// How often a writer with pending background work that is not [`ready`](Background::ready)
+/// looks again.
+const BACKGROUND_POLL: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The writer thread's loop: runs until every sender is gone or a close is requested.
 ///
@@ -310,13 +326,17 @@ fn run(
         let first = if pending {
             match receiver.try_recv() {
                 Ok(command) => Some(command),
-                Err(mpsc::error::TryRecvError::Empty) => None,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    if !background.as_ref().is_some_and(|work| work.ready()) {
+                        // Work that should wait a little: look again shortly.
+                        std::thread::sleep(BACKGROUND_POLL);
+                        continue;
+                    }
+                    None
+                }
                 Err(mpsc::error::TryRecvError::Disconnected) => break,
             }
         } else {
-            if let Some(work) = background.as_mut() {
-                work.idle();
-            }
             match receiver.blocking_recv() {
                 Some(command) => Some(command),
                 None => break,
@@ -335,6 +355,7 @@ fn run(
                     }
                     run_background = true;
                 }
+                Command::Nudge => {}
                 Command::Close(done) => {
                     close = Some(done);
                     break;
@@ -385,7 +406,7 @@ fn run(
             Command::Close(done) => {
                 let _ = done.send(());
             }
-            Command::Wake => {}
+            Command::Wake | Command::Nudge => {}
         }
     }
     // The checkpointer closes first, so the writer's connection is the last one to a file: its

@@ -146,3 +146,27 @@ async fn a_foreign_journal_file_is_refused() {
     assert_eq!(err.kind(), unibox_core::ErrorKind::Configuration);
     assert!(err.to_string().contains("journal"), "{err}");
 }
+
+/// Nobody reads, yet accepted events are applied soon after the burst ends (subscribers of the
+/// change log and other processes see them without waiting for a read of this one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepted_events_are_applied_without_a_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.db");
+    let (_, _, events) = setup(&path).await;
+    let inbox = open(&path).await;
+    inbox.accept(burst(&events)).await.unwrap();
+
+    // Another connection, as another process would look: no read of `inbox` nudges it.
+    let observer = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let stored: i64 = observer.query_row("SELECT count(*) FROM messages", [], |row| row.get(0)).unwrap();
+        if stored == 12 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "only {stored} of 12 accepted events applied after 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    inbox.close().await;
+}
