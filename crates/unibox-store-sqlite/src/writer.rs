@@ -85,10 +85,6 @@ impl<'c> WriteTx<'c> {
 
     /// Applies the batch's search-index changes, in order.
     pub(crate) fn apply_search(&self) -> rusqlite::Result<()> {
-        if std::env::var_os("EXP_NO_FTS").is_some() {
-            self.search.borrow_mut().clear();
-            return Ok(());
-        }
         for change in self.search.borrow_mut().drain(..) {
             match change {
                 SearchChange::Remove(seq) => {
