@@ -43,9 +43,14 @@ pub(crate) fn parse(body: &[u8], options: ParseOptions, now: Timestamp) -> Resul
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(malformed("the body must be a JSON object {\"object\": \"whatsapp_business_account\", ...}"));
     }
-    if let Some(events) = parse_in_one_pass(body, now) {
-        return Ok(events);
+    match parse_in_one_pass(body, now) {
+        Some(events) => Ok(events),
+        None => parse_in_general(body, options, now),
     }
+}
+
+/// The general path: the Meta crate's envelope first, then each change's value.
+fn parse_in_general(body: &[u8], options: ParseOptions, now: Timestamp) -> Result<Vec<InboundEvent>> {
     let notification = parse_notification(body).map_err(|e| e.with_operation("whatsapp.parse"))?;
     if notification.object != OBJECT {
         return Err(malformed(format!(
@@ -268,4 +273,25 @@ pub(crate) fn to_value(raw: &RawValue) -> serde_json::Value {
 /// WhatsApp's timestamps: Unix seconds as a decimal string.
 pub(crate) fn unix_seconds(text: &str) -> Option<Timestamp> {
     text.parse::<i64>().ok().map(Timestamp::from_unix_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_one_pass_and_the_general_path_give_the_same_events() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let options = ParseOptions { keep_other_fields: true };
+        let now = Timestamp::from_unix_seconds(1_749_420_000);
+        let mut compared = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let body = std::fs::read(entry.unwrap().path()).unwrap();
+            if let Some(fast) = parse_in_one_pass(&body, now) {
+                assert_eq!(fast, parse_in_general(&body, options, now).unwrap());
+                compared += 1;
+            }
+        }
+        assert!(compared >= 30, "only {compared} fixtures took the one-pass path");
+    }
 }
