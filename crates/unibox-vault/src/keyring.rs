@@ -160,3 +160,56 @@ impl KeyProvider for Keyring {
         DataKey::from_slice(&bytes).ok_or_else(crate::primitives::unopenable)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_entries_are_configuration_errors_that_never_echo_the_key() {
+        let short = STANDARD.encode([7u8; 31]);
+        let good = Keyring::generate_entry(1);
+        for (text, says) in [
+            ("", "no vault keys"),
+            ("# only a comment", "no vault keys"),
+            ("c2VjcmV0", "has no ':'"),
+            ("one:c2VjcmV0", "not a number"),
+            ("1:***", "not base64"),
+            (&format!("1:{short}"), "32 bytes"),
+            (&format!("{good}\n{good}"), "repeats a version"),
+        ] {
+            let error = Keyring::parse(text).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Configuration, "{text:?}");
+            assert!(error.message().contains(says), "{text:?}: {error}");
+            assert!(!error.to_string().contains(&good[2..]), "the key shows in {error}");
+        }
+    }
+
+    #[test]
+    fn comments_commas_and_blank_lines_are_allowed_and_the_highest_version_is_primary() {
+        let text = format!(
+            "# vault keys\n\n{}, {}\n{}\n",
+            Keyring::generate_entry(3),
+            Keyring::generate_entry(1),
+            Keyring::generate_entry(2)
+        );
+        let keyring = Keyring::parse(&text).unwrap();
+        assert_eq!(keyring.versions(), vec![1, 2, 3]);
+        assert_eq!(keyring.primary_version(), 3);
+    }
+
+    #[test]
+    fn a_key_file_is_read_and_a_missing_one_is_named() {
+        let dir = std::env::temp_dir().join(format!("unibox-vault-keyring-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("vault-keys");
+        std::fs::write(&path, Keyring::generate_entry(4)).unwrap();
+        assert_eq!(Keyring::from_file(&path).unwrap().primary_version(), 4);
+        let missing = Keyring::from_file(dir.join("absent")).unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::Configuration);
+        assert!(missing.message().contains("absent"), "{missing}");
+        let unset = Keyring::from_env("UNIBOX_VAULT_KEYS_SURELY_UNSET_IN_TESTS").unwrap_err();
+        assert!(unset.message().contains("UNIBOX_VAULT_KEYS_SURELY_UNSET_IN_TESTS"), "{unset}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
