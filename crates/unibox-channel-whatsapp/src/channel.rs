@@ -9,7 +9,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use unibox_channel_meta::{AppCredentials, GraphClient, answer_handshake, verify_signature};
 use unibox_core::channel::{
-    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, Verified, WebhookRequest, WebhookResponse,
+    Capabilities, MessagingWindow, OutsideWindow, Rate, RateLimits, SendReceipt, SendRequest, Verified, WebhookRequest,
+    WebhookResponse,
 };
 use unibox_core::http::HttpClient;
 use unibox_core::{
@@ -26,6 +27,14 @@ pub const MAX_TEXT_LENGTH: usize = 4096;
 /// The customer-service window: free-form messages within 24 hours of the customer's last
 /// message, only approved templates after it.
 pub const CUSTOMER_SERVICE_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A business number's default throughput: 80 messages a second (Meta raises it to 1,000 for
+/// numbers with high quality and volume; error 130429 beyond it).
+pub const NUMBER_THROUGHPUT: Rate = Rate::per_second(80);
+
+/// The pair rate limit: about one message every 6 seconds to the same customer (10 a minute;
+/// error 131056 beyond it).
+pub const PAIR_RATE: Rate = Rate::new(10, Duration::from_secs(60));
 
 /// The content kinds the channel sends.
 const SENDABLE: [ContentKind; 12] = [
@@ -100,7 +109,7 @@ impl WhatsAppChannel {
             delivery_receipts: true,
             // System-user tokens do not expire; expiring ones are exchanged when the app id is known.
             token_refresh: config.app_id.is_some(),
-            ..Capabilities::default()
+            rate_limits: RateLimits { per_account: Some(NUMBER_THROUGHPUT), per_recipient: Some(PAIR_RATE) },
         };
         WhatsAppChannel { config, capabilities, clock: Arc::new(SystemClock), graph: None }
     }

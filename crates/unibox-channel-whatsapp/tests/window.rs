@@ -96,3 +96,19 @@ async fn free_form_closes_after_24_hours_templates_still_go_and_a_new_message_re
 fn clock_now(clock: &ManualClock) -> i64 {
     unibox_core::Clock::now(clock).as_unix_seconds()
 }
+
+#[test]
+fn the_capabilities_declare_the_window_and_the_throughput_limits() {
+    use unibox_core::Channel;
+    use unibox_core::channel::{OutsideWindow, Rate};
+    let channel = common::channel();
+    let capabilities = channel.capabilities();
+    let window = capabilities.messaging_window.as_ref().expect("a messaging window");
+    assert_eq!(window.free_form, Duration::from_secs(24 * 3600));
+    assert_eq!(window.human_agent, None, "WhatsApp has no human-agent tag");
+    assert_eq!(window.outside, OutsideWindow::TemplatesOnly);
+    assert_eq!(capabilities.rate_limits.per_account, Some(Rate::per_second(80)));
+    assert_eq!(capabilities.rate_limits.per_recipient.map(|r| r.interval()), Some(Duration::from_secs(6)));
+    assert_eq!(capabilities.max_text_length, Some(4096));
+    assert!(!capabilities.idempotent_send);
+}
