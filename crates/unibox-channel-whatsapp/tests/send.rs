@@ -301,6 +301,23 @@ async fn a_media_id_resolves_to_a_short_lived_url_fetched_with_the_token() {
     s.graph.enqueue(ScriptedResponse::status(200).with_header("content-type", "image/jpeg").with_body(bytes.clone()));
     let media = s.channel.download_media("1479537139650973", &s.token).await.unwrap();
     assert_eq!(media.bytes.as_ref(), bytes.as_slice());
+
+    // The same file named by a base64 SHA-256, as WhatsApp's webhooks write media hashes.
+    let base64_sha256 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, Sha256::digest(&bytes));
+    s.graph.enqueue(ScriptedResponse::json(
+        200,
+        &json!({"url": download_url.as_str(), "mime_type": "image/jpeg", "sha256": base64_sha256, "id": "1479537139650973"}),
+    ));
+    s.graph.enqueue(ScriptedResponse::status(200).with_body(bytes.clone()));
+    assert_eq!(s.channel.download_media("1479537139650973", &s.token).await.unwrap().bytes.as_ref(), bytes.as_slice());
+    s.graph.clear_requests();
+    s.graph.enqueue(ScriptedResponse::json(
+        200,
+        &json!({"messaging_product": "whatsapp", "url": download_url.as_str(), "mime_type": "image/jpeg",
+            "sha256": sha256, "file_size": bytes.len(), "id": "1479537139650973"}),
+    ));
+    s.graph.enqueue(ScriptedResponse::status(200).with_header("content-type", "image/jpeg").with_body(bytes.clone()));
+    let media = s.channel.download_media("1479537139650973", &s.token).await.unwrap();
     assert_eq!(media.mime_type.as_deref(), Some("image/jpeg"));
 
     let requests = s.graph.requests();
