@@ -38,7 +38,8 @@ impl Vault {
         }
         let flight = self.flight(account);
         let _turn = flight.lock().await;
-        let give_up_at = Instant::now() + self.inner.lease * 2;
+        // Checked: a configured lease of years must not panic here.
+        let give_up_at = Instant::now().checked_add(self.inner.lease.saturating_mul(2));
         loop {
             let current = match self.slot(account).await? {
                 Some(current) => current,
@@ -62,7 +63,7 @@ impl Vault {
                 }
             }
             // Another process is refreshing: wait for its result rather than refresh twice.
-            if Instant::now() >= give_up_at {
+            if give_up_at.is_some_and(|at| Instant::now() >= at) {
                 if self.expired(&current) {
                     return Err(Error::new(
                         ErrorKind::PlatformUnavailable,
@@ -94,8 +95,8 @@ impl Vault {
             return Attempt::Done(Ok(Some(tokens)));
         }
         // Never act on an answer that arrives after the lease could have passed to someone else.
-        let answer =
-            tokio::time::timeout(self.inner.lease.mul_f32(0.8), channel.refresh_tokens(account, &tokens)).await;
+        let deadline = self.inner.lease.saturating_sub(self.inner.lease / 5);
+        let answer = tokio::time::timeout(deadline, channel.refresh_tokens(account, &tokens)).await;
         let target = account_target(id);
         match answer {
             Ok(Ok(fresh)) => {
