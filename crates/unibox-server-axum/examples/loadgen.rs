@@ -6,16 +6,23 @@
 //! Run the server pinned to one core and the generator to the other (see docs/performance.md):
 //!
 //! ```sh
-//! cargo build --release -p unibox --example server --features server-axum
+//! cargo build --release -p unibox --example server --features server-axum,channel-messenger
 //! cargo build --release -p unibox-server-axum --example loadgen
+//! export UNIBOX_ACME_ORDERS_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw   # loadgen's default secret
+//! export UNIBOX_META_APP_SECRET=loadgen-app-secret UNIBOX_META_VERIFY_TOKEN=loadgen-verify
 //! rm -f /tmp/unibox-loadgen.db*
-//! UNIBOX_ACME_ORDERS_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw UNIBOX_LOG=warn taskset -c 0 \
-//!     target/release/examples/server --config crates/unibox-server-axum/examples/loadgen-server.toml &
+//! UNIBOX_LOG=warn taskset -c 0 target/release/examples/server \
+//!     --config crates/unibox-server-axum/examples/loadgen-server.toml &
 //! taskset -c 1 target/release/examples/loadgen --url http://127.0.0.1:8080/webhooks/acme-orders \
 //!     --account shop-bangkok --connections 32 --duration 60 --server-pid $!
+//! # Messenger-shaped (app-level route, X-Hub-Signature-256):
+//! taskset -c 1 target/release/examples/loadgen --shape messenger --url http://127.0.0.1:8080/webhooks/meta-app \
+//!     --account 104729384756 --connections 32 --duration 60 --server-pid $!
 //! ```
 //!
 //! Options (all optional except `--url`):
+//! `--shape webhook|messenger` (default webhook), `--app-secret <s>` (messenger; default
+//! `$UNIBOX_LOADGEN_APP_SECRET`, else `loadgen-app-secret`),
 //! `--secret <whsec_...>` (default: `$UNIBOX_LOADGEN_SECRET`, else the public sandbox secret),
 //! `--account <id>` (default `shop-bangkok`), `--connections <n>` (32), `--duration <s>` (30),
 //! `--warmup <s>` (3, not measured), `--report <s>` (10, interval of the progress lines),
@@ -41,7 +48,18 @@ use unibox_core::Timestamp;
 
 const SANDBOX_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
+/// The body and signature scheme of the generated webhooks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Standard Webhooks (the generic webhook channel).
+    Webhook,
+    /// Meta's Messenger app-level webhook, `X-Hub-Signature-256`.
+    Messenger,
+}
+
 struct Options {
+    shape: Shape,
+    app_secret: String,
     addr: SocketAddr,
     host: String,
     path: String,
@@ -58,6 +76,8 @@ struct Options {
 fn parse_options() -> Result<Options, String> {
     let mut url = None;
     let mut options = Options {
+        shape: Shape::Webhook,
+        app_secret: std::env::var("UNIBOX_LOADGEN_APP_SECRET").unwrap_or_else(|_| "loadgen-app-secret".to_string()),
         addr: "127.0.0.1:8080".parse().map_err(|e| format!("{e}"))?,
         host: String::new(),
         path: String::new(),
@@ -78,6 +98,14 @@ fn parse_options() -> Result<Options, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--url" => url = args.next(),
+            "--shape" => {
+                options.shape = match args.next().as_deref() {
+                    Some("webhook") => Shape::Webhook,
+                    Some("messenger") => Shape::Messenger,
+                    _ => return Err("--shape is webhook or messenger".into()),
+                }
+            }
+            "--app-secret" => options.app_secret = args.next().ok_or("--app-secret needs a value")?,
             "--secret" => options.secret = args.next().ok_or("--secret needs a value")?,
             "--account" => options.account = args.next().ok_or("--account needs a value")?,
             "--connections" => {
@@ -131,8 +159,31 @@ fn body(account: &str, n: u64, customers: u64) -> String {
     )
 }
 
+/// A ~600-byte Messenger delivery: one page, one customer text message.
+fn messenger_body(page: &str, run: u64, n: u64, customers: u64) -> String {
+    let customer = 6_483_920_000 + n % customers.max(1);
+    let at = Timestamp::now().as_unix_millis();
+    format!(
+        r#"{{"object":"page","entry":[{{"id":"{page}","time":{at},"messaging":[{{"sender":{{"id":"{customer}"}},"recipient":{{"id":"{page}"}},"timestamp":{at},"message":{{"mid":"m_lg_{run}_{n}","text":"Hello, I ordered a pair of running shoes last Tuesday (order #A{n}) and the tracking page still says the parcel is at the Bangkok sorting centre. Could you check whether it has left, and whether I can change the delivery address to my office? Thank you very much for your help, kind regards."}}}}]}}]}}"#
+    )
+}
+
 fn request(shared: &Shared, n: u64) -> Vec<u8> {
     let options = &shared.options;
+    if options.shape == Shape::Messenger {
+        let body = messenger_body(&options.account, shared.run, n, options.customers);
+        let tag = unibox_core::channel::signature::hmac_sha256(options.app_secret.as_bytes(), &[body.as_bytes()]);
+        let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+        let mut request = format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nX-Hub-Signature-256: sha256={hex}\r\nContent-Length: {}\r\n\r\n",
+            options.path,
+            options.host,
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(body.as_bytes());
+        return request;
+    }
     let body = body(&options.account, n, options.customers);
     let id = format!("lg_{}_{n}", shared.run);
     let timestamp = Timestamp::now().as_unix_seconds();
