@@ -10,7 +10,8 @@ use unibox_core::channel::{
     Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, Verified, WebhookRequest, signature,
 };
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryAuditLog, MemoryInbox, MemoryTokenStore};
+use unibox_core::memory::{MemoryAuditLog, MemoryInbox, MemoryTokenStore, MemoryUsageMeter};
+use unibox_core::metering::{UsageDay, UsageMeter, UsageMetric, UsageQuery};
 use unibox_core::{
     Actor, Channel, ChannelAccount, ChannelAccountState, ChannelId, ChannelKind, Content, ContentKind, ContentKinds,
     DeliveryStatus, Error, ErrorKind, EventKind, Hub, IdentityKind, InboundEvent, InboundMessage, ManualClock,
@@ -69,6 +70,7 @@ impl Channel for ScriptedChannel {
 
 struct World {
     hub: Hub,
+    meter: Arc<MemoryUsageMeter>,
     channel: Arc<ScriptedChannel>,
     inbox: Arc<MemoryInbox>,
     audit: Arc<MemoryAuditLog>,
@@ -99,7 +101,9 @@ async fn world() -> World {
     let audit = Arc::new(MemoryAuditLog::new());
     let clock = ManualClock::new(start());
     let channel = ScriptedChannel::new(capabilities());
+    let meter = Arc::new(MemoryUsageMeter::new());
     let hub = Hub::builder(inbox.clone())
+        .meter(meter.clone())
         .channel(channel_id(), channel.clone())
         .tokens(Arc::new(MemoryTokenStore::new()))
         .audit(audit.clone())
@@ -110,7 +114,7 @@ async fn world() -> World {
     let account = ChannelAccount::new(tenant.clone(), channel_id(), ChannelKind::WEBHOOK, "store-1", start());
     let admin = Actor::user(tenant.clone(), "ann".parse().unwrap(), Role::Admin);
     hub.connect_account(&admin, account.clone(), Some(TokenSet::new("tok-store-1"))).await.unwrap();
-    World { hub, channel, inbox, audit, clock, tenant, account }
+    World { hub, meter, channel, inbox, audit, clock, tenant, account }
 }
 
 fn channel_id() -> ChannelId {
@@ -321,4 +325,37 @@ async fn disconnected_account_refuses_webhooks() {
         unibox_core::TokenStore::status(w.hub.tokens().as_ref(), &w.tenant, w.account.id).await.unwrap(),
         unibox_core::TokenStatus::Revoked { at: start() }
     );
+}
+
+/// What the meter counted for the tenant, by metric.
+async fn usage(w: &World) -> Vec<(UsageMetric, u64)> {
+    let counters = w.meter.usage(&w.tenant, &UsageQuery::days(UsageDay(20_000), UsageDay(20_100))).await.unwrap();
+    counters.into_iter().map(|counter| (counter.metric, counter.quantity)).collect()
+}
+
+#[tokio::test]
+async fn new_customer_messages_and_accepted_sends_are_metered_once() {
+    let w = world().await;
+    let first = message_event("e1", "store-1", "c-1", "hello", start());
+    let delivery = signed(&[first]);
+    w.hub.handle_webhook(&channel_id(), delivery.clone()).await;
+    // A redelivery is not counted again.
+    w.hub.handle_webhook(&channel_id(), delivery).await;
+    let conversation = w.hub.conversations(&agent(&w), &ConversationQuery::new()).await.unwrap().items[0].clone();
+    w.hub.send(&agent(&w), conversation.id, Content::text("Hi there")).await.unwrap();
+    // A refused send is not counted.
+    w.channel.answer(Err(Error::new(ErrorKind::PlatformRejected, "the platform refused it")));
+    let _ = w.hub.send(&agent(&w), conversation.id, Content::text("Again")).await;
+
+    // Received messages are counted in a task of their own: wait for it.
+    let expected = vec![(UsageMetric::MessagesIn, 1), (UsageMetric::MessagesOut, 1)];
+    for _ in 0..200 {
+        if usage(&w).await == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut counted = usage(&w).await;
+    counted.sort_by_key(|(metric, _)| metric.to_string());
+    assert_eq!(counted, expected);
 }

@@ -19,6 +19,7 @@ pub struct HubBuilder {
     audit: Option<Arc<dyn AuditSink>>,
     roster: Option<Arc<dyn crate::workflow::AgentRoster>>,
     analytics: Option<Arc<dyn crate::analytics::Analytics>>,
+    meter: Option<Arc<dyn crate::metering::UsageMeter>>,
     clock: Option<Arc<dyn Clock>>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
@@ -34,6 +35,7 @@ impl HubBuilder {
             audit: None,
             roster: None,
             analytics: None,
+            meter: None,
             clock: None,
             channels: HashMap::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -69,6 +71,21 @@ impl HubBuilder {
     /// The agent roster automatic assignment chooses from (default: in memory).
     pub fn roster(mut self, roster: Arc<dyn crate::workflow::AgentRoster>) -> Self {
         self.roster = Some(roster);
+        self
+    }
+
+    /// Counts usage for billing (messages in and out, LINE pushes, WhatsApp templates): the
+    /// webhook path counts the customer messages it accepts, the send path the messages the
+    /// platform accepted. Default: no metering. A `SqliteInbox` is also a
+    /// [`UsageMeter`](crate::metering::UsageMeter).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use unibox_core::{Hub, memory::{MemoryInbox, MemoryUsageMeter}};
+    /// let hub = Hub::builder(Arc::new(MemoryInbox::new())).meter(Arc::new(MemoryUsageMeter::new())).build();
+    /// ```
+    pub fn meter(mut self, meter: Arc<dyn crate::metering::UsageMeter>) -> Self {
+        self.meter = Some(meter);
         self
     }
 
@@ -108,6 +125,7 @@ impl HubBuilder {
                 roster: self.roster.unwrap_or_else(|| Arc::new(crate::memory::MemoryAgentRoster::new())),
                 analytics: self.analytics.unwrap_or_else(|| Arc::new(crate::memory::MemoryAnalytics::new())),
                 feed: Default::default(),
+                meter: self.meter,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,
                 max_body_bytes: self.max_body_bytes,

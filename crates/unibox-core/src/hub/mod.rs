@@ -7,6 +7,7 @@ mod builder;
 mod canned;
 mod contacts;
 mod events;
+mod metering;
 mod operations;
 mod roster;
 mod routing;
@@ -59,6 +60,7 @@ struct HubInner {
     roster: Arc<dyn crate::workflow::AgentRoster>,
     analytics: Arc<dyn crate::analytics::Analytics>,
     feed: analytics::AnalyticsFeed,
+    meter: Option<Arc<dyn crate::metering::UsageMeter>>,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,

@@ -251,6 +251,7 @@ impl Hub {
             Ok(receipt) => {
                 let outcome = AttemptOutcome::Sent { platform_message_id: receipt.platform_message_id };
                 let (sent, _) = outbox.finish_attempt(tenant, job.message, lease, outcome).await?;
+                self.meter_send(&attempt.account, &sent).await;
                 Ok(sent)
             }
             Err(error) => {
@@ -352,10 +353,14 @@ impl Hub {
             .with_reply_to(message.reply_to.as_deref())
             .with_human_agent(human_agent);
         match channel.send(&request).await {
-            Ok(receipt) => inbox
-                .update_delivery(tenant, message.id, DeliveryStatus::Sent, Some(&receipt.platform_message_id))
-                .await
-                .map_err(|e| e.with_operation("hub.send.record")),
+            Ok(receipt) => {
+                let sent = inbox
+                    .update_delivery(tenant, message.id, DeliveryStatus::Sent, Some(&receipt.platform_message_id))
+                    .await
+                    .map_err(|e| e.with_operation("hub.send.record"))?;
+                self.meter_send(account, &sent).await;
+                Ok(sent)
+            }
             Err(error) => {
                 let error = error.with_operation("hub.send").with_context("message", message.id);
                 if error.kind() != ErrorKind::DeliveryUnknown {

@@ -535,8 +535,7 @@ impl State {
         if let Some(conversation) = self.conversations.get_mut(&message.conversation) {
             conversation.last_activity_at = conversation.last_activity_at.max(message.sent_at);
         }
-        self.messages
-            .insert(message.id, StoredMessage { message: message.clone(), amendments: Amendments::default() });
+        self.messages.insert(message.id, StoredMessage { message: message.clone(), amendments: Amendments::default() });
         self.changes.push(
             Change::new(tenant.clone(), message.recorded_at, ChangeKind::MessageAdded)
                 .conversation(message.conversation)

@@ -1,6 +1,6 @@
 //! What an inbox event or a send counts as: one place, so every hook and backend agrees.
 
-use crate::inbox::{IngestOutcome, RoutedEvent};
+use crate::inbox::{Acceptance, IngestOutcome, RoutedEvent};
 use crate::metering::{TemplateCategory, UsageIncrement, UsageMetric};
 use crate::{ChannelKind, Content, Direction, EventKind, TenantId, Timestamp};
 
@@ -46,15 +46,42 @@ pub fn usage_of_ingest(
         .iter()
         .zip(outcomes)
         .filter(|(_, outcome)| matches!(outcome, IngestOutcome::Stored { message: Some(_), .. }))
-        .filter(|(routed, _)| match &routed.event.kind {
-            EventKind::Message(message) => message.direction == Direction::Inbound,
-            EventKind::Postback { .. } => true,
-            _ => false,
-        })
-        .map(|(routed, _)| {
-            UsageIncrement::one(routed.tenant.clone(), kind_of(routed), UsageMetric::MessagesIn, routed.received_at)
-        })
+        .filter_map(|(routed, _)| message_in(routed, &kind_of))
         .collect()
+}
+
+/// The usage of accepted events ([`Inbox::accept`](crate::Inbox::accept)): one message in per
+/// customer message or postback accepted for the first time. A message redelivered under a new
+/// event id is recognised only when it is applied, after this count: such a message counts twice.
+///
+/// ```
+/// use unibox_core::inbox::Acceptance;
+/// use unibox_core::metering::usage_of_accept;
+/// assert!(usage_of_accept(&[], &[Acceptance::Accepted], |_| None).is_empty());
+/// ```
+pub fn usage_of_accept(
+    events: &[RoutedEvent],
+    outcomes: &[Acceptance],
+    kind_of: impl Fn(&RoutedEvent) -> Option<ChannelKind>,
+) -> Vec<UsageIncrement> {
+    events
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| **outcome == Acceptance::Accepted)
+        .filter_map(|(routed, _)| message_in(routed, &kind_of))
+        .collect()
+}
+
+/// A customer message or postback counts as one message in; nothing else does.
+fn message_in(routed: &RoutedEvent, kind_of: &impl Fn(&RoutedEvent) -> Option<ChannelKind>) -> Option<UsageIncrement> {
+    let counts = match &routed.event.kind {
+        EventKind::Message(message) => message.direction == Direction::Inbound,
+        EventKind::Postback { .. } => true,
+        _ => false,
+    };
+    counts.then(|| {
+        UsageIncrement::one(routed.tenant.clone(), kind_of(routed), UsageMetric::MessagesIn, routed.received_at)
+    })
 }
 
 /// The usage of one AI model call.
