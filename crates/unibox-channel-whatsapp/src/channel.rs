@@ -141,6 +141,14 @@ impl WhatsAppChannel {
         &self.config
     }
 
+    /// The statuses of a verified delivery with their billing details (conversation and
+    /// pricing), which the unified delivery updates of [`parse`](Channel::parse) leave out.
+    /// Statuses that cannot be read are left out; a body that is not a WhatsApp notification
+    /// is `MalformedPayload`.
+    pub fn status_reports(&self, request: &Verified<'_>) -> Result<Vec<crate::StatusReport>> {
+        inbound::status_reports(request.body())
+    }
+
     pub(crate) fn graph(&self, operation: &'static str) -> Result<&GraphClient> {
         self.graph.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::Configuration, "the WhatsApp channel has no HttpClient: call with_http_client")

@@ -345,3 +345,32 @@ fn escaped_unicode_as_meta_sends_it_is_decoded() {
     assert_eq!(message.customer.display_name.as_deref(), Some("สมชาย"));
     assert_eq!(message.content, Content::text("สวัสดี\n\"desk\" 👍"));
 }
+
+#[test]
+fn status_reports_keep_the_conversation_and_pricing_for_billing() {
+    let channel = common::channel();
+    let request = common::signed(common::APP_SECRET, &common::fixture("status_sent"));
+    let reports = channel.status_reports(&channel.verify(&request).unwrap()).unwrap();
+    assert_eq!(reports.len(), 1);
+    let report = &reports[0];
+    assert_eq!(report.account, PHONE_NUMBER_ID);
+    assert_eq!(report.message_id, "wamid.HBgLMTY1MDU1NTEyMzQVAgARGBI1QkE0RUZGNDg2QkE2M0E3OEYA");
+    assert_eq!(report.status, "sent");
+    assert_eq!(report.recipient.as_deref(), Some(CUSTOMER));
+    assert_eq!(report.callback_data.as_deref(), Some("0193a4f2-7c1e-7b3a-9c55-2f7d1e8a4b10"));
+    let conversation = report.conversation.as_ref().expect("a conversation");
+    assert_eq!(conversation.origin.as_deref(), Some("service"));
+    assert_eq!(conversation.expires_at, Some(Timestamp::from_unix_seconds(1_749_502_800)));
+    let pricing = report.pricing.as_ref().expect("pricing");
+    assert_eq!(
+        (pricing.billable, pricing.model.as_deref(), pricing.category.as_deref()),
+        (Some(true), Some("PMP"), Some("service"))
+    );
+    assert_eq!(report.failure, None);
+
+    let failed = common::signed(common::APP_SECRET, &common::fixture("status_failed"));
+    let reports = channel.status_reports(&channel.verify(&failed).unwrap()).unwrap();
+    assert!(reports[0].failure.as_deref().unwrap().starts_with("Re-engagement message (131047)"));
+    let batch = common::signed(common::APP_SECRET, &common::fixture("batch"));
+    assert_eq!(channel.status_reports(&channel.verify(&batch).unwrap()).unwrap().len(), 1);
+}

@@ -12,7 +12,12 @@
 
 mod message;
 mod status;
+mod status_report;
 mod wire;
+
+pub(crate) use status::failure_reason;
+pub(crate) use status_report::status_reports;
+pub use status_report::{ConversationWindow, Pricing, StatusReport};
 
 use serde_json::value::RawValue;
 use unibox_channel_meta::{Change, fingerprint, parse_notification};
@@ -32,7 +37,7 @@ pub(crate) struct ParseOptions {
     pub(crate) keep_other_fields: bool,
 }
 
-fn malformed(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+pub(crate) fn malformed(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
     Error::new(ErrorKind::MalformedPayload, message).with_operation("whatsapp.parse")
 }
 
@@ -68,7 +73,7 @@ fn parse_in_general(body: &[u8], options: ParseOptions, now: Timestamp) -> Resul
     Ok(events)
 }
 
-fn is_messages_field(field: &str) -> bool {
+pub(crate) fn is_messages_field(field: &str) -> bool {
     field == "messages" || field == "smb_message_echoes"
 }
 

@@ -10,7 +10,7 @@
 //!
 //! The event id is `"{wamid}:{status}"`: WhatsApp sends each status of a message once, and
 //! redelivers it unchanged. Pricing and conversation details (billing) are not part of the
-//! unified delivery status.
+//! unified delivery status: `WhatsAppChannel::status_reports` reads them.
 
 use std::fmt::Write;
 

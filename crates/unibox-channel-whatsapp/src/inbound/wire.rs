@@ -372,6 +372,40 @@ pub(crate) struct Status<'a> {
     pub(crate) recipient_user_id: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub(crate) errors: Vec<ErrorDetail<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) biz_opaque_callback_data: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) conversation: Option<Box<StatusConversation<'a>>>,
+    #[serde(borrow, default)]
+    pub(crate) pricing: Option<Box<Pricing<'a>>>,
+}
+
+/// The conversation (billing window) a status belongs to.
+#[derive(Deserialize)]
+pub(crate) struct StatusConversation<'a> {
+    #[serde(borrow, default)]
+    pub(crate) id: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) expiration_timestamp: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) origin: Option<Origin<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Origin<'a> {
+    #[serde(borrow, rename = "type", default)]
+    pub(crate) kind: Option<Str<'a>>,
+}
+
+/// `{"billable", "pricing_model", "category"}`.
+#[derive(Deserialize)]
+pub(crate) struct Pricing<'a> {
+    #[serde(default)]
+    pub(crate) billable: Option<bool>,
+    #[serde(borrow, default)]
+    pub(crate) pricing_model: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) category: Option<Str<'a>>,
 }
 
 /// One error of a failed status or of `value.errors[]`.
