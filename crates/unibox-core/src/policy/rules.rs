@@ -231,7 +231,16 @@ impl TeamRules {
     /// Whether `member` may work conversations on `account`: inside their own scope and, if
     /// they belong to teams, inside one of their teams' scopes.
     pub(crate) fn reaches(&self, member: &MemberRules, account: ChannelAccountId) -> bool {
-        let kind = self.accounts.get(&account);
+        self.reaches_on(member, account, self.accounts.get(&account))
+    }
+
+    /// Like [`reaches`](Self::reaches), with the account's platform known (`None`: unknown).
+    pub(crate) fn reaches_on(
+        &self,
+        member: &MemberRules,
+        account: ChannelAccountId,
+        kind: Option<&ChannelKind>,
+    ) -> bool {
         if !member.scope.allows(account, kind) {
             return false;
         }

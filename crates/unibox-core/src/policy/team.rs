@@ -95,18 +95,7 @@ impl TeamPolicy {
         match resource {
             Resource::Tenant => Ok(()),
             Resource::ChannelAccount(account) => {
-                let in_reach = match member {
-                    None => true,
-                    Some(member) => {
-                        member.scope.allows(account.id, Some(&account.kind))
-                            && (member.teams.is_empty()
-                                || member
-                                    .teams
-                                    .iter()
-                                    .filter_map(|name| rules.teams.get(name))
-                                    .any(|team| team.scope.allows(account.id, Some(&account.kind))))
-                    }
-                };
+                let in_reach = member.is_none_or(|member| rules.reaches_on(member, account.id, Some(&account.kind)));
                 if in_reach { Ok(()) } else { Err(denied(actor, action, "on this channel account")) }
             }
             Resource::Conversation(conversation) => {
