@@ -137,11 +137,18 @@ async fn unknown_channels_and_accounts_are_404() {
     assert!(stored_message_ids(&hub, "acme").await.is_empty());
 }
 
-/// A channel that counts how often it was asked to verify (hash) a request.
+/// A channel that counts how often it was asked to verify (hash) a request, and the URLs.
 #[derive(Debug)]
 struct CountingChannel {
     inner: Arc<dyn unibox_core::Channel>,
     verified: std::sync::atomic::AtomicUsize,
+    urls: std::sync::Mutex<Vec<String>>,
+}
+
+impl CountingChannel {
+    fn new(inner: Arc<dyn unibox_core::Channel>) -> Self {
+        CountingChannel { inner, verified: Default::default(), urls: Default::default() }
+    }
 }
 
 #[async_trait::async_trait]
@@ -157,6 +164,7 @@ impl unibox_core::Channel for CountingChannel {
         request: &'r unibox_core::channel::WebhookRequest,
     ) -> unibox_core::Result<unibox_core::channel::Verified<'r>> {
         self.verified.fetch_add(1, Ordering::SeqCst);
+        self.urls.lock().unwrap().push(request.url.to_string());
         self.inner.verify(request)
     }
     fn parse(
@@ -190,7 +198,7 @@ async fn raw_exchange(addr: std::net::SocketAddr, parts: &[&[u8]], pause: Durati
 
 #[tokio::test]
 async fn an_oversized_body_is_413_before_it_is_hashed() {
-    let counting = Arc::new(CountingChannel { inner: webhook_channel(), verified: Default::default() });
+    let counting = Arc::new(CountingChannel::new(webhook_channel()));
     let hub =
         Hub::builder(Arc::new(MemoryInbox::new())).channel("acme-orders".parse().unwrap(), counting.clone()).build();
     connect(&hub, "acme", "acme-orders", ChannelKind::WEBHOOK, "shop-1").await;
@@ -386,4 +394,25 @@ async fn health_is_always_200_and_readiness_follows_the_store() {
     assert_eq!(unready.status(), 503);
     assert!(unready.headers().contains_key("retry-after"));
     assert_eq!(server.http.get(server.url("/health")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn the_channel_sees_the_public_url_the_platform_called() {
+    let counting = Arc::new(CountingChannel::new(webhook_channel()));
+    let hub =
+        Hub::builder(Arc::new(MemoryInbox::new())).channel("twilio-sms".parse().unwrap(), counting.clone()).build();
+    let local = Running::start(WebhookServer::new(hub.clone())).await;
+    let proxied =
+        Running::start(WebhookServer::new(hub).public_url("https://inbox.example.com".parse().unwrap())).await;
+
+    for server in [&local, &proxied] {
+        let response = server.http.post(server.url("/webhooks/twilio-sms?From=%2B66812345678")).body("{}").send().await;
+        assert_eq!(response.unwrap().status(), 401);
+    }
+
+    let urls = counting.urls.lock().unwrap().clone();
+    // Without a public URL: the Host header over http; behind a proxy: the configured origin.
+    // Path and query are kept exactly as sent, since platforms such as Twilio sign them.
+    assert_eq!(urls[0], format!("http://{}/webhooks/twilio-sms?From=%2B66812345678", local.addr));
+    assert_eq!(urls[1], "https://inbox.example.com/webhooks/twilio-sms?From=%2B66812345678");
 }
