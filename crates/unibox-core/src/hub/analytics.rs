@@ -114,6 +114,7 @@ impl Hub {
 /// The analytics task: drains the queue in rounds until every hub clone is gone.
 async fn run(inbox: Arc<dyn Inbox>, analytics: Arc<dyn Analytics>, mut queue: mpsc::Receiver<Feed>) {
     let mut round = Vec::with_capacity(BATCH);
+    let mut conversations = ConversationCache::default();
     while queue.recv_many(&mut round, BATCH).await > 0 {
         let mut by_tenant: Vec<(TenantId, Vec<Observation>)> = Vec::new();
         let mut waiting = Vec::new();
@@ -122,7 +123,7 @@ async fn run(inbox: Arc<dyn Inbox>, analytics: Arc<dyn Analytics>, mut queue: mp
                 Feed::Observed(tenant, observations) => add(&mut by_tenant, tenant, observations),
                 Feed::Accepted(messages) => {
                     for message in messages {
-                        if let Some(conversation) = conversation_of(inbox.as_ref(), &message).await {
+                        if let Some(conversation) = conversations.of(inbox.as_ref(), &message).await {
                             add(&mut by_tenant, message.tenant().clone(), vec![message.observation(conversation)]);
                         }
                     }
@@ -150,6 +151,33 @@ fn add(by_tenant: &mut Vec<(TenantId, Vec<Observation>)>, tenant: TenantId, obse
 
 /// The conversation a stored message landed in: the one of the customer's contact on the
 /// message's account (each contact has one per account).
+/// The conversation of each customer identity seen lately. A customer writes many messages, and
+/// finding the conversation takes two reads (which wait for the events accepted before them), so
+/// the task asks the inbox once per identity. Safe to keep: a conversation never changes its
+/// account and customer identity (merging contacts moves conversations with their identities).
+#[derive(Default)]
+struct ConversationCache {
+    known: std::collections::HashMap<(TenantId, crate::ContactIdentity), ConversationId>,
+}
+
+/// Identities remembered before the cache starts over.
+const CACHED_CONVERSATIONS: usize = 65_536;
+
+impl ConversationCache {
+    async fn of(&mut self, inbox: &dyn Inbox, message: &IngestedMessage) -> Option<ConversationId> {
+        let key = (message.tenant().clone(), message.customer().clone());
+        if let Some(conversation) = self.known.get(&key) {
+            return Some(*conversation);
+        }
+        let conversation = conversation_of(inbox, message).await?;
+        if self.known.len() >= CACHED_CONVERSATIONS {
+            self.known.clear();
+        }
+        self.known.insert(key, conversation);
+        Some(conversation)
+    }
+}
+
 async fn conversation_of(inbox: &dyn Inbox, message: &IngestedMessage) -> Option<ConversationId> {
     let tenant = message.tenant();
     let found = async {
