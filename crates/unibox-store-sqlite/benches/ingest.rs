@@ -148,6 +148,8 @@ fn bench_ingest(c: &mut Criterion) {
         ("accept_64_tasks", 64, 1, Synchronous::Full, Path::Accept),
         ("accept_64_tasks_until_applied", 64, 1, Synchronous::Full, Path::AcceptApplied),
         ("accept_1_task", 1, 1, Synchronous::Full, Path::Accept),
+        ("accept_8_tasks_32_event_calls", 8, 32, Synchronous::Full, Path::Accept),
+        ("accept_64_tasks_32_event_calls_until_applied", 64, 32, Synchronous::Full, Path::AcceptApplied),
     ] {
         let setup = setup(synchronous);
         group.throughput(Throughput::Elements(tasks * CALLS_PER_TASK * per_call));
