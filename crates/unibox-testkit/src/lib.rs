@@ -7,9 +7,9 @@
 pub mod channel;
 pub mod http;
 
+pub mod audit;
 pub mod fixtures;
 pub mod inbox;
-pub mod tokens;
-pub mod audit;
 pub mod metering;
 pub mod sessions;
+pub mod tokens;
