@@ -10,6 +10,11 @@
 //!   own flush: the baseline group commit improves on.
 //! - `group_commit/8_tasks_32_event_calls`: 8 tasks making calls of 32 events each, as batched
 //!   webhook deliveries (Meta, LINE) arrive: the engine's throughput with larger transactions.
+//! - `group_commit/accept_*`: the same shapes through `Inbox::accept`, the webhook path: each
+//!   call returns once its events are durable in the inbound journal. Plain `accept_*` rounds
+//!   time the acknowledgements only and let the journal be applied, untimed, before the next
+//!   round; `*_until_applied` rounds end once a read sees every event applied (the sustained
+//!   rate of acknowledging and applying).
 //!
 //! Run with `cargo bench -p unibox-store-sqlite --bench ingest`.
 
