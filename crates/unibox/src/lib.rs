@@ -12,12 +12,12 @@
 //! |---|---|---|
 //! | `store-sqlite` | [`store::sqlite`]: the embedded SQLite inbox | yes |
 //! | `channel-webhook` | [`channels::webhook`]: Standard Webhooks JSON in and out | yes |
-//! | `channel-messenger` | [`channels::messenger`]: Facebook Messenger | no |
-//! | `channel-instagram` | [`channels::instagram`]: Instagram Direct | no |
-//! | `channel-whatsapp` | [`channels::whatsapp`]: the WhatsApp Business Cloud API | no |
+//! | `channel-messenger` | `unibox::channels::messenger`: Facebook Messenger | no |
+//! | `channel-instagram` | `unibox::channels::instagram`: Instagram Direct | no |
+//! | `channel-whatsapp` | `unibox::channels::whatsapp`: the WhatsApp Business Cloud API | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
-//! | `server-axum` | [`server`]: the axum webhook server (routes, limits, health, readiness) | no |
-//! | `policy-cedar` | [`policy_cedar`]: Cedar policies as the hub's [`Policy`] | no |
+//! | `server-axum` | `unibox::server`: the axum webhook server (routes, limits, health, readiness) | no |
+//! | `policy-cedar` | `unibox::policy_cedar`: Cedar policies as the hub's [`Policy`] | no |
 //! | `vault` | [`vault`]: tokens encrypted at rest, rotation, shredding, refresh | yes |
 //!
 //! The defaults are what the quickstart needs and nothing more; turn them off with
