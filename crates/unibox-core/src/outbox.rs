@@ -290,6 +290,23 @@ pub enum AttemptOutcome {
     },
 }
 
+impl OutboxJob {
+    /// Applies an attempt's outcome to the job: its new state, no lease, the next due time of
+    /// a retry, and the reason it did not succeed. Backends call it so they agree.
+    pub fn finish(&mut self, outcome: AttemptOutcome) {
+        self.state = outcome.job_state();
+        self.lease = None;
+        match outcome {
+            AttemptOutcome::Sent { .. } => self.last_error = None,
+            AttemptOutcome::Retry { at, reason } => {
+                self.due_at = at;
+                self.last_error = Some(reason);
+            }
+            AttemptOutcome::Failed { reason } | AttemptOutcome::Unknown { reason } => self.last_error = Some(reason),
+        }
+    }
+}
+
 impl AttemptOutcome {
     /// The state the job is in after this outcome.
     pub fn job_state(&self) -> JobState {

@@ -206,16 +206,7 @@ fn finish_attempt(
             rows::message(tx, tenant, message, OP)?.ok_or_else(|| not_found("message", OP))?
         }
     };
-    job.state = outcome.job_state();
-    job.lease = None;
-    match outcome {
-        AttemptOutcome::Sent { .. } => job.last_error = None,
-        AttemptOutcome::Retry { at, reason } => {
-            job.due_at = at;
-            job.last_error = Some(reason);
-        }
-        AttemptOutcome::Failed { reason } | AttemptOutcome::Unknown { reason } => job.last_error = Some(reason),
-    }
+    job.finish(outcome);
     tx.prepare_cached(
         "UPDATE outbox SET state = ?3, due_at = ?4, lease_id = NULL, lease_until = NULL, last_error = ?5 \
          WHERE tenant = ?1 AND message = ?2",

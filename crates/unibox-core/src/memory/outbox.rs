@@ -108,16 +108,7 @@ impl Outbox for MemoryInbox {
             }
         };
         let job = state.jobs.get_mut(&message).ok_or_else(no_job)?;
-        job.state = outcome.job_state();
-        job.lease = None;
-        match outcome {
-            AttemptOutcome::Sent { .. } => job.last_error = None,
-            AttemptOutcome::Retry { at, reason } => {
-                job.due_at = at;
-                job.last_error = Some(reason);
-            }
-            AttemptOutcome::Failed { reason } | AttemptOutcome::Unknown { reason } => job.last_error = Some(reason),
-        }
+        job.finish(outcome);
         Ok((updated, job.clone()))
     }
 
