@@ -4,7 +4,7 @@
 use crate::channel::Channel;
 use crate::hub::Hub;
 use crate::inbox::{Acceptance, RoutedEvent};
-use crate::metering::{usage_of_accept, usage_of_send};
+use crate::metering::{UsageIncrement, usage_of_event, usage_of_send};
 use crate::{ChannelAccount, Message};
 
 impl Hub {
@@ -18,23 +18,28 @@ impl Hub {
         }
     }
 
-    /// The events of a webhook delivery to count once accepted: a copy, taken only when a meter
-    /// is configured (`accept` consumes the events).
-    pub(crate) fn events_to_meter(&self, events: &[RoutedEvent]) -> Option<Vec<RoutedEvent>> {
-        self.inner.meter.as_ref().map(|_| events.to_vec())
+    /// What each event of a webhook delivery counts as if it is new, taken before `accept`
+    /// consumes the events (only when a meter is configured; no event content is copied).
+    pub(crate) fn usage_to_meter(
+        &self,
+        channel: &dyn Channel,
+        events: &[RoutedEvent],
+    ) -> Option<Vec<Option<UsageIncrement>>> {
+        self.inner.meter.as_ref()?;
+        let kind = channel.kind();
+        Some(events.iter().map(|routed| usage_of_event(routed, Some(kind.clone()))).collect())
     }
 
     /// Counts the customer messages a webhook delivery brought for the first time, in a task of
     /// its own so the acknowledgement never waits for it.
-    pub(crate) fn meter_accepted(
-        &self,
-        channel: &dyn Channel,
-        events: Option<Vec<RoutedEvent>>,
-        outcomes: &[Acceptance],
-    ) {
-        let (Some(meter), Some(events)) = (self.inner.meter.clone(), events) else { return };
-        let kind = channel.kind();
-        let usage = usage_of_accept(&events, outcomes, |_| Some(kind.clone()));
+    pub(crate) fn meter_accepted(&self, usage: Option<Vec<Option<UsageIncrement>>>, outcomes: &[Acceptance]) {
+        let (Some(meter), Some(usage)) = (self.inner.meter.clone(), usage) else { return };
+        let usage: Vec<UsageIncrement> = usage
+            .into_iter()
+            .zip(outcomes)
+            .filter(|(_, outcome)| **outcome == Acceptance::Accepted)
+            .filter_map(|(usage, _)| usage)
+            .collect();
         if usage.is_empty() {
             return;
         }

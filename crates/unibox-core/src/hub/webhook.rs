@@ -87,7 +87,7 @@ impl Hub {
         }
         let count = routed.len();
         let messages = crate::analytics::IngestedMessage::of_events(&routed);
-        let metered = self.events_to_meter(&routed);
+        let metered = self.usage_to_meter(channel.as_ref(), &routed);
         let outcomes = if routed.is_empty() {
             Vec::new()
         } else {
@@ -95,7 +95,7 @@ impl Hub {
             self.inner.inbox.accept(routed).await.map_err(|e| e.with_operation("hub.webhook.ingest"))?
         };
         self.observe_accepted(messages, &outcomes);
-        self.meter_accepted(channel.as_ref(), metered, &outcomes);
+        self.meter_accepted(metered, &outcomes);
         let duplicates = outcomes.iter().filter(|o| matches!(o, Acceptance::Duplicate)).count();
         let receipt = WebhookReceipt { events: count, stored: count - duplicates, duplicates, handshake: false };
         tracing::debug!(target: "unibox::webhook", channel = %channel_id, events = count, duplicates, "webhook stored");

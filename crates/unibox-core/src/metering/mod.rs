@@ -19,7 +19,7 @@ use async_trait::async_trait;
 pub use counter::{UsageCounter, UsageDay, UsageIncrement, UsageQuery};
 pub use credits::CreditTable;
 pub use metric::{TemplateCategory, UsageMetric};
-pub use usage_of::{usage_of_accept, usage_of_ai_call, usage_of_ingest, usage_of_send};
+pub use usage_of::{usage_of_accept, usage_of_ai_call, usage_of_event, usage_of_ingest, usage_of_send};
 
 use crate::{Result, TenantId};
 

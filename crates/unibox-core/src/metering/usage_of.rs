@@ -46,7 +46,7 @@ pub fn usage_of_ingest(
         .iter()
         .zip(outcomes)
         .filter(|(_, outcome)| matches!(outcome, IngestOutcome::Stored { message: Some(_), .. }))
-        .filter_map(|(routed, _)| message_in(routed, &kind_of))
+        .filter_map(|(routed, _)| usage_of_event(routed, kind_of(routed)))
         .collect()
 }
 
@@ -68,20 +68,38 @@ pub fn usage_of_accept(
         .iter()
         .zip(outcomes)
         .filter(|(_, outcome)| **outcome == Acceptance::Accepted)
-        .filter_map(|(routed, _)| message_in(routed, &kind_of))
+        .filter_map(|(routed, _)| usage_of_event(routed, kind_of(routed)))
         .collect()
 }
 
-/// A customer message or postback counts as one message in; nothing else does.
-fn message_in(routed: &RoutedEvent, kind_of: &impl Fn(&RoutedEvent) -> Option<ChannelKind>) -> Option<UsageIncrement> {
+/// What one event counts as if it is stored for the first time: a customer message or postback
+/// is one message in on the `kind` channel; nothing else counts. Lets a caller take the count
+/// before handing the events over and keep only the ones the outcomes say were new.
+///
+/// ```
+/// use unibox_core::metering::usage_of_event;
+/// use unibox_core::inbox::RoutedEvent;
+/// use unibox_core::{EventKind, InboundEvent, Timestamp};
+/// let follow = RoutedEvent {
+///     tenant: "acme".parse().unwrap(),
+///     account: unibox_core::ChannelAccountId::new(),
+///     received_at: Timestamp::UNIX_EPOCH,
+///     event: InboundEvent {
+///         id: "e1".into(),
+///         account: "page-1".into(),
+///         occurred_at: Timestamp::UNIX_EPOCH,
+///         kind: EventKind::Follow { customer: unibox_core::PlatformUser::new(unibox_core::IdentityKind::External, "c1") },
+///     },
+/// };
+/// assert!(usage_of_event(&follow, None).is_none());
+/// ```
+pub fn usage_of_event(routed: &RoutedEvent, kind: Option<ChannelKind>) -> Option<UsageIncrement> {
     let counts = match &routed.event.kind {
         EventKind::Message(message) => message.direction == Direction::Inbound,
         EventKind::Postback { .. } => true,
         _ => false,
     };
-    counts.then(|| {
-        UsageIncrement::one(routed.tenant.clone(), kind_of(routed), UsageMetric::MessagesIn, routed.received_at)
-    })
+    counts.then(|| UsageIncrement::one(routed.tenant.clone(), kind, UsageMetric::MessagesIn, routed.received_at))
 }
 
 /// The usage of one AI model call.
