@@ -4,7 +4,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::time::Duration;
 
-use crate::{Error, ErrorKind};
+use crate::{Error, ErrorKind, Retry};
 
 /// Exponential backoff with jitter, and a budget of attempts.
 ///
@@ -61,7 +61,9 @@ impl RetryPolicy {
     /// Only failures known not to have delivered the message are retried (no connection,
     /// throttling, a platform error before it accepted the request): those are the temporary
     /// errors. A possibly delivered one ([`ErrorKind::DeliveryUnknown`]) is retried only when
-    /// the platform deduplicates; otherwise it is surfaced for a person to check.
+    /// the platform deduplicates and the channel did not mark the error
+    /// [`Retry::Persistent`] (a send that bypassed the deduplication, like a LINE reply);
+    /// otherwise it is surfaced for a person to check.
     ///
     /// ```
     /// use std::time::Duration;
@@ -73,15 +75,20 @@ impl RetryPolicy {
     /// let timeout = Error::new(ErrorKind::DeliveryUnknown, "timed out after sending");
     /// assert!(matches!(policy.decide(&timeout, 1, false), RetryDecision::Unknown(_)));
     /// assert!(matches!(policy.decide(&timeout, 1, true), RetryDecision::RetryAfter(_)));
+    /// let reply_timeout = Error::new(ErrorKind::DeliveryUnknown, "the reply timed out").persistent();
+    /// assert!(matches!(policy.decide(&reply_timeout, 1, true), RetryDecision::Unknown(_)));
     /// let refused = Error::new(ErrorKind::RecipientUnavailable, "the user blocked the bot");
     /// assert!(matches!(policy.decide(&refused, 1, true), RetryDecision::Fail(_)));
     /// ```
     pub fn decide(&self, error: &Error, attempts: u32, idempotent: bool) -> RetryDecision {
         let budget_left = attempts < self.max_attempts;
         if error.kind() == ErrorKind::DeliveryUnknown {
-            return if idempotent && budget_left {
+            // A channel marks an ambiguous failure `Persistent` when this send bypassed the
+            // platform's deduplication (a LINE reply carries no retry key): never resend it blindly.
+            let deduplicated = idempotent && error.retry() != Retry::Persistent;
+            return if deduplicated && budget_left {
                 RetryDecision::RetryAfter(self.delay(attempts, error.retry_after()))
-            } else if idempotent {
+            } else if deduplicated {
                 RetryDecision::Unknown(format!(
                     "{} (no answer after {attempts} attempts; the platform deduplicates, so resending is safe)",
                     error.message()
