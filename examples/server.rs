@@ -12,6 +12,9 @@
 //!   channel's send URL at it, uses the sandbox secret for channels whose variable is unset, and
 //!   runs an echo bot that answers each new customer message, so replies can be watched flowing.
 //!   It prints a ready-to-paste signed `curl` command at startup.
+//! - Replies go through the inbox's durable outbox: a send that failed in a way known not to have
+//!   delivered (429, 5xx, a refused connection) is retried by the delivery worker this server runs,
+//!   with backoff, and a send left queued by a crash goes out after the restart.
 //! - `UNIBOX_LOG=debug` for more logging (`error`, `warn`, `info` (default), `debug`, `trace`).
 //!
 //! Post a signed webhook yourself (Standard Webhooks: HMAC-SHA256 of `{id}.{timestamp}.{body}`
@@ -295,7 +298,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(sandbox.watch());
     }
 
+    // Delivers queued sends: retries after a platform's 429 or 5xx, and sends a crash left queued.
+    let delivery = unibox::delivery::DeliveryWorker::new(hub.clone()).spawn();
     unibox::server::serve(listener, server.router(), unibox::server::shutdown_signal()).await?;
+    delivery.shutdown().await;
     println!("stopped; every acknowledged webhook is in {}", config.database.display());
     Ok(())
 }
