@@ -306,8 +306,10 @@ struct Row {
 pub(crate) struct Applier {
     state: Arc<JournalState>,
     journal: Connection,
-    /// A read waits: applying until the backlog is gone.
-    draining: bool,
+    /// A read waits for the events accepted up to this journal position: applying without
+    /// pause until they are applied. Events accepted after the read started do not extend it,
+    /// or under a steady load applying would never pause and every round would be small.
+    drain_through: Option<i64>,
     /// The backlog from which applying starts without waiting for a quiet moment.
     urgent_backlog: i64,
     /// Since when the backlog has not been empty.
@@ -323,7 +325,9 @@ const MAX_DELAY: Duration = Duration::from_millis(500);
 impl Applier {
     pub(crate) fn new(state: Arc<JournalState>, journal: Connection, max_backlog: u64) -> Self {
         let urgent_backlog = i64::try_from(max_backlog / 2).unwrap_or(i64::MAX).max(1);
-        Applier { state, journal, draining: true, urgent_backlog, waiting_since: None }
+        // What a previous run left in the journal is applied at once.
+        let drain_through = Some(state.head.load(Ordering::Acquire));
+        Applier { state, journal, drain_through, urgent_backlog, waiting_since: None }
     }
 
     /// One round: read rows after the applied position, apply them, record the new position,
@@ -359,6 +363,27 @@ impl Applier {
         }
     }
 
+    /// Records a round that applied the journal through `last` (`None`: it was empty).
+    fn applied_through(&mut self, last: Option<i64>) {
+        if let Some(last) = last {
+            self.state.applied.send_if_modified(|applied| {
+                let moved = last > *applied;
+                *applied = (*applied).max(last);
+                moved
+            });
+        }
+        let applied = self.state.applied();
+        if last.is_none() || self.drain_through.is_some_and(|through| applied >= through) {
+            self.drain_through = None;
+        }
+        if last.is_none() || self.state.backlog() <= 0 {
+            self.waiting_since = None;
+        } else {
+            // The oldest unapplied event is younger now.
+            self.waiting_since = Some(Instant::now());
+        }
+    }
+
     fn read_rows(&self) -> Result<Vec<Row>> {
         let mut statement = self
             .journal
@@ -387,7 +412,8 @@ impl Background for Applier {
     fn after_commit(&mut self, _conn: &Connection) {}
 
     fn wake(&mut self) {
-        self.draining = true;
+        let head = self.state.head.load(Ordering::Acquire);
+        self.drain_through = Some(self.drain_through.map_or(head, |through| through.max(head)));
     }
 
     fn pending(&self) -> bool {
@@ -395,7 +421,7 @@ impl Background for Applier {
     }
 
     fn ready(&self) -> bool {
-        self.draining
+        self.drain_through.is_some()
             || self.urgent()
             || self.state.quiet_for() >= QUIET
             || self.waiting_since.is_some_and(|since| since.elapsed() >= MAX_DELAY)
@@ -414,20 +440,7 @@ impl Background for Applier {
         });
         match round {
             Ok(last) => {
-                if last.is_none() || self.state.backlog() <= 0 {
-                    self.draining = false;
-                    self.waiting_since = None;
-                } else if last.is_some() {
-                    // The oldest unapplied event is younger now.
-                    self.waiting_since = Some(Instant::now());
-                }
-                if let Some(last) = last {
-                    self.state.applied.send_if_modified(|applied| {
-                        let moved = last > *applied;
-                        *applied = (*applied).max(last);
-                        moved
-                    });
-                }
+                self.applied_through(last);
                 true
             }
             Err(error) => {
@@ -586,6 +599,32 @@ mod tests {
         assert!(!waiting.is_finished());
         state.applied.send_replace(7);
         waiting.await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn a_waiting_read_drains_what_was_accepted_before_it_and_no_more() {
+        let state = Arc::new(state(10, 0));
+        state.note_commit();
+        let mut applier = Applier::new(Arc::clone(&state), Connection::open_in_memory().unwrap(), 100_000);
+        // What the last run left behind is applied without waiting for a quiet moment.
+        assert!(applier.ready());
+        applier.applied_through(Some(10));
+        assert!(!applier.ready(), "nothing left to drain, and the journal is busy");
+
+        // A read waits while events 11..=40 are unapplied; more keep arriving during its drain.
+        state.head.store(40, Ordering::Release);
+        applier.wake();
+        state.head.store(60, Ordering::Release);
+        state.note_commit();
+        applier.applied_through(Some(30));
+        assert!(applier.ready(), "the read still waits for 31..=40");
+        applier.applied_through(Some(41));
+        assert_eq!(state.backlog(), 19);
+        assert!(
+            !applier.ready(),
+            "events accepted after the read do not keep applying going: under a steady load the next rounds \
+             wait to be large"
+        );
     }
 
     #[test]
