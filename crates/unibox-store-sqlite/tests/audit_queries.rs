@@ -1,0 +1,226 @@
+//! Audit queries on SQLite read the indexed blocks of a chain through `audit_index` and the
+//! records after the last block from `audit_log`: the answers must be those of
+//! [`AuditQuery::matches`] over the whole chain, page by page, wherever a page starts or ends;
+//! and a database written before the index existed is migrated with every record indexed.
+
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use unibox_core::audit::{
+    AuditKey, AuditLog, AuditOutcome, AuditQuery, AuditRecord, AuditSink, AuditTrail, ChainedRecord, actions,
+};
+use unibox_core::{Actor, Principal, Role, TenantId, Timestamp};
+use unibox_store_sqlite::SqliteInbox;
+
+const START: i64 = 1_732_170_000_000;
+
+fn tenant() -> TenantId {
+    "acme".parse().unwrap()
+}
+
+/// The i-th record: five agents, an admin and an automation; seven actions; targets shared by
+/// a few records each; one record in thirteen denied.
+fn record(tenant: &TenantId, i: u64) -> AuditRecord {
+    let actor = match i % 7 {
+        5 => Actor::user(tenant.clone(), "ann".parse().unwrap(), Role::Admin),
+        6 => Actor::automation(tenant.clone(), "auto-reply"),
+        n => Actor::user(tenant.clone(), format!("agent-{n}").parse().unwrap(), Role::Agent),
+    };
+    let outcome = if i.is_multiple_of(13) {
+        AuditOutcome::Denied { reason: "lacks the send_message permission".into() }
+    } else {
+        AuditOutcome::Success
+    };
+    let action = actions::ALL[(i as usize * 3) % actions::ALL.len()];
+    let at = Timestamp::from_unix_millis(START + i as i64 * 1_000);
+    AuditRecord::new(&actor, action, format!("conversation:{}", i % 97), at, outcome)
+}
+
+async fn append(log: &dyn AuditLog, tenant: &TenantId, records: std::ops::Range<u64>) {
+    for i in records {
+        log.append(record(tenant, i)).await.unwrap();
+    }
+}
+
+async fn whole_chain(log: &dyn AuditLog, tenant: &TenantId) -> Vec<ChainedRecord> {
+    log.chain(tenant, 0, usize::MAX).await.unwrap()
+}
+
+/// Every page of `query` from the newest record on, as seqs.
+async fn pages(log: &dyn AuditLog, tenant: &TenantId, query: &AuditQuery) -> Vec<Vec<u64>> {
+    let mut pages = Vec::new();
+    let mut query = query.clone();
+    loop {
+        let page = log.query(tenant, &query).await.unwrap();
+        assert!(page.items.iter().all(|r| query.matches(r)), "{query:?}: a record that does not match");
+        pages.push(page.items.iter().map(|r| r.seq).collect());
+        match page.next {
+            Some(next) => query.before_seq = Some(next),
+            None => return pages,
+        }
+    }
+}
+
+/// What `query` must answer: the matching records, newest first, cut into pages.
+fn expected(chain: &[ChainedRecord], query: &AuditQuery) -> Vec<Vec<u64>> {
+    let seqs: Vec<u64> = chain
+        .iter()
+        .rev()
+        .filter(|r| query.before_seq.is_none_or(|before| r.seq < before) && query.matches(r))
+        .map(|r| r.seq)
+        .collect();
+    if seqs.is_empty() {
+        return vec![Vec::new()];
+    }
+    seqs.chunks(query.limit).map(<[u64]>::to_vec).collect()
+}
+
+fn queries() -> Vec<AuditQuery> {
+    let at = |i: i64| Timestamp::from_unix_millis(START + i * 1_000);
+    let mut queries = Vec::new();
+    for limit in [1, 7, 50, 500] {
+        queries.extend([
+            AuditQuery::new().limit(limit),
+            AuditQuery::new().actor("agent-3").limit(limit),
+            AuditQuery::new().actor("auto-reply").limit(limit),
+            AuditQuery::new().actor("nobody").limit(limit),
+            AuditQuery::new().target("conversation:42").limit(limit),
+            AuditQuery::new().action(actions::MESSAGE_SEND).limit(limit),
+            AuditQuery::new().actor("ann").action(actions::ALL[0]).limit(limit),
+            // Windows inside the indexed blocks, across the last block's end, in the tail.
+            AuditQuery::new().since(at(100)).until(at(300)).limit(limit),
+            AuditQuery::new().since(at(700)).until(at(800)).limit(limit),
+            AuditQuery::new().since(at(900)).limit(limit),
+            AuditQuery::new().actor("agent-1").until(at(600)).limit(limit),
+        ]);
+    }
+    // Starting from a given record: in the tail, at the last indexed one, inside the blocks.
+    for before in [1_000, 800, 769, 768, 767, 300, 2] {
+        queries.push(AuditQuery::new().limit(9).before_seq(Some(before)));
+        queries.push(AuditQuery::new().actor("agent-2").limit(9).before_seq(Some(before)));
+    }
+    queries
+}
+
+async fn assert_queries_agree(log: &dyn AuditLog, tenant: &TenantId) {
+    let chain = whole_chain(log, tenant).await;
+    for query in queries() {
+        assert_eq!(pages(log, tenant, &query).await, expected(&chain, &query), "{query:?}");
+    }
+}
+
+/// 1,000 records: three blocks of 256 are indexed and 232 records are not yet. Every query
+/// answers as the filter does over the whole chain, in pages that never repeat or skip.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_agree_with_the_filter_across_indexed_blocks_and_the_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = SqliteInbox::open(dir.path().join("audit.db")).await.unwrap();
+    let (acme, globex): (TenantId, TenantId) = (tenant(), "globex".parse().unwrap());
+    append(&inbox, &acme, 0..1_000).await;
+    // Another tenant's records are never seen, whichever way they are read.
+    append(&inbox, &globex, 0..300).await;
+    assert_queries_agree(&inbox, &acme).await;
+    assert_eq!(pages(&inbox, &globex, &AuditQuery::new().limit(500)).await, vec![(1..=300).rev().collect::<Vec<_>>()]);
+    inbox.close().await;
+}
+
+/// The same in memory, where reads share the writer's connection.
+#[tokio::test]
+async fn queries_agree_in_memory_too() {
+    let inbox = SqliteInbox::open_in_memory().await.unwrap();
+    append(&inbox, &tenant(), 0..1_000).await;
+    assert_queries_agree(&inbox, &tenant()).await;
+}
+
+/// Version 7's audit rows, as that release wrote them (its schema: migrations 1 to 7).
+fn write_version_7_database(path: &std::path::Path, chain: &[ChainedRecord]) {
+    let conn = Connection::open(path).unwrap();
+    for sql in [
+        include_str!("../src/migrations/0001_initial.sql"),
+        include_str!("../src/migrations/0002_vault.sql"),
+        include_str!("../src/migrations/0003_outbox.sql"),
+        include_str!("../src/migrations/0004_team.sql"),
+        include_str!("../src/migrations/0005_workflow.sql"),
+        include_str!("../src/migrations/0006_privacy.sql"),
+        include_str!("../src/migrations/0007_journal.sql"),
+    ] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute_batch("PRAGMA user_version = 7; PRAGMA application_id = 1970168440;").unwrap();
+    let mut insert = conn
+        .prepare(
+            "INSERT INTO audit_log (tenant, seq, at, actor_type, actor, role, action, target, outcome, detail, \
+             prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .unwrap();
+    for chained in chain {
+        let r = &chained.record;
+        let (actor_type, actor, role) = match r.actor.principal() {
+            Principal::User { id, role } => ("user", id.to_string(), Some(role.as_str())),
+            Principal::Automation { name } => ("automation", name.clone(), None),
+        };
+        let (outcome, detail) = match &r.outcome {
+            AuditOutcome::Success => ("success", None),
+            AuditOutcome::Denied { reason } => ("denied", Some(reason.clone())),
+            AuditOutcome::Failed { error } => ("failed", Some(error.clone())),
+        };
+        insert
+            .execute(rusqlite::params![
+                r.tenant.as_str(),
+                chained.seq as i64,
+                r.at.as_unix_millis(),
+                actor_type,
+                actor,
+                role,
+                r.action,
+                r.target,
+                outcome,
+                detail,
+                chained.prev_hash.as_bytes().as_slice(),
+                chained.hash.as_bytes().as_slice(),
+            ])
+            .unwrap();
+    }
+}
+
+/// A chain written at schema version 7 (every record indexed as appended, no `audit_index`)
+/// is indexed whole by the migration, keeps verifying, and is indexed in blocks from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_7_database_is_migrated_with_its_records_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let mut chain: Vec<ChainedRecord> = Vec::new();
+    for i in 0..900 {
+        let prev = chain.last().map(|r| (r.seq, r.hash));
+        chain.push(ChainedRecord::link(prev, record(&tenant(), i)));
+    }
+    write_version_7_database(&path, &chain);
+
+    let inbox = Arc::new(SqliteInbox::open(&path).await.unwrap());
+    assert_eq!(inbox.schema_version().await.unwrap(), unibox_store_sqlite::SCHEMA_VERSION);
+    let key = AuditKey::new("audit-2026-11", vec![9; 32]).unwrap();
+    let trail = AuditTrail::new(inbox.clone(), key);
+    let verification = trail.verify(&tenant()).await.unwrap();
+    assert!(verification.is_intact(), "{:?}", verification.tamper);
+    assert_eq!(verification.records, 900);
+    for i in 900..1_100 {
+        trail.record(record(&tenant(), i)).await.unwrap();
+    }
+    assert_queries_agree(inbox.as_ref(), &tenant()).await;
+    assert!(trail.verify(&tenant()).await.unwrap().is_intact());
+    drop(trail);
+    Arc::try_unwrap(inbox).unwrap().close().await;
+
+    let conn = Connection::open(&path).unwrap();
+    let indexed: i64 =
+        conn.query_row("SELECT count(*) FROM audit_index WHERE tenant = 'acme'", [], |row| row.get(0)).unwrap();
+    assert_eq!(indexed, 1_024, "the 900 migrated records, then up to the block ending at 1,024");
+    let old_indexes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(old_indexes, 0, "audit_log keeps only its primary key");
+}
