@@ -2,8 +2,8 @@
 //! from customers, half replies) in 100,000 conversations on 10 channel accounts, worked by 20
 //! agents, every conversation assigned and resolved, over 30 days.
 //!
-//! The fixture is recorded once, through `Analytics::record` in batches as the hub feeds it,
-//! into a durable file (WAL, `synchronous = FULL`); only the queries are timed:
+//! The fixture is recorded once, through `Analytics::record` in batches as the hub's projection
+//! of the change log feeds it (one change per observation), into a durable file (WAL, `synchronous = FULL`); only the queries are timed:
 //!
 //! - `analytics/month_report`: totals, per day, per agent and per account of the whole month.
 //! - `analytics/month_report_one_agent`: the same for one agent.
@@ -14,7 +14,8 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use unibox_core::analytics::{Analytics, AnalyticsQuery, Observation, ObservationKind};
+use unibox_core::analytics::{Analytics, AnalyticsQuery, ChangeSpan, Observation, ObservationKind};
+use unibox_core::changes::Position;
 use unibox_core::{ChannelAccountId, ConversationId, TenantId, Timestamp, UserId};
 use unibox_store_sqlite::SqliteInbox;
 
@@ -74,13 +75,15 @@ fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
         for n in 0..MESSAGES / MESSAGES_PER_CONVERSATION {
             batch.extend(conversation_observations(n, &accounts, &agents));
             if batch.len() >= BATCH {
-                recorded += batch.len();
-                inbox.record(&tenant, &batch).await.expect("record");
+                let span = ChangeSpan::new(Position::new(recorded), Position::new(recorded + batch.len() as u64));
+                inbox.record(&tenant, span, &batch).await.expect("record");
+                recorded += batch.len() as u64;
                 batch.clear();
             }
         }
-        recorded += batch.len();
-        inbox.record(&tenant, &batch).await.expect("record");
+        let span = ChangeSpan::new(Position::new(recorded), Position::new(recorded + batch.len() as u64));
+        inbox.record(&tenant, span, &batch).await.expect("record");
+        recorded += batch.len() as u64;
         eprintln!("recorded {recorded} observations ({MESSAGES} messages) in {:.1?}", started.elapsed());
         Fixture { inbox, tenant, accounts, agents, _dir: dir }
     })

@@ -483,6 +483,19 @@ impl Inbox for SqliteInbox {
         self.read("sqlite.open_assignments", move |conn| workflow::open_assignments(conn, &tenant)).await
     }
 
+    async fn assign_within_capacity(
+        &self,
+        tenant: &TenantId,
+        id: ConversationId,
+        candidates: &[unibox_core::workflow::Agent],
+        at: Timestamp,
+    ) -> Result<Option<Conversation>> {
+        const OP: &str = "sqlite.assign_within_capacity";
+        let (tenant, candidates) = (tenant.clone(), candidates.to_vec());
+        self.applied(OP).await?;
+        self.writer.write(OP, move |conn| workflow::assign_within_capacity(conn, &tenant, id, &candidates, at)).await
+    }
+
     async fn save_canned_reply(&self, reply: &CannedReply) -> Result<()> {
         reply.validate()?;
         let reply = reply.clone();

@@ -128,8 +128,8 @@ impl Hub {
             }
             None => self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent).await,
         };
-        if let Ok(message) = &result {
-            self.observe_outbound(message).await;
+        if result.is_ok() {
+            self.analytics_changed([tenant]);
         }
         let outcome = match &result {
             Ok(_) => AuditOutcome::Success,

@@ -797,13 +797,7 @@ impl Inbox for MemoryInbox {
         id: ConversationId,
         update: &ConversationUpdate,
     ) -> Result<Conversation> {
-        let mut state = self.state();
-        let mut conversation = state.conversation_of(tenant, id)?.clone();
-        update.apply(&mut conversation)?;
-        state.conversations.insert(id, conversation.clone());
-        let at = Timestamp::now();
-        state.changes.push(Change::new(tenant.clone(), at, ChangeKind::ConversationChanged).conversation(id));
-        Ok(conversation)
+        self.state().update_conversation(tenant, id, update)
     }
 
     async fn add_note(&self, note: &InternalNote) -> Result<()> {
@@ -854,6 +848,17 @@ impl Inbox for MemoryInbox {
 
     async fn open_assignments(&self, tenant: &TenantId) -> Result<HashMap<UserId, u32>> {
         Ok(self.state().open_assignments(tenant))
+    }
+
+    async fn assign_within_capacity(
+        &self,
+        tenant: &TenantId,
+        id: ConversationId,
+        candidates: &[crate::workflow::Agent],
+        at: Timestamp,
+    ) -> Result<Option<Conversation>> {
+        // Under the one lock: the count and the assignment are a single step.
+        self.state().assign_within_capacity(tenant, id, candidates, at)
     }
 
     async fn save_canned_reply(&self, reply: &CannedReply) -> Result<()> {
