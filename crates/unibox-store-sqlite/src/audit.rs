@@ -1,9 +1,10 @@
 //! [`AuditLog`] for [`SqliteInbox`]: the per-tenant hash chains in the inbox file (tables
 //! `audit_log` and `audit_checkpoints`, schema version 4; `audit_index`, version 8).
 //!
-//! An append is a job of the writer thread: it reads the head of the tenant's chain, links the
-//! record and inserts it inside the group-commit transaction, so appends of one tenant are
+//! Appends are jobs of the writer thread: a job reads the head of the tenant's chain, links the
+//! records and inserts them inside the group-commit transaction, so appends of one tenant are
 //! serialized without a lock and concurrent appends share one disk flush. `Ok` means durable.
+//! Appends waiting at the same time share one job ([`AuditAppends`]).
 //!
 //! `audit_log` has only its primary key, so an append writes to the end of one B-tree. The
 //! fields queries filter on (actor, target, action, time) are indexed a block of
@@ -13,6 +14,10 @@
 //! of an append's disk writes; a block rewrites each such page once. A query reads the indexed
 //! records through `audit_index` and the records after the last block (fewer than
 //! [`INDEX_BLOCK`]) from `audit_log` directly.
+
+mod appends;
+
+pub(crate) use appends::AuditAppends;
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -249,17 +254,7 @@ impl AuditLog for SqliteInbox {
             return Err(Error::new(ErrorKind::InvalidInput, "an audit record's actor acts in another tenant")
                 .with_operation(OP));
         }
-        self.writer
-            .write(OP, move |conn| {
-                let chained = ChainedRecord::link(head(conn, &record.tenant, OP)?, record);
-                insert(conn, &chained, OP)?;
-                if chained.seq.is_multiple_of(INDEX_BLOCK) {
-                    let seq = i64::try_from(chained.seq).map_err(|_| corrupt(OP, "audit seq"))?;
-                    index_block(conn, &chained.record.tenant, seq, OP)?;
-                }
-                Ok(chained)
-            })
-            .await
+        self.audit.append(&self.writer, record).await
     }
 
     async fn head(&self, tenant: &TenantId) -> Result<Option<(u64, AuditHash)>> {

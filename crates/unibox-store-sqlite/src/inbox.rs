@@ -63,6 +63,8 @@ pub struct SqliteInbox {
     location: Location,
     /// The inbound journal of a file-backed inbox (see [`Inbox::accept`]).
     journal: Option<InboundJournal>,
+    /// Audit appends waiting for the writer (see `audit.rs`).
+    pub(crate) audit: Arc<crate::audit::AuditAppends>,
 }
 
 /// The inbound journal: its own file and writer thread.
@@ -168,7 +170,8 @@ impl SqliteInbox {
             max_backlog: options.max_journal_backlog,
             known_accounts: Mutex::new(HashSet::new()),
         };
-        Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location, journal: Some(journal) })
+        let audit = Arc::default();
+        Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location, journal: Some(journal), audit })
     }
 
     /// A private in-memory database, for tests and trials: nothing survives the inbox, and
@@ -195,7 +198,8 @@ impl SqliteInbox {
         })
         .await?;
         // Nothing outlives an in-memory inbox, so it has no journal: `accept` applies at once.
-        Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory, journal: None })
+        let audit = Arc::default();
+        Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory, journal: None, audit })
     }
 
     /// The schema version of the open database (always [`SCHEMA_VERSION`](crate::SCHEMA_VERSION)
