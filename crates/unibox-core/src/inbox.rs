@@ -618,6 +618,21 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
     /// One message.
     async fn message(&self, tenant: &TenantId, id: MessageId) -> Result<Message>;
 
+    /// The messages with these ids that exist in the tenant, in the order given (the others
+    /// are left out): a reader of the change log looks up a page of messages at once. The
+    /// default reads them one by one; a backend overrides it to read them in one go.
+    async fn messages_by_id(&self, tenant: &TenantId, ids: &[MessageId]) -> Result<Vec<Message>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.message(tenant, *id).await {
+                Ok(message) => found.push(message),
+                Err(error) if error.kind() == ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(found)
+    }
+
     /// One contact.
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact>;
 

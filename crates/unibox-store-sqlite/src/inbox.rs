@@ -380,6 +380,20 @@ impl Inbox for SqliteInbox {
         self.read("sqlite.message", move |conn| queries::message(conn, &tenant, id)).await
     }
 
+    async fn messages_by_id(&self, tenant: &TenantId, ids: &[MessageId]) -> Result<Vec<Message>> {
+        const OP: &str = "sqlite.messages_by_id";
+        let (tenant, ids) = (tenant.clone(), ids.to_vec());
+        // One read (one snapshot, one trip to a reader) for the whole page.
+        self.read(OP, move |conn| {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                found.extend(crate::rows::message(conn, &tenant, id, OP)?);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
         let tenant = tenant.clone();
         self.read("sqlite.contact", move |conn| queries::contact(conn, &tenant, id)).await

@@ -7,12 +7,15 @@
 //! ([`Analytics::record`](crate::analytics::Analytics::record)), so a change is counted once,
 //! even across a crash, and nothing is dropped when analytics fall behind: the log waits.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::analytics::{Observation, ObservationKind};
 use crate::changes::{Change, ChangeKind, InboxEvent, Position};
 use crate::{
-    Conversation, ConversationStatus, Direction, Error, ErrorKind, Inbox, Result, TenantId, Timestamp, UserId,
+    Conversation, ConversationStatus, Direction, Error, ErrorKind, Inbox, Message, MessageId, Result, TenantId,
+    Timestamp, UserId,
 };
 
 /// The changes of one tenant a batch of observations covers: those after `after`, through
@@ -117,56 +120,72 @@ fn workflow_facts(detail: &str) -> Vec<ObservationKind> {
     facts
 }
 
-/// What analytics learns from one logged change, reading the message or conversation it names:
-/// a stored message (received, echoed or recorded for sending) is a message in or out at its
-/// time; a conversation change names assignments, resolutions and reopenings, at the change's
-/// time. Other changes teach nothing. A message or conversation erased since teaches nothing.
+/// What analytics learn from a page of one tenant's logged changes, in order, reading the
+/// messages and conversations the changes name: a stored message (received, echoed or recorded
+/// for sending) is a message in or out at its time; a conversation change names assignments,
+/// resolutions and reopenings, at the change's time. Other changes teach nothing, and neither
+/// does a message or conversation erased since. The page's messages are read in one
+/// [`Inbox::messages_by_id`].
 ///
 /// ```
-/// # async fn show(inbox: &dyn unibox_core::Inbox, event: &unibox_core::changes::InboxEvent) -> unibox_core::Result<()> {
-/// let observations = unibox_core::analytics::observations_of(inbox, event).await?;
+/// # async fn show(inbox: &dyn unibox_core::Inbox, page: &[unibox_core::changes::InboxEvent]) -> unibox_core::Result<()> {
+/// let observations = unibox_core::analytics::observations_of(inbox, page).await?;
 /// # let _ = observations; Ok(()) }
 /// ```
-pub async fn observations_of(inbox: &dyn Inbox, event: &InboxEvent) -> Result<Vec<Observation>> {
-    let change = &event.change;
-    match change.kind {
-        ChangeKind::MessageAdded => {
-            let Some(id) = change.message else { return Ok(Vec::new()) };
-            let message = match inbox.message(&change.tenant, id).await {
-                Ok(message) => message,
-                Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-                Err(error) => return Err(error),
-            };
-            Ok(vec![match message.direction {
-                Direction::Inbound => Observation {
-                    conversation: message.conversation,
-                    account: message.account,
-                    at: message.sent_at,
-                    kind: ObservationKind::MessageIn,
-                },
-                Direction::Outbound => Observation::of_outbound(&message),
-            }])
-        }
-        ChangeKind::ConversationChanged => {
-            let (Some(id), Some(detail)) = (change.conversation, change.detail.as_deref()) else {
-                return Ok(Vec::new());
-            };
-            let facts = workflow_facts(detail);
-            if facts.is_empty() {
-                return Ok(Vec::new());
-            }
-            let conversation = match inbox.conversation(&change.tenant, id).await {
-                Ok(conversation) => conversation,
-                Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-                Err(error) => return Err(error),
-            };
-            Ok(facts
-                .into_iter()
-                .map(|kind| Observation { conversation: id, account: conversation.account, at: change.at, kind })
-                .collect())
-        }
-        _ => Ok(Vec::new()),
+pub async fn observations_of(inbox: &dyn Inbox, page: &[InboxEvent]) -> Result<Vec<Observation>> {
+    let Some(first) = page.first() else { return Ok(Vec::new()) };
+    let tenant = &first.change.tenant;
+    if page.iter().any(|event| &event.change.tenant != tenant) {
+        return Err(Error::new(ErrorKind::InvalidInput, "a page of changes is one tenant's"));
     }
+    let added: Vec<MessageId> = page
+        .iter()
+        .filter(|event| event.change.kind == ChangeKind::MessageAdded)
+        .filter_map(|event| event.change.message)
+        .collect();
+    let messages: HashMap<MessageId, Message> = if added.is_empty() {
+        HashMap::new()
+    } else {
+        inbox.messages_by_id(tenant, &added).await?.into_iter().map(|message| (message.id, message)).collect()
+    };
+    let mut observations = Vec::with_capacity(page.len());
+    for event in page {
+        let change = &event.change;
+        match change.kind {
+            ChangeKind::MessageAdded => {
+                let Some(message) = change.message.and_then(|id| messages.get(&id)) else { continue };
+                observations.push(match message.direction {
+                    Direction::Inbound => Observation {
+                        conversation: message.conversation,
+                        account: message.account,
+                        at: message.sent_at,
+                        kind: ObservationKind::MessageIn,
+                    },
+                    Direction::Outbound => Observation::of_outbound(message),
+                });
+            }
+            ChangeKind::ConversationChanged => {
+                let (Some(id), Some(detail)) = (change.conversation, change.detail.as_deref()) else { continue };
+                let facts = workflow_facts(detail);
+                if facts.is_empty() {
+                    continue;
+                }
+                let conversation = match inbox.conversation(tenant, id).await {
+                    Ok(conversation) => conversation,
+                    Err(error) if error.kind() == ErrorKind::NotFound => continue,
+                    Err(error) => return Err(error),
+                };
+                observations.extend(facts.into_iter().map(|kind| Observation {
+                    conversation: id,
+                    account: conversation.account,
+                    at: change.at,
+                    kind,
+                }));
+            }
+            _ => {}
+        }
+    }
+    Ok(observations)
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::hub::Hub;
 use crate::{Action, Actor, Error, ErrorKind, Inbox, Resource, Result, TenantId};
 
 /// How many changes one step of the projection reads and records.
-const PAGE: usize = 256;
+const PAGE: usize = crate::changes::MAX_READ;
 /// The most tenants remembered as having news. Beyond it a tenant is caught up by its next
 /// report instead of in the background: its changes wait in the log, none are lost.
 const MAX_PENDING_TENANTS: usize = 65_536;
@@ -199,10 +199,7 @@ impl Projector {
             }
             let events = log.read(tenant, after, PAGE).await?;
             let Some(last) = events.last() else { return Ok(()) };
-            let mut observations = Vec::with_capacity(events.len());
-            for event in &events {
-                observations.extend(observations_of(self.inbox.as_ref(), event).await?);
-            }
+            let observations = observations_of(self.inbox.as_ref(), &events).await?;
             match self.analytics.record(tenant, ChangeSpan::new(after, last.position), &observations).await {
                 Ok(()) => conflicts = 0,
                 // Another projector (another process on the same store) recorded these first.

@@ -736,6 +736,11 @@ impl Inbox for MemoryInbox {
         self.state().message_of(tenant, id).map(|m| m.message.clone())
     }
 
+    async fn messages_by_id(&self, tenant: &TenantId, ids: &[MessageId]) -> Result<Vec<Message>> {
+        let state = self.state();
+        Ok(ids.iter().filter_map(|id| state.message_of(tenant, *id).ok().map(|m| m.message.clone())).collect())
+    }
+
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
         let state = self.state();
         state
