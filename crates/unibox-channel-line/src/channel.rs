@@ -168,7 +168,9 @@ impl Channel for LineChannel {
         let now = self.clock.now();
         let parsed = inbound::parse(request.body(), now)?;
         for note in &parsed.notes {
-            self.modes.record(&parsed.destination, note.mode, note.occurred_at);
+            if let Some(mode) = note.mode {
+                self.modes.record(&parsed.destination, mode, note.occurred_at);
+            }
             if let (Some(token), Some(chat)) = (&note.reply_token, &note.chat) {
                 // The token's age counts from the earlier of its event and its receipt.
                 let since = note.occurred_at.min(now);

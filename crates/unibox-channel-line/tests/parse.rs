@@ -205,3 +205,13 @@ fn an_event_missing_its_source_is_kept_whole_not_dropped() {
     assert!(matches!(&events[0].kind, EventKind::Unsupported { platform_type, .. } if platform_type == "message"));
     assert!(matches!(&events[1].kind, EventKind::Unsupported { raw, .. } if raw["timestamp"] == "yesterday"));
 }
+
+#[test]
+fn an_event_that_reports_no_mode_does_not_lift_standby() {
+    let channel = common::channel();
+    common::events_of(&channel, &common::fixture("standby_text"));
+    // A legacy event without `mode`, later than the standby one.
+    let legacy = String::from_utf8(common::fixture("legacy_things")).unwrap().replace("1732000000123", "1732000009123");
+    common::events_of(&channel, legacy.as_bytes());
+    assert_eq!(channel.mode(BOT), ChannelMode::Standby);
+}

@@ -16,7 +16,8 @@ pub(crate) fn unsupported(kind: &str, raw: &RawValue) -> Content {
     Content::Unsupported { platform_type: kind.to_owned(), raw: super::value(raw) }
 }
 
-fn mapped(message: &Message) -> Option<Content> {
+/// The content of a message of a type unibox maps, with what its type requires.
+pub(crate) fn mapped(message: &Message) -> Option<Content> {
     Some(match message.kind.as_str() {
         "text" => Content::text(message.text.clone()?),
         "image" => Content::Image(media(message)),

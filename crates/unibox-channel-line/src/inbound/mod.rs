@@ -39,7 +39,9 @@ pub(crate) struct Note {
     pub(crate) chat: Option<String>,
     /// A usable reply token: only on live (not redelivered) events in active mode.
     pub(crate) reply_token: Option<String>,
-    pub(crate) mode: ChannelMode,
+    /// The mode the event reports; `None` when it reports none (a legacy or unreadable event),
+    /// which then says nothing about the bot's mode.
+    pub(crate) mode: Option<ChannelMode>,
     pub(crate) occurred_at: Timestamp,
 }
 
@@ -58,7 +60,40 @@ fn malformed(why: impl Into<std::borrow::Cow<'static, str>>) -> Error {
 /// Parses a verified body. The empty `events: []` of the console's "Verify" button parses into
 /// no events.
 pub(crate) fn parse(body: &[u8], now: Timestamp) -> Result<Parsed> {
-    let delivery: wire::Delivery<'_> = serde_json::from_slice(body)
+    // UTF-8 is checked once for the whole body; read from a slice, serde_json checks every string.
+    let body = std::str::from_utf8(body).map_err(|_| malformed("a LINE webhook delivery is UTF-8 JSON"))?;
+    match parse_known(body, now) {
+        Some(parsed) => Ok(parsed),
+        None => parse_general(body, now),
+    }
+}
+
+/// The common delivery in one pass: the whole body read into typed structs, when every event is
+/// one unibox maps and names its `webhookEventId`. Anything else (an unknown type, an event
+/// missing what its type needs, an unreadable field) makes it `None`, and the general path reads
+/// the body again event by event, keeping the odd ones whole.
+fn parse_known(body: &str, now: Timestamp) -> Option<Parsed> {
+    let delivery: wire::Delivery<wire::Event<wire::Message>> = serde_json::from_str(body).ok()?;
+    let destination = delivery.destination.filter(|d| !d.is_empty())?;
+    let mut events = Vec::with_capacity(delivery.events.len());
+    let mut notes = Vec::with_capacity(delivery.events.len());
+    for event in delivery.events {
+        let id = event.webhook_event_id.clone().filter(|id| !id.is_empty())?;
+        let (note, customer) = note(&event, now);
+        let kind = known(&event, customer, |message, customer| {
+            let mut inbound = InboundMessage::inbound(customer, message.id.clone(), content::mapped(message)?);
+            inbound.reply_to = message.quoted_message_id.clone();
+            Some(EventKind::Message(inbound))
+        })?;
+        events.push(InboundEvent { id, account: destination.clone(), occurred_at: note.occurred_at, kind });
+        notes.push(note);
+    }
+    Some(Parsed { destination, events, notes })
+}
+
+/// Any delivery: the events read one by one from raw JSON, each kept whole when unibox cannot map it.
+fn parse_general(body: &str, now: Timestamp) -> Result<Parsed> {
+    let delivery: wire::Delivery<&RawValue> = serde_json::from_str(body)
         .map_err(|e| malformed(format!("not a LINE webhook delivery (destination and events): {e}")))?;
     let destination = delivery
         .destination
@@ -99,6 +134,39 @@ fn chat(source: Option<&wire::Source>) -> Option<PlatformUser> {
     (!id.is_empty()).then(|| PlatformUser::new(kind, id))
 }
 
+/// What the channel remembers of an event, and its customer (the chat).
+fn note<M>(event: &wire::Event<M>, now: Timestamp) -> (Note, Option<PlatformUser>) {
+    let occurred_at = event.timestamp.map_or(now, Timestamp::from_unix_millis);
+    let mode = event.mode.as_deref().map(ChannelMode::from_wire);
+    let customer = chat(event.source.as_ref());
+    let redelivery = event.delivery_context.as_ref().is_some_and(|c| c.is_redelivery);
+    let reply_token = event
+        .reply_token
+        .clone()
+        .filter(|t| !t.is_empty() && !PLACEHOLDER_TOKENS.contains(&t.as_str()))
+        .filter(|_| mode != Some(ChannelMode::Standby) && !redelivery && customer.is_some());
+    (Note { chat: customer.as_ref().map(|c| c.id.clone()), reply_token, mode, occurred_at }, customer)
+}
+
+/// The unified event of an event type unibox maps, with what the type needs; `None` otherwise.
+fn known<M>(
+    event: &wire::Event<M>,
+    customer: Option<PlatformUser>,
+    message: impl FnOnce(&M, PlatformUser) -> Option<EventKind>,
+) -> Option<EventKind> {
+    let customer = customer?;
+    match event.kind.as_str() {
+        "message" => message(event.message.as_ref()?, customer),
+        "unsend" => event.unsend.as_ref().map(|u| EventKind::Unsend { customer, message_id: u.message_id.clone() }),
+        "follow" => Some(EventKind::Follow { customer }),
+        "unfollow" => Some(EventKind::Unfollow { customer }),
+        "postback" => {
+            event.postback.as_ref().map(|p| EventKind::Postback { customer, payload: p.data.clone(), title: None })
+        }
+        _ => None,
+    }
+}
+
 fn event(raw: &RawValue, destination: &str, now: Timestamp) -> (InboundEvent, Note) {
     let whole = |kind: String, id: String, occurred_at| InboundEvent {
         id,
@@ -106,51 +174,30 @@ fn event(raw: &RawValue, destination: &str, now: Timestamp) -> (InboundEvent, No
         occurred_at,
         kind: EventKind::Unsupported { platform_type: kind, raw: value(raw) },
     };
-    let parsed: Option<wire::Event<'_>> = serde_json::from_str(raw.get()).ok();
+    let parsed: Option<wire::Event<&RawValue>> = serde_json::from_str(raw.get()).ok();
     let Some(event) = parsed else {
         // Not even the common fields: keep it whole under its fingerprint.
         let kind = serde_json::from_str::<serde_json::Value>(raw.get())
             .ok()
             .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
             .unwrap_or_else(|| "unknown".to_owned());
-        let note = Note { chat: None, reply_token: None, mode: ChannelMode::Active, occurred_at: now };
+        let note = Note { chat: None, reply_token: None, mode: None, occurred_at: now };
         return (whole(kind, fingerprint(raw), now), note);
     };
     let id = event.webhook_event_id.clone().filter(|id| !id.is_empty()).unwrap_or_else(|| fingerprint(raw));
-    let occurred_at = event.timestamp.map_or(now, Timestamp::from_unix_millis);
-    let mode = event.mode.as_deref().map_or(ChannelMode::Active, ChannelMode::from_wire);
-    let customer = chat(event.source.as_ref());
-    let redelivery = event.delivery_context.as_ref().is_some_and(|c| c.is_redelivery);
-    let reply_token = event
-        .reply_token
-        .clone()
-        .filter(|t| !t.is_empty() && !PLACEHOLDER_TOKENS.contains(&t.as_str()))
-        .filter(|_| mode == ChannelMode::Active && !redelivery && customer.is_some());
-    let note = Note { chat: customer.as_ref().map(|c| c.id.clone()), reply_token, mode, occurred_at };
-    let kind = match (event.kind.as_str(), customer) {
-        ("message", Some(customer)) => message(&event, customer),
-        ("unsend", Some(customer)) => {
-            event.unsend.as_ref().map(|u| EventKind::Unsend { customer, message_id: u.message_id.clone() })
-        }
-        ("follow", Some(customer)) => Some(EventKind::Follow { customer }),
-        ("unfollow", Some(customer)) => Some(EventKind::Unfollow { customer }),
-        ("postback", Some(customer)) => {
-            event.postback.as_ref().map(|p| EventKind::Postback { customer, payload: p.data.clone(), title: None })
-        }
-        _ => None,
-    };
-    let event = match kind {
-        Some(kind) => InboundEvent { id, account: destination.to_owned(), occurred_at, kind },
-        None => whole(event.kind, id, occurred_at),
+    let (note, customer) = note(&event, now);
+    let event = match known(&event, customer, |raw, customer| message(raw, customer)) {
+        Some(kind) => InboundEvent { id, account: destination.to_owned(), occurred_at: note.occurred_at, kind },
+        None => whole(event.kind, id, note.occurred_at),
     };
     (event, note)
 }
 
-fn message(event: &wire::Event<'_>, customer: PlatformUser) -> Option<EventKind> {
-    let raw = event.message?;
+/// A message event read from raw JSON: a message of a type unibox does not map, or whose
+/// fields it cannot read, keeps its JSON as `Content::Unsupported` (if it has an id at all).
+fn message(raw: &RawValue, customer: PlatformUser) -> Option<EventKind> {
     let message: Option<wire::Message> = serde_json::from_str(raw.get()).ok();
     let Some(message) = message else {
-        // A message whose fields unibox cannot read: keep the message with its JSON if it has an id.
         let json = value(raw);
         let id = json.get("id").and_then(|v| v.as_str())?.to_owned();
         let kind = json.get("type").and_then(|v| v.as_str()).unwrap_or("unknown").to_owned();
@@ -161,4 +208,61 @@ fn message(event: &wire::Event<'_>, customer: PlatformUser) -> Option<EventKind>
     let mut inbound = InboundMessage::inbound(customer, message.id, content);
     inbound.reply_to = message.quoted_message_id;
     Some(EventKind::Message(inbound))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixtures() -> Vec<(String, Vec<u8>)> {
+        let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+        let mut all: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .expect("the fixtures")
+            .map(|entry| {
+                let path = entry.expect("a fixture").path();
+                (path.display().to_string(), std::fs::read(&path).expect("readable"))
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// What the channel remembers of each event, as text (`Note` holds a secret-ish token).
+    fn summary(parsed: &Parsed) -> Vec<String> {
+        let notes = parsed.notes.iter();
+        notes
+            .map(|n| format!("{} {:?} {:?} {:?} {}", parsed.destination, n.chat, n.reply_token, n.mode, n.occurred_at))
+            .collect()
+    }
+
+    #[test]
+    fn the_one_pass_read_gives_what_the_general_path_gives() {
+        let now = Timestamp::from_unix_seconds(1_732_000_002);
+        let mut fast = 0;
+        for (name, body) in fixtures() {
+            let body = std::str::from_utf8(&body).expect("UTF-8");
+            let general = parse_general(body, now).expect("every fixture parses");
+            if let Some(known) = parse_known(body, now) {
+                fast += 1;
+                assert_eq!(known.events, general.events, "{name}");
+                assert_eq!(summary(&known), summary(&general), "{name}");
+            }
+        }
+        // text, emoji/mention, image (both), video, audio, file, location, sticker, unsend,
+        // follow, unfollow, postback, standby, redelivered, batch, verify.
+        assert_eq!(fast, 17, "the common deliveries take the one-pass read");
+    }
+
+    #[test]
+    fn odd_events_take_the_general_path() {
+        let now = Timestamp::from_unix_seconds(1_732_000_002);
+        for body in [
+            r#"{"destination":"U1","events":[{"type":"join","webhookEventId":"01A","source":{"type":"group","groupId":"C1"},"timestamp":1}]}"#,
+            r#"{"destination":"U1","events":[{"type":"message","webhookEventId":"01B","source":{"type":"user","userId":"U2"},"message":{"type":"imagemap","id":"9"}}]}"#,
+            r#"{"destination":"U1","events":[{"type":"follow","source":{"type":"user","userId":"U2"}}]}"#,
+        ] {
+            assert!(parse_known(body, now).is_none());
+            assert_eq!(parse(body.as_bytes(), now).unwrap().events.len(), 1);
+        }
+    }
 }

@@ -3,22 +3,22 @@
 //! LINE extends later still parses.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
-/// `{"destination": "U…", "events": [...]}`. Events stay raw until each is read, so one
-/// event unibox cannot read is kept whole instead of failing the delivery.
+/// `{"destination": "U…", "events": [...]}`, with the events typed (`Event<Message>`, the one-pass
+/// read of a delivery of known events) or raw (`&RawValue`, so one event unibox cannot read is
+/// kept whole instead of failing the delivery).
 #[derive(Deserialize)]
-pub(crate) struct Delivery<'a> {
+pub(crate) struct Delivery<E> {
     #[serde(default)]
     pub(crate) destination: Option<String>,
-    #[serde(borrow)]
-    pub(crate) events: Vec<&'a RawValue>,
+    pub(crate) events: Vec<E>,
 }
 
-/// The common event fields and the per-type objects unibox maps.
+/// The common event fields and the per-type objects unibox maps; the message typed (`Message`)
+/// or raw (`&RawValue`).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Event<'a> {
+pub(crate) struct Event<M> {
     #[serde(rename = "type")]
     pub(crate) kind: String,
     #[serde(default)]
@@ -33,8 +33,8 @@ pub(crate) struct Event<'a> {
     pub(crate) source: Option<Source>,
     #[serde(default)]
     pub(crate) reply_token: Option<String>,
-    #[serde(default, borrow)]
-    pub(crate) message: Option<&'a RawValue>,
+    #[serde(default = "Option::default")]
+    pub(crate) message: Option<M>,
     #[serde(default)]
     pub(crate) unsend: Option<Unsend>,
     #[serde(default)]
