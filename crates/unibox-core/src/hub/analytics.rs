@@ -126,22 +126,21 @@ impl Hub {
 
     /// Catches the tenant's analytics up to `until` (or the end of the log, if it ends sooner).
     async fn project(&self, tenant: &TenantId, until: Position) -> Result<()> {
-        let projector = Projector {
+        self.projector().catch_up(tenant, until).await
+    }
+
+    fn projector(&self) -> Projector {
+        Projector {
             inbox: self.inner.inbox.clone(),
             analytics: self.inner.analytics.clone(),
             turn: self.inner.projection.turn.clone(),
-        };
-        projector.catch_up(tenant, until).await
+        }
     }
 
     fn background(&self) -> &mpsc::Sender<()> {
         self.inner.projection.wake.get_or_init(|| {
             let (sender, receiver) = mpsc::channel(1);
-            let projector = Projector {
-                inbox: self.inner.inbox.clone(),
-                analytics: self.inner.analytics.clone(),
-                turn: self.inner.projection.turn.clone(),
-            };
+            let projector = self.projector();
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
                     runtime.spawn(projector.run(self.inner.projection.pending.clone(), receiver));
