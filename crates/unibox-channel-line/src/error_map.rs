@@ -188,7 +188,17 @@ pub(crate) fn from_api_error(call: Call, error: LineApiError) -> Error {
 
 /// The unibox error for a non-success answer to `call`.
 pub(crate) fn from_response(call: Call, response: &HttpResponse) -> Error {
-    from_api_error(call, api_error(response))
+    honour_retry_after(from_api_error(call, api_error(response)), response)
+}
+
+/// LINE documents no `Retry-After`; should an answer carry one (seconds), a temporary error
+/// waits at least that long.
+pub(crate) fn honour_retry_after(error: Error, response: &HttpResponse) -> Error {
+    let delay = header(response, "retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+    match delay {
+        Some(seconds) if error.is_temporary() => error.with_retry_after(std::time::Duration::from_secs(seconds)),
+        _ => error,
+    }
 }
 
 /// The unibox error for a request that got no answer.
@@ -248,6 +258,17 @@ mod tests {
         assert_eq!(push(413, "").kind(), ErrorKind::InvalidInput);
         let token = from_response(Call::Token, &answer(400, r#"{"error":"invalid_client","error_description":"bad"}"#));
         assert_eq!(token.kind(), ErrorKind::TokenInvalid);
+    }
+
+    #[test]
+    fn a_retry_after_header_is_honoured_if_line_ever_sends_one() {
+        let mut throttled = answer(429, r#"{"message":"Too Many Requests"}"#);
+        throttled.headers_mut().insert("retry-after", http::HeaderValue::from_static("7"));
+        let error = from_response(Call::Push, &throttled);
+        assert_eq!(error.retry(), Retry::Temporary { after: Some(std::time::Duration::from_secs(7)) });
+        let mut refused = answer(401, r#"{"message":"Authentication failed"}"#);
+        refused.headers_mut().insert("retry-after", http::HeaderValue::from_static("7"));
+        assert_eq!(from_response(Call::Push, &refused).retry(), Retry::Permanent);
     }
 
     #[test]

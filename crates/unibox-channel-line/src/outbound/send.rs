@@ -114,7 +114,8 @@ async fn reply(api: &LineApi, token: &SecretString, reply_token: &SecretString, 
     if line.is_invalid_reply_token() {
         return Ok(Replied::Push);
     }
-    Err(error_map::from_api_error(Call::Reply, line).with_operation(OPERATION))
+    Err(error_map::honour_retry_after(error_map::from_api_error(Call::Reply, line), &response)
+        .with_operation(OPERATION))
 }
 
 async fn push(api: &LineApi, token: &SecretString, to: &str, messages: &[Value], key: &str) -> Result<SendReceipt> {
