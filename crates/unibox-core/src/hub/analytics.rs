@@ -26,8 +26,6 @@ const PAGE: usize = crate::changes::MAX_READ;
 /// The most tenants remembered as having news. Beyond it a tenant is caught up by its next
 /// report instead of in the background: its changes wait in the log, none are lost.
 const MAX_PENDING_TENANTS: usize = 65_536;
-/// How often a projector retries a step another projector took first before giving up.
-const MAX_CONFLICTS: usize = 16;
 
 /// The projector of one hub: the tenants with news, and the wake-up of the background task.
 #[derive(Debug, Default)]
@@ -189,7 +187,6 @@ impl Projector {
 
     async fn catch_up(&self, tenant: &TenantId, until: Position) -> Result<()> {
         let log = change_log(self.inbox.as_ref())?;
-        let mut conflicts = 0;
         loop {
             let _turn = self.turn.lock().await;
             let after = self.analytics.position(tenant).await?;
@@ -200,9 +197,14 @@ impl Projector {
             let Some(last) = events.last() else { return Ok(()) };
             let observations = observations_of(self.inbox.as_ref(), &events).await?;
             match self.analytics.record(tenant, ChangeSpan::new(after, last.position), &observations).await {
-                Ok(()) => conflicts = 0,
-                // Another projector (another process on the same store) recorded these first.
-                Err(error) if error.kind() == ErrorKind::Conflict && conflicts < MAX_CONFLICTS => conflicts += 1,
+                Ok(()) => {}
+                // Another projector (another hub or process on the same store) recorded these
+                // first: go on from where it got to. It moved the position, so this ends.
+                Err(error) if error.kind() == ErrorKind::Conflict => {
+                    if self.analytics.position(tenant).await? == after {
+                        return Err(error);
+                    }
+                }
                 Err(error) => return Err(error),
             }
         }
