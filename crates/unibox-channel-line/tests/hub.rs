@@ -6,7 +6,8 @@ mod common;
 use std::sync::Arc;
 
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore};
+use unibox_core::memory::{MemoryInbox, MemoryTokenStore, MemoryUsageMeter};
+use unibox_core::metering::{UsageDay, UsageMeter, UsageMetric, UsageQuery};
 use unibox_core::{
     Actor, ChannelAccount, ChannelId, ChannelKind, Content, DeliveryStatus, Hub, Role, TenantId, Timestamp, TokenSet,
 };
@@ -25,10 +26,12 @@ async fn verify_redelivery_forgery_and_a_reply_through_the_hub() {
     api.respond_with(move |request| line.answer(request));
     let clock = common::clock();
     let channel = common::sending_channel(&api, unibox_channel_line::TokenIssuance::LongLived, clock.clone());
+    let meter = Arc::new(MemoryUsageMeter::new());
     let hub = Hub::builder(Arc::new(MemoryInbox::new()))
         .channel(channel_id(), Arc::new(channel))
         .tokens(Arc::new(MemoryTokenStore::new()))
-        .clock(clock)
+        .meter(meter.clone())
+        .clock(clock.clone())
         .build();
     let acme: TenantId = "acme".parse().unwrap();
     let account =
@@ -58,4 +61,17 @@ async fn verify_redelivery_forgery_and_a_reply_through_the_hub() {
     assert_eq!(sent.delivery, DeliveryStatus::Sent);
     let paths: Vec<String> = api.requests().iter().map(|r| r.path().to_owned()).collect();
     assert_eq!(paths, ["/v2/bot/message/reply"], "the held reply token answered the customer for free");
+
+    // Metered as a message out, not as a LINE push.
+    let day = UsageDay::of(unibox_core::Clock::now(clock.as_ref()));
+    let counted = |metric| {
+        let meter = meter.clone();
+        let acme = acme.clone();
+        async move {
+            let query = UsageQuery::days(day, day.next()).metric(metric);
+            meter.usage(&acme, &query).await.unwrap().iter().map(|c| c.quantity).sum::<u64>()
+        }
+    };
+    assert_eq!(counted(UsageMetric::MessagesOut).await, 1);
+    assert_eq!(counted(UsageMetric::LinePush).await, 0);
 }

@@ -72,6 +72,7 @@ async fn a_fresh_reply_token_replies_once_then_sends_push() {
     let first = f.send(&text()).await.unwrap();
     let second = f.send(&text()).await.unwrap();
     assert_ne!(first.platform_message_id, second.platform_message_id);
+    assert!(first.used_reply_token && !second.used_reply_token, "only the reply is free of the push quota");
     assert_eq!(f.paths(), ["/v2/bot/message/reply", "/v2/bot/message/push"]);
 
     let requests = f.api.requests();

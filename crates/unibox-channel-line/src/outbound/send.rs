@@ -106,7 +106,7 @@ async fn reply(api: &LineApi, token: &SecretString, reply_token: &SecretString, 
     };
     if response.status().is_success() {
         return match sent_id(&response, &[REQUEST_ID_HEADER]) {
-            Some(id) => Ok(Replied::Sent(SendReceipt::new(id))),
+            Some(id) => Ok(Replied::Sent(SendReceipt::new(id).replied_with_token())),
             None => Err(accepted_without_id(Call::Reply)),
         };
     }
