@@ -1,5 +1,6 @@
 //! The LINE channel behind the hub: the console's "Verify" delivery is answered 200, a
-//! redelivery is stored once, a forgery is refused, and an agent's answer uses the reply token.
+//! redelivery is stored once, a forgery is refused, an agent's answer uses the reply token (and is
+//! not metered as a push), events kept whole are stored, and a bot in standby sends nothing.
 
 mod common;
 
@@ -20,7 +21,7 @@ fn channel_id() -> ChannelId {
 }
 
 #[tokio::test]
-async fn verify_redelivery_forgery_and_a_reply_through_the_hub() {
+async fn verify_redelivery_forgery_reply_metering_and_standby_through_the_hub() {
     let api = FakeServer::start().await.unwrap();
     let line = FakeLine::default();
     api.respond_with(move |request| line.answer(request));
@@ -74,4 +75,18 @@ async fn verify_redelivery_forgery_and_a_reply_through_the_hub() {
     };
     assert_eq!(counted(UsageMetric::MessagesOut).await, 1);
     assert_eq!(counted(UsageMetric::LinePush).await, 0);
+
+    // Events kept whole (a group join, members joining a room) are stored too, never dropped.
+    for name in ["join", "member_joined"] {
+        let (receipt, response) =
+            hub.receive_webhook(&channel_id(), &common::signed(&common::fixture(name))).await.unwrap();
+        assert_eq!((response.status.as_u16(), receipt.stored), (200, 1), "{name}");
+    }
+    // In standby the event is stored and the bot sends nothing.
+    let (receipt, _) =
+        hub.receive_webhook(&channel_id(), &common::signed(&common::fixture("standby_text"))).await.unwrap();
+    assert_eq!(receipt.stored, 1);
+    let refused = hub.send(&agent, conversations[0].id, Content::text("Hello?")).await.unwrap_err();
+    assert_eq!(refused.kind(), unibox_core::ErrorKind::PlatformRejected);
+    assert_eq!(api.request_count(), 1, "nothing reached LINE in standby");
 }
