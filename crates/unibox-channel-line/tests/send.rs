@@ -112,36 +112,51 @@ async fn a_push_carries_the_message_id_as_retry_key_on_the_first_attempt_and_eve
     assert_eq!(retry_key(message), message.to_string());
 }
 
-/// Accepts the first push of each retry key but hangs up instead of answering, as if the answer
-/// were lost; answers later attempts as LINE does.
-fn losing_the_first_answer(line: FakeLine, hung_up: Arc<AtomicUsize>) -> impl Fn(&RecordedRequest) -> ScriptedResponse {
+/// Accepts the first push but loses its answer (`lose` turns LINE's answer into a hang-up or a
+/// late answer); answers later attempts as LINE does.
+fn losing_the_first_answer(
+    line: FakeLine,
+    lost: Arc<AtomicUsize>,
+    lose: fn(ScriptedResponse) -> ScriptedResponse,
+) -> impl Fn(&RecordedRequest) -> ScriptedResponse {
     move |request| {
         let answer = line.answer(request);
-        if answer.status == 200 && hung_up.fetch_add(1, Ordering::SeqCst) == 0 {
-            ScriptedResponse::hang_up()
-        } else {
-            answer
-        }
+        if answer.status == 200 && lost.fetch_add(1, Ordering::SeqCst) == 0 { lose(answer) } else { answer }
     }
 }
 
-#[tokio::test]
-async fn a_retried_push_that_was_accepted_gets_409_and_counts_as_sent_once() {
+/// The push is accepted but its answer never arrives (`lose`); retries of the same message get
+/// 409 and name the one accepted message.
+async fn accepted_push_with_a_lost_answer(lose: fn(ScriptedResponse) -> ScriptedResponse) {
     let f = fixture().await;
-    let hung_up = Arc::new(AtomicUsize::new(0));
-    f.api.respond_with(losing_the_first_answer(FakeLine::default(), hung_up.clone()));
+    let lost = Arc::new(AtomicUsize::new(0));
+    f.api.respond_with(losing_the_first_answer(FakeLine::default(), lost.clone(), lose));
     let message = MessageId::new();
 
-    let lost = f.send_id(&text(), message).await.unwrap_err();
-    assert_eq!(lost.kind(), ErrorKind::DeliveryUnknown);
-    assert_ne!(lost.retry(), Retry::Persistent);
-    assert!(matches!(RetryPolicy::default().decide(&lost, 1, true), RetryDecision::RetryAfter(_)));
+    let unknown = f.send_id(&text(), message).await.unwrap_err();
+    assert_eq!(unknown.kind(), ErrorKind::DeliveryUnknown);
+    assert_ne!(unknown.retry(), Retry::Persistent);
+    assert!(matches!(RetryPolicy::default().decide(&unknown, 1, true), RetryDecision::RetryAfter(_)));
 
     let again = f.send_id(&text(), message).await.unwrap();
     let third = f.send_id(&text(), message).await.unwrap();
     assert_eq!(again.platform_message_id, third.platform_message_id, "every retry names the one accepted message");
     assert_eq!(f.paths(), ["/v2/bot/message/push"; 3]);
-    assert_eq!(hung_up.load(Ordering::SeqCst), 1, "LINE accepted the message exactly once");
+    let keys: std::collections::HashSet<Option<String>> =
+        f.api.requests().iter().map(|r| r.header("x-line-retry-key").map(str::to_owned)).collect();
+    assert_eq!(keys, std::collections::HashSet::from([Some(retry_key(message))]), "one retry key for every attempt");
+    assert_eq!(lost.load(Ordering::SeqCst), 1, "LINE accepted the message exactly once");
+}
+
+#[tokio::test]
+async fn a_push_whose_connection_broke_after_acceptance_is_sent_once() {
+    accepted_push_with_a_lost_answer(|_| ScriptedResponse::hang_up()).await;
+}
+
+#[tokio::test]
+async fn a_push_that_timed_out_after_acceptance_is_sent_once() {
+    // The client gives up after 1.5 s; LINE's answer would come after 4 s.
+    accepted_push_with_a_lost_answer(|answer| answer.delayed(Duration::from_secs(4))).await;
 }
 
 #[tokio::test]
