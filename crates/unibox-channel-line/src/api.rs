@@ -63,6 +63,15 @@ impl LineApi {
         self.client.execute(request).await
     }
 
+    /// `GET {path}` with the token as `Authorization: Bearer`.
+    pub(crate) async fn get(&self, path: &str, token: &SecretString) -> Result<HttpResponse, HttpError> {
+        let request: HttpRequest = http::Request::get(self.url(path)?.as_str())
+            .header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()))
+            .body(Bytes::new())
+            .map_err(|_| HttpError::new(HttpErrorKind::InvalidRequest, "the LINE request could not be built"))?;
+        self.client.execute(request).await
+    }
+
     /// `POST {path}` with an `application/x-www-form-urlencoded` body (token issuance).
     pub(crate) async fn post_form(&self, path: &str, form: String) -> Result<HttpResponse, HttpError> {
         let request: HttpRequest = http::Request::post(self.url(path)?.as_str())

@@ -57,6 +57,8 @@ pub struct LineChannel {
     capabilities: Capabilities,
     pub(crate) clock: Arc<dyn Clock>,
     api: Option<LineApi>,
+    /// The content host (`api-data.line.me`).
+    pub(crate) data_api: Option<LineApi>,
     pub(crate) replies: ReplyTokens,
     pub(crate) modes: Modes,
     pub(crate) pushed: Pushed,
@@ -87,6 +89,7 @@ impl LineChannel {
             capabilities,
             clock: Arc::new(SystemClock),
             api: None,
+            data_api: None,
             replies: ReplyTokens::default(),
             modes: Modes::default(),
             pushed: Pushed::default(),
@@ -99,8 +102,9 @@ impl LineChannel {
         self
     }
 
-    /// Calls LINE's API through `client`.
+    /// Calls LINE's API (and its content host) through `client`.
     pub fn with_http_client(mut self, client: Arc<dyn HttpClient>) -> Self {
+        self.data_api = Some(LineApi::new(client.clone(), self.config.api_data_base_url.clone()));
         self.api = Some(LineApi::new(client, self.config.api_base_url.clone()));
         self
     }
@@ -141,6 +145,7 @@ impl fmt::Debug for LineChannel {
             .field("config", &self.config)
             .field("clock", &self.clock)
             .field("api", &self.api)
+            .field("data_api", &self.data_api)
             .field("replies", &self.replies)
             .field("modes", &self.modes)
             .field("pushed", &self.pushed)

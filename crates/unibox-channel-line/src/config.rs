@@ -12,6 +12,9 @@ use crate::TokenIssuance;
 /// LINE's API host.
 pub const DEFAULT_API_BASE_URL: &str = "https://api.line.me/";
 
+/// LINE's host for message content (what users send: images, video, audio, files).
+pub const DEFAULT_API_DATA_BASE_URL: &str = "https://api-data.line.me/";
+
 /// How long after receipt a reply token is used; later sends push. LINE documents about a
 /// minute and tokens have been seen refused after ~30 s under load, so the default keeps a margin.
 pub const DEFAULT_REPLY_WINDOW: Duration = Duration::from_secs(50);
@@ -41,6 +44,7 @@ pub struct LineConfig {
     pub(crate) channel_id: Option<String>,
     pub(crate) token_issuance: TokenIssuance,
     pub(crate) api_base_url: Url,
+    pub(crate) api_data_base_url: Url,
     pub(crate) reply_window: Duration,
 }
 
@@ -65,6 +69,11 @@ impl LineConfig {
         &self.api_base_url
     }
 
+    /// The base URL of the content host.
+    pub fn api_data_base_url(&self) -> &Url {
+        &self.api_data_base_url
+    }
+
     /// How long after receipt a reply token is used.
     pub fn reply_window(&self) -> Duration {
         self.reply_window
@@ -84,6 +93,7 @@ impl fmt::Debug for LineConfig {
             .field("channel_id", &self.channel_id)
             .field("token_issuance", &self.token_issuance)
             .field("api_base_url", &self.api_base_url.as_str())
+            .field("api_data_base_url", &self.api_data_base_url.as_str())
             .field("reply_window", &self.reply_window)
             .finish()
     }
@@ -96,6 +106,7 @@ pub struct LineConfigBuilder {
     channel_id: Option<String>,
     token_issuance: Option<TokenIssuance>,
     api_base_url: Option<Url>,
+    api_data_base_url: Option<Url>,
     reply_window: Option<Duration>,
 }
 
@@ -123,6 +134,13 @@ impl LineConfigBuilder {
     /// Calls another host (a fake one in tests, a proxy) instead of `https://api.line.me/`.
     pub fn api_base_url(mut self, url: Url) -> Self {
         self.api_base_url = Some(url);
+        self
+    }
+
+    /// Fetches message content from another host (a fake one in tests, a proxy) instead of
+    /// `https://api-data.line.me/`.
+    pub fn api_data_base_url(mut self, url: Url) -> Self {
+        self.api_data_base_url = Some(url);
         self
     }
 
@@ -154,16 +172,24 @@ impl LineConfigBuilder {
         if reply_window > Duration::from_secs(60) {
             return configuration("a LINE reply token lives about a minute: the reply window is at most 60 s");
         }
+        let default = |url: &str| {
+            Url::parse(url)
+                .map_err(|e| Error::new(ErrorKind::Configuration, format!("the default LINE URL {url}: {e}")))
+        };
         let api_base_url = match self.api_base_url {
             Some(url) => url,
-            None => Url::parse(DEFAULT_API_BASE_URL)
-                .map_err(|e| Error::new(ErrorKind::Configuration, format!("the default LINE API URL: {e}")))?,
+            None => default(DEFAULT_API_BASE_URL)?,
+        };
+        let api_data_base_url = match self.api_data_base_url {
+            Some(url) => url,
+            None => default(DEFAULT_API_DATA_BASE_URL)?,
         };
         Ok(LineConfig {
             channel_secrets: self.channel_secrets,
             channel_id: self.channel_id,
             token_issuance,
             api_base_url,
+            api_data_base_url,
             reply_window,
         })
     }

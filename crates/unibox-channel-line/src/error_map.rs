@@ -28,6 +28,8 @@ pub(crate) enum Call {
     Push,
     /// A channel access token request.
     Token,
+    /// `GET /v2/bot/message/{id}/content` on the content host: safe to repeat.
+    Content,
 }
 
 /// An error answer of LINE's API, attached as the source of the unibox error.
@@ -159,6 +161,10 @@ pub(crate) fn from_api_error(call: Call, error: LineApiError) -> Error {
             format!("LINE does not allow this channel to call the API (plan or permission): {said}"),
         ),
         (404, Call::Token) => (ErrorKind::Configuration, format!("LINE has no such token endpoint: {said}")),
+        (404, Call::Content) => (
+            ErrorKind::NotFound,
+            format!("LINE has no content for this message (expired, or not a media message): {said}"),
+        ),
         (404, _) => (ErrorKind::RecipientUnavailable, format!("LINE does not know the recipient: {said}")),
         (409, _) => (ErrorKind::Conflict, format!("LINE reports a conflict: {said}")),
         (413, _) => (ErrorKind::InvalidInput, "the request is larger than LINE accepts (2 MB)".to_owned()),
@@ -210,8 +216,8 @@ pub(crate) fn from_transport(call: Call, error: HttpError) -> Error {
         (HttpErrorKind::InvalidRequest, _) => {
             Error::new(ErrorKind::Configuration, "the request to LINE could not be built (check the API base URL)")
         }
-        (_, Call::Token) => {
-            Error::new(ErrorKind::PlatformUnavailable, "LINE's token endpoint did not answer in time").temporary()
+        (_, Call::Token | Call::Content) => {
+            Error::new(ErrorKind::PlatformUnavailable, "LINE did not answer in time; asking again is safe").temporary()
         }
         (_, Call::Reply) => Error::new(
             ErrorKind::DeliveryUnknown,

@@ -4,6 +4,7 @@
 mod api;
 mod channel;
 mod config;
+mod content;
 mod error_map;
 mod inbound;
 mod mode;
@@ -14,7 +15,10 @@ mod tokens;
 mod verify;
 
 pub use channel::{API_RATE, LineChannel};
-pub use config::{DEFAULT_API_BASE_URL, DEFAULT_REPLY_WINDOW, LineConfig, LineConfigBuilder};
+pub use config::{
+    DEFAULT_API_BASE_URL, DEFAULT_API_DATA_BASE_URL, DEFAULT_REPLY_WINDOW, LineConfig, LineConfigBuilder,
+};
+pub use content::{DEFAULT_MAX_CONTENT_BYTES, DownloadedContent};
 pub use error_map::LineApiError;
 pub use inbound::{GROUP_IDENTITY, ROOM_IDENTITY};
 pub use mode::ChannelMode;

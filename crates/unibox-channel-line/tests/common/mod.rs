@@ -99,6 +99,7 @@ pub fn sending_channel(api: &FakeServer, issuance: TokenIssuance, clock: Arc<Man
         .channel_id(CHANNEL_ID)
         .token_issuance(issuance)
         .api_base_url(api.url())
+        .api_data_base_url(api.url())
         .build()
         .expect("valid configuration");
     let client = unibox_core::http::ReqwestClient::with_timeouts(Duration::from_secs(2), Duration::from_millis(1500));
