@@ -346,6 +346,33 @@ impl AuditLog for SqliteInbox {
             .await
     }
 
+    async fn check_index(&self, tenant: &TenantId) -> Result<Option<u64>> {
+        const OP: &str = "sqlite.audit.check_index";
+        let tenant = tenant.clone();
+        self.read(OP, move |conn| {
+            // An index row that is not its record's fields, or a record up to the last indexed
+            // one without an index row: either way queries would answer wrongly.
+            let first: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT min(seq) FROM ( \
+                       SELECT i.seq FROM audit_index AS i LEFT JOIN audit_log AS l \
+                         ON l.tenant = i.tenant AND l.seq = i.seq \
+                       WHERE i.tenant = ?1 AND (l.seq IS NULL OR l.at IS NOT i.at OR l.actor IS NOT i.actor \
+                         OR l.action IS NOT i.action OR l.target IS NOT i.target) \
+                       UNION ALL \
+                       SELECT l.seq FROM audit_log AS l \
+                       WHERE l.tenant = ?1 \
+                         AND l.seq <= (SELECT coalesce(max(seq), 0) FROM audit_index WHERE tenant = ?1) \
+                         AND NOT EXISTS (SELECT 1 FROM audit_index AS i WHERE i.tenant = l.tenant AND i.seq = l.seq))",
+                )
+                .during(OP)?
+                .query_row([tenant.as_str()], |row| row.get(0))
+                .during(OP)?;
+            first.map(|seq| u64::try_from(seq).map_err(|_| corrupt(OP, "audit seq"))).transpose()
+        })
+        .await
+    }
+
     async fn checkpoints(&self, tenant: &TenantId) -> Result<Vec<Checkpoint>> {
         const OP: &str = "sqlite.audit.checkpoints";
         let tenant = tenant.clone();

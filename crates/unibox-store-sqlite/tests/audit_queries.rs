@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 use unibox_core::audit::{
-    AuditKey, AuditLog, AuditOutcome, AuditQuery, AuditRecord, AuditSink, AuditTrail, ChainedRecord, actions,
+    AuditKey, AuditLog, AuditOutcome, AuditQuery, AuditRecord, AuditSink, AuditTrail, ChainedRecord, TamperKind,
+    actions,
 };
 use unibox_core::{Actor, Principal, Role, TenantId, Timestamp};
 use unibox_store_sqlite::SqliteInbox;
@@ -234,4 +235,34 @@ async fn a_version_7_database_is_migrated_with_its_records_indexed() {
         )
         .unwrap();
     assert_eq!(old_indexes, 0, "audit_log keeps only its primary key");
+}
+
+/// `verify` checks the query index too: a record deleted from it or misstated in it (which
+/// would hide the record from queries) is found, though the chain itself is intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampering_with_the_query_index_is_found_by_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("untouched", "SELECT 1", None),
+        ("deleted", "DELETE FROM audit_index WHERE seq = 500", Some(500)),
+        ("misstated", "UPDATE audit_index SET actor = 'agent-9' WHERE seq = 42", Some(42)),
+        ("moved", "UPDATE audit_index SET seq = 3000 WHERE seq = 1100", Some(1_100)),
+        // A row past the chain's end makes the index claim the unindexed tail (2,049 on).
+        (
+            "extra",
+            "INSERT INTO audit_index VALUES ('acme', 5000, 0, 'ann', 'message.send', 'conversation:0')",
+            Some(2_049),
+        ),
+    ];
+    for (name, sql, seq) in cases {
+        let path = dir.path().join(format!("{name}.db"));
+        let inbox = Arc::new(SqliteInbox::open(&path).await.unwrap());
+        append(&inbox, &tenant(), 2_100).await;
+        Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+        let trail = AuditTrail::new(inbox.clone(), AuditKey::new("audit", vec![5; 32]).unwrap());
+        let verification = trail.verify(&tenant()).await.unwrap();
+        let found = verification.tamper.map(|tamper| (tamper.seq, tamper.kind));
+        assert_eq!(found, seq.map(|seq| (seq, TamperKind::IndexMismatch)), "{name}");
+        assert_eq!(verification.records, 2_100, "{name}: the chain itself is whole");
+    }
 }
