@@ -26,7 +26,8 @@
 //! The `webhook` channel is always built into this binary, `whatsapp` with the facade's
 //! `channel-whatsapp` feature (`--features channel-whatsapp`; `--secret` is the Meta app secret,
 //! `--header 'X-Hub-Signature-256: sha256=...'`), `messenger` and `instagram` with `channel-messenger`
-//! and `channel-instagram` (the same Meta app secret and header); every other kind is recognized and refused
+//! and `channel-instagram` (the same Meta app secret and header), `line` with `channel-line` (`--secret` is the
+//! channel secret, `--header 'X-Line-Signature: ...'`); every other kind is recognized and refused
 //! with exit code 64. Adding an adapter is one arm in [`channel_for`].
 
 // The webhook crate's CLI test includes this file without the facade's channel features.
@@ -216,6 +217,15 @@ fn channel_for(options: &Options, clock: Arc<dyn Clock>) -> Result<Box<dyn Chann
                 .build()
                 .map_err(configuration_error)?;
             Ok(Box::new(channel))
+        }
+        #[cfg(feature = "channel-line")]
+        "line" => {
+            // --secret is the LINE channel secret.
+            let config = unibox_channel_line::LineConfig::builder()
+                .channel_secret(options.secret.clone())
+                .build()
+                .map_err(configuration_error)?;
+            Ok(Box::new(unibox_channel_line::LineChannel::new(config).with_clock(clock)))
         }
         other => Err(Failure::usage(format!("channel kind {other} is not built into this binary yet"))),
     }

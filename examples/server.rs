@@ -111,9 +111,10 @@ enum SyncMode {
 #[serde(deny_unknown_fields)]
 struct ChannelSection {
     id: ChannelId,
-    /// `webhook`, or `messenger` (feature `channel-messenger`).
+    /// `webhook`, `messenger` (feature `channel-messenger`) or `line` (feature `channel-line`).
     kind: String,
-    /// The variable holding the `whsec_` secret (webhook) or the app secret (messenger).
+    /// The variable holding the `whsec_` secret (webhook), the app secret (messenger) or the
+    /// channel secret (line).
     secret_env: String,
     /// Messenger: the variable holding the verify token of the GET handshake.
     #[serde(default)]
@@ -250,15 +251,26 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 }
                 Arc::new(builder.build().map_err(|e| format!("channel {}: {e}", channel.id))?)
             }
+            #[cfg(feature = "channel-line")]
+            "line" => {
+                use unibox::channels::line::{LineChannel, LineConfig};
+                let mut config = LineConfig::builder().channel_secret(secret.clone());
+                if let Some(sandbox) = &sandbox {
+                    config = config.api_base_url(sandbox.receiver.url_for("/line/"));
+                }
+                let config = config.build().map_err(|e| format!("channel {}: {e}", channel.id))?;
+                Arc::new(LineChannel::new(config).with_http_client(http.clone()))
+            }
             other => {
                 return Err(format!(
-                    "channel {}: kind {other:?} is not served by this build (webhook{})",
+                    "channel {}: kind {other:?} is not served by this build (webhook{}{})",
                     channel.id,
                     if cfg!(feature = "channel-messenger") {
                         ", messenger"
                     } else {
                         "; messenger needs --features channel-messenger"
-                    }
+                    },
+                    if cfg!(feature = "channel-line") { ", line" } else { "; line needs --features channel-line" }
                 )
                 .into());
             }
@@ -387,6 +399,20 @@ fn print_sample_curl(
         );
         return Ok(());
     }
+    #[cfg(feature = "channel-line")]
+    if kind == "line" {
+        let now = Timestamp::now().as_unix_millis();
+        let body = format!(
+            r#"{{"destination":{account},"events":[{{"type":"message","message":{{"type":"text","id":"{now}","quoteToken":"q-sandbox","text":"Is the blue kettle in stock?"}},"webhookEventId":"01SANDBOX{now}","deliveryContext":{{"isRedelivery":false}},"timestamp":{now},"source":{{"type":"user","userId":"U80696558e1aa831a5e4f1c0e6c2a8a3b"}},"replyToken":"sandbox-reply-{now}","mode":"active"}}]}}"#,
+            account = serde_json::Value::from(account)
+        );
+        let signature = unibox::channels::line::signature_header(secret.expose_secret(), body.as_bytes());
+        println!("\nsandbox: post a signed LINE webhook to {channel}:\n");
+        println!(
+            "curl -i http://{addr}/webhooks/{channel} -H 'content-type: application/json' -H 'x-line-signature: {signature}' -d '{body}'\n"
+        );
+        return Ok(());
+    }
     // "type" first in each tagged object: the channel reads it straight from the stream then.
     let body = format!(
         r#"{{"account":{account},"events":[{{"kind":{{"type":"message","customer":{{"kind":"external","id":"cust-1001","display_name":"Somchai P."}},"direction":"inbound","message_id":"m-sample-1","content":{{"type":"text","text":"Where is my order #A1234?"}}}}}}]}}"#,
@@ -416,7 +442,9 @@ impl Sandbox {
         let sent = Arc::new(AtomicU64::new(0));
         receiver.respond_with(move |_| {
             let n = sent.fetch_add(1, Ordering::Relaxed) + 1;
-            ScriptedResponse::json(200, &serde_json::json!({ "id": format!("sandbox-msg-{n}") }))
+            // `sentMessages` is how LINE names what it sent (the LINE channel posts here too).
+            let id = format!("sandbox-msg-{n}");
+            ScriptedResponse::json(200, &serde_json::json!({ "id": id, "sentMessages": [{ "id": id }] }))
         });
         let graph = FakeServer::start().await?;
         let mids = Arc::new(AtomicU64::new(0));
@@ -444,8 +472,8 @@ impl Sandbox {
                 println!(
                     "sandbox: receiver got POST {} for {}: {}",
                     request.path(),
-                    json["recipient"]["id"].as_str().unwrap_or("?"),
-                    json["content"]["text"].as_str().unwrap_or("(not text)")
+                    json["recipient"]["id"].as_str().or(json["to"].as_str()).unwrap_or("?"),
+                    json["content"]["text"].as_str().or(json["messages"][0]["text"].as_str()).unwrap_or("(not text)")
                 );
             }
             receiver_seen = requests.len();

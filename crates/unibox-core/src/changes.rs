@@ -76,7 +76,8 @@ pub enum ChangeKind {
     /// the message for its status) or by a send attempt (`detail`: `sending`, `sent`, `failed`,
     /// `retrying` or `unknown`).
     DeliveryChanged,
-    /// A conversation's workflow fields changed: status, assignee, tags, read state.
+    /// A conversation's workflow fields changed: status, assignee, tags, read state (`detail`
+    /// says what, see [`conversation_change`](crate::analytics::conversation_change)).
     ConversationChanged,
     /// An internal note was added (`detail`: the note id).
     NoteAdded,

@@ -361,6 +361,9 @@ pub struct ConversationUpdate {
     pub tags: Option<Vec<String>>,
     /// Sets the unread count to zero.
     pub mark_read: bool,
+    /// When the change happens by the caller's clock (the hub's); the change log records it, and
+    /// analytics measures from it. `None`: the store's clock.
+    pub at: Option<Timestamp>,
 }
 
 impl ConversationUpdate {
@@ -401,6 +404,11 @@ impl ConversationUpdate {
     /// Marks every message read.
     pub fn mark_read(mut self) -> Self {
         self.mark_read = true;
+        self
+    }
+    /// Says when the change happens (the caller's clock).
+    pub fn at(mut self, at: Timestamp) -> Self {
+        self.at = Some(at);
         self
     }
     /// Checks the snooze time and the tags.
@@ -610,6 +618,21 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
     /// One message.
     async fn message(&self, tenant: &TenantId, id: MessageId) -> Result<Message>;
 
+    /// The messages with these ids that exist in the tenant, in the order given (the others
+    /// are left out): a reader of the change log looks up a page of messages at once. The
+    /// default reads them one by one; a backend overrides it to read them in one go.
+    async fn messages_by_id(&self, tenant: &TenantId, ids: &[MessageId]) -> Result<Vec<Message>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.message(tenant, *id).await {
+                Ok(message) => found.push(message),
+                Err(error) if error.kind() == ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(found)
+    }
+
     /// One contact.
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact>;
 
@@ -698,6 +721,23 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
     async fn open_assignments(&self, tenant: &TenantId) -> Result<std::collections::HashMap<UserId, u32>> {
         let _ = tenant;
         Err(workflow_unsupported("assignment counts"))
+    }
+
+    /// Assigns an unassigned conversation to the first of `candidates` (in order of preference)
+    /// who works fewer open or pending conversations than their capacity, in one step: the
+    /// count and the assignment happen together, so concurrent calls never take an agent past
+    /// their capacity. Logs the change like [`update_conversation`](Inbox::update_conversation)
+    /// (at `at`). `Ok(None)` when nobody has room (nothing changes); `Conflict` if the
+    /// conversation is already assigned.
+    async fn assign_within_capacity(
+        &self,
+        tenant: &TenantId,
+        id: ConversationId,
+        candidates: &[crate::workflow::Agent],
+        at: Timestamp,
+    ) -> Result<Option<Conversation>> {
+        let _ = (tenant, id, candidates, at);
+        Err(workflow_unsupported("reserved assignment"))
     }
 
     /// Creates or replaces the canned reply with this shortcut (validated with

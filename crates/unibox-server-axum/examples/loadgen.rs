@@ -6,10 +6,11 @@
 //! Run the server pinned to one core and the generator to the other (see docs/performance.md):
 //!
 //! ```sh
-//! cargo build --release -p unibox --example server --features server-axum,channel-messenger
+//! cargo build --release -p unibox --example server --features server-axum,channel-messenger,channel-line
 //! cargo build --release -p unibox-server-axum --example loadgen
 //! export UNIBOX_ACME_ORDERS_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw   # loadgen's default secret
 //! export UNIBOX_META_APP_SECRET=loadgen-app-secret UNIBOX_META_VERIFY_TOKEN=loadgen-verify
+//! export UNIBOX_LINE_CHANNEL_SECRET=loadgen-app-secret
 //! rm -f /tmp/unibox-loadgen.db*
 //! UNIBOX_LOG=warn taskset -c 0 target/release/examples/server \
 //!     --config crates/unibox-server-axum/examples/loadgen-server.toml &
@@ -18,10 +19,14 @@
 //! # Messenger-shaped (app-level route, X-Hub-Signature-256):
 //! taskset -c 1 target/release/examples/loadgen --shape messenger --url http://127.0.0.1:8080/webhooks/meta-app \
 //!     --account 104729384756 --connections 32 --duration 60 --server-pid $!
+//! # LINE-shaped (one bot, X-Line-Signature):
+//! taskset -c 1 target/release/examples/loadgen --shape line --url http://127.0.0.1:8080/webhooks/line-acme \
+//!     --account U4af4980629c37e7b3ad0a4e2e0a8b2ed --connections 32 --duration 60 --server-pid $!
 //! ```
 //!
 //! Options (all optional except `--url`):
-//! `--shape webhook|messenger` (default webhook), `--app-secret <s>` (messenger; default
+//! `--shape webhook|messenger|line` (default webhook), `--app-secret <s>` (messenger: the app
+//! secret; line: the channel secret; default
 //! `$UNIBOX_LOADGEN_APP_SECRET`, else `loadgen-app-secret`),
 //! `--secret <whsec_...>` (default: `$UNIBOX_LOADGEN_SECRET`, else the public sandbox secret),
 //! `--account <id>` (default `shop-bangkok`), `--connections <n>` (32), `--duration <s>` (30),
@@ -55,6 +60,8 @@ enum Shape {
     Webhook,
     /// Meta's Messenger app-level webhook, `X-Hub-Signature-256`.
     Messenger,
+    /// A LINE bot's webhook, `X-Line-Signature`.
+    Line,
 }
 
 struct Options {
@@ -102,7 +109,8 @@ fn parse_options() -> Result<Options, String> {
                 options.shape = match args.next().as_deref() {
                     Some("webhook") => Shape::Webhook,
                     Some("messenger") => Shape::Messenger,
-                    _ => return Err("--shape is webhook or messenger".into()),
+                    Some("line") => Shape::Line,
+                    _ => return Err("--shape is webhook, messenger or line".into()),
                 }
             }
             "--app-secret" => options.app_secret = args.next().ok_or("--app-secret needs a value")?,
@@ -168,8 +176,30 @@ fn messenger_body(page: &str, run: u64, n: u64, customers: u64) -> String {
     )
 }
 
+/// A ~600-byte LINE delivery: one bot, one customer text message with its reply token.
+fn line_body(bot: &str, run: u64, n: u64, customers: u64) -> String {
+    let customer = n % customers.max(1);
+    let at = Timestamp::now().as_unix_millis();
+    format!(
+        r#"{{"destination":"{bot}","events":[{{"type":"message","message":{{"type":"text","id":"{run}{n:08}","quoteToken":"q3Plxr4AgKd4BZnMsjrTQy_TjDCBh8qlzUE7Yrw4h7kq6T8G4a5V6yAnNSV8Sl0qPmh4vnFy","text":"Hello, I ordered running shoes last Tuesday (order #A{n}) and tracking still says Bangkok sorting centre. Has it left?"}},"webhookEventId":"01LG{run}{n:012}","deliveryContext":{{"isRedelivery":false}},"timestamp":{at},"source":{{"type":"user","userId":"U{customer:032x}"}},"replyToken":"{n:032x}","mode":"active"}}]}}"#
+    )
+}
+
 fn request(shared: &Shared, n: u64) -> Vec<u8> {
     let options = &shared.options;
+    if options.shape == Shape::Line {
+        let body = line_body(&options.account, shared.run, n, options.customers);
+        let signature = unibox_channel_line::signature_header(&options.app_secret, body.as_bytes());
+        let mut request = format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nX-Line-Signature: {signature}\r\nContent-Length: {}\r\n\r\n",
+            options.path,
+            options.host,
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(body.as_bytes());
+        return request;
+    }
     if options.shape == Shape::Messenger {
         let body = messenger_body(&options.account, shared.run, n, options.customers);
         let tag = unibox_core::channel::signature::hmac_sha256(options.app_secret.as_bytes(), &[body.as_bytes()]);

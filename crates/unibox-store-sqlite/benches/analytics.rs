@@ -2,21 +2,29 @@
 //! from customers, half replies) in 100,000 conversations on 10 channel accounts, worked by 20
 //! agents, every conversation assigned and resolved, over 30 days.
 //!
-//! The fixture is recorded once, through `Analytics::record` in batches as the hub feeds it,
-//! into a durable file (WAL, `synchronous = FULL`); only the queries are timed:
+//! The fixture is recorded once, through `Analytics::record` in batches as the hub's projection
+//! of the change log feeds it (one change per observation), into a durable file (WAL, `synchronous = FULL`); only the queries are timed:
 //!
 //! - `analytics/month_report`: totals, per day, per agent and per account of the whole month.
 //! - `analytics/month_report_one_agent`: the same for one agent.
 //! - `analytics/week_report_one_account`: one week of one account.
+//! - `analytics/catch_up_20k_changes`: the hub's projection of the change log, from a fresh file
+//!   holding 20,000 stored customer messages to analytics that reflect them all (one
+//!   `Hub::analytics` call; storing the messages is not timed).
 //!
 //! Run with `cargo bench -p unibox-store-sqlite --bench analytics`.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use unibox_core::analytics::{Analytics, AnalyticsQuery, Observation, ObservationKind};
-use unibox_core::{ChannelAccountId, ConversationId, TenantId, Timestamp, UserId};
+use unibox_core::analytics::{Analytics, AnalyticsQuery, ChangeSpan, Observation, ObservationKind};
+use unibox_core::changes::Position;
+use unibox_core::{
+    Actor, ChannelAccountId, ConversationId, Hub, IdentityKind, Inbox, Role, TenantId, Timestamp, UserId,
+};
 use unibox_store_sqlite::SqliteInbox;
+use unibox_testkit::fixtures;
 
 const MESSAGES: u64 = 1_000_000;
 const MESSAGES_PER_CONVERSATION: u64 = 10;
@@ -74,13 +82,15 @@ fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
         for n in 0..MESSAGES / MESSAGES_PER_CONVERSATION {
             batch.extend(conversation_observations(n, &accounts, &agents));
             if batch.len() >= BATCH {
-                recorded += batch.len();
-                inbox.record(&tenant, &batch).await.expect("record");
+                let span = ChangeSpan::new(Position::new(recorded), Position::new(recorded + batch.len() as u64));
+                inbox.record(&tenant, span, &batch).await.expect("record");
+                recorded += batch.len() as u64;
                 batch.clear();
             }
         }
-        recorded += batch.len();
-        inbox.record(&tenant, &batch).await.expect("record");
+        let span = ChangeSpan::new(Position::new(recorded), Position::new(recorded + batch.len() as u64));
+        inbox.record(&tenant, span, &batch).await.expect("record");
+        recorded += batch.len() as u64;
         eprintln!("recorded {recorded} observations ({MESSAGES} messages) in {:.1?}", started.elapsed());
         Fixture { inbox, tenant, accounts, agents, _dir: dir }
     })
@@ -118,5 +128,51 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// A fresh file with `count` customer messages (40 customers) stored straight into the inbox, and
+/// a hub whose analytics have not read them yet.
+fn unread_messages(runtime: &tokio::runtime::Runtime, count: u32) -> (tempfile::TempDir, Hub, Actor) {
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let inbox = Arc::new(SqliteInbox::open(dir.path().join("projection.db")).await.expect("open"));
+        let tenant = fixtures::tenant("acme");
+        let account = fixtures::line_account(&tenant);
+        inbox.save_account(&account).await.expect("account");
+        let events = fixtures::AccountEvents::new(&account);
+        for from in (0..count).step_by(1000) {
+            let batch = (from..(from + 1000).min(count))
+                .map(|i| {
+                    let customer = fixtures::customer(IdentityKind::LineUserId, i % 40);
+                    events.text(&format!("e{i}"), &customer, &format!("m{i}"), "hello", fixtures::at(i64::from(i)))
+                })
+                .collect();
+            inbox.ingest(batch).await.expect("ingest");
+        }
+        let hub = Hub::builder(inbox.clone()).analytics(inbox.clone()).roster(inbox).build();
+        (dir, hub, Actor::user(tenant, fixtures::user("admin"), Role::Admin))
+    })
+}
+
+fn bench_catch_up(c: &mut Criterion) {
+    const CHANGES: u32 = 20_000;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let range = AnalyticsQuery::new(fixtures::at(0), fixtures::at(2 * 86_400));
+    let mut group = c.benchmark_group("analytics");
+    group.sample_size(10);
+    group.bench_function("catch_up_20k_changes", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let (_dir, hub, admin) = unread_messages(&runtime, CHANGES);
+                let started = Instant::now();
+                let report = runtime.block_on(hub.analytics(&admin, &range)).expect("report");
+                total += started.elapsed();
+                assert_eq!(report.totals.messages_in, u64::from(CHANGES), "every message is counted");
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_catch_up);
 criterion_main!(benches);

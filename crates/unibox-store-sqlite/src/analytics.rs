@@ -1,17 +1,20 @@
 //! Analytics on the same file: [`Analytics`] for [`SqliteInbox`].
 //!
-//! A `record` call folds its observations in memory (loading each conversation's track once),
-//! then writes each touched track and tally once, in one group-commit job. A report reads only
-//! the tallies of its days: `(tenant, day, ...)` is the primary key's prefix.
+//! A `record` call checks and moves the tenant's change-log position, folds its observations in
+//! memory (loading each conversation's track once), then writes each touched track and tally
+//! once, all in one group-commit job: the position and the tallies change together or not at
+//! all. A report reads only the tallies of its days (`(tenant, day, ...)` is the primary key's
+//! prefix) and the position, in the read's one transaction.
 
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use unibox_core::analytics::{
-    Analytics, AnalyticsQuery, AnalyticsReport, ConversationTrack, DurationTally, LatencyHistogram, Observation, Tally,
-    TallyKey,
+    Analytics, AnalyticsQuery, AnalyticsReport, ChangeSpan, ConversationTrack, DurationTally, LatencyHistogram,
+    Observation, Tally, TallyKey,
 };
+use unibox_core::changes::Position;
 use unibox_core::{ChannelAccountId, ConversationId, Result, TenantId, Timestamp, UserId};
 
 use crate::SqliteInbox;
@@ -142,8 +145,58 @@ fn add_tally(conn: &Connection, tenant: &TenantId, key: &TallyKey, delta: &Tally
     Ok(())
 }
 
+fn position(conn: &Connection, tenant: &TenantId, operation: &'static str) -> Result<Position> {
+    let position: Option<i64> = conn
+        .prepare_cached("SELECT position FROM analytics_positions WHERE tenant = ?1")
+        .during(operation)?
+        .query_row(params![tenant.as_str()], |row| row.get(0))
+        .optional()
+        .during(operation)?;
+    Ok(Position::new(position.and_then(|p| u64::try_from(p).ok()).unwrap_or(0)))
+}
+
+fn save_position(conn: &Connection, tenant: &TenantId, position: Position) -> Result<()> {
+    const OP: &str = "sqlite.analytics.record";
+    conn.prepare_cached(
+        "INSERT INTO analytics_positions (tenant, position) VALUES (?1, ?2) \
+         ON CONFLICT (tenant) DO UPDATE SET position = excluded.position",
+    )
+    .during(OP)?
+    .execute(params![tenant.as_str(), i64::try_from(position.value()).unwrap_or(i64::MAX)])
+    .during(OP)?;
+    Ok(())
+}
+
+fn record(conn: &Connection, tenant: &TenantId, span: ChangeSpan, observations: &[Observation]) -> Result<()> {
+    const OP: &str = "sqlite.analytics.record";
+    let at = position(conn, tenant, OP)?;
+    if at != span.after {
+        return Err(span.moved_error(at).with_operation(OP));
+    }
+    let mut tracks: HashMap<ConversationId, ConversationTrack> = HashMap::new();
+    let mut deltas: BTreeMap<TallyKey, Tally> = BTreeMap::new();
+    for observation in observations {
+        let track = match tracks.entry(observation.conversation) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(load_track(conn, tenant, observation.conversation)?)
+            }
+        };
+        track.observe(observation, &mut deltas);
+    }
+    for (conversation, track) in &tracks {
+        save_track(conn, tenant, *conversation, track)?;
+    }
+    for (key, delta) in &deltas {
+        add_tally(conn, tenant, key, delta)?;
+    }
+    save_position(conn, tenant, span.through)
+}
+
 fn report(conn: &Connection, tenant: &TenantId, query: &AnalyticsQuery) -> Result<AnalyticsReport> {
     const OP: &str = "sqlite.analytics.report";
+    // Reads run in one transaction: the position read is the one the tallies reflect.
+    let reflected = position(conn, tenant, OP)?;
     let (first, last) = query.days();
     let sql = format!(
         "SELECT day, account, agent, {TALLY_COLUMNS} FROM analytics_tallies \
@@ -172,44 +225,59 @@ fn report(conn: &Connection, tenant: &TenantId, query: &AnalyticsQuery) -> Resul
         let (key, tally) = row.during(OP)?;
         tallies.push((key, tally.map_err(|e| e.with_operation(OP))?));
     }
-    Ok(AnalyticsReport::from_tallies(tallies.iter().map(|(key, tally)| (key, tally))))
+    let mut report = AnalyticsReport::from_tallies(tallies.iter().map(|(key, tally)| (key, tally)));
+    report.position = reflected;
+    Ok(report)
 }
 
 #[async_trait]
 impl Analytics for SqliteInbox {
-    async fn record(&self, tenant: &TenantId, observations: &[Observation]) -> Result<()> {
-        if observations.is_empty() {
-            return Ok(());
-        }
+    async fn record(&self, tenant: &TenantId, span: ChangeSpan, observations: &[Observation]) -> Result<()> {
+        span.validate()?;
         let tenant = tenant.clone();
         let observations = observations.to_vec();
-        self.writer
-            .write("sqlite.analytics.record", move |conn| {
-                let mut tracks: HashMap<ConversationId, ConversationTrack> = HashMap::new();
-                let mut deltas: BTreeMap<TallyKey, Tally> = BTreeMap::new();
-                for observation in &observations {
-                    let track = match tracks.entry(observation.conversation) {
-                        std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(entry) => {
-                            entry.insert(load_track(conn, &tenant, observation.conversation)?)
-                        }
-                    };
-                    track.observe(observation, &mut deltas);
-                }
-                for (conversation, track) in &tracks {
-                    save_track(conn, &tenant, *conversation, track)?;
-                }
-                for (key, delta) in &deltas {
-                    add_tally(conn, &tenant, key, delta)?;
-                }
-                Ok(())
-            })
-            .await
+        self.writer.write("sqlite.analytics.record", move |conn| record(conn, &tenant, span, &observations)).await
+    }
+
+    async fn position(&self, tenant: &TenantId) -> Result<Position> {
+        const OP: &str = "sqlite.analytics.position";
+        let tenant = tenant.clone();
+        self.read(OP, move |conn| position(conn, &tenant, OP)).await
     }
 
     async fn report(&self, tenant: &TenantId, query: &AnalyticsQuery) -> Result<AnalyticsReport> {
         query.validate()?;
         let (tenant, query) = (tenant.clone(), query.clone());
         self.read("sqlite.analytics.report", move |conn| report(conn, &tenant, &query)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+    use crate::schema::migrate;
+
+    /// A database from before analytics followed the change log: its tallies were fed up to now,
+    /// so each tenant's analytics start at its latest change (or trim), not at the beginning.
+    #[test]
+    fn existing_databases_start_analytics_at_each_tenants_latest_change() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "DROP TABLE analytics_positions;
+             INSERT INTO changes (tenant, at, kind) VALUES ('acme', 1, 'message_added'), ('globex', 2, 'message_added'),
+                 ('acme', 3, 'conversation_changed');
+             INSERT INTO change_trims (tenant, through) VALUES ('initech', 40);
+             PRAGMA user_version = 8;",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let at = |tenant: &str| position(&conn, &tenant.parse().unwrap(), "test").unwrap();
+        assert_eq!(at("acme"), Position::new(3));
+        assert_eq!(at("globex"), Position::new(2));
+        assert_eq!(at("initech"), Position::new(40), "a trimmed log's tenant starts after the trim");
+        assert_eq!(at("umbrella"), Position::START, "a tenant without changes starts at the beginning");
     }
 }

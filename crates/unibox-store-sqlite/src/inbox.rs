@@ -63,6 +63,8 @@ pub struct SqliteInbox {
     location: Location,
     /// The inbound journal of a file-backed inbox (see [`Inbox::accept`]).
     journal: Option<InboundJournal>,
+    /// Audit appends waiting for the writer (see `audit.rs`).
+    pub(crate) audit: Arc<crate::audit::AuditAppends>,
 }
 
 /// The inbound journal: its own file and writer thread.
@@ -168,7 +170,8 @@ impl SqliteInbox {
             max_backlog: options.max_journal_backlog,
             known_accounts: Mutex::new(HashSet::new()),
         };
-        Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location, journal: Some(journal) })
+        let audit = Arc::default();
+        Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location, journal: Some(journal), audit })
     }
 
     /// A private in-memory database, for tests and trials: nothing survives the inbox, and
@@ -195,7 +198,8 @@ impl SqliteInbox {
         })
         .await?;
         // Nothing outlives an in-memory inbox, so it has no journal: `accept` applies at once.
-        Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory, journal: None })
+        let audit = Arc::default();
+        Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory, journal: None, audit })
     }
 
     /// The schema version of the open database (always [`SCHEMA_VERSION`](crate::SCHEMA_VERSION)
@@ -376,6 +380,20 @@ impl Inbox for SqliteInbox {
         self.read("sqlite.message", move |conn| queries::message(conn, &tenant, id)).await
     }
 
+    async fn messages_by_id(&self, tenant: &TenantId, ids: &[MessageId]) -> Result<Vec<Message>> {
+        const OP: &str = "sqlite.messages_by_id";
+        let (tenant, ids) = (tenant.clone(), ids.to_vec());
+        // One read (one snapshot, one trip to a reader) for the whole page.
+        self.read(OP, move |conn| {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                found.extend(crate::rows::message(conn, &tenant, id, OP)?);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
         let tenant = tenant.clone();
         self.read("sqlite.contact", move |conn| queries::contact(conn, &tenant, id)).await
@@ -481,6 +499,19 @@ impl Inbox for SqliteInbox {
     async fn open_assignments(&self, tenant: &TenantId) -> Result<HashMap<UserId, u32>> {
         let tenant = tenant.clone();
         self.read("sqlite.open_assignments", move |conn| workflow::open_assignments(conn, &tenant)).await
+    }
+
+    async fn assign_within_capacity(
+        &self,
+        tenant: &TenantId,
+        id: ConversationId,
+        candidates: &[unibox_core::workflow::Agent],
+        at: Timestamp,
+    ) -> Result<Option<Conversation>> {
+        const OP: &str = "sqlite.assign_within_capacity";
+        let (tenant, candidates) = (tenant.clone(), candidates.to_vec());
+        self.applied(OP).await?;
+        self.writer.write(OP, move |conn| workflow::assign_within_capacity(conn, &tenant, id, &candidates, at)).await
     }
 
     async fn save_canned_reply(&self, reply: &CannedReply) -> Result<()> {

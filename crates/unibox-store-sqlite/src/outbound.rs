@@ -328,7 +328,8 @@ pub(crate) fn update_conversation(
     update: &ConversationUpdate,
 ) -> Result<Conversation> {
     const OP: &str = "sqlite.update_conversation";
-    let mut conversation = rows::conversation(conn, tenant, id, OP)?.ok_or_else(|| not_found("conversation", OP))?;
+    let before = rows::conversation(conn, tenant, id, OP)?.ok_or_else(|| not_found("conversation", OP))?;
+    let mut conversation = before.clone();
     update.apply(&mut conversation)?;
     conn.prepare_cached(
         "UPDATE conversations SET status = ?3, snoozed_until = ?4, assignee = ?5, unread_count = ?6 \
@@ -356,6 +357,7 @@ pub(crate) fn update_conversation(
             insert.execute(params![tenant.as_str(), id.as_bytes(), tag]).during(OP)?;
         }
     }
-    append(conn, &Change::new(tenant.clone(), Timestamp::now(), ChangeKind::ConversationChanged).conversation(id))?;
+    let at = update.at.unwrap_or_else(Timestamp::now);
+    append(conn, &unibox_core::analytics::conversation_change(tenant, &before, &conversation, at))?;
     Ok(conversation)
 }

@@ -35,6 +35,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, sql: include_str!("migrations/0005_workflow.sql") },
     Migration { version: 6, sql: include_str!("migrations/0006_privacy.sql") },
     Migration { version: 7, sql: include_str!("migrations/0007_journal.sql") },
+    Migration { version: 8, sql: include_str!("migrations/0008_audit_index.sql") },
+    Migration { version: 9, sql: include_str!("migrations/0009_analytics_positions.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.

@@ -4,13 +4,14 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use unibox_core::changes::{Change, ChangeKind};
-use unibox_core::workflow::ReadState;
-use unibox_core::{ConversationId, Direction, Result, TenantId, Timestamp, UserId};
+use unibox_core::inbox::ConversationUpdate;
+use unibox_core::workflow::{Agent, ReadState, first_with_room};
+use unibox_core::{Conversation, ConversationId, Direction, Error, ErrorKind, Result, TenantId, Timestamp, UserId};
 
-use crate::changes;
 use crate::codec::{direction_key, parsed_column};
 use crate::error::SqlResultExt;
 use crate::queries::{conversation_exists, not_found};
+use crate::{changes, outbound, rows};
 
 pub(crate) fn mark_read_by(
     conn: &Connection,
@@ -114,4 +115,37 @@ pub(crate) fn open_assignments(conn: &Connection, tenant: &TenantId) -> Result<H
         })
         .during(OP)?;
     rows.collect::<rusqlite::Result<HashMap<_, _>>>().during(OP)
+}
+
+/// Assigns an unassigned conversation to the first candidate with room, counting their open or
+/// pending conversations in the same write transaction as the assignment: on the writer, no
+/// other assignment can come between the count and the update.
+pub(crate) fn assign_within_capacity(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: ConversationId,
+    candidates: &[Agent],
+    at: Timestamp,
+) -> Result<Option<Conversation>> {
+    const OP: &str = "sqlite.assign_within_capacity";
+    let conversation = rows::conversation(conn, tenant, id, OP)?.ok_or_else(|| not_found("conversation", OP))?;
+    if let Some(current) = &conversation.assignee {
+        return Err(Error::new(ErrorKind::Conflict, format!("the conversation is already assigned to {current}"))
+            .with_operation(OP));
+    }
+    let chosen = first_with_room(candidates, |user| open_count(conn, tenant, user, OP))?;
+    let Some(user) = chosen else { return Ok(None) };
+    outbound::update_conversation(conn, tenant, id, &ConversationUpdate::new().assign(user).at(at)).map(Some)
+}
+
+/// One assignee's open or pending conversations (the `conversations_by_assignee` index).
+fn open_count(conn: &Connection, tenant: &TenantId, user: &UserId, operation: &'static str) -> Result<u32> {
+    let count: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM conversations WHERE tenant = ?1 AND assignee = ?2 AND status IN ('open', 'pending')",
+        )
+        .during(operation)?
+        .query_row(params![tenant.as_str(), user.as_str()], |row| row.get(0))
+        .during(operation)?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }

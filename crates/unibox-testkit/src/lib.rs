@@ -7,6 +7,9 @@
 pub mod channel;
 pub mod http;
 
+#[cfg(feature = "bench")]
+pub mod bench;
+
 pub mod audit;
 pub mod fixtures;
 pub mod inbox;

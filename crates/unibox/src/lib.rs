@@ -15,6 +15,7 @@
 //! | `channel-messenger` | `unibox::channels::messenger`: Facebook Messenger | no |
 //! | `channel-instagram` | `unibox::channels::instagram`: Instagram Direct | no |
 //! | `channel-whatsapp` | `unibox::channels::whatsapp`: the WhatsApp Business Cloud API | no |
+//! | `channel-line` | `unibox::channels::line`: the LINE Messaging API | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | `unibox::server`: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `policy-cedar` | `unibox::policy_cedar`: Cedar policies as the hub's [`Policy`] | no |
@@ -95,4 +96,8 @@ pub mod channels {
     /// The WhatsApp Business Cloud API channel (feature `channel-whatsapp`).
     #[cfg(feature = "channel-whatsapp")]
     pub use unibox_channel_whatsapp as whatsapp;
+
+    /// The LINE Messaging API channel (feature `channel-line`).
+    #[cfg(feature = "channel-line")]
+    pub use unibox_channel_line as line;
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::analytics::histogram::DenseHistogram;
 use crate::analytics::tally::{day_of, day_start};
 use crate::analytics::{DurationTally, Tally, TallyKey};
+use crate::changes::Position;
 use crate::{ChannelAccountId, Error, ErrorKind, Result, Timestamp, UserId};
 
 /// The longest range one query covers, in days.
@@ -149,12 +150,15 @@ pub struct AnalyticsReport {
     pub by_agent: Vec<(Option<UserId>, Metrics)>,
     /// Per channel account.
     pub by_account: Vec<(ChannelAccountId, Metrics)>,
+    /// The last change of the tenant's change log the report reflects.
+    pub position: Position,
 }
 
 impl AnalyticsReport {
     /// Builds the report from the tallies of the range (any order; keys may repeat). Every
-    /// backend builds it here, so they answer alike. Histograms are added up bucket by bucket
-    /// into one counter array per slice, so the cost is one addition per stored bucket.
+    /// backend builds it here, so they answer alike, then sets [`position`](Self::position).
+    /// Histograms are added up bucket by bucket into one counter array per slice, so the cost is
+    /// one addition per stored bucket.
     pub fn from_tallies<'a>(tallies: impl IntoIterator<Item = (&'a TallyKey, &'a Tally)>) -> AnalyticsReport {
         let mut totals = Sum::default();
         let mut by_day: BTreeMap<i64, Sum> = BTreeMap::new();
@@ -174,6 +178,7 @@ impl AnalyticsReport {
             by_day: by_day.iter().map(|(day, sum)| (day_start(*day), sum.metrics())).collect(),
             by_agent: by_agent.iter().map(|(agent, sum)| (agent.clone(), sum.metrics())).collect(),
             by_account: by_account.iter().map(|(account, sum)| (*account, sum.metrics())).collect(),
+            position: Position::START,
         }
     }
 }

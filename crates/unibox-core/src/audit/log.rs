@@ -140,4 +140,14 @@ pub trait AuditLog: Send + Sync + fmt::Debug + 'static {
 
     /// A tenant's checkpoints, oldest first.
     async fn checkpoints(&self, tenant: &TenantId) -> Result<Vec<Checkpoint>>;
+
+    /// For a log that answers [`query`](Self::query) from an index kept beside the chain: the
+    /// seq of the first record the index leaves out or misstates, which queries could hide
+    /// although the chain verifies. `None` when the index agrees with the chain, or when there
+    /// is no such index (the default). [`AuditTrail::verify`](crate::audit::AuditTrail::verify)
+    /// calls it once the chain is found intact.
+    async fn check_index(&self, tenant: &TenantId) -> Result<Option<u64>> {
+        let _ = tenant;
+        Ok(None)
+    }
 }

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use crate::audit::{
     AuditKey, AuditLog, AuditPage, AuditQuery, AuditRecord, AuditSink, AuditVerification, ChainVerifier, Checkpoint,
+    Tamper, TamperKind,
 };
 use crate::{Clock, Result, SystemClock, TenantId};
 
@@ -94,7 +95,8 @@ impl AuditTrail {
         self.log.query(tenant, query).await
     }
 
-    /// Verifies `tenant`'s whole chain and checkpoints, page by page.
+    /// Verifies `tenant`'s whole chain and checkpoints, page by page, then the log's query
+    /// index ([`AuditLog::check_index`]).
     pub async fn verify(&self, tenant: &TenantId) -> Result<AuditVerification> {
         let checkpoints = self.log.checkpoints(tenant).await?;
         let keys: Vec<&AuditKey> = std::iter::once(&self.key).chain(&self.old_keys).collect();
@@ -118,7 +120,13 @@ impl AuditTrail {
             }
             after = next_after;
         }
-        Ok(verifier.finish())
+        let mut verification = verifier.finish();
+        if verification.is_intact()
+            && let Some(seq) = self.log.check_index(tenant).await?
+        {
+            verification.tamper = Some(Tamper { seq, kind: TamperKind::IndexMismatch });
+        }
+        Ok(verification)
     }
 }
 

@@ -38,6 +38,9 @@ pub enum TamperKind {
     CheckpointMismatch,
     /// A checkpoint's signature does not verify under any key given (forged or altered).
     ForgedCheckpoint,
+    /// The chain is intact, but the index the log answers queries from leaves this record out
+    /// or misstates it, so queries could hide it ([`AuditLog::check_index`](crate::audit::AuditLog::check_index)).
+    IndexMismatch,
 }
 
 /// Where and how a chain was tampered with.
@@ -60,6 +63,7 @@ impl fmt::Display for Tamper {
             TamperKind::Truncated { last } => format!("is signed by a checkpoint, but the log ends at seq {last}"),
             TamperKind::CheckpointMismatch => "differs from the signed checkpoint".to_string(),
             TamperKind::ForgedCheckpoint => "has a checkpoint whose signature does not verify".to_string(),
+            TamperKind::IndexMismatch => "is left out or misstated by the query index".to_string(),
         };
         write!(f, "audit record {} {what}", self.seq)
     }

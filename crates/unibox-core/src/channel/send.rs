@@ -79,11 +79,24 @@ pub struct SendReceipt {
     pub platform_message_id: String,
     /// When the platform says it accepted it, if it says.
     pub accepted_at: Option<Timestamp>,
+    /// It went out with a free reply context (a LINE reply token) rather than a metered push.
+    pub used_reply_token: bool,
 }
 
 impl SendReceipt {
     /// A receipt with the platform's message id.
     pub fn new(platform_message_id: impl Into<String>) -> Self {
-        SendReceipt { platform_message_id: platform_message_id.into(), accepted_at: None }
+        SendReceipt { platform_message_id: platform_message_id.into(), accepted_at: None, used_reply_token: false }
+    }
+
+    /// Marks the send as made with a reply token (LINE), which the platform does not bill.
+    ///
+    /// ```
+    /// use unibox_core::channel::SendReceipt;
+    /// assert!(SendReceipt::new("481234567890123456").replied_with_token().used_reply_token);
+    /// ```
+    pub fn replied_with_token(mut self) -> Self {
+        self.used_reply_token = true;
+        self
     }
 }

@@ -1,44 +1,71 @@
-//! Analytics reports, and the feed that brings observations to analytics off the hot paths.
+//! Analytics reports, and the projection that keeps analytics up to date from the change log.
 //!
-//! Every observation (a stored message, a sent reply, an assignment, a resolution) goes through
-//! one bounded queue to one background task, in order, so analytics sees a conversation's
-//! history in the order the hub saw it. The webhook path only enqueues: the task finds each
-//! new message's conversation (by the customer's identity) and records in batches, one
-//! `Analytics::record` per tenant per batch. A report first waits until everything enqueued
-//! before it is recorded, so it reflects every change the caller has seen succeed.
+//! Analytics follow each tenant's durable change log ([`ChangeLog`]): a projector reads the
+//! changes after the position the tenant's analytics reflect, turns them into observations
+//! ([`observations_of`]) and records them together with the new position
+//! ([`Analytics::record`]), one page at a time. Nothing is queued in memory but the names of
+//! tenants with news: when analytics fall behind, the log holds what they have not read yet,
+//! and a crash loses nothing (the position and the tallies move in one step). A background
+//! task catches up each tenant the hub changed; a report first catches up to the head of the
+//! log, so it reflects every change the caller has seen succeed, and says which position it
+//! reflects ([`AnalyticsReport::position`]).
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use tokio::sync::{mpsc, oneshot};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 
-use crate::analytics::{Analytics, AnalyticsQuery, AnalyticsReport, IngestedMessage, Observation};
+use crate::analytics::{Analytics, AnalyticsQuery, AnalyticsReport, ChangeSpan, observations_of};
+use crate::changes::{ChangeLog, Position};
 use crate::hub::Hub;
-use crate::inbox::{Acceptance, ConversationQuery};
-use crate::{Action, Actor, ConversationId, Inbox, Message, Resource, Result, TenantId};
+use crate::{Action, Actor, Error, ErrorKind, Inbox, Resource, Result, TenantId};
 
-/// How many feed items may wait for the analytics task. When the webhook path finds it full
-/// (analytics far behind), it drops that delivery's observations with a warning rather than
-/// slow the acknowledgement.
-const FEED_CAPACITY: usize = 16_384;
-/// The most queued items the task folds into one round of writes.
-const BATCH: usize = 512;
+/// How many changes one step of the projection reads and records.
+const PAGE: usize = crate::changes::MAX_READ;
+/// The most tenants remembered as having news. Beyond it a tenant is caught up by its next
+/// report instead of in the background: its changes wait in the log, none are lost.
+const MAX_PENDING_TENANTS: usize = 65_536;
 
-enum Feed {
-    Observed(TenantId, Vec<Observation>),
-    Accepted(Vec<IngestedMessage>),
-    Flush(oneshot::Sender<()>),
+/// The projector of one hub: the tenants with news, and the wake-up of the background task.
+#[derive(Debug, Default)]
+pub(crate) struct AnalyticsProjection {
+    pending: Arc<Mutex<HashSet<TenantId>>>,
+    wake: OnceLock<mpsc::Sender<()>>,
+    /// One projector per hub at a time: a report waits for the background task rather than
+    /// reading the same changes alongside it.
+    turn: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// The sending end of the analytics queue; the task starts with the first observation.
-#[derive(Debug, Default)]
-pub(crate) struct AnalyticsFeed {
-    queue: OnceLock<mpsc::Sender<Feed>>,
+/// How far a tenant's analytics are behind its change log, from [`Hub::analytics_lag`].
+///
+/// ```
+/// use unibox_core::changes::Position;
+/// use unibox_core::hub::AnalyticsLag;
+/// let lag = AnalyticsLag { reflected: Position::new(40), head: Position::new(42) };
+/// assert!(!lag.caught_up());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalyticsLag {
+    /// The last change analytics reflect.
+    pub reflected: Position,
+    /// The tenant's latest change.
+    pub head: Position,
+}
+
+impl AnalyticsLag {
+    /// Whether analytics reflect every change.
+    pub fn caught_up(&self) -> bool {
+        self.reflected >= self.head
+    }
 }
 
 impl Hub {
     /// Response times, resolution times and message counts of the actor's tenant for a range of
     /// UTC days, in total, per day, per agent and per account. Requires
-    /// [`Action::ViewAnalytics`]. Everything the hub recorded before the call is included.
+    /// [`Action::ViewAnalytics`] and an inbox with a change log. Every change made before the
+    /// call is included: analytics first catch up with the log, and the report says the
+    /// position it reflects.
     ///
     /// ```
     /// # async fn show(hub: unibox_core::Hub, admin: unibox_core::Actor) -> unibox_core::Result<()> {
@@ -46,153 +73,140 @@ impl Hub {
     /// use unibox_core::Timestamp;
     /// let november = AnalyticsQuery::new(Timestamp::from_unix_seconds(1_730_419_200), Timestamp::from_unix_seconds(1_733_011_200));
     /// let report = hub.analytics(&admin, &november).await?;
-    /// println!("median first response: {:?}", report.totals.first_response.p50);
+    /// println!("median first response: {:?} (through change {})", report.totals.first_response.p50, report.position);
     /// # Ok(()) }
     /// ```
     pub async fn analytics(&self, actor: &Actor, query: &AnalyticsQuery) -> Result<AnalyticsReport> {
+        const OP: &str = "hub.analytics";
         self.authorize(actor, Action::ViewAnalytics, Resource::Tenant)?;
         query.validate()?;
-        let (done, recorded) = oneshot::channel();
-        if self.feed().send(Feed::Flush(done)).await.is_ok() {
-            // The task answers once everything queued before is recorded; if it is gone there is
-            // nothing to wait for.
-            let _ = recorded.await;
-        }
-        self.inner.analytics.report(actor.tenant(), query).await.map_err(|e| e.with_operation("hub.analytics"))
+        let tenant = actor.tenant();
+        let log = change_log(self.inner.inbox.as_ref()).map_err(|e| e.with_operation(OP))?;
+        let head = log.head(tenant).await.map_err(|e| e.with_operation(OP))?;
+        self.project(tenant, head).await.map_err(|e| e.with_operation(OP))?;
+        self.inner.analytics.report(tenant, query).await.map_err(|e| e.with_operation(OP))
     }
 
-    /// Queues the messages a webhook delivery stored for the first time (duplicates are not
-    /// counted again). Called by the webhook path after the events are accepted; never waits.
-    pub(crate) fn observe_accepted(&self, messages: Vec<IngestedMessage>, outcomes: &[Acceptance]) {
-        let accepted: Vec<IngestedMessage> = messages
-            .into_iter()
-            .filter(|message| matches!(outcomes.get(message.index()), Some(Acceptance::Accepted)))
-            .collect();
-        if accepted.is_empty() {
-            return;
+    /// How far the actor's tenant's analytics are behind its change log, without catching up.
+    /// Requires [`Action::ViewAnalytics`] and an inbox with a change log. Trim the log
+    /// ([`ChangeLog::trim`]) only of changes analytics reflect.
+    ///
+    /// ```
+    /// # async fn show(hub: unibox_core::Hub, admin: unibox_core::Actor) -> unibox_core::Result<()> {
+    /// let lag = hub.analytics_lag(&admin).await?;
+    /// println!("analytics at {} of {}", lag.reflected, lag.head);
+    /// # Ok(()) }
+    /// ```
+    pub async fn analytics_lag(&self, actor: &Actor) -> Result<AnalyticsLag> {
+        const OP: &str = "hub.analytics_lag";
+        self.authorize(actor, Action::ViewAnalytics, Resource::Tenant)?;
+        let log = change_log(self.inner.inbox.as_ref()).map_err(|e| e.with_operation(OP))?;
+        let head = log.head(actor.tenant()).await.map_err(|e| e.with_operation(OP))?;
+        let reflected = self.inner.analytics.position(actor.tenant()).await.map_err(|e| e.with_operation(OP))?;
+        Ok(AnalyticsLag { reflected, head })
+    }
+
+    /// Tells the projection that `tenants` changed; the background task catches them up. Cheap
+    /// and never waits: it remembers the names and wakes the task.
+    pub(crate) fn analytics_changed<'a>(&self, tenants: impl IntoIterator<Item = &'a TenantId>) {
+        let projection = &self.inner.projection;
+        {
+            let mut pending = projection.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            for tenant in tenants {
+                if pending.len() < MAX_PENDING_TENANTS && !pending.contains(tenant) {
+                    pending.insert(tenant.clone());
+                }
+            }
         }
-        if let Err(error) = self.feed().try_send(Feed::Accepted(accepted)) {
-            let dropped = match &error {
-                mpsc::error::TrySendError::Full(Feed::Accepted(messages))
-                | mpsc::error::TrySendError::Closed(Feed::Accepted(messages)) => messages.len(),
-                _ => 0,
-            };
-            tracing::warn!(target: "unibox::analytics", dropped, "analytics is behind; new messages were not counted");
+        // Full means a wake-up is already on its way.
+        let _ = self.background().try_send(());
+    }
+
+    /// Catches the tenant's analytics up to `until` (or the end of the log, if it ends sooner).
+    async fn project(&self, tenant: &TenantId, until: Position) -> Result<()> {
+        self.projector().catch_up(tenant, until).await
+    }
+
+    fn projector(&self) -> Projector {
+        Projector {
+            inbox: self.inner.inbox.clone(),
+            analytics: self.inner.analytics.clone(),
+            turn: self.inner.projection.turn.clone(),
         }
     }
 
-    /// Queues an outbound message the hub recorded (the send path calls it).
-    pub(crate) async fn observe_outbound(&self, message: &Message) {
-        self.observe(&message.tenant, vec![Observation::of_outbound(message)]).await;
-    }
-
-    /// Queues observations of one tenant, in order.
-    pub(crate) async fn observe(&self, tenant: &TenantId, observations: Vec<Observation>) {
-        if observations.is_empty() {
-            return;
-        }
-        if self.feed().send(Feed::Observed(tenant.clone(), observations)).await.is_err() {
-            tracing::error!(target: "unibox::analytics", %tenant, "the analytics task is gone; a change was not counted");
-        }
-    }
-
-    fn feed(&self) -> &mpsc::Sender<Feed> {
-        self.inner.feed.queue.get_or_init(|| {
-            let (sender, receiver) = mpsc::channel(FEED_CAPACITY);
+    fn background(&self) -> &mpsc::Sender<()> {
+        self.inner.projection.wake.get_or_init(|| {
+            let (sender, receiver) = mpsc::channel(1);
+            let projector = self.projector();
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
-                    runtime.spawn(run(self.inner.inbox.clone(), self.inner.analytics.clone(), receiver));
+                    runtime.spawn(projector.run(self.inner.projection.pending.clone(), receiver));
                 }
-                // Every caller is async, so this does not happen; without a task, sends fail and say so.
-                Err(_) => tracing::error!(target: "unibox::analytics", "no tokio runtime: analytics is off"),
+                // Every caller is async, so this does not happen; reports still catch up themselves.
+                Err(_) => {
+                    tracing::error!(target: "unibox::analytics", "no tokio runtime: analytics catch up on reports only")
+                }
             }
             sender
         })
     }
 }
 
-/// The analytics task: drains the queue in rounds until every hub clone is gone.
-async fn run(inbox: Arc<dyn Inbox>, analytics: Arc<dyn Analytics>, mut queue: mpsc::Receiver<Feed>) {
-    let mut round = Vec::with_capacity(BATCH);
-    let mut conversations = ConversationCache::default();
-    while queue.recv_many(&mut round, BATCH).await > 0 {
-        let mut by_tenant: Vec<(TenantId, Vec<Observation>)> = Vec::new();
-        let mut waiting = Vec::new();
-        for item in round.drain(..) {
-            match item {
-                Feed::Observed(tenant, observations) => add(&mut by_tenant, tenant, observations),
-                Feed::Accepted(messages) => {
-                    for message in messages {
-                        if let Some(conversation) = conversations.of(inbox.as_ref(), &message).await {
-                            add(&mut by_tenant, message.tenant().clone(), vec![message.observation(conversation)]);
-                        }
+fn change_log(inbox: &dyn Inbox) -> Result<&dyn ChangeLog> {
+    inbox.changes().ok_or_else(|| {
+        Error::new(ErrorKind::Unsupported, "analytics follow the inbox's change log, and this inbox keeps none")
+    })
+}
+
+/// What reads the log and records analytics; the background task and reports share one.
+struct Projector {
+    inbox: Arc<dyn Inbox>,
+    analytics: Arc<dyn Analytics>,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Projector {
+    /// The background task: catches up the tenants with news until every hub clone is gone.
+    async fn run(self, pending: Arc<Mutex<HashSet<TenantId>>>, mut wake: mpsc::Receiver<()>) {
+        while wake.recv().await.is_some() {
+            let tenants: Vec<TenantId> = pending.lock().unwrap_or_else(PoisonError::into_inner).drain().collect();
+            for tenant in tenants {
+                let Some(log) = self.inbox.changes() else { return };
+                let caught_up = match log.head(&tenant).await {
+                    Ok(head) => self.catch_up(&tenant, head).await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = caught_up {
+                    // The changes stay in the log: the next wake-up or report tries again.
+                    tracing::error!(target: "unibox::analytics", %error, %tenant, "analytics could not catch up");
+                }
+            }
+        }
+    }
+
+    async fn catch_up(&self, tenant: &TenantId, until: Position) -> Result<()> {
+        let log = change_log(self.inbox.as_ref())?;
+        loop {
+            let _turn = self.turn.lock().await;
+            let after = self.analytics.position(tenant).await?;
+            if after >= until {
+                return Ok(());
+            }
+            let events = log.read(tenant, after, PAGE).await?;
+            let Some(last) = events.last() else { return Ok(()) };
+            let observations = observations_of(self.inbox.as_ref(), &events).await?;
+            match self.analytics.record(tenant, ChangeSpan::new(after, last.position), &observations).await {
+                Ok(()) => {}
+                // Another projector (another hub or process on the same store) recorded these
+                // first: go on from where it got to. It moved the position, so this ends.
+                Err(error) if error.kind() == ErrorKind::Conflict => {
+                    if self.analytics.position(tenant).await? == after {
+                        return Err(error);
                     }
                 }
-                Feed::Flush(done) => waiting.push(done),
+                Err(error) => return Err(error),
             }
-        }
-        for (tenant, observations) in by_tenant {
-            if let Err(error) = analytics.record(&tenant, &observations).await {
-                tracing::error!(target: "unibox::analytics", %error, %tenant, "could not record analytics");
-            }
-        }
-        for done in waiting {
-            let _ = done.send(());
-        }
-    }
-}
-
-fn add(by_tenant: &mut Vec<(TenantId, Vec<Observation>)>, tenant: TenantId, observations: Vec<Observation>) {
-    match by_tenant.iter_mut().find(|(t, _)| *t == tenant) {
-        Some((_, all)) => all.extend(observations),
-        None => by_tenant.push((tenant, observations)),
-    }
-}
-
-/// The conversation a stored message landed in: the one of the customer's contact on the
-/// message's account (each contact has one per account).
-/// The conversation of each customer identity seen lately. A customer writes many messages, and
-/// finding the conversation takes two reads (which wait for the events accepted before them), so
-/// the task asks the inbox once per identity. Safe to keep: a conversation never changes its
-/// account and customer identity (merging contacts moves conversations with their identities).
-#[derive(Default)]
-struct ConversationCache {
-    known: std::collections::HashMap<(TenantId, crate::ContactIdentity), ConversationId>,
-}
-
-/// Identities remembered before the cache starts over.
-const CACHED_CONVERSATIONS: usize = 65_536;
-
-impl ConversationCache {
-    async fn of(&mut self, inbox: &dyn Inbox, message: &IngestedMessage) -> Option<ConversationId> {
-        let key = (message.tenant().clone(), message.customer().clone());
-        if let Some(conversation) = self.known.get(&key) {
-            return Some(*conversation);
-        }
-        let conversation = conversation_of(inbox, message).await?;
-        if self.known.len() >= CACHED_CONVERSATIONS {
-            self.known.clear();
-        }
-        self.known.insert(key, conversation);
-        Some(conversation)
-    }
-}
-
-async fn conversation_of(inbox: &dyn Inbox, message: &IngestedMessage) -> Option<ConversationId> {
-    let tenant = message.tenant();
-    let found = async {
-        let Some(contact) = inbox.contact_by_identity(tenant, message.customer()).await? else {
-            return Ok(None);
-        };
-        let query = ConversationQuery::new().contact(contact.id).account(message.customer().account).limit(1);
-        Ok::<_, crate::Error>(inbox.conversations(tenant, &query).await?.items.first().map(|c| c.id))
-    }
-    .await;
-    match found {
-        Ok(conversation) => conversation,
-        Err(error) => {
-            tracing::error!(target: "unibox::analytics", %error, %tenant, "could not find a new message's conversation");
-            None
         }
     }
 }

@@ -124,7 +124,7 @@ impl HubBuilder {
                 audit: self.audit.unwrap_or_else(|| Arc::new(TracingAuditSink)),
                 roster: self.roster.unwrap_or_else(|| Arc::new(crate::memory::MemoryAgentRoster::new())),
                 analytics: self.analytics.unwrap_or_else(|| Arc::new(crate::memory::MemoryAnalytics::new())),
-                feed: Default::default(),
+                projection: Default::default(),
                 meter: self.meter,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,

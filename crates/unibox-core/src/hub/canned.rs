@@ -27,7 +27,7 @@ impl Hub {
         let reply = CannedReply::new(actor.tenant().clone(), shortcut, body, self.inner.clock.now())
             .map_err(|e| e.with_operation("hub.save_canned_reply"))?;
         self.inner.inbox.save_canned_reply(&reply).await.map_err(|e| e.with_operation("hub.save_canned_reply"))?;
-        self.workflow_changed(actor, WorkflowEvent::CannedReplySaved { shortcut: reply.shortcut.clone() }, None).await;
+        self.workflow_changed(actor, WorkflowEvent::CannedReplySaved { shortcut: reply.shortcut.clone() }).await;
         Ok(reply)
     }
 
@@ -42,7 +42,7 @@ impl Hub {
             .await
             .map_err(|e| e.with_operation("hub.delete_canned_reply"))?;
         let event = WorkflowEvent::CannedReplyDeleted { shortcut: shortcut.to_string() };
-        self.workflow_changed(actor, event, None).await;
+        self.workflow_changed(actor, event).await;
         Ok(())
     }
 

@@ -30,7 +30,7 @@ impl Hub {
             .update_contact(actor.tenant(), id, update)
             .await
             .map_err(|e| e.with_operation("hub.update_contact"))?;
-        self.workflow_changed(actor, WorkflowEvent::ContactUpdated { contact: id }, None).await;
+        self.workflow_changed(actor, WorkflowEvent::ContactUpdated { contact: id }).await;
         Ok(profile)
     }
 
@@ -46,7 +46,7 @@ impl Hub {
             .merge_contacts(actor.tenant(), keep, duplicate)
             .await
             .map_err(|e| e.with_operation("hub.merge_contacts"))?;
-        self.workflow_changed(actor, WorkflowEvent::ContactsMerged { kept: keep, merged: duplicate }, None).await;
+        self.workflow_changed(actor, WorkflowEvent::ContactsMerged { kept: keep, merged: duplicate }).await;
         Ok(profile)
     }
 }

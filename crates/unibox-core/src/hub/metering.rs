@@ -8,11 +8,12 @@ use crate::metering::{UsageIncrement, usage_of_event, usage_of_send};
 use crate::{ChannelAccount, Message};
 
 impl Hub {
-    /// Counts a message the platform accepted for sending.
-    pub(crate) async fn meter_send(&self, account: &ChannelAccount, message: &Message) {
+    /// Counts a message the platform accepted for sending; a LINE send that used a reply token
+    /// is not a push.
+    pub(crate) async fn meter_send(&self, account: &ChannelAccount, message: &Message, used_reply_token: bool) {
         let Some(meter) = &self.inner.meter else { return };
-        // unibox sends without LINE reply tokens, so every LINE send counts as a push.
-        let usage = usage_of_send(&account.tenant, &account.kind, &message.content, false, self.inner.clock.now());
+        let now = self.inner.clock.now();
+        let usage = usage_of_send(&account.tenant, &account.kind, &message.content, used_reply_token, now);
         if let Err(error) = meter.add(&usage).await {
             tracing::error!(target: "unibox::metering", %error, message = %message.id, "a sent message was not counted");
         }

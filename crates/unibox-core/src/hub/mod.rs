@@ -19,6 +19,7 @@ mod workflow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use analytics::AnalyticsLag;
 pub use builder::HubBuilder;
 pub use subscribe::Subscription;
 pub use webhook::WebhookReceipt;
@@ -59,7 +60,7 @@ struct HubInner {
     audit: Arc<dyn AuditSink>,
     roster: Arc<dyn crate::workflow::AgentRoster>,
     analytics: Arc<dyn crate::analytics::Analytics>,
-    feed: analytics::AnalyticsFeed,
+    projection: analytics::AnalyticsProjection,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,

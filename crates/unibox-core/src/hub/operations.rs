@@ -210,7 +210,7 @@ impl Hub {
         };
         self.inner.inbox.add_note(&note).await.map_err(|e| e.with_operation("hub.add_note"))?;
         let event = crate::workflow::WorkflowEvent::NoteAdded { conversation: note.conversation, note: note.id };
-        self.workflow_changed(actor, event, None).await;
+        self.workflow_changed(actor, event).await;
         Ok(note)
     }
 }

@@ -24,7 +24,7 @@ impl Hub {
         let target = format!("agent:{}", agent.user);
         self.authorize_audited(actor, Action::ManageMembers, Resource::Tenant, "roster.save", &target).await?;
         self.inner.roster.save_agent(actor.tenant(), &agent).await.map_err(|e| e.with_operation("hub.save_agent"))?;
-        self.workflow_changed(actor, WorkflowEvent::AgentSaved { user: agent.user.clone() }, None).await;
+        self.workflow_changed(actor, WorkflowEvent::AgentSaved { user: agent.user.clone() }).await;
         Ok(agent)
     }
 
@@ -34,7 +34,7 @@ impl Hub {
         let target = format!("agent:{user}");
         self.authorize_audited(actor, Action::ManageMembers, Resource::Tenant, "roster.remove", &target).await?;
         self.inner.roster.remove_agent(actor.tenant(), user).await.map_err(|e| e.with_operation("hub.remove_agent"))?;
-        self.workflow_changed(actor, WorkflowEvent::AgentRemoved { user: user.clone() }, None).await;
+        self.workflow_changed(actor, WorkflowEvent::AgentRemoved { user: user.clone() }).await;
         Ok(())
     }
 
@@ -50,7 +50,7 @@ impl Hub {
             .set_available(actor.tenant(), user, available)
             .await
             .map_err(|e| e.with_operation("hub.set_availability"))?;
-        self.workflow_changed(actor, WorkflowEvent::AvailabilityChanged { user: user.clone(), available }, None).await;
+        self.workflow_changed(actor, WorkflowEvent::AvailabilityChanged { user: user.clone(), available }).await;
         Ok(agent)
     }
 }

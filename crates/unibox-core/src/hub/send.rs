@@ -128,8 +128,8 @@ impl Hub {
             }
             None => self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent).await,
         };
-        if let Ok(message) = &result {
-            self.observe_outbound(message).await;
+        if result.is_ok() {
+            self.analytics_changed([tenant]);
         }
         let outcome = match &result {
             Ok(_) => AuditOutcome::Success,
@@ -249,9 +249,10 @@ impl Hub {
             .with_human_agent(job.human_agent);
         match attempt.channel.send(&request).await {
             Ok(receipt) => {
+                let used_reply_token = receipt.used_reply_token;
                 let outcome = AttemptOutcome::Sent { platform_message_id: receipt.platform_message_id };
                 let (sent, _) = outbox.finish_attempt(tenant, job.message, lease, outcome).await?;
-                self.meter_send(&attempt.account, &sent).await;
+                self.meter_send(&attempt.account, &sent, used_reply_token).await;
                 Ok(sent)
             }
             Err(error) => {
@@ -358,7 +359,7 @@ impl Hub {
                     .update_delivery(tenant, message.id, DeliveryStatus::Sent, Some(&receipt.platform_message_id))
                     .await
                     .map_err(|e| e.with_operation("hub.send.record"))?;
-                self.meter_send(account, &sent).await;
+                self.meter_send(account, &sent, receipt.used_reply_token).await;
                 Ok(sent)
             }
             Err(error) => {

@@ -3,7 +3,7 @@
 use crate::channel::{WebhookRequest, WebhookResponse};
 use crate::hub::Hub;
 use crate::inbox::{Acceptance, RoutedEvent};
-use crate::{ChannelId, Error, ErrorKind, Result};
+use crate::{ChannelId, Error, ErrorKind, Result, TenantId};
 
 /// What a webhook delivery did, once it is durably stored.
 ///
@@ -86,7 +86,13 @@ impl Hub {
             routed.push(RoutedEvent { tenant, account, received_at, event });
         }
         let count = routed.len();
-        let messages = crate::analytics::IngestedMessage::of_events(&routed);
+        // Analytics read what was stored from the change log; they only need to hear which tenants.
+        let mut tenants: Vec<TenantId> = Vec::new();
+        for event in &routed {
+            if !tenants.contains(&event.tenant) {
+                tenants.push(event.tenant.clone());
+            }
+        }
         let metered = self.usage_to_meter(channel.as_ref(), &routed);
         let outcomes = if routed.is_empty() {
             Vec::new()
@@ -94,7 +100,9 @@ impl Hub {
             // Accepted is enough to acknowledge: the events are durable and every later read sees them.
             self.inner.inbox.accept(routed).await.map_err(|e| e.with_operation("hub.webhook.ingest"))?
         };
-        self.observe_accepted(messages, &outcomes);
+        if outcomes.iter().any(|o| matches!(o, Acceptance::Accepted)) {
+            self.analytics_changed(&tenants);
+        }
         self.meter_accepted(metered, &outcomes);
         let duplicates = outcomes.iter().filter(|o| matches!(o, Acceptance::Duplicate)).count();
         let receipt = WebhookReceipt { events: count, stored: count - duplicates, duplicates, handshake: false };

@@ -2,10 +2,9 @@
 //! markers. Each operation is authorized in one place, changes the store once, and announces
 //! the change with [`Hub::workflow_changed`].
 
-use crate::analytics::{Observation, ObservationKind};
 use crate::hub::Hub;
 use crate::inbox::{AssigneeFilter, ConversationQuery, ConversationUpdate, MAX_PAGE_SIZE};
-use crate::workflow::{AssignmentStrategy, ReadState, WorkflowEvent, eligible_agents, least_open};
+use crate::workflow::{Agent, AssignmentStrategy, ReadState, WorkflowEvent, eligible_agents, least_open};
 use crate::{
     Action, Actor, Conversation, ConversationId, ConversationStatus, Error, ErrorKind, Resource, Result, Timestamp,
     UserId,
@@ -25,10 +24,6 @@ impl Hub {
         let target = format!("conversation:{id}");
         self.authorize_audited(actor, action, Resource::Conversation(&conversation), verb, &target).await?;
         Ok(conversation)
-    }
-
-    fn observation(conversation: &Conversation, at: Timestamp, kind: ObservationKind) -> Observation {
-        Observation { conversation: conversation.id, account: conversation.account, at, kind }
     }
 
     /// Assigns an unassigned conversation to `user`. Requires [`Action::AssignConversation`].
@@ -90,8 +85,10 @@ impl Hub {
     /// unassigned); `Conflict` if it is already assigned. Requires
     /// [`Action::AssignConversation`].
     ///
-    /// Capacity is checked, not reserved: two auto-assignments racing for the last free slot of
-    /// one agent can both get it.
+    /// Capacity is reserved, not just checked: the store counts and assigns in one step
+    /// ([`Inbox::assign_within_capacity`](crate::Inbox::assign_within_capacity)), so concurrent
+    /// auto-assignments never take an agent past their capacity. The strategy orders the
+    /// candidates; if the preferred one filled up meanwhile, the next with room gets it.
     pub async fn auto_assign(
         &self,
         actor: &Actor,
@@ -109,17 +106,32 @@ impl Hub {
         let agents = self.inner.roster.agents(tenant).await.map_err(|e| e.with_operation(OP))?;
         let open = self.inner.inbox.open_assignments(tenant).await.map_err(|e| e.with_operation(OP))?;
         let eligible = eligible_agents(&agents, &open, conversation.account);
-        let chosen = match strategy {
+        let first = match strategy {
             AssignmentStrategy::LeastOpen => least_open(&eligible, &open),
             AssignmentStrategy::RoundRobin => {
                 self.inner.roster.take_turn(tenant, &eligible).await.map_err(|e| e.with_operation(OP))?
             }
         };
-        let Some(user) = chosen else {
+        let Some(first) = first else {
             tracing::debug!(target: "unibox::workflow", %tenant, conversation = %id, "no agent can take the conversation");
             return Ok(None);
         };
-        self.set_assignee(actor, conversation, Some(user), Some(strategy), OP).await.map(Some)
+        let candidates = candidates_in_order(&agents, &eligible, &open, &first, strategy);
+        let now = self.inner.clock.now();
+        let assigned = self
+            .inner
+            .inbox
+            .assign_within_capacity(tenant, id, &candidates, now)
+            .await
+            .map_err(|e| e.with_operation(OP))?;
+        let Some(updated) = assigned else {
+            tracing::debug!(target: "unibox::workflow", %tenant, conversation = %id, "every candidate filled up meanwhile");
+            return Ok(None);
+        };
+        let Some(to) = updated.assignee.clone() else { return Ok(Some(updated)) };
+        let event = WorkflowEvent::Assigned { conversation: id, from: None, to, strategy: Some(strategy) };
+        self.workflow_changed(actor, event).await;
+        Ok(Some(updated))
     }
 
     /// Auto-assigns every open, unassigned conversation of the actor's tenant, oldest activity
@@ -164,7 +176,8 @@ impl Hub {
         let update = match &user {
             Some(user) => ConversationUpdate::new().assign(user.clone()),
             None => ConversationUpdate::new().unassign(),
-        };
+        }
+        .at(self.inner.clock.now());
         let updated = self
             .inner
             .inbox
@@ -178,9 +191,7 @@ impl Hub {
             (None, Some(from)) => WorkflowEvent::Unassigned { conversation: conversation.id, from },
             (None, None) => return Ok(updated),
         };
-        let now = self.inner.clock.now();
-        let observation = Self::observation(&updated, now, ObservationKind::Assigned { agent: user });
-        self.workflow_changed(actor, event, Some(observation)).await;
+        self.workflow_changed(actor, event).await;
         Ok(updated)
     }
 
@@ -259,6 +270,7 @@ impl Hub {
         update: ConversationUpdate,
         operation: &'static str,
     ) -> Result<Conversation> {
+        let update = update.at(self.inner.clock.now());
         let updated = self
             .inner
             .inbox
@@ -266,16 +278,9 @@ impl Hub {
             .await
             .map_err(|e| e.with_operation(operation))?;
         let (from, to) = (conversation.status, updated.status);
-        let now = self.inner.clock.now();
-        let observation = match (from, to) {
-            (_, ConversationStatus::Resolved) => Some(ObservationKind::Resolved),
-            (ConversationStatus::Resolved, _) => Some(ObservationKind::Reopened),
-            _ => None,
-        }
-        .map(|kind| Self::observation(&updated, now, kind));
         let event =
             WorkflowEvent::StatusChanged { conversation: updated.id, from, to, snoozed_until: updated.snoozed_until };
-        self.workflow_changed(actor, event, observation).await;
+        self.workflow_changed(actor, event).await;
         Ok(updated)
     }
 
@@ -327,7 +332,7 @@ impl Hub {
             .await
             .map_err(|e| e.with_operation(operation))?;
         let event = WorkflowEvent::TagsChanged { conversation: updated.id, tags: updated.tags.clone() };
-        self.workflow_changed(actor, event, None).await;
+        self.workflow_changed(actor, event).await;
         Ok(updated)
     }
 
@@ -343,7 +348,7 @@ impl Hub {
         let state =
             self.inner.inbox.mark_read_by(actor.tenant(), id, &user, up_to).await.map_err(|e| e.with_operation(OP))?;
         let event = WorkflowEvent::ConversationRead { conversation: id, user, up_to };
-        self.workflow_changed(actor, event, None).await;
+        self.workflow_changed(actor, event).await;
         Ok(state)
     }
 
@@ -360,4 +365,32 @@ impl Hub {
             Error::new(ErrorKind::InvalidInput, "only a user can do this, not an automation").with_operation(operation)
         })
     }
+}
+
+/// The eligible agents in the order the strategy prefers them, `first` (its choice) ahead: for
+/// least-open the rest by open count and user id, for round robin the rest in turn order after
+/// `first`. The store gives the conversation to the first of them with room left.
+fn candidates_in_order(
+    agents: &[Agent],
+    eligible: &[UserId],
+    open: &std::collections::HashMap<UserId, u32>,
+    first: &UserId,
+    strategy: AssignmentStrategy,
+) -> Vec<Agent> {
+    let mut order: Vec<&UserId> = eligible.iter().collect();
+    match strategy {
+        AssignmentStrategy::LeastOpen => {
+            order.sort_by_key(|user| (open.get(*user).copied().unwrap_or(0), (*user).clone()))
+        }
+        AssignmentStrategy::RoundRobin => {
+            order.sort();
+            let at = order.iter().position(|user| *user == first).unwrap_or(0);
+            order.rotate_left(at);
+        }
+    }
+    if let Some(at) = order.iter().position(|user| *user == first) {
+        let chosen = order.remove(at);
+        order.insert(0, chosen);
+    }
+    order.into_iter().filter_map(|user| agents.iter().find(|agent| &agent.user == user).cloned()).collect()
 }

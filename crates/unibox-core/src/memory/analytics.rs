@@ -3,7 +3,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use crate::analytics::{Analytics, AnalyticsQuery, AnalyticsReport, ConversationTrack, Observation, Tally, TallyKey};
+use crate::analytics::{
+    Analytics, AnalyticsQuery, AnalyticsReport, ChangeSpan, ConversationTrack, Observation, Tally, TallyKey,
+};
+use crate::changes::Position;
 use crate::{ConversationId, Result, TenantId};
 
 /// Analytics in process memory: the same tallies as a durable store, lost on restart.
@@ -19,6 +22,8 @@ pub struct MemoryAnalytics {
 
 #[derive(Debug, Default)]
 struct TenantAnalytics {
+    /// The change-log position the tallies reflect; moved under the same lock as they change.
+    position: Position,
     tracks: HashMap<ConversationId, ConversationTrack>,
     /// Ordered by day first, so a query reads only its days.
     tallies: BTreeMap<TallyKey, Tally>,
@@ -38,14 +43,23 @@ impl MemoryAnalytics {
 
 #[async_trait]
 impl Analytics for MemoryAnalytics {
-    async fn record(&self, tenant: &TenantId, observations: &[Observation]) -> Result<()> {
+    async fn record(&self, tenant: &TenantId, span: ChangeSpan, observations: &[Observation]) -> Result<()> {
+        span.validate()?;
         let mut tenants = self.tenants();
         let tenant = tenants.entry(tenant.clone()).or_default();
+        if tenant.position != span.after {
+            return Err(span.moved_error(tenant.position));
+        }
         for observation in observations {
             let track = tenant.tracks.entry(observation.conversation).or_default();
             track.observe(observation, &mut tenant.tallies);
         }
+        tenant.position = span.through;
         Ok(())
+    }
+
+    async fn position(&self, tenant: &TenantId) -> Result<Position> {
+        Ok(self.tenants().get(tenant).map_or(Position::START, |tenant| tenant.position))
     }
 
     async fn report(&self, tenant: &TenantId, query: &AnalyticsQuery) -> Result<AnalyticsReport> {
@@ -54,6 +68,8 @@ impl Analytics for MemoryAnalytics {
         let Some(tenant) = tenants.get(tenant) else { return Ok(AnalyticsReport::default()) };
         let (first, last) = query.days();
         let days = tenant.tallies.iter().skip_while(|(key, _)| key.day < first).take_while(|(key, _)| key.day <= last);
-        Ok(AnalyticsReport::from_tallies(days.filter(|(key, _)| query.matches(key))))
+        let mut report = AnalyticsReport::from_tallies(days.filter(|(key, _)| query.matches(key)));
+        report.position = tenant.position;
+        Ok(report)
     }
 }

@@ -736,6 +736,11 @@ impl Inbox for MemoryInbox {
         self.state().message_of(tenant, id).map(|m| m.message.clone())
     }
 
+    async fn messages_by_id(&self, tenant: &TenantId, ids: &[MessageId]) -> Result<Vec<Message>> {
+        let state = self.state();
+        Ok(ids.iter().filter_map(|id| state.message_of(tenant, *id).ok().map(|m| m.message.clone())).collect())
+    }
+
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
         let state = self.state();
         state
@@ -797,13 +802,7 @@ impl Inbox for MemoryInbox {
         id: ConversationId,
         update: &ConversationUpdate,
     ) -> Result<Conversation> {
-        let mut state = self.state();
-        let mut conversation = state.conversation_of(tenant, id)?.clone();
-        update.apply(&mut conversation)?;
-        state.conversations.insert(id, conversation.clone());
-        let at = Timestamp::now();
-        state.changes.push(Change::new(tenant.clone(), at, ChangeKind::ConversationChanged).conversation(id));
-        Ok(conversation)
+        self.state().update_conversation(tenant, id, update)
     }
 
     async fn add_note(&self, note: &InternalNote) -> Result<()> {
@@ -854,6 +853,17 @@ impl Inbox for MemoryInbox {
 
     async fn open_assignments(&self, tenant: &TenantId) -> Result<HashMap<UserId, u32>> {
         Ok(self.state().open_assignments(tenant))
+    }
+
+    async fn assign_within_capacity(
+        &self,
+        tenant: &TenantId,
+        id: ConversationId,
+        candidates: &[crate::workflow::Agent],
+        at: Timestamp,
+    ) -> Result<Option<Conversation>> {
+        // Under the one lock: the count and the assignment are a single step.
+        self.state().assign_within_capacity(tenant, id, candidates, at)
     }
 
     async fn save_canned_reply(&self, reply: &CannedReply) -> Result<()> {

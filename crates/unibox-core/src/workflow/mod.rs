@@ -16,4 +16,4 @@ pub use canned::{CannedReply, MAX_CANNED_REPLY_LEN, TemplateValues};
 pub use contact_update::{ContactProfile, ContactUpdate, MAX_ATTRIBUTES};
 pub use event::WorkflowEvent;
 pub use read_state::ReadState;
-pub use roster::{Agent, AgentRoster, AssignmentStrategy, eligible_agents, least_open, next_turn};
+pub use roster::{Agent, AgentRoster, AssignmentStrategy, eligible_agents, first_with_room, least_open, next_turn};

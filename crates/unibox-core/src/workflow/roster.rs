@@ -143,6 +143,31 @@ pub fn least_open(eligible: &[UserId], open: &HashMap<UserId, u32>) -> Option<Us
     eligible.iter().min_by_key(|user| (open.get(*user).copied().unwrap_or(0), (*user).clone())).cloned()
 }
 
+/// The first of `candidates` (in order of preference) who works fewer open or pending
+/// conversations than their capacity, by `open_count`. A store calls it inside the step that
+/// assigns, with counts read in that same step, so the check reserves the slot.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use unibox_core::workflow::{Agent, first_with_room};
+/// let full = Agent::new("full".parse().unwrap(), 1);
+/// let free = Agent::new("free".parse().unwrap(), 1);
+/// let open = HashMap::from([(full.user.clone(), 1u32)]);
+/// let count = |user: &unibox_core::UserId| Ok(open.get(user).copied().unwrap_or(0));
+/// assert_eq!(first_with_room(&[full, free.clone()], count).unwrap(), Some(free.user));
+/// ```
+pub fn first_with_room(
+    candidates: &[Agent],
+    mut open_count: impl FnMut(&UserId) -> Result<u32>,
+) -> Result<Option<UserId>> {
+    for agent in candidates {
+        if agent.capacity > 0 && open_count(&agent.user)? < agent.capacity {
+            return Ok(Some(agent.user.clone()));
+        }
+    }
+    Ok(None)
+}
+
 /// The error for an agent who is not on the roster.
 pub(crate) fn not_on_roster(user: &UserId) -> Error {
     Error::new(ErrorKind::NotFound, format!("{user} is not on the agent roster"))

@@ -1,4 +1,6 @@
-//! The [`Analytics`] conformance checks against a hand-computed fixture, with their own runner.
+//! The [`Analytics`] conformance checks against a hand-computed fixture, with their own runner;
+//! and the checks of a hub's analytics over the stores that keep them ([`HubStores`]): exact
+//! from the change log, however much happens before anyone reads them.
 //!
 //! The fixture, in seconds after [`BASE_TIME`](crate::fixtures::BASE_TIME) (08:20 UTC, day D0):
 //!
@@ -23,7 +25,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use unibox_core::analytics::{Analytics, AnalyticsQuery, DurationStats, Observation, ObservationKind};
+use unibox_core::workflow::AgentRoster;
+use unibox_core::{Actor, Hub, IdentityKind, Inbox, ManualClock, Role, RolePolicy};
+
+use unibox_core::analytics::{Analytics, AnalyticsQuery, ChangeSpan, DurationStats, Observation, ObservationKind};
+use unibox_core::changes::Position;
 use unibox_core::{ChannelAccountId, ConversationId, ErrorKind, TenantId, Timestamp, UserId};
 
 use super::BoxFuture;
@@ -52,6 +58,7 @@ const ANALYTICS_CHECKS: &[(&str, AnalyticsCheck)] = &[
     ("analytics_match_the_hand_computed_fixture", |a| Box::pin(analytics_match_the_hand_computed_fixture(a))),
     ("analytics_narrow_to_days_agents_and_accounts", |a| Box::pin(analytics_narrow_to_days_agents_and_accounts(a))),
     ("analytics_are_per_tenant_and_validate_ranges", |a| Box::pin(analytics_are_per_tenant_and_validate_ranges(a))),
+    ("a_batch_is_counted_once_and_moves_the_position", |a| Box::pin(a_batch_is_counted_once_and_moves_the_position(a))),
 ];
 
 /// Runs every analytics check on a fresh store each, and panics naming the ones that failed.
@@ -87,7 +94,8 @@ struct Fixture {
     bob: UserId,
 }
 
-/// Records the fixture in three calls, so tracks must survive between calls.
+/// Records the fixture in three calls (changes 1 to 3, 4 to 9 and 10 to 12 of the log), so
+/// tracks must survive between calls.
 async fn record_fixture(analytics: &dyn Analytics) -> Fixture {
     let fixture = Fixture {
         tenant: fixtures::tenant("acme"),
@@ -124,8 +132,10 @@ async fn record_fixture(analytics: &dyn Analytics) -> Fixture {
             messenger(DAY + 200, ObservationKind::Resolved),
         ],
     ];
-    for batch in batches {
-        ok(analytics.record(&fixture.tenant, &batch).await, "record");
+    let spans =
+        [(0, 3), (3, 9), (9, 12)].map(|(after, through)| ChangeSpan::new(Position::new(after), Position::new(through)));
+    for (span, batch) in spans.into_iter().zip(batches) {
+        ok(analytics.record(&fixture.tenant, span, &batch).await, "record");
     }
     fixture
 }
@@ -159,6 +169,7 @@ fn check_durations(stats: &DurationStats, values: &[u64], what: &str) {
 pub async fn analytics_match_the_hand_computed_fixture(analytics: &dyn Analytics) {
     let f = record_fixture(analytics).await;
     let report = ok(analytics.report(&f.tenant, &two_days()).await, "report");
+    check_eq!(report.position, Position::new(12), "the report reflects the last batch");
 
     let totals = &report.totals;
     check_eq!((totals.messages_in, totals.messages_out), (5, 5));
@@ -243,4 +254,224 @@ pub async fn analytics_are_per_tenant_and_validate_ranges(analytics: &dyn Analyt
     );
     let years = AnalyticsQuery::new(at(0), at(5 * 365 * DAY));
     assert_kind(analytics.report(&f.tenant, &years).await, ErrorKind::InvalidInput, "too long");
+}
+
+/// A batch is recorded only from the position the tenant's analytics are at, and moves it: the
+/// same batch again (a projector that crashed after recording it, or a second projector) is a
+/// `Conflict` that changes nothing; a batch that teaches nothing still moves the position; an
+/// empty span is `InvalidInput`; positions are per tenant.
+pub async fn a_batch_is_counted_once_and_moves_the_position(analytics: &dyn Analytics) {
+    let f = record_fixture(analytics).await;
+    check_eq!(ok(analytics.position(&f.tenant).await, "position"), Position::new(12));
+    let globex = fixtures::tenant("globex");
+    check_eq!(ok(analytics.position(&globex).await, "another tenant's position"), Position::START);
+
+    let again = Observation {
+        conversation: ConversationId::new(),
+        account: f.line,
+        at: at(1000),
+        kind: ObservationKind::MessageIn,
+    };
+    let stale = ChangeSpan::new(Position::new(9), Position::new(12));
+    assert_kind(analytics.record(&f.tenant, stale, std::slice::from_ref(&again)).await, ErrorKind::Conflict, "stale");
+    let ahead = ChangeSpan::new(Position::new(13), Position::new(14));
+    assert_kind(analytics.record(&f.tenant, ahead, std::slice::from_ref(&again)).await, ErrorKind::Conflict, "gap");
+    let empty = ChangeSpan::new(Position::new(12), Position::new(12));
+    assert_kind(analytics.record(&f.tenant, empty, &[]).await, ErrorKind::InvalidInput, "empty span");
+    let report = ok(analytics.report(&f.tenant, &two_days()).await, "report");
+    check_eq!(report.totals.messages_in, 5, "refused batches counted nothing");
+    check_eq!(report.position, Position::new(12));
+
+    ok(analytics.record(&f.tenant, ChangeSpan::new(Position::new(12), Position::new(20)), &[]).await, "no news");
+    check_eq!(ok(analytics.position(&f.tenant).await, "position"), Position::new(20));
+    ok(analytics.record(&f.tenant, ChangeSpan::new(Position::new(20), Position::new(21)), &[again]).await, "next");
+    let report = ok(analytics.report(&f.tenant, &two_days()).await, "report");
+    check_eq!((report.totals.messages_in, report.position), (6, Position::new(21)));
+    let theirs = ok(analytics.report(&globex, &two_days()).await, "another tenant's report");
+    check_eq!(theirs.position, Position::START);
+}
+
+/// The stores a hub's analytics and automatic assignment use: an inbox with a change log, its
+/// analytics and its agent roster (a SQLite inbox is all three).
+#[derive(Clone)]
+pub struct HubStores {
+    /// The inbox, with a change log.
+    pub inbox: Arc<dyn Inbox>,
+    /// Where analytics are kept.
+    pub analytics: Arc<dyn Analytics>,
+    /// The agent roster.
+    pub roster: Arc<dyn AgentRoster>,
+}
+
+impl HubStores {
+    /// A hub over the stores, on a manual clock, with the built-in role policy.
+    pub fn hub(&self, clock: &ManualClock) -> Hub {
+        Hub::builder(self.inbox.clone())
+            .analytics(self.analytics.clone())
+            .roster(self.roster.clone())
+            .policy(Arc::new(RolePolicy))
+            .clock(Arc::new(clock.clone()))
+            .build()
+    }
+}
+
+/// Makes empty [`HubStores`], one set per check.
+pub trait HubStoresFactory: Send + Sync {
+    /// New, empty stores.
+    fn fresh(&self) -> BoxFuture<'_, HubStores>;
+}
+
+impl<F, Fut> HubStoresFactory for F
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: Future<Output = HubStores> + Send + 'static,
+{
+    fn fresh(&self) -> BoxFuture<'_, HubStores> {
+        Box::pin(self())
+    }
+}
+
+type HubCheck = fn(HubStores) -> BoxFuture<'static, ()>;
+
+const HUB_ANALYTICS_CHECKS: &[(&str, HubCheck)] = &[
+    ("analytics_count_every_change_past_the_old_queue_size", |stores| {
+        Box::pin(analytics_count_every_change_past_the_old_queue_size(stores))
+    }),
+    ("hubs_sharing_stores_count_each_change_once", |stores| {
+        Box::pin(hubs_sharing_stores_count_each_change_once(stores))
+    }),
+];
+
+/// Runs every hub analytics check on fresh stores each, and panics naming the ones that failed.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use unibox_core::memory::{MemoryAgentRoster, MemoryAnalytics, MemoryInbox};
+/// use unibox_testkit::inbox::HubStores;
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// unibox_testkit::inbox::run_hub_analytics_checks(&|| async {
+///     HubStores {
+///         inbox: Arc::new(MemoryInbox::new()),
+///         analytics: Arc::new(MemoryAnalytics::new()),
+///         roster: Arc::new(MemoryAgentRoster::new()),
+///     }
+/// })
+/// .await;
+/// # });
+/// ```
+pub async fn run_hub_analytics_checks(factory: &dyn HubStoresFactory) {
+    let mut failures = Vec::new();
+    for (name, check) in HUB_ANALYTICS_CHECKS {
+        let stores = factory.fresh().await;
+        if let Err(message) = catch_panic(check(stores)).await {
+            failures.push(format!("{name}: {message}"));
+        }
+    }
+    if !failures.is_empty() {
+        panic!("hub analytics: {} checks failed:\n- {}", failures.len(), failures.join("\n- "));
+    }
+}
+
+/// More customer messages than the earlier in-memory feed held (16,384), stored straight into
+/// the inbox so no hub hears of them, then replies, assignments and resolutions through the
+/// hub: the report counts every one of them exactly, and says it reflects the whole log.
+pub async fn analytics_count_every_change_past_the_old_queue_size(stores: HubStores) {
+    const CUSTOMERS: u32 = 40;
+    const MESSAGES: u32 = 20_000;
+    let tenant = fixtures::tenant("acme");
+    let account = fixtures::line_account(&tenant);
+    ok(stores.inbox.save_account(&account).await, "save account");
+    let events = fixtures::AccountEvents::new(&account);
+    let customers: Vec<_> = (0..CUSTOMERS).map(|n| fixtures::customer(IdentityKind::LineUserId, n)).collect();
+    // Message i comes from customer i % 40 at second 2i: customer k first writes at second 2k.
+    let mut batch = Vec::new();
+    for i in 0..MESSAGES {
+        let customer = &customers[(i % CUSTOMERS) as usize];
+        batch.push(events.text(&format!("e{i}"), customer, &format!("m{i}"), "hello", at(2 * i64::from(i))));
+        if batch.len() == 500 {
+            ok(stores.inbox.ingest(std::mem::take(&mut batch)).await, "ingest");
+        }
+    }
+    let clock = ManualClock::new(at(50_000));
+    let hub = stores.hub(&clock);
+    let admin = Actor::user(tenant.clone(), fixtures::user("admin"), Role::Admin);
+    let ann = fixtures::user("ann");
+    let mut conversations = Vec::new();
+    for (k, customer) in customers.iter().enumerate() {
+        let identity = unibox_core::ContactIdentity {
+            account: account.id,
+            kind: customer.kind.clone(),
+            value: customer.id.clone(),
+        };
+        let contact = ok(stores.inbox.contact_by_identity(&tenant, &identity).await, "contact").expect("a contact");
+        let query = unibox_core::inbox::ConversationQuery::new().contact(contact.id).limit(1);
+        let conversation = ok(stores.inbox.conversations(&tenant, &query).await, "conversation").items[0].id;
+        conversations.push((k as i64, conversation));
+    }
+    // Ann takes each conversation at 50,000 s, replies at 50,000 + 10k s, resolves at 60,000 s.
+    for (_, conversation) in &conversations {
+        ok(hub.assign(&admin, *conversation, ann.clone()).await, "assign");
+    }
+    for (k, conversation) in &conversations {
+        let reply = fixtures::agent_reply(*conversation, &ann, "ได้เลยค่ะ", at(50_000 + 10 * k));
+        ok(stores.inbox.record_outbound(&tenant, reply).await, "reply");
+    }
+    clock.set(at(60_000));
+    for (_, conversation) in &conversations {
+        ok(hub.resolve(&admin, *conversation).await, "resolve");
+    }
+
+    let report = ok(hub.analytics(&admin, &two_days()).await, "report");
+    check_eq!(report.totals.messages_in, u64::from(MESSAGES), "every customer message, once");
+    check_eq!(report.totals.messages_out, u64::from(CUSTOMERS));
+    // Customer k waited from second 2k to 50,000 + 10k; the conversation was open from 2k to 60,000.
+    let waited: Vec<u64> = (0..i64::from(CUSTOMERS)).map(|k| (50_000 + 10 * k - 2 * k) as u64).collect();
+    check_durations(&report.totals.first_response, &waited, "first response");
+    check_durations(&report.totals.response, &waited, "response");
+    let open: Vec<u64> = (0..i64::from(CUSTOMERS)).map(|k| (60_000 - 2 * k) as u64).collect();
+    check_durations(&report.totals.resolution, &open, "resolution");
+    let anns = report.by_agent.iter().find(|(agent, _)| agent.as_ref() == Some(&ann)).map(|(_, m)| m.clone());
+    let anns = anns.expect("ann's metrics");
+    check_eq!((anns.messages_out, anns.resolution.count), (u64::from(CUSTOMERS), u64::from(CUSTOMERS)));
+
+    let lag = ok(hub.analytics_lag(&admin).await, "lag");
+    check!(lag.caught_up(), "caught up: {lag:?}");
+    check_eq!(report.position, lag.head, "the report says it reflects the whole log");
+    let again = ok(hub.analytics(&admin, &two_days()).await, "report again");
+    check_eq!(again, report, "nothing is counted twice");
+}
+
+/// Four hubs over the same stores (four processes on one database) all catch analytics up at
+/// once, each with a report racing the others: every change is counted once, and they all
+/// report the same numbers at the same position.
+pub async fn hubs_sharing_stores_count_each_change_once(stores: HubStores) {
+    const MESSAGES: u32 = 5_000;
+    let tenant = fixtures::tenant("acme");
+    let account = fixtures::line_account(&tenant);
+    ok(stores.inbox.save_account(&account).await, "save account");
+    let events = fixtures::AccountEvents::new(&account);
+    for from in (0..MESSAGES).step_by(500) {
+        let batch = (from..from + 500)
+            .map(|i| {
+                let customer = fixtures::customer(IdentityKind::LineUserId, i % 25);
+                events.text(&format!("e{i}"), &customer, &format!("m{i}"), "hello", at(i64::from(i)))
+            })
+            .collect();
+        ok(stores.inbox.ingest(batch).await, "ingest");
+    }
+    let clock = ManualClock::new(at(10_000));
+    let admin = Actor::user(tenant.clone(), fixtures::user("admin"), Role::Admin);
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (hub, admin) = (stores.hub(&clock), admin.clone());
+        tasks.push(tokio::spawn(async move { hub.analytics(&admin, &two_days()).await }));
+    }
+    let mut reports = Vec::new();
+    for task in tasks {
+        reports.push(ok(task.await.expect("the task ran"), "report"));
+    }
+    for report in &reports {
+        check_eq!(report.totals.messages_in, u64::from(MESSAGES), "every message once");
+        check_eq!(report, &reports[0], "every hub sees the same");
+    }
 }

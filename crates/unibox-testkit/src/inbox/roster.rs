@@ -1,12 +1,14 @@
 //! The [`AgentRoster`] conformance checks, with their own runner: a roster is a port of its own.
+//! And the checks that automatic assignment reserves capacity, over [`HubStores`].
 
 use std::future::Future;
 use std::sync::Arc;
 
-use unibox_core::workflow::{Agent, AgentRoster};
-use unibox_core::{ChannelAccountId, ErrorKind};
+use unibox_core::workflow::{Agent, AgentRoster, AssignmentStrategy};
+use unibox_core::{Actor, ChannelAccountId, ConversationId, ErrorKind, IdentityKind, ManualClock};
 
 use super::BoxFuture;
+use super::analytics::{HubStores, HubStoresFactory};
 use super::support::{assert_kind, catch_panic, ok};
 use crate::fixtures;
 
@@ -128,4 +130,182 @@ pub async fn rosters_are_per_tenant(roster: &dyn AgentRoster) {
     let users = [fixtures::user("a"), fixtures::user("b")];
     ok(roster.take_turn(&acme, &users).await, "take_turn");
     check_eq!(ok(roster.take_turn(&globex, &users).await, "take_turn"), Some(users[0].clone()), "own rotation");
+}
+
+type ReservationCheck = fn(HubStores) -> BoxFuture<'static, ()>;
+
+const RESERVATION_CHECKS: &[(&str, ReservationCheck)] = &[
+    ("concurrent_reservations_never_pass_a_capacity", |stores| {
+        Box::pin(concurrent_reservations_never_pass_a_capacity(stores))
+    }),
+    ("concurrent_auto_assignments_never_pass_any_capacity", |stores| {
+        Box::pin(concurrent_auto_assignments_never_pass_any_capacity(stores))
+    }),
+];
+
+/// Runs every reserved-assignment check on fresh stores each (call it from a multi-threaded
+/// runtime, so the assignments really race), and panics naming the ones that failed.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use unibox_core::memory::{MemoryAgentRoster, MemoryAnalytics, MemoryInbox};
+/// use unibox_testkit::inbox::HubStores;
+/// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+/// unibox_testkit::inbox::run_reserved_assignment_checks(&|| async {
+///     HubStores {
+///         inbox: Arc::new(MemoryInbox::new()),
+///         analytics: Arc::new(MemoryAnalytics::new()),
+///         roster: Arc::new(MemoryAgentRoster::new()),
+///     }
+/// })
+/// .await;
+/// # });
+/// ```
+pub async fn run_reserved_assignment_checks(factory: &dyn HubStoresFactory) {
+    let mut failures = Vec::new();
+    for (name, check) in RESERVATION_CHECKS {
+        let stores = factory.fresh().await;
+        if let Err(message) = catch_panic(check(stores)).await {
+            failures.push(format!("{name}: {message}"));
+        }
+    }
+    if !failures.is_empty() {
+        panic!("reserved assignment: {} checks failed:\n- {}", failures.len(), failures.join("\n- "));
+    }
+}
+
+/// `count` conversations of one customer each on a new LINE account, waiting unassigned.
+async fn waiting_conversations(stores: &HubStores, count: u32) -> (unibox_core::TenantId, Vec<ConversationId>) {
+    let tenant = fixtures::tenant("acme");
+    let account = fixtures::line_account(&tenant);
+    ok(stores.inbox.save_account(&account).await, "save account");
+    let events = fixtures::AccountEvents::new(&account);
+    let batch = (0..count)
+        .map(|n| {
+            let customer = fixtures::customer(IdentityKind::LineUserId, n);
+            events.text(&format!("e{n}"), &customer, &format!("m{n}"), "hello", fixtures::at(i64::from(n)))
+        })
+        .collect();
+    let outcomes = ok(stores.inbox.ingest(batch).await, "ingest");
+    let conversations = outcomes
+        .iter()
+        .map(|outcome| match outcome {
+            unibox_core::inbox::IngestOutcome::Stored { conversation: Some(conversation), .. } => *conversation,
+            other => panic!("a customer message makes a conversation, got {other:?}"),
+        })
+        .collect();
+    (tenant, conversations)
+}
+
+/// Forty concurrent reservations of one agent with room for three: exactly three get them, the
+/// others are told nobody has room, and the agent works three conversations. A conversation
+/// already assigned is a `Conflict`.
+pub async fn concurrent_reservations_never_pass_a_capacity(stores: HubStores) {
+    let (tenant, conversations) = waiting_conversations(&stores, 40).await;
+    let ann = Agent::new(fixtures::user("ann"), 3);
+    let mut tasks = Vec::new();
+    for conversation in conversations.clone() {
+        let (inbox, tenant, ann) = (stores.inbox.clone(), tenant.clone(), ann.clone());
+        tasks.push(tokio::spawn(async move {
+            inbox.assign_within_capacity(&tenant, conversation, &[ann], fixtures::at(100)).await
+        }));
+    }
+    let mut assigned = Vec::new();
+    for task in tasks {
+        if let Some(conversation) = ok(task.await.expect("the task ran"), "reserve") {
+            assigned.push(conversation);
+        }
+    }
+    check_eq!(assigned.len(), 3, "only the capacity");
+    check!(assigned.iter().all(|c| c.assignee.as_ref() == Some(&ann.user)));
+    let open = ok(stores.inbox.open_assignments(&tenant).await, "open assignments");
+    check_eq!(open.get(&ann.user).copied(), Some(3));
+    let taken = assigned[0].id;
+    assert_kind(
+        stores
+            .inbox
+            .assign_within_capacity(&tenant, taken, &[Agent::new(fixtures::user("bob"), 5)], fixtures::at(101))
+            .await,
+        ErrorKind::Conflict,
+        "already assigned",
+    );
+}
+
+/// Sixty conversations auto-assigned all at once, by both strategies, to three agents with room
+/// for 2, 3 and 5: every agent ends exactly at capacity (never past it), ten conversations are
+/// assigned and fifty wait.
+pub async fn concurrent_auto_assignments_never_pass_any_capacity(stores: HubStores) {
+    let (tenant, conversations) = waiting_conversations(&stores, 60).await;
+    let agents =
+        [("ann", 2), ("bob", 3), ("cat", 5)].map(|(name, capacity)| Agent::new(fixtures::user(name), capacity));
+    for agent in &agents {
+        ok(stores.roster.save_agent(&tenant, agent).await, "save agent");
+    }
+    // Every roster call lets the other assignments run, as a remote roster would: round robin
+    // asks for its turn between counting and assigning, so the assignments really interleave.
+    let interleaving = HubStores { roster: Arc::new(Interleaving(stores.roster.clone())), ..stores.clone() };
+    let hub = interleaving.hub(&ManualClock::new(fixtures::at(1000)));
+    let automation = Actor::automation(tenant.clone(), "auto-assign");
+    let mut tasks = Vec::new();
+    for (n, conversation) in conversations.into_iter().enumerate() {
+        let (hub, automation) = (hub.clone(), automation.clone());
+        let strategy = if n % 2 == 0 { AssignmentStrategy::LeastOpen } else { AssignmentStrategy::RoundRobin };
+        tasks.push(tokio::spawn(async move { hub.auto_assign(&automation, conversation, strategy).await }));
+    }
+    let mut assigned = 0;
+    for task in tasks {
+        if ok(task.await.expect("the task ran"), "auto-assign").is_some() {
+            assigned += 1;
+        }
+    }
+    check_eq!(assigned, 10, "every slot, and no more");
+    let open = ok(stores.inbox.open_assignments(&tenant).await, "open assignments");
+    for agent in &agents {
+        check_eq!(open.get(&agent.user).copied(), Some(agent.capacity), "{} works exactly their capacity", agent.user);
+    }
+}
+
+/// A roster that lets other tasks run before each call.
+#[derive(Debug)]
+struct Interleaving(Arc<dyn AgentRoster>);
+
+#[async_trait::async_trait]
+impl AgentRoster for Interleaving {
+    async fn save_agent(&self, tenant: &unibox_core::TenantId, agent: &Agent) -> unibox_core::Result<()> {
+        tokio::task::yield_now().await;
+        self.0.save_agent(tenant, agent).await
+    }
+    async fn agents(&self, tenant: &unibox_core::TenantId) -> unibox_core::Result<Vec<Agent>> {
+        tokio::task::yield_now().await;
+        self.0.agents(tenant).await
+    }
+    async fn agent(&self, tenant: &unibox_core::TenantId, user: &unibox_core::UserId) -> unibox_core::Result<Agent> {
+        tokio::task::yield_now().await;
+        self.0.agent(tenant, user).await
+    }
+    async fn remove_agent(
+        &self,
+        tenant: &unibox_core::TenantId,
+        user: &unibox_core::UserId,
+    ) -> unibox_core::Result<()> {
+        tokio::task::yield_now().await;
+        self.0.remove_agent(tenant, user).await
+    }
+    async fn set_available(
+        &self,
+        tenant: &unibox_core::TenantId,
+        user: &unibox_core::UserId,
+        available: bool,
+    ) -> unibox_core::Result<Agent> {
+        tokio::task::yield_now().await;
+        self.0.set_available(tenant, user, available).await
+    }
+    async fn take_turn(
+        &self,
+        tenant: &unibox_core::TenantId,
+        eligible: &[unibox_core::UserId],
+    ) -> unibox_core::Result<Option<unibox_core::UserId>> {
+        tokio::task::yield_now().await;
+        self.0.take_turn(tenant, eligible).await
+    }
 }

@@ -4,11 +4,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{State, invalid, not_found};
+use crate::analytics::conversation_change;
 use crate::changes::{Change, ChangeKind};
-use crate::workflow::{CannedReply, ContactProfile, ContactUpdate, ReadState};
+use crate::inbox::ConversationUpdate;
+use crate::workflow::{Agent, CannedReply, ContactProfile, ContactUpdate, ReadState, first_with_room};
 use crate::{
-    Author, ContactId, ConversationId, ConversationStatus, Direction, Error, ErrorKind, Result, TenantId, Timestamp,
-    UserId,
+    Author, ContactId, Conversation, ConversationId, ConversationStatus, Direction, Error, ErrorKind, Result, TenantId,
+    Timestamp, UserId,
 };
 
 /// A display name agents set outranks every name an event reports: its "time" is the latest.
@@ -79,6 +81,40 @@ impl State {
             }
         }
         counts
+    }
+
+    pub(super) fn update_conversation(
+        &mut self,
+        tenant: &TenantId,
+        id: ConversationId,
+        update: &ConversationUpdate,
+    ) -> Result<Conversation> {
+        let before = self.conversation_of(tenant, id)?.clone();
+        let mut after = before.clone();
+        update.apply(&mut after)?;
+        self.conversations.insert(id, after.clone());
+        let at = update.at.unwrap_or_else(Timestamp::now);
+        self.changes.push(conversation_change(tenant, &before, &after, at));
+        Ok(after)
+    }
+
+    pub(super) fn assign_within_capacity(
+        &mut self,
+        tenant: &TenantId,
+        id: ConversationId,
+        candidates: &[Agent],
+        at: Timestamp,
+    ) -> Result<Option<Conversation>> {
+        let conversation = self.conversation_of(tenant, id)?;
+        if let Some(current) = &conversation.assignee {
+            return Err(Error::new(ErrorKind::Conflict, format!("the conversation is already assigned to {current}"))
+                .with_operation("memory.assign_within_capacity"));
+        }
+        let open = self.open_assignments(tenant);
+        let Some(user) = first_with_room(candidates, |user| Ok(open.get(user).copied().unwrap_or(0)))? else {
+            return Ok(None);
+        };
+        self.update_conversation(tenant, id, &ConversationUpdate::new().assign(user).at(at)).map(Some)
     }
 
     pub(super) fn save_canned_reply(&mut self, reply: &CannedReply) -> Result<()> {
