@@ -27,6 +27,12 @@ const PAGE: usize = crate::changes::MAX_READ;
 /// report instead of in the background: its changes wait in the log, none are lost.
 const MAX_PENDING_TENANTS: usize = 65_536;
 
+/// The least time between two background catch-up passes. A pass reads the head of the log,
+/// which makes a store that applies accepted events later (the SQLite inbound journal) apply
+/// them now; one pass per webhook would keep it applying a few events at a time, the costliest
+/// way. Reports never wait for this: they catch up themselves.
+const PASS_SPACING: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The projector of one hub: the tenants with news, and the wake-up of the background task.
 #[derive(Debug, Default)]
 pub(crate) struct AnalyticsProjection {
@@ -169,7 +175,13 @@ struct Projector {
 impl Projector {
     /// The background task: catches up the tenants with news until every hub clone is gone.
     async fn run(self, pending: Arc<Mutex<HashSet<TenantId>>>, mut wake: mpsc::Receiver<()>) {
+        let mut last_pass: Option<tokio::time::Instant> = None;
         while wake.recv().await.is_some() {
+            if let Some(last) = last_pass {
+                // Webhooks arriving meanwhile add their tenants to this pass.
+                tokio::time::sleep_until(last + PASS_SPACING).await;
+            }
+            last_pass = Some(tokio::time::Instant::now());
             let tenants: Vec<TenantId> = pending.lock().unwrap_or_else(PoisonError::into_inner).drain().collect();
             for tenant in tenants {
                 let Some(log) = self.inbox.changes() else { return };
