@@ -211,7 +211,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 SecretString::from(SANDBOX_SECRET)
             }
             Err(_) => {
-                return Err(format!("set {} to the whsec_ secret of channel {}", channel.secret_env, channel.id).into());
+                let what = match channel.kind.as_str() {
+                    "webhook" => "the whsec_ signing secret",
+                    "line" => "the LINE channel secret",
+                    "messenger" | "instagram" | "whatsapp" => "the Meta app secret",
+                    _ => "the secret",
+                };
+                return Err(format!("set {} to {what} of channel {}", channel.secret_env, channel.id).into());
             }
         };
         let built: Arc<dyn Channel> = match channel.kind.as_str() {
