@@ -94,6 +94,8 @@ struct Limits {
 struct Storage {
     #[serde(default)]
     synchronous: SyncMode,
+    /// The page cache of each SQLite connection (the writer and every reader), in KiB.
+    cache_size_kib: Option<u32>,
 }
 
 /// When a commit reaches the disk; see `unibox_store_sqlite::Synchronous`.
@@ -196,8 +198,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         SyncMode::Full => Synchronous::Full,
         SyncMode::Normal => Synchronous::Normal,
     };
-    let inbox =
-        Arc::new(SqliteInbox::open_with(&config.database, SqliteOptions::new().synchronous(synchronous)).await?);
+    let mut options = SqliteOptions::new().synchronous(synchronous);
+    if let Some(kib) = config.storage.cache_size_kib {
+        options = options.cache_size_kib(kib);
+    }
+    let inbox = Arc::new(SqliteInbox::open_with(&config.database, options).await?);
     let http = Arc::new(ReqwestClient::new());
     let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
     let mut hub = Hub::builder(inbox.clone()).max_body_bytes(max_body_bytes);
