@@ -12,13 +12,13 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use unibox_channel_meta::AppSecret;
 use unibox_channel_whatsapp::{WhatsAppChannel, WhatsAppConfig};
 use unibox_core::channel::WebhookRequest;
 use unibox_core::{Channel, ManualClock, Timestamp};
+use unibox_testkit::bench::on_cpu_time;
 
 const APP_SECRET: &str = "8d3f2c1b0a9e8d7c6b5a49382716f5e4";
 
@@ -31,23 +31,6 @@ fn channel() -> WhatsAppChannel {
         Err(error) => panic!("the bench configuration is valid: {error}"),
     };
     WhatsAppChannel::new(config).with_clock(Arc::new(ManualClock::new(Timestamp::from_unix_seconds(1_749_420_000))))
-}
-
-/// The time this thread has run on a CPU.
-fn on_cpu() -> Duration {
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Duration::new(u64::try_from(now.tv_sec).unwrap_or(0), u32::try_from(now.tv_nsec).unwrap_or(0))
-}
-
-/// Runs `step` `iterations` times and returns the on-CPU time it took.
-fn on_cpu_time(iterations: u64, mut step: impl FnMut()) -> Duration {
-    let (cpu, wall) = (on_cpu(), Instant::now());
-    for _ in 0..iterations {
-        step();
-    }
-    let spent = on_cpu().saturating_sub(cpu);
-    // A platform without a thread clock reports zero: fall back to the wall clock.
-    if spent.is_zero() { wall.elapsed() } else { spent }
 }
 
 fn verify_parse(c: &mut Criterion) {
