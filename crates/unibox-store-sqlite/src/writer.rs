@@ -420,14 +420,21 @@ fn run(
 
 /// Runs a batch of write jobs in one transaction, each in its own savepoint, and commits once.
 ///
-/// `background` hears of the commit before any job's caller does.
+/// `background` hears of the commit before any job's caller does. A job that fails is answered
+/// after the transaction ends too: its error may come from what an earlier job of the batch
+/// wrote (a conflict), and its caller must be able to read that once it has the answer.
 fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>, mut background: Option<&mut (dyn Background + 'static)>) {
     let mut pending = jobs.into_iter();
+    let mut refused: Vec<(Box<dyn Job>, Error)> = Vec::new();
+    let answer_refused = |refused: Vec<(Box<dyn Job>, Error)>| {
+        refused.into_iter().for_each(|(job, error)| job.fail(error));
+    };
     // Normally one transaction; another only if SQLite aborted the first one mid-batch.
     loop {
         if let Err(err) = execute(conn, "BEGIN IMMEDIATE") {
             let failure = BatchFailure::new(&err);
             pending.for_each(|job| job.fail(failure.error()));
+            answer_refused(refused);
             return;
         }
         let tx = WriteTx::new(conn);
@@ -455,7 +462,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>, mut background: Opti
                 Err(error) => {
                     tx.rollback_to(mark);
                     let rolled_back = execute(conn, "ROLLBACK TO job").and_then(|()| execute(conn, "RELEASE job"));
-                    job.fail(error);
+                    refused.push((job, error));
                     if rolled_back.is_err() || conn.is_autocommit() {
                         // SQLite rolled the whole transaction back (I/O error, full disk): the
                         // jobs before this one are lost too.
@@ -489,6 +496,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>, mut background: Opti
                 done.into_iter().for_each(|job| job.fail(failure.error()));
             }
         }
+        answer_refused(refused);
         return;
     }
 }
@@ -757,6 +765,35 @@ mod tests {
             .unwrap();
         assert!((1..10).contains(&frames), "{frames} WAL frames for two group commits");
         assert_eq!(numbers(&writer).await.len(), 51);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refused_job_is_answered_after_the_jobs_before_it_are_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("numbers.db");
+        let writer = writer(Some(&path)).await;
+        let (release, first) = blocker(&writer).await;
+        // One batch: a job that stores 1, then one that refuses (as a conflict with what the
+        // first wrote would).
+        let stored = spawn_insert(&writer, 1, false);
+        queued(&writer, 1).await;
+        let refused = spawn_insert(&writer, 2, true);
+        queued(&writer, 2).await;
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        assert_eq!(refused.await.unwrap().unwrap_err().kind(), ErrorKind::InvalidInput);
+        // Another connection (another reader, another process) already sees what the batch
+        // committed before the refusal, and not what the refused job wrote.
+        let other = Connection::open(&path).unwrap();
+        let seen: Vec<i64> = other
+            .prepare("SELECT n FROM numbers ORDER BY n")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(seen, vec![0, 1]);
+        assert_eq!(stored.await.unwrap().unwrap(), 1);
     }
 
     #[tokio::test]
