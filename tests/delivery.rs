@@ -11,7 +11,7 @@ use std::time::Duration;
 use unibox::async_trait;
 use unibox::changes::{ChangeKind, Position};
 use unibox::channel::{Capabilities, Rate, RateLimits, SendReceipt, SendRequest, Verified, WebhookRequest};
-use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig, WebhookSecret};
+use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig};
 use unibox::delivery::{DeliveryOptions, DeliveryWorker, RetryPolicy};
 use unibox::http::ReqwestClient;
 use unibox::inbox::ConversationQuery;
@@ -19,24 +19,12 @@ use unibox::outbox::JobState;
 use unibox::secrecy::SecretString;
 use unibox::store::sqlite::SqliteInbox;
 use unibox::{
-    Actor, Channel, ChannelAccount, ChannelId, ChannelKind, Content, ConversationId, DeliveryStatus, ErrorKind, Hub,
-    InboundEvent, Inbox, Result, Role, TenantId, Timestamp,
+    Channel, ChannelKind, Content, ConversationId, DeliveryStatus, ErrorKind, Hub, InboundEvent, Inbox, Result,
 };
 use unibox_testkit::http::{FakeServer, RecordedRequest, ScriptedResponse};
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn channel_id() -> ChannelId {
-    "acme-orders".parse().unwrap()
-}
-
-fn tenant() -> TenantId {
-    "acme".parse().unwrap()
-}
-
-fn agent() -> Actor {
-    Actor::user(tenant(), "bob".parse().unwrap(), Role::Agent)
-}
+mod common;
+use common::{SECRET, agent, channel_id, connect_shop, customer_message, tenant};
 
 /// A platform that deduplicates by the message's idempotency key (the `webhook-id`), as LINE
 /// does with `X-Line-Retry-Key`: a key it accepted before is answered with 409. Faults are
@@ -162,26 +150,8 @@ async fn world_with(
     let inbox = Arc::new(SqliteInbox::open(db).await.unwrap());
     let channel = reshape(webhook_channel(&receiver));
     let hub = Hub::builder(inbox.clone()).channel(channel_id(), channel).delivery(fast_retries()).build();
-    let admin = Actor::user(tenant(), "ann".parse().unwrap(), Role::Admin);
-    let account = ChannelAccount::new(tenant(), channel_id(), ChannelKind::WEBHOOK, "shop-bangkok", Timestamp::now());
-    hub.connect_account(&admin, account, None).await.unwrap();
-    let body = serde_json::json!({
-        "account": "shop-bangkok",
-        "events": [{ "kind": {
-            "type": "message",
-            "customer": { "kind": "external", "id": "cust-1001", "display_name": "Somchai P." },
-            "direction": "inbound",
-            "message_id": "m-1",
-            "content": { "type": "text", "text": "สวัสดีครับ where is order #A1234?" }
-        }}]
-    })
-    .to_string();
-    let key = WebhookSecret::parse(SecretString::from(SECRET)).unwrap();
-    let now = Timestamp::now().as_unix_seconds();
-    let request = WebhookRequest::post("https://inbox.example.com/webhooks/acme-orders".parse().unwrap(), body.clone())
-        .with_header("webhook-id", "msg_1")
-        .with_header("webhook-timestamp", &now.to_string())
-        .with_header("webhook-signature", &key.sign("msg_1", now, body.as_bytes()));
+    connect_shop(&hub).await;
+    let request = customer_message("สวัสดีครับ where is order #A1234?", Some("Somchai P."));
     assert_eq!(hub.handle_webhook(&channel_id(), request).await.status.as_u16(), 200);
     let conversation = hub.conversations(&agent(), &ConversationQuery::new()).await.unwrap().items[0].id;
     World { hub, inbox, receiver, conversation }

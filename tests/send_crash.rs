@@ -14,36 +14,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use unibox::channel::WebhookRequest;
-use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig, WebhookSecret};
+use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig};
 use unibox::delivery::{DeliveryOptions, DeliveryWorker, RetryPolicy};
 use unibox::http::ReqwestClient;
 use unibox::inbox::{ConversationQuery, MessageQuery};
 use unibox::outbox::JobState;
 use unibox::secrecy::SecretString;
 use unibox::store::sqlite::SqliteInbox;
-use unibox::{
-    Actor, ChannelAccount, ChannelId, ChannelKind, Content, DeliveryStatus, Direction, Hub, Inbox, Message, Role,
-    TenantId, Timestamp,
-};
+use unibox::{Content, DeliveryStatus, Direction, Hub, Inbox, Message};
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+mod common;
+use common::{SECRET, agent, channel_id, connect_shop, customer_message, tenant};
+
 /// Set in the child: `<database path>\n<send URL>`.
 const CHILD: &str = "UNIBOX_SEND_STORM_CHILD";
 const TEST_NAME: &str = "kill_9_during_a_send_storm_loses_nothing_and_sends_nothing_twice";
-
-fn channel_id() -> ChannelId {
-    "acme-orders".parse().unwrap()
-}
-
-fn tenant() -> TenantId {
-    "acme".parse().unwrap()
-}
-
-fn agent() -> Actor {
-    Actor::user(tenant(), "bob".parse().unwrap(), Role::Agent)
-}
 
 async fn hub(db: &Path, send_url: &str) -> (Hub, Arc<SqliteInbox>) {
     let inbox = Arc::new(SqliteInbox::open(db).await.unwrap());
@@ -125,26 +111,8 @@ impl Platform {
 
 async fn set_up(db: &Path, send_url: &str) {
     let (hub, inbox) = hub(db, send_url).await;
-    let admin = Actor::user(tenant(), "ann".parse().unwrap(), Role::Admin);
-    let account = ChannelAccount::new(tenant(), channel_id(), ChannelKind::WEBHOOK, "shop-bangkok", Timestamp::now());
-    hub.connect_account(&admin, account, None).await.unwrap();
-    let body = serde_json::json!({
-        "account": "shop-bangkok",
-        "events": [{ "kind": {
-            "type": "message",
-            "customer": { "kind": "external", "id": "cust-1001" },
-            "direction": "inbound",
-            "message_id": "m-1",
-            "content": { "type": "text", "text": "Any news on order #A1234?" }
-        }}]
-    })
-    .to_string();
-    let key = WebhookSecret::parse(SecretString::from(SECRET)).unwrap();
-    let now = Timestamp::now().as_unix_seconds();
-    let request = WebhookRequest::post("https://inbox.example.com/webhooks/acme-orders".parse().unwrap(), body.clone())
-        .with_header("webhook-id", "msg_1")
-        .with_header("webhook-timestamp", &now.to_string())
-        .with_header("webhook-signature", &key.sign("msg_1", now, body.as_bytes()));
+    connect_shop(&hub).await;
+    let request = customer_message("Any news on order #A1234?", None);
     assert_eq!(hub.handle_webhook(&channel_id(), request).await.status.as_u16(), 200);
     // Everything above is committed; the child opens the file next to whatever still holds it.
     drop((hub, inbox));
