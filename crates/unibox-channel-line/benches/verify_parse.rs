@@ -11,14 +11,13 @@
 //! waiting for a core and so stays meaningful on a loaded, shared machine. Parsing also holds
 //! the event's reply token, as a real delivery does.
 
-use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use unibox_channel_line::{LineChannel, LineConfig, signature_header};
 use unibox_core::channel::WebhookRequest;
-use unibox_core::{Channel, ManualClock, Timestamp};
-use unibox_testkit::bench::on_cpu_time;
+use unibox_core::{ManualClock, Timestamp};
+use unibox_testkit::bench::verify_parse_group;
 
 const CHANNEL_SECRET: &str = "8c3a9e7f0d1b2c4e5f60718293a4b5c6";
 
@@ -38,44 +37,7 @@ fn verify_parse(c: &mut Criterion) {
     let request = WebhookRequest::post("https://inbox.example.com/webhooks/line".parse().expect("valid URL"), BODY)
         .with_header("content-type", "application/json; charset=utf-8")
         .with_header("x-line-signature", &signature_header(CHANNEL_SECRET, BODY.as_bytes()));
-    assert_eq!(channel.parse(&channel.verify(&request).expect("authentic")).expect("well-formed").len(), 1);
-
-    let mut group = c.benchmark_group("line");
-    group.throughput(Throughput::Bytes(BODY.len() as u64));
-    group.bench_function("verify_parse_600b", |b| {
-        b.iter(|| {
-            let verified = channel.verify(black_box(&request)).expect("authentic");
-            black_box(channel.parse(&verified).expect("well-formed"))
-        })
-    });
-    group.bench_function("verify_600b", |b| b.iter(|| black_box(channel.verify(black_box(&request)).is_ok())));
-    let verified = channel.verify(&request).expect("authentic");
-    group.bench_function("parse_600b", |b| {
-        b.iter(|| black_box(channel.parse(black_box(&verified)).expect("well-formed")))
-    });
-    group.bench_function("verify_parse_600b_on_cpu", |b| {
-        b.iter_custom(|n| {
-            on_cpu_time(n, || {
-                let verified = channel.verify(black_box(&request)).expect("authentic");
-                black_box(channel.parse(&verified).expect("well-formed"));
-            })
-        })
-    });
-    group.bench_function("verify_600b_on_cpu", |b| {
-        b.iter_custom(|n| {
-            on_cpu_time(n, || {
-                black_box(channel.verify(black_box(&request)).is_ok());
-            })
-        })
-    });
-    group.bench_function("parse_600b_on_cpu", |b| {
-        b.iter_custom(|n| {
-            on_cpu_time(n, || {
-                black_box(channel.parse(black_box(&verified)).expect("well-formed"));
-            })
-        })
-    });
-    group.finish();
+    verify_parse_group(c, "line", &channel, &request);
 }
 
 criterion_group!(benches, verify_parse);

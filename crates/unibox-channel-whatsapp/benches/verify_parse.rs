@@ -10,15 +10,14 @@
 //! (`CLOCK_THREAD_CPUTIME_ID`), which does not count waiting for a core and so stays
 //! meaningful on a loaded, shared machine. Results are recorded in docs/performance.md.
 
-use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use unibox_channel_meta::AppSecret;
 use unibox_channel_whatsapp::{WhatsAppChannel, WhatsAppConfig};
 use unibox_core::channel::WebhookRequest;
-use unibox_core::{Channel, ManualClock, Timestamp};
-use unibox_testkit::bench::on_cpu_time;
+use unibox_core::{ManualClock, Timestamp};
+use unibox_testkit::bench::verify_parse_group;
 
 const APP_SECRET: &str = "8d3f2c1b0a9e8d7c6b5a49382716f5e4";
 
@@ -38,44 +37,7 @@ fn verify_parse(c: &mut Criterion) {
     let request = WebhookRequest::post("https://inbox.example.com/webhooks/whatsapp".parse().expect("valid URL"), BODY)
         .with_header("content-type", "application/json")
         .with_header("x-hub-signature-256", &AppSecret::new(APP_SECRET).signature_header(BODY.as_bytes()));
-    assert_eq!(channel.parse(&channel.verify(&request).expect("authentic")).expect("well-formed").len(), 1);
-
-    let mut group = c.benchmark_group("whatsapp");
-    group.throughput(Throughput::Bytes(BODY.len() as u64));
-    group.bench_function("verify_parse_600b", |b| {
-        b.iter(|| {
-            let verified = channel.verify(black_box(&request)).expect("authentic");
-            black_box(channel.parse(&verified).expect("well-formed"))
-        })
-    });
-    group.bench_function("verify_600b", |b| b.iter(|| black_box(channel.verify(black_box(&request)).is_ok())));
-    let verified = channel.verify(&request).expect("authentic");
-    group.bench_function("parse_600b", |b| {
-        b.iter(|| black_box(channel.parse(black_box(&verified)).expect("well-formed")))
-    });
-    group.bench_function("verify_parse_600b_on_cpu", |b| {
-        b.iter_custom(|n| {
-            on_cpu_time(n, || {
-                let verified = channel.verify(black_box(&request)).expect("authentic");
-                black_box(channel.parse(&verified).expect("well-formed"));
-            })
-        })
-    });
-    group.bench_function("verify_600b_on_cpu", |b| {
-        b.iter_custom(|n| {
-            on_cpu_time(n, || {
-                black_box(channel.verify(black_box(&request)).is_ok());
-            })
-        })
-    });
-    group.bench_function("parse_600b_on_cpu", |b| {
-        b.iter_custom(|n| {
-            on_cpu_time(n, || {
-                black_box(channel.parse(black_box(&verified)).expect("well-formed"));
-            })
-        })
-    });
-    group.finish();
+    verify_parse_group(c, "whatsapp", &channel, &request);
 }
 
 criterion_group!(benches, verify_parse);
