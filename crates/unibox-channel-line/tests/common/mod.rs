@@ -47,20 +47,15 @@ pub fn channel() -> LineChannel {
 
 /// The exact bytes of `tests/fixtures/{name}.json`.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    unibox_testkit::fixture_files::read(FIXTURES, name)
 }
 
 /// Every fixture's name.
 pub fn fixture_names() -> Vec<String> {
-    let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("the fixtures directory")
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.strip_suffix(".json").map(str::to_owned))
-        .collect();
-    names.sort();
-    names
+    unibox_testkit::fixture_files::names(FIXTURES)
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 /// A POST of `body` signed with `secret` as LINE signs it.
 pub fn signed_with(secret: &str, body: &[u8]) -> WebhookRequest {
