@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Running, connect, stored_message_ids};
+use common::{Running, app_level, connect, stored_message_ids};
 use unibox_channel_messenger::AppSecret;
 use unibox_core::channel::signature;
 use unibox_core::{ChannelKind, Hub};
@@ -17,19 +17,6 @@ const APP_SECRET: &str = "4f1c0b9e8d7a6f5e4d3c2b1a09f8e7d6";
 const VERIFY_TOKEN: &str = "meatyhamhock";
 const ACME_PAGE: &str = "104729384756";
 const GLOBEX_PAGE: &str = "209384756102";
-
-fn entry(page: &str, psid: &str, mid: &str, text: &str) -> serde_json::Value {
-    serde_json::json!({
-        "id": page,
-        "time": 1_732_000_000_123_i64,
-        "messaging": [{
-            "sender": {"id": psid},
-            "recipient": {"id": page},
-            "timestamp": 1_732_000_000_100_i64,
-            "message": {"mid": mid, "text": text}
-        }]
-    })
-}
 
 async fn server(dir: &tempfile::TempDir) -> (Hub, Running) {
     let inbox = Arc::new(SqliteInbox::open(dir.path().join("inbox.db")).await.unwrap());
@@ -46,14 +33,10 @@ async fn server(dir: &tempfile::TempDir) -> (Hub, Running) {
 async fn one_messenger_post_is_split_between_the_tenants_of_its_pages() {
     let dir = tempfile::tempdir().unwrap();
     let (hub, server) = server(&dir).await;
-    let body = serde_json::json!({
-        "object": "page",
-        "entry": [
-            entry(ACME_PAGE, "6483920175", "m_acme_1", "Is the blue kettle in stock?"),
-            entry(GLOBEX_PAGE, "7391046285", "m_globex_1", "ผมต้องการคืนสินค้า"),
-        ]
-    })
-    .to_string();
+    let body = app_level::batch(&[
+        (ACME_PAGE, "6483920175", "m_acme_1", "Is the blue kettle in stock?"),
+        (GLOBEX_PAGE, "7391046285", "m_globex_1", "ผมต้องการคืนสินค้า"),
+    ]);
     let tag = signature::hmac_sha256(APP_SECRET.as_bytes(), &[body.as_bytes()]);
     let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
 
