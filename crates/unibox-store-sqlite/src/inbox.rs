@@ -348,7 +348,8 @@ impl Inbox for SqliteInbox {
         let entries = journal::prepare(events)?;
         self.check_accounts(journal, &entries).await?;
         journal.state.check_room(journal.max_backlog)?;
-        journal.writer.write("sqlite.accept", move |conn| journal::accept(conn, &entries)).await
+        let state = Arc::clone(&journal.state);
+        journal.writer.write("sqlite.accept", move |tx| journal::accept(tx, &state, &entries)).await
     }
 
     async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>> {

@@ -25,9 +25,11 @@
 //!   unapplied events, `accept` fails with a temporary error (a webhook answers 503 and the
 //!   platform retries) instead of letting the backlog, and the wait of reads, grow without end.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -97,27 +99,62 @@ pub(crate) fn open_journal_writer(path: &Path, options: &SqliteOptions) -> Resul
             .with_operation(OPEN)
             .with_context("path", path.display()));
         }
-        tx.execute_batch(
-            "CREATE TABLE inbound (
-                 seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-                 tenant      TEXT NOT NULL,
-                 account     BLOB NOT NULL,
-                 event_id    TEXT NOT NULL,
-                 received_at INTEGER NOT NULL,
-                 event       TEXT NOT NULL,
-                 UNIQUE (tenant, account, event_id)
-             ) STRICT;
+        tx.execute_batch(&format!(
+            "{INBOUND_TABLE};
              -- Which journal this is: the inbox records it next to how far it applied this one.
              CREATE TABLE identity (id BLOB NOT NULL) STRICT;
-             INSERT INTO identity (id) VALUES (randomblob(16));",
-        )
+             INSERT INTO identity (id) VALUES (randomblob(16));"
+        ))
         .during(OPEN)?;
         tx.pragma_update(None, "application_id", JOURNAL_APPLICATION_ID).during(OPEN)?;
-        tx.pragma_update(None, "user_version", 1).during(OPEN)?;
+        tx.pragma_update(None, "user_version", JOURNAL_VERSION).during(OPEN)?;
+    } else {
+        let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0)).during(OPEN)?;
+        match version {
+            JOURNAL_VERSION => {}
+            1 => {
+                // Version 1 kept a unique index of event ids and an AUTOINCREMENT counter: two
+                // more pages written per commit. The rows (applied or not) move over as they are.
+                tx.execute_batch(&format!(
+                    "ALTER TABLE inbound RENAME TO inbound_v1;
+                     {INBOUND_TABLE};
+                     INSERT INTO inbound SELECT seq, tenant, account, event_id, received_at, event FROM inbound_v1;
+                     DROP TABLE inbound_v1;"
+                ))
+                .during(OPEN)?;
+                tx.pragma_update(None, "user_version", JOURNAL_VERSION).during(OPEN)?;
+            }
+            newer => {
+                return Err(Error::new(
+                    ErrorKind::Configuration,
+                    format!(
+                        "the inbound journal file has format {newer}, newer than this version of unibox-store-sqlite \
+                         reads ({JOURNAL_VERSION}); upgrade, or let the newer version apply it first"
+                    ),
+                )
+                .with_operation(OPEN)
+                .with_context("path", path.display()));
+            }
+        }
     }
     tx.commit().during(OPEN)?;
     Ok(conn)
 }
+
+/// The journal's format (`PRAGMA user_version`). 1: an AUTOINCREMENT key and a unique index of
+/// event ids; 2: neither (sequence numbers and pending duplicates are kept by [`JournalState`]).
+const JOURNAL_VERSION: i64 = 2;
+
+/// The journal's one table. Rows are appended in `seq` order and deleted from the front once
+/// applied, so an insert touches only the last pages of one B-tree.
+const INBOUND_TABLE: &str = "CREATE TABLE inbound (
+         seq         INTEGER PRIMARY KEY,
+         tenant      TEXT NOT NULL,
+         account     BLOB NOT NULL,
+         event_id    TEXT NOT NULL,
+         received_at INTEGER NOT NULL,
+         event       TEXT NOT NULL
+     ) STRICT";
 
 /// Opens a read-only connection to the journal file (the inbox's writer reads rows to apply).
 pub(crate) fn open_journal_reader(path: &Path, options: &SqliteOptions) -> Result<Connection> {
@@ -156,19 +193,29 @@ pub(crate) fn prepare(events: Vec<RoutedEvent>) -> Result<Vec<JournalEntry>> {
 }
 
 /// Appends a call's events to the journal; runs on the journal's writer thread inside the
-/// call's savepoint.
-pub(crate) fn accept(tx: &WriteTx<'_>, entries: &[JournalEntry]) -> Result<Vec<Acceptance>> {
+/// call's savepoint. An event whose id waits in the journal already (committed, or earlier in
+/// this batch) is a duplicate; one applied already is recognised by the inbox's event log when
+/// it is applied.
+pub(crate) fn accept(tx: &WriteTx<'_>, state: &Arc<JournalState>, entries: &[JournalEntry]) -> Result<Vec<Acceptance>> {
     let mut statement = tx
         .prepare_cached(
-            "INSERT INTO inbound (tenant, account, event_id, received_at, event) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO inbound (seq, tenant, account, event_id, received_at, event) \
+             VALUES ((SELECT max(coalesce(max(seq), 0), ?1) + 1 FROM inbound), ?2, ?3, ?4, ?5, ?6)",
         )
         .during(OP)?;
+    let head = state.head.load(Ordering::Acquire);
     entries
         .iter()
         .map(|entry| {
-            let inserted = statement
+            let key = state.pending.key(entry.tenant.as_str(), entry.account.as_bytes(), &entry.event_id);
+            if !state.pending.insert(key) {
+                return Ok(Acceptance::Duplicate);
+            }
+            let waiting = Arc::clone(state);
+            tx.on_rollback(move || waiting.pending.remove(&[key]));
+            statement
                 .execute(params![
+                    head,
                     entry.tenant.as_str(),
                     entry.account.as_bytes(),
                     entry.event_id,
@@ -176,9 +223,44 @@ pub(crate) fn accept(tx: &WriteTx<'_>, entries: &[JournalEntry]) -> Result<Vec<A
                     entry.event_json
                 ])
                 .during(OP)?;
-            Ok(if inserted > 0 { Acceptance::Accepted } else { Acceptance::Duplicate })
+            Ok(Acceptance::Accepted)
         })
         .collect()
+}
+
+/// The events waiting in the journal, by a 128-bit keyed digest of (tenant, account, event id):
+/// how `accept` recognises a redelivery without an index in the journal file. Two independent
+/// random SipHash keys make an accidental collision (which would drop an event as a duplicate)
+/// as likely as guessing a 128-bit key; the set holds at most the journal's backlog.
+#[derive(Debug, Default)]
+pub(crate) struct PendingEvents {
+    keys: Mutex<HashSet<u128>>,
+    hashers: (RandomState, RandomState),
+}
+
+impl PendingEvents {
+    fn key(&self, tenant: &str, account: &[u8; 16], event_id: &str) -> u128 {
+        let digest = |hasher: &RandomState| hasher.hash_one((tenant, account, event_id));
+        (u128::from(digest(&self.hashers.0)) << 64) | u128::from(digest(&self.hashers.1))
+    }
+
+    /// Adds `key`; false if it was there already.
+    fn insert(&self, key: u128) -> bool {
+        self.keys.lock().unwrap_or_else(PoisonError::into_inner).insert(key)
+    }
+
+    fn remove(&self, keys: &[u128]) {
+        let mut pending = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.iter().for_each(|key| {
+            pending.remove(key);
+        });
+    }
+
+    /// Forgets the events of `rows`: they are applied.
+    fn applied(&self, rows: &[Row]) {
+        let keys: Vec<u128> = rows.iter().map(|row| self.key(&row.tenant, &row.account, &row.event_id)).collect();
+        self.remove(&keys);
+    }
 }
 
 /// How far the journal is written and applied, shared by both writers and the readers.
@@ -191,6 +273,8 @@ pub(crate) struct JournalState {
     epoch: Instant,
     /// Every journal row up to this one is applied to the inbox.
     applied: watch::Sender<i64>,
+    /// The events committed (or being committed) and not applied yet.
+    pending: PendingEvents,
 }
 
 impl JournalState {
@@ -230,12 +314,25 @@ impl JournalState {
             journal.query_row("SELECT max(seq) FROM inbound", [], |row| row.get(0)).during(LOAD)?;
         let head = newest.unwrap_or(applied).max(applied);
         let (sender, _) = watch::channel(applied);
-        Ok(Arc::new(JournalState {
+        let state = JournalState {
             head: AtomicI64::new(head),
             last_commit: AtomicU64::new(0),
             epoch: Instant::now(),
             applied: sender,
-        }))
+            pending: PendingEvents::default(),
+        };
+        // What a previous run accepted and did not apply still counts for duplicates.
+        let mut unapplied =
+            journal.prepare("SELECT tenant, account, event_id FROM inbound WHERE seq > ?1").during(LOAD)?;
+        let mut rows = unapplied.query([applied]).during(LOAD)?;
+        while let Some(row) = rows.next().during(LOAD)? {
+            let (tenant, account, event_id): (String, [u8; 16], String) =
+                (row.get(0).during(LOAD)?, row.get(1).during(LOAD)?, row.get(2).during(LOAD)?);
+            state.pending.insert(state.pending.key(&tenant, &account, &event_id));
+        }
+        drop(rows);
+        drop(unapplied);
+        Ok(Arc::new(state))
     }
 
     fn applied(&self) -> i64 {
@@ -355,7 +452,10 @@ impl Applier {
             execute(conn, "COMMIT").during(APPLY_OP)
         });
         match applied {
-            Ok(()) => Ok(Some(last)),
+            Ok(()) => {
+                self.state.pending.applied(&rows);
+                Ok(Some(last))
+            }
             Err(error) => {
                 let _ = execute(conn, "ROLLBACK");
                 Err(error)
@@ -520,7 +620,10 @@ impl Pruner {
 
 impl Background for Pruner {
     fn after_commit(&mut self, conn: &Connection) {
-        match conn.query_row("SELECT max(seq) FROM inbound", [], |row| row.get::<_, Option<i64>>(0)) {
+        let newest = conn
+            .prepare_cached("SELECT max(seq) FROM inbound")
+            .and_then(|mut statement| statement.query_row([], |row| row.get::<_, Option<i64>>(0)));
+        match newest {
             Ok(Some(newest)) => {
                 let before = self.state.head.fetch_max(newest, Ordering::AcqRel);
                 self.state.note_commit();
@@ -571,6 +674,7 @@ mod tests {
             last_commit: AtomicU64::new(0),
             epoch: Instant::now(),
             applied: watch::channel(applied).0,
+            pending: PendingEvents::default(),
         }
     }
 
@@ -625,6 +729,159 @@ mod tests {
             "events accepted after the read do not keep applying going: under a steady load the next rounds \
              wait to be large"
         );
+    }
+
+    /// A journal writer connection on a fresh file, and the state an inbox that applied nothing
+    /// of it would load.
+    fn journal(dir: &Path) -> (Connection, Arc<JournalState>) {
+        let conn = open_journal_writer(&dir.join("inbox.db.inbound"), &SqliteOptions::default()).unwrap();
+        let inbox = Connection::open_in_memory().unwrap();
+        inbox.execute_batch(include_str!("migrations/0007_journal.sql")).unwrap();
+        let state = JournalState::load(&inbox, &conn).unwrap();
+        (conn, state)
+    }
+
+    fn entry(event_id: &str) -> JournalEntry {
+        JournalEntry {
+            tenant: "acme".parse().unwrap(),
+            account: ChannelAccountId::from_bytes([7; 16]),
+            event_id: event_id.to_owned(),
+            received_at: 1_732_000_000_000,
+            event_json: r#"{"id":"x"}"#.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_redelivery_is_a_duplicate_until_applied_and_a_rolled_back_accept_leaves_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let (conn, state) = journal(dir.path());
+        execute(&conn, "BEGIN IMMEDIATE").unwrap();
+        let tx = WriteTx::new(&conn);
+        let first = accept(&tx, &state, &[entry("evt-1"), entry("evt-1")]).unwrap();
+        assert_eq!(first, [Acceptance::Accepted, Acceptance::Duplicate], "a second copy in the same call");
+
+        // A later job of the same batch that is rolled back (its savepoint, or the whole batch).
+        let mark = tx.mark();
+        assert_eq!(
+            accept(&tx, &state, &[entry("evt-2"), entry("evt-1")]).unwrap(),
+            [Acceptance::Accepted, Acceptance::Duplicate]
+        );
+        tx.rollback_to(mark);
+        execute(&conn, "COMMIT").unwrap();
+        tx.committed();
+
+        execute(&conn, "BEGIN IMMEDIATE").unwrap();
+        let tx = WriteTx::new(&conn);
+        assert_eq!(
+            accept(&tx, &state, &[entry("evt-2"), entry("evt-1")]).unwrap(),
+            [Acceptance::Accepted, Acceptance::Duplicate],
+            "the rolled-back evt-2 is not taken for a duplicate; the committed evt-1 is"
+        );
+        tx.rollback_all();
+        execute(&conn, "ROLLBACK").unwrap();
+        assert_eq!(accept_one(&conn, &state, "evt-2"), Acceptance::Accepted, "nor after the batch is rolled back");
+
+        // Once applied, the journal forgets it (the inbox's event log recognises it from then on).
+        let rows = vec![Row {
+            seq: 1,
+            tenant: "acme".to_owned(),
+            account: [7; 16],
+            event_id: "evt-1".to_owned(),
+            received_at: 0,
+            event_json: String::new(),
+        }];
+        state.pending.applied(&rows);
+        assert_eq!(accept_one(&conn, &state, "evt-1"), Acceptance::Accepted);
+    }
+
+    fn accept_one(conn: &Connection, state: &Arc<JournalState>, event_id: &str) -> Acceptance {
+        execute(conn, "BEGIN IMMEDIATE").unwrap();
+        let tx = WriteTx::new(conn);
+        let outcome = accept(&tx, state, &[entry(event_id)]).unwrap()[0];
+        execute(conn, "COMMIT").unwrap();
+        tx.committed();
+        outcome
+    }
+
+    #[test]
+    fn sequence_numbers_keep_growing_after_every_row_is_pruned_and_after_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (conn, state) = journal(dir.path());
+        assert_eq!(accept_one(&conn, &state, "evt-1"), Acceptance::Accepted);
+        assert_eq!(accept_one(&conn, &state, "evt-2"), Acceptance::Accepted);
+        let newest: i64 = conn.query_row("SELECT max(seq) FROM inbound", [], |row| row.get(0)).unwrap();
+        assert_eq!(newest, 2);
+        // Applied through 2, the pruner deleted both rows; the writer noted its head after the commits.
+        state.head.store(2, Ordering::Release);
+        state.applied.send_replace(2);
+        conn.execute("DELETE FROM inbound", []).unwrap();
+        assert_eq!(accept_one(&conn, &state, "evt-3"), Acceptance::Accepted);
+        let seq: i64 =
+            conn.query_row("SELECT seq FROM inbound WHERE event_id = 'evt-3'", [], |row| row.get(0)).unwrap();
+        assert_eq!(seq, 3, "a sequence number is never reused: the inbox holds 'applied through 2'");
+    }
+
+    #[test]
+    fn unapplied_rows_of_a_previous_run_still_count_for_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let (conn, state) = journal(dir.path());
+        assert_eq!(accept_one(&conn, &state, "evt-1"), Acceptance::Accepted);
+        drop(state);
+        let inbox = Connection::open_in_memory().unwrap();
+        inbox.execute_batch(include_str!("migrations/0007_journal.sql")).unwrap();
+        let reloaded = JournalState::load(&inbox, &conn).unwrap();
+        assert_eq!(accept_one(&conn, &reloaded, "evt-1"), Acceptance::Duplicate);
+        assert_eq!(accept_one(&conn, &reloaded, "evt-2"), Acceptance::Accepted);
+    }
+
+    #[test]
+    fn a_version_1_journal_keeps_its_rows_and_loses_its_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inbox.db.inbound");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE inbound (
+                 seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, account BLOB NOT NULL,
+                 event_id TEXT NOT NULL, received_at INTEGER NOT NULL, event TEXT NOT NULL,
+                 UNIQUE (tenant, account, event_id)) STRICT;
+             CREATE TABLE identity (id BLOB NOT NULL) STRICT;
+             INSERT INTO identity (id) VALUES (randomblob(16));
+             INSERT INTO inbound (seq, tenant, account, event_id, received_at, event)
+                 VALUES (41, 'acme', zeroblob(16), 'evt-41', 1, '{}'), (42, 'acme', zeroblob(16), 'evt-42', 2, '{}');
+             PRAGMA application_id = 1969387626;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(old);
+
+        let conn = open_journal_writer(&path, &SqliteOptions::default()).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+        assert_eq!(version, JOURNAL_VERSION);
+        let rows: Vec<(i64, String)> = conn
+            .prepare("SELECT seq, event_id FROM inbound ORDER BY seq")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows, [(41, "evt-41".to_owned()), (42, "evt-42".to_owned())]);
+        let indexes: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'inbound'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(indexes, 0, "no index page is written per accepted event any more");
+    }
+
+    #[test]
+    fn a_journal_from_a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inbox.db.inbound");
+        drop(open_journal_writer(&path, &SqliteOptions::default()).unwrap());
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 3).unwrap();
+        let refused = open_journal_writer(&path, &SqliteOptions::default()).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Configuration);
+        assert!(refused.to_string().contains("format 3, newer"), "{refused}");
     }
 
     #[test]

@@ -40,11 +40,24 @@ enum SearchChange {
     Add(i64, String),
 }
 
-/// The group-commit transaction as a write job sees it: the connection (through `Deref`) and
-/// the search-index changes the batch will apply before it commits.
+/// The group-commit transaction as a write job sees it: the connection (through `Deref`), the
+/// search-index changes the batch will apply before it commits, and what to undo outside SQLite
+/// if a job's writes are rolled back.
 pub(crate) struct WriteTx<'c> {
     conn: &'c Connection,
     search: RefCell<Vec<SearchChange>>,
+    undo: RefCell<Vec<Undo>>,
+}
+
+/// Reverts a change a job made outside the database (to memory shared with other threads) when
+/// the job's writes are rolled back.
+type Undo = Box<dyn FnOnce()>;
+
+/// A position in a transaction's pending changes (see [`WriteTx::mark`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Mark {
+    search: usize,
+    undo: usize,
 }
 
 impl Deref for WriteTx<'_> {
@@ -56,7 +69,7 @@ impl Deref for WriteTx<'_> {
 
 impl<'c> WriteTx<'c> {
     pub(crate) fn new(conn: &'c Connection) -> Self {
-        WriteTx { conn, search: RefCell::new(Vec::new()) }
+        WriteTx { conn, search: RefCell::new(Vec::new()), undo: RefCell::new(Vec::new()) }
     }
 
     /// Makes `text` the searchable text of message `seq` (none: not searchable).
@@ -75,14 +88,33 @@ impl<'c> WriteTx<'c> {
         }
     }
 
-    /// The position to roll the search-index changes back to with [`rollback_to`](Self::rollback_to).
-    pub(crate) fn mark(&self) -> usize {
-        self.search.borrow().len()
+    /// Registers `undo`, run if the writes made so far in the current job (or the whole batch)
+    /// are rolled back, and dropped unrun once they commit.
+    pub(crate) fn on_rollback(&self, undo: impl FnOnce() + 'static) {
+        self.undo.borrow_mut().push(Box::new(undo));
     }
 
-    /// Forgets the changes of a job that was rolled back.
-    pub(crate) fn rollback_to(&self, mark: usize) {
-        self.search.borrow_mut().truncate(mark);
+    /// The position to roll the pending changes back to with [`rollback_to`](Self::rollback_to).
+    pub(crate) fn mark(&self) -> Mark {
+        Mark { search: self.search.borrow().len(), undo: self.undo.borrow().len() }
+    }
+
+    /// Forgets the search changes of a job that was rolled back and undoes what it changed
+    /// outside the database, newest first.
+    pub(crate) fn rollback_to(&self, mark: Mark) {
+        self.search.borrow_mut().truncate(mark.search);
+        let undone = self.undo.borrow_mut().split_off(mark.undo);
+        undone.into_iter().rev().for_each(|undo| undo());
+    }
+
+    /// Rolls every pending change back: the transaction did not commit.
+    pub(crate) fn rollback_all(&self) {
+        self.rollback_to(Mark { search: 0, undo: 0 });
+    }
+
+    /// The transaction committed: nothing is to be undone any more.
+    pub(crate) fn committed(&self) {
+        self.undo.borrow_mut().clear();
     }
 
     /// Applies the batch's search-index changes, in order.
@@ -474,6 +506,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>, mut background: Opti
         }
         if aborted {
             let _ = execute(conn, "ROLLBACK");
+            tx.rollback_all();
             let error = || {
                 Error::new(ErrorKind::Storage, "the SQLite transaction was aborted by an error of another write")
                     .with_operation("sqlite.write")
@@ -485,6 +518,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>, mut background: Opti
         // After the last savepoint: the search index is written once for the whole batch.
         match tx.apply_search().and_then(|()| execute(conn, "COMMIT")) {
             Ok(()) => {
+                tx.committed();
                 if let Some(work) = background.as_deref_mut() {
                     work.after_commit(conn);
                 }
@@ -493,6 +527,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Box<dyn Job>>, mut background: Opti
             Err(err) => {
                 let failure = BatchFailure::new(&err);
                 let _ = execute(conn, "ROLLBACK");
+                tx.rollback_all();
                 done.into_iter().for_each(|job| job.fail(failure.error()));
             }
         }
