@@ -179,7 +179,7 @@ impl Channel for LineChannel {
             if let (Some(token), Some(chat)) = (&note.reply_token, &note.chat) {
                 // The token's age counts from the earlier of its event and its receipt.
                 let since = note.occurred_at.min(now);
-                self.replies.remember(&parsed.destination, chat, token.clone(), since, self.config.reply_window);
+                self.replies.remember(&parsed.destination, chat, token.clone(), since, now, self.config.reply_window);
             }
         }
         Ok(parsed.events)

@@ -45,6 +45,10 @@ pub struct RateLimiter {
 struct Tats {
     accounts: HashMap<ChannelAccountId, Instant>,
     recipients: HashMap<(ChannelAccountId, String), Instant>,
+    /// The size at which `recipients` is next pruned: twice what the last prune left (at least
+    /// [`PRUNE_ABOVE`]), so that many recipients still inside their spacing cost a scan per
+    /// doubling, not a scan per send.
+    prune_at: usize,
 }
 
 /// How long a send must wait under `rate` given the key's TAT, at `now`.
@@ -98,8 +102,9 @@ impl RateLimiter {
             tats.accounts.insert(account, advance(account_tat, rate, start));
         }
         if let Some(rate) = &limits.per_recipient {
-            if tats.recipients.len() >= PRUNE_ABOVE {
+            if tats.recipients.len() >= tats.prune_at.max(PRUNE_ABOVE) {
                 tats.recipients.retain(|_, tat| *tat > now);
+                tats.prune_at = 2 * tats.recipients.len();
             }
             tats.recipients.insert(recipient_key, advance(recipient_tat, rate, start));
         }
@@ -149,5 +154,28 @@ mod tests {
         assert_eq!(limiter.reserve(account, "c", &limits, Duration::from_secs(1)), Err(Duration::from_secs(10)));
         // Nothing was reserved by the refusal: the next wait is still ten seconds, not twenty.
         assert_eq!(limiter.reserve(account, "c", &limits, FOREVER), Ok(Duration::from_secs(10)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn many_recipients_inside_their_spacing_are_kept_and_scanned_once_per_doubling() {
+        let limiter = RateLimiter::new();
+        let account = ChannelAccountId::new();
+        let limits = RateLimits { per_account: None, per_recipient: Some(Rate::per_second(1)) };
+        // More recipients than PRUNE_ABOVE within one second: none of them is idle yet.
+        for n in 0..(3 * PRUNE_ABOVE) {
+            assert_eq!(limiter.reserve(account, &format!("chat-{n}"), &limits, FOREVER), Ok(Duration::ZERO));
+        }
+        let tats = limiter.state.lock().unwrap();
+        assert_eq!(tats.recipients.len(), 3 * PRUNE_ABOVE, "no recipient's spacing was forgotten");
+        assert_eq!(tats.prune_at, 4 * PRUNE_ABOVE, "pruned at 10,000 and at 20,000, not on every send after");
+        drop(tats);
+        assert_eq!(limiter.reserve(account, "chat-0", &limits, FOREVER), Ok(Duration::from_secs(1)));
+
+        tokio::time::advance(Duration::from_secs(2)).await;
+        for n in 0..(2 * PRUNE_ABOVE) {
+            limiter.reserve(account, &format!("later-{n}"), &limits, FOREVER).unwrap();
+        }
+        let tats = limiter.state.lock().unwrap();
+        assert!(tats.recipients.len() <= 2 * PRUNE_ABOVE, "idle recipients were dropped: {}", tats.recipients.len());
     }
 }
