@@ -165,10 +165,11 @@ mod tests {
         for n in 0..(3 * PRUNE_ABOVE) {
             assert_eq!(limiter.reserve(account, &format!("chat-{n}"), &limits, FOREVER), Ok(Duration::ZERO));
         }
-        let tats = limiter.state.lock().unwrap();
-        assert_eq!(tats.recipients.len(), 3 * PRUNE_ABOVE, "no recipient's spacing was forgotten");
-        assert_eq!(tats.prune_at, 4 * PRUNE_ABOVE, "pruned at 10,000 and at 20,000, not on every send after");
-        drop(tats);
+        {
+            let tats = limiter.state.lock().unwrap();
+            assert_eq!(tats.recipients.len(), 3 * PRUNE_ABOVE, "no recipient's spacing was forgotten");
+            assert_eq!(tats.prune_at, 4 * PRUNE_ABOVE, "pruned at 10,000 and at 20,000, not on every send after");
+        }
         assert_eq!(limiter.reserve(account, "chat-0", &limits, FOREVER), Ok(Duration::from_secs(1)));
 
         tokio::time::advance(Duration::from_secs(2)).await;
