@@ -32,6 +32,8 @@
 //! `--account <id>` (default `shop-bangkok`), `--connections <n>` (32), `--duration <s>` (30),
 //! `--warmup <s>` (3, not measured), `--report <s>` (10, interval of the progress lines),
 //! `--customers <n>` (10000 distinct senders, so conversations spread like real traffic),
+//! `--rate <n>` (open loop: n webhooks per second in total on a fixed schedule, latency timed
+//! from when each should have gone; default: closed loop, each connection as fast as answered),
 //! `--server-pid <pid>` (sample the server's RSS from /proc every second).
 //!
 //! Every delivery has a fresh `webhook-id` (prefixed with the run's start time), so repeated runs
@@ -78,6 +80,9 @@ struct Options {
     report: Duration,
     customers: u64,
     server_pid: Option<u32>,
+    /// Webhooks per second over all connections on a fixed schedule (open loop); `None`: each
+    /// connection sends its next webhook as soon as the previous one is answered.
+    rate: Option<f64>,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -96,6 +101,7 @@ fn parse_options() -> Result<Options, String> {
         report: Duration::from_secs(10),
         customers: 10_000,
         server_pid: None,
+        rate: None,
     };
     let mut args = std::env::args().skip(1);
     let seconds = |v: Option<String>| -> Result<Duration, String> {
@@ -121,6 +127,13 @@ fn parse_options() -> Result<Options, String> {
             }
             "--customers" => {
                 options.customers = args.next().and_then(|v| v.parse().ok()).ok_or("--customers needs a number")?
+            }
+            "--rate" => {
+                let rate: f64 = args.next().and_then(|v| v.parse().ok()).ok_or("--rate needs webhooks per second")?;
+                if !(rate > 0.0 && rate.is_finite()) {
+                    return Err("--rate must be a positive number of webhooks per second".into());
+                }
+                options.rate = Some(rate);
             }
             "--duration" => options.duration = seconds(args.next())?,
             "--warmup" => options.warmup = seconds(args.next())?,
@@ -264,15 +277,41 @@ async fn read_response(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> std::io:
     }
 }
 
-async fn worker(shared: Arc<Shared>) -> std::io::Result<()> {
+/// One keep-alive connection. Closed loop: the next webhook goes as soon as the previous one is
+/// answered. With `--rate`: connection `index` of `n` sends on its own schedule, every
+/// `n / rate` seconds, offset by `index / rate`; a webhook that could not go on time because
+/// the previous answer came late is timed from when it should have gone, so a slow server is
+/// not hidden by the generator slowing down with it (coordinated omission).
+async fn worker(shared: Arc<Shared>, index: usize) -> std::io::Result<()> {
     let mut stream = TcpStream::connect(shared.options.addr).await?;
     stream.set_nodelay(true)?;
     let mut buffer = Vec::with_capacity(8192);
     let mut latencies = Vec::with_capacity(16);
+    let connections = shared.options.connections as f64;
+    let schedule = shared.options.rate.map(|rate| {
+        let interval = Duration::from_secs_f64(connections / rate);
+        (interval, Instant::now() + Duration::from_secs_f64(index as f64 / rate))
+    });
+    let (interval, mut due) = schedule.unzip();
     while !shared.stop.load(Ordering::Relaxed) {
+        let started = match due {
+            None => Instant::now(),
+            Some(due) => {
+                let ready = Instant::now();
+                if ready < due {
+                    tokio::time::sleep_until(due.into()).await;
+                    // On time: the timer's own lateness is the generator's, not the server's.
+                    Instant::now()
+                } else {
+                    due
+                }
+            }
+        };
+        if let (Some(due), Some(interval)) = (due.as_mut(), interval) {
+            *due += interval;
+        }
         let n = shared.next.fetch_add(1, Ordering::Relaxed);
         let request = request(&shared, n);
-        let started = Instant::now();
         stream.write_all(&request).await?;
         let status = read_response(&mut stream, &mut buffer).await?;
         let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
@@ -319,8 +358,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = parse_options().map_err(|e| format!("{e}\nsee the header of examples/loadgen.rs for the options"))?;
     let secret = WebhookSecret::parse(SecretString::from(options.secret.clone()))?;
     let run = Timestamp::now().as_unix_millis() as u64;
+    let pace = options.rate.map_or("as fast as answered".to_string(), |rate| format!("{rate:.0} webhooks/s"));
     println!(
-        "loadgen: {} connections to http://{}{} for {:?} after {:?} warmup (run {run})",
+        "loadgen: {} connections to http://{}{}, {pace}, for {:?} after {:?} warmup (run {run})",
         options.connections, options.host, options.path, options.duration, options.warmup
     );
     let shared = Arc::new(Shared {
@@ -335,8 +375,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         statuses: Mutex::new(BTreeMap::new()),
     });
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..shared.options.connections {
-        workers.spawn(worker(Arc::clone(&shared)));
+    for index in 0..shared.options.connections {
+        workers.spawn(worker(Arc::clone(&shared), index));
     }
 
     tokio::time::sleep(shared.options.warmup).await;
