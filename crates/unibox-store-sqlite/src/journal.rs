@@ -25,6 +25,7 @@
 //!   unapplied events, `accept` fails with a temporary error (a webhook answers 503 and the
 //!   platform retries) instead of letting the backlog, and the wait of reads, grow without end.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
@@ -397,9 +398,9 @@ struct Row {
 /// Acknowledging webhooks comes first. While a burst of events arrives (the journal commits
 /// again within [`QUIET`]), applying waits, so the acknowledgements have the machine's cores;
 /// it starts once the journal is quiet, at once when a read waits for it (and then goes on
-/// until the journal is applied), when the backlog reaches half its limit, or when the oldest
-/// unapplied event has waited [`MAX_DELAY`], which bounds how stale the inbox gets under a
-/// steady load.
+/// until the journal is applied), when the backlog reaches half its limit, or when events have
+/// waited [`MAX_DELAY`] (and then goes on until the backlog is empty), which bounds how stale
+/// the inbox gets under a steady load.
 pub(crate) struct Applier {
     state: Arc<JournalState>,
     journal: Connection,
@@ -409,8 +410,9 @@ pub(crate) struct Applier {
     drain_through: Option<i64>,
     /// The backlog from which applying starts without waiting for a quiet moment.
     urgent_backlog: i64,
-    /// Since when the backlog has not been empty.
-    waiting_since: Option<Instant>,
+    /// Since when the backlog has not been empty (as first seen by this writer); set by
+    /// [`ready`](Background::ready), which only borrows.
+    waiting_since: Cell<Option<Instant>>,
 }
 
 /// How long the journal must go without a commit before applying starts on its own.
@@ -424,7 +426,7 @@ impl Applier {
         let urgent_backlog = i64::try_from(max_backlog / 2).unwrap_or(i64::MAX).max(1);
         // What a previous run left in the journal is applied at once.
         let drain_through = Some(state.head.load(Ordering::Acquire));
-        Applier { state, journal, drain_through, urgent_backlog, waiting_since: None }
+        Applier { state, journal, drain_through, urgent_backlog, waiting_since: Cell::new(None) }
     }
 
     /// One round: read rows after the applied position, apply them, record the new position,
@@ -437,7 +439,9 @@ impl Applier {
         execute(conn, "BEGIN IMMEDIATE").map_err(|e| storage(APPLY_OP, e))?;
         let tx = WriteTx::new(conn);
         let applied = catch(|| {
+            let mut turn = Turn::new(self.state.backlog() < self.urgent_backlog / 5);
             for row in &rows {
+                turn.share();
                 if one_by_one {
                     apply_isolated(&tx, row)?;
                 } else {
@@ -477,10 +481,22 @@ impl Applier {
             self.drain_through = None;
         }
         if last.is_none() || self.state.backlog() <= 0 {
-            self.waiting_since = None;
-        } else {
-            // The oldest unapplied event is younger now.
-            self.waiting_since = Some(Instant::now());
+            self.waiting_since.set(None);
+        }
+        // Otherwise the clock keeps running: once events have waited MAX_DELAY, rounds follow
+        // one another until the backlog is empty. (Restarting it after each round applied one
+        // round per MAX_DELAY, about 2,000 events a second, and let the backlog and the
+        // staleness of the inbox grow until the backlog became urgent.)
+    }
+
+    /// How long the backlog has not been empty, starting the clock if it was not running.
+    fn waiting_for(&self) -> Duration {
+        match self.waiting_since.get() {
+            Some(since) => since.elapsed(),
+            None => {
+                self.waiting_since.set(Some(Instant::now()));
+                Duration::ZERO
+            }
         }
     }
 
@@ -524,7 +540,7 @@ impl Background for Applier {
         self.drain_through.is_some()
             || self.urgent()
             || self.state.quiet_for() >= QUIET
-            || self.waiting_since.is_some_and(|since| since.elapsed() >= MAX_DELAY)
+            || self.waiting_for() >= MAX_DELAY
     }
 
     fn urgent(&self) -> bool {
@@ -532,7 +548,7 @@ impl Background for Applier {
     }
 
     fn run(&mut self, conn: &Connection) -> bool {
-        self.waiting_since.get_or_insert_with(Instant::now);
+        self.waiting_for();
         // Without savepoints first; if an event fails, again one event at a time.
         let round = self.round(conn, false).or_else(|error| {
             tracing::debug!(%error, "applying a round of the journal failed; applying it event by event");
@@ -547,6 +563,31 @@ impl Background for Applier {
                 tracing::error!(%error, "applying the inbound journal failed; it is retried");
                 false
             }
+        }
+    }
+}
+
+/// How long applying runs before it lets waiting threads run (see [`Turn`]).
+const TURN: Duration = Duration::from_micros(250);
+
+/// Keeps a round from holding the CPU for whole scheduler slices (several milliseconds) while
+/// webhooks wait on the same core: every [`TURN`] of work it yields, one system call. Only
+/// while the backlog is small: under a load the core cannot keep up with, applying competes
+/// on equal terms, so acknowledging slows down instead of the backlog filling up.
+struct Turn {
+    since: Instant,
+    polite: bool,
+}
+
+impl Turn {
+    fn new(polite: bool) -> Self {
+        Turn { since: Instant::now(), polite }
+    }
+
+    fn share(&mut self) {
+        if self.polite && self.since.elapsed() >= TURN {
+            std::thread::yield_now();
+            self.since = Instant::now();
         }
     }
 }
@@ -729,6 +770,29 @@ mod tests {
             "events accepted after the read do not keep applying going: under a steady load the next rounds \
              wait to be large"
         );
+    }
+
+    #[test]
+    fn under_a_steady_load_events_wait_at_most_max_delay_then_the_backlog_is_applied_whole() {
+        let state = Arc::new(state(0, 0));
+        let mut applier = Applier::new(Arc::clone(&state), Connection::open_in_memory().unwrap(), 100_000);
+        applier.applied_through(None);
+        // Events keep arriving: the journal is never quiet.
+        state.head.store(3000, Ordering::Release);
+        state.note_commit();
+        assert!(!applier.ready(), "a burst is acknowledged first");
+        applier.waiting_since.set(Some(Instant::now() - MAX_DELAY));
+        state.note_commit();
+        assert!(applier.ready(), "events have waited MAX_DELAY");
+        applier.applied_through(Some(1024));
+        state.note_commit();
+        assert!(applier.ready(), "rounds go on while older events wait");
+        applier.applied_through(Some(2048));
+        applier.applied_through(Some(3000));
+        state.note_commit();
+        assert!(applier.waiting_since.get().is_none(), "the clock stops once the backlog is empty");
+        state.head.store(3010, Ordering::Release);
+        assert!(!applier.ready(), "new events start a new wait");
     }
 
     /// A journal writer connection on a fresh file, and the state an inbox that applied nothing
