@@ -347,7 +347,7 @@ impl Inbox for SqliteInbox {
         };
         let entries = journal::prepare(events)?;
         self.check_accounts(journal, &entries).await?;
-        journal.state.check_room(journal.max_backlog)?;
+        journal.state.admit(journal.max_backlog).await?;
         let state = Arc::clone(&journal.state);
         journal.writer.write("sqlite.accept", move |tx| journal::accept(tx, &state, &entries)).await
     }

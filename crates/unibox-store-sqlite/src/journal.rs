@@ -370,6 +370,22 @@ impl JournalState {
         applied.wait_for(|applied| *applied >= head).await.map(|_| ()).map_err(|_| writer_gone(operation))
     }
 
+    /// Admits a call's events: at once while fewer than half of `max` wait to be applied; past
+    /// that (applying is already running flat out), after waiting up to [`ADMIT_WAIT`] for the
+    /// backlog to shrink below half, so that a load the core cannot keep up with slows the
+    /// acknowledgements down to what applying sustains instead of filling the journal; and not
+    /// at all (a temporary error) while `max` or more wait.
+    pub(crate) async fn admit(&self, max: u64) -> Result<()> {
+        let half = i64::try_from(max / 2).unwrap_or(i64::MAX).max(1);
+        if self.backlog() >= half {
+            let mut applied = self.applied.subscribe();
+            let room = applied.wait_for(|applied| self.head.load(Ordering::Acquire) - *applied < half);
+            // Past the wait, the hard limit decides.
+            let _ = tokio::time::timeout(ADMIT_WAIT, room).await;
+        }
+        self.check_room(max)
+    }
+
     /// Refuses new events while `max` or more wait to be applied.
     pub(crate) fn check_room(&self, max: u64) -> Result<()> {
         let backlog = u64::try_from(self.backlog()).unwrap_or(0);
@@ -384,6 +400,10 @@ impl JournalState {
         .with_retry_after(Duration::from_secs(1)))
     }
 }
+
+/// The longest [`JournalState::admit`] holds a call while the backlog is past half its limit:
+/// well within the time platforms give a webhook (Lazada's 500 ms is the shortest).
+const ADMIT_WAIT: Duration = Duration::from_millis(250);
 
 /// A journal row read back for applying.
 struct Row {
@@ -728,6 +748,32 @@ mod tests {
         assert_eq!(refused.kind(), ErrorKind::Storage);
         assert_eq!(refused.retry_after(), Some(Duration::from_secs(1)));
         assert!(refused.to_string().contains("100 accepted events wait"), "{refused}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn past_half_the_limit_accept_waits_for_room_then_the_hard_limit_decides() {
+        let state = Arc::new(state(40, 0));
+        state.admit(100).await.expect("under half: at once");
+
+        state.head.store(60, Ordering::Release);
+        let waiting = {
+            let state = Arc::clone(&state);
+            tokio::spawn(async move { state.admit(100).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "past half, accept waits for applying");
+        state.applied.send_replace(20);
+        waiting.await.unwrap().expect("admitted once the backlog is under half");
+
+        // Nothing is applied meanwhile: after ADMIT_WAIT the call is admitted under the limit...
+        state.head.store(80, Ordering::Release);
+        let started = tokio::time::Instant::now();
+        state.admit(100).await.expect("under the hard limit");
+        assert_eq!(started.elapsed(), ADMIT_WAIT);
+        // ...and refused at it, with a retry hint.
+        state.head.store(120, Ordering::Release);
+        let refused = state.admit(100).await.unwrap_err();
+        assert_eq!(refused.retry_after(), Some(Duration::from_secs(1)));
     }
 
     #[tokio::test]

@@ -120,7 +120,9 @@ impl SqliteOptions {
     /// [`Inbox::accept`](unibox_core::Inbox::accept) refuses more with a temporary
     /// [`Storage`](unibox_core::ErrorKind::Storage) error that asks to retry after a second
     /// (at least 1; default 100,000, a few seconds of applying). It bounds the journal and how
-    /// long a read waits for the events accepted before it.
+    /// long a read waits for the events accepted before it. Past half of it, `accept` first
+    /// waits (up to 250 ms) for applying to make room, so an overload slows acknowledgements
+    /// down before any is refused.
     pub fn max_journal_backlog(mut self, events: u64) -> Self {
         self.max_journal_backlog = events.max(1);
         self
