@@ -105,7 +105,7 @@ pub(crate) fn open_journal_writer(path: &Path, options: &SqliteOptions) -> Resul
         tx.execute_batch(&format!(
             "{INBOUND_TABLE};
              -- Which journal this is: the inbox records it next to how far it applied this one.
-             CREATE TABLE identity (id BLOB NOT NULL) STRICT;
+             CREATE TABLE identity (id BLOB NOT NULL, pruned_through INTEGER NOT NULL DEFAULT 0) STRICT;
              INSERT INTO identity (id) VALUES (randomblob(16));"
         ))
         .during(OPEN)?;
@@ -117,9 +117,13 @@ pub(crate) fn open_journal_writer(path: &Path, options: &SqliteOptions) -> Resul
             JOURNAL_VERSION => {}
             1 => {
                 // Version 1 kept a unique index of event ids and an AUTOINCREMENT counter: two
-                // more pages written per commit. The rows (applied or not) move over as they are.
+                // more pages written per commit. The rows (applied or not) move over as they are,
+                // and the counter's high-water mark becomes `pruned_through`.
                 tx.execute_batch(&format!(
-                    "ALTER TABLE inbound RENAME TO inbound_v1;
+                    "ALTER TABLE identity ADD COLUMN pruned_through INTEGER NOT NULL DEFAULT 0;
+                     UPDATE identity SET pruned_through =
+                         coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'inbound'), 0);
+                     ALTER TABLE inbound RENAME TO inbound_v1;
                      {INBOUND_TABLE};
                      INSERT INTO inbound SELECT seq, tenant, account, event_id, received_at, event FROM inbound_v1;
                      DROP TABLE inbound_v1;"
@@ -145,7 +149,9 @@ pub(crate) fn open_journal_writer(path: &Path, options: &SqliteOptions) -> Resul
 }
 
 /// The journal's format (`PRAGMA user_version`). 1: an AUTOINCREMENT key and a unique index of
-/// event ids; 2: neither (sequence numbers and pending duplicates are kept by [`JournalState`]).
+/// event ids; 2: neither: a new row's `seq` follows the newest row or, in an emptied table,
+/// `identity.pruned_through` (the newest row ever deleted), so sequence numbers never repeat
+/// even with several processes on one file; pending duplicates are kept by [`JournalState`].
 const JOURNAL_VERSION: i64 = 2;
 
 /// The journal's one table. Rows are appended in `seq` order and deleted from the front once
@@ -203,10 +209,10 @@ pub(crate) fn accept(tx: &WriteTx<'_>, state: &Arc<JournalState>, entries: &[Jou
     let mut statement = tx
         .prepare_cached(
             "INSERT INTO inbound (seq, tenant, account, event_id, received_at, event) \
-             VALUES ((SELECT max(coalesce(max(seq), 0), ?1) + 1 FROM inbound), ?2, ?3, ?4, ?5, ?6)",
+             VALUES (max(coalesce((SELECT max(seq) FROM inbound), 0), (SELECT pruned_through FROM identity)) + 1, \
+                     ?1, ?2, ?3, ?4, ?5)",
         )
         .during(OP)?;
-    let head = state.head.load(Ordering::Acquire);
     entries
         .iter()
         .map(|entry| {
@@ -218,7 +224,6 @@ pub(crate) fn accept(tx: &WriteTx<'_>, state: &Arc<JournalState>, entries: &[Jou
             tx.on_rollback(move || waiting.pending.remove(&[key]));
             statement
                 .execute(params![
-                    head,
                     entry.tenant.as_str(),
                     entry.account.as_bytes(),
                     entry.event_id,
@@ -710,21 +715,31 @@ impl Background for Pruner {
 
     fn run(&mut self, conn: &Connection) -> bool {
         let through = self.state.applied().min(self.pruned + PRUNE_BATCH);
-        let deleted = execute(conn, "BEGIN IMMEDIATE")
-            .and_then(|()| conn.prepare_cached("DELETE FROM inbound WHERE seq <= ?1")?.execute([through]))
-            .and_then(|_| execute(conn, "COMMIT"));
-        match deleted {
+        match prune(conn, through) {
             Ok(()) => {
                 self.pruned = through;
                 true
             }
             Err(err) => {
-                let _ = execute(conn, "ROLLBACK");
                 tracing::warn!(error = %err, "deleting applied journal rows failed; it is retried");
                 false
             }
         }
     }
+}
+
+/// Deletes the journal rows through `through` (all applied), keeping their high-water mark.
+fn prune(conn: &Connection, through: i64) -> rusqlite::Result<()> {
+    execute(conn, "BEGIN IMMEDIATE")?;
+    let deleted = conn
+        .prepare_cached("UPDATE identity SET pruned_through = max(pruned_through, ?1)")
+        .and_then(|mut statement| statement.execute([through]))
+        .and_then(|_| conn.prepare_cached("DELETE FROM inbound WHERE seq <= ?1")?.execute([through]))
+        .and_then(|_| execute(conn, "COMMIT"));
+    if deleted.is_err() {
+        let _ = execute(conn, "ROLLBACK");
+    }
+    deleted
 }
 
 #[cfg(test)]
@@ -916,21 +931,22 @@ mod tests {
     }
 
     #[test]
-    fn sequence_numbers_keep_growing_after_every_row_is_pruned_and_after_a_reopen() {
+    fn sequence_numbers_never_repeat_once_every_row_is_pruned_whoever_pruned_them() {
         let dir = tempfile::tempdir().unwrap();
         let (conn, state) = journal(dir.path());
         assert_eq!(accept_one(&conn, &state, "evt-1"), Acceptance::Accepted);
         assert_eq!(accept_one(&conn, &state, "evt-2"), Acceptance::Accepted);
-        let newest: i64 = conn.query_row("SELECT max(seq) FROM inbound", [], |row| row.get(0)).unwrap();
-        assert_eq!(newest, 2);
-        // Applied through 2, the pruner deleted both rows; the writer noted its head after the commits.
-        state.head.store(2, Ordering::Release);
-        state.applied.send_replace(2);
-        conn.execute("DELETE FROM inbound", []).unwrap();
-        assert_eq!(accept_one(&conn, &state, "evt-3"), Acceptance::Accepted);
+        // Another process on the same file, opened before these rows: its head is 0.
+        let other = open_journal_writer(&dir.path().join("inbox.db.inbound"), &SqliteOptions::default()).unwrap();
+        let other_state = Arc::new(self::state(0, 0));
+        // Both rows applied and pruned: the table is empty.
+        prune(&conn, 2).unwrap();
+        let rows: i64 = conn.query_row("SELECT count(*) FROM inbound", [], |row| row.get(0)).unwrap();
+        assert_eq!(rows, 0);
+        assert_eq!(accept_one(&other, &other_state, "evt-3"), Acceptance::Accepted);
         let seq: i64 =
             conn.query_row("SELECT seq FROM inbound WHERE event_id = 'evt-3'", [], |row| row.get(0)).unwrap();
-        assert_eq!(seq, 3, "a sequence number is never reused: the inbox holds 'applied through 2'");
+        assert_eq!(seq, 3, "a sequence number is never reused: an inbox may hold 'applied through 2'");
     }
 
     #[test]
@@ -983,6 +999,8 @@ mod tests {
             })
             .unwrap();
         assert_eq!(indexes, 0, "no index page is written per accepted event any more");
+        let pruned_through: i64 = conn.query_row("SELECT pruned_through FROM identity", [], |row| row.get(0)).unwrap();
+        assert_eq!(pruned_through, 42, "the AUTOINCREMENT counter's high-water mark is kept");
     }
 
     #[test]

@@ -746,6 +746,38 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_job_s_undo_runs_and_committed_jobs_undos_never_do() {
+        use std::sync::Mutex;
+        let writer = writer(None).await;
+        let undone: Arc<Mutex<Vec<i64>>> = Arc::default();
+        let (release, first) = blocker(&writer).await;
+        let jobs: Vec<_> = (1..=3)
+            .map(|n| {
+                let (writer, undone) = (writer.clone(), Arc::clone(&undone));
+                tokio::spawn(async move {
+                    writer
+                        .write("test.job", move |tx| {
+                            insert(tx, n)?;
+                            tx.on_rollback(move || undone.lock().unwrap().push(n));
+                            if n == 2 {
+                                return Err(Error::new(ErrorKind::InvalidInput, "this job refuses"));
+                            }
+                            Ok(n)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        queued(&writer, 3).await;
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        for job in jobs {
+            let _ = job.await.unwrap();
+        }
+        assert_eq!(*undone.lock().unwrap(), vec![2], "only the refused job's change outside SQLite is undone");
+    }
+
+    #[tokio::test]
     async fn a_failing_job_is_rolled_back_alone() {
         let writer = writer(None).await;
         let (release, first) = blocker(&writer).await;
