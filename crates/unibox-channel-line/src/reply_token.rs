@@ -17,7 +17,9 @@ use std::time::Duration;
 use secrecy::SecretString;
 use unibox_core::Timestamp;
 
+/// How many chats' tokens are held at most.
 const MAX_CHATS: usize = 10_000;
+/// How many tokens of one chat are held (a burst of messages answered one by one).
 const MAX_PER_CHAT: usize = 5;
 /// The most tokens held (and remembered in arrival order) at once.
 const MAX_HELD: usize = MAX_CHATS * MAX_PER_CHAT;
@@ -25,10 +27,12 @@ const MAX_HELD: usize = MAX_CHATS * MAX_PER_CHAT;
 /// A chat of a bot: (bot user id, chat id).
 type ChatKey = (String, String);
 
+/// One held token.
 struct Held {
     /// Which remember call this is: its entry in [`Chats::arrivals`].
     arrival: u64,
     token: SecretString,
+    /// The earlier of the receipt time and the event's time: the token's age counts from it.
     since: Timestamp,
 }
 
@@ -67,6 +71,7 @@ impl Chats {
     }
 }
 
+/// The reply tokens of every chat of the channel, keyed by bot id and chat id.
 #[derive(Default)]
 pub(crate) struct ReplyTokens {
     chats: Mutex<Chats>,
@@ -84,7 +89,8 @@ impl ReplyTokens {
         self.chats.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Holds `token` of `chat`, received at `since`; `now` is the clock, for expiring old tokens.
+    /// Holds `token` of an event in `chat` of `bot`, usable for `window` from `since`; `now` is
+    /// the clock, for dropping the tokens that expired meanwhile.
     pub(crate) fn remember(
         &self,
         bot: &str,
@@ -113,6 +119,8 @@ impl ReplyTokens {
         while chats.arrivals.len() > MAX_HELD && chats.drop_oldest() {}
     }
 
+    /// Takes the newest token of `chat` still inside `window` at `now`, if any; it is gone
+    /// afterwards (a token is used once).
     pub(crate) fn take(&self, bot: &str, chat: &str, now: Timestamp, window: Duration) -> Option<SecretString> {
         let mut chats = self.lock();
         let key = (bot.to_owned(), chat.to_owned());
@@ -125,6 +133,7 @@ impl ReplyTokens {
         newest
     }
 
+    /// How many tokens are held (for tests and metrics).
     pub(crate) fn len(&self) -> usize {
         self.lock().held.values().map(Vec::len).sum()
     }

@@ -21,9 +21,11 @@
 //! - **Same result as `ingest`.** Applying runs the same code ([`crate::ingest`]) on the same
 //!   prepared events; a redelivered event id is a duplicate in the journal while its first
 //!   delivery waits there, and in the inbox's event log after.
-//! - **Bounded.** Past [`SqliteOptions::max_journal_backlog`](crate::SqliteOptions::max_journal_backlog)
-//!   unapplied events, `accept` fails with a temporary error (a webhook answers 503 and the
-//!   platform retries) instead of letting the backlog, and the wait of reads, grow without end.
+//! - **Bounded.** Past half of [`SqliteOptions::max_journal_backlog`](crate::SqliteOptions::max_journal_backlog)
+//!   unapplied events, `accept` waits (up to 250 ms) for applying to make room, so a load the
+//!   machine cannot keep up with slows acknowledgements down; past the whole of it, `accept`
+//!   fails with a temporary error (a webhook answers 503 and the platform retries) instead of
+//!   letting the backlog, and the wait of reads, grow without end.
 
 use std::cell::Cell;
 use std::collections::HashSet;
