@@ -200,39 +200,35 @@ fn line_body(bot: &str, run: u64, n: u64, customers: u64) -> String {
 
 fn request(shared: &Shared, n: u64) -> Vec<u8> {
     let options = &shared.options;
-    if options.shape == Shape::Line {
-        let body = line_body(&options.account, shared.run, n, options.customers);
-        let signature = unibox_channel_line::signature_header(&options.app_secret, body.as_bytes());
-        let mut request = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nX-Line-Signature: {signature}\r\nContent-Length: {}\r\n\r\n",
-            options.path,
-            options.host,
-            body.len()
-        )
-        .into_bytes();
-        request.extend_from_slice(body.as_bytes());
-        return request;
+    match options.shape {
+        Shape::Line => {
+            let body = line_body(&options.account, shared.run, n, options.customers);
+            let signature = unibox_channel_line::signature_header(&options.app_secret, body.as_bytes());
+            post(options, &format!("X-Line-Signature: {signature}\r\n"), &body)
+        }
+        Shape::Messenger => {
+            let body = messenger_body(&options.account, shared.run, n, options.customers);
+            let tag = unibox_core::channel::signature::hmac_sha256(options.app_secret.as_bytes(), &[body.as_bytes()]);
+            let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+            post(options, &format!("X-Hub-Signature-256: sha256={hex}\r\n"), &body)
+        }
+        Shape::Webhook => {
+            let body = body(&options.account, n, options.customers);
+            let id = format!("lg_{}_{n}", shared.run);
+            let timestamp = Timestamp::now().as_unix_seconds();
+            let signature = shared.secret.sign(&id, timestamp, body.as_bytes());
+            let headers =
+                format!("webhook-id: {id}\r\nwebhook-timestamp: {timestamp}\r\nwebhook-signature: {signature}\r\n");
+            post(options, &headers, &body)
+        }
     }
-    if options.shape == Shape::Messenger {
-        let body = messenger_body(&options.account, shared.run, n, options.customers);
-        let tag = unibox_core::channel::signature::hmac_sha256(options.app_secret.as_bytes(), &[body.as_bytes()]);
-        let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-        let mut request = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nX-Hub-Signature-256: sha256={hex}\r\nContent-Length: {}\r\n\r\n",
-            options.path,
-            options.host,
-            body.len()
-        )
-        .into_bytes();
-        request.extend_from_slice(body.as_bytes());
-        return request;
-    }
-    let body = body(&options.account, n, options.customers);
-    let id = format!("lg_{}_{n}", shared.run);
-    let timestamp = Timestamp::now().as_unix_seconds();
-    let signature = shared.secret.sign(&id, timestamp, body.as_bytes());
+}
+
+/// A keep-alive HTTP/1.1 POST of `body` (JSON) with the shape's signature `headers` (each line
+/// ending in CRLF).
+fn post(options: &Options, headers: &str, body: &str) -> Vec<u8> {
     let mut request = format!(
-        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nwebhook-id: {id}\r\nwebhook-timestamp: {timestamp}\r\nwebhook-signature: {signature}\r\nContent-Length: {}\r\n\r\n",
+        "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\n\r\n",
         options.path,
         options.host,
         body.len()
