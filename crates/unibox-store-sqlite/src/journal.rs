@@ -340,8 +340,6 @@ impl JournalState {
                 (row.get(0).during(LOAD)?, row.get(1).during(LOAD)?, row.get(2).during(LOAD)?);
             state.pending.insert(state.pending.key(&tenant, &account, &event_id));
         }
-        drop(rows);
-        drop(unapplied);
         Ok(Arc::new(state))
     }
 
