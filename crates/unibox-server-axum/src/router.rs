@@ -12,7 +12,7 @@ use unibox_core::hub::DEFAULT_MAX_BODY_BYTES;
 use url::Url;
 
 use crate::admission::Admission;
-use crate::request::PublicOrigin;
+use crate::request::{LastHost, PublicOrigin};
 use crate::trace::PathOnlySpan;
 use crate::{SENSITIVE_HEADERS, handler, health};
 
@@ -76,7 +76,8 @@ pub struct WebhookServer {
     overload_retry_after: Duration,
     body_timeout: Duration,
     readiness_timeout: Duration,
-    origin: PublicOrigin,
+    /// The fixed public origin, if one was set.
+    origin: Option<Url>,
 }
 
 /// What every request handler shares.
@@ -102,7 +103,7 @@ impl WebhookServer {
             overload_retry_after: DEFAULT_OVERLOAD_RETRY_AFTER,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             readiness_timeout: DEFAULT_READINESS_TIMEOUT,
-            origin: PublicOrigin::FromHost,
+            origin: None,
         }
     }
 
@@ -147,7 +148,7 @@ impl WebhookServer {
     /// query are appended. Set it behind a proxy, and always for platforms that sign the URL
     /// (Twilio). Without it the origin is `http://` + the `Host` header.
     pub fn public_url(mut self, origin: Url) -> Self {
-        self.origin = PublicOrigin::Fixed(origin);
+        self.origin = Some(origin);
         self
     }
 
@@ -159,7 +160,7 @@ impl WebhookServer {
             body_timeout: self.body_timeout,
             readiness_timeout: self.readiness_timeout,
             admission: Admission::new(self.max_in_flight, self.admission_wait, self.overload_retry_after),
-            origin: self.origin,
+            origin: self.origin.map_or_else(|| PublicOrigin::FromHost(LastHost::default()), PublicOrigin::Fixed),
         });
         Router::new()
             .route(WEBHOOK_PATH, get(handler::webhook).post(handler::webhook))
