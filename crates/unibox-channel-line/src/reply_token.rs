@@ -11,6 +11,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -24,8 +25,11 @@ const MAX_PER_CHAT: usize = 5;
 /// The most tokens held (and remembered in arrival order) at once.
 const MAX_HELD: usize = MAX_CHATS * MAX_PER_CHAT;
 
-/// A chat of a bot: (bot user id, chat id).
-type ChatKey = (String, String);
+/// A chat of a bot: a 128-bit keyed digest of (bot user id, chat id). Two independent random
+/// SipHash keys make two chats sharing a key (which would hand one chat's token to a send to
+/// the other) as likely as guessing a 128-bit key; holding digests instead of the two ids keeps
+/// a remembered token free of allocations beyond the token itself.
+type ChatKey = u128;
 
 /// One held token.
 struct Held {
@@ -75,6 +79,7 @@ impl Chats {
 #[derive(Default)]
 pub(crate) struct ReplyTokens {
     chats: Mutex<Chats>,
+    hashers: (RandomState, RandomState),
 }
 
 impl fmt::Debug for ReplyTokens {
@@ -84,6 +89,11 @@ impl fmt::Debug for ReplyTokens {
 }
 
 impl ReplyTokens {
+    fn key(&self, bot: &str, chat: &str) -> ChatKey {
+        let digest = |hasher: &RandomState| hasher.hash_one((bot, chat));
+        (u128::from(digest(&self.hashers.0)) << 64) | u128::from(digest(&self.hashers.1))
+    }
+
     fn lock(&self) -> MutexGuard<'_, Chats> {
         // A panic while holding the lock cannot leave the map inconsistent: keep using it.
         self.chats.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -100,16 +110,16 @@ impl ReplyTokens {
         now: Timestamp,
         window: Duration,
     ) {
+        let key = self.key(bot, chat);
         let mut chats = self.lock();
         chats.expire(now, window);
-        let key = (bot.to_owned(), chat.to_owned());
         if !chats.held.contains_key(&key) {
             // Room for one more chat: the oldest tokens go first.
             while chats.held.len() >= MAX_CHATS && chats.drop_oldest() {}
         }
         let arrival = chats.next_arrival;
         chats.next_arrival += 1;
-        let held = chats.held.entry(key.clone()).or_default();
+        let held = chats.held.entry(key).or_default();
         if held.len() >= MAX_PER_CHAT {
             // The oldest expires first anyway.
             held.remove(0);
@@ -122,8 +132,8 @@ impl ReplyTokens {
     /// Takes the newest token of `chat` still inside `window` at `now`, if any; it is gone
     /// afterwards (a token is used once).
     pub(crate) fn take(&self, bot: &str, chat: &str, now: Timestamp, window: Duration) -> Option<SecretString> {
+        let key = self.key(bot, chat);
         let mut chats = self.lock();
-        let key = (bot.to_owned(), chat.to_owned());
         let held = chats.held.get_mut(&key)?;
         held.retain(|h| fresh(h, now, window));
         let newest = held.pop().map(|h| h.token);
@@ -190,7 +200,7 @@ mod tests {
             tokens.remember("Ubot", "Ubusy", "t".into(), at(1), at(1), WINDOW);
         }
         assert!(tokens.lock().held.len() <= MAX_CHATS);
-        assert_eq!(tokens.lock().held[&("Ubot".to_owned(), "Ubusy".to_owned())].len(), MAX_PER_CHAT);
+        assert_eq!(tokens.lock().held[&tokens.key("Ubot", "Ubusy")].len(), MAX_PER_CHAT);
         assert!(tokens.lock().arrivals.len() <= MAX_HELD);
         tokens.remember("Ubot", "Usecret", "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA".into(), at(1), at(1), WINDOW);
         assert!(!format!("{tokens:?}").contains("nHuyWiB7"));
