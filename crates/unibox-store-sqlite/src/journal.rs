@@ -479,7 +479,9 @@ impl Applier {
                 .during(APPLY_OP)?
                 .execute([last])
                 .during(APPLY_OP)?;
-            tx.apply_search().during(APPLY_OP)?;
+            // The search index is written last, in one go for the round, and takes a few
+            // milliseconds for a full one: it shares the core too.
+            tx.apply_search_sharing(|| turn.share()).during(APPLY_OP)?;
             execute(conn, "COMMIT").during(APPLY_OP)
         });
         match applied {

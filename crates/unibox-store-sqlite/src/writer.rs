@@ -119,6 +119,12 @@ impl<'c> WriteTx<'c> {
 
     /// Applies the batch's search-index changes, in order.
     pub(crate) fn apply_search(&self) -> rusqlite::Result<()> {
+        self.apply_search_sharing(|| {})
+    }
+
+    /// [`apply_search`](Self::apply_search), calling `between` after each change (the
+    /// journal's applier yields the core there now and then).
+    pub(crate) fn apply_search_sharing(&self, mut between: impl FnMut()) -> rusqlite::Result<()> {
         for change in self.search.borrow_mut().drain(..) {
             match change {
                 SearchChange::Remove(seq) => {
@@ -130,6 +136,7 @@ impl<'c> WriteTx<'c> {
                         .execute(rusqlite::params![seq, text])?;
                 }
             }
+            between();
         }
         Ok(())
     }
