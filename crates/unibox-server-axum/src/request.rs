@@ -6,7 +6,6 @@ use std::sync::{Mutex, PoisonError};
 use http::request::Parts;
 use unibox_core::channel::WebhookRequest;
 use unibox_core::{Error, ErrorKind};
-
 use url::Url;
 
 /// Where the public URL of a request comes from.
@@ -61,13 +60,9 @@ impl PublicOrigin {
             }
         };
         // The path replaces the origin's, as a path (never `join`, which reads a path starting
-        // with `//` as another host).
+        // with `//` as another host). `http::Uri` has checked both already.
         url.set_path(uri.path());
         url.set_query(uri.query());
-        if url.cannot_be_a_base() {
-            return Err(Error::new(ErrorKind::InvalidInput, "the request path is not a valid URL path")
-                .with_operation("server.request"));
-        }
         Ok(url)
     }
 }
