@@ -11,12 +11,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use secrecy::SecretString;
 use unibox_core::Timestamp;
+use unibox_core::fingerprint::Fingerprinter;
 
 /// How many chats' tokens are held at most.
 const MAX_CHATS: usize = 10_000;
@@ -25,10 +25,10 @@ const MAX_PER_CHAT: usize = 5;
 /// The most tokens held (and remembered in arrival order) at once.
 const MAX_HELD: usize = MAX_CHATS * MAX_PER_CHAT;
 
-/// A chat of a bot: a 128-bit keyed digest of (bot user id, chat id). Two independent random
-/// SipHash keys make two chats sharing a key (which would hand one chat's token to a send to
-/// the other) as likely as guessing a 128-bit key; holding digests instead of the two ids keeps
-/// a remembered token free of allocations beyond the token itself.
+/// A chat of a bot: the [`Fingerprinter`] fingerprint of (bot user id, chat id). Two chats
+/// sharing one (which would hand one chat's token to a send to the other) are as likely as a
+/// guessed 128-bit key; holding fingerprints instead of the two ids keeps a remembered token
+/// free of allocations beyond the token itself.
 type ChatKey = u128;
 
 /// One held token.
@@ -79,7 +79,7 @@ impl Chats {
 #[derive(Default)]
 pub(crate) struct ReplyTokens {
     chats: Mutex<Chats>,
-    hashers: (RandomState, RandomState),
+    fingerprints: Fingerprinter,
 }
 
 impl fmt::Debug for ReplyTokens {
@@ -90,8 +90,7 @@ impl fmt::Debug for ReplyTokens {
 
 impl ReplyTokens {
     fn key(&self, bot: &str, chat: &str) -> ChatKey {
-        let digest = |hasher: &RandomState| hasher.hash_one((bot, chat));
-        (u128::from(digest(&self.hashers.0)) << 64) | u128::from(digest(&self.hashers.1))
+        self.fingerprints.fingerprint(&(bot, chat))
     }
 
     fn lock(&self) -> MutexGuard<'_, Chats> {

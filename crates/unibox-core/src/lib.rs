@@ -21,6 +21,7 @@ pub mod changes;
 pub mod channel;
 pub mod delivery;
 mod error;
+pub mod fingerprint;
 pub mod http;
 pub mod hub;
 mod id;

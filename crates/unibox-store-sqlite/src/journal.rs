@@ -29,7 +29,6 @@
 
 use std::cell::Cell;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -37,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::watch;
+use unibox_core::fingerprint::Fingerprinter;
 use unibox_core::inbox::{Acceptance, RoutedEvent};
 use unibox_core::{ChannelAccountId, Error, ErrorKind, InboundEvent, Result, TenantId, Timestamp};
 
@@ -238,20 +238,19 @@ pub(crate) fn accept(tx: &WriteTx<'_>, state: &Arc<JournalState>, entries: &[Jou
         .collect()
 }
 
-/// The events waiting in the journal, by a 128-bit keyed digest of (tenant, account, event id):
-/// how `accept` recognises a redelivery without an index in the journal file. Two independent
-/// random SipHash keys make an accidental collision (which would drop an event as a duplicate)
-/// as likely as guessing a 128-bit key; the set holds at most the journal's backlog.
+/// The events waiting in the journal, by the [`Fingerprinter`] fingerprint of (tenant, account,
+/// event id): how `accept` recognises a redelivery without an index in the journal file. An
+/// accidental collision (which would drop an event as a duplicate) is as likely as a guessed
+/// 128-bit key; the set holds at most the journal's backlog.
 #[derive(Debug, Default)]
 pub(crate) struct PendingEvents {
     keys: Mutex<HashSet<u128>>,
-    hashers: (RandomState, RandomState),
+    fingerprints: Fingerprinter,
 }
 
 impl PendingEvents {
     fn key(&self, tenant: &str, account: &[u8; 16], event_id: &str) -> u128 {
-        let digest = |hasher: &RandomState| hasher.hash_one((tenant, account, event_id));
-        (u128::from(digest(&self.hashers.0)) << 64) | u128::from(digest(&self.hashers.1))
+        self.fingerprints.fingerprint(&(tenant, account, event_id))
     }
 
     /// Adds `key`; false if it was there already.
