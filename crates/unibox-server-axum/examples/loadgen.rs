@@ -50,6 +50,7 @@ use secrecy::SecretString;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
+use unibox_channel_messenger::AppSecret;
 use unibox_channel_webhook::WebhookSecret;
 use unibox_core::Timestamp;
 
@@ -208,9 +209,8 @@ fn request(shared: &Shared, n: u64) -> Vec<u8> {
         }
         Shape::Messenger => {
             let body = messenger_body(&options.account, shared.run, n, options.customers);
-            let tag = unibox_core::channel::signature::hmac_sha256(options.app_secret.as_bytes(), &[body.as_bytes()]);
-            let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-            post(options, &format!("X-Hub-Signature-256: sha256={hex}\r\n"), &body)
+            let signature = AppSecret::new(options.app_secret.as_str()).signature_header(body.as_bytes());
+            post(options, &format!("X-Hub-Signature-256: {signature}\r\n"), &body)
         }
         Shape::Webhook => {
             let body = body(&options.account, n, options.customers);

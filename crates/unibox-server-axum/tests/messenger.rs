@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use common::{Running, app_level, connect, stored_message_ids};
 use unibox_channel_messenger::AppSecret;
-use unibox_core::channel::signature;
 use unibox_core::{ChannelKind, Hub};
 use unibox_server_axum::WebhookServer;
 use unibox_store_sqlite::SqliteInbox;
@@ -37,8 +36,7 @@ async fn one_messenger_post_is_split_between_the_tenants_of_its_pages() {
         (ACME_PAGE, "6483920175", "m_acme_1", "Is the blue kettle in stock?"),
         (GLOBEX_PAGE, "7391046285", "m_globex_1", "ผมต้องการคืนสินค้า"),
     ]);
-    let tag = signature::hmac_sha256(APP_SECRET.as_bytes(), &[body.as_bytes()]);
-    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    let signed = AppSecret::new(APP_SECRET).signature_header(body.as_bytes());
 
     let post = |signature: String| {
         server
@@ -49,9 +47,9 @@ async fn one_messenger_post_is_split_between_the_tenants_of_its_pages() {
             .body(body.clone())
             .send()
     };
-    assert_eq!(post(format!("sha256={hex}")).await.unwrap().status(), 200);
+    assert_eq!(post(signed.clone()).await.unwrap().status(), 200);
     // Meta redelivers the same bytes when it missed our answer: stored once.
-    assert_eq!(post(format!("sha256={hex}")).await.unwrap().status(), 200);
+    assert_eq!(post(signed.clone()).await.unwrap().status(), 200);
     assert_eq!(post(format!("sha256={}", "0".repeat(64))).await.unwrap().status(), 401);
 
     assert_eq!(stored_message_ids(&hub, "acme").await, vec!["m_acme_1"]);
