@@ -39,8 +39,12 @@ pub enum ErrorKind {
     Conflict,
     /// The channel cannot do this (a content kind or feature it lacks).
     Unsupported,
-    /// The platform rejected the access token: the account must be reauthorized.
+    /// The platform rejected the channel account's access token: the account must be
+    /// reauthorized. This is the server's problem with its upstream (HTTP 502), not the
+    /// caller's authentication; see [`ErrorKind::Unauthenticated`] for that.
     TokenInvalid,
+    /// The caller's own credential (a session token) is unknown, ended or expired: sign in again.
+    Unauthenticated,
     /// The platform (or unibox itself) is throttling; see [`Error::retry_after`].
     RateLimited,
     /// The platform's messaging window is closed for this conversation.
@@ -75,6 +79,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "conflict",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::TokenInvalid => "token_invalid",
+            ErrorKind::Unauthenticated => "unauthenticated",
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::MessagingWindowClosed => "messaging_window_closed",
             ErrorKind::RecipientUnavailable => "recipient_unavailable",
@@ -93,18 +98,23 @@ impl ErrorKind {
     /// use unibox_core::ErrorKind;
     /// assert_eq!(ErrorKind::SignatureInvalid.http_status(), 401);
     /// assert_eq!(ErrorKind::PayloadTooLarge.http_status(), 413);
+    /// // The platform refused the server's token: a gateway problem, not the caller's 401.
+    /// assert_eq!(ErrorKind::TokenInvalid.http_status(), 502);
     /// ```
     pub fn http_status(self) -> u16 {
         match self {
             ErrorKind::InvalidInput | ErrorKind::MalformedPayload => 400,
-            ErrorKind::SignatureInvalid | ErrorKind::TokenInvalid => 401,
+            // Only the caller's own credential is a 401. A platform refusing the channel's token
+            // is a failure of this server towards its upstream: answering 401 would tell the
+            // caller to re-authenticate when the account needs reauthorization instead.
+            ErrorKind::SignatureInvalid | ErrorKind::Unauthenticated => 401,
             ErrorKind::PermissionDenied => 403,
             ErrorKind::NotFound => 404,
             ErrorKind::Conflict => 409,
             ErrorKind::PayloadTooLarge => 413,
             ErrorKind::Unsupported | ErrorKind::MessagingWindowClosed => 422,
             ErrorKind::RateLimited => 429,
-            ErrorKind::RecipientUnavailable | ErrorKind::PlatformRejected => 502,
+            ErrorKind::TokenInvalid | ErrorKind::RecipientUnavailable | ErrorKind::PlatformRejected => 502,
             ErrorKind::PlatformUnavailable | ErrorKind::Storage | ErrorKind::DeliveryUnknown => 503,
             ErrorKind::Configuration | ErrorKind::Unexpected => 500,
         }
@@ -315,6 +325,15 @@ mod tests {
         let err = err.with_retry_after(Duration::from_millis(1500));
         assert_eq!(err.retry_after(), Some(Duration::from_millis(1500)));
         assert!(err.to_string().contains("retry after 1500ms"));
+    }
+
+    #[test]
+    fn a_channel_token_failure_is_the_server_s_problem_not_the_caller_s_authentication() {
+        // The caller of an endpoint authenticated fine; it is the platform that refused the
+        // server's own token, so the answer is a gateway failure, never 401.
+        assert_eq!(ErrorKind::TokenInvalid.http_status(), 502);
+        assert_eq!(ErrorKind::SignatureInvalid.http_status(), 401);
+        assert_eq!(ErrorKind::Unauthenticated.http_status(), 401);
     }
 
     #[test]

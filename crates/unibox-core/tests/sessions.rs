@@ -53,7 +53,7 @@ async fn idle_timeout_is_exact_and_activity_resets_only_the_idle_timer() {
         assert!(s.sessions.authenticate(&token).await.is_ok(), "activity moved the idle deadline");
         s.clock.advance(secs(idle_minutes * 60));
         let err = s.sessions.authenticate(&token).await.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::TokenInvalid);
+        assert_eq!(err.kind(), ErrorKind::Unauthenticated);
         assert!(err.to_string().contains("idle_timeout"), "{err}");
         assert!(s.store.is_empty(), "an expired session is removed");
     }
@@ -89,10 +89,10 @@ async fn absolute_timeout_is_exact_whatever_the_activity() {
 async fn unknown_and_ended_tokens_are_refused_and_logout_is_audited() {
     let s = setup(SessionConfig::default());
     let forged = SessionToken::generate().unwrap();
-    assert_eq!(s.sessions.authenticate(&forged).await.unwrap_err().kind(), ErrorKind::TokenInvalid);
+    assert_eq!(s.sessions.authenticate(&forged).await.unwrap_err().kind(), ErrorKind::Unauthenticated);
     let (token, session) = s.sessions.create(&tenant(), &user("nok"), Role::Agent).await.unwrap();
     s.sessions.logout(&token).await.unwrap();
-    assert_eq!(s.sessions.authenticate(&token).await.unwrap_err().kind(), ErrorKind::TokenInvalid);
+    assert_eq!(s.sessions.authenticate(&token).await.unwrap_err().kind(), ErrorKind::Unauthenticated);
     let records = s.audit.records(&tenant());
     let actions: Vec<&str> = records.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, vec![actions::LOGIN, actions::LOGOUT]);
@@ -193,7 +193,7 @@ async fn the_second_factor_gates_the_session_and_limits_attempts() {
         assert_eq!(err.kind(), ErrorKind::PermissionDenied, "attempt {attempt}");
     }
     let err = s.sessions.verify_second_factor(&token, &totp.code_at(s.clock_now()), &totp).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::TokenInvalid, "the session ended after five wrong codes");
+    assert_eq!(err.kind(), ErrorKind::Unauthenticated, "the session ended after five wrong codes");
 }
 
 #[tokio::test]

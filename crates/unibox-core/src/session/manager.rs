@@ -110,7 +110,7 @@ impl SessionManager {
     }
 
     /// The live session of `token`, after recording the activity. An unknown, ended or expired
-    /// token is [`ErrorKind::TokenInvalid`] (the user must sign in again); a session still
+    /// token is [`ErrorKind::Unauthenticated`] (the user must sign in again); a session still
     /// waiting for its second factor is [`ErrorKind::PermissionDenied`].
     pub async fn authenticate(&self, token: &SessionToken) -> Result<Session> {
         let mut session = self.live(token, "session.authenticate").await?;
@@ -125,7 +125,7 @@ impl SessionManager {
 
     /// The live session of `token`, or the reason it is not; expired sessions are removed.
     async fn live(&self, token: &SessionToken, operation: &'static str) -> Result<Session> {
-        let invalid = || Error::new(ErrorKind::TokenInvalid, "the session is unknown or has ended; sign in again");
+        let invalid = || Error::new(ErrorKind::Unauthenticated, "the session is unknown or has ended; sign in again");
         let session =
             self.store.find(&token.hash()).await.map_err(|e| e.with_operation(operation))?.ok_or_else(invalid)?;
         let now = self.clock.now();
@@ -144,7 +144,7 @@ impl SessionManager {
         self.store.update(session).await.map_err(|e| {
             if e.kind() == ErrorKind::NotFound {
                 // Ended between the lookup and now (terminated by an admin): same as unknown.
-                Error::new(ErrorKind::TokenInvalid, "the session has ended; sign in again")
+                Error::new(ErrorKind::Unauthenticated, "the session has ended; sign in again")
             } else {
                 e
             }
