@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use unibox_core::channel::{Capabilities, Rate, RateLimits, SendReceipt, SendRequest, Verified, WebhookRequest};
+use unibox_core::channel::{
+    Capabilities, Rate, RateLimits, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
+};
 use unibox_core::http::HttpClient;
 use unibox_core::{
     Channel, ChannelAccount, ChannelKind, Clock, ContentKind, ContentKinds, Error, ErrorKind, InboundEvent, Result,
@@ -83,6 +85,9 @@ impl LineChannel {
             delivery_receipts: false,
             token_refresh: config.token_issuance.issues(),
             rate_limits: RateLimits { per_account: Some(API_RATE), per_recipient: None },
+            // One LINE channel is one bot: a delivery for a bot nobody connected is refused, and
+            // LINE's console shows the failure (LINE never disables a webhook for it).
+            unroutable_delivery: UnroutableAnswer::Refuse,
         };
         LineChannel {
             config,

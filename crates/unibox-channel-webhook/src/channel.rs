@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use unibox_core::channel::{Capabilities, SendReceipt, SendRequest, Verified, WebhookRequest};
+use unibox_core::channel::{Capabilities, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest};
 use unibox_core::http::HttpClient;
 use unibox_core::{Channel, ChannelKind, Clock, ContentKinds, Error, ErrorKind, InboundEvent, Result, SystemClock};
 
@@ -73,6 +73,9 @@ impl WebhookChannel {
             token_refresh: false,
             // A receiver of our own choosing documents no limit.
             rate_limits: Default::default(),
+            // 404 tells the sender the account is not connected; Standard Webhooks senders
+            // retry and surface it.
+            unroutable_delivery: UnroutableAnswer::Refuse,
         };
         let replay = ReplayGuard::new(config.replay_capacity, config.tolerance);
         WebhookChannel { config, capabilities, clock: Arc::new(SystemClock), http: None, replay }

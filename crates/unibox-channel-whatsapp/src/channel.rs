@@ -9,8 +9,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use unibox_channel_meta::{AppCredentials, GraphClient, answer_handshake, verify_signature};
 use unibox_core::channel::{
-    Capabilities, MessagingWindow, OutsideWindow, Rate, RateLimits, SendReceipt, SendRequest, Verified, WebhookRequest,
-    WebhookResponse,
+    Capabilities, MessagingWindow, OutsideWindow, Rate, RateLimits, SendReceipt, SendRequest, UnroutableAnswer,
+    Verified, WebhookRequest, WebhookResponse,
 };
 use unibox_core::http::HttpClient;
 use unibox_core::{
@@ -110,6 +110,8 @@ impl WhatsAppChannel {
             // System-user tokens do not expire; expiring ones are exchanged when the app id is known.
             token_refresh: config.app_id.is_some(),
             rate_limits: RateLimits { per_account: Some(NUMBER_THROUGHPUT), per_recipient: Some(PAIR_RATE) },
+            // Meta retries a refused batch and then disables the app's webhook for every number.
+            unroutable_delivery: UnroutableAnswer::Acknowledge,
         };
         WhatsAppChannel { config, capabilities, clock: Arc::new(SystemClock), graph: None }
     }

@@ -7,8 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use unibox_core::audit::AuditOutcome;
 use unibox_core::channel::{
-    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, Verified, WebhookRequest, signature,
+    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
+    signature,
 };
+use unibox_core::hub::UNROUTABLE_RECENT_LIMIT;
 use unibox_core::inbox::ConversationQuery;
 use unibox_core::memory::{MemoryAuditLog, MemoryInbox, MemoryTokenStore, MemoryUsageMeter};
 use unibox_core::metering::{UsageDay, UsageMeter, UsageMetric, UsageQuery};
@@ -199,11 +201,64 @@ async fn bad_requests_get_typed_answers_and_store_nothing() {
     let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
     assert_eq!(body["error"], "malformed_payload");
 
-    // One event for an account nobody connected: the whole request is refused, nothing stored.
-    let mixed = [good[0].clone(), message_event("e2", "store-unknown", "c-2", "hi", start())];
-    assert_eq!(w.hub.handle_webhook(&channel_id(), signed(&mixed)).await.status.as_u16(), 404);
+    // Only events for an account nobody connected: this channel refuses them (the default).
+    let stale = [message_event("e2", "store-unknown", "c-2", "hi", start())];
+    assert_eq!(w.hub.handle_webhook(&channel_id(), signed(&stale)).await.status.as_u16(), 404);
 
     assert_eq!(conversation_count(&w).await, 0);
+}
+
+#[tokio::test]
+async fn one_unroutable_event_does_not_hold_back_the_routable_ones() {
+    let w = world().await;
+    let mixed = [
+        message_event("e1", "store-1", "c-1", "hello", start()),
+        message_event("e2", "store-unknown", "c-2", "a secret order note", start()),
+    ];
+    let (receipt, response) = w.hub.receive_webhook(&channel_id(), &signed(&mixed)).await.unwrap();
+
+    assert_eq!(response.status.as_u16(), 200);
+    assert_eq!((receipt.events, receipt.stored, receipt.unroutable), (2, 1, 1));
+    assert_eq!(conversation_count(&w).await, 1);
+    let report = w.hub.unroutable();
+    assert_eq!(report.total, 1);
+    let recorded = &report.recent[0];
+    assert_eq!((recorded.channel.as_str(), recorded.account.as_str()), ("acme-api", "store-unknown"));
+    assert_eq!((recorded.event_kind, recorded.received_at), ("message", start()));
+    assert!(!format!("{report:?}").contains("secret order"), "no content is kept: {report:?}");
+}
+
+#[tokio::test]
+async fn a_wholly_unroutable_delivery_is_answered_as_the_channel_declares() {
+    let acknowledging =
+        ScriptedChannel::new(Capabilities { unroutable_delivery: UnroutableAnswer::Acknowledge, ..capabilities() });
+    let hub = Hub::builder(Arc::new(MemoryInbox::new())).channel(channel_id(), acknowledging).build();
+    let stale = [message_event("e1", "page-gone", "c-1", "hello", start())];
+
+    let (receipt, response) = hub.receive_webhook(&channel_id(), &signed(&stale)).await.unwrap();
+    assert_eq!(response.status.as_u16(), 200);
+    assert_eq!((receipt.stored, receipt.unroutable), (0, 1));
+
+    let refusing = ScriptedChannel::new(capabilities());
+    let hub = Hub::builder(Arc::new(MemoryInbox::new())).channel(channel_id(), refusing).build();
+    assert_eq!(hub.handle_webhook(&channel_id(), signed(&stale)).await.status.as_u16(), 404);
+    assert_eq!(hub.unroutable().total, 1);
+}
+
+#[tokio::test]
+async fn the_unroutable_record_keeps_only_the_most_recent_events() {
+    let hub =
+        Hub::builder(Arc::new(MemoryInbox::new())).channel(channel_id(), ScriptedChannel::new(capabilities())).build();
+    let stale: Vec<InboundEvent> = (0..UNROUTABLE_RECENT_LIMIT + 5)
+        .map(|i| message_event(&format!("e{i}"), &format!("page-{i}"), "c-1", "hi", start()))
+        .collect();
+    assert_eq!(hub.handle_webhook(&channel_id(), signed(&stale)).await.status.as_u16(), 404);
+
+    let report = hub.unroutable();
+    assert_eq!(report.total, (UNROUTABLE_RECENT_LIMIT + 5) as u64);
+    assert_eq!(report.recent.len(), UNROUTABLE_RECENT_LIMIT);
+    assert_eq!(report.recent[0].account, "page-5");
+    assert_eq!(report.recent.last().unwrap().account, format!("page-{}", UNROUTABLE_RECENT_LIMIT + 4));
 }
 
 #[tokio::test]

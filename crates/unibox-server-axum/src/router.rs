@@ -43,7 +43,7 @@ pub const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 ///
 /// | route | answers |
 /// |---|---|
-/// | `POST /webhooks/{channel}` | the channel's acknowledgement (`200`) once every event is durably committed; `401` bad signature, `400` malformed payload (the body says why), `404` unknown channel or account, `413` body over the limit (before it is read or hashed), `408` body too slow, `503` + `Retry-After` when overloaded or the store is failing |
+/// | `POST /webhooks/{channel}` | the channel's acknowledgement (`200`) once every event is durably committed; `401` bad signature, `400` malformed payload (the body says why), `404` unknown channel, or only events for unconnected accounts on a channel that refuses those (`Capabilities::unroutable_delivery`), `413` body over the limit (before it is read or hashed), `408` body too slow, `503` + `Retry-After` when overloaded or the store is failing |
 /// | `GET /webhooks/{channel}` | the subscription handshake of channels that have one (Meta); `405` for the others |
 /// | `GET /health` | `200` (liveness) |
 /// | `GET /ready` | `200` when the store answers a read, `503` otherwise (readiness) |

@@ -57,6 +57,38 @@ async fn one_messenger_post_is_split_between_the_tenants_of_its_pages() {
 }
 
 #[tokio::test]
+async fn a_batch_with_an_unknown_page_is_acknowledged_and_the_connected_page_s_event_is_stored() {
+    // Meta retries a refused batch and then disables the app's webhook: one stale page must
+    // not stop every other tenant's messages.
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, server) = server(&dir).await;
+    const UNKNOWN_PAGE: &str = "555000111222";
+    let body = app_level::batch(&[
+        (ACME_PAGE, "6483920175", "m_acme_2", "Do you ship to Chiang Mai?"),
+        (UNKNOWN_PAGE, "7391046285", "m_stale_1", "hello?"),
+    ]);
+    let signature = AppSecret::new(APP_SECRET).signature_header(body.as_bytes());
+    let response = server
+        .http
+        .post(server.url("/webhooks/meta-app"))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(stored_message_ids(&hub, "acme").await, vec!["m_acme_2"]);
+    let unroutable = hub.unroutable();
+    assert_eq!(unroutable.total, 1);
+    assert_eq!(unroutable.recent.len(), 1);
+    assert_eq!(unroutable.recent[0].account, UNKNOWN_PAGE);
+    assert_eq!(unroutable.recent[0].event_kind, "message");
+    assert_eq!(unroutable.recent[0].channel.as_str(), "meta-app");
+}
+
+#[tokio::test]
 async fn the_messenger_subscription_handshake_is_answered_through_the_router() {
     let dir = tempfile::tempdir().unwrap();
     let (_, server) = server(&dir).await;

@@ -7,7 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use secrecy::SecretString;
 use unibox_core::channel::{
-    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, Verified, WebhookRequest, WebhookResponse,
+    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
+    WebhookResponse,
 };
 use unibox_core::http::HttpClient;
 use unibox_core::{
@@ -158,6 +159,8 @@ impl MessagingChannelBuilder {
             reactions: true,
             delivery_receipts: true,
             token_refresh: !matches!(self.refresh, TokenRefresh::None),
+            // Meta retries a refused batch and then disables the app's webhook for every page.
+            unroutable_delivery: UnroutableAnswer::Acknowledge,
             ..Capabilities::default()
         };
         Ok(MessagingChannel {

@@ -1,4 +1,4 @@
-use crate::channel::{MessagingWindow, RateLimits};
+use crate::channel::{MessagingWindow, RateLimits, UnroutableAnswer};
 use crate::{ContentKind, ContentKinds};
 
 /// What a channel can do, as plain data: the hub checks sends against it, applications
@@ -48,6 +48,9 @@ pub struct Capabilities {
     pub token_refresh: bool,
     /// The platform's documented sending limits; the delivery worker keeps under them.
     pub rate_limits: RateLimits,
+    /// How a webhook delivery none of whose events belongs to a connected account is answered.
+    /// A delivery with at least one routable event is always acknowledged.
+    pub unroutable_delivery: UnroutableAnswer,
 }
 
 impl Capabilities {

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 pub use analytics::AnalyticsLag;
 pub use builder::HubBuilder;
+pub use routing::{UNROUTABLE_RECENT_LIMIT, UnroutableEvent, UnroutableReport};
 pub use subscribe::Subscription;
 pub use webhook::WebhookReceipt;
 

@@ -1,7 +1,7 @@
 //! The path of a webhook: route, handshake or verify, parse, ingest, acknowledge.
 
-use crate::channel::{WebhookRequest, WebhookResponse};
-use crate::hub::Hub;
+use crate::channel::{UnroutableAnswer, WebhookRequest, WebhookResponse};
+use crate::hub::{Hub, UnroutableReport};
 use crate::inbox::{Acceptance, RoutedEvent};
 use crate::{ChannelId, Error, ErrorKind, Result, TenantId};
 
@@ -21,6 +21,8 @@ pub struct WebhookReceipt {
     pub stored: usize,
     /// Events stored before (redeliveries).
     pub duplicates: usize,
+    /// Events no connected account owns, not stored (see [`Hub::unroutable`]).
+    pub unroutable: usize,
     /// The request was a subscription handshake, answered without storing anything.
     pub handshake: bool,
 }
@@ -28,11 +30,16 @@ pub struct WebhookReceipt {
 impl Hub {
     /// Handles one webhook request for the channel registered as `channel`, and always answers.
     ///
-    /// The answer is the channel's acknowledgement (`200`) only after every event is durably
-    /// stored. Otherwise it is an error response with the status of the error's kind: 404 for
-    /// an unknown channel or account, 413 for an oversized body, 401 for a bad signature, 400
-    /// for a malformed payload, 503 (with `Retry-After` when known) when the store is
-    /// unavailable. Nothing is stored when the answer is an error.
+    /// The answer is the channel's acknowledgement (`200`) only after every routable event is
+    /// durably stored. Events for an account nobody connected (or one disconnected) are not
+    /// stored: they are counted, logged without content and kept in [`Hub::unroutable`], and
+    /// the delivery is still acknowledged when it carried any routable event; a delivery with
+    /// only unroutable events is answered as the channel declares in
+    /// [`Capabilities::unroutable_delivery`](crate::channel::Capabilities::unroutable_delivery)
+    /// (404 by default, 200 for Meta). Otherwise the answer is an error response with the
+    /// status of the error's kind: 404 for an unknown channel, 413 for an oversized body, 401
+    /// for a bad signature, 400 for a malformed payload, 503 (with `Retry-After` when known)
+    /// when the store is unavailable. Nothing is stored when the answer is an error.
     pub async fn handle_webhook(&self, channel: &ChannelId, request: WebhookRequest) -> WebhookResponse {
         match self.receive_webhook(channel, &request).await {
             Ok((_, response)) => response,
@@ -75,15 +82,36 @@ impl Hub {
             .map_err(|e| e.with_operation("hub.webhook.parse").with_context("channel", channel_id))?;
 
         let received_at = self.inner.clock.now();
-        let mut routed = Vec::with_capacity(events.len());
+        let events_count = events.len();
+        let mut routed = Vec::with_capacity(events_count);
+        let mut unroutable = 0;
+        let mut first_unroutable: Option<String> = None;
         for event in events {
-            let (tenant, account) = self
+            let route = self
                 .inner
                 .routes
                 .resolve(self.inner.inbox.as_ref(), channel_id, &event.account)
                 .await
                 .map_err(|e| e.with_operation("hub.webhook.route"))?;
-            routed.push(RoutedEvent { tenant, account, received_at, event });
+            match route {
+                Some((tenant, account)) => routed.push(RoutedEvent { tenant, account, received_at, event }),
+                None => {
+                    unroutable += 1;
+                    self.inner.routes.unroutable.record(channel_id, &event, received_at);
+                    first_unroutable.get_or_insert(event.account);
+                }
+            }
+        }
+        if routed.is_empty() && unroutable > 0 && channel.capabilities().unroutable_delivery == UnroutableAnswer::Refuse
+        {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "no connected account {:?} on channel {channel_id} ({unroutable} event(s) not stored); connect it with Hub::connect_account",
+                    first_unroutable.unwrap_or_default()
+                ),
+            )
+            .with_operation("hub.webhook.route"));
         }
         let count = routed.len();
         // Analytics read what was stored from the change log; they only need to hear which tenants.
@@ -105,8 +133,30 @@ impl Hub {
         }
         self.meter_accepted(metered, &outcomes);
         let duplicates = outcomes.iter().filter(|o| matches!(o, Acceptance::Duplicate)).count();
-        let receipt = WebhookReceipt { events: count, stored: count - duplicates, duplicates, handshake: false };
-        tracing::debug!(target: "unibox::webhook", channel = %channel_id, events = count, duplicates, "webhook stored");
+        let receipt = WebhookReceipt {
+            events: events_count,
+            stored: count - duplicates,
+            duplicates,
+            unroutable,
+            handshake: false,
+        };
+        tracing::debug!(target: "unibox::webhook", channel = %channel_id, events = events_count, duplicates, unroutable, "webhook stored");
         Ok((receipt, channel.acknowledgement()))
+    }
+
+    /// The webhook events no connected account owned since the hub started: how many, and the
+    /// most recent ones (channel, platform account id, event kind, arrival time; never content).
+    ///
+    /// A steady stream here names an account that was disconnected while the platform still
+    /// sends its events, or one nobody connected yet.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use unibox_core::{Hub, memory::MemoryInbox};
+    /// let hub = Hub::builder(Arc::new(MemoryInbox::new())).build();
+    /// assert_eq!(hub.unroutable().total, 0);
+    /// ```
+    pub fn unroutable(&self) -> UnroutableReport {
+        self.inner.routes.unroutable.report()
     }
 }
