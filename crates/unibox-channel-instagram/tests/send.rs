@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use unibox_core::channel::SendRequest;
@@ -35,7 +37,9 @@ async fn sends_go_to_the_instagram_account_with_the_user_token_and_no_appsecret_
         text: "Need help with your order?".into(),
         buttons: vec![Button { title: "Track".into(), action: ButtonAction::Postback { payload: "TRACK".into() } }],
     };
-    let request = SendRequest::new(&account, &recipient, &buttons, MessageId::new()).with_access_token(Some(&token));
+    let request = SendRequest::new(&account, &recipient, &buttons, MessageId::new())
+        .with_access_token(Some(&token))
+        .with_since_customer_message(Some(Duration::from_secs(60)));
     assert_eq!(channel.send(&request).await.unwrap().platform_message_id, "aWdfZAG1faXRlbTo");
     let seen = graph.last_request().unwrap();
     assert_eq!(seen.path(), format!("/v23.0/{IG_ID}/messages"));
@@ -48,7 +52,9 @@ async fn sends_go_to_the_instagram_account_with_the_user_token_and_no_appsecret_
     );
 
     let image = Content::Image(Media::from_url("https://cdn.example.com/red-dress-m.jpg".parse().unwrap()));
-    let request = SendRequest::new(&account, &recipient, &image, MessageId::new()).with_access_token(Some(&token));
+    let request = SendRequest::new(&account, &recipient, &image, MessageId::new())
+        .with_access_token(Some(&token))
+        .with_since_customer_message(Some(Duration::from_secs(60)));
     channel.send(&request).await.unwrap();
     assert_eq!(
         graph.last_request().unwrap().json().unwrap()["message"],
@@ -60,7 +66,9 @@ async fn sends_go_to_the_instagram_account_with_the_user_token_and_no_appsecret_
         caption: None,
         file_name: None,
     });
-    let request = SendRequest::new(&account, &recipient, &by_id, MessageId::new()).with_access_token(Some(&token));
+    let request = SendRequest::new(&account, &recipient, &by_id, MessageId::new())
+        .with_access_token(Some(&token))
+        .with_since_customer_message(Some(Duration::from_secs(60)));
     assert_eq!(channel.send(&request).await.unwrap_err().kind(), ErrorKind::InvalidInput);
     assert!(!channel.capabilities().can_send(ContentKind::File));
     assert_eq!(channel.capabilities().max_text_length, Some(1000));

@@ -50,7 +50,8 @@ impl Fixture {
         let request = SendRequest::new(&self.account, &self.recipient, content, MessageId::new())
             .with_access_token(Some(&self.token))
             .with_human_agent(human_agent)
-            .with_reply_to(reply_to);
+            .with_reply_to(reply_to)
+            .with_since_customer_message(Some(Duration::from_secs(60)));
         self.channel.send(&request).await
     }
 
@@ -104,29 +105,49 @@ async fn a_text_posts_the_send_api_body_with_bearer_token_and_appsecret_proof() 
 }
 
 #[tokio::test]
-async fn a_human_agent_reply_uses_the_human_agent_tag_and_names_the_replied_message() {
+async fn a_human_agent_reply_inside_24_hours_is_a_plain_response_and_names_the_replied_message() {
     let f = fixture().await;
     f.send_as(&Content::text("I checked with the warehouse"), true, Some("m_in_41")).await.unwrap();
     assert_eq!(
         f.bodies()[0],
-        json!({"recipient": {"id": PSID}, "messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT",
+        json!({"recipient": {"id": PSID}, "messaging_type": "RESPONSE",
                "message": {"text": "I checked with the warehouse"}, "reply_to": {"mid": "m_in_41"}})
     );
-    let untagged = unibox_channel_messenger::builder()
-        .app_secret(common::secret())
-        .verify_token("t")
-        .human_agent_tag(false)
-        .graph_base_url(f.graph.url())
-        .http_client(std::sync::Arc::new(unibox_core::http::ReqwestClient::new()))
-        .build()
-        .unwrap();
-    assert!(untagged.capabilities().messaging_window.as_ref().unwrap().human_agent.is_none());
-    let content = Content::text("hi");
-    let request = SendRequest::new(&f.account, &f.recipient, &content, MessageId::new())
-        .with_access_token(Some(&f.token))
-        .with_human_agent(true);
-    untagged.send(&request).await.unwrap();
-    assert_eq!(f.graph.last_request().unwrap().json().unwrap()["messaging_type"], "RESPONSE");
+}
+
+#[tokio::test]
+async fn after_24_hours_only_a_human_agent_of_a_tagging_app_sends_and_with_the_human_agent_tag() {
+    let f = fixture().await;
+    let content = Content::text("Sorry for the wait, it ships today");
+    let request = |human_agent: bool, since: Option<Duration>| {
+        SendRequest::new(&f.account, &f.recipient, &content, MessageId::new())
+            .with_access_token(Some(&f.token))
+            .with_human_agent(human_agent)
+            .with_since_customer_message(since)
+    };
+    let thirty_hours = Some(Duration::from_secs(30 * 3600));
+
+    let tagging = common::tagging_channel(f.graph.url());
+    assert_eq!(
+        tagging.capabilities().messaging_window.as_ref().unwrap().human_agent,
+        Some(Duration::from_secs(7 * 86_400))
+    );
+    tagging.send(&request(true, thirty_hours)).await.unwrap();
+    let body = f.graph.last_request().unwrap().json().unwrap();
+    assert_eq!((body["messaging_type"].as_str(), body["tag"].as_str()), (Some("MESSAGE_TAG"), Some("HUMAN_AGENT")));
+
+    // By default the app has no Human Agent permission: a typed refusal, before any call.
+    assert!(f.channel.capabilities().messaging_window.as_ref().unwrap().human_agent.is_none());
+    let untagged = f.channel.send(&request(true, thirty_hours)).await.unwrap_err();
+    assert_eq!(untagged.kind(), ErrorKind::MessagingWindowClosed);
+    assert!(untagged.message().contains("Human Agent permission"), "{untagged}");
+    let automation = tagging.send(&request(false, thirty_hours)).await.unwrap_err();
+    assert_eq!(automation.kind(), ErrorKind::MessagingWindowClosed);
+    let eight_days = tagging.send(&request(true, Some(Duration::from_secs(8 * 86_400)))).await.unwrap_err();
+    assert_eq!(eight_days.kind(), ErrorKind::MessagingWindowClosed);
+    let never_wrote = tagging.send(&request(true, None)).await.unwrap_err();
+    assert_eq!(never_wrote.kind(), ErrorKind::MessagingWindowClosed);
+    assert_eq!(f.graph.request_count(), 1, "only the tagged send reached Graph");
 }
 
 #[tokio::test]
@@ -212,7 +233,8 @@ async fn content_the_send_api_cannot_express_is_refused_before_any_call() {
     };
     assert_eq!(f.send(&too_many).await.unwrap_err().kind(), ErrorKind::InvalidInput);
     let content = Content::text("hi");
-    let without_token = SendRequest::new(&f.account, &f.recipient, &content, MessageId::new());
+    let without_token = SendRequest::new(&f.account, &f.recipient, &content, MessageId::new())
+        .with_since_customer_message(Some(Duration::from_secs(60)));
     assert_eq!(f.channel.send(&without_token).await.unwrap_err().kind(), ErrorKind::TokenInvalid);
     assert_eq!(f.graph.request_count(), 0);
     assert!(!f.channel.capabilities().can_send(ContentKind::Template));

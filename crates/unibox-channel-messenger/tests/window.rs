@@ -36,7 +36,7 @@ async fn world() -> World {
     graph.set_default(ScriptedResponse::json(200, &json!({"recipient_id": PSID, "message_id": "m_out_1"})));
     let clock = ManualClock::new(Timestamp::from_unix_millis(WROTE_AT_MS));
     let hub = Hub::builder(Arc::new(MemoryInbox::new()))
-        .channel(channel_id(), Arc::new(common::sending_channel(graph.url())))
+        .channel(channel_id(), Arc::new(common::tagging_channel(graph.url())))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .clock(Arc::new(clock.clone()))
         .build();
@@ -85,6 +85,19 @@ async fn inside_24_hours_anyone_may_reply() {
     w.hub.send(&w.bot(), conversation, Content::text("It left the warehouse")).await.unwrap();
     let body = w.graph.last_request().unwrap().json().unwrap();
     assert_eq!(body["messaging_type"], "RESPONSE");
+}
+
+#[tokio::test]
+async fn a_human_agent_replying_inside_24_hours_sends_a_plain_response_without_a_tag() {
+    // Apps without Meta's Human Agent permission have every tagged send refused: even with
+    // the tag enabled, it is for the 7-day extension only.
+    let w = world().await;
+    let conversation = w.conversation().await;
+    w.clock.set(Timestamp::from_unix_millis(WROTE_AT_MS + 60_000));
+    w.hub.send(&w.agent(), conversation, Content::text("Let me check that for you")).await.unwrap();
+    let body = w.graph.last_request().unwrap().json().unwrap();
+    assert_eq!(body["messaging_type"], "RESPONSE");
+    assert!(body.get("tag").is_none(), "{body}");
 }
 
 #[tokio::test]

@@ -45,6 +45,19 @@ pub fn sending_channel(graph: url::Url) -> MessengerChannel {
         .unwrap()
 }
 
+/// A channel sending to `graph` whose human agents use the `HUMAN_AGENT` tag after 24 hours
+/// (an app with Meta's Human Agent permission).
+pub fn tagging_channel(graph: url::Url) -> MessengerChannel {
+    unibox_channel_messenger::builder()
+        .app_secret(secret())
+        .verify_token(VERIFY_TOKEN)
+        .graph_base_url(graph)
+        .human_agent_tag(true)
+        .http_client(Arc::new(ReqwestClient::with_timeouts(Duration::from_secs(2), Duration::from_secs(5))))
+        .build()
+        .unwrap()
+}
+
 /// A delivery of `body` signed with `secret` as Meta signs it.
 pub fn signed_with(secret: &str, body: &[u8]) -> WebhookRequest {
     WebhookRequest::post(URL.parse().unwrap(), body.to_vec())

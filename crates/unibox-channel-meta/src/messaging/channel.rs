@@ -99,8 +99,9 @@ impl MessagingChannelBuilder {
         self
     }
 
-    /// Whether human agents' replies use the `HUMAN_AGENT` tag and its 7-day window
-    /// (default `true`; the app needs Meta's Human Agent permission).
+    /// Whether human agents' replies after the 24-hour window use the `HUMAN_AGENT` tag and
+    /// its 7-day window (default `false`: the app needs Meta's Human Agent permission, and
+    /// without it every tagged send is refused). Inside 24 hours replies are never tagged.
     pub fn human_agent_tag(mut self, enabled: bool) -> Self {
         self.human_agent_tag = enabled;
         self
@@ -194,7 +195,7 @@ impl MessagingChannel {
             verify_token: None,
             http: None,
             graph_base: None,
-            human_agent_tag: true,
+            human_agent_tag: false,
             refresh: TokenRefresh::None,
             clock: Arc::new(SystemClock),
         }

@@ -10,6 +10,7 @@ use unibox_core::{
 };
 
 use super::MessagingPlatform;
+use super::channel::{HUMAN_AGENT_WINDOW, STANDARD_WINDOW};
 use crate::{GraphClient, MultipartForm};
 
 /// The most quick replies one message may carry.
@@ -51,10 +52,12 @@ struct UploadAnswer {
 
 /// Sends through the Send API (`POST /{page-or-ig-id}/messages`) for one platform.
 ///
-/// `messaging_type` is `RESPONSE`, or `MESSAGE_TAG` with the `HUMAN_AGENT` tag when a human
-/// agent sends and the tag is enabled (the default; the app needs Meta's Human Agent
-/// permission), which extends the window to 7 days. The hub checks the window before any
-/// call, from the conversation's last inbound time and its clock.
+/// `messaging_type` is `RESPONSE` inside the 24-hour window (measured by
+/// [`SendRequest::since_customer_message`], which the hub fills from the conversation's last
+/// inbound time and its clock). After it, a human agent's message is `MESSAGE_TAG` with the
+/// `HUMAN_AGENT` tag for up to 7 days, only when the tag is enabled (off by default: the app
+/// needs Meta's Human Agent permission). Anything else is refused with
+/// [`ErrorKind::MessagingWindowClosed`] before any call.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -68,11 +71,17 @@ struct UploadAnswer {
 ///     "104738291837465", Timestamp::from_unix_seconds(0));
 /// let recipient = ContactIdentity { account: account.id, kind: IdentityKind::PageScopedId, value: "6201234567890123".into() };
 /// let content = Content::text("Your order shipped");
-/// let request = SendRequest::new(&account, &recipient, &content, MessageId::new()).with_human_agent(true);
-/// let bodies = sender.message_bodies(&request).unwrap();
-/// assert_eq!(bodies[0]["messaging_type"], "MESSAGE_TAG");
-/// assert_eq!(bodies[0]["tag"], "HUMAN_AGENT");
+/// let minutes_after = SendRequest::new(&account, &recipient, &content, MessageId::new())
+///     .with_human_agent(true)
+///     .with_since_customer_message(Some(std::time::Duration::from_secs(120)));
+/// let bodies = sender.message_bodies(&minutes_after).unwrap();
+/// assert_eq!(bodies[0]["messaging_type"], "RESPONSE");
 /// assert_eq!(bodies[0]["message"]["text"], "Your order shipped");
+///
+/// let days_after = minutes_after.with_since_customer_message(Some(std::time::Duration::from_secs(3 * 86_400)));
+/// let tagging = sender.clone().with_human_agent_tag(true);
+/// assert_eq!(tagging.message_bodies(&days_after).unwrap()[0]["tag"], "HUMAN_AGENT");
+/// assert!(sender.message_bodies(&days_after).is_err(), "untagged: the window is closed");
 /// ```
 #[derive(Clone, Debug)]
 pub struct MessagingSender {
@@ -82,18 +91,19 @@ pub struct MessagingSender {
 }
 
 impl MessagingSender {
-    /// A sender for `platform` through `graph`, using the human-agent tag for human agents.
+    /// A sender for `platform` through `graph`, without the human-agent tag.
     pub fn new(graph: GraphClient, platform: MessagingPlatform) -> Self {
-        MessagingSender { graph, platform, human_agent_tag: true }
+        MessagingSender { graph, platform, human_agent_tag: false }
     }
 
-    /// Whether human agents' messages carry the `HUMAN_AGENT` tag (default `true`).
+    /// Whether human agents' messages after the 24-hour window carry the `HUMAN_AGENT` tag
+    /// (default `false`: only apps Meta granted the Human Agent permission may use it).
     pub fn with_human_agent_tag(mut self, enabled: bool) -> Self {
         self.human_agent_tag = enabled;
         self
     }
 
-    /// Whether human agents' messages carry the `HUMAN_AGENT` tag.
+    /// Whether human agents' messages after the 24-hour window carry the `HUMAN_AGENT` tag.
     pub fn human_agent_tag(&self) -> bool {
         self.human_agent_tag
     }
@@ -150,6 +160,7 @@ impl MessagingSender {
                 "payload": { "message_id": target_message_id, "reaction": "love" },
             })]);
         }
+        let tagged = self.tagged(request)?;
         let mut messages = vec![self.message(request.content)?];
         if let Content::Image(Media { caption: Some(caption), .. })
         | Content::Video(Media { caption: Some(caption), .. })
@@ -159,7 +170,6 @@ impl MessagingSender {
         {
             messages.push(json!({ "text": caption }));
         }
-        let tagged = request.human_agent && self.human_agent_tag;
         Ok(messages
             .into_iter()
             .enumerate()
@@ -179,6 +189,34 @@ impl MessagingSender {
                 Value::Object(body)
             })
             .collect())
+    }
+
+    /// Whether the message must carry the `HUMAN_AGENT` tag: only after the 24-hour window, for
+    /// a human agent, when the tag is enabled. A closed window is refused here, before any call.
+    fn tagged(&self, request: &SendRequest<'_>) -> Result<bool> {
+        let since = request.since_customer_message;
+        if since.is_some_and(|since| since < STANDARD_WINDOW) {
+            return Ok(false);
+        }
+        let human_agent_allowed = request.human_agent && self.human_agent_tag;
+        if human_agent_allowed && since.is_some_and(|since| since < HUMAN_AGENT_WINDOW) {
+            return Ok(true);
+        }
+        let last = match since {
+            Some(since) => format!("the customer last wrote {} hours ago", since.as_secs() / 3600),
+            None => "the customer has not written".to_string(),
+        };
+        let instead = if human_agent_allowed || !request.human_agent {
+            "wait until the customer writes again"
+        } else {
+            "wait until the customer writes again, or enable the human-agent tag (it needs Meta's Human Agent permission) for 7 days of human replies"
+        };
+        let hours = if human_agent_allowed { HUMAN_AGENT_WINDOW } else { STANDARD_WINDOW }.as_secs() / 3600;
+        Err(Error::new(
+            ErrorKind::MessagingWindowClosed,
+            format!("the {hours}-hour messaging window is closed ({last}); {instead}"),
+        )
+        .with_operation(self.operation()))
     }
 
     fn message(&self, content: &Content) -> Result<Value> {

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use secrecy::SecretString;
 
 use crate::{ChannelAccount, ContactIdentity, Content, MessageId, Timestamp};
@@ -31,8 +33,13 @@ pub struct SendRequest<'a> {
     /// The account's current access token, from the token store (None if the channel keeps
     /// its credentials itself).
     pub access_token: Option<&'a SecretString>,
-    /// The sender is a human agent (selects the platform's human-agent tag where one exists).
+    /// The sender is a human agent (allows the platform's human-agent tag where one exists).
     pub human_agent: bool,
+    /// How long ago the customer last wrote in this conversation, by the hub's clock at this
+    /// attempt; `None` when they never wrote (or the caller does not know). Channels with a
+    /// messaging window choose the message type from it (Meta: a plain response inside 24
+    /// hours, the human-agent tag only after) and refuse a closed window before calling.
+    pub since_customer_message: Option<Duration>,
 }
 
 impl<'a> SendRequest<'a> {
@@ -43,7 +50,16 @@ impl<'a> SendRequest<'a> {
         content: &'a Content,
         message_id: MessageId,
     ) -> Self {
-        SendRequest { account, recipient, content, reply_to: None, message_id, access_token: None, human_agent: false }
+        SendRequest {
+            account,
+            recipient,
+            content,
+            reply_to: None,
+            message_id,
+            access_token: None,
+            human_agent: false,
+            since_customer_message: None,
+        }
     }
 
     /// Sets the token.
@@ -61,6 +77,25 @@ impl<'a> SendRequest<'a> {
     /// Marks the sender as a human agent.
     pub fn with_human_agent(mut self, human_agent: bool) -> Self {
         self.human_agent = human_agent;
+        self
+    }
+
+    /// Says how long ago the customer last wrote (`None`: never).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use unibox_core::channel::SendRequest;
+    /// use unibox_core::{ChannelAccount, ChannelKind, ContactIdentity, Content, IdentityKind, MessageId, Timestamp};
+    /// let account = ChannelAccount::new("acme".parse().unwrap(), "fb".parse().unwrap(),
+    ///     ChannelKind::MESSENGER, "104738291837465", Timestamp::from_unix_seconds(0));
+    /// let recipient = ContactIdentity { account: account.id, kind: IdentityKind::PageScopedId, value: "6201".into() };
+    /// let content = Content::text("On its way");
+    /// let request = SendRequest::new(&account, &recipient, &content, MessageId::new())
+    ///     .with_since_customer_message(Some(Duration::from_secs(90)));
+    /// assert_eq!(request.since_customer_message, Some(Duration::from_secs(90)));
+    /// ```
+    pub fn with_since_customer_message(mut self, since: Option<Duration>) -> Self {
+        self.since_customer_message = since;
         self
     }
 }

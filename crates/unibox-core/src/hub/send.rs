@@ -18,6 +18,7 @@ struct Attempt {
     account: ChannelAccount,
     recipient: ContactIdentity,
     channel: std::sync::Arc<dyn Channel>,
+    customer_last_message_at: Option<crate::Timestamp>,
 }
 
 impl Hub {
@@ -126,7 +127,10 @@ impl Hub {
                 self.delivery().changed.notify_waiters();
                 self.deliver(job, lease.id).await
             }
-            None => self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent).await,
+            None => {
+                let customer_wrote = conversation.last_inbound_at;
+                self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent, customer_wrote).await
+            }
         };
         if result.is_ok() {
             self.analytics_changed([tenant]);
@@ -246,7 +250,8 @@ impl Hub {
         let request = SendRequest::new(&attempt.account, &attempt.recipient, &message.content, message.id)
             .with_access_token(tokens.as_ref().map(|t| &t.access_token))
             .with_reply_to(message.reply_to.as_deref())
-            .with_human_agent(job.human_agent);
+            .with_human_agent(job.human_agent)
+            .with_since_customer_message(since(attempt.customer_last_message_at, self.inner.clock.now()));
         match attempt.channel.send(&request).await {
             Ok(receipt) => {
                 let used_reply_token = receipt.used_reply_token;
@@ -276,7 +281,8 @@ impl Hub {
         let conversation = inbox.conversation(tenant, job.conversation).await?;
         let contact = inbox.contact(tenant, conversation.contact).await?;
         let recipient = recipient_of(&contact, &account)?;
-        Ok(Attempt { message, account, recipient, channel })
+        let customer_last_message_at = conversation.last_inbound_at;
+        Ok(Attempt { message, account, recipient, channel, customer_last_message_at })
     }
 
     /// Records a failed attempt as the retry policy decides: a retry (the message is returned
@@ -339,6 +345,7 @@ impl Hub {
         recipient: &ContactIdentity,
         draft: OutboundDraft,
         human_agent: bool,
+        customer_last_message_at: Option<crate::Timestamp>,
     ) -> Result<Message> {
         let inbox = &self.inner.inbox;
         let tenant = &account.tenant;
@@ -352,7 +359,8 @@ impl Hub {
         let request = SendRequest::new(account, recipient, &message.content, message.id)
             .with_access_token(tokens.as_ref().map(|t| &t.access_token))
             .with_reply_to(message.reply_to.as_deref())
-            .with_human_agent(human_agent);
+            .with_human_agent(human_agent)
+            .with_since_customer_message(since(customer_last_message_at, self.inner.clock.now()));
         match channel.send(&request).await {
             Ok(receipt) => {
                 let sent = inbox
@@ -425,4 +433,9 @@ fn recipient_of(contact: &crate::Contact, account: &ChannelAccount) -> Result<Co
             "the contact has no identity on this conversation's channel account",
         )
     })
+}
+
+/// How long ago the customer last wrote, for the channel's choice of message type.
+fn since(customer_last_message_at: Option<crate::Timestamp>, now: crate::Timestamp) -> Option<std::time::Duration> {
+    customer_last_message_at.map(|last| now.duration_since(last))
 }

@@ -15,7 +15,9 @@ async fn fake_platform() -> FakeServer {
 
 async fn send(target: &SendTarget, content: &Content, message_id: MessageId) -> Result<SendReceipt> {
     let request = SendRequest::new(&target.account, &target.recipient, content, message_id)
-        .with_access_token(target.access_token.as_ref());
+        .with_access_token(target.access_token.as_ref())
+        // A reply a minute after the customer wrote: inside every platform's messaging window.
+        .with_since_customer_message(Some(std::time::Duration::from_secs(60)));
     target.channel.send(&request).await
 }
 
