@@ -43,11 +43,32 @@ pub(crate) struct PreparedEvent {
 #[derive(Debug)]
 enum Action {
     Message(NewMessage),
-    Edit { message_id: String, content_json: String, text: Option<String> },
-    Unsend { message_id: String },
-    Reaction { message_id: String, reactor: String, emoji: Option<String> },
-    Delivery { message_ids: Vec<String>, status: DeliveryStatus },
-    Revoke { state_json: String },
+    Edit {
+        message_id: String,
+        content_json: String,
+        text: Option<String>,
+    },
+    Unsend {
+        message_id: String,
+    },
+    Reaction {
+        message_id: String,
+        reactor: String,
+        emoji: Option<String>,
+    },
+    Delivery {
+        message_ids: Vec<String>,
+        status: DeliveryStatus,
+    },
+    Revoke {
+        state_json: String,
+    },
+    /// A customer's identity gets a new value (a Telegram group became a supergroup).
+    MoveIdentity {
+        kind: String,
+        previous: String,
+        current: String,
+    },
     Log,
 }
 
@@ -115,6 +136,10 @@ pub(crate) fn validate(routed: &RoutedEvent) -> Result<()> {
             check_customer(&message.customer)
         }
         EventKind::Postback { customer: user, .. } => check_customer(user),
+        EventKind::CustomerIdChanged { customer: user, previous_id } => {
+            check_id("a previous customer id", previous_id, event_id)?;
+            check_customer(user)
+        }
         EventKind::Edit { message_id, .. } | EventKind::Unsend { message_id, .. } => {
             check_id("a message id", message_id, event_id)
         }
@@ -187,6 +212,11 @@ pub(crate) fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
             logged = Some(to_json(&event, "event")?);
             let state = ChannelAccountState::ReauthorizationRequired { reason: reason.clone() };
             Action::Revoke { state_json: to_json(&state, "account state")? }
+        }
+        EventKind::CustomerIdChanged { customer: user, previous_id } => {
+            logged = Some(to_json(&event, "event")?);
+            let (kind, current, _) = customer(user)?;
+            Action::MoveIdentity { kind, previous: previous_id.clone(), current }
         }
         _ => {
             logged = Some(to_json(&event, "event")?);
@@ -327,6 +357,17 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
                 .during(OP)?
                 .execute(params![tenant.as_str(), account.as_bytes(), state_json])
                 .during(OP)?;
+            Ok(untouched())
+        }
+        Action::MoveIdentity { kind, previous, current } => {
+            // OR IGNORE: when the new value already belongs to a contact, nothing moves.
+            tx.prepare_cached(
+                "UPDATE OR IGNORE contact_identities SET value = ?5 \
+                 WHERE tenant = ?1 AND account = ?2 AND kind = ?3 AND value = ?4",
+            )
+            .during(OP)?
+            .execute(params![tenant.as_str(), account.as_bytes(), kind, previous, current])
+            .during(OP)?;
             Ok(untouched())
         }
         Action::Log => Ok(untouched()),

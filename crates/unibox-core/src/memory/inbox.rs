@@ -270,6 +270,7 @@ fn validate_event(state: &State, routed: &RoutedEvent) -> Result<()> {
         | EventKind::Reaction { customer, message_id, .. } => customer_ok(customer) && !message_id.is_empty(),
         EventKind::Delivery(update) => update.message_ids.iter().all(|id| !id.is_empty()),
         EventKind::Postback { customer, .. } => customer_ok(customer),
+        EventKind::CustomerIdChanged { customer, previous_id } => customer_ok(customer) && !previous_id.is_empty(),
         _ => true,
     };
     if !valid {
@@ -340,6 +341,11 @@ impl State {
                     _ => None,
                 };
                 IngestOutcome::Stored { conversation, message }
+            }
+            EventKind::CustomerIdChanged { customer, previous_id } => {
+                self.move_identity(account, &customer.kind, previous_id, &customer.id);
+                self.event_log.push(routed.clone());
+                IngestOutcome::Stored { conversation: None, message: None }
             }
             EventKind::AuthorizationRevoked { reason } => {
                 if let Some(stored) = self.accounts.get_mut(&account) {
@@ -422,6 +428,24 @@ impl State {
             }
         }
         IngestOutcome::Stored { conversation: Some(conversation_id), message: Some(message_id) }
+    }
+
+    /// Moves a contact's identity to a new value, unless the new value is taken or no contact
+    /// has the old one.
+    fn move_identity(&mut self, account: ChannelAccountId, kind: &IdentityKind, previous: &str, current: &str) {
+        let new_key = (account, kind.clone(), current.to_owned());
+        if self.identities.contains_key(&new_key) {
+            return;
+        }
+        let Some(contact) = self.identities.remove(&(account, kind.clone(), previous.to_owned())) else { return };
+        self.identities.insert(new_key, contact);
+        if let Some(stored) = self.contacts.get_mut(&contact) {
+            for identity in &mut stored.contact.identities {
+                if identity.account == account && &identity.kind == kind && identity.value == previous {
+                    identity.value = current.to_owned();
+                }
+            }
+        }
     }
 
     fn find_or_create_contact(&mut self, routed: &RoutedEvent, customer: &PlatformUser) -> ContactId {

@@ -131,6 +131,11 @@ pub enum Content {
         /// The platform's JSON for the message, as received.
         raw: serde_json::Value,
     },
+    /// A bot command the customer sent (`/start summer-sale`, `/order 123`): a channel that
+    /// recognises commands (Telegram) delivers them as this, so applications route them to
+    /// handlers by [`name`](crate::command::Command::name). Other channels' text can be
+    /// checked with [`Command::parse`](crate::command::Command::parse).
+    Command(crate::command::Command),
 }
 
 impl Content {
@@ -158,6 +163,7 @@ impl Content {
             Content::Product { .. } => ContentKind::Product,
             Content::Order { .. } => ContentKind::Order,
             Content::Unsupported { .. } => ContentKind::Unsupported,
+            Content::Command(_) => ContentKind::Command,
         }
     }
 
@@ -184,6 +190,7 @@ impl Content {
                     .join(" "),
             )),
             Content::Order { order_id, .. } => Some(Cow::Borrowed(order_id)),
+            Content::Command(command) => Some(Cow::Owned(command.to_string())),
             Content::Sticker { .. } | Content::Reaction { .. } | Content::Unsupported { .. } => None,
         }
     }
@@ -224,11 +231,12 @@ pub enum ContentKind {
     Product,
     Order,
     Unsupported,
+    Command,
 }
 
 impl ContentKind {
     /// Every kind.
-    pub const ALL: [ContentKind; 16] = [
+    pub const ALL: [ContentKind; 17] = [
         ContentKind::Text,
         ContentKind::Image,
         ContentKind::Video,
@@ -245,6 +253,7 @@ impl ContentKind {
         ContentKind::Product,
         ContentKind::Order,
         ContentKind::Unsupported,
+        ContentKind::Command,
     ];
 
     /// The snake_case name.
@@ -266,6 +275,7 @@ impl ContentKind {
             ContentKind::Product => "product",
             ContentKind::Order => "order",
             ContentKind::Unsupported => "unsupported",
+            ContentKind::Command => "command",
         }
     }
 

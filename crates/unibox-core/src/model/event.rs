@@ -108,6 +108,16 @@ pub enum EventKind {
         /// Why, as the platform says it.
         reason: String,
     },
+    /// The platform gave a customer a new id: a Telegram group upgraded to a supergroup gets a
+    /// new chat id. The inbox moves the identity `previous_id` (same kind, same account) of its
+    /// contact to `customer.id`, so the conversation goes on under the new id; nothing moves
+    /// when no contact has the previous id, or the new id already belongs to a contact.
+    CustomerIdChanged {
+        /// The customer under the new id.
+        customer: PlatformUser,
+        /// The id the customer had until now.
+        previous_id: String,
+    },
     /// An event unibox has no mapping for, kept whole.
     Unsupported {
         /// The platform's name for the event.
@@ -132,6 +142,7 @@ impl EventKind {
             EventKind::Referral { .. } => "referral",
             EventKind::OrderUpdate(_) => "order_update",
             EventKind::AuthorizationRevoked { .. } => "authorization_revoked",
+            EventKind::CustomerIdChanged { .. } => "customer_id_changed",
             EventKind::Unsupported { .. } => "unsupported",
         }
     }
@@ -146,7 +157,8 @@ impl EventKind {
             | EventKind::Postback { customer, .. }
             | EventKind::Follow { customer }
             | EventKind::Unfollow { customer }
-            | EventKind::Referral { customer, .. } => Some(customer),
+            | EventKind::Referral { customer, .. }
+            | EventKind::CustomerIdChanged { customer, .. } => Some(customer),
             EventKind::Delivery(update) => update.customer.as_ref(),
             EventKind::OrderUpdate(update) => update.buyer.as_ref(),
             EventKind::AuthorizationRevoked { .. } | EventKind::Unsupported { .. } => None,

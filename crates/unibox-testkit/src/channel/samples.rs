@@ -102,6 +102,7 @@ pub fn sample_content(kind: ContentKind) -> Option<Content> {
             platform_type: "poll".into(),
             raw: serde_json::json!({"question": "Delivery slot?", "options": ["morning", "evening"]}),
         },
+        ContentKind::Command => Content::Command(unibox_core::command::Command::new("order", "TH-20931")),
         _ => return None,
     };
     Some(content)

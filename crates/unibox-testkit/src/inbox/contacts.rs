@@ -2,7 +2,7 @@
 
 use unibox_core::inbox::{ConversationQuery, MessageQuery};
 use unibox_core::workflow::ContactUpdate;
-use unibox_core::{Author, ContactIdentity, ErrorKind, IdentityKind, Inbox};
+use unibox_core::{Author, ContactIdentity, ErrorKind, EventKind, IdentityKind, Inbox, PlatformUser};
 
 use super::support::{all_conversations, assert_kind, ingest, ok, tenant_with_account, text_in_conversation};
 use crate::fixtures::{self, AccountEvents, THAI_ORDER_TEXT, THAI_SHIPPING_TEXT, at};
@@ -118,4 +118,45 @@ pub async fn merging_contacts_refuses_self_same_account_and_foreign_contacts(inb
     assert_kind(inbox.merge_contacts(&tenant, a, c).await, ErrorKind::NotFound, "foreign duplicate");
     assert_kind(inbox.merge_contacts(&globex, c, a).await, ErrorKind::NotFound, "foreign kept contact");
     check_eq!(ok(inbox.contact(&globex, c).await, "contact").id, c);
+}
+
+/// A customer whose platform id changes (a Telegram group upgraded to a supergroup) keeps its
+/// contact and conversation: the identity reads the new id, messages under it land in the same
+/// conversation, a redelivered change is a duplicate, and a change to an id another contact
+/// already has moves nothing.
+pub async fn a_changed_customer_id_keeps_the_contact_and_conversation(inbox: &dyn Inbox) {
+    let (tenant, account, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
+    let group = PlatformUser::new(IdentityKind::TelegramChatId, "-4012345678").with_name("Acme buyers");
+    let conversation = text_in_conversation(inbox, &events, &group, "g-1", THAI_ORDER_TEXT, at(0)).await;
+    let contact = ok(inbox.conversation(&tenant, conversation).await, "conversation").contact;
+    let supergroup = PlatformUser::new(IdentityKind::TelegramChatId, "-1002233445566");
+    let moved = events.event(
+        "migrate-1",
+        EventKind::CustomerIdChanged { customer: supergroup.clone(), previous_id: group.id.clone() },
+        at(10),
+    );
+    let outcomes = ingest(inbox, vec![moved.clone()]).await;
+    check_eq!(outcomes.len(), 1);
+    check_eq!(ingest(inbox, vec![moved]).await, vec![unibox_core::inbox::IngestOutcome::Duplicate], "redelivery");
+
+    let after = text_in_conversation(inbox, &events, &supergroup, "s-1", THAI_SHIPPING_TEXT, at(20)).await;
+    check_eq!(after, conversation, "the supergroup's messages continue the group's conversation");
+    let identities = ok(inbox.contact(&tenant, contact).await, "contact").identities;
+    let expected =
+        vec![ContactIdentity { account: account.id, kind: IdentityKind::TelegramChatId, value: supergroup.id.clone() }];
+    check_eq!(identities, expected, "the identity reads the new id");
+    let old = ContactIdentity { account: account.id, kind: IdentityKind::TelegramChatId, value: group.id.clone() };
+    check_eq!(ok(inbox.contact_by_identity(&tenant, &old).await, "by old identity"), None);
+
+    // Another chat exists already under the id a later change names: nothing moves.
+    let other = PlatformUser::new(IdentityKind::TelegramChatId, "-1009988776655");
+    text_in_conversation(inbox, &events, &other, "o-1", THAI_ORDER_TEXT, at(30)).await;
+    let clash = events.event(
+        "migrate-2",
+        EventKind::CustomerIdChanged { customer: other.clone(), previous_id: supergroup.id.clone() },
+        at(40),
+    );
+    ingest(inbox, vec![clash]).await;
+    let identities = ok(inbox.contact(&tenant, contact).await, "contact").identities;
+    check_eq!(identities, expected, "a taken id is never moved onto");
 }

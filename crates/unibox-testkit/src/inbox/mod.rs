@@ -194,6 +194,7 @@ const CHECKS: &[(&str, Check)] = checks![
     contact_update_sets_name_and_attributes_and_the_name_sticks,
     merging_contacts_moves_identities_conversations_and_messages,
     merging_contacts_refuses_self_same_account_and_foreign_contacts,
+    a_changed_customer_id_keeps_the_contact_and_conversation,
     workflow_changes_are_in_the_change_log,
     enqueue_records_the_message_and_its_job,
     claims_lease_due_jobs_to_one_claimer,
