@@ -169,7 +169,7 @@ pub(crate) fn parse(body: &[u8], now: Timestamp, seen: &mut Vec<Conversation>) -
             Ok(accounts
                 .into_iter()
                 .map(|account| InboundEvent {
-                    id: format!("push:{code}:{timestamp}:{fingerprint}"),
+                    id: format!("push:{code}:{account}:{timestamp}:{fingerprint}"),
                     account,
                     occurred_at: at,
                     kind: EventKind::Unsupported { platform_type: platform_type.clone(), raw: raw.clone() },
