@@ -6,12 +6,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::Method;
-use unibox_core::channel::{WebhookRequest, WebhookResponse, signature};
+use unibox_core::channel::{WebhookRequest, WebhookResponse, hex, signature};
 use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyRequestKind};
 use unibox_core::{Clock, Error, ErrorKind, Result, SystemClock, TenantId};
 use url::Url;
 
-use crate::{AppSecret, SignedRequest, hex, parse_signed_request};
+use crate::{AppSecret, SignedRequest, parse_signed_request};
 
 /// The largest callback body read: a form with one `signed_request`.
 const MAX_CALLBACK_BODY: usize = 16 * 1024;

@@ -6,7 +6,6 @@ mod deletion;
 mod envelope;
 mod graph_error;
 mod handshake;
-mod hex;
 mod media;
 pub mod messaging;
 mod multipart;

@@ -3,9 +3,7 @@
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
-use unibox_core::channel::signature;
-
-use crate::hex;
+use unibox_core::channel::{hex, signature};
 
 /// A Meta app secret (App Dashboard › App settings › Basic), or the Instagram app secret for
 /// apps on the Instagram API with Instagram Login.

@@ -1,9 +1,9 @@
 //! `X-Hub-Signature-256`: HMAC-SHA256 of the exact raw body, keyed by the app secret.
 
-use unibox_core::channel::{Verified, WebhookRequest, signature};
+use unibox_core::channel::{Verified, WebhookRequest, hex, signature};
 use unibox_core::{Error, ErrorKind, Result};
 
-use crate::{AppSecret, hex};
+use crate::AppSecret;
 
 /// The header Meta signs every webhook POST with.
 pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";

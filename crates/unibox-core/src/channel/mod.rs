@@ -2,6 +2,7 @@
 //! verification proof, and sends.
 
 mod capabilities;
+pub mod hex;
 mod rate;
 mod send;
 pub mod signature;

@@ -92,10 +92,11 @@ pub fn sample_content(kind: ContentKind) -> Option<Content> {
             Content::Postback { title: Some("Talk to a person".into()), payload: "HANDOFF".into() }
         }
         ContentKind::Reaction => Content::Reaction { target_message_id: "m_8812".into(), emoji: "👍".into() },
+        // A numeric id: marketplaces (Shopee item_id, Lazada, TikTok Shop) take nothing else.
         ContentKind::Product => Content::Product {
-            product_id: "SKU-DESK-120".into(),
+            product_id: "9112503530".into(),
             name: Some("Standing desk 120 cm".into()),
-            url: Some(url("https://acme.example/p/SKU-DESK-120")),
+            url: Some(url("https://acme.example/p/9112503530")),
         },
         ContentKind::Order => Content::Order { order_id: "TH-20931".into(), status: Some("shipped".into()) },
         ContentKind::Unsupported => Content::Unsupported {

@@ -1,9 +1,20 @@
-//! Lowercase hex, as Meta writes signatures and `appsecret_proof`.
+//! Lowercase hex, as Meta and the marketplaces (Shopee, Lazada, TikTok Shop) write signatures.
+//!
+//! ```
+//! use unibox_core::channel::hex;
+//! assert_eq!(hex::encode(&[0x00, 0x9f, 0xff]), "009fff");
+//! assert_eq!(hex::decode_exact::<3>("009FFF"), Some([0x00, 0x9f, 0xff]));
+//! assert_eq!(hex::decode_exact::<3>("009ff"), None);
+//! ```
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Lowercase hex of `bytes`.
-pub(crate) fn encode(bytes: &[u8]) -> String {
+///
+/// ```
+/// assert_eq!(unibox_core::channel::hex::encode(b"\x01\xab"), "01ab");
+/// ```
+pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
         out.push(DIGITS[usize::from(byte >> 4)] as char);
@@ -22,7 +33,12 @@ fn value(digit: u8) -> Option<u8> {
 }
 
 /// Decodes exactly `N` bytes of hex (either case); `None` for any other length or a non-hex digit.
-pub(crate) fn decode_exact<const N: usize>(text: &str) -> Option<[u8; N]> {
+///
+/// ```
+/// assert_eq!(unibox_core::channel::hex::decode_exact::<2>("01AB"), Some([0x01, 0xab]));
+/// assert_eq!(unibox_core::channel::hex::decode_exact::<2>("01ag"), None);
+/// ```
+pub fn decode_exact<const N: usize>(text: &str) -> Option<[u8; N]> {
     let text = text.as_bytes();
     if text.len() != N * 2 {
         return None;

@@ -1,0 +1,82 @@
+//! Arbitrary and mutated bodies never make the parser panic: a push is either events or a
+//! typed `MalformedPayload`; any Authorization header is a typed refusal.
+
+mod common;
+
+use proptest::prelude::*;
+use unibox_core::{Channel, ErrorKind};
+
+fn mutated() -> impl Strategy<Value = Vec<u8>> {
+    let samples: Vec<Vec<u8>> = common::fixture_names().iter().map(|n| common::fixture(n)).collect();
+    (prop::sample::select(samples), prop::collection::vec((any::<usize>(), any::<u8>()), 1..8)).prop_map(
+        |(mut bytes, edits)| {
+            for (at, byte) in edits {
+                let at = at % bytes.len();
+                bytes[at] = byte;
+            }
+            bytes
+        },
+    )
+}
+
+/// Structurally valid pushes with arbitrary values where Shopee puts ids, strings and numbers.
+fn shaped() -> impl Strategy<Value = Vec<u8>> {
+    let any_json = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<u64>().prop_map(serde_json::Value::from),
+        any::<f64>().prop_map(serde_json::Value::from),
+        ".{0,12}".prop_map(serde_json::Value::from),
+        Just(serde_json::json!([1, "2", {"a": []}])),
+    ];
+    let codes = prop::sample::select(vec![0i64, 1, 2, 3, 4, 5, 10, 12, 99, -1]);
+    let types = prop::sample::select(vec!["message", "notification", "other"]);
+    let message_types =
+        prop::sample::select(vec!["text", "image", "video", "sticker", "item", "order", "faq_liveagent", "x"]);
+    (codes, types, message_types, any_json.clone(), any_json.clone(), any_json.clone(), any_json).prop_map(
+        |(code, kind, message_type, a, b, c, d)| {
+            serde_json::json!({"code": code, "shop_id": a, "timestamp": b, "data": {
+                "type": kind,
+                "ordersn": c, "status": d, "update_time": a, "tracking_no": b,
+                "shop_id": c, "shopid": d, "shop_id_list": [a, b], "authorize_type": c,
+                "shop_expire_soon": [c, d], "expire_before": a,
+                "content": {
+                    "message_id": a, "from_id": b, "to_id": c, "from_shop_id": d, "conversation_id": a,
+                    "message_type": message_type, "created_timestamp": b, "quoted_msg": c, "source_content": d,
+                    "user_id": a, "type": b, "timestamp": c,
+                    "content": {"text": a, "url": b, "video_url": c, "sticker_id": d, "sticker_package_id": a, "item_id": b, "order_sn": c}
+                }
+            }})
+            .to_string()
+            .into_bytes()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsing_never_panics(body in prop_oneof![prop::collection::vec(any::<u8>(), 0..1024), mutated(), shaped()]) {
+        let channel = common::channel();
+        let request = common::signed(&body);
+        let verified = channel.verify(&request).expect("signed with the partner key");
+        match channel.parse(&verified) {
+            // Every event names a shop and has an id.
+            Ok(events) => prop_assert!(events.iter().all(|e| !e.id.is_empty() && !e.account.is_empty())),
+            Err(error) => prop_assert_eq!(error.kind(), ErrorKind::MalformedPayload),
+        }
+    }
+
+    #[test]
+    fn any_authorization_header_is_a_typed_refusal(value in "[ -~]{0,100}") {
+        let channel = common::channel();
+        let body = common::fixture("text");
+        if let Ok(request) = unibox_core::channel::WebhookRequest::post(common::CALLBACK_URL.parse().unwrap(), body)
+            .try_with_header("authorization", &value)
+        {
+            prop_assert_eq!(channel.verify(&request).unwrap_err().kind(), ErrorKind::SignatureInvalid);
+        }
+    }
+}
