@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use unibox_core::channel::{Capabilities, RateLimits, SendReceipt, SendRequest, Verified, WebhookRequest};
+use unibox_core::channel::{Capabilities, RateLimits, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest};
 use unibox_core::http::HttpClient;
 use unibox_core::{
     Channel, ChannelAccount, ChannelKind, Clock, ContentKinds, Error, ErrorKind, EventKind, InboundEvent, Result,
@@ -70,6 +70,9 @@ impl ShopeeChannel {
             delivery_receipts: false,
             token_refresh: true,
             rate_limits: RateLimits { per_account: Some(config.send_rate), per_recipient: None },
+            // Shopee disables a push subscription whose success rate drops under 30%, so a push
+            // for a shop nobody connected is acknowledged rather than refused.
+            unroutable_delivery: UnroutableAnswer::Acknowledge,
         };
         ShopeeChannel {
             config,
