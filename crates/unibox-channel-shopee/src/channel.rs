@@ -4,7 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use unibox_core::channel::{Capabilities, RateLimits, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest};
+use unibox_core::channel::{
+    Capabilities, RateLimits, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
+};
 use unibox_core::http::HttpClient;
 use unibox_core::{
     Channel, ChannelAccount, ChannelKind, Clock, ContentKinds, Error, ErrorKind, EventKind, InboundEvent, Result,
