@@ -36,8 +36,7 @@ impl LineApi {
     }
 
     fn url(&self, path: &str) -> Result<Url, HttpError> {
-        self.base
-            .join(path)
+        unibox_core::http::url_under(&self.base, path)
             .map_err(|e| HttpError::new(HttpErrorKind::InvalidRequest, format!("cannot build the LINE URL: {e}")))
     }
 

@@ -370,3 +370,18 @@ async fn a_long_lived_token_is_exchanged_with_the_secret_in_the_body_not_the_url
         ErrorKind::Configuration
     );
 }
+
+#[tokio::test]
+async fn a_graph_base_url_keeps_its_path() {
+    let graph = FakeServer::start().await.unwrap();
+    graph.set_default(ScriptedResponse::json(200, &json!({"recipient_id": PSID, "message_id": "m_proxied"})));
+    let proxied = common::sending_channel(graph.url_for("/meta-proxy"));
+    let f = fixture().await;
+    let content = Content::text("Your order TH-20931 shipped");
+    let request = SendRequest::new(&f.account, &f.recipient, &content, MessageId::new())
+        .with_access_token(Some(&f.token))
+        .with_since_customer_message(Some(Duration::from_secs(60)));
+
+    proxied.send(&request).await.unwrap();
+    assert_eq!(graph.last_request().unwrap().path(), format!("/meta-proxy/v23.0/{PAGE_ID}/messages"));
+}

@@ -94,11 +94,7 @@ impl GraphClient {
     }
 
     fn join(&self, path: &str) -> Result<Url> {
-        let mut base = self.base.clone();
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
-        base.join(path).map_err(|e| {
+        unibox_core::http::url_under(&self.base, path).map_err(|e| {
             Error::new(ErrorKind::InvalidInput, format!("not a valid Graph path: {e}")).with_operation("meta.graph")
         })
     }

@@ -1,4 +1,5 @@
-//! The computed test vectors of the Meta fact sheet (../shared/reference/platforms-chat.md §1).
+//! The computed test vectors of the Meta fact sheet (platforms-chat.md §1), inline: the app
+//! secret `appsecret` and the exact bodies and headers it signs.
 
 use secrecy::SecretString;
 use unibox_channel_meta::{AppSecret, parse_signed_request, sign_request, verify_signature};

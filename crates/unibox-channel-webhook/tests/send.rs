@@ -307,3 +307,15 @@ async fn errors_name_the_url_without_its_credentials() {
     assert!(shown.contains("/out"), "{shown}");
     assert!(!shown.contains("s3cr3t") && !shown.contains("pa55"), "{shown}");
 }
+
+#[tokio::test]
+async fn the_send_url_is_called_exactly_with_its_path_and_query() {
+    let platform = FakeServer::start().await.unwrap();
+    let channel = channel_to(platform.url_for("/crm/hooks/unibox?tenant=acme"), &[], Duration::from_secs(5));
+    let fixture = fixture().await;
+    let content = Content::text("Your order TH-20931 left the warehouse this morning.");
+    platform.enqueue(ScriptedResponse::json(201, &serde_json::json!({"id": "crm-out-78"})));
+
+    channel.send(&SendRequest::new(&fixture.account, &fixture.recipient, &content, MessageId::new())).await.unwrap();
+    assert_eq!(platform.last_request().unwrap().target, "/crm/hooks/unibox?tenant=acme");
+}

@@ -439,3 +439,29 @@ async fn sending_without_a_token_a_client_or_a_numeric_number_id_is_a_configurat
     assert_eq!(s.channel.send(&request).await.unwrap_err().kind(), ErrorKind::Configuration);
     assert_eq!(s.graph.request_count(), 0, "nothing was sent");
 }
+
+#[tokio::test]
+async fn a_graph_base_url_keeps_its_path() {
+    let graph = FakeServer::start().await.unwrap();
+    let config = WhatsAppConfig::builder()
+        .app_secret(APP_SECRET)
+        .verify_token(common::VERIFY_TOKEN)
+        .graph_base_url(graph.url_for("/meta-proxy"))
+        .build()
+        .unwrap();
+    let channel = WhatsAppChannel::new(config)
+        .with_clock(common::clock())
+        .with_http_client(std::sync::Arc::new(unibox_core::http::ReqwestClient::new()));
+    let account = common::account();
+    let recipient = common::customer(&account);
+    let token = SecretString::from(ACCESS_TOKEN);
+    let content = Content::text("Your desk left the warehouse.");
+    graph.enqueue(accepted("wamid.HBgLMTY1MDU1NTEyMzQVAgARGBJQUk9YWQA="));
+    let request = SendRequest::new(&account, &recipient, &content, MessageId::new()).with_access_token(Some(&token));
+
+    channel.send(&request).await.unwrap();
+    assert_eq!(
+        graph.last_request().unwrap().path(),
+        format!("/meta-proxy/{GRAPH_API_VERSION}/{PHONE_NUMBER_ID}/messages")
+    );
+}

@@ -6,6 +6,27 @@ use std::fmt;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+/// The URL of `path` under `base`, keeping the base's whole path: a platform API configured at
+/// `http://proxy.internal/line` is called at `http://proxy.internal/line/v2/...`, with or
+/// without a trailing slash on the base and a leading slash on the path. (`Url::join` alone
+/// would replace the base's last segment, or its whole path for an absolute path.)
+///
+/// ```
+/// use unibox_core::http::url_under;
+/// let base: url::Url = "http://proxy.internal/line".parse().unwrap();
+/// assert_eq!(url_under(&base, "/v2/bot/message/push").unwrap().as_str(), "http://proxy.internal/line/v2/bot/message/push");
+/// let root: url::Url = "https://api.line.me".parse().unwrap();
+/// assert_eq!(url_under(&root, "v2/bot/info").unwrap().as_str(), "https://api.line.me/v2/bot/info");
+/// ```
+pub fn url_under(base: &url::Url, path: &str) -> Result<url::Url, url::ParseError> {
+    let mut base = base.clone();
+    if !base.path().ends_with('/') {
+        let directory = format!("{}/", base.path());
+        base.set_path(&directory);
+    }
+    base.join(path.trim_start_matches('/'))
+}
+
 /// An outgoing request.
 pub type HttpRequest = http::Request<Bytes>;
 /// A response with its whole body.

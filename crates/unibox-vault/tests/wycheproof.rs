@@ -1,5 +1,5 @@
 //! Every XChaCha20-Poly1305, HKDF-SHA256, HMAC-SHA256 and HMAC-SHA1 vector of Wycheproof
-//! (`../shared/vectors/wycheproof/`, testvectors_v1) through the code the vault and the channels
+//! (`tests/vectors/wycheproof/`, testvectors_v1, copied with its licence) through the code the vault and the channels
 //! use: the vault's AEAD and HKDF primitives, and `unibox_core::channel::signature`.
 
 mod common;
@@ -12,7 +12,7 @@ use unibox_core::channel::signature;
 use unibox_vault::primitives;
 
 fn vectors(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/wycheproof").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/wycheproof").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("vector JSON")
 }
