@@ -67,6 +67,15 @@ impl Hub {
                 handshake.map_err(|e| e.with_operation("hub.webhook.handshake").with_context("channel", channel_id))?;
             return Ok((WebhookReceipt { handshake: true, ..WebhookReceipt::default() }, response));
         }
+        // Only a POST is a delivery: a signed HEAD, or a GET that is not a handshake, stores nothing.
+        if request.method != http::Method::POST {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("a {} is not a delivery; platforms POST their webhooks", request.method),
+            )
+            .with_operation("hub.webhook")
+            .with_context("channel", channel_id));
+        }
         let verified = channel
             .verify(request)
             .map_err(|e| e.with_operation("hub.webhook.verify").with_context("channel", channel_id))?;
