@@ -85,7 +85,10 @@ impl Hub {
 
         let received_at = self.inner.clock.now();
         let mut routed = Vec::with_capacity(events.len());
-        for event in events {
+        for mut event in events {
+            if let Some(adjustment) = self.inner.event_time.settle(&mut event.occurred_at, received_at) {
+                tracing::warn!(target: "unibox::webhook", channel = %channel_id, adjustment = adjustment.as_str(), "event time clamped");
+            }
             let (tenant, account) = self
                 .inner
                 .routes
