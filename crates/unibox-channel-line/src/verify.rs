@@ -28,7 +28,10 @@ fn invalid(why: &'static str) -> Error {
 
 /// Verifies `request` against each secret in turn (two while rotating the channel secret).
 pub(crate) fn verify_signature<'r>(request: &'r WebhookRequest, secrets: &[SecretString]) -> Result<Verified<'r>> {
-    let header = request.header(SIGNATURE_HEADER).ok_or_else(|| invalid("the X-Line-Signature header is missing"))?;
+    let header = request
+        .single_header(SIGNATURE_HEADER)
+        .map_err(|error| error.with_operation("line.verify"))?
+        .ok_or_else(|| invalid("the X-Line-Signature header is missing"))?;
     let tag = STANDARD.decode(header.trim()).map_err(|_| invalid("the X-Line-Signature header is not Base64"))?;
     for secret in secrets {
         if let Ok(proof) = signature::verify_hmac_sha256(secret.expose_secret().as_bytes(), &[&request.body], &tag) {
@@ -74,5 +77,20 @@ mod tests {
         assert!(verify_signature(&request(body, ""), &secrets).is_err());
         let unsigned = WebhookRequest::post("https://inbox.example.com/line".parse().unwrap(), body);
         assert!(verify_signature(&unsigned, &secrets).is_err());
+    }
+
+    #[test]
+    fn a_repeated_signature_header_is_refused_even_when_one_value_matches() {
+        let secrets = [SecretString::from("channelsecret")];
+        let body = r#"{"destination":"U0","events":[]}"#;
+        let good = signature_header("channelsecret", body.as_bytes());
+        for (first, second) in
+            [(good.as_str(), "bm90IGl0"), ("bm90IGl0", good.as_str()), (good.as_str(), good.as_str())]
+        {
+            let twice = request(body, first).with_header("X-Line-Signature", second);
+            let refused = verify_signature(&twice, &secrets).unwrap_err();
+            assert_eq!(refused.kind(), ErrorKind::SignatureInvalid);
+            assert!(refused.message().contains("more than once"), "{refused}");
+        }
     }
 }

@@ -29,14 +29,10 @@ fn invalid(message: &'static str) -> Error {
 /// assert!(verify_signature(&request, &[secret]).is_ok());
 /// ```
 pub fn verify_signature<'r>(request: &'r WebhookRequest, secrets: &[AppSecret]) -> Result<Verified<'r>> {
-    let mut values = request.headers.get_all(SIGNATURE_HEADER).iter();
-    let Some(value) = values.next() else {
-        return Err(invalid("the X-Hub-Signature-256 header is missing: Meta signs every delivery"));
-    };
-    if values.next().is_some() {
-        return Err(invalid("the X-Hub-Signature-256 header appears more than once"));
-    }
-    let value = value.to_str().map_err(|_| invalid("the X-Hub-Signature-256 header is not ASCII"))?;
+    let value = request
+        .single_header(SIGNATURE_HEADER)
+        .map_err(|error| error.with_operation("meta.verify"))?
+        .ok_or_else(|| invalid("the X-Hub-Signature-256 header is missing: Meta signs every delivery"))?;
     let Some(hex_digest) = value.strip_prefix("sha256=") else {
         return Err(invalid("the X-Hub-Signature-256 header must start with sha256="));
     };

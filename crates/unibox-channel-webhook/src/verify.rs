@@ -31,14 +31,10 @@ fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
 
 /// The value of a header that must appear exactly once.
 fn single_header<'r>(request: &'r WebhookRequest, name: &'static str) -> Result<&'r str> {
-    let mut values = request.headers.get_all(name).iter();
-    let Some(value) = values.next() else {
-        return Err(invalid(format!("the {name} header is missing")));
-    };
-    if values.next().is_some() {
-        return Err(invalid(format!("the {name} header appears more than once")));
-    }
-    value.to_str().map_err(|_| invalid(format!("the {name} header is not visible ASCII")))
+    request
+        .single_header(name)
+        .map_err(|error| error.with_operation("webhook.verify"))?
+        .ok_or_else(|| invalid(format!("the {name} header is missing")))
 }
 
 /// The signed headers of a delivery, checked for form but not yet for authenticity.

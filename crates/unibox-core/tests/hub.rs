@@ -414,3 +414,37 @@ async fn new_customer_messages_and_accepted_sends_are_metered_once() {
     counted.sort_by_key(|(metric, _)| metric.to_string());
     assert_eq!(counted, expected);
 }
+
+#[tokio::test]
+async fn event_times_far_from_receipt_are_clamped_and_never_hold_a_window_open() {
+    let w = world().await;
+    let a = agent(&w);
+    let far_future = Timestamp::from_unix_millis(i64::MAX);
+    let events = [
+        message_event("future", "store-1", "c-future", "from the far future", far_future),
+        message_event("past", "store-1", "c-past", "from before 1970", Timestamp::from_unix_millis(-1)),
+        message_event("oldest", "store-1", "c-oldest", "from the start of time", Timestamp::from_unix_millis(i64::MIN)),
+    ];
+    assert_eq!(w.hub.handle_webhook(&channel_id(), signed(&events)).await.status.as_u16(), 200);
+    let conversations = w.hub.conversations(&a, &ConversationQuery::new()).await.unwrap().items;
+    assert_eq!(conversations.len(), 3);
+    let oldest_allowed = start().saturating_sub(unibox_core::hub::DEFAULT_MAX_BEHIND_RECEIPT);
+    for conversation in &conversations {
+        assert!(
+            conversation.last_activity_at >= oldest_allowed && conversation.last_activity_at <= start(),
+            "stored at {} (received at {})",
+            conversation.last_activity_at,
+            start()
+        );
+    }
+    // The far-future message counts from its receipt: its window closes a day later.
+    let future = conversations.iter().find(|c| c.last_activity_at == start()).expect("dated at receipt");
+    w.clock.advance(Duration::from_secs(24 * 3600 + 1));
+    let err = w.hub.send(&a, future.id, Content::text("late")).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MessagingWindowClosed);
+    // The pre-1970 ones never opened one.
+    for old in conversations.iter().filter(|c| c.id != future.id) {
+        let err = w.hub.send(&a, old.id, Content::text("hi")).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MessagingWindowClosed);
+    }
+}

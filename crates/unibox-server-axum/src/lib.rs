@@ -9,6 +9,7 @@ mod request;
 mod response;
 mod router;
 mod sensitive;
+mod serve;
 mod shutdown;
 mod trace;
 
@@ -17,4 +18,8 @@ pub use router::{
     DEFAULT_READINESS_TIMEOUT, HEALTH_PATH, READY_PATH, WEBHOOK_PATH, WebhookServer, router,
 };
 pub use sensitive::SENSITIVE_HEADERS;
-pub use shutdown::{serve, shutdown_signal};
+pub use serve::{
+    ConnectionLimits, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_PEER, DEFAULT_MAX_HEADER_BYTES, FILE_DESCRIPTOR_RESERVE, serve, serve_with,
+};
+pub use shutdown::shutdown_signal;

@@ -47,11 +47,11 @@ pub(crate) fn overloaded(capacity: usize, retry_after: Duration) -> Response {
     into_axum(response)
 }
 
-/// `405` for a method a channel does not take.
-pub(crate) fn method_not_allowed(message: String) -> Response {
+/// `405` for a method a channel does not take; `allow` lists the ones it does.
+pub(crate) fn method_not_allowed(message: String, allow: &'static str) -> Response {
     let mut response =
         WebhookResponse::json(405, &serde_json::json!({ "error": "method_not_allowed", "message": message }));
-    response.headers.insert(http::header::ALLOW, HeaderValue::from_static("POST"));
+    response.headers.insert(http::header::ALLOW, HeaderValue::from_static(allow));
     into_axum(response)
 }
 

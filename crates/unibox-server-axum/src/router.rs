@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{any, get};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 use unibox_core::Hub;
@@ -32,7 +32,8 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
 pub const DEFAULT_ADMISSION_WAIT: Duration = Duration::from_millis(100);
 /// The `Retry-After` of an overload `503` by default.
 pub const DEFAULT_OVERLOAD_RETRY_AFTER: Duration = Duration::from_secs(1);
-/// How long a sender may take to send its body by default (slow senders hold a slot).
+/// How long a sender may take to send its body by default (the body is read before a slot is
+/// taken, so a slow sender holds only its own connection).
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long readiness waits for the store by default.
 pub const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -44,7 +45,8 @@ pub const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 /// | route | answers |
 /// |---|---|
 /// | `POST /webhooks/{channel}` | the channel's acknowledgement (`200`) once every event is durably committed; `401` bad signature, `400` malformed payload (the body says why), `404` unknown channel, or only events for unconnected accounts on a channel that refuses those (`Capabilities::unroutable_delivery`), `413` body over the limit (before it is read or hashed), `408` body too slow, `503` + `Retry-After` when overloaded or the store is failing |
-/// | `GET /webhooks/{channel}` | the subscription handshake of channels that have one (Meta); `405` for the others |
+/// | `GET /webhooks/{channel}` | the subscription handshake of channels that have one (Meta), without a body; `405` for the others and for a GET with a body |
+/// | any other method | `405` with `Allow` (a signed `HEAD` is never a delivery) |
 /// | `GET /health` | `200` (liveness) |
 /// | `GET /ready` | `200` when the store answers a read, `503` otherwise (readiness) |
 ///
@@ -163,7 +165,7 @@ impl WebhookServer {
             origin: self.origin.map_or_else(|| PublicOrigin::FromHost(LastHost::default()), PublicOrigin::Fixed),
         });
         Router::new()
-            .route(WEBHOOK_PATH, get(handler::webhook).post(handler::webhook))
+            .route(WEBHOOK_PATH, any(handler::webhook))
             .route(HEALTH_PATH, get(health::health))
             .route(READY_PATH, get(health::ready))
             .with_state(shared)

@@ -1,27 +1,4 @@
-//! Running the router until a shutdown signal, finishing the requests in progress.
-
-use std::future::Future;
-
-use axum::Router;
-use tokio::net::TcpListener;
-
-/// Serves `router` on `listener` until `shutdown` completes, then stops accepting connections,
-/// closes idle keep-alive connections and waits for the requests in progress: a webhook whose
-/// events are being committed still gets its answer.
-///
-/// ```no_run
-/// # async fn run(hub: unibox_core::Hub) -> std::io::Result<()> {
-/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-/// unibox_server_axum::serve(listener, unibox_server_axum::router(hub), unibox_server_axum::shutdown_signal()).await
-/// # }
-/// ```
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
-}
+//! The signal that stops the server.
 
 /// Completes on Ctrl-C or, on Unix, `SIGTERM` (what container runtimes send before killing).
 /// If a signal handler cannot be installed, that signal is ignored rather than ending the

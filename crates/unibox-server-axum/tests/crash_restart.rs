@@ -61,7 +61,7 @@ async fn serve(db: &Path) {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     println!("listening {}", listener.local_addr().unwrap());
-    axum::serve(listener, WebhookServer::new(hub).router()).await.unwrap();
+    unibox_server_axum::serve(listener, WebhookServer::new(hub).router(), std::future::pending()).await.unwrap();
 }
 
 /// A child server, killed when dropped so a failing test leaves no process behind.

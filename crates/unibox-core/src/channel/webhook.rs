@@ -63,6 +63,34 @@ impl WebhookRequest {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The only value of a header that must appear at most once (a signature, a token):
+    /// `Ok(None)` when absent, and a `SignatureInvalid` error naming the header when it appears
+    /// more than once or is not visible ASCII. Verifiers refuse a repeated signature header, so a
+    /// client or proxy that appends a second value cannot choose which one is checked.
+    ///
+    /// ```
+    /// use unibox_core::channel::WebhookRequest;
+    /// use unibox_core::ErrorKind;
+    /// let request = WebhookRequest::post("https://inbox.example.com/x".parse().unwrap(), "{}")
+    ///     .with_header("X-Signature", "a");
+    /// assert_eq!(request.single_header("x-signature")?, Some("a"));
+    /// assert_eq!(request.single_header("x-other")?, None);
+    /// let twice = request.with_header("X-Signature", "b");
+    /// assert_eq!(twice.single_header("x-signature").unwrap_err().kind(), ErrorKind::SignatureInvalid);
+    /// # Ok::<(), unibox_core::Error>(())
+    /// ```
+    pub fn single_header(&self, name: &str) -> Result<Option<&str>, Error> {
+        let mut values = self.headers.get_all(name).iter();
+        let Some(first) = values.next() else {
+            return Ok(None);
+        };
+        let refused = |why: &str| Error::new(crate::ErrorKind::SignatureInvalid, format!("the {name} header {why}"));
+        if values.next().is_some() {
+            return Err(refused("appears more than once"));
+        }
+        first.to_str().map(Some).map_err(|_| refused("is not visible ASCII"))
+    }
+
     /// The value of a query parameter, if present.
     pub fn query(&self, name: &str) -> Option<String> {
         self.url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())

@@ -23,6 +23,7 @@ pub struct HubBuilder {
     clock: Option<Arc<dyn Clock>>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
+    event_time: super::EventTimeBounds,
     delivery: crate::delivery::DeliveryOptions,
 }
 
@@ -39,6 +40,7 @@ impl HubBuilder {
             clock: None,
             channels: HashMap::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            event_time: super::EventTimeBounds::default(),
             delivery: crate::delivery::DeliveryOptions::default(),
         }
     }
@@ -108,6 +110,13 @@ impl HubBuilder {
         self
     }
 
+    /// How far an event's own timestamp may be from its receipt before it is clamped
+    /// ([`EventTimeBounds`](super::EventTimeBounds); 5 minutes ahead, 400 days behind by default).
+    pub fn event_time_bounds(mut self, bounds: super::EventTimeBounds) -> Self {
+        self.event_time = bounds;
+        self
+    }
+
     /// How sends are retried and leased ([`DeliveryOptions`](crate::delivery::DeliveryOptions)).
     pub fn delivery(mut self, options: crate::delivery::DeliveryOptions) -> Self {
         self.delivery = options;
@@ -129,6 +138,7 @@ impl HubBuilder {
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,
                 max_body_bytes: self.max_body_bytes,
+                event_time: self.event_time,
                 routes: RouteCache::default(),
                 delivery: crate::delivery::DeliveryState::new(self.delivery),
             }),

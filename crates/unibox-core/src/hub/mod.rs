@@ -6,6 +6,7 @@ mod analytics;
 mod builder;
 mod canned;
 mod contacts;
+mod event_time;
 mod events;
 mod metering;
 mod operations;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 pub use analytics::AnalyticsLag;
 pub use builder::HubBuilder;
+pub use event_time::{DEFAULT_MAX_AHEAD_OF_RECEIPT, DEFAULT_MAX_BEHIND_RECEIPT, EventTimeAdjustment, EventTimeBounds};
 pub use routing::{UNROUTABLE_RECENT_LIMIT, UnroutableEvent, UnroutableReport};
 pub use subscribe::Subscription;
 pub use webhook::WebhookReceipt;
@@ -66,6 +68,7 @@ struct HubInner {
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
+    event_time: EventTimeBounds,
     routes: routing::RouteCache,
     delivery: crate::delivery::DeliveryState,
 }

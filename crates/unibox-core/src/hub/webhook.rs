@@ -74,6 +74,15 @@ impl Hub {
                 handshake.map_err(|e| e.with_operation("hub.webhook.handshake").with_context("channel", channel_id))?;
             return Ok((WebhookReceipt { handshake: true, ..WebhookReceipt::default() }, response));
         }
+        // Only a POST is a delivery: a signed HEAD, or a GET that is not a handshake, stores nothing.
+        if request.method != http::Method::POST {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("a {} is not a delivery; platforms POST their webhooks", request.method),
+            )
+            .with_operation("hub.webhook")
+            .with_context("channel", channel_id));
+        }
         let verified = channel
             .verify(request)
             .map_err(|e| e.with_operation("hub.webhook.verify").with_context("channel", channel_id))?;
@@ -86,7 +95,10 @@ impl Hub {
         let mut routed = Vec::with_capacity(events_count);
         let mut unroutable = 0;
         let mut first_unroutable: Option<String> = None;
-        for event in events {
+        for mut event in events {
+            if let Some(adjustment) = self.inner.event_time.settle(&mut event.occurred_at, received_at) {
+                tracing::warn!(target: "unibox::webhook", channel = %channel_id, adjustment = adjustment.as_str(), "event time clamped");
+            }
             let route = self
                 .inner
                 .routes

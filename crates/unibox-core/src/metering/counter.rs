@@ -115,7 +115,9 @@ impl UsageQuery {
     }
     /// Checks the range: at most about ten years.
     pub fn validate(&self) -> Result<()> {
-        if self.until.0 <= self.from.0 || self.until.0 - self.from.0 > 3_700 {
+        // Checked: both ends come from the caller, and `i64::MAX - i64::MIN` overflows.
+        let days = self.until.0.checked_sub(self.from.0);
+        if !days.is_some_and(|days| (1..=3_700).contains(&days)) {
             return Err(Error::new(
                 ErrorKind::InvalidInput,
                 "a usage query covers 1 to 3,700 days, `from` before `until`",
@@ -129,5 +131,19 @@ impl UsageQuery {
             && counter.day < self.until
             && self.channel.as_ref().is_none_or(|channel| &counter.channel == channel)
             && self.metric.is_none_or(|metric| counter.metric == metric)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_at_the_ends_of_i64_is_refused_without_overflowing() {
+        for (from, until) in [(i64::MIN, i64::MAX), (i64::MIN, 0), (-1, i64::MAX), (5, 5), (6, 5), (0, 3_701)] {
+            let query = UsageQuery::days(UsageDay(from), UsageDay(until));
+            assert_eq!(query.validate().unwrap_err().kind(), ErrorKind::InvalidInput, "{from}..{until}");
+        }
+        assert!(UsageQuery::days(UsageDay(-10), UsageDay(3_690)).validate().is_ok());
     }
 }

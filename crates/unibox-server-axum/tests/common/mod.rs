@@ -29,7 +29,7 @@ impl Running {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = server.router();
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        tokio::spawn(unibox_server_axum::serve(listener, router, std::future::pending()));
         Running { addr, http: reqwest::Client::new() }
     }
 
