@@ -17,6 +17,7 @@
 //! | `channel-whatsapp` | `unibox::channels::whatsapp`: the WhatsApp Business Cloud API | no |
 //! | `channel-line` | `unibox::channels::line`: the LINE Messaging API | no |
 //! | `channel-shopee` | `unibox::channels::shopee`: Shopee Open Platform seller chat | no |
+//! | `channel-telegram` | `unibox::channels::telegram`: the Telegram Bot API | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | `unibox::server`: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `policy-cedar` | `unibox::policy_cedar`: Cedar policies as the hub's [`Policy`] | no |
@@ -105,4 +106,7 @@ pub mod channels {
     /// The Shopee Open Platform channel (feature `channel-shopee`).
     #[cfg(feature = "channel-shopee")]
     pub use unibox_channel_shopee as shopee;
+    /// The Telegram Bot API channel (feature `channel-telegram`).
+    #[cfg(feature = "channel-telegram")]
+    pub use unibox_channel_telegram as telegram;
 }

@@ -1,0 +1,105 @@
+//! The send: the calls of [`outbound::calls`](crate::outbound), one after the other, with the
+//! bot token from the token store (else the configured one).
+//!
+//! A text longer than one message is several calls. If a later part fails, the earlier ones
+//! were delivered: the error says how many and is never retried automatically (a retry would
+//! repeat them).
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use unibox_core::channel::{SendReceipt, SendRequest};
+use unibox_core::{Error, ErrorKind, Result};
+
+use crate::error_map::{self, Call};
+use crate::inbound::key;
+use crate::outbound::{self, Chat};
+use crate::{BotToken, TelegramChannel};
+
+const OPERATION: &str = "telegram.send";
+
+/// `{"ok": true, "result": {"message_id": …}}`.
+#[derive(Deserialize)]
+struct Sent {
+    ok: bool,
+    #[serde(default)]
+    result: Option<SentMessage>,
+}
+
+#[derive(Deserialize)]
+struct SentMessage {
+    message_id: i64,
+}
+
+impl TelegramChannel {
+    pub(crate) async fn deliver(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
+        let api = self.api(OPERATION)?;
+        let stored;
+        let token = match request.access_token {
+            Some(token) => {
+                stored = self.stored_token(token)?;
+                &stored
+            }
+            None => &self.config.bot_token,
+        };
+        let chat = Chat::of(request.recipient)?;
+        // Replies name messages of this chat (`<customer id>:<message_id>`); others are ignored.
+        let reply_to = request
+            .reply_to
+            .and_then(|id| id.strip_prefix(request.recipient.value.as_str())?.strip_prefix(':')?.parse::<i64>().ok());
+        let calls = outbound::calls(request.content, &chat, reply_to)?;
+        let total = calls.len();
+        let mut first = None;
+        for (index, call) in calls.iter().enumerate() {
+            let sent = self.send_one(api, token, call).await.map_err(|error| {
+                let error = error.with_operation(OPERATION).with_context("account", request.account.id);
+                if index == 0 {
+                    error
+                } else {
+                    // Earlier parts went out: resending would repeat them.
+                    error.with_context("delivered_parts", format!("{index} of {total}")).persistent()
+                }
+            })?;
+            first.get_or_insert(sent);
+        }
+        let message_id = first.ok_or_else(|| Error::new(ErrorKind::InvalidInput, "nothing to send"))?;
+        Ok(SendReceipt::new(key(&request.recipient.value, message_id)))
+    }
+
+    /// The token the token store holds for the account: it must be this bot's.
+    fn stored_token(&self, token: &SecretString) -> Result<BotToken> {
+        let token = BotToken::new(SecretString::from(token.expose_secret().to_owned()))
+            .map_err(|_| Error::new(ErrorKind::TokenInvalid, "the stored Telegram bot token is malformed"))?;
+        if token.bot_id() != self.config.bot_id() {
+            return Err(Error::new(
+                ErrorKind::Configuration,
+                format!(
+                    "the stored Telegram bot token belongs to bot {}, but this channel is bot {}",
+                    token.bot_id(),
+                    self.config.bot_id()
+                ),
+            )
+            .with_operation(OPERATION));
+        }
+        Ok(token)
+    }
+
+    async fn send_one(&self, api: &crate::api::BotApi, token: &BotToken, call: &outbound::Call) -> Result<i64> {
+        let response = api
+            .call(token, call.method, &call.body)
+            .await
+            .map_err(|e| error_map::from_transport(Call::Send, e).with_context("method", call.method))?;
+        if !response.status().is_success() {
+            return Err(error_map::from_response(&response).with_context("method", call.method));
+        }
+        match serde_json::from_slice::<Sent>(response.body()) {
+            Ok(Sent { ok: true, result: Some(message) }) => Ok(message.message_id),
+            Ok(Sent { ok: false, .. }) => Err(error_map::from_response(&response).with_context("method", call.method)),
+            _ => Err(Error::new(
+                ErrorKind::DeliveryUnknown,
+                "Telegram accepted the message but its answer names no message id: check before resending",
+            )
+            .persistent()
+            .with_context("method", call.method)),
+        }
+    }
+}
