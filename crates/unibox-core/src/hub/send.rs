@@ -249,10 +249,9 @@ impl Hub {
             .with_human_agent(job.human_agent);
         match attempt.channel.send(&request).await {
             Ok(receipt) => {
-                let used_reply_token = receipt.used_reply_token;
-                let outcome = AttemptOutcome::Sent { platform_message_id: receipt.platform_message_id };
+                let outcome = AttemptOutcome::Sent { platform_message_id: receipt.platform_message_id.clone() };
                 let (sent, _) = outbox.finish_attempt(tenant, job.message, lease, outcome).await?;
-                self.meter_send(&attempt.account, &sent, used_reply_token).await;
+                self.meter_send(&attempt.account, &sent, &receipt).await;
                 Ok(sent)
             }
             Err(error) => {
@@ -359,7 +358,7 @@ impl Hub {
                     .update_delivery(tenant, message.id, DeliveryStatus::Sent, Some(&receipt.platform_message_id))
                     .await
                     .map_err(|e| e.with_operation("hub.send.record"))?;
-                self.meter_send(account, &sent, receipt.used_reply_token).await;
+                self.meter_send(account, &sent, &receipt).await;
                 Ok(sent)
             }
             Err(error) => {
