@@ -18,6 +18,7 @@
 //! | `channel-line` | `unibox::channels::line`: the LINE Messaging API | no |
 //! | `channel-shopee` | `unibox::channels::shopee`: Shopee Open Platform seller chat | no |
 //! | `channel-telegram` | `unibox::channels::telegram`: the Telegram Bot API | no |
+//! | `channel-twilio` | `unibox::channels::twilio`: SMS, MMS and WhatsApp through Twilio | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | `unibox::server`: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `policy-cedar` | `unibox::policy_cedar`: Cedar policies as the hub's [`Policy`] | no |
@@ -109,4 +110,7 @@ pub mod channels {
     /// The Telegram Bot API channel (feature `channel-telegram`).
     #[cfg(feature = "channel-telegram")]
     pub use unibox_channel_telegram as telegram;
+    /// The Twilio Programmable Messaging channel (feature `channel-twilio`).
+    #[cfg(feature = "channel-twilio")]
+    pub use unibox_channel_twilio as twilio;
 }

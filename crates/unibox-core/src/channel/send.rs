@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
+use crate::metering::UsageMetric;
 use crate::{ChannelAccount, ContactIdentity, Content, MessageId, Timestamp};
 
 /// Everything a channel needs to send one message.
@@ -116,12 +117,34 @@ pub struct SendReceipt {
     pub accepted_at: Option<Timestamp>,
     /// It went out with a free reply context (a LINE reply token) rather than a metered push.
     pub used_reply_token: bool,
+    /// Billable units the platform (or the adapter) reports for this send, metered as they are
+    /// (Twilio's SMS segments), in addition to the one message out the hub counts.
+    pub usage: Vec<(UsageMetric, u64)>,
 }
 
 impl SendReceipt {
     /// A receipt with the platform's message id.
     pub fn new(platform_message_id: impl Into<String>) -> Self {
-        SendReceipt { platform_message_id: platform_message_id.into(), accepted_at: None, used_reply_token: false }
+        SendReceipt {
+            platform_message_id: platform_message_id.into(),
+            accepted_at: None,
+            used_reply_token: false,
+            usage: Vec::new(),
+        }
+    }
+
+    /// Adds `quantity` of `metric` that the adapter reports for this send; the hub's meter counts
+    /// it as reported, so the rule (Twilio's segment count, say) stays in the adapter.
+    ///
+    /// ```
+    /// use unibox_core::channel::SendReceipt;
+    /// use unibox_core::metering::UsageMetric;
+    /// let receipt = SendReceipt::new("SM3f1c7a0e9b2d4c6e8a0b2d4f6a8c0e2d").with_usage(UsageMetric::SmsSegments, 3);
+    /// assert_eq!(receipt.usage, vec![(UsageMetric::SmsSegments, 3)]);
+    /// ```
+    pub fn with_usage(mut self, metric: UsageMetric, quantity: u64) -> Self {
+        self.usage.push((metric, quantity));
+        self
     }
 
     /// Marks the send as made with a reply token (LINE), which the platform does not bill.

@@ -2,18 +2,20 @@
 //! send or a webhook: a failure to count is logged.
 
 use crate::channel::Channel;
+use crate::channel::SendReceipt;
 use crate::hub::Hub;
 use crate::inbox::{Acceptance, RoutedEvent};
-use crate::metering::{UsageIncrement, usage_of_event, usage_of_send};
+use crate::metering::{UsageIncrement, usage_of_event, usage_of_send, usage_reported};
 use crate::{ChannelAccount, Message};
 
 impl Hub {
-    /// Counts a message the platform accepted for sending; a LINE send that used a reply token
-    /// is not a push.
-    pub(crate) async fn meter_send(&self, account: &ChannelAccount, message: &Message, used_reply_token: bool) {
+    /// Counts a message the platform accepted for sending, with what the channel reported for it
+    /// (`receipt.usage`); a LINE send that used a reply token is not a push.
+    pub(crate) async fn meter_send(&self, account: &ChannelAccount, message: &Message, receipt: &SendReceipt) {
         let Some(meter) = &self.inner.meter else { return };
         let now = self.inner.clock.now();
-        let usage = usage_of_send(&account.tenant, &account.kind, &message.content, used_reply_token, now);
+        let mut usage = usage_of_send(&account.tenant, &account.kind, &message.content, receipt.used_reply_token, now);
+        usage.extend(usage_reported(&account.tenant, &account.kind, &receipt.usage, now));
         if let Err(error) = meter.add(&usage).await {
             tracing::error!(target: "unibox::metering", %error, message = %message.id, "a sent message was not counted");
         }

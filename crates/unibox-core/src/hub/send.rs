@@ -254,10 +254,9 @@ impl Hub {
             .with_since_customer_message(since(attempt.customer_last_message_at, self.inner.clock.now()));
         match attempt.channel.send(&request).await {
             Ok(receipt) => {
-                let used_reply_token = receipt.used_reply_token;
-                let outcome = AttemptOutcome::Sent { platform_message_id: receipt.platform_message_id };
+                let outcome = AttemptOutcome::Sent { platform_message_id: receipt.platform_message_id.clone() };
                 let (sent, _) = outbox.finish_attempt(tenant, job.message, lease, outcome).await?;
-                self.meter_send(&attempt.account, &sent, used_reply_token).await;
+                self.meter_send(&attempt.account, &sent, &receipt).await;
                 Ok(sent)
             }
             Err(error) => {
@@ -367,7 +366,7 @@ impl Hub {
                     .update_delivery(tenant, message.id, DeliveryStatus::Sent, Some(&receipt.platform_message_id))
                     .await
                     .map_err(|e| e.with_operation("hub.send.record"))?;
-                self.meter_send(account, &sent, receipt.used_reply_token).await;
+                self.meter_send(account, &sent, &receipt).await;
                 Ok(sent)
             }
             Err(error) => {

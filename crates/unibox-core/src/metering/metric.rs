@@ -64,6 +64,9 @@ pub enum UsageMetric {
     LinePush,
     /// WhatsApp template messages, by category.
     WhatsAppTemplate(TemplateCategory),
+    /// SMS segments sent, as the adapter reports them (Twilio's `num_segments`, else the
+    /// adapter's own GSM-7/UCS-2 count): a long or non-Latin text is billed as several.
+    SmsSegments,
     /// Calls to an AI model.
     AiCalls,
     /// Tokens sent to an AI model.
@@ -77,7 +80,12 @@ impl UsageMetric {
     pub fn all() -> Vec<UsageMetric> {
         let mut all = vec![UsageMetric::MessagesIn, UsageMetric::MessagesOut, UsageMetric::LinePush];
         all.extend(TemplateCategory::ALL.map(UsageMetric::WhatsAppTemplate));
-        all.extend([UsageMetric::AiCalls, UsageMetric::AiInputTokens, UsageMetric::AiOutputTokens]);
+        all.extend([
+            UsageMetric::SmsSegments,
+            UsageMetric::AiCalls,
+            UsageMetric::AiInputTokens,
+            UsageMetric::AiOutputTokens,
+        ]);
         all
     }
 
@@ -88,6 +96,7 @@ impl UsageMetric {
             UsageMetric::MessagesOut => "messages_out".into(),
             UsageMetric::LinePush => "line_push".into(),
             UsageMetric::WhatsAppTemplate(category) => format!("whatsapp_template.{}", category.as_str()),
+            UsageMetric::SmsSegments => "sms_segments".into(),
             UsageMetric::AiCalls => "ai_calls".into(),
             UsageMetric::AiInputTokens => "ai_tokens_in".into(),
             UsageMetric::AiOutputTokens => "ai_tokens_out".into(),

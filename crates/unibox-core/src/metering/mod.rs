@@ -1,10 +1,12 @@
 //! Metering: usage counters per tenant, channel, metric and day (messages in and out, LINE push
-//! messages, WhatsApp template messages by category, AI calls and tokens), for billing by
+//! messages, WhatsApp template messages by category, SMS segments as adapters report them, AI
+//! calls and tokens), for billing by
 //! message credits.
 //!
 //! - [`UsageMeter`]: where counters are kept (memory, SQLite, yours); adds are batched and
 //!   summed per day, so reading a month is a few dozen rows whatever the traffic.
-//! - [`usage_of_send`], [`usage_of_ingest`], [`usage_of_ai_call`]: what each event counts as.
+//! - [`usage_of_send`], [`usage_of_ingest`], [`usage_of_ai_call`]: what each event counts as;
+//!   [`usage_reported`]: what an adapter reported with a send (`SendReceipt::usage`).
 //! - [`CreditTable`]: usage to credits.
 
 mod counter;
@@ -19,7 +21,7 @@ use async_trait::async_trait;
 pub use counter::{UsageCounter, UsageDay, UsageIncrement, UsageQuery};
 pub use credits::CreditTable;
 pub use metric::{TemplateCategory, UsageMetric};
-pub use usage_of::{usage_of_accept, usage_of_ai_call, usage_of_event, usage_of_ingest, usage_of_send};
+pub use usage_of::{usage_of_accept, usage_of_ai_call, usage_of_event, usage_of_ingest, usage_of_send, usage_reported};
 
 use crate::{Result, TenantId};
 

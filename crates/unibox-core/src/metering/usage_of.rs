@@ -33,6 +33,34 @@ pub fn usage_of_send(
     usage
 }
 
+/// The usage a channel reported with a send ([`SendReceipt::usage`](crate::channel::SendReceipt)),
+/// as increments on the `kind` channel; zero quantities are left out.
+///
+/// ```
+/// use unibox_core::metering::{usage_reported, UsageMetric};
+/// use unibox_core::{ChannelKind, Timestamp};
+/// let usage = usage_reported(&"acme".parse().unwrap(), &ChannelKind::TWILIO, &[(UsageMetric::SmsSegments, 2)], Timestamp::UNIX_EPOCH);
+/// assert_eq!((usage[0].metric, usage[0].quantity), (UsageMetric::SmsSegments, 2));
+/// ```
+pub fn usage_reported(
+    tenant: &TenantId,
+    kind: &ChannelKind,
+    reported: &[(UsageMetric, u64)],
+    at: Timestamp,
+) -> Vec<UsageIncrement> {
+    reported
+        .iter()
+        .filter(|(_, quantity)| *quantity > 0)
+        .map(|&(metric, quantity)| UsageIncrement {
+            tenant: tenant.clone(),
+            channel: Some(kind.clone()),
+            metric,
+            at,
+            quantity,
+        })
+        .collect()
+}
+
 /// The usage of ingested events: one message in per customer message or postback stored for
 /// the first time (redeliveries and the business's own echoes do not count). `kind_of` names
 /// the platform of an event's account. `events` and `outcomes` are paired by position, as
