@@ -199,3 +199,21 @@ async fn a_shop_account_must_name_the_shop_and_a_token() {
     assert_eq!(channel.send(&request).await.unwrap_err().kind(), ErrorKind::Configuration, "no shop id");
     assert_eq!(api.request_count(), 0);
 }
+
+#[tokio::test]
+async fn a_channel_configured_for_inspection_only_verifies_but_calls_nothing() {
+    let api = FakeServer::start().await.unwrap();
+    let config = unibox_channel_shopee::ShopeeConfig::builder()
+        .partner_key(common::PARTNER_KEY)
+        .callback_url(common::CALLBACK_URL)
+        .api_base_url(api.url())
+        .build()
+        .unwrap();
+    let channel = unibox_channel_shopee::ShopeeChannel::new(config)
+        .with_http_client(std::sync::Arc::new(unibox_core::http::ReqwestClient::new()));
+    assert!(channel.verify(&common::signed(&common::fixture("text"))).is_ok());
+    let error = send(&channel, Content::text("Hello")).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Configuration);
+    assert!(error.message().contains("partner id"), "{error}");
+    assert_eq!(api.request_count(), 0);
+}
