@@ -35,14 +35,17 @@ pub const DEFAULT_SEND_RATE: Rate = Rate::per_second(10);
 ///     .callback_url("https://inbox.example.com/webhooks/shopee")
 ///     .build()
 ///     .unwrap();
-/// assert_eq!(config.partner_id(), 2001887);
+/// assert_eq!(config.partner_id(), Some(2001887));
 /// assert!(!format!("{config:?}").contains("4a6d7071"));
 /// // The callback URL is required: it is half of what Shopee signs.
 /// assert!(ShopeeConfig::builder().partner_id(1).partner_key("k").build().is_err());
+/// // Verifying and parsing pushes needs only the key and the callback URL (offline inspection).
+/// let inspect = ShopeeConfig::builder().partner_key("k").callback_url("https://inbox.example.com/shopee").build();
+/// assert!(inspect.is_ok());
 /// ```
 #[derive(Clone)]
 pub struct ShopeeConfig {
-    pub(crate) partner_id: u64,
+    pub(crate) partner_id: Option<u64>,
     pub(crate) partner_keys: Vec<SecretString>,
     pub(crate) callback_url: String,
     pub(crate) api_base_url: Url,
@@ -55,9 +58,17 @@ impl ShopeeConfig {
         ShopeeConfigBuilder::default()
     }
 
-    /// The partner (app) id.
-    pub fn partner_id(&self) -> u64 {
+    /// The partner (app) id, needed for API calls (not for verifying pushes).
+    pub fn partner_id(&self) -> Option<u64> {
         self.partner_id
+    }
+
+    /// The partner id for an API call; `Configuration` when it was not configured.
+    pub(crate) fn api_partner_id(&self, operation: &'static str) -> Result<u64> {
+        self.partner_id.ok_or_else(|| {
+            Error::new(ErrorKind::Configuration, "calling Shopee's API needs the app's partner id: set partner_id")
+                .with_operation(operation)
+        })
     }
 
     /// The registered push callback URL, exactly as Shopee signs it.
@@ -105,7 +116,8 @@ pub struct ShopeeConfigBuilder {
 }
 
 impl ShopeeConfigBuilder {
-    /// The partner id (Open Platform console › App list; the live and test apps differ).
+    /// The partner id (Open Platform console › App list; the live and test apps differ). API
+    /// calls need it; verifying and parsing pushes does not.
     pub fn partner_id(mut self, partner_id: u64) -> Self {
         self.partner_id = Some(partner_id);
         self
@@ -138,14 +150,14 @@ impl ShopeeConfigBuilder {
         self
     }
 
-    /// Checks and builds: a non-zero partner id, a non-empty partner key, and an absolute
-    /// `http(s)` callback URL without a fragment are required.
+    /// Checks and builds: a non-empty partner key and an absolute `http(s)` callback URL
+    /// without a fragment are required; a partner id, when given, is not zero.
     pub fn build(self) -> Result<ShopeeConfig> {
         let configuration = |message: String| Err(Error::new(ErrorKind::Configuration, message));
-        let partner_id = match self.partner_id {
-            Some(id) if id > 0 => id,
-            _ => return configuration("the Shopee channel needs the app's partner id".into()),
-        };
+        let partner_id = self.partner_id;
+        if partner_id == Some(0) {
+            return configuration("a Shopee partner id is not zero".into());
+        }
         if self.partner_keys.is_empty() || self.partner_keys.iter().any(|k| k.expose_secret().trim().is_empty()) {
             return configuration(
                 "the Shopee channel needs the app's partner key to verify pushes and sign calls".into(),

@@ -80,7 +80,7 @@ impl ShopeeChannel {
         let signed = Signed {
             path: AUTHORIZATION_PATH,
             call: SignedCall::Public,
-            partner_id: self.config.partner_id,
+            partner_id: self.config.api_partner_id("shopee.authorization_url")?,
             partner_key: self.config.signing_key(),
             timestamp: self.clock.now().as_unix_seconds(),
         };
@@ -103,7 +103,8 @@ impl ShopeeChannel {
             )
             .with_operation(OPERATION));
         }
-        let body = json!({"code": code, "partner_id": self.config.partner_id, "shop_id": shop_id});
+        let partner_id = self.config.api_partner_id(OPERATION)?;
+        let body = json!({"code": code, "partner_id": partner_id, "shop_id": shop_id});
         self.issue(TOKEN_PATH, &body, Call::Exchange, OPERATION).await
     }
 
@@ -118,8 +119,7 @@ impl ShopeeChannel {
             )
             .with_operation(OPERATION)
         })?;
-        let body =
-            json!({"refresh_token": refresh.expose_secret(), "partner_id": self.config.partner_id, "shop_id": shop_id});
+        let body = json!({"refresh_token": refresh.expose_secret(), "partner_id": self.config.api_partner_id(OPERATION)?, "shop_id": shop_id});
         let fresh = self.issue(REFRESH_PATH, &body, Call::Refresh, OPERATION).await?;
         Ok(TokenSet { scopes: tokens.scopes.clone(), ..fresh })
     }
@@ -136,7 +136,7 @@ impl ShopeeChannel {
         let signed = Signed {
             path,
             call: SignedCall::Public,
-            partner_id: self.config.partner_id,
+            partner_id: self.config.api_partner_id(operation)?,
             partner_key: self.config.signing_key(),
             timestamp: now.as_unix_seconds(),
         };

@@ -71,8 +71,9 @@ fn the_configuration_is_checked_once() {
     let kind = |builder: unibox_channel_shopee::ShopeeConfigBuilder| builder.build().unwrap_err().kind();
     let base = || ShopeeConfig::builder().partner_id(1).partner_key("k").callback_url("https://x.example/hook");
     assert!(base().build().is_ok());
+    assert_eq!(kind(base().partner_id(0)), ErrorKind::Configuration);
     assert_eq!(
-        kind(ShopeeConfig::builder().partner_key("k").callback_url("https://x.example/hook")),
+        kind(ShopeeConfig::builder().partner_id(1).callback_url("https://x.example/hook")),
         ErrorKind::Configuration
     );
     assert_eq!(kind(base().partner_key(" ")), ErrorKind::Configuration);

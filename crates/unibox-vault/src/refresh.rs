@@ -29,11 +29,57 @@ enum Attempt {
 impl Vault {
     /// [`TokenStore::get_fresh`](unibox_core::TokenStore::get_fresh) for the vault.
     pub(crate) async fn fresh(&self, account: &ChannelAccount, channel: &dyn Channel) -> Result<Option<TokenSet>> {
+        self.fresh_unless_newer(account, channel, None).await
+    }
+
+    /// Refreshes the account's tokens now, whatever their expiry, through the same single
+    /// flight as [`get_fresh`](unibox_core::TokenStore::get_fresh): the tokens current when
+    /// the call starts are refreshed once, however many callers ask at the same time; callers
+    /// whose tokens were replaced while they waited get the new ones, so a single-use refresh
+    /// token is still sent once. A call made after a refresh finished refreshes again. For
+    /// platform notices such as Shopee's expiring-authorization push. `None` when the account
+    /// has no tokens.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # use std::sync::Arc;
+    /// # use unibox_core::memory::MemorySealedBackend;
+    /// # use unibox_core::{ChannelAccount, ChannelKind, Timestamp};
+    /// # use unibox_vault::{Keyring, Vault};
+    /// # #[derive(Debug)] struct Webhook(unibox_core::channel::Capabilities);
+    /// # #[unibox_core::async_trait] impl unibox_core::Channel for Webhook {
+    /// #     fn kind(&self) -> ChannelKind { ChannelKind::WEBHOOK }
+    /// #     fn capabilities(&self) -> &unibox_core::channel::Capabilities { &self.0 }
+    /// #     fn verify<'r>(&self, _: &'r unibox_core::channel::WebhookRequest) -> unibox_core::Result<unibox_core::channel::Verified<'r>> { unreachable!() }
+    /// #     fn parse(&self, _: &unibox_core::channel::Verified<'_>) -> unibox_core::Result<Vec<unibox_core::InboundEvent>> { Ok(vec![]) }
+    /// #     async fn send(&self, _: &unibox_core::channel::SendRequest<'_>) -> unibox_core::Result<unibox_core::channel::SendReceipt> { unreachable!() }
+    /// # }
+    /// let vault = Vault::builder(Arc::new(MemorySealedBackend::new()), Arc::new(Keyring::new().with_key(1, [7; 32]))).build();
+    /// let account = ChannelAccount::new("acme".parse().unwrap(), "shop".parse().unwrap(), ChannelKind::SHOPEE, "600000012", Timestamp::now());
+    /// // No tokens stored: nothing to refresh.
+    /// assert!(vault.refresh_now(&account, &Webhook(Default::default())).await.unwrap().is_none());
+    /// # });
+    /// ```
+    pub async fn refresh_now(&self, account: &ChannelAccount, channel: &dyn Channel) -> Result<Option<TokenSet>> {
         let current = match self.slot(account).await? {
             Some(current) => current,
             None => return Ok(None),
         };
-        if !self.due(&current) {
+        self.fresh_unless_newer(account, channel, Some(current.revision)).await
+    }
+
+    /// Refreshes when the tokens are due, or when they are still the revision `stale` names.
+    async fn fresh_unless_newer(
+        &self,
+        account: &ChannelAccount,
+        channel: &dyn Channel,
+        stale: Option<u64>,
+    ) -> Result<Option<TokenSet>> {
+        let current = match self.slot(account).await? {
+            Some(current) => current,
+            None => return Ok(None),
+        };
+        if !self.needs_refresh(&current, stale) {
             return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
         }
         let flight = self.flight(account);
@@ -45,14 +91,14 @@ impl Vault {
                 Some(current) => current,
                 None => return Ok(None),
             };
-            if !self.due(&current) {
+            if !self.needs_refresh(&current, stale) {
                 return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
             }
             let now = self.now();
             let until = now.saturating_add(self.inner.lease);
             let backend = &self.inner.backend;
             if backend.try_lease(&account.tenant, account.id, &self.inner.holder, now, until).await? {
-                let attempt = self.refresh_under_lease(account, channel).await;
+                let attempt = self.refresh_under_lease(account, channel, stale).await;
                 if let Err(error) = backend.release_lease(&account.tenant, account.id, &self.inner.holder).await {
                     // It expires on its own; only a delay for the next refresher.
                     tracing::warn!(target: "unibox::vault", %error, account = %account.id, "could not release a refresh lease");
@@ -78,7 +124,12 @@ impl Vault {
     }
 
     /// Refreshes while holding the lease.
-    async fn refresh_under_lease(&self, account: &ChannelAccount, channel: &dyn Channel) -> Attempt {
+    async fn refresh_under_lease(
+        &self,
+        account: &ChannelAccount,
+        channel: &dyn Channel,
+        stale: Option<u64>,
+    ) -> Attempt {
         let (tenant, id) = (&account.tenant, account.id);
         // Read again now that nobody else can refresh: a refresh that finished between our
         // read and our lease has already used the refresh token we read.
@@ -91,7 +142,7 @@ impl Vault {
             Ok(tokens) => tokens,
             Err(error) => return Attempt::Done(Err(error)),
         };
-        if !self.due(&current) {
+        if !self.needs_refresh(&current, stale) {
             return Attempt::Done(Ok(Some(tokens)));
         }
         // Never act on an answer that arrives after the lease could have passed to someone else.
@@ -190,6 +241,11 @@ impl Vault {
     fn due(&self, sealed: &SealedTokens) -> bool {
         let horizon: Timestamp = self.now().saturating_add(self.inner.refresh_margin);
         sealed.expires_at.is_some_and(|at| at <= horizon)
+    }
+
+    /// Due, or still the revision a forced refresh was asked for.
+    fn needs_refresh(&self, sealed: &SealedTokens, stale: Option<u64>) -> bool {
+        self.due(sealed) || stale == Some(sealed.revision)
     }
 
     fn expired(&self, sealed: &SealedTokens) -> bool {

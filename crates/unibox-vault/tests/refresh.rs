@@ -179,3 +179,35 @@ async fn tokens_far_from_expiry_are_not_refreshed_and_missing_ones_are_none() {
     vault.get_fresh(&account, &channel).await.unwrap().unwrap();
     assert_eq!(platform.request_count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_now_refreshes_tokens_not_yet_due_once_for_concurrent_callers() {
+    let (platform, books) = shopee_platform("r0").await;
+    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_seconds(NOW)));
+    let vault = vault(Arc::new(MemorySealedBackend::new()), clock.clone());
+    let channel = Arc::new(RefreshingChannel::new(&platform, clock.clone()));
+    let account = shop("acme");
+    // Three hours left: get_fresh would not refresh.
+    vault.put(&account.tenant, account.id, shop_tokens("r0", 3 * 3600)).await.unwrap();
+    vault.get_fresh(&account, channel.as_ref()).await.unwrap().unwrap();
+    assert_eq!(platform.request_count(), 0);
+
+    let start = Arc::new(tokio::sync::Barrier::new(20));
+    let callers: Vec<_> = (0..20)
+        .map(|_| {
+            let (vault, channel, account, start) = (vault.clone(), channel.clone(), account.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                vault.refresh_now(&account, channel.as_ref()).await
+            })
+        })
+        .collect();
+    for caller in callers {
+        let tokens = caller.await.unwrap().unwrap().unwrap();
+        assert_eq!(tokens.access_token.expose_secret(), "4e4b6f70736c7a5a-a1");
+    }
+    assert_eq!(platform.request_count(), 1);
+    assert_eq!(books.lock().unwrap().spent.len(), 1, "no refresh token was presented twice");
+    // An account without tokens has nothing to refresh.
+    assert!(vault.refresh_now(&shop("globex"), channel.as_ref()).await.unwrap().is_none());
+}

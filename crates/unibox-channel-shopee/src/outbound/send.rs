@@ -46,7 +46,7 @@ impl ShopeeChannel {
         })?;
         let (message_type, content) = crate::outbound::message(request.content)?;
         let body = json!({"to_id": to_id, "message_type": message_type, "content": content});
-        let signed = self.signed_for_shop(SEND_PATH, token, shop);
+        let signed = self.signed_for_shop(SEND_PATH, token, shop, OPERATION)?;
         let response = api
             .post(&signed, &body)
             .await
@@ -92,7 +92,7 @@ impl ShopeeChannel {
                 .with_operation(OPERATION));
         }
         let body = json!({"conversation_id": conversation, "last_read_message_id": last_read_message_id});
-        let signed = self.signed_for_shop(READ_PATH, access_token, shop);
+        let signed = self.signed_for_shop(READ_PATH, access_token, shop, OPERATION)?;
         let response = api
             .post(&signed, &body)
             .await
@@ -103,14 +103,20 @@ impl ShopeeChannel {
         Ok(())
     }
 
-    fn signed_for_shop<'a>(&'a self, path: &'static str, token: &'a SecretString, shop_id: u64) -> Signed<'a> {
-        Signed {
+    fn signed_for_shop<'a>(
+        &'a self,
+        path: &'static str,
+        token: &'a SecretString,
+        shop_id: u64,
+        operation: &'static str,
+    ) -> Result<Signed<'a>> {
+        Ok(Signed {
             path,
             call: SignedCall::Shop { access_token: token.expose_secret(), shop_id },
-            partner_id: self.config.partner_id,
+            partner_id: self.config.api_partner_id(operation)?,
             partner_key: self.config.signing_key(),
             timestamp: self.clock.now().as_unix_seconds(),
-        }
+        })
     }
 }
 
