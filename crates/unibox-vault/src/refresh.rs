@@ -29,11 +29,24 @@ enum Attempt {
 impl Vault {
     /// [`TokenStore::get_fresh`](unibox_core::TokenStore::get_fresh) for the vault.
     pub(crate) async fn fresh(&self, account: &ChannelAccount, channel: &dyn Channel) -> Result<Option<TokenSet>> {
+        self.fresh_before(account, channel, None).await
+    }
+
+    /// [`fresh`](Self::fresh), also refreshing tokens that expire before `horizon` (an
+    /// expiring-authorization push names a time beyond the refresh margin). The same
+    /// single flight and lease: tokens someone already refreshed past the horizon are not
+    /// refreshed again.
+    pub(crate) async fn fresh_before(
+        &self,
+        account: &ChannelAccount,
+        channel: &dyn Channel,
+        horizon: Option<Timestamp>,
+    ) -> Result<Option<TokenSet>> {
         let current = match self.slot(account).await? {
             Some(current) => current,
             None => return Ok(None),
         };
-        if !self.due(&current) {
+        if !self.due(&current, horizon) {
             return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
         }
         let flight = self.flight(account);
@@ -45,14 +58,14 @@ impl Vault {
                 Some(current) => current,
                 None => return Ok(None),
             };
-            if !self.due(&current) {
+            if !self.due(&current, horizon) {
                 return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
             }
             let now = self.now();
             let until = now.saturating_add(self.inner.lease);
             let backend = &self.inner.backend;
             if backend.try_lease(&account.tenant, account.id, &self.inner.holder, now, until).await? {
-                let attempt = self.refresh_under_lease(account, channel).await;
+                let attempt = self.refresh_under_lease(account, channel, horizon).await;
                 if let Err(error) = backend.release_lease(&account.tenant, account.id, &self.inner.holder).await {
                     // It expires on its own; only a delay for the next refresher.
                     tracing::warn!(target: "unibox::vault", %error, account = %account.id, "could not release a refresh lease");
@@ -78,7 +91,12 @@ impl Vault {
     }
 
     /// Refreshes while holding the lease.
-    async fn refresh_under_lease(&self, account: &ChannelAccount, channel: &dyn Channel) -> Attempt {
+    async fn refresh_under_lease(
+        &self,
+        account: &ChannelAccount,
+        channel: &dyn Channel,
+        horizon: Option<Timestamp>,
+    ) -> Attempt {
         let (tenant, id) = (&account.tenant, account.id);
         // Read again now that nobody else can refresh: a refresh that finished between our
         // read and our lease has already used the refresh token we read.
@@ -91,7 +109,7 @@ impl Vault {
             Ok(tokens) => tokens,
             Err(error) => return Attempt::Done(Err(error)),
         };
-        if !self.due(&current) {
+        if !self.due(&current, horizon) {
             return Attempt::Done(Ok(Some(tokens)));
         }
         // Never act on an answer that arrives after the lease could have passed to someone else.
@@ -186,9 +204,10 @@ impl Vault {
         }
     }
 
-    /// Whether the tokens expire within the refresh margin.
-    fn due(&self, sealed: &SealedTokens) -> bool {
-        let horizon: Timestamp = self.now().saturating_add(self.inner.refresh_margin);
+    /// Whether the tokens expire within the refresh margin, or before `horizon` when given.
+    fn due(&self, sealed: &SealedTokens, horizon: Option<Timestamp>) -> bool {
+        let margin: Timestamp = self.now().saturating_add(self.inner.refresh_margin);
+        let horizon = horizon.map_or(margin, |h| h.max(margin));
         sealed.expires_at.is_some_and(|at| at <= horizon)
     }
 

@@ -16,6 +16,7 @@
 //! | `channel-instagram` | `unibox::channels::instagram`: Instagram Direct | no |
 //! | `channel-whatsapp` | `unibox::channels::whatsapp`: the WhatsApp Business Cloud API | no |
 //! | `channel-line` | `unibox::channels::line`: the LINE Messaging API | no |
+//! | `channel-lazada` | `unibox::channels::lazada`: Lazada IM buyer chat and order pushes | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | `unibox::server`: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `policy-cedar` | `unibox::policy_cedar`: Cedar policies as the hub's [`Policy`] | no |
@@ -100,4 +101,8 @@ pub mod channels {
     /// The LINE Messaging API channel (feature `channel-line`).
     #[cfg(feature = "channel-line")]
     pub use unibox_channel_line as line;
+
+    /// The Lazada channel (feature `channel-lazada`).
+    #[cfg(feature = "channel-lazada")]
+    pub use unibox_channel_lazada as lazada;
 }
