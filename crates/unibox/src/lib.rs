@@ -17,6 +17,7 @@
 //! | `channel-whatsapp` | `unibox::channels::whatsapp`: the WhatsApp Business Cloud API | no |
 //! | `channel-line` | `unibox::channels::line`: the LINE Messaging API | no |
 //! | `channel-lazada` | `unibox::channels::lazada`: Lazada IM buyer chat and order pushes | no |
+//! | `channel-tiktok-shop` | `unibox::channels::tiktok_shop`: TikTok Shop Customer Service chat and order webhooks | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | `unibox::server`: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `policy-cedar` | `unibox::policy_cedar`: Cedar policies as the hub's [`Policy`] | no |
@@ -105,4 +106,8 @@ pub mod channels {
     /// The Lazada channel (feature `channel-lazada`).
     #[cfg(feature = "channel-lazada")]
     pub use unibox_channel_lazada as lazada;
+
+    /// The TikTok Shop channel (feature `channel-tiktok-shop`).
+    #[cfg(feature = "channel-tiktok-shop")]
+    pub use unibox_channel_tiktok_shop as tiktok_shop;
 }
