@@ -2,9 +2,10 @@
 
 use std::fmt;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
+use unibox_channel_marketplace::app::{check_credentials, url_or_default};
+use unibox_core::Result;
 use unibox_core::channel::Rate;
-use unibox_core::{Error, ErrorKind, Result};
 use url::Url;
 
 /// The Singapore API host. Each country has its own (`api.lazada.co.th/rest`,
@@ -133,24 +134,8 @@ impl LazadaConfigBuilder {
 
     /// Checks and builds: an app key of digits and a non-empty app secret are required.
     pub fn build(self) -> Result<LazadaConfig> {
-        let configuration = |message: &'static str| Err(Error::new(ErrorKind::Configuration, message));
-        let Some(app_key) = self.app_key.filter(|k| !k.trim().is_empty()) else {
-            return configuration("the Lazada channel needs the app key");
-        };
-        if !app_key.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return configuration("a Lazada app key is letters and digits only");
-        }
-        if self.app_secrets.is_empty() {
-            return configuration("the Lazada channel needs the app secret to verify pushes and sign calls");
-        }
-        if self.app_secrets.iter().any(|s| s.expose_secret().is_empty()) {
-            return configuration("the Lazada app secret is empty");
-        }
-        let url = |given: Option<Url>, default: &str| match given {
-            Some(url) => Ok(url),
-            None => Url::parse(default)
-                .map_err(|e| Error::new(ErrorKind::Configuration, format!("the default Lazada URL {default}: {e}"))),
-        };
+        let app_key = check_credentials("Lazada", self.app_key, &self.app_secrets)?;
+        let url = |given, default| url_or_default("Lazada", given, default);
         Ok(LazadaConfig {
             app_key,
             app_secrets: self.app_secrets,

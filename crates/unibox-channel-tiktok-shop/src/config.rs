@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use secrecy::{ExposeSecret, SecretString};
-use unibox_core::{Error, ErrorKind, Result};
+use secrecy::SecretString;
+use unibox_channel_marketplace::app::{check_credentials, url_or_default};
+use unibox_core::Result;
 use url::Url;
 
 /// The Partner API host.
@@ -148,25 +149,8 @@ impl TikTokShopConfigBuilder {
 
     /// Checks and builds: an app key and a non-empty app secret are required.
     pub fn build(self) -> Result<TikTokShopConfig> {
-        let configuration = |message: &'static str| Err(Error::new(ErrorKind::Configuration, message));
-        let Some(app_key) = self.app_key.filter(|k| !k.trim().is_empty()) else {
-            return configuration("the TikTok Shop channel needs the app key");
-        };
-        if !app_key.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return configuration("a TikTok Shop app key is letters and digits only");
-        }
-        if self.app_secrets.is_empty() {
-            return configuration("the TikTok Shop channel needs the app secret to verify webhooks and sign calls");
-        }
-        if self.app_secrets.iter().any(|s| s.expose_secret().is_empty()) {
-            return configuration("the TikTok Shop app secret is empty");
-        }
-        let url = |given: Option<Url>, default: &str| match given {
-            Some(url) => Ok(url),
-            None => Url::parse(default).map_err(|e| {
-                Error::new(ErrorKind::Configuration, format!("the default TikTok Shop URL {default}: {e}"))
-            }),
-        };
+        let app_key = check_credentials("TikTok Shop", self.app_key, &self.app_secrets)?;
+        let url = |given, default| url_or_default("TikTok Shop", given, default);
         Ok(TikTokShopConfig {
             app_key,
             app_secrets: self.app_secrets,

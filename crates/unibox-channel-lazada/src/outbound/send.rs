@@ -1,6 +1,7 @@
 //! The send and mark-read calls.
 
 use secrecy::SecretString;
+use unibox_channel_marketplace::outbound::send_in_parts;
 use unibox_channel_marketplace::transport::{self, Call};
 use unibox_core::channel::{SendReceipt, SendRequest};
 use unibox_core::{ChannelAccount, Error, ErrorKind, Result};
@@ -27,38 +28,20 @@ impl LazadaChannel {
             return Err(Error::new(ErrorKind::InvalidInput, "the Lazada session id is empty").with_operation(OPERATION));
         }
         let messages = crate::outbound::messages(request.content)?;
-        let mut first: Option<SendReceipt> = None;
-        for message in messages {
+        let send_one = |message: crate::outbound::Message| async move {
             let mut parameters: Vec<(&str, &str)> = vec![("session_id", session)];
             parameters.extend(message.iter().map(|(k, v)| (*k, v.as_str())));
-            let outcome = async {
-                let response = api
-                    .call(&self.config, Host::Api, "/im/message/send", &parameters, Some(token), self.clock.now())
-                    .await
-                    .map_err(|e| transport::from_transport("Lazada", Call::Send, e))?;
-                let data = error_map::data_of(Call::Send, &response)?;
-                data.get("message_id")
-                    .and_then(|id| id.as_str().map(str::to_owned).or_else(|| id.as_u64().map(|n| n.to_string())))
-                    .filter(|id| !id.is_empty())
-                    .ok_or_else(|| transport::unreadable_answer("Lazada", Call::Send))
-            }
-            .await;
-            match (outcome, &first) {
-                (Ok(id), None) => first = Some(SendReceipt::new(id)),
-                (Ok(_), Some(_)) => {}
-                (Err(error), None) => return Err(error.with_operation(OPERATION)),
-                // The image went out; only its caption failed: never resend the whole message.
-                (Err(error), Some(_)) => {
-                    return Err(Error::new(
-                        error.kind(),
-                        format!("the image was sent but its caption was not: {}", error.message()),
-                    )
-                    .persistent()
-                    .with_operation(OPERATION));
-                }
-            }
-        }
-        first.ok_or_else(|| transport::unreadable_answer("Lazada", Call::Send).with_operation(OPERATION))
+            let response = api
+                .call(&self.config, Host::Api, "/im/message/send", &parameters, Some(token), self.clock.now())
+                .await
+                .map_err(|e| transport::from_transport("Lazada", Call::Send, e))?;
+            let data = error_map::data_of(Call::Send, &response)?;
+            data.get("message_id")
+                .and_then(|id| id.as_str().map(str::to_owned).or_else(|| id.as_u64().map(|n| n.to_string())))
+                .filter(|id| !id.is_empty())
+                .ok_or_else(|| transport::unreadable_answer("Lazada", Call::Send))
+        };
+        send_in_parts(messages, send_one).await.map_err(|e| e.with_operation(OPERATION))
     }
 
     /// Marks the session `session_id` read up to `last_read_message_id` on Lazada

@@ -2,6 +2,7 @@
 
 use http::Method;
 use secrecy::SecretString;
+use unibox_channel_marketplace::outbound::send_in_parts;
 use unibox_channel_marketplace::transport::{self, Call};
 use unibox_core::channel::{SendReceipt, SendRequest};
 use unibox_core::{ChannelAccount, Error, ErrorKind, Result};
@@ -35,44 +36,27 @@ impl TikTokShopChannel {
         let path = conversation_path(&request.recipient.value, "messages")?;
         let bodies = crate::outbound::bodies(request.content)?;
         let cipher = self.shop_cipher(&request.account.platform_account_id, OPERATION)?;
-        let mut first: Option<SendReceipt> = None;
-        for body in bodies {
+        let (path, cipher) = (path.as_str(), cipher.as_str());
+        let send_one = |body: Vec<u8>| async move {
             let call = api::Call {
                 method: Method::POST,
-                path: &path,
-                shop_cipher: Some(&cipher),
+                path,
+                shop_cipher: Some(cipher),
                 access_token: token,
                 body: Some(body),
             };
-            let outcome = async {
-                let response = api
-                    .call(&self.config, call, self.clock.now())
-                    .await
-                    .map_err(|e| transport::from_transport("TikTok Shop", Call::Send, e))?;
-                let data = error_map::data_of(Call::Send, &response)?;
-                data.get("message_id")
-                    .and_then(|id| id.as_str())
-                    .filter(|id| !id.is_empty())
-                    .map(str::to_owned)
-                    .ok_or_else(|| transport::unreadable_answer("TikTok Shop", Call::Send))
-            }
-            .await;
-            match (outcome, &first) {
-                (Ok(id), None) => first = Some(SendReceipt::new(id)),
-                (Ok(_), Some(_)) => {}
-                (Err(error), None) => return Err(error.with_operation(OPERATION)),
-                // The image went out; only its caption failed: never resend the whole message.
-                (Err(error), Some(_)) => {
-                    return Err(Error::new(
-                        error.kind(),
-                        format!("the image was sent but its caption was not: {}", error.message()),
-                    )
-                    .persistent()
-                    .with_operation(OPERATION));
-                }
-            }
-        }
-        first.ok_or_else(|| transport::unreadable_answer("TikTok Shop", Call::Send).with_operation(OPERATION))
+            let response = api
+                .call(&self.config, call, self.clock.now())
+                .await
+                .map_err(|e| transport::from_transport("TikTok Shop", Call::Send, e))?;
+            let data = error_map::data_of(Call::Send, &response)?;
+            data.get("message_id")
+                .and_then(|id| id.as_str())
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| transport::unreadable_answer("TikTok Shop", Call::Send))
+        };
+        send_in_parts(bodies, send_one).await.map_err(|e| e.with_operation(OPERATION))
     }
 
     /// Marks the conversation read on TikTok Shop
