@@ -130,6 +130,23 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
         let _ = channel;
         self.get(&account.tenant, account.id).await
     }
+
+    /// Like [`get_fresh`](TokenStore::get_fresh), but also refreshes tokens that expire before
+    /// `horizon`: what a platform's "authorization expiring" push asks for (Lazada warns 48
+    /// hours ahead, further out than a usual refresh margin). A store that can refresh uses the
+    /// same single flight as `get_fresh`, so tokens another caller already refreshed past the
+    /// horizon are not refreshed again.
+    ///
+    /// The default is [`get_fresh`](TokenStore::get_fresh).
+    async fn get_fresh_before(
+        &self,
+        account: &ChannelAccount,
+        channel: &dyn Channel,
+        horizon: Timestamp,
+    ) -> Result<Option<TokenSet>> {
+        let _ = horizon;
+        self.get_fresh(account, channel).await
+    }
 }
 
 /// A sealed (encrypted) token set as a [`SealedTokenBackend`] holds it: opaque ciphertext plus

@@ -61,6 +61,19 @@ impl Vault {
     /// # });
     /// ```
     pub async fn refresh_now(&self, account: &ChannelAccount, channel: &dyn Channel) -> Result<Option<TokenSet>> {
+        self.fresh_before(account, channel, None).await
+    }
+
+    /// [`fresh`](Self::fresh), also refreshing tokens that expire before `horizon` (an
+    /// expiring-authorization push names a time beyond the refresh margin). The same
+    /// single flight and lease: tokens someone already refreshed past the horizon are not
+    /// refreshed again.
+    pub(crate) async fn fresh_before(
+        &self,
+        account: &ChannelAccount,
+        channel: &dyn Channel,
+        horizon: Option<Timestamp>,
+    ) -> Result<Option<TokenSet>> {
         let current = match self.slot(account).await? {
             Some(current) => current,
             None => return Ok(None),
@@ -80,6 +93,7 @@ impl Vault {
             None => return Ok(None),
         };
         if !self.needs_refresh(&current, stale) {
+        if !self.due(&current, horizon) {
             return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
         }
         let flight = self.flight(account);
@@ -92,6 +106,7 @@ impl Vault {
                 None => return Ok(None),
             };
             if !self.needs_refresh(&current, stale) {
+            if !self.due(&current, horizon) {
                 return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
             }
             let now = self.now();
@@ -99,6 +114,7 @@ impl Vault {
             let backend = &self.inner.backend;
             if backend.try_lease(&account.tenant, account.id, &self.inner.holder, now, until).await? {
                 let attempt = self.refresh_under_lease(account, channel, stale).await;
+                let attempt = self.refresh_under_lease(account, channel, horizon).await;
                 if let Err(error) = backend.release_lease(&account.tenant, account.id, &self.inner.holder).await {
                     // It expires on its own; only a delay for the next refresher.
                     tracing::warn!(target: "unibox::vault", %error, account = %account.id, "could not release a refresh lease");
@@ -129,6 +145,7 @@ impl Vault {
         account: &ChannelAccount,
         channel: &dyn Channel,
         stale: Option<u64>,
+        horizon: Option<Timestamp>,
     ) -> Attempt {
         let (tenant, id) = (&account.tenant, account.id);
         // Read again now that nobody else can refresh: a refresh that finished between our
@@ -143,6 +160,7 @@ impl Vault {
             Err(error) => return Attempt::Done(Err(error)),
         };
         if !self.needs_refresh(&current, stale) {
+        if !self.due(&current, horizon) {
             return Attempt::Done(Ok(Some(tokens)));
         }
         // Never act on an answer that arrives after the lease could have passed to someone else.
@@ -237,9 +255,10 @@ impl Vault {
         }
     }
 
-    /// Whether the tokens expire within the refresh margin.
-    fn due(&self, sealed: &SealedTokens) -> bool {
-        let horizon: Timestamp = self.now().saturating_add(self.inner.refresh_margin);
+    /// Whether the tokens expire within the refresh margin, or before `horizon` when given.
+    fn due(&self, sealed: &SealedTokens, horizon: Option<Timestamp>) -> bool {
+        let margin: Timestamp = self.now().saturating_add(self.inner.refresh_margin);
+        let horizon = horizon.map_or(margin, |h| h.max(margin));
         sealed.expires_at.is_some_and(|at| at <= horizon)
     }
 

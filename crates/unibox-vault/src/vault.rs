@@ -417,4 +417,13 @@ impl TokenStore for Vault {
     async fn get_fresh(&self, account: &ChannelAccount, channel: &dyn Channel) -> Result<Option<TokenSet>> {
         self.fresh(account, channel).await.map_err(|e| e.with_operation("vault.get_fresh"))
     }
+
+    async fn get_fresh_before(
+        &self,
+        account: &ChannelAccount,
+        channel: &dyn Channel,
+        horizon: Timestamp,
+    ) -> Result<Option<TokenSet>> {
+        self.fresh_before(account, channel, Some(horizon)).await.map_err(|e| e.with_operation("vault.get_fresh_before"))
+    }
 }

@@ -19,6 +19,8 @@
 //! | `channel-shopee` | `unibox::channels::shopee`: Shopee Open Platform seller chat | no |
 //! | `channel-telegram` | `unibox::channels::telegram`: the Telegram Bot API | no |
 //! | `channel-twilio` | `unibox::channels::twilio`: SMS, MMS and WhatsApp through Twilio | no |
+//! | `channel-lazada` | `unibox::channels::lazada`: Lazada IM buyer chat and order pushes | no |
+//! | `channel-tiktok-shop` | `unibox::channels::tiktok_shop`: TikTok Shop Customer Service chat and order webhooks | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | `unibox::server`: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `policy-cedar` | `unibox::policy_cedar`: Cedar policies as the hub's [`Policy`] | no |
@@ -113,4 +115,11 @@ pub mod channels {
     /// The Twilio Programmable Messaging channel (feature `channel-twilio`).
     #[cfg(feature = "channel-twilio")]
     pub use unibox_channel_twilio as twilio;
+    /// The Lazada channel (feature `channel-lazada`).
+    #[cfg(feature = "channel-lazada")]
+    pub use unibox_channel_lazada as lazada;
+
+    /// The TikTok Shop channel (feature `channel-tiktok-shop`).
+    #[cfg(feature = "channel-tiktok-shop")]
+    pub use unibox_channel_tiktok_shop as tiktok_shop;
 }

@@ -1,0 +1,23 @@
+#![doc = include_str!("../docs.md")]
+
+mod api;
+mod channel;
+mod config;
+mod error_map;
+mod inbound;
+mod outbound;
+mod signing;
+mod tokens;
+mod verify;
+
+pub use channel::LazadaChannel;
+pub use config::{
+    DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL, DEFAULT_AUTHORIZE_URL, LazadaConfig, LazadaConfigBuilder,
+};
+pub use error_map::LazadaApiError;
+pub use inbound::{SESSION_IDENTITY, template};
+pub use signing::{request_signature, signed_string};
+pub use tokens::{LazadaAuthorization, LazadaSeller};
+pub use unibox_channel_marketplace::push::push_signature;
+/// Renewal of expiring authorizations: [`renewal::renew`] refreshes what [`LazadaChannel::expiry_alerts`] recorded.
+pub use unibox_channel_marketplace::renewal;

@@ -1,0 +1,180 @@
+//! [`TikTokShopChannel`]: the [`Channel`] implementation.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use unibox_channel_marketplace::renewal::ExpiryAlerts;
+use unibox_core::channel::{Capabilities, Rate, RateLimits, SendReceipt, SendRequest, Verified, WebhookRequest};
+use unibox_core::http::HttpClient;
+use unibox_core::{
+    Channel, ChannelAccount, ChannelKind, Clock, ContentKind, ContentKinds, Error, ErrorKind, InboundEvent, Result,
+    SystemClock, TokenSet,
+};
+
+use crate::api::TikTokShopApi;
+use crate::{MAX_TEXT_LENGTH, TikTokShopConfig, inbound, verify};
+
+/// TikTok Shop's default limit: 50 requests a second per API per app and shop.
+pub const API_RATE: Rate = Rate::per_second(50);
+
+/// Send Message is limited to 10,000 requests a day per shop (error 45101004 beyond).
+/// `Capabilities::rate_limits` holds one rate per account, the 50 QPS; the daily quota is
+/// enforced by TikTok Shop and mapped to a `RateLimited` error that is not retried automatically.
+pub const DAILY_SEND_QUOTA: Rate = Rate::new(10_000, Duration::from_secs(24 * 60 * 60));
+
+/// The content kinds the channel sends.
+const SENDABLE: [ContentKind; 4] = [ContentKind::Text, ContentKind::Image, ContentKind::Product, ContentKind::Order];
+
+/// The TikTok Shop channel: one Partner Center app with the Customer Service API, serving
+/// every shop that authorized it. Each shop is a [`ChannelAccount`] whose platform id is the
+/// shop id.
+///
+/// ```
+/// use unibox_channel_tiktok_shop::{TikTokShopChannel, TikTokShopConfig, push_signature};
+/// use unibox_core::channel::WebhookRequest;
+/// use unibox_core::{Channel, Content, EventKind};
+///
+/// let config = TikTokShopConfig::builder().app_key("6a1b2c3d4e5f6").app_secret("0f1e2d3c4b5a6978").build().unwrap();
+/// let channel = TikTokShopChannel::new(config);
+/// let body = br#"{"type":14,"tts_notification_id":"7327112393057371910","shop_id":"7494049642642441621","timestamp":1644412885,"data":{"content":"{\"content\":\"444\"}","conversation_id":"710688832392260838","create_time":1681790246,"is_visible":true,"message_id":"722323407926368819","index":"7494560109732334274","type":"TEXT","sender":{"im_user_id":"707885565181165594","role":"BUYER"}}}"#;
+/// let request = WebhookRequest::post("https://inbox.example.com/tiktok-shop".parse().unwrap(), &body[..])
+///     .with_header("Authorization", &push_signature("6a1b2c3d4e5f6", "0f1e2d3c4b5a6978", body));
+/// let events = channel.parse(&channel.verify(&request).unwrap()).unwrap();
+/// assert_eq!((events[0].id.as_str(), events[0].account.as_str()), ("message:722323407926368819", "7494049642642441621"));
+/// assert!(matches!(&events[0].kind, EventKind::Message(m) if m.content == Content::text("444")));
+/// ```
+pub struct TikTokShopChannel {
+    pub(crate) config: TikTokShopConfig,
+    capabilities: Capabilities,
+    pub(crate) clock: Arc<dyn Clock>,
+    api: Option<TikTokShopApi>,
+    ciphers: RwLock<HashMap<String, String>>,
+    alerts: ExpiryAlerts,
+}
+
+impl TikTokShopChannel {
+    /// A channel with the system clock and no HTTP client (it verifies and parses; give it a
+    /// client with [`with_http_client`](Self::with_http_client) to send and manage tokens).
+    pub fn new(config: TikTokShopConfig) -> Self {
+        let capabilities = Capabilities {
+            send: ContentKinds::of(&SENDABLE),
+            max_text_length: Some(MAX_TEXT_LENGTH),
+            // The rules (6-hour auto-close, 7 days to answer) are enforced by TikTok Shop and
+            // answered 45109001, mapped to MessagingWindowClosed.
+            messaging_window: None,
+            reply_token: false,
+            idempotent_send: false,
+            subscription_handshake: false,
+            edits: false,
+            reactions: false,
+            delivery_receipts: false,
+            token_refresh: true,
+            rate_limits: RateLimits { per_account: Some(API_RATE), per_recipient: None },
+        };
+        let ciphers = RwLock::new(config.shops.clone());
+        TikTokShopChannel {
+            config,
+            capabilities,
+            clock: Arc::new(SystemClock),
+            api: None,
+            ciphers,
+            alerts: ExpiryAlerts::default(),
+        }
+    }
+
+    /// Reads time from `clock` (request timestamps, token expiry).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Calls TikTok Shop's API through `client`.
+    pub fn with_http_client(mut self, client: Arc<dyn HttpClient>) -> Self {
+        self.api = Some(TikTokShopApi::new(client));
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TikTokShopConfig {
+        &self.config
+    }
+
+    /// The authorization-expiry warnings (webhook type 7) parsed and not yet renewed: hand
+    /// them to [`renewal::renew`](crate::renewal::renew) after the hub handled the webhook.
+    pub fn expiry_alerts(&self) -> &ExpiryAlerts {
+        &self.alerts
+    }
+
+    pub(crate) fn remember_cipher(&self, shop_id: &str, cipher: &str) {
+        let mut ciphers = self.ciphers.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        ciphers.insert(shop_id.to_owned(), cipher.to_owned());
+    }
+
+    pub(crate) fn shop_cipher(&self, shop_id: &str, operation: &'static str) -> Result<String> {
+        let ciphers = self.ciphers.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        ciphers.get(shop_id).cloned().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Configuration,
+                format!(
+                    "no shop_cipher is known for TikTok Shop shop {shop_id}: configure it or call authorized_shops"
+                ),
+            )
+            .with_operation(operation)
+        })
+    }
+
+    pub(crate) fn api(&self, operation: &'static str) -> Result<&TikTokShopApi> {
+        self.api.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::Configuration, "the TikTok Shop channel has no HttpClient: call with_http_client")
+                .with_operation(operation)
+        })
+    }
+}
+
+impl fmt::Debug for TikTokShopChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TikTokShopChannel")
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .field("api", &self.api)
+            .field("pending_alerts", &self.alerts.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Channel for TikTokShopChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::TIKTOK_SHOP
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
+        verify::verify(request, &self.config)
+    }
+
+    /// Parses the webhook, and records an authorization-expiry warning for renewal.
+    fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
+        let parsed = inbound::parse(request.body(), self.clock.now())?;
+        if let Some(alert) = parsed.alert {
+            self.alerts.record(alert);
+        }
+        Ok(parsed.events)
+    }
+
+    async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
+        self.deliver(request).await
+    }
+
+    /// Exchanges the stored refresh token for new tokens (`/api/v2/token/refresh`). Expired
+    /// credentials are `TokenInvalid` (the seller must authorize again).
+    async fn refresh_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<TokenSet> {
+        self.refresh(account, tokens).await
+    }
+}
