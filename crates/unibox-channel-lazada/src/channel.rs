@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use unibox_channel_marketplace::renewal::ExpiryAlerts;
-use unibox_core::channel::{Capabilities, RateLimits, SendReceipt, SendRequest, Verified, WebhookRequest};
+use unibox_core::channel::{
+    Capabilities, RateLimits, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
+};
 use unibox_core::http::HttpClient;
 use unibox_core::{
     Channel, ChannelAccount, ChannelKind, Clock, ContentKind, ContentKinds, Error, ErrorKind, InboundEvent, Result,
@@ -66,6 +68,9 @@ impl LazadaChannel {
             delivery_receipts: false,
             token_refresh: true,
             rate_limits: RateLimits { per_account: config.send_rate, per_recipient: None },
+            // Lazada retries a refused push 12 times over 6 hours and does not disable the app, so a
+            // shop connected in that time still receives it.
+            unroutable_delivery: UnroutableAnswer::Refuse,
         };
         LazadaChannel { config, capabilities, clock: Arc::new(SystemClock), api: None, alerts: ExpiryAlerts::default() }
     }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use unibox_core::channel::{Capabilities, Rate, RateLimits, SendReceipt, SendRequest, Verified, WebhookRequest};
+use unibox_core::channel::{
+    Capabilities, Rate, RateLimits, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
+};
 use unibox_core::http::HttpClient;
 use unibox_core::{
     Channel, ChannelKind, Clock, ContentKind, ContentKinds, Error, ErrorKind, InboundEvent, Result, SystemClock,
@@ -89,6 +91,9 @@ impl TelegramChannel {
             // Bot tokens never expire; they are revoked in @BotFather.
             token_refresh: false,
             rate_limits: RateLimits { per_account: Some(BOT_RATE), per_recipient: Some(CHAT_RATE) },
+            // Telegram keeps a refused update queued for the bot and reports the error in
+            // getWebhookInfo: the operator of a bot nobody connected sees why.
+            unroutable_delivery: UnroutableAnswer::Refuse,
         };
         TelegramChannel { config, capabilities, clock: Arc::new(SystemClock), api: None }
     }

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use unibox_channel_marketplace::renewal::ExpiryAlerts;
-use unibox_core::channel::{Capabilities, Rate, RateLimits, SendReceipt, SendRequest, Verified, WebhookRequest};
+use unibox_core::channel::{
+    Capabilities, Rate, RateLimits, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
+};
 use unibox_core::http::HttpClient;
 use unibox_core::{
     Channel, ChannelAccount, ChannelKind, Clock, ContentKind, ContentKinds, Error, ErrorKind, InboundEvent, Result,
@@ -73,6 +75,9 @@ impl TikTokShopChannel {
             delivery_receipts: false,
             token_refresh: true,
             rate_limits: RateLimits { per_account: Some(API_RATE), per_recipient: None },
+            // TikTok Shop retries a refused push four times over about 15 hours, so a shop
+            // connected in that time still receives it.
+            unroutable_delivery: UnroutableAnswer::Refuse,
         };
         let ciphers = RwLock::new(config.shops.clone());
         TikTokShopChannel {

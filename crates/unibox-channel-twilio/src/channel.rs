@@ -7,7 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use http::HeaderValue;
 use unibox_core::channel::{
-    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, Verified, WebhookRequest, WebhookResponse,
+    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
+    WebhookResponse,
 };
 use unibox_core::http::HttpClient;
 use unibox_core::{
@@ -97,6 +98,9 @@ impl TwilioChannel {
             // Twilio queues messages beyond a sender's throughput instead of refusing them, and
             // answers too many concurrent requests with 429 and Retry-After.
             rate_limits: Default::default(),
+            // Twilio logs a refused webhook in its debugger (error 11200): the operator of a
+            // number nobody connected sees why.
+            unroutable_delivery: UnroutableAnswer::Refuse,
         };
         TwilioChannel { config, capabilities, clock: Arc::new(SystemClock), api: None }
     }

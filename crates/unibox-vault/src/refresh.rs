@@ -26,10 +26,32 @@ enum Attempt {
     Again,
 }
 
+/// What makes tokens due for a refresh beyond the refresh margin.
+#[derive(Clone, Copy, Debug, Default)]
+struct Trigger {
+    /// Refresh if the tokens are still this revision (a forced refresh).
+    stale: Option<u64>,
+    /// Refresh if the tokens expire before this time (a platform's expiry notice).
+    horizon: Option<Timestamp>,
+}
+
 impl Vault {
     /// [`TokenStore::get_fresh`](unibox_core::TokenStore::get_fresh) for the vault.
     pub(crate) async fn fresh(&self, account: &ChannelAccount, channel: &dyn Channel) -> Result<Option<TokenSet>> {
-        self.fresh_unless_newer(account, channel, None).await
+        self.fresh_when(account, channel, Trigger::default()).await
+    }
+
+    /// [`fresh`](Self::fresh), also refreshing tokens that expire before `horizon` (an
+    /// expiring-authorization push names a time beyond the refresh margin). The same
+    /// single flight and lease: tokens someone already refreshed past the horizon are not
+    /// refreshed again.
+    pub(crate) async fn fresh_before(
+        &self,
+        account: &ChannelAccount,
+        channel: &dyn Channel,
+        horizon: Timestamp,
+    ) -> Result<Option<TokenSet>> {
+        self.fresh_when(account, channel, Trigger { horizon: Some(horizon), ..Trigger::default() }).await
     }
 
     /// Refreshes the account's tokens now, whatever their expiry, through the same single
@@ -61,39 +83,25 @@ impl Vault {
     /// # });
     /// ```
     pub async fn refresh_now(&self, account: &ChannelAccount, channel: &dyn Channel) -> Result<Option<TokenSet>> {
-        self.fresh_before(account, channel, None).await
+        let current = match self.slot(account).await? {
+            Some(current) => current,
+            None => return Ok(None),
+        };
+        self.fresh_when(account, channel, Trigger { stale: Some(current.revision), ..Trigger::default() }).await
     }
 
-    /// [`fresh`](Self::fresh), also refreshing tokens that expire before `horizon` (an
-    /// expiring-authorization push names a time beyond the refresh margin). The same
-    /// single flight and lease: tokens someone already refreshed past the horizon are not
-    /// refreshed again.
-    pub(crate) async fn fresh_before(
+    /// Refreshes when the tokens are due as `trigger` says.
+    async fn fresh_when(
         &self,
         account: &ChannelAccount,
         channel: &dyn Channel,
-        horizon: Option<Timestamp>,
+        trigger: Trigger,
     ) -> Result<Option<TokenSet>> {
         let current = match self.slot(account).await? {
             Some(current) => current,
             None => return Ok(None),
         };
-        self.fresh_unless_newer(account, channel, Some(current.revision)).await
-    }
-
-    /// Refreshes when the tokens are due, or when they are still the revision `stale` names.
-    async fn fresh_unless_newer(
-        &self,
-        account: &ChannelAccount,
-        channel: &dyn Channel,
-        stale: Option<u64>,
-    ) -> Result<Option<TokenSet>> {
-        let current = match self.slot(account).await? {
-            Some(current) => current,
-            None => return Ok(None),
-        };
-        if !self.needs_refresh(&current, stale) {
-        if !self.due(&current, horizon) {
+        if !self.needs_refresh(&current, trigger) {
             return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
         }
         let flight = self.flight(account);
@@ -105,16 +113,14 @@ impl Vault {
                 Some(current) => current,
                 None => return Ok(None),
             };
-            if !self.needs_refresh(&current, stale) {
-            if !self.due(&current, horizon) {
+            if !self.needs_refresh(&current, trigger) {
                 return self.open_tokens(&account.tenant, account.id, &current).await.map(Some);
             }
             let now = self.now();
             let until = now.saturating_add(self.inner.lease);
             let backend = &self.inner.backend;
             if backend.try_lease(&account.tenant, account.id, &self.inner.holder, now, until).await? {
-                let attempt = self.refresh_under_lease(account, channel, stale).await;
-                let attempt = self.refresh_under_lease(account, channel, horizon).await;
+                let attempt = self.refresh_under_lease(account, channel, trigger).await;
                 if let Err(error) = backend.release_lease(&account.tenant, account.id, &self.inner.holder).await {
                     // It expires on its own; only a delay for the next refresher.
                     tracing::warn!(target: "unibox::vault", %error, account = %account.id, "could not release a refresh lease");
@@ -140,13 +146,7 @@ impl Vault {
     }
 
     /// Refreshes while holding the lease.
-    async fn refresh_under_lease(
-        &self,
-        account: &ChannelAccount,
-        channel: &dyn Channel,
-        stale: Option<u64>,
-        horizon: Option<Timestamp>,
-    ) -> Attempt {
+    async fn refresh_under_lease(&self, account: &ChannelAccount, channel: &dyn Channel, trigger: Trigger) -> Attempt {
         let (tenant, id) = (&account.tenant, account.id);
         // Read again now that nobody else can refresh: a refresh that finished between our
         // read and our lease has already used the refresh token we read.
@@ -159,8 +159,7 @@ impl Vault {
             Ok(tokens) => tokens,
             Err(error) => return Attempt::Done(Err(error)),
         };
-        if !self.needs_refresh(&current, stale) {
-        if !self.due(&current, horizon) {
+        if !self.needs_refresh(&current, trigger) {
             return Attempt::Done(Ok(Some(tokens)));
         }
         // Never act on an answer that arrives after the lease could have passed to someone else.
@@ -255,16 +254,12 @@ impl Vault {
         }
     }
 
-    /// Whether the tokens expire within the refresh margin, or before `horizon` when given.
-    fn due(&self, sealed: &SealedTokens, horizon: Option<Timestamp>) -> bool {
+    /// Due within the margin or before the trigger's horizon, or still the revision a forced
+    /// refresh was asked for.
+    fn needs_refresh(&self, sealed: &SealedTokens, trigger: Trigger) -> bool {
         let margin: Timestamp = self.now().saturating_add(self.inner.refresh_margin);
-        let horizon = horizon.map_or(margin, |h| h.max(margin));
-        sealed.expires_at.is_some_and(|at| at <= horizon)
-    }
-
-    /// Due, or still the revision a forced refresh was asked for.
-    fn needs_refresh(&self, sealed: &SealedTokens, stale: Option<u64>) -> bool {
-        self.due(sealed) || stale == Some(sealed.revision)
+        let due_by = trigger.horizon.map_or(margin, |horizon| horizon.max(margin));
+        sealed.expires_at.is_some_and(|at| at <= due_by) || trigger.stale == Some(sealed.revision)
     }
 
     fn expired(&self, sealed: &SealedTokens) -> bool {

@@ -424,6 +424,6 @@ impl TokenStore for Vault {
         channel: &dyn Channel,
         horizon: Timestamp,
     ) -> Result<Option<TokenSet>> {
-        self.fresh_before(account, channel, Some(horizon)).await.map_err(|e| e.with_operation("vault.get_fresh_before"))
+        self.fresh_before(account, channel, horizon).await.map_err(|e| e.with_operation("vault.get_fresh_before"))
     }
 }

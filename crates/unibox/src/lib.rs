@@ -106,6 +106,9 @@ pub mod channels {
     #[cfg(feature = "channel-line")]
     pub use unibox_channel_line as line;
 
+    /// The Lazada channel (feature `channel-lazada`).
+    #[cfg(feature = "channel-lazada")]
+    pub use unibox_channel_lazada as lazada;
     /// The Shopee Open Platform channel (feature `channel-shopee`).
     #[cfg(feature = "channel-shopee")]
     pub use unibox_channel_shopee as shopee;
@@ -115,9 +118,6 @@ pub mod channels {
     /// The Twilio Programmable Messaging channel (feature `channel-twilio`).
     #[cfg(feature = "channel-twilio")]
     pub use unibox_channel_twilio as twilio;
-    /// The Lazada channel (feature `channel-lazada`).
-    #[cfg(feature = "channel-lazada")]
-    pub use unibox_channel_lazada as lazada;
 
     /// The TikTok Shop channel (feature `channel-tiktok-shop`).
     #[cfg(feature = "channel-tiktok-shop")]
