@@ -16,7 +16,8 @@ use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig, WebhookSec
 use unibox::http::ReqwestClient;
 use unibox::inbox::{ConversationQuery, MessageQuery, SearchQuery};
 use unibox::secrecy::SecretString;
-use unibox::store::sqlite::SqliteInbox;
+use unibox::store::sqlite::SqliteStore;
+use unibox::vault::{Keyring, StoreKeys};
 use unibox::{Actor, ChannelAccount, ChannelId, ChannelKind, Content, Hub, Inbox, Role, TenantId, Timestamp};
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
 
@@ -28,7 +29,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("inbox.db");
     println!("1. SQLite inbox at {}", db.display());
-    let inbox = Arc::new(SqliteInbox::open(&db).await?);
+    // The quickstart's file is thrown away at the end, so its vault key is too. A product reads
+    // its keys with `StoreKeys::from_env("UNIBOX_VAULT_KEYS")` and keeps them across starts.
+    let store = SqliteStore::open(&db, StoreKeys::try_from(Keyring::ephemeral())?).await?;
+    let inbox = store.inbox().clone();
 
     // A local receiver stands in for the order system's outbound endpoint.
     let receiver = FakeServer::start().await?;
@@ -40,14 +44,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let channel = WebhookChannel::new(config).with_http_client(Arc::new(ReqwestClient::new()));
     let channel_id: ChannelId = "acme-orders".parse()?;
-    let hub = Hub::builder(inbox.clone()).channel(channel_id.clone(), Arc::new(channel)).build();
+    let hub = Hub::builder(store).channel(channel_id.clone(), Arc::new(channel)).build();
 
     let tenant: TenantId = "acme".parse()?;
     let admin = Actor::user(tenant.clone(), "ann".parse()?, Role::Admin);
     let account =
         ChannelAccount::new(tenant.clone(), channel_id.clone(), ChannelKind::WEBHOOK, "shop-bangkok", Timestamp::now())
             .with_display_name("Acme Bangkok shop");
-    hub.connect_account(&admin, account, None).await?;
+    hub.ensure_account(&admin, account, None).await?;
     println!("2. Connected channel account \"Acme Bangkok shop\" (tenant acme) on channel {channel_id}");
 
     println!("3. Delivering signed webhooks:");
@@ -147,6 +151,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         theirs.items.len(),
         probe.err().map(|e| e.kind().to_string()).unwrap_or_else(|| "(unexpectedly visible)".into())
     );
+    if let Some(trail) = hub.audit_trail() {
+        let verification = trail.verify(&tenant).await?;
+        println!(
+            "7. The audit trail of acme in the same file: {} records, hash chain intact: {}",
+            verification.records,
+            verification.is_intact()
+        );
+    }
     println!("Done. The inbox file is deleted with the temporary directory.");
     Ok(())
 }

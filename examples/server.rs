@@ -8,9 +8,15 @@
 //! - `--config <file>`: the configuration (default `examples/server.example.toml`): listen
 //!   address, SQLite path, limits, channels and channel accounts. Secrets are never in the file:
 //!   each channel names the environment variable that holds its secret.
+//! - The store is one SQLite file: the inbox, the tokens sealed by the vault and the audit hash
+//!   chain. The vault's keys come from `UNIBOX_VAULT_KEYS` (`1:` and the base64 of 32 random
+//!   bytes: `echo "1:$(head -c 32 /dev/urandom | base64)"`). Configured accounts are ensured on
+//!   every start, so a restart finds them (and their tokens) where they were.
 //! - `--sandbox`: also starts a local fake receiver for the channels' outbound POSTs, points every
-//!   channel's send URL at it, uses the sandbox secret for channels whose variable is unset, and
-//!   runs an echo bot that answers each new customer message, so replies can be watched flowing.
+//!   channel's send URL at it, uses the sandbox secret for channels whose variable is unset, keeps
+//!   the vault keys in a generated key file next to the database when `UNIBOX_VAULT_KEYS` is
+//!   unset (`<database>.sandbox-vault-keys`, announced at start), and runs an echo bot that
+//!   answers each new customer message, so replies can be watched flowing.
 //!   It prints a ready-to-paste signed `curl` command at startup.
 //! - Replies go through the inbox's durable outbox: a send that failed in a way known not to have
 //!   delivered (429, 5xx, a refused connection) is retried by the delivery worker this server runs,
@@ -46,12 +52,13 @@ use std::time::Duration;
 use serde::Deserialize;
 use unibox::channels::webhook::{WebhookChannel, WebhookSecret};
 use unibox::http::ReqwestClient;
-use unibox::inbox::{ConversationQuery, ConversationUpdate, MessageQuery};
+use unibox::inbox::{ConversationQuery, MessageQuery};
 use unibox::secrecy::{ExposeSecret, SecretString};
 use unibox::server::WebhookServer;
-use unibox::store::sqlite::{SqliteInbox, SqliteOptions, Synchronous};
+use unibox::store::sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use unibox::vault::{Keyring, StoreKeys};
 use unibox::{
-    Actor, Channel, ChannelAccount, ChannelId, ChannelKind, Content, Direction, Hub, Inbox, Role, TenantId, Timestamp,
+    Actor, Channel, ChannelAccount, ChannelId, ChannelKind, Content, Direction, Hub, Role, TenantId, Timestamp,
     TokenSet,
 };
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
@@ -202,10 +209,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(kib) = config.storage.cache_size_kib {
         options = options.cache_size_kib(kib);
     }
-    let inbox = Arc::new(SqliteInbox::open_with(&config.database, options).await?);
+    let keys = vault_keys(&config.database, sandbox.is_some())?;
+    let store = SqliteStore::open_with(&config.database, options, keys).await?;
     let http = Arc::new(ReqwestClient::new());
     let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
-    let mut hub = Hub::builder(inbox.clone()).max_body_bytes(max_body_bytes);
+    let mut hub = Hub::builder(store).max_body_bytes(max_body_bytes);
     let mut secrets = Vec::new();
     let mut kinds = HashMap::new();
     for channel in &config.channels {
@@ -291,7 +299,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         secrets.push((channel.id.clone(), channel.kind.clone(), secret));
     }
     let hub = hub.build();
-    connect_accounts(&hub, inbox.as_ref(), &config.accounts, &kinds, sandbox.is_some()).await?;
+    ensure_accounts(&hub, &config.accounts, &kinds, sandbox.is_some()).await?;
 
     let mut server = WebhookServer::new(hub.clone()).max_body_bytes(max_body_bytes);
     if let Some(limit) = config.limits.max_in_flight {
@@ -329,11 +337,39 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Connects the configured accounts that are not connected yet (the database remembers them
-/// across restarts).
-async fn connect_accounts(
+/// The vault's keys: from `UNIBOX_VAULT_KEYS`; with `--sandbox` and the variable unset, from a
+/// key file next to the database, generated on the first start (announced, never silent).
+fn vault_keys(database: &std::path::Path, sandbox: bool) -> Result<StoreKeys, Box<dyn std::error::Error>> {
+    const VARIABLE: &str = "UNIBOX_VAULT_KEYS";
+    if std::env::var_os(VARIABLE).is_some() || !sandbox {
+        return StoreKeys::from_env(VARIABLE).map_err(|e| {
+            format!("{e}; make one with: export {VARIABLE}=\"1:$(head -c 32 /dev/urandom | base64)\"").into()
+        });
+    }
+    let mut file = database.as_os_str().to_owned();
+    file.push(".sandbox-vault-keys");
+    let file = PathBuf::from(file);
+    if !file.exists() {
+        write_private(&file, &Keyring::generate_entry(1))?;
+    }
+    tracing::warn!(file = %file.display(), "sandbox: {VARIABLE} is unset; the vault keys are in this generated file");
+    Ok(StoreKeys::from_file(&file)?)
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+/// Ensures the configured accounts on every start: connected the first time, updated (same
+/// account, new display name or token) after.
+async fn ensure_accounts(
     hub: &Hub,
-    inbox: &dyn Inbox,
     accounts: &[AccountSection],
     kinds: &HashMap<ChannelId, ChannelKind>,
     sandbox: bool,
@@ -345,17 +381,6 @@ async fn connect_accounts(
                 account.platform_account_id, account.channel
             )
         })?;
-        let existing = inbox.route(&account.channel, &account.platform_account_id).await.map_err(|e| e.to_string())?;
-        match existing {
-            Some(connected) if connected.tenant == account.tenant => continue,
-            Some(connected) => {
-                return Err(format!(
-                    "account {} on {} is already connected to tenant {}, not {}",
-                    account.platform_account_id, account.channel, connected.tenant, account.tenant
-                ));
-            }
-            None => {}
-        }
         let admin =
             Actor::user(account.tenant.clone(), "unibox-server".parse().map_err(|e| format!("{e}"))?, Role::Admin);
         let mut new = ChannelAccount::new(
@@ -380,10 +405,10 @@ async fn connect_accounts(
             }
             None => None,
         };
-        hub.connect_account(&admin, new, tokens)
+        hub.ensure_account(&admin, new, tokens)
             .await
             .map_err(|e| format!("account {}: {e}", account.platform_account_id))?;
-        tracing::info!(tenant = %account.tenant, channel = %account.channel, account = %account.platform_account_id, "connected");
+        tracing::info!(tenant = %account.tenant, channel = %account.channel, account = %account.platform_account_id, "ready");
     }
     Ok(())
 }
@@ -503,7 +528,8 @@ impl Sandbox {
     }
 }
 
-/// Answers every unread conversation's latest customer message, then marks it read.
+/// Answers every unread conversation's latest customer message, then marks it read, all
+/// through the hub (authorized and audited), as the agent user `sandbox-echo`.
 async fn echo_bot(hub: Hub, tenants: BTreeSet<TenantId>) {
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -516,7 +542,8 @@ async fn echo_bot(hub: Hub, tenants: BTreeSet<TenantId>) {
 }
 
 async fn echo_unread(hub: &Hub, tenant: &TenantId) -> unibox::Result<()> {
-    let bot = Actor::automation(tenant.clone(), "sandbox-echo");
+    // A user, not an automation: read markers are per user.
+    let bot = Actor::user(tenant.clone(), "sandbox-echo".parse()?, Role::Agent);
     let unread = hub.conversations(&bot, &ConversationQuery::new().unread_only().limit(50)).await?;
     for conversation in unread.items {
         let latest = hub.messages(&bot, conversation.id, &MessageQuery::new().limit(1)).await?;
@@ -532,7 +559,7 @@ async fn echo_unread(hub: &Hub, tenant: &TenantId) -> unibox::Result<()> {
                 sent.platform_message_id.as_deref().unwrap_or("-")
             );
         }
-        hub.inbox().update_conversation(tenant, conversation.id, &ConversationUpdate::new().mark_read()).await?;
+        hub.mark_read(&bot, conversation.id).await?;
     }
     Ok(())
 }

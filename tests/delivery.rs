@@ -17,14 +17,14 @@ use unibox::http::ReqwestClient;
 use unibox::inbox::ConversationQuery;
 use unibox::outbox::JobState;
 use unibox::secrecy::SecretString;
-use unibox::store::sqlite::SqliteInbox;
+use unibox::store::sqlite::{SqliteInbox, SqliteStore};
 use unibox::{
     Channel, ChannelKind, Content, ConversationId, DeliveryStatus, ErrorKind, Hub, InboundEvent, Inbox, Result,
 };
 use unibox_testkit::http::{FakeServer, RecordedRequest, ScriptedResponse};
 
 mod common;
-use common::{SECRET, agent, channel_id, connect_shop, customer_message, tenant};
+use common::{SECRET, agent, channel_id, connect_shop, customer_message, tenant, test_keys};
 
 /// A platform that deduplicates by the message's idempotency key (the `webhook-id`), as LINE
 /// does with `X-Line-Retry-Key`: a key it accepted before is answered with 409. Faults are
@@ -149,7 +149,10 @@ async fn world_with(
 ) -> World {
     let inbox = Arc::new(SqliteInbox::open(db).await.unwrap());
     let channel = reshape(webhook_channel(&receiver));
-    let hub = Hub::builder(inbox.clone()).channel(channel_id(), channel).delivery(fast_retries()).build();
+    let hub = Hub::builder(SqliteStore::from_inbox(inbox.clone(), test_keys()))
+        .channel(channel_id(), channel)
+        .delivery(fast_retries())
+        .build();
     connect_shop(&hub).await;
     let request = customer_message("สวัสดีครับ where is order #A1234?", Some("Somchai P."));
     assert_eq!(hub.handle_webhook(&channel_id(), request).await.status.as_u16(), 200);

@@ -9,7 +9,8 @@ use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig, WebhookSec
 use unibox::http::ReqwestClient;
 use unibox::inbox::{ConversationQuery, MessageQuery};
 use unibox::secrecy::SecretString;
-use unibox::store::sqlite::SqliteInbox;
+use unibox::store::sqlite::{SqliteInbox, SqliteStore};
+use unibox::vault::{Keyring, StoreKeys};
 use unibox::{
     Actor, ChannelAccount, ChannelId, ChannelKind, Content, DeliveryStatus, Direction, Hub, Inbox, Role, TenantId,
     Timestamp,
@@ -34,7 +35,10 @@ async fn hub(db: &Path, receiver: &FakeServer) -> (Hub, Arc<SqliteInbox>) {
         .build()
         .unwrap();
     let channel = WebhookChannel::new(config).with_http_client(Arc::new(ReqwestClient::new()));
-    let hub = Hub::builder(inbox.clone()).channel(channel_id(), Arc::new(channel)).build();
+    // A fixed test key, so a reopened file's tokens and audit checkpoints still open.
+    let keys = StoreKeys::try_from(Keyring::new().with_key(1, [7; 32])).unwrap();
+    let store = SqliteStore::from_inbox(inbox.clone(), keys);
+    let hub = Hub::builder(store).channel(channel_id(), Arc::new(channel)).build();
     (hub, inbox)
 }
 

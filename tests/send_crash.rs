@@ -20,12 +20,12 @@ use unibox::http::ReqwestClient;
 use unibox::inbox::{ConversationQuery, MessageQuery};
 use unibox::outbox::JobState;
 use unibox::secrecy::SecretString;
-use unibox::store::sqlite::SqliteInbox;
+use unibox::store::sqlite::{SqliteInbox, SqliteStore};
 use unibox::{Content, DeliveryStatus, Direction, Hub, Inbox, Message};
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
 
 mod common;
-use common::{SECRET, agent, channel_id, connect_shop, customer_message, tenant};
+use common::{SECRET, agent, channel_id, connect_shop, customer_message, tenant, test_keys};
 
 /// Set in the child: `<database path>\n<send URL>`.
 const CHILD: &str = "UNIBOX_SEND_STORM_CHILD";
@@ -44,7 +44,10 @@ async fn hub(db: &Path, send_url: &str) -> (Hub, Arc<SqliteInbox>) {
     let options = DeliveryOptions::new()
         .retry(RetryPolicy::new(20, Duration::from_millis(20), Duration::from_millis(200)))
         .lease(Duration::from_secs(1));
-    let hub = Hub::builder(inbox.clone()).channel(channel_id(), Arc::new(channel)).delivery(options).build();
+    let hub = Hub::builder(SqliteStore::from_inbox(inbox.clone(), test_keys()))
+        .channel(channel_id(), Arc::new(channel))
+        .delivery(options)
+        .build();
     (hub, inbox)
 }
 

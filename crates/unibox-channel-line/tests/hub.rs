@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore, MemoryUsageMeter};
+use unibox_core::memory::{MemoryStore, MemoryTokenStore, MemoryUsageMeter};
 use unibox_core::metering::{UsageDay, UsageMeter, UsageMetric, UsageQuery};
 use unibox_core::{
     Actor, ChannelAccount, ChannelId, ChannelKind, Content, DeliveryStatus, Hub, Role, TenantId, Timestamp, TokenSet,
@@ -28,7 +28,7 @@ async fn verify_redelivery_forgery_reply_metering_and_standby_through_the_hub() 
     let clock = common::clock();
     let channel = common::sending_channel(&api, unibox_channel_line::TokenIssuance::LongLived, clock.clone());
     let meter = Arc::new(MemoryUsageMeter::new());
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
+    let hub = Hub::builder(MemoryStore::new())
         .channel(channel_id(), Arc::new(channel))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .meter(meter.clone())

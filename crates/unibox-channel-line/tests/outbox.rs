@@ -11,7 +11,7 @@ use std::time::Duration;
 use unibox_channel_line::TokenIssuance;
 use unibox_core::delivery::{DeliveryOptions, DeliveryWorker, RetryPolicy};
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore};
+use unibox_core::memory::{MemoryInbox, MemoryStore, MemoryTokenStore};
 use unibox_core::outbox::JobState;
 use unibox_core::{
     Actor, ChannelAccount, ChannelId, ChannelKind, Content, ConversationId, DeliveryStatus, ErrorKind, Hub, Inbox,
@@ -47,7 +47,7 @@ async fn world(
     let channel = common::sending_channel(&api, TokenIssuance::LongLived, clock.clone());
     let inbox = Arc::new(MemoryInbox::new());
     let channel_id: ChannelId = "acme-line".parse().unwrap();
-    let hub = Hub::builder(inbox.clone())
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone()))
         .channel(channel_id.clone(), Arc::new(channel))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .clock(clock.clone())

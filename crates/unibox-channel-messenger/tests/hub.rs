@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore};
+use unibox_core::memory::{MemoryStore, MemoryTokenStore};
 use unibox_core::{Actor, ChannelAccount, ChannelId, ChannelKind, Hub, Role, TenantId, Timestamp, TokenSet};
 
 use common::{OTHER_PAGE_ID, PAGE_ID};
@@ -34,7 +34,7 @@ async fn conversations(hub: &Hub, tenant: &TenantId) -> usize {
 
 #[tokio::test]
 async fn a_batch_for_two_pages_reaches_both_tenants_and_a_redelivery_is_stored_once() {
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
+    let hub = Hub::builder(MemoryStore::new())
         .channel(channel_id(), Arc::new(common::channel()))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .build();

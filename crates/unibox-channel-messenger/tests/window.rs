@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore};
+use unibox_core::memory::{MemoryStore, MemoryTokenStore};
 use unibox_core::{
     Actor, ChannelAccount, ChannelId, ChannelKind, Content, ConversationId, ErrorKind, Hub, ManualClock, Role,
     TenantId, Timestamp, TokenSet,
@@ -35,7 +35,7 @@ async fn world() -> World {
     let graph = FakeServer::start().await.unwrap();
     graph.set_default(ScriptedResponse::json(200, &json!({"recipient_id": PSID, "message_id": "m_out_1"})));
     let clock = ManualClock::new(Timestamp::from_unix_millis(WROTE_AT_MS));
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
+    let hub = Hub::builder(MemoryStore::new())
         .channel(channel_id(), Arc::new(common::tagging_channel(graph.url())))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .clock(Arc::new(clock.clone()))

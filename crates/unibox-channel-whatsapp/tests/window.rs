@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore};
+use unibox_core::memory::{MemoryInbox, MemoryStore, MemoryTokenStore};
 use unibox_core::{
     Actor, ChannelId, Content, DeliveryStatus, ErrorKind, Hub, ManualClock, Role, TenantId, Timestamp, TokenSet,
 };
@@ -46,7 +46,7 @@ async fn free_form_closes_after_24_hours_templates_still_go_and_a_new_message_re
     let wrote_at = 1_749_416_383;
     let clock = ManualClock::new(Timestamp::from_unix_seconds(wrote_at + 3600));
     let inbox = Arc::new(MemoryInbox::new());
-    let hub = Hub::builder(inbox)
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox))
         .channel(channel_id(), Arc::new(common::channel_for(&graph)))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .clock(Arc::new(clock.clone()))

@@ -5,6 +5,8 @@
 //! - [`TokenStore`]: platform credentials, per tenant and channel account.
 //! - [`Policy`]: who may do what.
 //!
+//! A storage backend hands all of its parts to the hub at once, as a [`store::Store`] bundle.
+//!
 //! The [`Hub`] composes them: it turns a webhook request into stored conversations and an
 //! agent's reply into a platform send. Most applications use the `unibox` facade crate,
 //! which re-exports this crate and adds adapters and stores by feature.
@@ -34,6 +36,7 @@ pub mod outbox;
 pub mod policy;
 pub mod privacy;
 pub mod session;
+pub mod store;
 mod time;
 mod token;
 pub mod workflow;

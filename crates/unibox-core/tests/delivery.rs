@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use unibox_core::audit::{AuditOutcome, AuditQuery, actions, actor_name, targets};
 use unibox_core::channel::{Capabilities, SendReceipt, SendRequest, Verified, WebhookRequest};
 use unibox_core::delivery::{DeliveryOptions, DeliveryWorker, RetryPolicy};
 use unibox_core::inbox::{IngestOutcome, OutboundDraft, RoutedEvent};
-use unibox_core::memory::MemoryInbox;
+use unibox_core::memory::{MemoryInbox, MemoryStore};
 use unibox_core::outbox::{EnqueueOptions, JobState, Lease, Resolution};
 use unibox_core::{
     Actor, Author, Channel, ChannelAccount, ChannelKind, Content, ContentKinds, ConversationId, DeliveryStatus, Error,
@@ -83,7 +84,7 @@ async fn world(idempotent: bool) -> World {
     let options = DeliveryOptions::new()
         .retry(RetryPolicy::new(3, Duration::from_secs(1), Duration::from_secs(10)))
         .lease(Duration::from_secs(60));
-    let hub = Hub::builder(inbox.clone())
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone()))
         .channel("line".parse().unwrap(), channel.clone())
         .clock(Arc::new(clock.clone()))
         .delivery(options)
@@ -245,4 +246,51 @@ async fn an_agent_resolves_an_unknown_send_and_a_viewer_may_not() {
     assert_eq!(w.channel.sent(), vec![message], "sent once, after a person decided");
     let again = w.hub.resolve_unknown_send(&agent(), message, Resolution::Resend).await.unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Conflict, "only unknown sends are resolved");
+}
+
+#[tokio::test]
+async fn a_send_that_finally_fails_is_audited_as_failed_not_as_sent() {
+    let w = world(false).await;
+    let busy = || Error::new(ErrorKind::PlatformUnavailable, "503 from the platform");
+    w.channel.answer(Err(busy()));
+    let queued = w.hub.send(&agent(), w.conversation, Content::text("Your refund is on its way")).await.unwrap();
+    assert_eq!(queued.delivery, DeliveryStatus::Queued);
+    let worker = DeliveryWorker::new(w.hub.clone());
+    for _ in 0..2 {
+        w.channel.answer(Err(busy()));
+        w.clock.advance(Duration::from_secs(11));
+        worker.run_once().await.unwrap();
+    }
+    let stored = w.inbox.message(&"acme".parse().unwrap(), queued.id).await.unwrap();
+    assert!(matches!(stored.delivery, DeliveryStatus::Failed { .. }), "{:?}", stored.delivery);
+
+    let trail = w.hub.audit_trail().unwrap();
+    let records = trail.query(&"acme".parse().unwrap(), &AuditQuery::new()).await.unwrap().items;
+    let records: Vec<_> = records.into_iter().rev().map(|r| r.record).collect();
+    let target = targets::conversation(w.conversation);
+    let summary: Vec<(&str, &str, &AuditOutcome)> = records
+        .iter()
+        .filter(|r| r.target == target)
+        .map(|r| (r.action.as_str(), actor_name(&r.actor), &r.outcome))
+        .collect();
+    let failed = AuditOutcome::Failed { error: "platform_unavailable".into() };
+    assert_eq!(
+        summary,
+        vec![
+            (actions::MESSAGE_QUEUE, "bob", &AuditOutcome::Success),
+            (actions::MESSAGE_SEND, actions::DELIVERY_WORKER, &failed)
+        ],
+        "queued by the agent, then failed for good: never a `message.send` success"
+    );
+    assert!(trail.verify(&"acme".parse().unwrap()).await.unwrap().is_intact());
+}
+
+#[tokio::test]
+async fn a_send_that_ends_at_once_is_audited_once_as_sent() {
+    let w = world(false).await;
+    w.hub.send(&agent(), w.conversation, Content::text("Your refund is on its way")).await.unwrap();
+    let page = w.hub.audit_trail().unwrap().query(&"acme".parse().unwrap(), &AuditQuery::new()).await.unwrap();
+    let actions: Vec<(&str, &AuditOutcome)> =
+        page.items.iter().map(|r| (r.record.action.as_str(), &r.record.outcome)).collect();
+    assert_eq!(actions, vec![(actions::MESSAGE_SEND, &AuditOutcome::Success)]);
 }

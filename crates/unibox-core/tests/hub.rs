@@ -12,7 +12,7 @@ use unibox_core::channel::{
 };
 use unibox_core::hub::UNROUTABLE_RECENT_LIMIT;
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryAuditLog, MemoryInbox, MemoryTokenStore, MemoryUsageMeter};
+use unibox_core::memory::{MemoryAuditLog, MemoryInbox, MemoryStore, MemoryTokenStore, MemoryUsageMeter};
 use unibox_core::metering::{UsageDay, UsageMeter, UsageMetric, UsageQuery};
 use unibox_core::{
     Actor, Channel, ChannelAccount, ChannelAccountState, ChannelId, ChannelKind, Content, ContentKind, ContentKinds,
@@ -104,7 +104,7 @@ async fn world() -> World {
     let clock = ManualClock::new(start());
     let channel = ScriptedChannel::new(capabilities());
     let meter = Arc::new(MemoryUsageMeter::new());
-    let hub = Hub::builder(inbox.clone())
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone()))
         .meter(meter.clone())
         .channel(channel_id(), channel.clone())
         .tokens(Arc::new(MemoryTokenStore::new()))
@@ -447,4 +447,43 @@ async fn event_times_far_from_receipt_are_clamped_and_never_hold_a_window_open()
         let err = w.hub.send(&a, old.id, Content::text("hi")).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::MessagingWindowClosed);
     }
+}
+
+#[tokio::test]
+async fn ensuring_an_account_on_every_start_keeps_one_account_and_replaces_its_tokens() {
+    let w = world().await;
+    let admin = Actor::user(w.tenant.clone(), "ann".parse().unwrap(), Role::Admin);
+    let again = ChannelAccount::new(w.tenant.clone(), channel_id(), ChannelKind::WEBHOOK, "store-1", start())
+        .with_display_name("Store 1 (Bangkok)");
+    let err = w.hub.connect_account(&admin, again.clone(), None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "connect is for new accounts only");
+
+    let ensured = w.hub.ensure_account(&admin, again.clone(), Some(TokenSet::new("tok-store-1"))).await.unwrap();
+    assert_eq!((ensured.id, ensured.display_name.as_str()), (w.account.id, "Store 1 (Bangkok)"));
+    let ensured = w.hub.ensure_account(&admin, again.clone(), Some(TokenSet::new("tok-rotated"))).await.unwrap();
+    assert_eq!(ensured.id, w.account.id);
+    assert_eq!(w.hub.inbox().accounts(&w.tenant).await.unwrap().len(), 1);
+    let tokens = w.hub.tokens().get(&w.tenant, w.account.id).await.unwrap().unwrap();
+    assert_eq!(secrecy::ExposeSecret::expose_secret(&tokens.access_token), "tok-rotated");
+    let connects: Vec<AuditOutcome> =
+        w.audit.records(&w.tenant).into_iter().filter(|r| r.action == "channel.connect").map(|r| r.outcome).collect();
+    let conflict = AuditOutcome::Failed { error: "conflict".into() };
+    assert_eq!(
+        connects,
+        [AuditOutcome::Success, conflict, AuditOutcome::Success, AuditOutcome::Success],
+        "the first connect, the refused second connect and both ensures are audited"
+    );
+    let target = format!("channel_account:{}", w.account.id);
+    let successes = w.audit.records(&w.tenant).into_iter().filter(|r| r.outcome == AuditOutcome::Success);
+    assert!(successes.filter(|r| r.action == "channel.connect").all(|r| r.target == target), "one target name");
+
+    let other_tenant = Actor::user("globex".parse().unwrap(), "gil".parse().unwrap(), Role::Admin);
+    let stolen = ChannelAccount::new("globex".parse().unwrap(), channel_id(), ChannelKind::WEBHOOK, "store-1", start());
+    let err = w.hub.ensure_account(&other_tenant, stolen, None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(!err.to_string().contains("tenant acme"), "another tenant's name is not revealed: {err}");
+
+    let agent = Actor::user(w.tenant.clone(), "bob".parse().unwrap(), Role::Agent);
+    let err = w.hub.ensure_account(&agent, again, None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use unibox_core::analytics::AnalyticsQuery;
 use unibox_core::audit::AuditOutcome;
 use unibox_core::channel::{Capabilities, SendReceipt, SendRequest, Verified, WebhookRequest, signature};
-use unibox_core::memory::{MemoryAgentRoster, MemoryAuditLog, MemoryInbox};
+use unibox_core::memory::{MemoryAgentRoster, MemoryAuditLog, MemoryInbox, MemoryStore};
 use unibox_core::workflow::{Agent, AssignmentStrategy, ContactUpdate, TemplateValues};
 use unibox_core::{
     Actor, Channel, ChannelAccount, ChannelId, ChannelKind, Content, ContentKind, ContentKinds, ConversationId,
@@ -71,7 +71,7 @@ async fn world_with(policy: Arc<dyn Policy>) -> World {
     let audit = Arc::new(MemoryAuditLog::new());
     let clock = ManualClock::new(start());
     let capabilities = Capabilities { send: ContentKinds::of(&[ContentKind::Text]), ..Capabilities::default() };
-    let hub = Hub::builder(inbox)
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox))
         .channel(channel_id(), Arc::new(AcceptingChannel { capabilities }))
         .audit(audit.clone())
         .roster(Arc::new(MemoryAgentRoster::new()))

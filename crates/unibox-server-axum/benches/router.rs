@@ -16,7 +16,7 @@ use secrecy::SecretString;
 use tower::ServiceExt;
 use unibox_channel_webhook::{WebhookChannel, WebhookSecret};
 use unibox_core::channel::WebhookRequest;
-use unibox_core::memory::MemoryInbox;
+use unibox_core::memory::MemoryStore;
 use unibox_core::{Actor, ChannelAccount, ChannelId, ChannelKind, Hub, Role, Timestamp};
 use unibox_server_axum::WebhookServer;
 
@@ -41,7 +41,7 @@ fn delivery(secret: &WebhookSecret, n: u64) -> (String, i64, String, String) {
 fn hub(runtime: &tokio::runtime::Runtime) -> Hub {
     let channel = WebhookChannel::builder().secret(SECRET).unwrap().build().unwrap();
     let channel_id: ChannelId = "acme-orders".parse().unwrap();
-    let hub = Hub::builder(Arc::new(MemoryInbox::new())).channel(channel_id.clone(), Arc::new(channel)).build();
+    let hub = Hub::builder(MemoryStore::new()).channel(channel_id.clone(), Arc::new(channel)).build();
     let admin = Actor::user("acme".parse().unwrap(), "ann".parse().unwrap(), Role::Admin);
     let account =
         ChannelAccount::new("acme".parse().unwrap(), channel_id, ChannelKind::WEBHOOK, "shop-1", Timestamp::now());

@@ -57,10 +57,10 @@ pub const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 /// use std::sync::Arc;
 /// use std::time::Duration;
 /// use unibox_core::Hub;
-/// use unibox_core::memory::MemoryInbox;
+/// use unibox_core::memory::MemoryStore;
 /// use unibox_server_axum::WebhookServer;
 ///
-/// let hub = Hub::builder(Arc::new(MemoryInbox::new())).build();
+/// let hub = Hub::builder(MemoryStore::new()).build();
 /// let app: axum::Router = WebhookServer::new(hub)
 ///     .max_body_bytes(256 * 1024)
 ///     .max_in_flight(512)
@@ -180,9 +180,9 @@ impl WebhookServer {
 /// ```
 /// use std::sync::Arc;
 /// use unibox_core::Hub;
-/// use unibox_core::memory::MemoryInbox;
+/// use unibox_core::memory::MemoryStore;
 ///
-/// let hub = Hub::builder(Arc::new(MemoryInbox::new())).build();
+/// let hub = Hub::builder(MemoryStore::new()).build();
 /// let app: axum::Router = unibox_server_axum::router(hub);
 /// # let _ = app;
 /// ```

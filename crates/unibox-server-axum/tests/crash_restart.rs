@@ -21,6 +21,7 @@ use std::time::Duration;
 use common::{SECRET, message_delivery, now, webhook_channel};
 use secrecy::SecretString;
 use unibox_channel_webhook::WebhookSecret;
+use unibox_core::memory::MemoryStore;
 use unibox_core::{Actor, ChannelAccount, ChannelId, ChannelKind, Hub, Inbox, Role, TenantId, Timestamp};
 use unibox_server_axum::WebhookServer;
 use unibox_store_sqlite::SqliteInbox;
@@ -52,7 +53,7 @@ fn runtime() -> tokio::runtime::Runtime {
 async fn serve(db: &Path) {
     let inbox = Arc::new(SqliteInbox::open(db).await.unwrap());
     let channel: ChannelId = "acme-orders".parse().unwrap();
-    let hub = Hub::builder(inbox.clone()).channel(channel.clone(), webhook_channel()).build();
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone())).channel(channel.clone(), webhook_channel()).build();
     if inbox.route(&channel, "shop-1").await.unwrap().is_none() {
         let tenant: TenantId = "acme".parse().unwrap();
         let admin = Actor::user(tenant.clone(), "ann".parse().unwrap(), Role::Admin);
@@ -139,7 +140,7 @@ async fn storm(addr: SocketAddr, next: Arc<AtomicUsize>, dead: Arc<AtomicBool>, 
 /// Each delivery number stored, with how many times (reading the file the server left behind).
 async fn stored(db: &Path) -> HashMap<usize, usize> {
     let inbox = SqliteInbox::open(db).await.unwrap();
-    let hub = Hub::builder(Arc::new(inbox)).build();
+    let hub = Hub::builder(MemoryStore::with_inbox(Arc::new(inbox))).build();
     let mut counts = HashMap::new();
     for id in common::stored_message_ids(&hub, "acme").await {
         let n: usize = id.strip_prefix("m-").unwrap().parse().unwrap();

@@ -11,7 +11,7 @@ use common::app_level::{self, AppLevelChannel};
 use common::gated::GatedInbox;
 use common::{Running, SECRET, WRONG_SECRET, connect, message_delivery, now, stored_message_ids, webhook_channel};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use unibox_core::memory::MemoryInbox;
+use unibox_core::memory::MemoryStore;
 use unibox_core::{ChannelKind, Hub, Inbox};
 use unibox_server_axum::WebhookServer;
 use unibox_store_sqlite::SqliteInbox;
@@ -21,7 +21,9 @@ use unibox_store_sqlite::SqliteInbox;
 async fn sqlite_hub(dir: &tempfile::TempDir) -> (Hub, Arc<GatedInbox>) {
     let sqlite: Arc<dyn Inbox> = Arc::new(SqliteInbox::open(dir.path().join("inbox.db")).await.unwrap());
     let inbox = Arc::new(GatedInbox::new(sqlite));
-    let hub = Hub::builder(inbox.clone()).channel("acme-orders".parse().unwrap(), webhook_channel()).build();
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone()))
+        .channel("acme-orders".parse().unwrap(), webhook_channel())
+        .build();
     connect(&hub, "acme", "acme-orders", ChannelKind::WEBHOOK, "shop-1").await;
     (hub, inbox)
 }
@@ -199,8 +201,7 @@ async fn raw_exchange(addr: std::net::SocketAddr, parts: &[&[u8]], pause: Durati
 #[tokio::test]
 async fn an_oversized_body_is_413_before_it_is_hashed() {
     let counting = Arc::new(CountingChannel::new(webhook_channel()));
-    let hub =
-        Hub::builder(Arc::new(MemoryInbox::new())).channel("acme-orders".parse().unwrap(), counting.clone()).build();
+    let hub = Hub::builder(MemoryStore::new()).channel("acme-orders".parse().unwrap(), counting.clone()).build();
     connect(&hub, "acme", "acme-orders", ChannelKind::WEBHOOK, "shop-1").await;
     let server = Running::start(WebhookServer::new(hub.clone()).max_body_bytes(1024)).await;
 
@@ -283,8 +284,7 @@ async fn a_failing_store_is_503_with_retry_after_and_nothing_is_acknowledged() {
 
 #[tokio::test]
 async fn a_stalled_body_is_408() {
-    let hub =
-        Hub::builder(Arc::new(MemoryInbox::new())).channel("acme-orders".parse().unwrap(), webhook_channel()).build();
+    let hub = Hub::builder(MemoryStore::new()).channel("acme-orders".parse().unwrap(), webhook_channel()).build();
     let server = Running::start(WebhookServer::new(hub).body_timeout(Duration::from_millis(100))).await;
     let head = b"POST /webhooks/acme-orders HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n";
     let answer = raw_exchange(server.addr, &[head, b"{\"acc"], Duration::from_millis(300)).await;
@@ -293,8 +293,7 @@ async fn a_stalled_body_is_408() {
 
 #[tokio::test]
 async fn a_get_on_a_channel_without_handshake_is_405() {
-    let hub =
-        Hub::builder(Arc::new(MemoryInbox::new())).channel("acme-orders".parse().unwrap(), webhook_channel()).build();
+    let hub = Hub::builder(MemoryStore::new()).channel("acme-orders".parse().unwrap(), webhook_channel()).build();
     let server = Running::start(WebhookServer::new(hub)).await;
 
     let response = server.http.get(server.url("/webhooks/acme-orders")).send().await.unwrap();
@@ -305,9 +304,8 @@ async fn a_get_on_a_channel_without_handshake_is_405() {
 
 #[tokio::test]
 async fn the_meta_style_get_handshake_is_passed_to_the_channel() {
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
-        .channel("meta-app".parse().unwrap(), Arc::new(AppLevelChannel::new()))
-        .build();
+    let hub =
+        Hub::builder(MemoryStore::new()).channel("meta-app".parse().unwrap(), Arc::new(AppLevelChannel::new())).build();
     let server = Running::start(WebhookServer::new(hub)).await;
     let url = |token: &str| {
         server.url(&format!("/webhooks/meta-app?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444"))
@@ -325,7 +323,9 @@ async fn the_meta_style_get_handshake_is_passed_to_the_channel() {
 async fn one_app_level_post_is_split_between_the_tenants_of_its_pages() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = Arc::new(SqliteInbox::open(dir.path().join("inbox.db")).await.unwrap());
-    let hub = Hub::builder(sqlite).channel("meta-app".parse().unwrap(), Arc::new(AppLevelChannel::new())).build();
+    let hub = Hub::builder(MemoryStore::with_inbox(sqlite))
+        .channel("meta-app".parse().unwrap(), Arc::new(AppLevelChannel::new()))
+        .build();
     connect(&hub, "acme", "meta-app", ChannelKind::MESSENGER, "104729384756").await;
     connect(&hub, "globex", "meta-app", ChannelKind::MESSENGER, "209384756102").await;
     let server = Running::start(WebhookServer::new(hub.clone())).await;
@@ -354,9 +354,8 @@ async fn one_app_level_post_is_split_between_the_tenants_of_its_pages() {
 
 #[tokio::test]
 async fn an_app_level_post_naming_an_unconnected_page_stores_the_connected_page_s_events() {
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
-        .channel("meta-app".parse().unwrap(), Arc::new(AppLevelChannel::new()))
-        .build();
+    let hub =
+        Hub::builder(MemoryStore::new()).channel("meta-app".parse().unwrap(), Arc::new(AppLevelChannel::new())).build();
     connect(&hub, "acme", "meta-app", ChannelKind::MESSENGER, "104729384756").await;
     let server = Running::start(WebhookServer::new(hub.clone())).await;
     let body = app_level::batch(&[
@@ -401,8 +400,7 @@ async fn health_is_always_200_and_readiness_follows_the_store() {
 #[tokio::test]
 async fn the_channel_sees_the_public_url_the_platform_called() {
     let counting = Arc::new(CountingChannel::new(webhook_channel()));
-    let hub =
-        Hub::builder(Arc::new(MemoryInbox::new())).channel("twilio-sms".parse().unwrap(), counting.clone()).build();
+    let hub = Hub::builder(MemoryStore::new()).channel("twilio-sms".parse().unwrap(), counting.clone()).build();
     let local = Running::start(WebhookServer::new(hub.clone())).await;
     let proxied =
         Running::start(WebhookServer::new(hub).public_url("https://inbox.example.com".parse().unwrap())).await;

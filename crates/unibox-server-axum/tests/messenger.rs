@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use common::{Running, app_level, connect, stored_message_ids};
 use unibox_channel_messenger::AppSecret;
+use unibox_core::memory::MemoryStore;
 use unibox_core::{ChannelKind, Hub};
 use unibox_server_axum::WebhookServer;
 use unibox_store_sqlite::SqliteInbox;
@@ -21,7 +22,9 @@ async fn server(dir: &tempfile::TempDir) -> (Hub, Running) {
     let inbox = Arc::new(SqliteInbox::open(dir.path().join("inbox.db")).await.unwrap());
     let messenger =
         unibox_channel_messenger::builder().app_secret(AppSecret::new(APP_SECRET)).verify_token(VERIFY_TOKEN).build();
-    let hub = Hub::builder(inbox).channel("meta-app".parse().unwrap(), Arc::new(messenger.unwrap())).build();
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox))
+        .channel("meta-app".parse().unwrap(), Arc::new(messenger.unwrap()))
+        .build();
     connect(&hub, "acme", "meta-app", ChannelKind::MESSENGER, ACME_PAGE).await;
     connect(&hub, "globex", "meta-app", ChannelKind::MESSENGER, GLOBEX_PAGE).await;
     let running = Running::start(WebhookServer::new(hub.clone())).await;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use common::app_level::AppLevelChannel;
 use common::{Running, SECRET, connect, message_delivery, now, webhook_channel};
-use unibox_core::memory::MemoryInbox;
+use unibox_core::memory::MemoryStore;
 use unibox_core::{ChannelKind, Hub};
 use unibox_server_axum::WebhookServer;
 
@@ -47,7 +47,7 @@ async fn no_signature_or_token_appears_in_any_trace() {
     )
     .unwrap();
 
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
+    let hub = Hub::builder(MemoryStore::new())
         .channel("acme-orders".parse().unwrap(), webhook_channel())
         .channel("meta-app".parse().unwrap(), Arc::new(AppLevelChannel::new()))
         .build();

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use unibox_core::analytics::{Analytics, AnalyticsQuery, ChangeSpan, Observation, ObservationKind};
 use unibox_core::changes::Position;
+use unibox_core::memory::MemoryStore;
 use unibox_core::{
     Actor, ChannelAccountId, ConversationId, Hub, IdentityKind, Inbox, Role, TenantId, Timestamp, UserId,
 };
@@ -147,7 +148,7 @@ fn unread_messages(runtime: &tokio::runtime::Runtime, count: u32) -> (tempfile::
                 .collect();
             inbox.ingest(batch).await.expect("ingest");
         }
-        let hub = Hub::builder(inbox.clone()).analytics(inbox.clone()).roster(inbox).build();
+        let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone())).analytics(inbox.clone()).roster(inbox).build();
         (dir, hub, Actor::user(tenant, fixtures::user("admin"), Role::Admin))
     })
 }

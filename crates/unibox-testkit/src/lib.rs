@@ -16,4 +16,5 @@ pub mod fixtures;
 pub mod inbox;
 pub mod metering;
 pub mod sessions;
+pub mod store;
 pub mod tokens;

@@ -40,7 +40,13 @@ use crate::primitives::KEY_LEN;
 #[derive(Clone, Default)]
 pub struct Keyring {
     keys: BTreeMap<u32, Arc<SealingKey>>,
+    /// Per version, the audit checkpoint key derived from the KEK (see [`Keyring::audit_key`]).
+    audit: BTreeMap<u32, Arc<Zeroizing<[u8; KEY_LEN]>>>,
 }
+
+/// The HKDF salt of the audit checkpoint keys derived from KEKs: distinct from every key the
+/// envelope derives, so a checkpoint key reveals nothing about the KEK or what it wraps.
+const AUDIT_KEY_SALT: &[u8] = b"unibox-vault/v1/audit-checkpoint";
 
 impl Keyring {
     /// An empty keyring (add keys with [`with_key`](Keyring::with_key)).
@@ -55,7 +61,39 @@ impl Keyring {
         if let Ok(sealing) = SealingKey::derive(&key, version, Purpose::DATA_KEY) {
             self.keys.insert(version, Arc::new(sealing));
         }
+        let mut audit = Zeroizing::new([0u8; KEY_LEN]);
+        let info = format!("kek-version:{version}");
+        if crate::primitives::hkdf_sha256(key.as_ref(), Some(AUDIT_KEY_SALT), info.as_bytes(), audit.as_mut()).is_ok() {
+            self.audit.insert(version, Arc::new(audit));
+        }
         self
+    }
+
+    /// A keyring with one random key (version 1) that is never written anywhere: what it seals
+    /// cannot be opened after the process exits. For tests and trials; a product reads its
+    /// keys with [`from_env`](Keyring::from_env) or [`from_file`](Keyring::from_file).
+    ///
+    /// ```
+    /// use unibox_vault::{KeyProvider, Keyring};
+    /// assert_eq!(Keyring::ephemeral().primary_version(), 1);
+    /// ```
+    pub fn ephemeral() -> Self {
+        Keyring::new().with_key(1, *crate::envelope::random_key())
+    }
+
+    /// The key that signs audit checkpoints, derived from KEK `version` (HKDF-SHA256 with its
+    /// own salt), named `vault-kek-<version>`. A store opened with this keyring signs with the
+    /// primary version's and accepts the others', so rotating the KEK rotates it too.
+    ///
+    /// ```
+    /// use unibox_vault::Keyring;
+    /// let keyring = Keyring::new().with_key(3, [5; 32]);
+    /// assert_eq!(keyring.audit_key(3).unwrap().id(), "vault-kek-3");
+    /// assert!(keyring.audit_key(4).is_none());
+    /// ```
+    pub fn audit_key(&self, version: u32) -> Option<unibox_core::audit::AuditKey> {
+        let secret = self.audit.get(&version)?;
+        unibox_core::audit::AuditKey::new(format!("vault-kek-{version}"), secret.to_vec()).ok()
     }
 
     /// Parses the text form (see the type's docs). Errors name the entry's position, never its key.

@@ -51,6 +51,7 @@ pub mod primitives;
 mod purpose;
 mod refresh;
 mod rotation;
+mod store_keys;
 mod vault;
 
 pub use events::VaultEvent;
@@ -58,4 +59,5 @@ pub use key_provider::{DataKey, KeyProvider, WrapContext};
 pub use keyring::Keyring;
 pub use purpose::Purpose;
 pub use rotation::RotationReport;
+pub use store_keys::StoreKeys;
 pub use vault::{Vault, VaultBuilder};

@@ -364,7 +364,7 @@ pub(crate) fn shredded(tenant: &TenantId) -> Error {
 }
 
 pub(crate) fn account_target(account: ChannelAccountId) -> String {
-    format!("channel_account:{account}")
+    unibox_core::audit::targets::channel_account(account)
 }
 
 impl fmt::Debug for Vault {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use common::{NOW, RefreshingChannel, shop_tokens, shopee_platform};
 use unibox_core::inbox::IngestOutcome;
-use unibox_core::memory::{MemoryInbox, MemorySealedBackend};
+use unibox_core::memory::{MemoryInbox, MemorySealedBackend, MemoryStore};
 use unibox_core::{
     Actor, ChannelAccount, ChannelAccountState, ChannelKind, Content, ConversationId, ErrorKind, Hub, Inbox,
     ManualClock, Role, Timestamp, TokenStatus, TokenStore,
@@ -43,7 +43,7 @@ async fn setup(refresh_token: &str) -> Setup {
         Timestamp::from_unix_seconds(NOW - 86_400),
     )
     .with_display_name("Acme Thailand Shopee");
-    let hub = Hub::builder(inbox.clone())
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone()))
         .tokens(Arc::new(vault.clone()))
         .clock(clock)
         .channel(account.channel.clone(), channel.clone())

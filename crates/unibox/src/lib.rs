@@ -1,8 +1,8 @@
 //! # unibox
 //!
-//! One inbox for Messenger, Instagram, WhatsApp, LINE, Telegram, Twilio and marketplace buyer
-//! chats (Shopee, Lazada, TikTok Shop): an SDK you embed to build your own unified-messaging
-//! product.
+//! One inbox for customer conversations: an SDK you embed to build your own unified-messaging
+//! product. Today: Facebook Messenger, Instagram Direct, WhatsApp, LINE, and any system that
+//! speaks Standard Webhooks.
 //!
 //! This facade re-exports [`unibox_core`] (the model, the [`Channel`], [`Inbox`],
 //! [`TokenStore`] and [`Policy`] ports, and the [`Hub`]) and adds adapters and stores by
@@ -10,7 +10,7 @@
 //!
 //! | feature | what it adds | default |
 //! |---|---|---|
-//! | `store-sqlite` | [`store::sqlite`]: the embedded SQLite inbox | yes |
+//! | `store-sqlite` | [`store::sqlite`]: the embedded SQLite store (brings `vault`) | yes |
 //! | `channel-webhook` | [`channels::webhook`]: Standard Webhooks JSON in and out | yes |
 //! | `channel-messenger` | `unibox::channels::messenger`: Facebook Messenger | no |
 //! | `channel-instagram` | `unibox::channels::instagram`: Instagram Direct | no |
@@ -29,81 +29,108 @@
 //! The defaults are what the quickstart needs and nothing more; turn them off with
 //! `default-features = false` and pick what you use.
 //!
-//! ```
-//! # #[cfg(all(feature = "store-sqlite", feature = "channel-webhook"))]
-//! # fn main() -> Result<(), unibox::Error> {
-//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! ## Assembly
+//!
+//! A store hands the hub all of its parts at once. With the default features,
+//! [`store::sqlite::SqliteStore`] keeps everything in one file: the inbox, the platform tokens
+//! sealed by the [`vault`] (XChaCha20-Poly1305, keys from your [`vault::StoreKeys`]), and the
+//! audit hash chain, the vault's own records included. Start-up code runs on every start, so it
+//! uses [`Hub::ensure_account`], which connects an account the first time and updates it after.
+//! This is the README's snippet; `tests/readme.rs` runs it twice on one file:
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "store-sqlite", feature = "channel-webhook", feature = "http-reqwest"))]
+//! # async fn start() -> Result<unibox::Hub, Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
 //! use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig};
+//! use unibox::http::ReqwestClient;
 //! use unibox::secrecy::SecretString;
-//! use unibox::store::sqlite::SqliteInbox;
-//! use unibox::{Actor, ChannelAccount, ChannelKind, Hub, Role, Timestamp};
+//! use unibox::store::sqlite::SqliteStore;
+//! use unibox::vault::StoreKeys;
+//! use unibox::{Actor, ChannelAccount, ChannelKind, Hub, Role, Timestamp, TokenSet};
 //!
-//! let dir = std::env::temp_dir().join(format!("unibox-doc-{}", std::process::id()));
-//! std::fs::create_dir_all(&dir).unwrap();
-//! let inbox = Arc::new(SqliteInbox::open(dir.join("inbox.db")).await?);
+//! // The vault's keys (`1:` and the base64 of 32 random bytes), never in the code.
+//! let keys = StoreKeys::from_env("UNIBOX_VAULT_KEYS")?;
+//! // One file: the inbox, the sealed tokens and the audit chain. The next start reopens it.
+//! let store = SqliteStore::open("inbox.db", keys).await?;
 //! let config = WebhookChannelConfig::builder()
-//!     .secret(SecretString::from("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+//!     .secret(SecretString::from(std::env::var("ACME_WEBHOOK_SECRET")?))
+//!     .send_url("https://crm.example.com/unibox-outbound".parse()?)
 //!     .build()?;
-//! let hub = Hub::builder(inbox).channel("acme-api".parse()?, Arc::new(WebhookChannel::new(config))).build();
+//! let api = WebhookChannel::new(config).with_http_client(Arc::new(ReqwestClient::new()));
+//! let hub = Hub::builder(store).channel("acme-api".parse()?, Arc::new(api)).build();
 //!
+//! // Connect the account (on later starts: update it), as an admin of its tenant.
 //! let admin = Actor::user("acme".parse()?, "ann".parse()?, Role::Admin);
-//! let account = ChannelAccount::new(
-//!     "acme".parse()?, "acme-api".parse()?, ChannelKind::WEBHOOK, "store-1", Timestamp::now(),
-//! );
-//! hub.connect_account(&admin, account, None).await?;
-//! // hub.handle_webhook(&"acme-api".parse()?, request).await answers each webhook.
-//! # std::fs::remove_dir_all(&dir).ok();
-//! # Ok(()) })
+//! let account =
+//!     ChannelAccount::new("acme".parse()?, "acme-api".parse()?, ChannelKind::WEBHOOK, "store-1", Timestamp::now());
+//! let token = TokenSet::new(std::env::var("ACME_CRM_TOKEN")?); // the bearer token replies carry
+//! hub.ensure_account(&admin, account, Some(token)).await?;
+//! # Ok(hub)
 //! # }
-//! # #[cfg(not(all(feature = "store-sqlite", feature = "channel-webhook")))]
-//! # fn main() {}
 //! ```
+//!
+//! In-memory parts are a choice made by name: [`store::memory::MemoryStore`] for tests.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use unibox_core::*;
 
 /// The axum webhook server (feature `server-axum`): [`server::router`] serves every channel of a hub.
 #[cfg(feature = "server-axum")]
+#[doc(inline)]
 pub use unibox_server_axum as server;
 
 /// Cedar policies as the hub's [`Policy`] (feature `policy-cedar`).
 #[cfg(feature = "policy-cedar")]
+#[doc(inline)]
 pub use unibox_policy_cedar as policy_cedar;
 
-/// The encrypted token vault (feature `vault`): use [`vault::Vault`] as the hub's token store.
+/// The encrypted token vault (feature `vault`, default): the token store of
+/// [`store::sqlite::SqliteStore`], key rotation, crypto-shredding, refresh.
 #[cfg(feature = "vault")]
+#[doc(inline)]
 pub use unibox_vault as vault;
 
-/// Storage backends: [`memory`] always, others by feature.
+/// Storage backends. A backend hands the hub its parts as one [`Store`](store::Store) bundle:
+/// [`sqlite::SqliteStore`] (feature `store-sqlite`, default) or [`memory::MemoryStore`].
 pub mod store {
+    #[doc(inline)]
+    pub use unibox_core::store::{Store, StoreCapabilities};
+
+    #[doc(inline)]
     pub use unibox_core::memory;
 
-    /// The embedded SQLite inbox (feature `store-sqlite`).
+    /// The embedded SQLite store (feature `store-sqlite`, default).
     #[cfg(feature = "store-sqlite")]
+    #[doc(inline)]
     pub use unibox_store_sqlite as sqlite;
 }
 
-/// Channel adapters, by feature.
+/// Channel adapters, one module per feature.
 pub mod channels {
-    /// The generic Standard Webhooks channel (feature `channel-webhook`).
+    /// The generic Standard Webhooks channel (feature `channel-webhook`, default).
     #[cfg(feature = "channel-webhook")]
+    #[doc(inline)]
     pub use unibox_channel_webhook as webhook;
 
     /// The Facebook Messenger channel (feature `channel-messenger`).
     #[cfg(feature = "channel-messenger")]
+    #[doc(inline)]
     pub use unibox_channel_messenger as messenger;
 
     /// The Instagram Direct channel (feature `channel-instagram`).
     #[cfg(feature = "channel-instagram")]
+    #[doc(inline)]
     pub use unibox_channel_instagram as instagram;
 
     /// The WhatsApp Business Cloud API channel (feature `channel-whatsapp`).
     #[cfg(feature = "channel-whatsapp")]
+    #[doc(inline)]
     pub use unibox_channel_whatsapp as whatsapp;
 
     /// The LINE Messaging API channel (feature `channel-line`).
     #[cfg(feature = "channel-line")]
+    #[doc(inline)]
     pub use unibox_channel_line as line;
 
     /// The Lazada channel (feature `channel-lazada`).

@@ -1,8 +1,15 @@
 //! The audit vocabulary: one dotted verb per kind of action, so records from every part of
 //! the SDK (and the embedding application) can be queried by the same names.
 
-/// A message was sent to a customer.
+/// A send to a customer ended: `Success` once the platform accepted it, `Failed` when it
+/// failed for good or its outcome became unknown. Recorded by the agent's send when it ends at
+/// once, otherwise by the delivery worker (actor [`DELIVERY_WORKER`]) when it ends later.
 pub const MESSAGE_SEND: &str = "message.send";
+/// A send was recorded and queued for a later attempt (the platform was busy or rate-limited
+/// the first attempt); its [`MESSAGE_SEND`] record follows when the delivery ends.
+pub const MESSAGE_QUEUE: &str = "message.queue";
+/// A person resolved a send whose outcome was unknown.
+pub const MESSAGE_RESOLVE: &str = "message.resolve";
 /// An internal note was added.
 pub const NOTE_ADD: &str = "note.add";
 /// A conversation was assigned, unassigned or transferred.
@@ -42,9 +49,14 @@ pub const SESSION_TERMINATE: &str = "session.terminate";
 /// A second factor was checked.
 pub const SECOND_FACTOR: &str = "session.second_factor";
 
+/// The automation the delivery worker acts as in audit records.
+pub const DELIVERY_WORKER: &str = "unibox-delivery";
+
 /// Every verb above, for validation and documentation.
-pub const ALL: [&str; 20] = [
+pub const ALL: [&str; 22] = [
     MESSAGE_SEND,
+    MESSAGE_QUEUE,
+    MESSAGE_RESOLVE,
     NOTE_ADD,
     CONVERSATION_ASSIGN,
     CONVERSATION_STATUS,

@@ -6,12 +6,13 @@
 //! - [`AuditTrail`]: the sink that appends to an [`AuditLog`], signs periodic
 //!   [`Checkpoint`]s with an [`AuditKey`], and [verifies](AuditTrail::verify) a tenant's trail:
 //!   an edited, deleted, reordered or inserted record, or a log cut short, is found and located.
-//! - [`actions`]: the vocabulary of action names.
+//! - [`actions`]: the vocabulary of action names; [`targets`]: how targets are named.
 
 pub mod actions;
 mod chain;
 mod checkpoint;
 mod log;
+pub mod targets;
 mod trail;
 mod verify;
 

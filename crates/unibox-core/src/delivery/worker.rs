@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
+use crate::audit::AuditOutcome;
 use crate::outbox::{JobState, Lease};
 use crate::{DeliveryStatus, Error, ErrorKind, Hub, Result};
 
@@ -84,25 +85,34 @@ impl DeliveryWorker {
         for job in jobs {
             let hub = self.hub.clone();
             attempts.spawn(async move {
-                let tenant = job.tenant.clone();
-                let message = job.message;
-                let result = hub.deliver(job, lease.id).await;
-                (tenant, message, result)
+                let result = hub.deliver(job.clone(), lease.id).await;
+                (job, result)
             });
         }
         while let Some(joined) = attempts.join_next().await {
-            let Ok((tenant, message, result)) = joined else {
+            let Ok((job, result)) = joined else {
                 round.failed += 1;
                 continue;
             };
+            let message = job.message;
+            let failed = |error: &Error| AuditOutcome::Failed { error: error.kind().as_str().to_string() };
             match result {
                 Ok(delivered) if delivered.delivery == DeliveryStatus::Queued => round.retrying += 1,
-                Ok(_) => round.sent += 1,
-                Err(error) if error.kind() == ErrorKind::DeliveryUnknown => round.unknown += 1,
+                Ok(_) => {
+                    round.sent += 1;
+                    self.hub.audit_delivery_end(&job, AuditOutcome::Success).await;
+                }
+                Err(error) if error.kind() == ErrorKind::DeliveryUnknown => {
+                    round.unknown += 1;
+                    self.hub.audit_delivery_end(&job, failed(&error)).await;
+                }
                 Err(error) => {
                     // A lost lease or a store failure leaves the job for a later claim.
-                    match outbox.job(&tenant, message).await.map(|job| job.state) {
-                        Ok(JobState::Failed) => round.failed += 1,
+                    match outbox.job(&job.tenant, message).await.map(|job| job.state) {
+                        Ok(JobState::Failed) => {
+                            round.failed += 1;
+                            self.hub.audit_delivery_end(&job, failed(&error)).await;
+                        }
                         _ => {
                             tracing::warn!(target: "unibox::delivery", %error, %message, "attempt not recorded; the job will be claimed again");
                             round.retrying += 1;

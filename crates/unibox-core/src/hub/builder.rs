@@ -1,24 +1,23 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::audit::{AuditSink, TracingAuditSink};
+use crate::audit::{AuditSink, AuditTrail};
 use crate::hub::{DEFAULT_MAX_BODY_BYTES, Hub, HubInner, routing::RouteCache};
-use crate::memory::MemoryTokenStore;
-use crate::{Channel, ChannelId, Clock, Inbox, Policy, RolePolicy, SystemClock, TokenStore};
+use crate::store::Store;
+use crate::{Channel, ChannelId, Clock, Policy, RolePolicy, SystemClock, TokenStore};
 
-/// Configures a [`Hub`].
+/// Configures a [`Hub`] around a [`Store`] bundle.
 ///
-/// Defaults: tokens in memory ([`MemoryTokenStore`]), the built-in [`RolePolicy`], audit records
-/// to `tracing` ([`TracingAuditSink`]), the system clock, and a 1 MiB webhook body limit; the
-/// agent roster and analytics in memory.
+/// Every stored part comes from the store: inbox, tokens, audit trail, agent roster and
+/// analytics. Defaults for the rest: the built-in [`RolePolicy`], the system clock, a 1 MiB
+/// webhook body limit, no usage metering ([`metered`](HubBuilder::metered) turns it on).
+/// The `tokens`, `audit`, `roster` and `analytics` methods replace a part of the store by an
+/// explicit choice.
 #[derive(Debug)]
 pub struct HubBuilder {
-    inbox: Arc<dyn Inbox>,
-    tokens: Option<Arc<dyn TokenStore>>,
-    policy: Option<Arc<dyn Policy>>,
+    store: Store,
     audit: Option<Arc<dyn AuditSink>>,
-    roster: Option<Arc<dyn crate::workflow::AgentRoster>>,
-    analytics: Option<Arc<dyn crate::analytics::Analytics>>,
+    policy: Option<Arc<dyn Policy>>,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
     clock: Option<Arc<dyn Clock>>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
@@ -28,14 +27,11 @@ pub struct HubBuilder {
 }
 
 impl HubBuilder {
-    pub(crate) fn new(inbox: Arc<dyn Inbox>) -> Self {
+    pub(crate) fn new(store: Store) -> Self {
         HubBuilder {
-            inbox,
-            tokens: None,
-            policy: None,
+            store,
             audit: None,
-            roster: None,
-            analytics: None,
+            policy: None,
             meter: None,
             clock: None,
             channels: HashMap::new(),
@@ -52,9 +48,9 @@ impl HubBuilder {
         self
     }
 
-    /// Where platform tokens are kept.
+    /// Keeps platform tokens in `tokens` instead of the store's token store.
     pub fn tokens(mut self, tokens: Arc<dyn TokenStore>) -> Self {
-        self.tokens = Some(tokens);
+        self.store.tokens = tokens;
         self
     }
 
@@ -64,37 +60,51 @@ impl HubBuilder {
         self
     }
 
-    /// Where audit records go.
+    /// Sends the hub's audit records to `audit` instead of the store's audit trail (the
+    /// store's token vault keeps auditing to the store's trail).
     pub fn audit(mut self, audit: Arc<dyn AuditSink>) -> Self {
         self.audit = Some(audit);
         self
     }
 
-    /// The agent roster automatic assignment chooses from (default: in memory).
+    /// Replaces the store's agent roster.
     pub fn roster(mut self, roster: Arc<dyn crate::workflow::AgentRoster>) -> Self {
-        self.roster = Some(roster);
+        self.store.roster = roster;
         self
     }
 
-    /// Counts usage for billing (messages in and out, LINE pushes, WhatsApp templates): the
-    /// webhook path counts the customer messages it accepts, the send path the messages the
-    /// platform accepted. Default: no metering. A `SqliteInbox` is also a
-    /// [`UsageMeter`](crate::metering::UsageMeter).
+    /// Counts usage for billing with the store's meter (messages in and out, LINE pushes,
+    /// WhatsApp templates): the webhook path counts the customer messages it accepts, the send
+    /// path the messages the platform accepted. Without it nothing is counted. A store without
+    /// a meter ([`StoreCapabilities::metering`](crate::store::StoreCapabilities::metering)) counts
+    /// nothing either.
+    ///
+    /// ```
+    /// use unibox_core::{Hub, memory::MemoryStore};
+    /// let hub = Hub::builder(MemoryStore::new()).metered().build();
+    /// # drop(hub);
+    /// ```
+    pub fn metered(mut self) -> Self {
+        self.meter = self.store.meter.clone();
+        self
+    }
+
+    /// Counts usage with `meter` instead of the store's ([`metered`](HubBuilder::metered)).
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use unibox_core::{Hub, memory::{MemoryInbox, MemoryUsageMeter}};
-    /// let hub = Hub::builder(Arc::new(MemoryInbox::new())).meter(Arc::new(MemoryUsageMeter::new())).build();
+    /// use unibox_core::{Hub, memory::{MemoryStore, MemoryUsageMeter}};
+    /// let hub = Hub::builder(MemoryStore::new()).meter(Arc::new(MemoryUsageMeter::new())).build();
+    /// # drop(hub);
     /// ```
     pub fn meter(mut self, meter: Arc<dyn crate::metering::UsageMeter>) -> Self {
         self.meter = Some(meter);
         self
     }
 
-    /// Where analytics is kept (default: in memory, lost on restart; a SQLite inbox is also a
-    /// durable `Analytics`).
+    /// Replaces the store's analytics.
     pub fn analytics(mut self, analytics: Arc<dyn crate::analytics::Analytics>) -> Self {
-        self.analytics = Some(analytics);
+        self.store.analytics = analytics;
         self
     }
 
@@ -125,16 +135,24 @@ impl HubBuilder {
 
     /// Builds the hub.
     pub fn build(self) -> Hub {
+        let store = self.store;
+        if !store.capabilities.durable {
+            tracing::info!(target: "unibox::hub", "this hub's store is not durable: its state is lost on restart");
+        }
+        let trail: Option<Arc<AuditTrail>> = self.audit.is_none().then(|| store.audit.clone());
+        let audit: Arc<dyn AuditSink> = self.audit.unwrap_or_else(|| store.audit.clone());
         Hub {
             inner: Arc::new(HubInner {
-                inbox: self.inbox,
-                tokens: self.tokens.unwrap_or_else(|| Arc::new(MemoryTokenStore::new())),
+                inbox: store.inbox,
+                tokens: store.tokens,
                 policy: self.policy.unwrap_or_else(|| Arc::new(RolePolicy)),
-                audit: self.audit.unwrap_or_else(|| Arc::new(TracingAuditSink)),
-                roster: self.roster.unwrap_or_else(|| Arc::new(crate::memory::MemoryAgentRoster::new())),
-                analytics: self.analytics.unwrap_or_else(|| Arc::new(crate::memory::MemoryAnalytics::new())),
+                audit,
+                audit_trail: trail,
+                roster: store.roster,
+                analytics: store.analytics,
                 projection: Default::default(),
                 meter: self.meter,
+                capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,
                 max_body_bytes: self.max_body_bytes,

@@ -1,5 +1,5 @@
-//! The [`Hub`]: composes channels, the inbox, the token store, the policy, the audit sink and
-//! the clock. It turns webhook requests into stored conversations and agents' replies into
+//! The [`Hub`]: composes channels, a [`Store`](crate::store::Store) bundle (inbox, token store,
+//! audit trail, roster, analytics), the policy and the clock. It turns webhook requests into stored conversations and agents' replies into
 //! platform sends.
 
 mod analytics;
@@ -40,15 +40,14 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use unibox_core::memory::MemoryTokenStore;
-/// use unibox_core::{Hub, Inbox, RolePolicy};
+/// use unibox_core::store::Store;
+/// use unibox_core::{Hub, RolePolicy};
 ///
-/// fn build(inbox: Arc<dyn Inbox>) -> Hub {
-///     Hub::builder(inbox)
-///         .tokens(Arc::new(MemoryTokenStore::new()))
-///         .policy(Arc::new(RolePolicy))
-///         .build()
+/// fn build(store: Store) -> Hub {
+///     Hub::builder(store).policy(Arc::new(RolePolicy)).build()
 /// }
+/// let hub = build(unibox_core::memory::MemoryStore::new().into());
+/// assert!(hub.audit_trail().is_some());
 /// ```
 #[derive(Clone, Debug)]
 pub struct Hub {
@@ -61,10 +60,13 @@ struct HubInner {
     tokens: Arc<dyn TokenStore>,
     policy: Arc<dyn Policy>,
     audit: Arc<dyn AuditSink>,
+    /// The store's trail, when the hub audits to it.
+    audit_trail: Option<Arc<crate::audit::AuditTrail>>,
     roster: Arc<dyn crate::workflow::AgentRoster>,
     analytics: Arc<dyn crate::analytics::Analytics>,
     projection: analytics::AnalyticsProjection,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
+    capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
@@ -74,9 +76,22 @@ struct HubInner {
 }
 
 impl Hub {
-    /// Starts building a hub around an inbox store.
-    pub fn builder(inbox: Arc<dyn Inbox>) -> HubBuilder {
-        HubBuilder::new(inbox)
+    /// Starts building a hub around a store's parts: `unibox_store_sqlite::SqliteStore` for
+    /// an embedded file, [`MemoryStore`](crate::memory::MemoryStore) for tests, or any
+    /// backend's [`Store`](crate::store::Store).
+    pub fn builder(store: impl Into<crate::store::Store>) -> HubBuilder {
+        HubBuilder::new(store.into())
+    }
+
+    /// The store's audit trail, to query and verify; `None` when the hub was built with another
+    /// audit sink ([`HubBuilder::audit`]).
+    pub fn audit_trail(&self) -> Option<&Arc<crate::audit::AuditTrail>> {
+        self.inner.audit_trail.as_ref()
+    }
+
+    /// What the hub's store can do.
+    pub fn store_capabilities(&self) -> crate::store::StoreCapabilities {
+        self.inner.capabilities
     }
 
     /// The inbox store, for reads the hub does not wrap.

@@ -30,31 +30,109 @@ impl Hub {
         Ok(())
     }
 
-    /// Connects a channel account for the actor's tenant, with its tokens if the platform needs
-    /// them. Requires [`Action::ManageChannels`]. The account's channel must be registered and
-    /// of the same kind; its tenant must be the actor's.
+    /// Connects a new channel account for the actor's tenant, with its tokens if the platform
+    /// needs them. Requires [`Action::ManageChannels`]. The account's channel must be
+    /// registered and of the same kind; its tenant must be the actor's. Connecting the same
+    /// platform account again fails with [`ErrorKind::Conflict`]: start-up code, which runs on
+    /// every start, uses [`ensure_account`](Hub::ensure_account).
     pub async fn connect_account(
         &self,
         actor: &Actor,
         account: ChannelAccount,
         tokens: Option<TokenSet>,
     ) -> Result<ChannelAccount> {
-        let target = format!("account:{}", account.id);
+        const OP: &str = "hub.connect_account";
+        self.check_connect(actor, &account, OP).await?;
+        self.save_connected(actor, account, tokens, OP).await
+    }
+
+    /// Connects a channel account, or updates it if its platform account
+    /// (`channel`, `platform_account_id`) is already connected to the actor's tenant: safe to
+    /// call on every start. An existing account keeps its id and connection time and takes
+    /// the rest (display name, state) from `account`; `tokens`, when given, replace the stored
+    /// ones (unchanged tokens are not rewritten). Authorized ([`Action::ManageChannels`]) and
+    /// audited (`channel.connect`) like [`connect_account`](Hub::connect_account).
+    ///
+    /// Fails with [`ErrorKind::Conflict`] when the platform account is connected to another
+    /// tenant.
+    ///
+    /// ```
+    /// use unibox_core::{Actor, ChannelAccount, ChannelKind, Hub, Role, Timestamp, TokenSet};
+    ///
+    /// // Runs on every start; the second start finds the account the first one connected.
+    /// async fn connect_on_start(hub: &Hub, line_token: String) -> unibox_core::Result<ChannelAccount> {
+    ///     let admin = Actor::user("acme".parse()?, "ops".parse()?, Role::Admin);
+    ///     let account = ChannelAccount::new(
+    ///         "acme".parse()?, "acme-line".parse()?, ChannelKind::LINE, "U4af4980629", Timestamp::now(),
+    ///     );
+    ///     hub.ensure_account(&admin, account, Some(TokenSet::new(line_token))).await
+    /// }
+    /// ```
+    pub async fn ensure_account(
+        &self,
+        actor: &Actor,
+        account: ChannelAccount,
+        tokens: Option<TokenSet>,
+    ) -> Result<ChannelAccount> {
+        const OP: &str = "hub.ensure_account";
+        self.check_connect(actor, &account, OP).await?;
+        let existing = self
+            .inner
+            .inbox
+            .route(&account.channel, &account.platform_account_id)
+            .await
+            .map_err(|e| e.with_operation(OP))?;
+        let Some(existing) = existing else {
+            return self.save_connected(actor, account, tokens, OP).await;
+        };
+        if &existing.tenant != actor.tenant() {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "platform account {} on channel {} is connected to another tenant",
+                    account.platform_account_id, account.channel
+                ),
+            )
+            .with_operation(OP));
+        }
+        let updated = ChannelAccount { id: existing.id, connected_at: existing.connected_at, ..account };
+        let tokens = match tokens {
+            Some(tokens) => {
+                let stored =
+                    self.inner.tokens.get(actor.tenant(), existing.id).await.map_err(|e| e.with_operation(OP))?;
+                (stored.as_ref().is_none_or(|stored| !same_tokens(stored, &tokens))).then_some(tokens)
+            }
+            None => None,
+        };
+        if updated == existing && tokens.is_none() {
+            // Nothing to change; still audited, so every start's check is on the record.
+            let target = crate::audit::targets::channel_account(existing.id);
+            self.audit_after_the_fact(actor, crate::audit::actions::CHANNEL_CONNECT, target, AuditOutcome::Success)
+                .await;
+            self.inner.routes.remember(&existing);
+            return Ok(existing);
+        }
+        self.save_connected(actor, updated, tokens, OP).await
+    }
+
+    /// The checks shared by connect and ensure: policy (audited when denied), tenant, channel.
+    async fn check_connect(&self, actor: &Actor, account: &ChannelAccount, operation: &'static str) -> Result<()> {
+        let target = crate::audit::targets::channel_account(account.id);
         self.authorize_audited(
             actor,
             Action::ManageChannels,
-            Resource::ChannelAccount(&account),
-            "channel.connect",
+            Resource::ChannelAccount(account),
+            crate::audit::actions::CHANNEL_CONNECT,
             &target,
         )
         .await?;
         if &account.tenant != actor.tenant() {
             return Err(Error::new(ErrorKind::InvalidInput, "the account belongs to another tenant than the actor")
-                .with_operation("hub.connect_account"));
+                .with_operation(operation));
         }
         let channel = self.inner.channels.get(&account.channel).ok_or_else(|| {
             Error::new(ErrorKind::Configuration, format!("no channel is registered as {}", account.channel))
-                .with_operation("hub.connect_account")
+                .with_operation(operation)
         })?;
         if channel.kind() != account.kind {
             return Err(Error::new(
@@ -66,8 +144,20 @@ impl Hub {
                     account.kind
                 ),
             )
-            .with_operation("hub.connect_account"));
+            .with_operation(operation));
         }
+        Ok(())
+    }
+
+    /// Saves the account and its tokens, audits how it went, and routes its webhooks.
+    async fn save_connected(
+        &self,
+        actor: &Actor,
+        account: ChannelAccount,
+        tokens: Option<TokenSet>,
+        operation: &'static str,
+    ) -> Result<ChannelAccount> {
+        let target = crate::audit::targets::channel_account(account.id);
         let result = async {
             self.inner.inbox.save_account(&account).await?;
             if let Some(tokens) = tokens {
@@ -80,8 +170,8 @@ impl Hub {
             Ok(()) => AuditOutcome::Success,
             Err(e) => AuditOutcome::Failed { error: e.kind().as_str().to_string() },
         };
-        self.audit_after_the_fact(actor, "channel.connect", target, outcome).await;
-        result.map_err(|e| e.with_operation("hub.connect_account"))?;
+        self.audit_after_the_fact(actor, crate::audit::actions::CHANNEL_CONNECT, target, outcome).await;
+        result.map_err(|e| e.with_operation(operation))?;
         self.inner.routes.remember(&account);
         Ok(account)
     }
@@ -89,7 +179,7 @@ impl Hub {
     /// Disconnects an account of the actor's tenant and revokes its tokens; its webhooks are
     /// refused from now on. Requires [`Action::ManageChannels`].
     pub async fn disconnect_account(&self, actor: &Actor, account_id: ChannelAccountId) -> Result<ChannelAccount> {
-        let target = format!("account:{account_id}");
+        let target = crate::audit::targets::channel_account(account_id);
         let mut account = self.inner.inbox.account(actor.tenant(), account_id).await?;
         self.authorize_audited(
             actor,
@@ -188,7 +278,7 @@ impl Hub {
         conversation: ConversationId,
         body: impl Into<String>,
     ) -> Result<InternalNote> {
-        let target = format!("conversation:{conversation}");
+        let target = crate::audit::targets::conversation(conversation);
         let conversation = self.inner.inbox.conversation(actor.tenant(), conversation).await?;
         self.authorize_audited(actor, Action::AddNote, Resource::Conversation(&conversation), "note.add", &target)
             .await?;
@@ -213,4 +303,23 @@ impl Hub {
         self.workflow_changed(actor, event).await;
         Ok(note)
     }
+}
+
+/// Whether two token sets hold the same credentials (compared in constant time).
+fn same_tokens(a: &TokenSet, b: &TokenSet) -> bool {
+    use secrecy::ExposeSecret;
+    use subtle::ConstantTimeEq;
+    let secret_eq = |x: &secrecy::SecretString, y: &secrecy::SecretString| {
+        bool::from(x.expose_secret().as_bytes().ct_eq(y.expose_secret().as_bytes()))
+    };
+    let refresh_eq = match (&a.refresh_token, &b.refresh_token) {
+        (Some(x), Some(y)) => secret_eq(x, y),
+        (None, None) => true,
+        _ => false,
+    };
+    secret_eq(&a.access_token, &b.access_token)
+        && refresh_eq
+        && a.expires_at == b.expires_at
+        && a.refresh_expires_at == b.refresh_expires_at
+        && a.scopes == b.scopes
 }

@@ -1,7 +1,7 @@
 //! The path of a send: authorize, check the channel's rules, record (with its outbox job), attempt,
 //! and record the outcome truthfully; retries go to the [`DeliveryWorker`](crate::delivery::DeliveryWorker).
 
-use crate::audit::AuditOutcome;
+use crate::audit::{AuditOutcome, actions};
 use crate::channel::SendRequest;
 use crate::delivery::RetryDecision;
 use crate::hub::Hub;
@@ -59,7 +59,7 @@ impl Hub {
         content: Content,
         reply_to: Option<String>,
     ) -> Result<Message> {
-        let target = format!("conversation:{conversation_id}");
+        let target = crate::audit::targets::conversation(conversation_id);
         let tenant = actor.tenant();
         let inbox = &self.inner.inbox;
         let conversation =
@@ -67,8 +67,13 @@ impl Hub {
         if let Err(denied) =
             self.inner.policy.authorize(actor, Action::SendMessage, Resource::Conversation(&conversation))
         {
-            self.audit(actor, "message.send", target, AuditOutcome::Denied { reason: denied.message().to_string() })
-                .await?;
+            self.audit(
+                actor,
+                actions::MESSAGE_SEND,
+                target,
+                AuditOutcome::Denied { reason: denied.message().to_string() },
+            )
+            .await?;
             return Err(denied.with_operation("hub.send"));
         }
         let account = inbox.account(tenant, conversation.account).await.map_err(|e| e.with_operation("hub.send"))?;
@@ -135,12 +140,25 @@ impl Hub {
         if result.is_ok() {
             self.analytics_changed([tenant]);
         }
-        let outcome = match &result {
-            Ok(_) => AuditOutcome::Success,
-            Err(error) => AuditOutcome::Failed { error: error.kind().as_str().to_string() },
+        // The record says how the send ended; one still queued gets its `message.send` record
+        // from the delivery worker when it ends.
+        let (action, outcome) = match &result {
+            Ok(message) if message.delivery == DeliveryStatus::Queued => {
+                (actions::MESSAGE_QUEUE, AuditOutcome::Success)
+            }
+            Ok(_) => (actions::MESSAGE_SEND, AuditOutcome::Success),
+            Err(error) => (actions::MESSAGE_SEND, AuditOutcome::Failed { error: error.kind().as_str().to_string() }),
         };
-        self.audit_after_the_fact(actor, "message.send", target, outcome).await;
+        self.audit_after_the_fact(actor, action, target, outcome).await;
         result
+    }
+
+    /// Records how a send the delivery worker attempted ended, once it ended: sent, failed for
+    /// good, or unknown. A retry scheduled again is not an end.
+    pub(crate) async fn audit_delivery_end(&self, job: &OutboxJob, outcome: AuditOutcome) {
+        let worker = crate::Actor::automation(job.tenant.clone(), actions::DELIVERY_WORKER);
+        let target = crate::audit::targets::conversation(job.conversation);
+        self.audit_after_the_fact(&worker, actions::MESSAGE_SEND, target, outcome).await;
     }
 
     /// Records what `actor` found out about a send whose outcome was unknown (a timeout after the
@@ -158,7 +176,7 @@ impl Hub {
         resolution: Resolution,
     ) -> Result<Message> {
         const OP: &str = "hub.resolve_unknown_send";
-        let target = format!("message:{message}");
+        let target = crate::audit::targets::message(message);
         let tenant = actor.tenant();
         let outbox = self
             .inner
@@ -172,7 +190,7 @@ impl Hub {
             self.inner.policy.authorize(actor, Action::SendMessage, Resource::Conversation(&conversation))
         {
             let reason = denied.message().to_string();
-            self.audit(actor, "message.resolve", target, AuditOutcome::Denied { reason }).await?;
+            self.audit(actor, actions::MESSAGE_RESOLVE, target, AuditOutcome::Denied { reason }).await?;
             return Err(denied.with_operation(OP));
         }
         let resend = resolution == Resolution::Resend;
@@ -181,7 +199,7 @@ impl Hub {
             Ok(_) => AuditOutcome::Success,
             Err(error) => AuditOutcome::Failed { error: error.kind().as_str().to_string() },
         };
-        self.audit_after_the_fact(actor, "message.resolve", target, outcome).await;
+        self.audit_after_the_fact(actor, actions::MESSAGE_RESOLVE, target, outcome).await;
         let (resolved, _) = result.map_err(|e| e.with_operation(OP))?;
         self.delivery().changed.notify_waiters();
         if resend {

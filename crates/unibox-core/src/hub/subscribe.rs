@@ -67,10 +67,9 @@ impl Hub {
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// use std::sync::Arc;
-    /// use unibox_core::memory::MemoryInbox;
+    /// use unibox_core::memory::MemoryStore;
     /// use unibox_core::{Actor, Hub, Role};
-    /// let hub = Hub::builder(Arc::new(MemoryInbox::new())).build();
+    /// let hub = Hub::builder(MemoryStore::new()).build();
     /// let agent = Actor::user("acme".parse().unwrap(), "ann".parse().unwrap(), Role::Agent);
     /// let mut events = hub.subscribe(&agent, None).await.unwrap();
     /// # drop(events);

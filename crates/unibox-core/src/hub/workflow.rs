@@ -21,7 +21,7 @@ impl Hub {
         verb: &str,
     ) -> Result<Conversation> {
         let conversation = self.inner.inbox.conversation(actor.tenant(), id).await?;
-        let target = format!("conversation:{id}");
+        let target = crate::audit::targets::conversation(id);
         self.authorize_audited(actor, action, Resource::Conversation(&conversation), verb, &target).await?;
         Ok(conversation)
     }
@@ -254,7 +254,7 @@ impl Hub {
         }
         let mut woken = Vec::with_capacity(due.len());
         for conversation in due {
-            let target = format!("conversation:{}", conversation.id);
+            let target = crate::audit::targets::conversation(conversation.id);
             let resource = Resource::Conversation(&conversation);
             self.authorize_audited(actor, Action::UpdateConversation, resource, "conversation.status", &target).await?;
             let update = ConversationUpdate::new().status(ConversationStatus::Open);

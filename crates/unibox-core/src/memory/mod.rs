@@ -9,6 +9,7 @@ mod outbox;
 mod privacy;
 mod roster;
 mod sessions;
+mod store;
 mod tokens;
 
 pub use analytics::MemoryAnalytics;
@@ -18,4 +19,5 @@ pub use metering::MemoryUsageMeter;
 pub use privacy::MemoryDeletionRequests;
 pub use roster::MemoryAgentRoster;
 pub use sessions::MemorySessionStore;
+pub use store::MemoryStore;
 pub use tokens::{MemorySealedBackend, MemoryTokenStore};

@@ -142,7 +142,7 @@ impl WorkflowEvent {
             | WorkflowEvent::StatusChanged { conversation, .. }
             | WorkflowEvent::TagsChanged { conversation, .. }
             | WorkflowEvent::ConversationRead { conversation, .. }
-            | WorkflowEvent::NoteAdded { conversation, .. } => format!("conversation:{conversation}"),
+            | WorkflowEvent::NoteAdded { conversation, .. } => crate::audit::targets::conversation(*conversation),
             WorkflowEvent::ContactUpdated { contact } => format!("contact:{contact}"),
             WorkflowEvent::ContactsMerged { kept, .. } => format!("contact:{kept}"),
             WorkflowEvent::CannedReplySaved { shortcut } | WorkflowEvent::CannedReplyDeleted { shortcut } => {

@@ -306,7 +306,7 @@ pub struct HubStores {
 impl HubStores {
     /// A hub over the stores, on a manual clock, with the built-in role policy.
     pub fn hub(&self, clock: &ManualClock) -> Hub {
-        Hub::builder(self.inbox.clone())
+        Hub::builder(unibox_core::memory::MemoryStore::with_inbox(self.inbox.clone()))
             .analytics(self.analytics.clone())
             .roster(self.roster.clone())
             .policy(Arc::new(RolePolicy))

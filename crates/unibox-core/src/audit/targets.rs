@@ -1,0 +1,25 @@
+//! The names of audit targets: one spelling per kind of thing, whoever records it (the hub, the
+//! token vault, the embedding application), so a query by target finds every record.
+
+use crate::{ChannelAccountId, ConversationId, MessageId};
+
+/// The target naming a channel account: `channel_account:<id>`.
+///
+/// ```
+/// use unibox_core::audit::targets;
+/// let id = unibox_core::ChannelAccountId::new();
+/// assert_eq!(targets::channel_account(id), format!("channel_account:{id}"));
+/// ```
+pub fn channel_account(id: ChannelAccountId) -> String {
+    format!("channel_account:{id}")
+}
+
+/// The target naming a conversation: `conversation:<id>`.
+pub fn conversation(id: ConversationId) -> String {
+    format!("conversation:{id}")
+}
+
+/// The target naming a message: `message:<id>`.
+pub fn message(id: MessageId) -> String {
+    format!("message:{id}")
+}

@@ -1,0 +1,40 @@
+//! [`StoreCapabilities`]: what a storage backend can do, described once.
+
+/// What a [`Store`](crate::store::Store) can do, as plain flags and limits (like a channel's
+/// [`Capabilities`](crate::channel::Capabilities)). The hub and the testkit read it; nothing
+/// probes the backend instead.
+///
+/// Built from [`Default`] (nothing) by setting what applies, so adding a capability later does
+/// not break a backend:
+///
+/// ```
+/// use unibox_core::store::StoreCapabilities;
+/// let mut capabilities = StoreCapabilities::default();
+/// capabilities.durable = true;
+/// capabilities.outbox = true;
+/// assert!(!capabilities.sealed_tokens);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreCapabilities {
+    /// Every part survives a restart of the process (tokens and audit trail included).
+    pub durable: bool,
+    /// Tokens are encrypted at rest (the token vault); the storage never sees a token.
+    pub sealed_tokens: bool,
+    /// The audit trail is kept in the same storage as the inbox.
+    pub durable_audit: bool,
+    /// Sends are recorded with an outbox job and retried ([`Inbox::outbox`](crate::Inbox::outbox)).
+    pub outbox: bool,
+    /// Changes can be followed from a position ([`Inbox::changes`](crate::Inbox::changes)).
+    pub change_log: bool,
+    /// Several processes can share the storage (leases and compare-and-swap hold across them).
+    pub shared_across_processes: bool,
+    /// Usage counters are kept ([`Store::meter`](crate::store::Store::meter)).
+    pub metering: bool,
+    /// Sessions are kept ([`Store::sessions`](crate::store::Store::sessions)).
+    pub sessions: bool,
+    /// Deletion requests are kept ([`Store::deletion_requests`](crate::store::Store::deletion_requests)).
+    pub deletion_requests: bool,
+    /// The largest page a listing serves.
+    pub max_page_size: usize,
+}

@@ -1,0 +1,114 @@
+//! [`SqliteStore`]: the SQLite backend's [`Store`] bundle, every part in one file.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use unibox_core::audit::AuditTrail;
+use unibox_core::inbox::MAX_PAGE_SIZE;
+use unibox_core::store::{Store, StoreCapabilities};
+use unibox_core::{Inbox, Result};
+use unibox_vault::{StoreKeys, Vault};
+
+use crate::{SqliteInbox, SqliteOptions};
+
+/// The embedded SQLite store: one file holds the inbox (with its outbox and change log), the
+/// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305 under per-tenant data keys
+/// wrapped by your [`StoreKeys`]), the audit hash chain (the vault's own records included),
+/// the agent roster, analytics, usage counters, sessions and deletion requests. Hand it to
+/// `Hub::builder`; opening it again on the next start finds everything where it was.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> unibox_core::Result<()> {
+/// use unibox_store_sqlite::SqliteStore;
+/// use unibox_vault::{Keyring, StoreKeys};
+/// let dir = tempfile::tempdir().unwrap();
+/// # let text = Keyring::generate_entry(1);
+/// // Production: StoreKeys::from_env("UNIBOX_VAULT_KEYS")? or StoreKeys::from_file(path)?
+/// let keys = StoreKeys::try_from(Keyring::parse(&text)?)?;
+/// let store = SqliteStore::open(dir.path().join("inbox.db"), keys).await?;
+/// assert!(store.capabilities().durable && store.capabilities().sealed_tokens);
+/// let hub = unibox_core::Hub::builder(store).build();
+/// # drop(hub);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    inbox: Arc<SqliteInbox>,
+    vault: Vault,
+    audit: Arc<AuditTrail>,
+}
+
+impl SqliteStore {
+    /// Opens (creating it if needed) the store at `path` with the default [`SqliteOptions`].
+    /// Fails like [`SqliteInbox::open`].
+    pub async fn open(path: impl AsRef<Path>, keys: StoreKeys) -> Result<Self> {
+        Self::open_with(path, SqliteOptions::default(), keys).await
+    }
+
+    /// Opens the store at `path` with `options`.
+    pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions, keys: StoreKeys) -> Result<Self> {
+        let inbox = Arc::new(SqliteInbox::open_with(path, options).await?);
+        Ok(Self::from_inbox(inbox, keys))
+    }
+
+    /// The store's parts over an inbox already open (tokens, audit trail and the rest live in
+    /// the same file).
+    pub fn from_inbox(inbox: Arc<SqliteInbox>, keys: StoreKeys) -> Self {
+        let (provider, trail) = keys.audit_trail(inbox.clone());
+        let audit = Arc::new(trail);
+        let vault = Vault::builder(inbox.clone(), provider).audit(audit.clone()).build();
+        SqliteStore { inbox, vault, audit }
+    }
+
+    /// The inbox (for its SQLite-specific operations: [`SqliteInbox::close`] after the hub is
+    /// dropped, [`SqliteInbox::schema_version`]).
+    pub fn inbox(&self) -> &Arc<SqliteInbox> {
+        &self.inbox
+    }
+
+    /// The token vault (rotation, crypto-shredding, refresh events).
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// The audit trail (queries, verification, checkpoints).
+    pub fn audit_trail(&self) -> &Arc<AuditTrail> {
+        &self.audit
+    }
+
+    /// What this store can do: everything, durably.
+    pub fn capabilities(&self) -> StoreCapabilities {
+        let mut capabilities = StoreCapabilities::default();
+        capabilities.durable = true;
+        capabilities.sealed_tokens = true;
+        capabilities.durable_audit = true;
+        capabilities.outbox = self.inbox.outbox().is_some();
+        capabilities.change_log = self.inbox.changes().is_some();
+        capabilities.shared_across_processes = true;
+        capabilities.metering = true;
+        capabilities.sessions = true;
+        capabilities.deletion_requests = true;
+        capabilities.max_page_size = MAX_PAGE_SIZE;
+        capabilities
+    }
+}
+
+impl From<SqliteStore> for Store {
+    fn from(sqlite: SqliteStore) -> Store {
+        let capabilities = sqlite.capabilities();
+        let inbox = sqlite.inbox;
+        Store {
+            inbox: inbox.clone(),
+            tokens: Arc::new(sqlite.vault),
+            audit: sqlite.audit,
+            roster: inbox.clone(),
+            analytics: inbox.clone(),
+            meter: Some(inbox.clone()),
+            sessions: Some(inbox.clone()),
+            deletion_requests: Some(inbox),
+            capabilities,
+        }
+    }
+}
