@@ -5,6 +5,8 @@
 //! and the lease are single statements, so they are atomic across every connection and
 //! process sharing the file.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use unibox_core::{
@@ -133,7 +135,8 @@ impl SealedTokenBackend for SqliteInbox {
     async fn revoke_sealed(&self, tenant: &TenantId, account: ChannelAccountId, at: Timestamp) -> Result<bool> {
         const OP: &str = "sqlite.vault.revoke";
         let tenant = tenant.clone();
-        self.writer
+        let revoked = self
+            .writer
             .write(OP, move |conn| {
                 let changed = conn
                     .prepare_cached(
@@ -145,7 +148,11 @@ impl SealedTokenBackend for SqliteInbox {
                     .during(OP)?;
                 Ok(changed == 1)
             })
-            .await
+            .await?;
+        if revoked {
+            self.purge_write_ahead_log(OP).await;
+        }
+        Ok(revoked)
     }
 
     async fn try_lease(
@@ -282,7 +289,8 @@ impl SealedTokenBackend for SqliteInbox {
     async fn destroy_tenant_keys(&self, tenant: &TenantId) -> Result<u64> {
         const OP: &str = "sqlite.vault.shred";
         let tenant = tenant.clone();
-        self.writer
+        let destroyed = self
+            .writer
             .write(OP, move |conn| {
                 let destroyed = conn
                     .execute("DELETE FROM vault_data_keys WHERE tenant = ?1", params![tenant.as_str()])
@@ -291,6 +299,48 @@ impl SealedTokenBackend for SqliteInbox {
                 conn.execute("DELETE FROM vault_leases WHERE tenant = ?1", params![tenant.as_str()]).during(OP)?;
                 Ok(destroyed as u64)
             })
-            .await
+            .await?;
+        self.purge_write_ahead_log(OP).await;
+        Ok(destroyed)
+    }
+}
+
+/// How long a purge waits for readers still looking at older snapshots of the log.
+const PURGE_PATIENCE: Duration = Duration::from_secs(2);
+
+impl SqliteInbox {
+    /// Copies the write-ahead log into the database file and truncates it to zero bytes, so the
+    /// key or ciphertext a shred or revoke just removed survives in neither live file:
+    /// `secure_delete` overwrote it in the pages, and the log's older frames still held it.
+    /// A reader holding an old snapshot can delay this; after [`PURGE_PATIENCE`] it is logged
+    /// and left to the next checkpoint (the shred or revoke itself stands either way).
+    async fn purge_write_ahead_log(&self, operation: &'static str) {
+        let outcome = self
+            .writer
+            .read(operation, move |conn| {
+                let started = std::time::Instant::now();
+                loop {
+                    let busy: i64 =
+                        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0)).during(operation)?;
+                    if busy == 0 {
+                        return Ok(true);
+                    }
+                    if started.elapsed() >= PURGE_PATIENCE {
+                        return Ok(false);
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })
+            .await;
+        match outcome {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                operation,
+                "readers kept the SQLite write-ahead log busy; the removed key or ciphertext stays in it until the next full checkpoint"
+            ),
+            Err(error) => {
+                tracing::warn!(operation, %error, "the SQLite write-ahead log could not be truncated after a shred or revoke")
+            }
+        }
     }
 }

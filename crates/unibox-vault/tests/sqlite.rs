@@ -103,3 +103,46 @@ async fn two_vaults_sharing_one_sqlite_file_refresh_exactly_once() {
     let seen_by_second = second.get(&account.tenant, account.id).await.unwrap().unwrap();
     assert_eq!(seen_by_second.refresh_token.unwrap().expose_secret(), "5a6d4e52536f6c4a54-r1");
 }
+
+/// Whether `needle` appears in the database file or its write-ahead log.
+fn on_disk(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    ["inbox.db", "inbox.db-wal"]
+        .into_iter()
+        .filter(|name| {
+            std::fs::read(dir.join(name)).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shred_or_revoke_leaves_no_copy_of_the_key_or_ciphertext_in_the_live_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteInbox::open(dir.path().join("inbox.db")).await.unwrap());
+    let vault = Vault::builder(store.clone(), keys()).build();
+    let (leaving, staying) = ("leaving".parse().unwrap(), "staying".parse().unwrap());
+    let (shredded_account, revoked_account) = (ChannelAccountId::new(), ChannelAccountId::new());
+    vault.put(&leaving, shredded_account, TokenSet::new("leaving-access")).await.unwrap();
+    vault.put(&staying, revoked_account, TokenSet::new("staying-access")).await.unwrap();
+    let wrapped = store.data_keys(&leaving).await.unwrap().remove(0).wrapped;
+    let sealed_of = |slot| match slot {
+        unibox_core::SealedSlot::Active(tokens) => tokens.sealed,
+        other => panic!("expected sealed tokens, found {other:?}"),
+    };
+    let shredded_row = sealed_of(store.sealed(&leaving, shredded_account).await.unwrap());
+    let revoked_row = sealed_of(store.sealed(&staying, revoked_account).await.unwrap());
+    // Before: the bytes are on disk (in the log), so the scan below can see them.
+    for bytes in [&wrapped, &shredded_row, &revoked_row] {
+        assert!(!on_disk(dir.path(), bytes).is_empty(), "the scan finds what was written");
+    }
+
+    vault.shred_tenant(&leaving).await.unwrap();
+    assert!(vault.revoke(&staying, revoked_account, Timestamp::from_unix_seconds(NOW)).await.unwrap());
+
+    for (what, bytes) in [("wrapped key", &wrapped), ("shredded row", &shredded_row), ("revoked row", &revoked_row)] {
+        assert_eq!(on_disk(dir.path(), bytes), Vec::<String>::new(), "the {what} survives");
+    }
+    assert_eq!(std::fs::metadata(dir.path().join("inbox.db-wal")).map(|m| m.len()).unwrap_or(0), 0, "the log is empty");
+    // The other tenant still works.
+    assert!(store.data_keys(&staying).await.unwrap().len() == 1);
+}
