@@ -18,7 +18,9 @@ pub use commands::{BotCommand, callback_query_id};
 pub use config::{DEFAULT_API_BASE_URL, TelegramConfig, TelegramConfigBuilder};
 pub use error_map::TelegramApiError;
 pub use inbound::BUSINESS_CHAT_IDENTITY;
-pub use outbound::{MAX_CALLBACK_DATA_BYTES, MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, utf16_length};
+pub use outbound::{
+    FormattedText, MAX_CALLBACK_DATA_BYTES, MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, MessageEntity, ParseMode, utf16_length,
+};
 pub use token::{BotToken, MAX_SECRET_TOKEN_LENGTH, WebhookSecret};
 pub use verify::SECRET_TOKEN_HEADER;
 pub use webhook::{ALLOWED_UPDATES, WebhookInfo, WebhookOptions};

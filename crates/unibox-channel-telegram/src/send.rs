@@ -7,13 +7,14 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use serde_json::json;
 use unibox_core::channel::{SendReceipt, SendRequest};
-use unibox_core::{Error, ErrorKind, Result};
+use unibox_core::{ContactIdentity, Error, ErrorKind, Result};
 
 use crate::error_map::{self, Call};
 use crate::inbound::key;
 use crate::outbound::{self, Chat};
-use crate::{BotToken, TelegramChannel};
+use crate::{BotToken, FormattedText, TelegramChannel};
 
 const OPERATION: &str = "telegram.send";
 
@@ -32,7 +33,7 @@ struct SentMessage {
 
 impl TelegramChannel {
     pub(crate) async fn deliver(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
-        let api = self.api(OPERATION)?;
+        self.api(OPERATION)?;
         let stored;
         let token = match request.access_token {
             Some(token) => {
@@ -42,16 +43,53 @@ impl TelegramChannel {
             None => &self.config.bot_token,
         };
         let chat = Chat::of(request.recipient)?;
-        // Replies name messages of this chat (`<customer id>:<message_id>`); others are ignored.
-        let reply_to = request
-            .reply_to
-            .and_then(|id| id.strip_prefix(request.recipient.value.as_str())?.strip_prefix(':')?.parse::<i64>().ok());
+        let reply_to = reply_to_in(request.recipient, request.reply_to);
         let calls = outbound::calls(request.content, &chat, reply_to)?;
+        self.send_calls(token, &calls, request.recipient)
+            .await
+            .map_err(|e| e.with_context("account", request.account.id))
+    }
+
+    /// Sends Telegram-formatted text (entities or a parse mode) to a chat the channel produced
+    /// (`to` is the customer's identity on the bot's account), with the configured bot token:
+    /// for bot flows that need formatting the unified `Content::Text` does not carry. Texts with
+    /// entities longer than 4,096 UTF-16 code units are sent in parts, each with its entities;
+    /// the receipt names the first part. It maps errors like [`Channel::send`](unibox_core::Channel::send).
+    ///
+    /// ```no_run
+    /// # async fn show(channel: &unibox_channel_telegram::TelegramChannel, to: &unibox_core::ContactIdentity) -> unibox_core::Result<()> {
+    /// use unibox_channel_telegram::{FormattedText, ParseMode};
+    /// let text = FormattedText::with_parse_mode("Order <b>TH-20931</b> shipped", ParseMode::Html);
+    /// let receipt = channel.send_text(to, &text, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_text(
+        &self,
+        to: &ContactIdentity,
+        text: &FormattedText,
+        reply_to: Option<&str>,
+    ) -> Result<SendReceipt> {
+        let chat = Chat::of(to)?;
+        let mut calls = text.calls(&chat)?;
+        if let (Some(message_id), Some(first)) = (reply_to_in(to, reply_to), calls.first_mut()) {
+            first.body["reply_parameters"] = json!({"message_id": message_id, "allow_sending_without_reply": true});
+        }
+        self.send_calls(&self.config.bot_token, &calls, to).await
+    }
+
+    /// Makes the calls in order; the receipt names the first message.
+    async fn send_calls(
+        &self,
+        token: &BotToken,
+        calls: &[outbound::Call],
+        to: &ContactIdentity,
+    ) -> Result<SendReceipt> {
+        let api = self.api(OPERATION)?;
         let total = calls.len();
         let mut first = None;
         for (index, call) in calls.iter().enumerate() {
             let sent = self.send_one(api, token, call).await.map_err(|error| {
-                let error = error.with_operation(OPERATION).with_context("account", request.account.id);
+                let error = error.with_operation(OPERATION);
                 if index == 0 {
                     error
                 } else {
@@ -62,7 +100,7 @@ impl TelegramChannel {
             first.get_or_insert(sent);
         }
         let message_id = first.ok_or_else(|| Error::new(ErrorKind::InvalidInput, "nothing to send"))?;
-        Ok(SendReceipt::new(key(&request.recipient.value, message_id)))
+        Ok(SendReceipt::new(key(&to.value, message_id)))
     }
 
     /// The token the token store holds for the account: it must be this bot's.
@@ -102,4 +140,10 @@ impl TelegramChannel {
             .with_context("method", call.method)),
         }
     }
+}
+
+/// The Telegram message id of `reply_to` when it names a message of `to`'s chat
+/// (`<customer id>:<message_id>`); replies to other chats' messages are dropped.
+fn reply_to_in(to: &ContactIdentity, reply_to: Option<&str>) -> Option<i64> {
+    reply_to?.strip_prefix(to.value.as_str())?.strip_prefix(':')?.parse().ok()
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::json;
 use unibox_channel_telegram::{
-    BUSINESS_CHAT_IDENTITY, BotCommand, TelegramApiError, TelegramChannel, WebhookOptions, utf16_length,
+    BUSINESS_CHAT_IDENTITY, BotCommand, FormattedText, MessageEntity, ParseMode, TelegramApiError, TelegramChannel,
+    WebhookOptions, utf16_length,
 };
 use unibox_core::channel::{SendReceipt, SendRequest};
 use unibox_core::{
@@ -328,4 +329,28 @@ async fn without_an_http_client_or_with_unsupported_content_nothing_is_called() 
     let request = SendRequest::new(&f.account, &to, &content, MessageId::new());
     assert_eq!(offline.send(&request).await.unwrap_err().kind(), ErrorKind::Configuration);
     assert_eq!(f.api.request_count(), 0);
+}
+
+#[tokio::test]
+async fn formatted_text_goes_with_its_entities_or_its_parse_mode() {
+    let f = fixture().await;
+    let to = common::customer(&f.account, USER);
+    let text = FormattedText::with_entities("Order TH-20931 shipped", vec![MessageEntity::new("bold", 6, 8)]);
+    let receipt = f.channel.send_text(&to, &text, Some("5123456789:4821")).await.unwrap();
+    assert_eq!(receipt.platform_message_id, format!("{USER}:5000"));
+    let markup = FormattedText::with_parse_mode("Order <b>TH-20931</b> shipped", ParseMode::Html);
+    f.channel.send_text(&to, &markup, None).await.unwrap();
+    let calls = f.calls();
+    assert_eq!(calls[0].1["entities"], json!([{"type": "bold", "offset": 6, "length": 8}]));
+    assert_eq!(calls[0].1["reply_parameters"]["message_id"], 4821);
+    assert_eq!(
+        (calls[1].1["parse_mode"].as_str(), calls[1].1["text"].as_str()),
+        (Some("HTML"), Some("Order <b>TH-20931</b> shipped"))
+    );
+    f.api.enqueue(common::error(
+        400,
+        "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\"",
+    ));
+    let broken = FormattedText::with_parse_mode("Order <b>TH-20931 shipped", ParseMode::Html);
+    assert_eq!(f.channel.send_text(&to, &broken, None).await.unwrap_err().kind(), ErrorKind::PlatformRejected);
 }

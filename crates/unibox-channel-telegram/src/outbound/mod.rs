@@ -10,15 +10,19 @@
 //! | `ContactCard` | `sendContact` with the first phone number |
 //! | `Buttons` | `sendMessage` with an inline keyboard, one button a row: postbacks as `callback_data` (1–64 bytes), links as `url` |
 //!
-//! Everything else (quick replies, templates, call buttons) is refused before any call. A
+//! Everything else (quick replies, templates, call buttons) is refused before any call.
+//! Formatted text (entities or a parse mode) is [`FormattedText`], sent with
+//! [`TelegramChannel::send_text`](crate::TelegramChannel::send_text). A
 //! business chat's calls carry its `business_connection_id`; `reply_to` becomes
 //! `reply_parameters` on the first call.
 
+mod formatted;
 mod split;
 
 use serde_json::{Map, Value, json};
 use unibox_core::{ButtonAction, ContactIdentity, Content, Error, ErrorKind, IdentityKind, Media, MediaSource, Result};
 
+pub use formatted::{FormattedText, MessageEntity, ParseMode};
 pub use split::utf16_length;
 
 use crate::inbound::BUSINESS_CHAT_IDENTITY;
