@@ -119,6 +119,14 @@ impl TwilioChannel {
         &self.config
     }
 
+    /// The Account SID, which every API call names.
+    pub(crate) fn account_sid(&self, operation: &'static str) -> Result<&str> {
+        self.config.account_sid.as_deref().ok_or_else(|| {
+            Error::new(ErrorKind::Configuration, "the Twilio channel needs the Account SID (AC…) to call the API")
+                .with_operation(operation)
+        })
+    }
+
     pub(crate) fn api(&self, operation: &'static str) -> Result<&TwilioApi> {
         self.api.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::Configuration, "the Twilio channel has no HttpClient: call with_http_client")
@@ -152,8 +160,8 @@ impl Channel for TwilioChannel {
     }
 
     fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
-        let json = request.request().url.query().is_some_and(|q| q.contains("bodySHA256="));
-        inbound::parse(request.body(), json, self.clock.now())
+        let request = request.request();
+        inbound::parse(&request.body, verify::has_json_body(request), self.clock.now())
     }
 
     /// An empty TwiML `<Response>`: Twilio sends no automatic reply.

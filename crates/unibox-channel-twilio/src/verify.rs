@@ -98,6 +98,12 @@ fn signature_tag(request: &WebhookRequest) -> Result<[u8; TAG_LENGTH]> {
     decoded.try_into().map_err(|_| invalid("the X-Twilio-Signature header is not an HMAC-SHA1 (20 bytes)"))
 }
 
+/// Whether the request carries a JSON body signed through `bodySHA256`, rather than form
+/// parameters.
+pub(crate) fn has_json_body(request: &WebhookRequest) -> bool {
+    request.url.query().is_some() && request.url.query_pairs().any(|(name, _)| name == BODY_HASH_PARAMETER)
+}
+
 /// The `bodySHA256` of the request's query, if there is one; a repeated one is refused.
 fn body_hash(request: &WebhookRequest) -> Result<Option<String>> {
     let mut hashes = request.url.query_pairs().filter(|(name, _)| name == BODY_HASH_PARAMETER);
