@@ -15,7 +15,7 @@ use unibox_core::{
 };
 
 use crate::api::TwilioApi;
-use crate::{MAX_BODY_LENGTH, TwilioConfig, inbound, verify};
+use crate::{MAX_BODY_LENGTH, TwilioConfig, inbound, prepared, verify};
 
 /// The content kinds the channel sends.
 const SENDABLE: [ContentKind; 6] = [
@@ -155,12 +155,21 @@ impl Channel for TwilioChannel {
         &self.capabilities
     }
 
+    /// Checks `X-Twilio-Signature`; a form webhook's events are read from the parameters just
+    /// decoded and kept for the `parse` that follows (see `prepared.rs`).
     fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
-        verify::verify_signature(request, &self.config)
+        let (verified, form) = verify::verify_signature(request, &self.config)?;
+        if let Some(form) = form {
+            prepared::keep(&request.body, inbound::events_of(&form, self.clock.now()));
+        }
+        Ok(verified)
     }
 
     fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
         let request = request.request();
+        if let Some(events) = prepared::take(&request.body) {
+            return events;
+        }
         inbound::parse(&request.body, verify::has_json_body(request), self.clock.now())
     }
 
