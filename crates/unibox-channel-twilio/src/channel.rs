@@ -16,7 +16,7 @@ use unibox_core::{
 };
 
 use crate::api::TwilioApi;
-use crate::{MAX_BODY_LENGTH, TwilioConfig, inbound, verify};
+use crate::{MAX_BODY_LENGTH, TwilioConfig, inbound, prepared, verify};
 
 /// The content kinds the channel sends.
 const SENDABLE: [ContentKind; 6] = [
@@ -123,6 +123,14 @@ impl TwilioChannel {
         &self.config
     }
 
+    /// The Account SID, which every API call names.
+    pub(crate) fn account_sid(&self, operation: &'static str) -> Result<&str> {
+        self.config.account_sid.as_deref().ok_or_else(|| {
+            Error::new(ErrorKind::Configuration, "the Twilio channel needs the Account SID (AC…) to call the API")
+                .with_operation(operation)
+        })
+    }
+
     pub(crate) fn api(&self, operation: &'static str) -> Result<&TwilioApi> {
         self.api.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::Configuration, "the Twilio channel has no HttpClient: call with_http_client")
@@ -151,13 +159,22 @@ impl Channel for TwilioChannel {
         &self.capabilities
     }
 
+    /// Checks `X-Twilio-Signature`; a form webhook's events are read from the parameters just
+    /// decoded and kept for the `parse` that follows (see `prepared.rs`).
     fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
-        verify::verify_signature(request, &self.config)
+        let (verified, form) = verify::verify_signature(request, &self.config)?;
+        if let Some(form) = form {
+            prepared::keep(&request.body, inbound::events_of(&form, self.clock.now()));
+        }
+        Ok(verified)
     }
 
     fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
-        let json = request.request().url.query().is_some_and(|q| q.contains("bodySHA256="));
-        inbound::parse(request.body(), json, self.clock.now())
+        let request = request.request();
+        if let Some(events) = prepared::take(&request.body) {
+            return events;
+        }
+        inbound::parse(&request.body, verify::has_json_body(request), self.clock.now())
     }
 
     /// An empty TwiML `<Response>`: Twilio sends no automatic reply.

@@ -51,7 +51,8 @@ pub(crate) fn display_url(url: &Url) -> String {
 /// The configuration of a [`TwilioChannel`](crate::TwilioChannel): one Twilio account (or
 /// subaccount) and the public URL its webhooks are sent to.
 ///
-/// - The **Account SID** (`AC…`) names the account in every API path.
+/// - The **Account SID** (`AC…`) names the account in every API path; a channel that only
+///   verifies and parses webhooks (offline inspection) does without it.
 /// - The **Auth Token** signs every webhook (`X-Twilio-Signature`); give the secondary token too
 ///   while rotating it. API keys cannot check webhooks, so the Auth Token is needed here even
 ///   when sends use an API key (send credentials come from the token store, see
@@ -68,14 +69,17 @@ pub(crate) fn display_url(url: &Url) -> String {
 ///     .webhook_url("https://inbox.example.com/webhooks/twilio")
 ///     .build()
 ///     .unwrap();
-/// assert_eq!(config.account_sid(), "AC3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c");
+/// assert_eq!(config.account_sid(), Some("AC3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"));
 /// assert!(!format!("{config:?}").contains("9c1f0e2d"));
 /// // The URL must be given: it is what Twilio signs.
 /// assert!(TwilioConfig::builder().account_sid("AC3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c").auth_token("t").build().is_err());
+/// // Verifying and parsing alone (offline inspection) need only the token and the URL.
+/// let inspect = TwilioConfig::builder().auth_token("t").webhook_url("https://inbox.example.com/webhooks/twilio").build();
+/// assert!(inspect.is_ok());
 /// ```
 #[derive(Clone)]
 pub struct TwilioConfig {
-    pub(crate) account_sid: String,
+    pub(crate) account_sid: Option<String>,
     pub(crate) auth_tokens: Vec<SecretString>,
     pub(crate) webhook_urls: Vec<Url>,
     pub(crate) signed_urls: Vec<SignedUrl>,
@@ -91,9 +95,9 @@ impl TwilioConfig {
         TwilioConfigBuilder::default()
     }
 
-    /// The Account SID (`AC…`).
-    pub fn account_sid(&self) -> &str {
-        &self.account_sid
+    /// The Account SID (`AC…`), when configured.
+    pub fn account_sid(&self) -> Option<&str> {
+        self.account_sid.as_deref()
     }
 
     /// The public webhook URLs webhooks are checked against.
@@ -152,7 +156,8 @@ pub struct TwilioConfigBuilder {
 }
 
 impl TwilioConfigBuilder {
-    /// The Account SID (`AC` and 32 hex digits; Console › Account info). For a subaccount, its own SID.
+    /// The Account SID (`AC` and 32 hex digits; Console › Account info), needed to send and to
+    /// download media. For a subaccount, its own SID.
     pub fn account_sid(mut self, sid: impl Into<String>) -> Self {
         self.account_sid = Some(sid.into());
         self
@@ -213,15 +218,12 @@ impl TwilioConfigBuilder {
         self
     }
 
-    /// Checks and builds: an Account SID of the form `AC` + 32 hex digits, at least one
+    /// Checks and builds: an Account SID (when given) of the form `AC` + 32 hex digits, at least one
     /// non-empty Auth Token, at least one http(s) webhook URL without credentials.
     pub fn build(self) -> Result<TwilioConfig> {
         let configuration = |message: String| Err(Error::new(ErrorKind::Configuration, message));
-        let Some(account_sid) = self.account_sid else {
-            return configuration("the Twilio channel needs the Account SID (AC…)".into());
-        };
-        if !is_sid(&account_sid, "AC") {
-            return configuration(format!("{account_sid:?} is not a Twilio Account SID (AC and 32 hex digits)"));
+        if let Some(sid) = self.account_sid.as_deref().filter(|sid| !is_sid(sid, "AC")) {
+            return configuration(format!("{sid:?} is not a Twilio Account SID (AC and 32 hex digits)"));
         }
         if self.auth_tokens.is_empty() {
             return configuration("the Twilio channel needs the Auth Token to verify webhooks".into());
@@ -272,7 +274,7 @@ impl TwilioConfigBuilder {
                 .map_err(|e| Error::new(ErrorKind::Configuration, format!("the default Twilio API URL: {e}")))?,
         };
         Ok(TwilioConfig {
-            account_sid,
+            account_sid: self.account_sid,
             auth_tokens: self.auth_tokens,
             webhook_urls,
             signed_urls,

@@ -10,6 +10,7 @@ mod form;
 mod inbound;
 mod media;
 mod outbound;
+mod prepared;
 mod segments;
 mod verify;
 

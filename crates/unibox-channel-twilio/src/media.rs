@@ -54,6 +54,7 @@ impl TwilioChannel {
         max_bytes: u64,
     ) -> Result<DownloadedMedia> {
         let api = self.api(OPERATION)?;
+        let account_sid = self.account_sid(OPERATION)?;
         let base = api.base();
         let same_origin = media_url.scheme() == base.scheme()
             && media_url.host_str() == base.host_str()
@@ -63,12 +64,12 @@ impl TwilioChannel {
                 "Twilio credentials are only sent to the Twilio API host: this media URL is elsewhere",
             ));
         }
-        let account_path = format!("/2010-04-01/Accounts/{}/", self.config.account_sid);
+        let account_path = format!("/2010-04-01/Accounts/{account_sid}/");
         if !media_url.path().starts_with(&account_path) || !media_url.username().is_empty() {
             return Err(invalid("the media URL is not one of this Twilio account's media"));
         }
         let credentials = TwilioCredentials::from_stored(stored).map_err(|e| e.with_operation(OPERATION))?;
-        let authorization = credentials.basic_authorization(&self.config.account_sid);
+        let authorization = credentials.basic_authorization(account_sid);
         let transport = |e| error_map::from_transport(Call::Media, e).with_operation(OPERATION);
         let mut response = api.get(media_url, Some(&authorization)).await.map_err(transport)?;
         if response.status().is_redirection() {

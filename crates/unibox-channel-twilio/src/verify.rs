@@ -98,6 +98,12 @@ fn signature_tag(request: &WebhookRequest) -> Result<[u8; TAG_LENGTH]> {
     decoded.try_into().map_err(|_| invalid("the X-Twilio-Signature header is not an HMAC-SHA1 (20 bytes)"))
 }
 
+/// Whether the request carries a JSON body signed through `bodySHA256`, rather than form
+/// parameters.
+pub(crate) fn has_json_body(request: &WebhookRequest) -> bool {
+    request.url.query().is_some() && request.url.query_pairs().any(|(name, _)| name == BODY_HASH_PARAMETER)
+}
+
 /// The `bodySHA256` of the request's query, if there is one; a repeated one is refused.
 fn body_hash(request: &WebhookRequest) -> Result<Option<String>> {
     let mut hashes = request.url.query_pairs().filter(|(name, _)| name == BODY_HASH_PARAMETER);
@@ -108,8 +114,12 @@ fn body_hash(request: &WebhookRequest) -> Result<Option<String>> {
     Ok(first)
 }
 
-/// Verifies `request` against each configured URL (without and with its port) and each Auth Token.
-pub(crate) fn verify_signature<'r>(request: &'r WebhookRequest, config: &TwilioConfig) -> Result<Verified<'r>> {
+/// Verifies `request` against each configured URL (without and with its port) and each Auth
+/// Token; returns the decoded form parameters too (none for a JSON body), for reading events.
+pub(crate) fn verify_signature<'r>(
+    request: &'r WebhookRequest,
+    config: &TwilioConfig,
+) -> Result<(Verified<'r>, Option<Form<'r>>)> {
     let tag = signature_tag(request)?;
     let body_hash = body_hash(request)?;
     // A JSON body is not part of the signed string: its hash in the URL is.
@@ -133,7 +143,8 @@ pub(crate) fn verify_signature<'r>(request: &'r WebhookRequest, config: &TwilioC
                         Some(expected) => body_matches(request, expected)?,
                         None => proof,
                     };
-                    return Ok(Verified::new(request, proof));
+                    let form = body_hash.is_none().then_some(form);
+                    return Ok((Verified::new(request, proof), form));
                 }
             }
         }

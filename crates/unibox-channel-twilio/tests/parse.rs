@@ -182,6 +182,19 @@ fn an_unknown_status_is_kept_whole_and_a_body_without_sid_is_malformed() {
 }
 
 #[test]
+fn events_read_while_verifying_equal_the_events_parse_reads_itself() {
+    let channel = common::channel();
+    for name in common::fixture_names() {
+        let request = common::signed(&common::fixture(&name));
+        let verified = unibox_core::Channel::verify(&channel, &request).unwrap();
+        // The first parse takes the events verify read; the second decodes the body again.
+        let kept = unibox_core::Channel::parse(&channel, &verified).unwrap();
+        let decoded = unibox_core::Channel::parse(&channel, &verified).unwrap();
+        assert_eq!(kept, decoded, "{name}");
+    }
+}
+
+#[test]
 fn every_fixture_parses_into_events_with_accounts_and_stable_ids() {
     for name in common::fixture_names() {
         let first = common::events(&name);

@@ -220,6 +220,20 @@ async fn missing_credentials_and_unsendable_content_fail_before_any_call() {
     let recipient = common::sms_customer(&f.sms);
     let no_token = SendRequest::new(&f.sms, &recipient, &content, MessageId::new());
     assert_eq!(f.channel.send(&no_token).await.unwrap_err().kind(), ErrorKind::Configuration);
+    // A channel configured for inspection only (no Account SID) cannot send.
+    let config = unibox_channel_twilio::TwilioConfig::builder()
+        .auth_token(AUTH_TOKEN)
+        .webhook_url(common::URL)
+        .api_base_url(f.api.url())
+        .build()
+        .unwrap();
+    let client = std::sync::Arc::new(unibox_core::http::ReqwestClient::new());
+    let inspector = TwilioChannel::new(config).with_http_client(client);
+    let with_token =
+        SendRequest::new(&f.sms, &recipient, &content, MessageId::new()).with_access_token(Some(&f.stored));
+    let refused = inspector.send(&with_token).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Configuration);
+    assert!(refused.message().contains("Account SID"));
     let location = Content::Location { latitude: 13.7, longitude: 100.5, name: None, address: None };
     assert_eq!(f.sms(&location).await.unwrap_err().kind(), ErrorKind::Unsupported);
     let mut media = Media::from_url("https://cdn.example.com/p/TH-20931.jpg".parse().unwrap());

@@ -70,12 +70,17 @@ pub(crate) fn parse(body: &[u8], json: bool, now: Timestamp) -> Result<Vec<Inbou
     } else {
         Form::parse(body)
     };
-    let status = match field(&form, "MessageStatus")? {
+    events_of(&form, now)
+}
+
+/// The events of a decoded webhook.
+pub(crate) fn events_of(form: &Form<'_>, now: Timestamp) -> Result<Vec<InboundEvent>> {
+    let status = match field(form, "MessageStatus")? {
         Some(status) => Some(status),
-        None => field(&form, "SmsStatus")?,
+        None => field(form, "SmsStatus")?,
     };
     match status {
-        Some(status) if status != "received" => status::parse(&form, status, now),
-        _ => message::parse(&form, now),
+        Some(status) if status != "received" => status::parse(form, status, now),
+        _ => message::parse(form, now),
     }
 }

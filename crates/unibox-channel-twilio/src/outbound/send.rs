@@ -38,6 +38,7 @@ fn segments_of(value: Option<&serde_json::Value>) -> Option<u64> {
 impl TwilioChannel {
     pub(crate) async fn deliver(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
         let api = self.api(OPERATION)?;
+        let account_sid = self.account_sid(OPERATION)?;
         let stored = request.access_token.ok_or_else(|| {
             Error::new(
                 ErrorKind::Configuration,
@@ -49,7 +50,6 @@ impl TwilioChannel {
         })?;
         let credentials = TwilioCredentials::from_stored(stored).map_err(|e| e.with_operation(OPERATION))?;
         let outgoing = outgoing(&self.config, request.account, request.recipient, request.content)?;
-        let account_sid = &self.config.account_sid;
         let response = api
             .post_form(
                 &format!("2010-04-01/Accounts/{account_sid}/Messages.json"),
