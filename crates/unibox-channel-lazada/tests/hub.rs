@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore};
+use unibox_core::memory::{MemoryStore, MemoryTokenStore};
 use unibox_core::{
     Actor, ChannelAccount, ChannelId, ChannelKind, Content, DeliveryStatus, Hub, Role, TenantId, Timestamp, TokenSet,
 };
@@ -22,7 +22,7 @@ async fn a_redelivered_push_is_stored_once_and_the_answer_reaches_the_session() 
     lazada.serve(&platform);
     let clock = common::clock();
     let channel_id: ChannelId = "acme-lazada".parse().unwrap();
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
+    let hub = Hub::builder(MemoryStore::new())
         .channel(channel_id.clone(), Arc::new(common::sending_channel(&platform, clock.clone())))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .clock(clock)

@@ -10,7 +10,7 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use unibox_channel_lazada::LazadaChannel;
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryInbox, MemorySealedBackend};
+use unibox_core::memory::{MemorySealedBackend, MemoryStore};
 use unibox_core::{
     Actor, Channel, ChannelAccount, ChannelKind, Content, DeliveryStatus, ErrorKind, Hub, ManualClock, Role, Timestamp,
     TokenSet, TokenStore,
@@ -87,7 +87,7 @@ async fn shop(clock: Arc<ManualClock>, expires_in: Duration) -> Shop {
             .lease_poll(Duration::from_millis(5))
             .build(),
     );
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
+    let hub = Hub::builder(MemoryStore::new())
         .channel("acme-lazada".parse().unwrap(), channel.clone())
         .tokens(vault.clone())
         .clock(clock.clone())

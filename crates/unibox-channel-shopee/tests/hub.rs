@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::MemoryTokenStore;
+use unibox_core::memory::{MemoryStore, MemoryTokenStore};
 use unibox_core::{Actor, ChannelAccountState, ChannelId, Content, DeliveryStatus, Hub, Role, TokenSet};
 use unibox_store_sqlite::SqliteInbox;
 use unibox_testkit::http::FakeServer;
@@ -26,7 +26,7 @@ async fn verification_redelivery_forgery_send_and_revocation_through_the_hub() {
     let fake = FakeShopee::new(clock.clone());
     fake.serve(&api);
     let inbox = Arc::new(SqliteInbox::open_in_memory().await.unwrap());
-    let hub = Hub::builder(inbox.clone())
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone()))
         .channel(channel_id(), Arc::new(common::sending_channel(&api, clock.clone())))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .clock(clock)

@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use unibox_core::inbox::{ConversationQuery, Inbox, MessageQuery};
-use unibox_core::memory::MemoryTokenStore;
+use unibox_core::memory::{MemoryStore, MemoryTokenStore};
 use unibox_core::{
     Actor, ChannelAccount, ChannelId, ChannelKind, ContactIdentity, Content, DeliveryStatus, Hub, IdentityKind, Role,
     TenantId, Timestamp, TokenSet,
@@ -25,7 +25,7 @@ fn channel_id() -> ChannelId {
 async fn redelivery_forgery_migration_commands_and_blocking_through_the_hub() {
     let api = common::fake_telegram().await;
     let inbox = Arc::new(SqliteInbox::open_in_memory().await.unwrap());
-    let hub = Hub::builder(inbox.clone())
+    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone()))
         .channel(channel_id(), Arc::new(common::sending_channel(&api)))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .clock(common::clock())

@@ -14,7 +14,7 @@ use secrecy::SecretString;
 use unibox_channel_telegram::{TelegramChannel, TelegramConfig, WebhookOptions};
 use unibox_core::channel::SendRequest;
 use unibox_core::http::{HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse};
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore};
+use unibox_core::memory::{MemoryStore, MemoryTokenStore};
 use unibox_core::{
     Actor, Channel, ChannelAccount, ChannelKind, Content, Error, Hub, MessageId, Role, Timestamp, TokenSet,
 };
@@ -152,7 +152,7 @@ async fn log_lines_of_failed_sends_never_show_the_token() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let api = common::fake_telegram().await;
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
+    let hub = Hub::builder(MemoryStore::new())
         .channel("acme-telegram".parse().unwrap(), Arc::new(common::sending_channel(&api)))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .clock(common::clock())

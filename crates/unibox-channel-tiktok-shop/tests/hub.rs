@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use unibox_core::inbox::ConversationQuery;
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore};
+use unibox_core::memory::{MemoryStore, MemoryTokenStore};
 use unibox_core::{
     Actor, ChannelAccount, ChannelAccountState, ChannelId, ChannelKind, Content, ErrorKind, Hub, Role, TenantId,
     Timestamp, TokenSet,
@@ -22,7 +22,7 @@ async fn redelivery_is_stored_once_and_deauthorization_stops_sends() {
     tiktok.serve(&platform);
     let clock = common::clock();
     let channel_id: ChannelId = "acme-tiktok".parse().unwrap();
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
+    let hub = Hub::builder(MemoryStore::new())
         .channel(channel_id.clone(), Arc::new(common::sending_channel(&platform, clock.clone(), true)))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .clock(clock)

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use unibox_core::inbox::{ConversationQuery, MessageQuery};
-use unibox_core::memory::{MemoryInbox, MemoryTokenStore, MemoryUsageMeter};
+use unibox_core::memory::{MemoryStore, MemoryTokenStore, MemoryUsageMeter};
 use unibox_core::metering::{UsageDay, UsageMeter, UsageMetric, UsageQuery};
 use unibox_core::{Actor, ChannelId, Content, DeliveryStatus, Hub, Role, TenantId, Timestamp};
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
@@ -25,7 +25,7 @@ async fn redelivery_acknowledgement_forgery_metering_and_status_callbacks_throug
     api.respond_with(move |request| twilio.answer(request));
     let clock = common::clock();
     let meter = Arc::new(MemoryUsageMeter::new());
-    let hub = Hub::builder(Arc::new(MemoryInbox::new()))
+    let hub = Hub::builder(MemoryStore::new())
         .channel(channel_id(), Arc::new(common::sending_channel(&api)))
         .tokens(Arc::new(MemoryTokenStore::new()))
         .meter(meter.clone())

@@ -232,7 +232,7 @@ async fn one_unroutable_event_does_not_hold_back_the_routable_ones() {
 async fn a_wholly_unroutable_delivery_is_answered_as_the_channel_declares() {
     let acknowledging =
         ScriptedChannel::new(Capabilities { unroutable_delivery: UnroutableAnswer::Acknowledge, ..capabilities() });
-    let hub = Hub::builder(Arc::new(MemoryInbox::new())).channel(channel_id(), acknowledging).build();
+    let hub = Hub::builder(MemoryStore::new()).channel(channel_id(), acknowledging).build();
     let stale = [message_event("e1", "page-gone", "c-1", "hello", start())];
 
     let (receipt, response) = hub.receive_webhook(&channel_id(), &signed(&stale)).await.unwrap();
@@ -240,15 +240,14 @@ async fn a_wholly_unroutable_delivery_is_answered_as_the_channel_declares() {
     assert_eq!((receipt.stored, receipt.unroutable), (0, 1));
 
     let refusing = ScriptedChannel::new(capabilities());
-    let hub = Hub::builder(Arc::new(MemoryInbox::new())).channel(channel_id(), refusing).build();
+    let hub = Hub::builder(MemoryStore::new()).channel(channel_id(), refusing).build();
     assert_eq!(hub.handle_webhook(&channel_id(), signed(&stale)).await.status.as_u16(), 404);
     assert_eq!(hub.unroutable().total, 1);
 }
 
 #[tokio::test]
 async fn the_unroutable_record_keeps_only_the_most_recent_events() {
-    let hub =
-        Hub::builder(Arc::new(MemoryInbox::new())).channel(channel_id(), ScriptedChannel::new(capabilities())).build();
+    let hub = Hub::builder(MemoryStore::new()).channel(channel_id(), ScriptedChannel::new(capabilities())).build();
     let stale: Vec<InboundEvent> = (0..UNROUTABLE_RECENT_LIMIT + 5)
         .map(|i| message_event(&format!("e{i}"), &format!("page-{i}"), "c-1", "hi", start()))
         .collect();
