@@ -91,8 +91,9 @@ pub use unibox_policy_cedar as policy_cedar;
 #[doc(inline)]
 pub use unibox_vault as vault;
 
-/// Storage backends. A backend hands the hub its parts as one [`Store`](store::Store) bundle:
-/// [`sqlite::SqliteStore`] (feature `store-sqlite`, default) or [`memory::MemoryStore`].
+/// Storage backends. A backend hands the hub its parts as one [`Store`](crate::store::Store) bundle:
+/// [`SqliteStore`](crate::store::sqlite::SqliteStore) (feature `store-sqlite`, default) or
+/// [`MemoryStore`](crate::store::memory::MemoryStore).
 pub mod store {
     #[doc(inline)]
     pub use unibox_core::store::{Store, StoreCapabilities};
