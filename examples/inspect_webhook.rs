@@ -23,15 +23,12 @@
 //! the system clock: a captured Standard Webhooks delivery is older than the 5-minute
 //! tolerance, so pass its `webhook-timestamp`. Secrets are never printed.
 //!
-//! The `webhook` channel is always built into this binary, `whatsapp` with the facade's
-//! `channel-whatsapp` feature (`--features channel-whatsapp`; `--secret` is the Meta app secret,
-//! `--header 'X-Hub-Signature-256: sha256=...'`), `messenger` and `instagram` with `channel-messenger`
-//! and `channel-instagram` (the same Meta app secret and header), `line` with `channel-line` (`--secret` is the
-//! channel secret, `--header 'X-Line-Signature: ...'`); every other kind is recognized and refused
-//! with exit code 64. Adding an adapter is one arm in [`channel_for`].
-
-// The webhook crate's CLI test includes this file without the facade's channel features.
-#![allow(unexpected_cfgs)]
+//! The example belongs to the workspace crate `unibox-tools`, which depends on every channel, so
+//! every kind of this workspace is built in with no feature flags: `webhook`; `messenger`,
+//! `instagram` and `whatsapp` (`--secret` is the Meta app secret,
+//! `--header 'X-Hub-Signature-256: sha256=...'`); `line` (`--secret` is the channel secret,
+//! `--header 'X-Line-Signature: ...'`). Other kinds are recognized and refused with exit code 64.
+//! Adding an adapter is one small arm in [`channel_for`] and a dependency of `unibox-tools`.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -174,7 +171,8 @@ fn set_once<T>(slot: &mut Option<T>, flag: &str, value: T) -> Result<(), Failure
     Ok(())
 }
 
-/// The channel for `--channel`. Each adapter built into this binary is one arm here.
+/// The channel for `--channel`. Each adapter is one arm here: build it from `--secret` with
+/// `clock` (only deliveries are inspected, never a handshake, so no verify token is needed).
 fn channel_for(options: &Options, clock: Arc<dyn Clock>) -> Result<Box<dyn Channel>, Failure> {
     let configuration_error = |error: unibox_core::Error| Failure::usage(format!("--secret: {}", error.message()));
     match options.channel.as_str() {
@@ -183,7 +181,6 @@ fn channel_for(options: &Options, clock: Arc<dyn Clock>) -> Result<Box<dyn Chann
                 WebhookChannel::builder().secret(options.secret.clone()).map_err(configuration_error)?.clock(clock);
             Ok(Box::new(channel.build().map_err(configuration_error)?))
         }
-        #[cfg(feature = "channel-whatsapp")]
         "whatsapp" => {
             // --secret is the Meta app secret. Only deliveries are inspected, never the GET
             // handshake, so the verify token is not needed.
@@ -194,7 +191,6 @@ fn channel_for(options: &Options, clock: Arc<dyn Clock>) -> Result<Box<dyn Chann
                 .map_err(configuration_error)?;
             Ok(Box::new(unibox_channel_whatsapp::WhatsAppChannel::new(config).with_clock(clock)))
         }
-        #[cfg(feature = "channel-messenger")]
         "messenger" => {
             // --secret is the Meta app secret. Only deliveries are inspected, never the GET
             // handshake, so the verify token is not needed.
@@ -206,7 +202,6 @@ fn channel_for(options: &Options, clock: Arc<dyn Clock>) -> Result<Box<dyn Chann
                 .map_err(configuration_error)?;
             Ok(Box::new(channel))
         }
-        #[cfg(feature = "channel-instagram")]
         "instagram" => {
             // --secret is the app secret that signs the account's webhooks (the Instagram app
             // secret for Instagram Login apps).
@@ -218,7 +213,6 @@ fn channel_for(options: &Options, clock: Arc<dyn Clock>) -> Result<Box<dyn Chann
                 .map_err(configuration_error)?;
             Ok(Box::new(channel))
         }
-        #[cfg(feature = "channel-line")]
         "line" => {
             // --secret is the LINE channel secret.
             let config = unibox_channel_line::LineConfig::builder()

@@ -236,7 +236,7 @@ async fn persistent_server_errors_fail_the_message_with_the_reason_and_say_so() 
 
     let failed = w.inbox.message(&tenant(), queued.id).await.unwrap();
     match &failed.delivery {
-        DeliveryStatus::Failed { reason } => assert!(reason.contains("gave up after 4 attempts"), "{reason}"),
+        DeliveryStatus::Failed { reason, .. } => assert!(reason.contains("gave up after 4 attempts"), "{reason}"),
         other => panic!("expected a failure, got {other:?}"),
     }
     assert_eq!(w.receiver.request_count(), 4, "the retry budget is 4 attempts");

@@ -143,3 +143,20 @@ async fn an_expired_token_marks_the_account_for_reauthorization() {
     assert!(again.message().contains("reconnected"), "{again}");
     assert_eq!(w.graph.request_count(), 1, "a broken channel is not called again until reconnected");
 }
+
+#[tokio::test]
+async fn a_refused_send_is_recorded_failed_with_the_graph_code_and_its_kind() {
+    let w = world().await;
+    let conversation = w.conversation().await;
+    w.graph.enqueue(ScriptedResponse::json(
+        400,
+        &json!({"error": {"message": "(#551) This person isn't available right now.", "type": "OAuthException", "code": 551, "fbtrace_id": "AbC123xYz"}}),
+    ));
+    let error = w.hub.send(&w.bot(), conversation, Content::text("Your parcel is here")).await.unwrap_err();
+    assert_eq!((error.kind(), error.platform_code()), (ErrorKind::RecipientUnavailable, Some("551")));
+
+    let messages = w.hub.messages(&w.agent(), conversation, &unibox_core::inbox::MessageQuery::new()).await.unwrap();
+    let sent = messages.items.iter().find(|m| m.direction == unibox_core::Direction::Outbound).unwrap();
+    let unibox_core::DeliveryStatus::Failed { code, kind, .. } = &sent.delivery else { panic!("{:?}", sent.delivery) };
+    assert_eq!((code.as_deref(), *kind), (Some("551"), Some(ErrorKind::RecipientUnavailable)));
+}

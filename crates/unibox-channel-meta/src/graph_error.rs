@@ -218,7 +218,7 @@ pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Err
     let mut error = Error::new(kind, advice)
         .with_operation("meta.graph")
         .with_context("status", status)
-        .with_context("code", graph.code);
+        .with_platform_code(graph.code);
     if let Some(subcode) = graph.error_subcode {
         error = error.with_context("subcode", subcode);
     }

@@ -4,7 +4,8 @@ mod common;
 
 use common::{CUSTOMER, PHONE_NUMBER_ID, event, events};
 use unibox_core::{
-    Channel, Content, DeliveryStatus, Direction, EventKind, IdentityKind, InboundMessage, MediaSource, Timestamp,
+    Channel, Content, DeliveryStatus, Direction, ErrorKind, EventKind, IdentityKind, InboundMessage, MediaSource,
+    Timestamp,
 };
 
 fn message(name: &str) -> InboundMessage {
@@ -231,7 +232,10 @@ fn statuses_are_delivery_updates_keyed_by_message_and_status() {
 #[test]
 fn a_failed_status_says_why_with_the_error_code() {
     let EventKind::Delivery(update) = event("status_failed").kind else { panic!("a delivery update") };
-    let DeliveryStatus::Failed { reason } = update.status else { panic!("failed") };
+    let DeliveryStatus::Failed { reason, code, kind } = update.status else { panic!("failed") };
+    // Programs branch on the code and the kind, not on the sentence.
+    assert_eq!(code.as_deref(), Some("131047"));
+    assert_eq!(kind, Some(ErrorKind::MessagingWindowClosed));
     assert_eq!(
         reason,
         "Re-engagement message (131047): Message failed to send because more than 24 hours have passed since the customer last replied to this number."

@@ -20,7 +20,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// assert_eq!(err.kind(), ErrorKind::NotFound);
 /// assert_eq!(err.kind().http_status(), 404);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// An argument is invalid: an empty id, a limit out of range, content the model rejects.
@@ -157,6 +158,9 @@ pub enum Retry {
     Persistent,
 }
 
+/// The context key of the platform's own error code.
+const PLATFORM_CODE: &str = "code";
+
 /// The error of every unibox operation.
 ///
 /// It never contains a secret: tokens, signatures and keys are kept out of messages and
@@ -198,6 +202,25 @@ impl Error {
     pub fn with_operation(mut self, operation: &'static str) -> Self {
         self.operation = operation;
         self
+    }
+
+    /// Records the platform's own error code (Graph `131047`, ...), so programs can branch on
+    /// it beside the kind; shown as `code: ...` in the message.
+    ///
+    /// ```
+    /// use unibox_core::{Error, ErrorKind};
+    /// let err = Error::new(ErrorKind::MessagingWindowClosed, "send a template").with_platform_code(131047);
+    /// assert_eq!(err.platform_code(), Some("131047"));
+    /// assert_eq!(err.to_string(), "send a template (messaging_window_closed, code: 131047)");
+    /// ```
+    pub fn with_platform_code(self, code: impl fmt::Display) -> Self {
+        // Kept as the `code` context pair: the error stays small, and it reads like any context.
+        self.with_context(PLATFORM_CODE, code)
+    }
+
+    /// The platform's own error code, when the platform gave one.
+    pub fn platform_code(&self) -> Option<&str> {
+        self.context.iter().find(|(key, _)| *key == PLATFORM_CODE).map(|(_, code)| code.as_str())
     }
 
     /// Adds a non-secret key/value pair of context.

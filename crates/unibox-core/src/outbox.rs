@@ -277,10 +277,15 @@ pub enum AttemptOutcome {
         /// Why this attempt did not succeed.
         reason: String,
     },
-    /// The message will not be delivered: it becomes `Failed` with the reason.
+    /// The message will not be delivered: it becomes `Failed` with the reason, and the
+    /// platform's code and the kind when known.
     Failed {
         /// Why, in words an agent understands.
         reason: String,
+        /// The platform's own error code, when it gave one.
+        code: Option<String>,
+        /// What went wrong, when known.
+        kind: Option<crate::ErrorKind>,
     },
     /// The attempt may have reached the platform and cannot be resent safely: the message stays
     /// `Sending` and the job becomes [`JobState::Unknown`].
@@ -302,12 +307,29 @@ impl OutboxJob {
                 self.due_at = at;
                 self.last_error = Some(reason);
             }
-            AttemptOutcome::Failed { reason } | AttemptOutcome::Unknown { reason } => self.last_error = Some(reason),
+            AttemptOutcome::Failed { reason, .. } | AttemptOutcome::Unknown { reason } => {
+                self.last_error = Some(reason)
+            }
         }
     }
 }
 
 impl AttemptOutcome {
+    /// A failure known only by its reason.
+    pub fn failed(reason: impl Into<String>) -> Self {
+        AttemptOutcome::Failed { reason: reason.into(), code: None, kind: None }
+    }
+
+    /// The delivery status a `Failed` outcome gives the message (`None` for other outcomes).
+    pub fn failed_status(&self) -> Option<crate::DeliveryStatus> {
+        match self {
+            AttemptOutcome::Failed { reason, code, kind } => {
+                Some(crate::DeliveryStatus::Failed { reason: reason.clone(), code: code.clone(), kind: *kind })
+            }
+            _ => None,
+        }
+    }
+
     /// The state the job is in after this outcome.
     pub fn job_state(&self) -> JobState {
         match self {

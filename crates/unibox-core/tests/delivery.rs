@@ -200,7 +200,10 @@ async fn a_permanent_refusal_fails_at_once_with_the_platforms_reason() {
     let failed = w.inbox.outbox().unwrap().jobs(&"acme".parse().unwrap(), JobState::Failed, 10).await.unwrap();
     assert_eq!(failed.len(), 1);
     let message = w.inbox.message(&"acme".parse().unwrap(), failed[0].message).await.unwrap();
-    assert_eq!(message.delivery, DeliveryStatus::Failed { reason: "the user blocked the account".into() });
+    assert_eq!(
+        message.delivery,
+        DeliveryStatus::failed_with("the user blocked the account", ErrorKind::RecipientUnavailable, None)
+    );
     assert_eq!(w.channel.sent().len(), 1, "never retried");
 }
 

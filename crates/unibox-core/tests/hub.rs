@@ -344,7 +344,9 @@ async fn failed_send_is_recorded_as_failed_and_an_invalid_token_requires_reautho
 
     let messages = w.hub.messages(&agent(&w), conversation.id, &Default::default()).await.unwrap();
     let outbound = messages.items.iter().find(|m| m.direction == unibox_core::Direction::Outbound).unwrap();
-    assert!(matches!(&outbound.delivery, DeliveryStatus::Failed { reason } if reason.contains("expired")));
+    assert!(
+        matches!(&outbound.delivery, DeliveryStatus::Failed { reason, kind: Some(ErrorKind::TokenInvalid), .. } if reason.contains("expired"))
+    );
 
     let account = w.inbox.as_ref();
     let account = unibox_core::Inbox::account(account, &w.tenant, w.account.id).await.unwrap();

@@ -192,8 +192,8 @@ fn finish_attempt(
         AttemptOutcome::Sent { platform_message_id } => {
             update_delivery(tx, tenant, message, &DeliveryStatus::Sent, Some(platform_message_id), "sent")?
         }
-        AttemptOutcome::Failed { reason } => {
-            let failed = DeliveryStatus::Failed { reason: reason.clone() };
+        AttemptOutcome::Failed { .. } => {
+            let failed = outcome.failed_status().unwrap_or_else(|| unreachable!("a failed outcome"));
             update_delivery(tx, tenant, message, &failed, None, "failed")?
         }
         AttemptOutcome::Retry { .. } => {
@@ -260,7 +260,7 @@ fn resolve_unknown(
             (sent, JobState::Sent, None)
         }
         Resolution::Abandon { reason } => {
-            let failed = DeliveryStatus::Failed { reason: reason.clone() };
+            let failed = DeliveryStatus::failed(reason.clone());
             (update_delivery(tx, tenant, message, &failed, None, "failed")?, JobState::Failed, Some(reason))
         }
         Resolution::Resend => {

@@ -5,7 +5,7 @@
 //! | `sent` | `DeliveryStatus::Sent` |
 //! | `delivered` | `DeliveryStatus::Delivered` |
 //! | `read`, `played` (a voice message was played) | `DeliveryStatus::Read` |
-//! | `failed` | `DeliveryStatus::Failed` whose reason names each error's code, title and details |
+//! | `failed` | `DeliveryStatus::Failed` whose reason names each error's code, title and details; `code` is the first error's code and `kind` its row in the Graph table (`131047` → `MessagingWindowClosed`) |
 //! | anything else | `EventKind::Unsupported` `"status.{status}"` with the raw JSON |
 //!
 //! The event id is `"{wamid}:{status}"`: WhatsApp sends each status of a message once, and
@@ -15,7 +15,7 @@
 use std::fmt::Write;
 
 use serde_json::value::RawValue;
-use unibox_core::{DeliveryStatus, DeliveryUpdate, EventKind, IdentityKind, InboundEvent, PlatformUser};
+use unibox_core::{DeliveryStatus, DeliveryUpdate, ErrorKind, EventKind, IdentityKind, InboundEvent, PlatformUser};
 
 use super::message::Scope;
 use super::wire::{self, ErrorDetail};
@@ -39,7 +39,7 @@ pub(crate) fn normalize(scope: &Scope<'_>, status: &wire::Status<'_>, raw: &Raw<
         "sent" => Some(DeliveryStatus::Sent),
         "delivered" => Some(DeliveryStatus::Delivered),
         "read" | "played" => Some(DeliveryStatus::Read),
-        "failed" => Some(DeliveryStatus::Failed { reason: failure_reason(&status.errors) }),
+        "failed" => Some(failed(&status.errors)),
         _ => None,
     };
     let kind = match delivery {
@@ -63,6 +63,18 @@ pub(crate) fn normalize(scope: &Scope<'_>, status: &wire::Status<'_>, raw: &Raw<
 
 /// `"Re-engagement message (131047): More than 24 hours have passed ..."`, one per error,
 /// joined by `"; "`.
+/// A failed status: the sentence, and the first error's code and kind for programs.
+fn failed(errors: &[ErrorDetail<'_>]) -> DeliveryStatus {
+    let reason = failure_reason(errors);
+    match errors.iter().find_map(|error| error.code) {
+        Some(code) => {
+            let kind = unibox_channel_meta::classify(code, None).map_or(ErrorKind::PlatformRejected, |(kind, _)| kind);
+            DeliveryStatus::failed_with(reason, kind, Some(code.to_string()))
+        }
+        None => DeliveryStatus::failed(reason),
+    }
+}
+
 pub(crate) fn failure_reason(errors: &[ErrorDetail<'_>]) -> String {
     let mut reason = String::new();
     for error in errors {

@@ -324,7 +324,9 @@ impl Hub {
                 Ok(message)
             }
             RetryDecision::Fail(reason) => {
-                outbox.finish_attempt(tenant, job.message, lease, AttemptOutcome::Failed { reason }).await?;
+                let code = error.platform_code().map(str::to_owned);
+                let outcome = AttemptOutcome::Failed { reason, code, kind: Some(error.kind()) };
+                outbox.finish_attempt(tenant, job.message, lease, outcome).await?;
                 tracing::warn!(target: "unibox::delivery", message = %job.message, attempts, kind = %error.kind(), "send failed");
                 Err(if error.is_temporary() { error.persistent() } else { error })
             }
@@ -390,7 +392,7 @@ impl Hub {
             Err(error) => {
                 let error = error.with_operation("hub.send").with_context("message", message.id);
                 if error.kind() != ErrorKind::DeliveryUnknown {
-                    let failed = DeliveryStatus::Failed { reason: error.message().to_string() };
+                    let failed = DeliveryStatus::failed_by(&error);
                     if let Err(store_error) = inbox.update_delivery(tenant, message.id, failed, None).await {
                         tracing::error!(target: "unibox::send", %store_error, message = %message.id, "could not record a failed send");
                     }

@@ -80,13 +80,10 @@ impl Outbox for MemoryInbox {
             AttemptOutcome::Sent { platform_message_id } => {
                 state.update_delivery(tenant, message, &DeliveryStatus::Sent, Some(platform_message_id), "sent")?
             }
-            AttemptOutcome::Failed { reason } => state.update_delivery(
-                tenant,
-                message,
-                &DeliveryStatus::Failed { reason: reason.clone() },
-                None,
-                "failed",
-            )?,
+            AttemptOutcome::Failed { .. } => {
+                let failed = outcome.failed_status().unwrap_or_else(|| unreachable!("a failed outcome"));
+                state.update_delivery(tenant, message, &failed, None, "failed")?
+            }
             AttemptOutcome::Retry { .. } => {
                 state.requeue(tenant, message)?;
                 state.changes.push(
@@ -137,7 +134,7 @@ impl Outbox for MemoryInbox {
                 (sent, JobState::Sent, None)
             }
             Resolution::Abandon { reason } => {
-                let failed = DeliveryStatus::Failed { reason: reason.clone() };
+                let failed = DeliveryStatus::failed(reason.clone());
                 (state.update_delivery(tenant, message, &failed, None, "failed")?, JobState::Failed, Some(reason))
             }
             Resolution::Resend => {

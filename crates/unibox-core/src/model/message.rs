@@ -55,12 +55,46 @@ pub enum DeliveryStatus {
     Failed {
         /// Why, in words an agent understands.
         reason: String,
+        /// The platform's own error code (WhatsApp `131047`), when it gave one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+        /// What went wrong as a kind programs branch on (`131047` is
+        /// [`ErrorKind::MessagingWindowClosed`](crate::ErrorKind::MessagingWindowClosed)), when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<crate::ErrorKind>,
     },
     /// A received message (inbound messages have no delivery status of ours).
     Received,
 }
 
 impl DeliveryStatus {
+    /// A failure known only by its reason.
+    ///
+    /// ```
+    /// use unibox_core::DeliveryStatus;
+    /// assert_eq!(DeliveryStatus::failed("blocked").as_str(), "failed");
+    /// ```
+    pub fn failed(reason: impl Into<String>) -> Self {
+        DeliveryStatus::Failed { reason: reason.into(), code: None, kind: None }
+    }
+
+    /// A failure with the platform's code and its kind, so programs can branch on it.
+    ///
+    /// ```
+    /// use unibox_core::{DeliveryStatus, ErrorKind};
+    /// let failed = DeliveryStatus::failed_with("Re-engagement message", ErrorKind::MessagingWindowClosed, Some("131047".into()));
+    /// let DeliveryStatus::Failed { kind, code, .. } = failed else { unreachable!() };
+    /// assert_eq!((kind, code.as_deref()), (Some(ErrorKind::MessagingWindowClosed), Some("131047")));
+    /// ```
+    pub fn failed_with(reason: impl Into<String>, kind: crate::ErrorKind, code: Option<String>) -> Self {
+        DeliveryStatus::Failed { reason: reason.into(), code, kind: Some(kind) }
+    }
+
+    /// The failure of a send that ended in `error`: its message, platform code and kind.
+    pub fn failed_by(error: &crate::Error) -> Self {
+        Self::failed_with(error.message(), error.kind(), error.platform_code().map(str::to_owned))
+    }
+
     fn rank(&self) -> u8 {
         match self {
             DeliveryStatus::Received => 0,
@@ -81,7 +115,10 @@ impl DeliveryStatus {
             std::cmp::Ordering::Less => self.clone(),
             // Two failures: keep the lexically smaller reason so the result is order-independent.
             std::cmp::Ordering::Equal => match (self, update) {
-                (DeliveryStatus::Failed { reason: a }, DeliveryStatus::Failed { reason: b }) if b < a => update.clone(),
+                (
+                    DeliveryStatus::Failed { reason: a, code: a_code, .. },
+                    DeliveryStatus::Failed { reason: b, code: b_code, .. },
+                ) if (b, b_code) < (a, a_code) => update.clone(),
                 _ => self.clone(),
             },
         }

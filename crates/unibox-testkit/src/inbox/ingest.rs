@@ -366,7 +366,11 @@ pub async fn delivery_status_never_goes_backwards(inbox: &dyn Inbox) {
     ingest(inbox, vec![events.delivery("d-2", &["mid.1"], DeliveryStatus::Delivered, at(5))]).await;
     check_eq!(ok(inbox.message(&tenant, first).await, "message").delivery, DeliveryStatus::Read);
 
-    let failed = DeliveryStatus::Failed { reason: "(#551) This person isn't available right now.".into() };
+    let failed = DeliveryStatus::failed_with(
+        "This person isn't available right now.",
+        unibox_core::ErrorKind::RecipientUnavailable,
+        Some("551".into()),
+    );
     ingest(inbox, vec![events.delivery("d-3", &["mid.2"], failed, at(20))]).await;
     check_eq!(
         ok(inbox.message(&tenant, second).await, "message").delivery,

@@ -142,10 +142,10 @@ pub async fn retries_requeue_and_failures_keep_the_reason(inbox: &dyn Inbox) {
     check_eq!(started.attempts, 2);
     let reason = "the customer blocked the account".to_string();
     let (failed, job) = ok(
-        outbox.finish_attempt(&tenant, message.id, second.id, AttemptOutcome::Failed { reason: reason.clone() }).await,
+        outbox.finish_attempt(&tenant, message.id, second.id, AttemptOutcome::failed(reason.clone())).await,
         "finish_attempt",
     );
-    check_eq!(failed.delivery, DeliveryStatus::Failed { reason: reason.clone() });
+    check_eq!(failed.delivery, DeliveryStatus::failed(reason.clone()));
     check_eq!((job.state, job.last_error.as_deref()), (JobState::Failed, Some(reason.as_str())));
     let failed_jobs = ok(outbox.jobs(&tenant, JobState::Failed, 10).await, "jobs");
     check_eq!(failed_jobs.iter().map(|j| j.message).collect::<Vec<_>>(), vec![message.id]);
@@ -332,7 +332,7 @@ pub async fn unknown_sends_are_resolved_by_a_person(inbox: &dyn Inbox) {
 
     let abandon = Resolution::Abandon { reason: "the customer already got it by phone".into() };
     let (message, job) = ok(outbox.resolve_unknown(&tenant, unknown[2], abandon, at(200)).await, "resolve");
-    check_eq!(message.delivery, DeliveryStatus::Failed { reason: "the customer already got it by phone".into() });
+    check_eq!(message.delivery, DeliveryStatus::failed("the customer already got it by phone"));
     check_eq!(job.state, JobState::Failed);
 
     assert_kind(

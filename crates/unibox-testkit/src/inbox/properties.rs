@@ -221,10 +221,12 @@ impl DeliveryCase {
                         let status = match status {
                             0 => DeliveryStatus::Delivered,
                             1 => DeliveryStatus::Read,
-                            2 => DeliveryStatus::Failed {
-                                reason: "(#551) This person isn't available right now.".into(),
-                            },
-                            _ => DeliveryStatus::Failed { reason: "(#10) outside of allowed window".into() },
+                            2 => DeliveryStatus::failed_with(
+                                "This person isn't available right now.",
+                                unibox_core::ErrorKind::RecipientUnavailable,
+                                Some("551".into()),
+                            ),
+                            _ => DeliveryStatus::failed("(#10) outside of allowed window"),
                         };
                         events.delivery(&id, &ids, status, time)
                     }

@@ -66,7 +66,7 @@ pub async fn other_tenants_ids_are_not_found(inbox: &dyn Inbox) {
         "record_outbound into another tenant's conversation",
     );
     assert_kind(
-        inbox.update_delivery(g, outbound, DeliveryStatus::Failed { reason: "x".into() }, None).await,
+        inbox.update_delivery(g, outbound, DeliveryStatus::failed("x"), None).await,
         ErrorKind::NotFound,
         "update_delivery of another tenant's message",
     );

@@ -1,7 +1,7 @@
 //! The `inspect_webhook` example's command line: exit codes, stdout and stderr.
 //!
-//! The example lives in the facade crate (`examples/inspect_webhook.rs`) and is
-//! self-contained. Cargo gives no test a path to an example's binary (there is no
+//! The example (`examples/inspect_webhook.rs`) belongs to this crate, which builds every
+//! channel, and is self-contained. Cargo gives no test a path to an example's binary (there is no
 //! `CARGO_BIN_EXE_` for examples), and running `cargo run` from a test would be slow and
 //! contend for the build lock. So the example keeps its logic in
 //! `run(args, stdin, stdout, stderr) -> exit code`, with `main` only passing the process's
@@ -13,6 +13,8 @@
 #[path = "../../../examples/inspect_webhook.rs"]
 mod inspect_webhook;
 
+// The Standard Webhooks fixtures and signer of the webhook channel's own tests.
+#[path = "../../unibox-channel-webhook/tests/common/mod.rs"]
 mod common;
 
 use std::ffi::OsString;
@@ -186,11 +188,16 @@ fn usage_errors_exit_64_with_the_usage_on_stderr() {
 }
 
 #[test]
-fn every_other_built_in_kind_is_recognized_but_not_built_in_yet() {
+fn every_channel_of_the_workspace_is_built_in_and_other_kinds_are_recognized() {
     let file = body_file("{}");
     let path = file.path().display().to_string();
-    for kind in ["messenger", "instagram", "whatsapp", "line", "telegram", "twilio", "shopee", "lazada", "tiktok-shop"]
-    {
+    for kind in ["messenger", "instagram", "whatsapp", "line"] {
+        // Built in: the unsigned body fails verification (2), never "not built in" (64).
+        let outcome = run(&["--channel", kind, "--secret", "s3cret-app-secret", "--body", &path]);
+        assert_eq!(outcome.code, 2, "{kind}: {}", outcome.stderr);
+        assert!(!outcome.stderr.contains("not built into"), "{kind}: {}", outcome.stderr);
+    }
+    for kind in ["telegram", "twilio", "shopee", "lazada", "tiktok-shop"] {
         let outcome = run(&["--channel", kind, "--secret", "s", "--body", &path]);
         assert_eq!(outcome.code, 64, "{kind}");
         assert!(
