@@ -17,14 +17,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{SECRET, message_delivery, now, stored_message_ids, webhook_channel};
+use common::{SECRET, message_delivery, now, stored_message_ids};
 use secrecy::SecretString;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use unibox_channel_webhook::WebhookSecret;
-use unibox_core::{Actor, ChannelAccount, ChannelId, ChannelKind, Hub, Inbox, Role, TenantId, Timestamp};
 use unibox_server_axum::{ConnectionLimits, WebhookServer};
-use unibox_store_sqlite::SqliteInbox;
 
 /// The peak resident memory a server child may reach in any case, in MiB: the SQLite page
 /// caches, up to 1,100 connections' buffers and the runtime.
@@ -124,27 +122,13 @@ impl ChildOptions {
     }
 }
 
-/// A hub on `db` with the webhook channel `acme-orders` and account `shop-1` connected.
-async fn hub_on(db: &Path) -> Hub {
-    let inbox = Arc::new(SqliteInbox::open(db).await.unwrap());
-    let channel: ChannelId = "acme-orders".parse().unwrap();
-    let hub = Hub::builder(inbox.clone()).channel(channel.clone(), webhook_channel()).build();
-    if inbox.route(&channel, "shop-1").await.unwrap().is_none() {
-        let tenant: TenantId = "acme".parse().unwrap();
-        let admin = Actor::user(tenant.clone(), "ann".parse().unwrap(), Role::Admin);
-        let account = ChannelAccount::new(tenant, channel, ChannelKind::WEBHOOK, "shop-1", Timestamp::now());
-        hub.connect_account(&admin, account, None).await.unwrap();
-    }
-    hub
-}
-
 /// The child: lowers its own open-file limit if asked, then serves until killed.
 async fn serve(options: ChildOptions) {
     if let Some(nofile) = options.nofile {
         use rustix::process::{Resource, Rlimit, setrlimit};
         setrlimit(Resource::Nofile, Rlimit { current: Some(nofile), maximum: Some(nofile) }).unwrap();
     }
-    let hub = hub_on(Path::new(&options.db)).await;
+    let hub = common::sqlite_hub_on(Path::new(&options.db)).await;
     let router = WebhookServer::new(hub)
         .max_in_flight(options.max_in_flight)
         .body_timeout(Duration::from_millis(options.body_timeout_ms))
@@ -199,7 +183,7 @@ impl Server {
         assert!(peak < MEMORY_BOUND_MIB, "the server peaked at {peak} MiB (bound {MEMORY_BOUND_MIB} MiB)");
         let _ = self.child.kill();
         self.child.wait().unwrap();
-        let hub = hub_on(&self.db).await;
+        let hub = common::sqlite_hub_on(&self.db).await;
         let deadline = Instant::now() + Duration::from_secs(10);
         let stored = loop {
             let stored = stored_message_ids(&hub, "acme").await;
