@@ -333,7 +333,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let delivery = unibox::delivery::DeliveryWorker::new(hub.clone()).spawn();
     unibox::server::serve(listener, server.router(), unibox::server::shutdown_signal()).await?;
     delivery.shutdown().await;
-    println!("stopped; every acknowledged webhook is in {}", config.database.display());
+    println!(
+        "stopped; every acknowledged webhook is in {db}, or still in its journal {db}.inbound, applied at the next start",
+        db = config.database.display()
+    );
     Ok(())
 }
 

@@ -96,8 +96,14 @@ pub(crate) async fn webhook(State(shared): State<Arc<Shared>>, Path(name): Path<
                 handshake = receipt.handshake,
                 "webhook committed"
             );
+            shared.writes.succeeded();
             response::into_axum(answer)
         }
-        Err(error) => refused(id.as_str(), &error),
+        Err(error) => {
+            if error.kind() == ErrorKind::Storage {
+                shared.writes.failed();
+            }
+            refused(id.as_str(), &error)
+        }
     }
 }

@@ -48,7 +48,7 @@ pub const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 /// | `GET /webhooks/{channel}` | the subscription handshake of channels that have one (Meta), without a body; `405` for the others and for a GET with a body |
 /// | any other method | `405` with `Allow` (a signed `HEAD` is never a delivery) |
 /// | `GET /health` | `200` (liveness) |
-/// | `GET /ready` | `200` when the store answers a read, `503` otherwise (readiness) |
+/// | `GET /ready` | `200` when the store answers a read and no webhook failed to be stored in the last 10 s (a full disk fails writes while reads work), `503` otherwise (readiness) |
 ///
 /// Signature and token headers are marked sensitive before tracing sees them, and traces record
 /// the path without the query. No route carries a token: the channel id is a name.
@@ -91,6 +91,7 @@ pub(crate) struct Shared {
     pub(crate) readiness_timeout: Duration,
     pub(crate) admission: Admission,
     pub(crate) origin: PublicOrigin,
+    pub(crate) writes: crate::health::WriteHealth,
 }
 
 impl WebhookServer {
@@ -163,6 +164,7 @@ impl WebhookServer {
             readiness_timeout: self.readiness_timeout,
             admission: Admission::new(self.max_in_flight, self.admission_wait, self.overload_retry_after),
             origin: self.origin.map_or_else(|| PublicOrigin::FromHost(LastHost::default()), PublicOrigin::Fixed),
+            writes: crate::health::WriteHealth::default(),
         });
         Router::new()
             .route(WEBHOOK_PATH, any(handler::webhook))

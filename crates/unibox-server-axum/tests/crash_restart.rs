@@ -18,11 +18,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{SECRET, message_delivery, now, webhook_channel};
+use common::{SECRET, message_delivery, now};
 use secrecy::SecretString;
 use unibox_channel_webhook::WebhookSecret;
-use unibox_core::memory::MemoryStore;
-use unibox_core::{Actor, ChannelAccount, ChannelId, ChannelKind, Hub, Inbox, Role, TenantId, Timestamp};
+use unibox_core::Hub;
 use unibox_server_axum::WebhookServer;
 use unibox_store_sqlite::SqliteInbox;
 
@@ -51,15 +50,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// The child: a server on `db` that prints its address and serves until killed.
 async fn serve(db: &Path) {
-    let inbox = Arc::new(SqliteInbox::open(db).await.unwrap());
-    let channel: ChannelId = "acme-orders".parse().unwrap();
-    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone())).channel(channel.clone(), webhook_channel()).build();
-    if inbox.route(&channel, "shop-1").await.unwrap().is_none() {
-        let tenant: TenantId = "acme".parse().unwrap();
-        let admin = Actor::user(tenant.clone(), "ann".parse().unwrap(), Role::Admin);
-        let account = ChannelAccount::new(tenant, channel, ChannelKind::WEBHOOK, "shop-1", Timestamp::now());
-        hub.connect_account(&admin, account, None).await.unwrap();
-    }
+    let hub = common::sqlite_hub_on(db).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     println!("listening {}", listener.local_addr().unwrap());
     unibox_server_axum::serve(listener, WebhookServer::new(hub).router(), std::future::pending()).await.unwrap();

@@ -398,6 +398,27 @@ async fn health_is_always_200_and_readiness_follows_the_store() {
 }
 
 #[tokio::test]
+async fn readiness_fails_while_writes_fail_even_though_reads_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, gated) = sqlite_hub(&dir).await;
+    let server = Running::start(WebhookServer::new(hub)).await;
+
+    // A full disk: every write fails, reads still work.
+    gated.broken_ingest.store(true, Ordering::SeqCst);
+    let refused = server.deliver("acme-orders", &message_delivery("shop-1", 1), SECRET, now()).await;
+    assert_eq!(refused.status(), 503);
+    let unready = server.http.get(server.url("/ready")).send().await.unwrap();
+    assert_eq!(unready.status(), 503, "reads work, but nothing can be stored");
+    assert!(json(unready).await["message"].as_str().unwrap().contains("could not be stored"));
+
+    // Space is back: the platform's retry is stored, and the server is ready again at once.
+    gated.broken_ingest.store(false, Ordering::SeqCst);
+    let retry = server.deliver("acme-orders", &message_delivery("shop-1", 1), SECRET, now() + 1).await;
+    assert_eq!(retry.status(), 200);
+    assert_eq!(server.http.get(server.url("/ready")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
 async fn the_channel_sees_the_public_url_the_platform_called() {
     let counting = Arc::new(CountingChannel::new(webhook_channel()));
     let hub = Hub::builder(MemoryStore::new()).channel("twilio-sms".parse().unwrap(), counting.clone()).build();

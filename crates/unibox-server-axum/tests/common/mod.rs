@@ -131,3 +131,18 @@ pub async fn stored_message_ids(hub: &Hub, tenant: &str) -> Vec<String> {
     }
     ids
 }
+
+/// A hub on the SQLite file `db` with the webhook channel `acme-orders` and account `shop-1` of
+/// tenant `acme` connected (once: a second start on the same file finds it).
+pub async fn sqlite_hub_on(db: &std::path::Path) -> Hub {
+    use unibox_core::Inbox;
+    let inbox = Arc::new(unibox_store_sqlite::SqliteInbox::open(db).await.unwrap());
+    let channel: ChannelId = "acme-orders".parse().unwrap();
+    let hub = Hub::builder(unibox_core::memory::MemoryStore::with_inbox(inbox.clone()))
+        .channel(channel.clone(), webhook_channel())
+        .build();
+    if inbox.route(&channel, "shop-1").await.unwrap().is_none() {
+        connect(&hub, "acme", "acme-orders", ChannelKind::WEBHOOK, "shop-1").await;
+    }
+    hub
+}
