@@ -1,22 +1,12 @@
-//! Arbitrary and mutated bodies never make the parser panic: a body is either events or a
-//! typed `MalformedPayload`; arbitrary secret-token headers are a typed refusal.
+//! Arbitrary bytes and updates of the right shape with values of any type never make the parser
+//! panic: a body is either events or a typed `MalformedPayload`; arbitrary secret-token headers
+//! are a typed refusal. (Truncated and corrupted fixtures are the conformance suite's
+//! `garbage_never_panics`.)
 
 mod common;
 
 use proptest::prelude::*;
 use unibox_core::{Channel, ErrorKind};
-
-fn mutated() -> impl Strategy<Value = Vec<u8>> {
-    let samples: Vec<Vec<u8>> = common::fixture_names().iter().map(|name| common::fixture(name)).collect();
-    (0..samples.len(), prop::collection::vec((any::<usize>(), any::<u8>()), 1..8)).prop_map(move |(which, edits)| {
-        let mut bytes = samples[which].clone();
-        for (at, byte) in edits {
-            let at = at % bytes.len();
-            bytes[at] = byte;
-        }
-        bytes
-    })
-}
 
 /// Structurally valid updates with arbitrary values where Telegram puts strings and numbers.
 fn shaped() -> impl Strategy<Value = Vec<u8>> {
@@ -57,7 +47,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn parsing_never_panics(body in prop_oneof![prop::collection::vec(any::<u8>(), 0..1024), mutated(), shaped()]) {
+    fn parsing_never_panics(body in prop_oneof![prop::collection::vec(any::<u8>(), 0..1024), shaped()]) {
         let channel = common::channel();
         let request = common::delivered(&body);
         let verified = channel.verify(&request).expect("the right secret token");

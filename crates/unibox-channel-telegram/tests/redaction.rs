@@ -5,8 +5,7 @@
 mod common;
 
 use std::error::Error as _;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -19,6 +18,7 @@ use unibox_core::{
     Actor, Channel, ChannelAccount, ChannelKind, Content, Error, Hub, MessageId, Role, Timestamp, TokenSet,
 };
 use unibox_testkit::http::ScriptedResponse;
+use unibox_testkit::logs::CapturedLogs;
 
 use common::{BOT_ID, BOT_TOKEN, TOKEN_SECRET, USER};
 
@@ -119,30 +119,9 @@ fn debug_of_the_configuration_builder_and_channel_never_shows_a_secret() {
     assert!(!refused.to_string().contains("AAH dq"));
 }
 
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 #[tokio::test]
 async fn log_lines_of_failed_sends_never_show_the_token() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)

@@ -3,33 +3,14 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use common::app_level::AppLevelChannel;
 use common::{Running, SECRET, connect, message_delivery, now, webhook_channel};
 use unibox_core::memory::MemoryStore;
 use unibox_core::{ChannelKind, Hub};
 use unibox_server_axum::WebhookServer;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
+use unibox_testkit::logs::CapturedLogs;
 
 const SIGNATURE_CANARY: &str = "v1,Q0FOQVJZLXNpZ25hdHVyZS1kby1ub3QtbG9nLW1lLTAwMDAwMDA=";
 const BEARER_CANARY: &str = "Bearer EAAG-canary-page-access-token-9f8e7d";
@@ -40,7 +21,7 @@ const VERIFY_TOKEN_CANARY: &str = "verify-token-canary-3c2b1a";
 
 #[tokio::test]
 async fn no_signature_or_token_appears_in_any_trace() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let writer = captured.clone();
     tracing::subscriber::set_global_default(
         tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish(),

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod fixture_files;
 pub mod fixtures;
 pub mod inbox;
+pub mod logs;
 pub mod metering;
 pub mod sessions;
 pub mod store;
