@@ -8,7 +8,8 @@
 //!
 //! The key is the body's buffer, held while the events are kept (a `Bytes` is immutable and
 //! cannot be freed and reused meanwhile), so kept events only ever serve the very bytes they
-//! were read from. `parse` takes them, so a webhook is not held after it is parsed; anything
+//! were read from. `parse` takes them, so a webhook is not held after it is parsed (a verify
+//! never followed by a parse leaves one body held until the thread's next verify); anything
 //! else (a JSON body, another thread, a request parsed without this verify) is decoded again.
 
 use std::cell::RefCell;
