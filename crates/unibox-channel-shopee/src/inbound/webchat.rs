@@ -7,7 +7,7 @@ use unibox_core::{
 };
 use url::Url;
 
-use super::wire::{ChatMessage, MessageBody, Notification, Quoted, Webchat};
+use super::wire::{MessageBody, Quoted, Webchat, WebchatContent, WebchatRaw};
 use super::{Conversation, Id, malformed, seconds, value};
 
 /// The `platform_type` prefix of conversation notifications (`conversation.mark_as_replied`).
@@ -22,12 +22,11 @@ pub(crate) fn parse(
     let data = data.ok_or_else(|| malformed("the Shopee webchat push has no data"))?;
     let webchat: Webchat<'_> = serde_json::from_str(data.get())
         .map_err(|e| malformed(format!("the Shopee webchat push is not as documented: {e}")))?;
-    match webchat.kind.as_str() {
-        "message" => message(shop, webchat.content, at, seen).map(|event| vec![event]),
+    match &*webchat.kind {
+        "message" => message(shop, webchat.content, data, at, seen).map(|event| vec![event]),
         "notification" => {
-            let note: Notification = serde_json::from_str(webchat.content.get())
-                .map_err(|e| malformed(format!("the Shopee conversation notification is not as documented: {e}")))?;
-            let kind = if note.kind.is_empty() { "notification" } else { note.kind.as_str() };
+            let note = webchat.content;
+            let kind = note.kind.as_deref().filter(|k| !k.is_empty()).unwrap_or("notification");
             Ok(vec![InboundEvent {
                 id: format!(
                     "conversation:{}:{kind}:{}:{}",
@@ -39,25 +38,37 @@ pub(crate) fn parse(
                 occurred_at: seconds(note.timestamp, at),
                 kind: EventKind::Unsupported {
                     platform_type: format!("{CONVERSATION_PREFIX}{kind}"),
-                    raw: value(webchat.content),
+                    raw: raw_content(data),
                 },
             }])
         }
         other => Ok(vec![InboundEvent {
-            id: format!("webchat:{other}:{}", super::fingerprint(webchat.content)),
+            id: format!("webchat:{other}:{}", super::fingerprint(data)),
             account: shop.to_owned(),
             occurred_at: at,
-            kind: EventKind::Unsupported { platform_type: format!("webchat.{other}"), raw: value(webchat.content) },
+            kind: EventKind::Unsupported { platform_type: format!("webchat.{other}"), raw: raw_content(data) },
         }]),
     }
 }
 
-fn message(shop: &str, raw: &RawValue, at: Timestamp, seen: &mut Vec<Conversation>) -> Result<InboundEvent> {
-    let message: ChatMessage<'_> = serde_json::from_str(raw.get())
-        .map_err(|e| malformed(format!("the Shopee chat message is not as documented: {e}")))?;
+/// The JSON of `data.content`, for what is kept whole (read again: the rare path).
+fn raw_content(data: &RawValue) -> serde_json::Value {
+    serde_json::from_str::<WebchatRaw<'_>>(data.get()).map(|raw| value(raw.content)).unwrap_or(serde_json::Value::Null)
+}
+
+fn message(
+    shop: &str,
+    message: WebchatContent<'_>,
+    data: &RawValue,
+    at: Timestamp,
+    seen: &mut Vec<Conversation>,
+) -> Result<InboundEvent> {
     if message.message_id.is_empty() {
         return Err(malformed("the Shopee chat message has no message_id"));
     }
+    let Some(message_type) = message.message_type.as_deref() else {
+        return Err(malformed("the Shopee chat message has no message_type"));
+    };
     // A message the shop itself sent (Seller Centre, another tool) comes back as an echo.
     let from_the_shop = message.from_shop_id.as_ref().is_some_and(|id| !id.is_empty() && id.as_str() == shop);
     let (customer_id, customer_name, direction) = if from_the_shop {
@@ -79,7 +90,7 @@ fn message(shop: &str, raw: &RawValue, at: Timestamp, seen: &mut Vec<Conversatio
             conversation: message.conversation_id.0.clone(),
         });
     }
-    let content = content(&message, raw);
+    let content = content(&message, message_type, data);
     let reply_to = message.quoted_msg.and_then(quoted).filter(|id| !id.is_empty()).map(|id| id.0);
     Ok(InboundEvent {
         id: format!("message:{}", message.message_id.as_str()),
@@ -118,13 +129,13 @@ fn media(location: &str) -> Media {
     }
 }
 
-fn content(message: &ChatMessage<'_>, raw: &RawValue) -> Content {
+fn content(message: &WebchatContent<'_>, message_type: &str, data: &RawValue) -> Content {
     let body: MessageBody = message.content.and_then(|c| serde_json::from_str(c.get()).ok()).unwrap_or_default();
     let nonempty = |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
     let id = |id: &Option<Id>| id.as_ref().filter(|i| !i.is_empty()).map(|i| i.0.clone());
-    let mapped = match message.message_type.as_str() {
+    let mapped = match message_type {
         // `faq_liveagent`: the buyer tapped a FAQ entry asking for the seller ("Chat dengan Penjual").
-        "text" | "faq_liveagent" => nonempty(&body.text).map(Content::text),
+        "text" | "faq_liveagent" => body.text.filter(|t| !t.is_empty()).map(Content::text),
         "image" => nonempty(&body.url).map(|url| Content::Image(media(&url))),
         "video" => nonempty(&body.video_url).map(|url| Content::Video(media(&url))),
         "sticker" => id(&body.sticker_id).map(|sticker_id| Content::Sticker {
@@ -140,5 +151,5 @@ fn content(message: &ChatMessage<'_>, raw: &RawValue) -> Content {
             .map(|order_id| Content::Order { order_id, status: None }),
         _ => None,
     };
-    mapped.unwrap_or_else(|| Content::Unsupported { platform_type: message.message_type.clone(), raw: value(raw) })
+    mapped.unwrap_or_else(|| Content::Unsupported { platform_type: message_type.to_owned(), raw: raw_content(data) })
 }

@@ -2,6 +2,8 @@
 //! `data` depends on the code. Only what unibox reads is declared; everything else is kept in
 //! the raw JSON of the event.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -21,31 +23,37 @@ pub(crate) struct Envelope<'a> {
     pub(crate) data: Option<&'a RawValue>,
 }
 
-/// Code 10 `data`: `{"type": "message" | "notification", "region": "ID", "content": {...}}`.
+/// Code 10 `data`: `{"type": "message" | "notification", "region": "ID", "content": {...}}`,
+/// read in one pass with the content typed.
 #[derive(Deserialize)]
 pub(crate) struct Webchat<'a> {
     #[serde(rename = "type")]
-    pub(crate) kind: String,
+    pub(crate) kind: Cow<'a, str>,
     #[serde(borrow)]
-    pub(crate) content: &'a RawValue,
+    pub(crate) content: WebchatContent<'a>,
 }
 
-/// A chat message (code 10, `type: "message"`).
+/// The content of a webchat push: a chat message (`type: "message"`) or a conversation
+/// notification (`type: "notification"`: `{"user_id", "conversation_id", "type":
+/// "mark_as_replied", "content": {...}, "timestamp"}`). One struct for both, so the push is read
+/// once.
 #[derive(Deserialize)]
-pub(crate) struct ChatMessage<'a> {
+pub(crate) struct WebchatContent<'a> {
+    #[serde(default)]
     pub(crate) message_id: Id,
     #[serde(default)]
     pub(crate) from_id: Id,
-    #[serde(default)]
-    pub(crate) from_user_name: Option<String>,
+    #[serde(borrow, default)]
+    pub(crate) from_user_name: Option<Cow<'a, str>>,
     #[serde(default)]
     pub(crate) to_id: Id,
-    #[serde(default)]
-    pub(crate) to_user_name: Option<String>,
+    #[serde(borrow, default)]
+    pub(crate) to_user_name: Option<Cow<'a, str>>,
     /// Set on messages since April 2025: the shop that sent it (a seller's own message).
     #[serde(default)]
     pub(crate) from_shop_id: Option<Id>,
-    pub(crate) message_type: String,
+    #[serde(borrow, default)]
+    pub(crate) message_type: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub(crate) content: Option<&'a RawValue>,
     #[serde(default)]
@@ -57,6 +65,20 @@ pub(crate) struct ChatMessage<'a> {
     pub(crate) quoted_msg: Option<&'a RawValue>,
     #[serde(default)]
     pub(crate) source_content: Option<SourceContent>,
+    /// Notifications: the user, the notification's type and time.
+    #[serde(default)]
+    pub(crate) user_id: Id,
+    #[serde(rename = "type", borrow, default)]
+    pub(crate) kind: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub(crate) timestamp: Option<i64>,
+}
+
+/// Code 10 `data` with the content kept raw, for what unibox keeps whole.
+#[derive(Deserialize)]
+pub(crate) struct WebchatRaw<'a> {
+    #[serde(borrow)]
+    pub(crate) content: &'a RawValue,
 }
 
 /// What a message's `content` may hold, by `message_type`.
@@ -98,20 +120,6 @@ pub(crate) struct SourceContent {
 pub(crate) struct Quoted {
     #[serde(default)]
     pub(crate) message_id: Id,
-}
-
-/// A conversation notification (code 10, `type: "notification"`):
-/// `{"user_id", "conversation_id", "type": "mark_as_replied", "content": {...}, "timestamp"}`.
-#[derive(Deserialize)]
-pub(crate) struct Notification {
-    #[serde(default)]
-    pub(crate) user_id: Id,
-    #[serde(default)]
-    pub(crate) conversation_id: Id,
-    #[serde(rename = "type", default)]
-    pub(crate) kind: String,
-    #[serde(default)]
-    pub(crate) timestamp: Option<i64>,
 }
 
 /// Code 3 `data`: `{"ordersn", "status", "update_time", "items": [], "completed_scenario"}`.
