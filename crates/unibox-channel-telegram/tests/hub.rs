@@ -101,9 +101,9 @@ async fn redelivery_forgery_migration_commands_and_blocking_through_the_hub() {
         Ok(message) => message.delivery,
         Err(error) => {
             assert_eq!(error.kind(), unibox_core::ErrorKind::RecipientUnavailable);
-            DeliveryStatus::Failed { reason: error.message().to_owned() }
+            DeliveryStatus::failed_by(&error)
         }
     };
-    assert!(matches!(&failed, DeliveryStatus::Failed { reason } if reason.contains("blocked")), "{failed:?}");
+    assert!(matches!(&failed, DeliveryStatus::Failed { reason, .. } if reason.contains("blocked")), "{failed:?}");
     assert!(!format!("{failed:?}").contains(common::TOKEN_SECRET));
 }

@@ -2,7 +2,9 @@
 
 mod common;
 
-use unibox_core::{Content, DeliveryStatus, EventKind, IdentityKind, InboundMessage, MediaSource, Timestamp};
+use unibox_core::{
+    Content, DeliveryStatus, ErrorKind, EventKind, IdentityKind, InboundMessage, MediaSource, Timestamp,
+};
 
 use common::{CUSTOMER, NOW_SECONDS, NUMBER, WHATSAPP_SENDER};
 
@@ -153,11 +155,16 @@ fn failures_carry_the_kind_of_their_error_code() {
     let (_, _, _, undelivered) = delivery("status_undelivered");
     assert_eq!(
         undelivered,
-        DeliveryStatus::Failed { reason: "recipient_unavailable: undelivered, Twilio error 30003".into() }
+        DeliveryStatus::failed_with(
+            "recipient_unavailable: undelivered, Twilio error 30003",
+            ErrorKind::RecipientUnavailable,
+            Some("30003".into())
+        )
     );
     let (_, _, _, failed) = delivery("status_whatsapp_failed");
-    let DeliveryStatus::Failed { reason } = failed else { panic!("failed") };
+    let DeliveryStatus::Failed { reason, code, kind } = failed else { panic!("failed") };
     assert!(reason.starts_with("messaging_window_closed: failed, Twilio error 63016"), "{reason}");
+    assert_eq!((code.as_deref(), kind), (Some("63016"), Some(ErrorKind::MessagingWindowClosed)));
     let (_, _, _, canceled) = delivery("status_canceled");
     assert!(matches!(canceled, DeliveryStatus::Failed { .. }));
 }

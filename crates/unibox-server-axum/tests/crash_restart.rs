@@ -131,7 +131,7 @@ async fn storm(addr: SocketAddr, next: Arc<AtomicUsize>, dead: Arc<AtomicBool>, 
 /// Each delivery number stored, with how many times (reading the file the server left behind).
 async fn stored(db: &Path) -> HashMap<usize, usize> {
     let inbox = SqliteInbox::open(db).await.unwrap();
-    let hub = Hub::builder(MemoryStore::with_inbox(Arc::new(inbox))).build();
+    let hub = Hub::builder(unibox_core::memory::MemoryStore::with_inbox(Arc::new(inbox))).build();
     let mut counts = HashMap::new();
     for id in common::stored_message_ids(&hub, "acme").await {
         let n: usize = id.strip_prefix("m-").unwrap().parse().unwrap();

@@ -14,15 +14,16 @@ fn delivery_status(status: &str, form: &Form<'_>) -> Result<Option<DeliveryStatu
         "sent" => DeliveryStatus::Sent,
         "delivered" => DeliveryStatus::Delivered,
         "read" => DeliveryStatus::Read,
-        "undelivered" | "failed" => DeliveryStatus::Failed { reason: failure_reason(status, form)? },
-        "canceled" => DeliveryStatus::Failed { reason: "canceled before Twilio sent it".into() },
+        "undelivered" | "failed" => failure(status, form)?,
+        "canceled" => DeliveryStatus::failed("canceled before Twilio sent it"),
         _ => return Ok(None),
     }))
 }
 
-/// Why a message failed, for an agent, starting with the unibox kind of its `ErrorCode`:
+/// A failed message with Twilio's `ErrorCode` and its kind for programs, and a reason for an
+/// agent starting with that kind:
 /// `recipient_unavailable: undelivered, Twilio error 30003 (Unreachable destination handset)`.
-fn failure_reason(status: &str, form: &Form<'_>) -> Result<String> {
+fn failure(status: &str, form: &Form<'_>) -> Result<DeliveryStatus> {
     let code = field(form, "ErrorCode")?.and_then(|c| c.trim().parse::<u32>().ok());
     let kind = code.and_then(error_kind_of_code).unwrap_or(ErrorKind::PlatformRejected);
     let mut reason = format!("{kind}: {status}");
@@ -33,7 +34,7 @@ fn failure_reason(status: &str, form: &Form<'_>) -> Result<String> {
         let message: String = message.chars().take(200).collect();
         reason.push_str(&format!(" ({message})"));
     }
-    Ok(reason)
+    Ok(DeliveryStatus::failed_with(reason, kind, code.map(|code| code.to_string())))
 }
 
 pub(super) fn parse(form: &Form<'_>, status: &str, now: Timestamp) -> Result<Vec<InboundEvent>> {
