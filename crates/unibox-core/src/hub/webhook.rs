@@ -163,9 +163,8 @@ impl Hub {
     /// sends its events, or one nobody connected yet.
     ///
     /// ```
-    /// use std::sync::Arc;
-    /// use unibox_core::{Hub, memory::MemoryInbox};
-    /// let hub = Hub::builder(Arc::new(MemoryInbox::new())).build();
+    /// use unibox_core::{Hub, memory::MemoryStore};
+    /// let hub = Hub::builder(MemoryStore::new()).build();
     /// assert_eq!(hub.unroutable().total, 0);
     /// ```
     pub fn unroutable(&self) -> UnroutableReport {
