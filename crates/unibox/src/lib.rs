@@ -1,8 +1,9 @@
 //! # unibox
 //!
 //! One inbox for customer conversations: an SDK you embed to build your own unified-messaging
-//! product. Today: Facebook Messenger, Instagram Direct, WhatsApp, LINE, and any system that
-//! speaks Standard Webhooks.
+//! product. Today: Facebook Messenger, Instagram Direct, WhatsApp, LINE, Telegram, Twilio (SMS,
+//! MMS and WhatsApp), the Shopee, Lazada and TikTok Shop buyer chats, and any system that speaks
+//! Standard Webhooks.
 //!
 //! This facade re-exports [`unibox_core`] (the model, the [`Channel`], [`Inbox`],
 //! [`TokenStore`] and [`Policy`] ports, and the [`Hub`]) and adds adapters and stores by
