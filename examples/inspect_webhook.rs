@@ -27,7 +27,10 @@
 //! every kind of this workspace is built in with no feature flags: `webhook`; `messenger`,
 //! `instagram` and `whatsapp` (`--secret` is the Meta app secret,
 //! `--header 'X-Hub-Signature-256: sha256=...'`); `line` (`--secret` is the channel secret,
-//! `--header 'X-Line-Signature: ...'`). Other kinds are recognized and refused with exit code 64.
+//! `--header 'X-Line-Signature: ...'`); `telegram` (`--secret` is the secret token, `--bot-token`
+//! the bot token); `twilio` (`--secret` is the Auth Token, `--url` the exact URL Twilio called);
+//! `shopee` (`--secret` is the partner key, `--url` the registered callback URL); `lazada` and
+//! `tiktok-shop` (`--secret` is the app secret, `--app-key` the app key).
 //! Adding an adapter is one small arm in [`channel_for`] and a dependency of `unibox-tools`.
 
 use std::ffi::OsString;
@@ -36,20 +39,25 @@ use std::sync::Arc;
 
 use unibox_channel_webhook::WebhookChannel;
 use unibox_core::channel::WebhookRequest;
-use unibox_core::secrecy::SecretString;
+use unibox_core::secrecy::{ExposeSecret, SecretString};
 use unibox_core::{Channel, ChannelKind, Clock, ManualClock, SystemClock, Timestamp};
 
 const USAGE: &str = "\
-usage: inspect_webhook --channel KIND --secret SECRET [--app-key KEY] [--url PUBLIC_URL]
-                       [--header 'Name: value']... [--now UNIX_SECONDS] --body FILE
+usage: inspect_webhook --channel KIND --secret SECRET [--app-key KEY] [--bot-token TOKEN]
+                       [--url PUBLIC_URL] [--header 'Name: value']... [--now UNIX_SECONDS]
+                       --body FILE
 
 Verifies a captured webhook delivery and prints its events as JSON, one per line.
 
   --channel KIND        messenger, instagram, whatsapp, line, telegram, twilio, shopee,
                         lazada, tiktok-shop or webhook
-  --secret SECRET       the channel's signing secret (webhook: whsec_...)
-  --app-key KEY         the app key, for platforms that sign with one
-  --url PUBLIC_URL      the public URL the platform called (default https://unibox.invalid/webhook)
+  --secret SECRET       the channel's signing secret (webhook: whsec_...; telegram: the
+                        secret token; twilio: the Auth Token; shopee: the partner key;
+                        lazada, tiktok-shop: the app secret)
+  --app-key KEY         the app key (lazada, tiktok-shop)
+  --bot-token TOKEN     the bot token (telegram: its id part names the account)
+  --url PUBLIC_URL      the public URL the platform called, exactly as configured there
+                        (twilio, shopee; default https://unibox.invalid/webhook)
   --header 'Name: value'  a request header as received; repeat for each
   --now UNIX_SECONDS    verify as of this time instead of now (for captured deliveries)
   --body FILE           the exact request body; - reads standard input
@@ -74,6 +82,7 @@ struct Options {
     channel: ChannelKind,
     secret: SecretString,
     app_key: Option<SecretString>,
+    bot_token: Option<SecretString>,
     url: String,
     headers: Vec<(String, String)>,
     now: Option<i64>,
@@ -103,6 +112,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failur
     let mut channel = None;
     let mut secret = None;
     let mut app_key = None;
+    let mut bot_token = None;
     let mut url = None;
     let mut headers = Vec::new();
     let mut now = None;
@@ -131,6 +141,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failur
             "--channel" => set_once(&mut channel, "--channel", value()?)?,
             "--secret" => set_once(&mut secret, "--secret", value()?)?,
             "--app-key" => set_once(&mut app_key, "--app-key", value()?)?,
+            "--bot-token" => set_once(&mut bot_token, "--bot-token", value()?)?,
             "--url" => set_once(&mut url, "--url", value()?)?,
             "--body" => set_once(&mut body, "--body", value()?)?,
             "--now" => {
@@ -157,6 +168,7 @@ fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, Failur
         channel,
         secret: SecretString::from(secret.ok_or_else(|| Failure::usage("--secret is required"))?),
         app_key: app_key.map(SecretString::from),
+        bot_token: bot_token.map(SecretString::from),
         url: url.unwrap_or_else(|| DEFAULT_URL.to_owned()),
         headers,
         now,
@@ -221,8 +233,61 @@ fn channel_for(options: &Options, clock: Arc<dyn Clock>) -> Result<Box<dyn Chann
                 .map_err(configuration_error)?;
             Ok(Box::new(unibox_channel_line::LineChannel::new(config).with_clock(clock)))
         }
+        "telegram" => {
+            // --secret is the secret token set with setWebhook; the bot token's id part is the
+            // account every event names.
+            let bot_token = options.bot_token.clone().ok_or_else(|| Failure::usage("telegram needs --bot-token"))?;
+            let config = unibox_channel_telegram::TelegramConfig::builder()
+                .bot_token(bot_token)
+                .secret_token(options.secret.clone())
+                .build()
+                .map_err(configuration_error)?;
+            Ok(Box::new(unibox_channel_telegram::TelegramChannel::new(config).with_clock(clock)))
+        }
+        "twilio" => {
+            // --secret is the account's Auth Token; --url is the public URL Twilio called.
+            let config = unibox_channel_twilio::TwilioConfig::builder()
+                .auth_token(options.secret.clone())
+                .webhook_url(options.url.clone())
+                .build()
+                .map_err(configuration_error)?;
+            Ok(Box::new(unibox_channel_twilio::TwilioChannel::new(config).with_clock(clock)))
+        }
+        "shopee" => {
+            // --secret is the partner key; --url is the push callback URL exactly as registered.
+            let config = unibox_channel_shopee::ShopeeConfig::builder()
+                .partner_key(options.secret.clone())
+                .callback_url(options.url.clone())
+                .build()
+                .map_err(configuration_error)?;
+            Ok(Box::new(unibox_channel_shopee::ShopeeChannel::new(config).with_clock(clock)))
+        }
+        "lazada" => {
+            // --secret is the app secret; --app-key the app key the push signature covers.
+            let config = unibox_channel_lazada::LazadaConfig::builder()
+                .app_key(app_key(options)?)
+                .app_secret(options.secret.clone())
+                .build()
+                .map_err(configuration_error)?;
+            Ok(Box::new(unibox_channel_lazada::LazadaChannel::new(config).with_clock(clock)))
+        }
+        "tiktok-shop" => {
+            // --secret is the app secret; --app-key the app key the push signature covers.
+            let config = unibox_channel_tiktok_shop::TikTokShopConfig::builder()
+                .app_key(app_key(options)?)
+                .app_secret(options.secret.clone())
+                .build()
+                .map_err(configuration_error)?;
+            Ok(Box::new(unibox_channel_tiktok_shop::TikTokShopChannel::new(config).with_clock(clock)))
+        }
         other => Err(Failure::usage(format!("channel kind {other} is not built into this binary yet"))),
     }
+}
+
+/// `--app-key`, for the platforms whose push signature covers it.
+fn app_key(options: &Options) -> Result<String, Failure> {
+    let key = options.app_key.as_ref().ok_or_else(|| Failure::usage(format!("{} needs --app-key", options.channel)))?;
+    Ok(key.expose_secret().to_owned())
 }
 
 fn read_body(path: &str, stdin: &mut dyn Read) -> Result<Vec<u8>, Failure> {
@@ -244,9 +309,12 @@ fn inspect(options: Options, stdin: &mut dyn Read, stdout: &mut dyn Write) -> Re
         None => Arc::new(SystemClock),
     };
     let channel = channel_for(&options, clock)?;
-    if options.app_key.is_some() {
-        // Read by adapters of platforms that sign with an app key; the webhook channel has none.
-        return Err(Failure::usage(format!("--app-key is not used by the {} channel", options.channel)));
+    let kind = options.channel.as_str();
+    if options.app_key.is_some() && !matches!(kind, "lazada" | "tiktok-shop") {
+        return Err(Failure::usage(format!("--app-key is not used by the {kind} channel")));
+    }
+    if options.bot_token.is_some() && kind != "telegram" {
+        return Err(Failure::usage(format!("--bot-token is not used by the {kind} channel")));
     }
     let url = options.url.parse().map_err(|error| Failure::usage(format!("--url {:?}: {error}", options.url)))?;
     let mut request = WebhookRequest::post(url, read_body(&options.body, stdin)?);

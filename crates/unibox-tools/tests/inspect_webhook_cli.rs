@@ -188,24 +188,68 @@ fn usage_errors_exit_64_with_the_usage_on_stderr() {
 }
 
 #[test]
-fn every_channel_of_the_workspace_is_built_in_and_other_kinds_are_recognized() {
+fn every_channel_of_the_workspace_is_built_in() {
     let file = body_file("{}");
     let path = file.path().display().to_string();
-    for kind in ["messenger", "instagram", "whatsapp", "line"] {
+    let cases: [(&str, &[&str]); 9] = [
+        ("messenger", &[]),
+        ("instagram", &[]),
+        ("whatsapp", &[]),
+        ("line", &[]),
+        ("telegram", &["--bot-token", "123456789:AAinspect-test-token"]),
+        ("twilio", &["--url", "https://inbox.example.com/webhooks/acme-twilio"]),
+        ("shopee", &["--url", "https://inbox.example.com/webhooks/acme-shopee"]),
+        ("lazada", &["--app-key", "115527"]),
+        ("tiktok-shop", &["--app-key", "6abc123def456"]),
+    ];
+    for (kind, extra) in cases {
         // Built in: the unsigned body fails verification (2), never "not built in" (64).
-        let outcome = run(&["--channel", kind, "--secret", "s3cret-app-secret", "--body", &path]);
+        let mut args = vec!["--channel", kind, "--secret", "s3cret-app-secret", "--body", &path];
+        args.extend_from_slice(extra);
+        let outcome = run(&args);
         assert_eq!(outcome.code, 2, "{kind}: {}", outcome.stderr);
         assert!(!outcome.stderr.contains("not built into"), "{kind}: {}", outcome.stderr);
     }
-    for kind in ["telegram", "twilio", "shopee", "lazada", "tiktok-shop"] {
+}
+
+#[test]
+fn channels_that_need_more_than_a_secret_say_which_flag_is_missing() {
+    let file = body_file("{}");
+    let path = file.path().display().to_string();
+    for (kind, expected) in [("telegram", "--bot-token"), ("lazada", "--app-key"), ("tiktok-shop", "--app-key")] {
         let outcome = run(&["--channel", kind, "--secret", "s", "--body", &path]);
-        assert_eq!(outcome.code, 64, "{kind}");
-        assert!(
-            outcome.stderr.contains(&format!("channel kind {kind} is not built into this binary yet")),
-            "{kind}: {}",
-            outcome.stderr
-        );
+        assert_eq!(outcome.code, 64, "{kind}: {}", outcome.stderr);
+        assert!(outcome.stderr.contains(&format!("{kind} needs {expected}")), "{kind}: {}", outcome.stderr);
     }
+    let outcome = run(&["--channel", "line", "--secret", "s", "--bot-token", "1:x", "--body", &path]);
+    assert_eq!(outcome.code, 64);
+    assert!(outcome.stderr.contains("--bot-token is not used by the line channel"), "{}", outcome.stderr);
+}
+
+#[test]
+fn a_captured_telegram_update_prints_its_event_for_the_bot_account() {
+    let body = r#"{"update_id":904512781,"message":{"message_id":1187,"from":{"id":6031427850,"is_bot":false,"first_name":"Niran","language_code":"th"},"chat":{"id":6031427850,"first_name":"Niran","type":"private"},"date":1732170000,"text":"Is the blue kettle in stock?"}}"#;
+    let file = body_file(body);
+    let path = file.path().display().to_string();
+    let secret = "tg-secret-7f3a9c";
+    let header = format!("X-Telegram-Bot-Api-Secret-Token: {secret}");
+    let args =
+        ["--channel", "telegram", "--secret", secret, "--bot-token", "7012345678:AAFakeTokenForInspect", "--header"];
+    let mut args = args.to_vec();
+    args.extend_from_slice(&[&header, "--body", &path]);
+    let outcome = run(&args);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let events: Vec<serde_json::Value> =
+        outcome.stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(events.len(), 1, "{}", outcome.stdout);
+    assert_eq!(events[0]["account"], "7012345678");
+    assert!(outcome.stdout.contains("Is the blue kettle in stock?"), "{}", outcome.stdout);
+    assert!(!outcome.stdout.contains("AAFakeTokenForInspect"), "the bot token is never printed");
+
+    let wrong = ["--channel", "telegram", "--secret", "another-secret", "--bot-token", "7012345678:AAx", "--header"];
+    let mut wrong = wrong.to_vec();
+    wrong.extend_from_slice(&[&header, "--body", &path]);
+    assert_eq!(run(&wrong).code, 2);
 }
 
 #[test]
