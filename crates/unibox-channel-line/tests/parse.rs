@@ -111,10 +111,21 @@ fn unsend_follow_unfollow_and_postback_are_typed_events() {
 }
 
 #[test]
-fn group_membership_and_every_other_event_type_is_kept_whole() {
+fn the_bot_joining_or_leaving_a_group_follows_or_unfollows_that_chat() {
+    // The group chat is the conversation's customer: after `leave` nothing can be sent to it.
+    let group = |kind: &EventKind| kind.customer().map(|c| (c.kind.clone(), c.id.clone()));
+    let expected = Some((IdentityKind::Other(GROUP_IDENTITY.into()), GROUP.to_owned()));
+    let joined = common::event("join");
+    assert!(matches!(joined.kind, EventKind::Follow { .. }), "{:?}", joined.kind);
+    assert_eq!(group(&joined.kind), expected);
+    let left = common::event("leave");
+    assert!(matches!(left.kind, EventKind::Unfollow { .. }), "{:?}", left.kind);
+    assert_eq!(group(&left.kind), expected);
+}
+
+#[test]
+fn member_changes_and_every_other_event_type_is_kept_whole() {
     for (name, line_type) in [
-        ("join", "join"),
-        ("leave", "leave"),
         ("member_joined", "memberJoined"),
         ("member_left", "memberLeft"),
         ("video_play_complete", "videoPlayComplete"),

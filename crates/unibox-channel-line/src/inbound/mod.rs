@@ -6,8 +6,9 @@
 //! | `message` of another type (imagemap, …) | `Message` with `Content::Unsupported` and the message JSON |
 //! | `unsend` | `Unsend` |
 //! | `follow` / `unfollow` | `Follow` / `Unfollow` |
+//! | `join` / `leave` (the bot added to or removed from a group or room) | `Follow` / `Unfollow` of that chat |
 //! | `postback` | `Postback` with `postback.data` as the payload |
-//! | `join`, `leave`, `memberJoined`, `memberLeft`, `videoPlayComplete`, `beacon`, `accountLink`, `membership`, `module`, `activated`, `deactivated`, `botSuspended`, `botResumed`, `delivery`, `things`, and any type LINE adds | `Unsupported` with LINE's type and the event JSON |
+//! | `memberJoined`, `memberLeft`, `videoPlayComplete`, `beacon`, `accountLink`, `membership`, `module`, `activated`, `deactivated`, `botSuspended`, `botResumed`, `delivery`, `things`, and any type LINE adds | `Unsupported` with LINE's type and the event JSON |
 //!
 //! An event that lacks what its type needs (a message without a source) is also kept as
 //! `Unsupported`, never dropped. The event id is `webhookEventId` (the same on every
@@ -160,6 +161,10 @@ fn known<M>(
         "unsend" => event.unsend.as_ref().map(|u| EventKind::Unsend { customer, message_id: u.message_id.clone() }),
         "follow" => Some(EventKind::Follow { customer }),
         "unfollow" => Some(EventKind::Unfollow { customer }),
+        // The bot was added to, or removed from, a group or room: that chat is the customer, and
+        // after `leave` nothing can be sent to it, exactly like a user who unfollowed.
+        "join" => Some(EventKind::Follow { customer }),
+        "leave" => Some(EventKind::Unfollow { customer }),
         "postback" => {
             event.postback.as_ref().map(|p| EventKind::Postback { customer, payload: p.data.clone(), title: None })
         }
@@ -249,15 +254,15 @@ mod tests {
             }
         }
         // text, emoji/mention, image (both), video, audio, file, location, sticker, unsend,
-        // follow, unfollow, postback, standby, redelivered, batch, verify.
-        assert_eq!(fast, 17, "the common deliveries take the one-pass read");
+        // follow, unfollow, join, leave, postback, standby, redelivered, batch, verify.
+        assert_eq!(fast, 19, "the common deliveries take the one-pass read");
     }
 
     #[test]
     fn odd_events_take_the_general_path() {
         let now = Timestamp::from_unix_seconds(1_732_000_002);
         for body in [
-            r#"{"destination":"U1","events":[{"type":"join","webhookEventId":"01A","source":{"type":"group","groupId":"C1"},"timestamp":1}]}"#,
+            r#"{"destination":"U1","events":[{"type":"memberJoined","webhookEventId":"01A","source":{"type":"group","groupId":"C1"},"timestamp":1}]}"#,
             r#"{"destination":"U1","events":[{"type":"message","webhookEventId":"01B","source":{"type":"user","userId":"U2"},"message":{"type":"imagemap","id":"9"}}]}"#,
             r#"{"destination":"U1","events":[{"type":"follow","source":{"type":"user","userId":"U2"}}]}"#,
         ] {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use unibox_channel_messenger::{AppSecret, MessengerChannel};
+use unibox_channel_messenger::{AppSecret, MessagingChannelBuilder, MessengerChannel};
 use unibox_core::channel::WebhookRequest;
 use unibox_core::http::ReqwestClient;
 
@@ -36,26 +36,21 @@ pub fn channel() -> MessengerChannel {
 
 /// A channel sending to `graph` (a fake Graph API).
 pub fn sending_channel(graph: url::Url) -> MessengerChannel {
-    unibox_channel_messenger::builder()
-        .app_secret(secret())
-        .verify_token(VERIFY_TOKEN)
-        .graph_base_url(graph)
-        .http_client(Arc::new(ReqwestClient::with_timeouts(Duration::from_secs(2), Duration::from_secs(5))))
-        .build()
-        .unwrap()
+    sending_builder(graph).build().unwrap()
 }
 
 /// A channel sending to `graph` whose human agents use the `HUMAN_AGENT` tag after 24 hours
 /// (an app with Meta's Human Agent permission).
 pub fn tagging_channel(graph: url::Url) -> MessengerChannel {
+    sending_builder(graph).human_agent_tag(true).build().unwrap()
+}
+
+fn sending_builder(graph: url::Url) -> MessagingChannelBuilder {
     unibox_channel_messenger::builder()
         .app_secret(secret())
         .verify_token(VERIFY_TOKEN)
         .graph_base_url(graph)
-        .human_agent_tag(true)
         .http_client(Arc::new(ReqwestClient::with_timeouts(Duration::from_secs(2), Duration::from_secs(5))))
-        .build()
-        .unwrap()
 }
 
 /// A delivery of `body` signed with `secret` as Meta signs it.
