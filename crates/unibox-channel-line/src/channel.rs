@@ -80,7 +80,7 @@ impl LineChannel {
             // not to be retried (see the error table).
             idempotent_send: true,
             subscription_handshake: false,
-            edits: false,
+            edits: true,
             reactions: false,
             delivery_receipts: false,
             token_refresh: config.token_issuance.issues(),

@@ -91,6 +91,19 @@ fn an_unknown_message_type_is_a_message_with_its_json() {
 }
 
 #[test]
+fn an_edited_message_is_an_edit_of_the_original_message_id() {
+    match common::event("message_edited").kind {
+        EventKind::Edit { customer, message_id, content } => {
+            // A group's message: the group is the chat an edit belongs to, like the message.
+            assert_eq!(customer.id, GROUP);
+            assert_eq!(message_id, "468789577898262530");
+            assert_eq!(content, Content::text("Two blue kettles, not one, please"));
+        }
+        other => panic!("messageEdited: {other:?}"),
+    }
+}
+
+#[test]
 fn unsend_follow_unfollow_and_postback_are_typed_events() {
     match common::event("unsend").kind {
         EventKind::Unsend { customer, message_id } => {

@@ -158,6 +158,16 @@ fn known<M>(
     let customer = customer?;
     match event.kind.as_str() {
         "message" => message(event.message.as_ref()?, customer),
+        // The edited message keeps its id (LINE's `messageEdited`: the new text under the
+        // original message id, with a reply token of its own).
+        "messageEdited" => match message(event.message.as_ref()?, customer)? {
+            EventKind::Message(edited) => Some(EventKind::Edit {
+                customer: edited.customer,
+                message_id: edited.message_id,
+                content: edited.content,
+            }),
+            _ => None,
+        },
         "unsend" => event.unsend.as_ref().map(|u| EventKind::Unsend { customer, message_id: u.message_id.clone() }),
         "follow" => Some(EventKind::Follow { customer }),
         "unfollow" => Some(EventKind::Unfollow { customer }),
