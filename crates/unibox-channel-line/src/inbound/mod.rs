@@ -263,9 +263,9 @@ mod tests {
                 assert_eq!(summary(&known), summary(&general), "{name}");
             }
         }
-        // text, emoji/mention, image (both), video, audio, file, location, sticker, unsend,
-        // follow, unfollow, join, leave, postback, standby, redelivered, batch, verify.
-        assert_eq!(fast, 19, "the common deliveries take the one-pass read");
+        // text, emoji/mention, image (both), video, audio, file, location, sticker, edit,
+        // unsend, follow, unfollow, join, leave, postback, standby, redelivered, batch, verify.
+        assert_eq!(fast, 20, "the common deliveries take the one-pass read");
     }
 
     #[test]
