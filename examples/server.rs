@@ -94,6 +94,35 @@ struct Config {
 struct Limits {
     max_body_bytes: Option<usize>,
     max_in_flight: Option<usize>,
+    /// Connection limits (`unibox::server::ConnectionLimits`); unset ones keep their defaults.
+    header_read_timeout_ms: Option<u64>,
+    idle_timeout_ms: Option<u64>,
+    max_connections: Option<usize>,
+    max_connections_per_peer: Option<usize>,
+    max_header_bytes: Option<usize>,
+}
+
+impl Limits {
+    /// The connection limits this section sets, over the defaults.
+    fn connections(&self) -> unibox::server::ConnectionLimits {
+        let mut limits = unibox::server::ConnectionLimits::default();
+        if let Some(ms) = self.header_read_timeout_ms {
+            limits = limits.header_read_timeout(Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.idle_timeout_ms {
+            limits = limits.idle_timeout(Duration::from_millis(ms));
+        }
+        if let Some(limit) = self.max_connections {
+            limits = limits.max_connections(limit);
+        }
+        if let Some(limit) = self.max_connections_per_peer {
+            limits = limits.max_connections_per_peer(limit);
+        }
+        if let Some(limit) = self.max_header_bytes {
+            limits = limits.max_header_bytes(limit);
+        }
+        limits
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -331,7 +360,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 
     // Delivers queued sends: retries after a platform's 429 or 5xx, and sends a crash left queued.
     let delivery = unibox::delivery::DeliveryWorker::new(hub.clone()).spawn();
-    unibox::server::serve(listener, server.router(), unibox::server::shutdown_signal()).await?;
+    let connections = config.limits.connections();
+    unibox::server::serve_with(listener, server.router(), connections, unibox::server::shutdown_signal()).await?;
     delivery.shutdown().await;
     println!(
         "stopped; every acknowledged webhook is in {db}, or still in its journal {db}.inbound, applied at the next start",
