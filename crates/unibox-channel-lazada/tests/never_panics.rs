@@ -7,16 +7,7 @@ use proptest::prelude::*;
 use unibox_core::{Channel, ErrorKind};
 
 fn mutated() -> impl Strategy<Value = Vec<u8>> {
-    let samples: Vec<Vec<u8>> = common::fixture_names().iter().map(|n| common::fixture(n)).collect();
-    (prop::sample::select(samples), prop::collection::vec((any::<usize>(), any::<u8>()), 1..8)).prop_map(
-        |(mut bytes, edits)| {
-            for (at, byte) in edits {
-                let at = at % bytes.len();
-                bytes[at] = byte;
-            }
-            bytes
-        },
-    )
+    unibox_testkit::mutation::mutated(common::fixture_names().iter().map(|n| common::fixture(n)).collect())
 }
 
 /// Structurally valid pushes with arbitrary values where Lazada puts strings and numbers,

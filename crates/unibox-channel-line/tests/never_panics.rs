@@ -7,15 +7,7 @@ use proptest::prelude::*;
 use unibox_core::{Channel, ErrorKind};
 
 fn mutated() -> impl Strategy<Value = Vec<u8>> {
-    let sample = common::fixture("batch");
-    prop::collection::vec((any::<usize>(), any::<u8>()), 1..8).prop_map(move |edits| {
-        let mut bytes = sample.clone();
-        for (at, byte) in edits {
-            let at = at % bytes.len();
-            bytes[at] = byte;
-        }
-        bytes
-    })
+    unibox_testkit::mutation::mutated(vec![common::fixture("batch")])
 }
 
 /// Structurally valid deliveries with arbitrary values where LINE puts strings and numbers.

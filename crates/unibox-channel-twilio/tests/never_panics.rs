@@ -10,15 +10,7 @@ use unibox_core::channel::WebhookRequest;
 use unibox_core::{Channel, ErrorKind};
 
 fn mutated() -> impl Strategy<Value = Vec<u8>> {
-    let samples: Vec<Vec<u8>> = common::fixture_names().iter().map(|n| common::fixture(n)).collect();
-    (0..samples.len(), prop::collection::vec((any::<usize>(), any::<u8>()), 1..8)).prop_map(move |(which, edits)| {
-        let mut bytes = samples[which].clone();
-        for (at, byte) in edits {
-            let at = at % bytes.len();
-            bytes[at] = byte;
-        }
-        bytes
-    })
+    unibox_testkit::mutation::mutated(common::fixture_names().iter().map(|n| common::fixture(n)).collect())
 }
 
 /// Well-formed forms with arbitrary values where Twilio puts numbers, statuses and addresses.

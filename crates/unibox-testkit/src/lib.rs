@@ -16,6 +16,7 @@ pub mod fixtures;
 pub mod inbox;
 pub mod logs;
 pub mod metering;
+pub mod mutation;
 pub mod sessions;
 pub mod store;
 pub mod tokens;

@@ -162,19 +162,7 @@ pub fn garbage_never_panics(harness: &dyn ChannelHarness) {
                 sample[..cut].to_vec()
             }
         }),
-        (0..sample_count, vec((any::<usize>(), any::<u8>()), 1..8)).prop_map({
-            let samples = samples.clone();
-            move |(which, edits)| {
-                let mut sample = samples.get(which).cloned().unwrap_or_default();
-                for (at, byte) in edits {
-                    if !sample.is_empty() {
-                        let at = at % sample.len();
-                        sample[at] = byte;
-                    }
-                }
-                sample
-            }
-        }),
+        crate::mutation::mutated(samples.clone()),
         Just(b"null".to_vec()),
         Just(b"{}".to_vec()),
         Just(b"[]".to_vec()),
