@@ -1,6 +1,7 @@
 //! Embedding unibox in a product, every part production-grade: one SQLite file for the inbox,
 //! the tokens sealed by the vault and the audit chain; keys and secrets from the environment;
-//! accounts ensured on every start; a delivery worker for queued sends; a clean shutdown.
+//! accounts ensured on every start; the background work (delivery worker, analytics) started
+//! explicitly; a clean shutdown.
 //!
 //! ```sh
 //! export UNIBOX_VAULT_KEYS="1:$(head -c 32 /dev/urandom | base64)"   # once; keep it
@@ -20,8 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig};
-use unibox::delivery::{DeliveryWorker, WorkerHandle};
 use unibox::http::ReqwestClient;
+use unibox::hub::Background;
 use unibox::secrecy::SecretString;
 use unibox::store::sqlite::{SqliteInbox, SqliteStore};
 use unibox::vault::StoreKeys;
@@ -56,12 +57,12 @@ impl Settings {
     }
 }
 
-/// The running embedding: the hub and its delivery worker.
+/// The running embedding: the hub and its background work.
 pub(crate) struct Embedded {
     /// The hub: hand it every webhook and every agent action.
     pub(crate) hub: Hub,
     inbox: Arc<SqliteInbox>,
-    worker: WorkerHandle,
+    background: Background,
 }
 
 /// The tenant this example serves, its channel and its account on the order system.
@@ -73,7 +74,7 @@ fn channel_id() -> ChannelId {
     "acme-orders".parse().expect("a valid channel id")
 }
 
-/// Opens the store, assembles the hub, ensures the account and starts the delivery worker.
+/// Opens the store, assembles the hub, ensures the account and starts the background work.
 /// Safe to run on every start.
 pub(crate) async fn start(settings: Settings) -> Result<Embedded, Box<dyn std::error::Error>> {
     let store = SqliteStore::open(&settings.database, settings.keys).await?;
@@ -90,14 +91,14 @@ pub(crate) async fn start(settings: Settings) -> Result<Embedded, Box<dyn std::e
     tracing::info!(account = %account.id, "account ready");
 
     // Retries sends a platform refused for now (429, 5xx) and sends what a crash left queued.
-    let worker = DeliveryWorker::new(hub.clone()).spawn();
-    Ok(Embedded { hub, inbox, worker })
+    let background = hub.start_background();
+    Ok(Embedded { hub, inbox, background })
 }
 
 impl Embedded {
-    /// Stops the worker, lets go of the hub and closes the file once nothing else holds it.
+    /// Stops the background work, lets go of the hub and closes the file once nothing else holds it.
     pub(crate) async fn shutdown(self) {
-        self.worker.shutdown().await;
+        self.background.shutdown().await;
         drop(self.hub);
         let mut inbox = self.inbox;
         // The hub's background tasks let go of the store shortly after the hub is dropped.

@@ -14,11 +14,12 @@ use std::sync::Arc;
 use unibox::channel::WebhookRequest;
 use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig, WebhookSecret};
 use unibox::http::ReqwestClient;
+use unibox::inbox::prelude::*;
 use unibox::inbox::{ConversationQuery, MessageQuery, SearchQuery};
 use unibox::secrecy::SecretString;
 use unibox::store::sqlite::SqliteStore;
 use unibox::vault::{Keyring, StoreKeys};
-use unibox::{Actor, ChannelAccount, ChannelId, ChannelKind, Content, Hub, Inbox, Role, TenantId, Timestamp};
+use unibox::{Actor, ChannelAccount, ChannelId, ChannelKind, Content, Hub, Role, TenantId, Timestamp};
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
 
 /// The shared secret of the order system's webhooks (Standard Webhooks `whsec_` form).

@@ -358,11 +358,12 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(sandbox.watch());
     }
 
-    // Delivers queued sends: retries after a platform's 429 or 5xx, and sends a crash left queued.
-    let delivery = unibox::delivery::DeliveryWorker::new(hub.clone()).spawn();
+    // The hub's background work, started explicitly: the delivery worker (retries after a
+    // platform's 429 or 5xx, and sends a crash left queued) and the analytics projection.
+    let background = hub.start_background();
     let connections = config.limits.connections();
     unibox::server::serve_with(listener, server.router(), connections, unibox::server::shutdown_signal()).await?;
-    delivery.shutdown().await;
+    background.shutdown().await;
     println!(
         "stopped; every acknowledged webhook is in {db}, or still in its journal {db}.inbound, applied at the next start",
         db = config.database.display()

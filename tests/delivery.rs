@@ -15,12 +15,11 @@ use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig};
 use unibox::delivery::{DeliveryOptions, DeliveryWorker, RetryPolicy};
 use unibox::http::ReqwestClient;
 use unibox::inbox::ConversationQuery;
+use unibox::inbox::prelude::*;
 use unibox::outbox::JobState;
 use unibox::secrecy::SecretString;
 use unibox::store::sqlite::{SqliteInbox, SqliteStore};
-use unibox::{
-    Channel, ChannelKind, Content, ConversationId, DeliveryStatus, ErrorKind, Hub, InboundEvent, Inbox, Result,
-};
+use unibox::{Channel, ChannelKind, Content, ConversationId, DeliveryStatus, ErrorKind, Hub, InboundEvent, Result};
 use unibox_testkit::http::{FakeServer, RecordedRequest, ScriptedResponse};
 
 mod common;
@@ -175,8 +174,8 @@ async fn drain(hub: &Hub, limit: Duration) {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         worker.run_once().await.unwrap();
-        let queued = hub.inbox().outbox().unwrap().jobs(&tenant(), JobState::Queued, 500).await.unwrap();
-        let in_flight = hub.inbox().outbox().unwrap().jobs(&tenant(), JobState::InFlight, 500).await.unwrap();
+        let queued = hub.store().outbox.as_deref().unwrap().jobs(&tenant(), JobState::Queued, 500).await.unwrap();
+        let in_flight = hub.store().outbox.as_deref().unwrap().jobs(&tenant(), JobState::InFlight, 500).await.unwrap();
         if queued.is_empty() && in_flight.is_empty() {
             return;
         }
@@ -191,7 +190,7 @@ async fn a_throttled_send_waits_for_the_platforms_delay_and_is_delivered_once() 
     let (w, _dir) = world(&platform).await;
     let queued = w.hub.send(&agent(), w.conversation, Content::text("It left the warehouse today.")).await.unwrap();
     assert_eq!(queued.delivery, DeliveryStatus::Queued, "throttled: queued for a retry, not failed");
-    let job = w.inbox.outbox().unwrap().job(&tenant(), queued.id).await.unwrap();
+    let job = (w.inbox.as_ref() as &dyn unibox::outbox::Outbox).job(&tenant(), queued.id).await.unwrap();
     assert_eq!((job.state, job.attempts), (JobState::Queued, 1));
     assert!(job.last_error.as_deref().unwrap().contains("rate limiting"), "{job:?}");
     assert!(
@@ -220,7 +219,7 @@ async fn throttling_without_a_delay_and_server_errors_back_off_and_then_deliver(
     drain(&w.hub, Duration::from_secs(5)).await;
     let sent = w.inbox.message(&tenant(), queued.id).await.unwrap();
     assert_eq!(sent.delivery, DeliveryStatus::Sent);
-    let job = w.inbox.outbox().unwrap().job(&tenant(), queued.id).await.unwrap();
+    let job = (w.inbox.as_ref() as &dyn unibox::outbox::Outbox).job(&tenant(), queued.id).await.unwrap();
     assert_eq!((job.state, job.attempts), (JobState::Sent, 4));
     assert_eq!(platform.deliveries().len(), 1, "delivered once");
 }
@@ -229,7 +228,7 @@ async fn throttling_without_a_delay_and_server_errors_back_off_and_then_deliver(
 async fn persistent_server_errors_fail_the_message_with_the_reason_and_say_so() {
     let platform = IdempotentPlatform::with_faults(&[Fault::ServerError; 10]);
     let (w, _dir) = world(&platform).await;
-    let changes = w.inbox.changes().unwrap();
+    let changes: &dyn unibox::changes::ChangeLog = w.inbox.as_ref();
     let start = changes.head(&tenant()).await.unwrap();
     let queued = w.hub.send(&agent(), w.conversation, Content::text("hello")).await.unwrap();
     drain(&w.hub, Duration::from_secs(5)).await;
@@ -281,7 +280,7 @@ async fn an_ambiguous_timeout_on_a_non_idempotent_platform_is_surfaced_not_resen
     let err = w.hub.send(&agent(), w.conversation, Content::text("Order confirmed")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DeliveryUnknown);
     assert!(err.message().contains("check before resending"), "{err}");
-    let outbox = w.inbox.outbox().unwrap();
+    let outbox: &dyn unibox::outbox::Outbox = w.inbox.as_ref();
     let unknown = outbox.jobs(&tenant(), JobState::Unknown, 10).await.unwrap();
     assert_eq!(unknown.len(), 1);
     let message = w.inbox.message(&tenant(), unknown[0].message).await.unwrap();
@@ -304,7 +303,7 @@ async fn a_send_while_the_platform_is_unreachable_is_kept_and_retried() {
 
     let queued = w.hub.send(&agent(), w.conversation, Content::text("hello")).await.unwrap();
     assert_eq!(queued.delivery, DeliveryStatus::Queued, "no connection: nothing was sent, so it is retried");
-    let job = w.inbox.outbox().unwrap().job(&tenant(), queued.id).await.unwrap();
+    let job = (w.inbox.as_ref() as &dyn unibox::outbox::Outbox).job(&tenant(), queued.id).await.unwrap();
     assert!(job.last_error.as_deref().unwrap().contains("could not connect"), "{job:?}");
 }
 
@@ -372,7 +371,7 @@ async fn subscribers_follow_sends_in_order_and_resume_after_a_position() {
 async fn a_slow_subscriber_loses_nothing_and_gets_everything_in_order() {
     let platform = IdempotentPlatform::default();
     let (w, _dir) = world(&platform).await;
-    let start = w.inbox.changes().unwrap().head(&tenant()).await.unwrap();
+    let start = (w.inbox.as_ref() as &dyn unibox::changes::ChangeLog).head(&tenant()).await.unwrap();
     let mut events = w.hub.subscribe(&agent(), Some(start)).await.unwrap();
     // Far more changes than the subscription buffers, while nobody reads.
     let mut notes = Vec::new();

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use unibox::channel::WebhookRequest;
 use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig, WebhookSecret};
 use unibox::http::ReqwestClient;
+use unibox::inbox::prelude::*;
 use unibox::inbox::{ConversationQuery, MessageQuery};
 use unibox::secrecy::SecretString;
 use unibox::store::sqlite::{SqliteInbox, SqliteStore};
 use unibox::vault::{Keyring, StoreKeys};
 use unibox::{
-    Actor, ChannelAccount, ChannelId, ChannelKind, Content, DeliveryStatus, Direction, Hub, Inbox, Role, TenantId,
-    Timestamp,
+    Actor, ChannelAccount, ChannelId, ChannelKind, Content, DeliveryStatus, Direction, Hub, Role, TenantId, Timestamp,
 };
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
 
@@ -143,7 +143,7 @@ async fn throttled_reply_is_queued_for_a_retry_after_the_servers_delay() {
     // Throttling means the platform did not take it: it is kept and retried, never shown as sent.
     let queued = hub.send(&agent(), conversation.id, Content::text("hi")).await.unwrap();
     assert_eq!(queued.delivery, DeliveryStatus::Queued);
-    let job = unibox::Inbox::outbox(inbox.as_ref()).unwrap().job(&tenant(), queued.id).await.unwrap();
+    let job = (inbox.as_ref() as &dyn unibox::outbox::Outbox).job(&tenant(), queued.id).await.unwrap();
     assert!(job.due_at >= queued.sent_at.saturating_add(std::time::Duration::from_secs(7)), "{job:?}");
     let messages = inbox.messages(&tenant(), conversation.id, &MessageQuery::new()).await.unwrap();
     assert_eq!(messages.items[0].delivery, DeliveryStatus::Queued);

@@ -17,11 +17,12 @@ use std::time::Duration;
 use unibox::channels::webhook::{WebhookChannel, WebhookChannelConfig};
 use unibox::delivery::{DeliveryOptions, DeliveryWorker, RetryPolicy};
 use unibox::http::ReqwestClient;
+use unibox::inbox::prelude::*;
 use unibox::inbox::{ConversationQuery, MessageQuery};
 use unibox::outbox::JobState;
 use unibox::secrecy::SecretString;
 use unibox::store::sqlite::{SqliteInbox, SqliteStore};
-use unibox::{Content, DeliveryStatus, Direction, Hub, Inbox, Message};
+use unibox::{Content, DeliveryStatus, Direction, Hub, Message};
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
 
 mod common;
@@ -174,7 +175,7 @@ async fn kill_9_during_a_send_storm_loses_nothing_and_sends_nothing_twice() {
     // Restart: this process resumes the outbox.
     let (hub, inbox) = hub(&db, &send_url).await;
     let worker = DeliveryWorker::new(hub.clone()).poll_interval(Duration::from_millis(50));
-    let outbox = inbox.outbox().unwrap();
+    let outbox: &dyn unibox::outbox::Outbox = inbox.as_ref();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         worker.run_once().await.unwrap();

@@ -74,9 +74,10 @@ pub(crate) async fn assert_sealed_and_chained(
     admin: &str,
     starts: usize,
 ) {
+    use unibox::TokenStore;
     use unibox::audit::{AuditQuery, actions, actor_name};
+    use unibox::inbox::prelude::*;
     use unibox::secrecy::ExposeSecret;
-    use unibox::{Inbox, TokenStore};
 
     let mut files = 0;
     for entry in std::fs::read_dir(dir).unwrap() {

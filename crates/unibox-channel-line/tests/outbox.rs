@@ -11,10 +11,11 @@ use std::time::Duration;
 use unibox_channel_line::TokenIssuance;
 use unibox_core::delivery::{DeliveryOptions, DeliveryWorker, RetryPolicy};
 use unibox_core::inbox::ConversationQuery;
+use unibox_core::inbox::prelude::*;
 use unibox_core::memory::{MemoryInbox, MemoryStore, MemoryTokenStore};
 use unibox_core::outbox::JobState;
 use unibox_core::{
-    Actor, ChannelAccount, ChannelId, ChannelKind, Content, ConversationId, DeliveryStatus, ErrorKind, Hub, Inbox,
+    Actor, ChannelAccount, ChannelId, ChannelKind, Content, ConversationId, DeliveryStatus, ErrorKind, Hub,
     ManualClock, Role, TenantId, Timestamp, TokenSet,
 };
 use unibox_testkit::http::{FakeServer, ScriptedResponse};
@@ -102,7 +103,8 @@ async fn a_reply_whose_answer_is_lost_is_unknown_and_the_worker_never_resends_it
 
     let error = w.hub.send(&agent(), w.conversation, Content::text("Checking now!")).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::DeliveryUnknown);
-    let unknown = w.inbox.outbox().unwrap().jobs(&acme(), JobState::Unknown, 10).await.unwrap();
+    let unknown =
+        (w.inbox.as_ref() as &dyn unibox_core::outbox::Outbox).jobs(&acme(), JobState::Unknown, 10).await.unwrap();
     assert_eq!(unknown.len(), 1, "the outbox shows it for a person to check");
 
     w.clock.advance(Duration::from_secs(600));

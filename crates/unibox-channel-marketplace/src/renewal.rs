@@ -124,7 +124,7 @@ pub async fn renew(hub: &Hub, channel_id: &ChannelId, alerts: Vec<ExpiryAlert>) 
     };
     for alert in alerts {
         let id = alert.platform_account_id;
-        let account = match hub.inbox().route(channel_id, &id).await {
+        let account = match hub.store().accounts.route(channel_id, &id).await {
             Ok(Some(account)) => account,
             Ok(None) => {
                 renewal.unknown.push(id);

@@ -64,7 +64,8 @@ async fn verification_redelivery_forgery_send_and_revocation_through_the_hub() {
     let (revoked, _) =
         hub.receive_webhook(&channel_id(), &common::signed(&common::fixture("authorization_canceled"))).await.unwrap();
     assert_eq!(revoked.stored, 1);
-    let stored = unibox_core::Inbox::account(inbox.as_ref(), &account.tenant, account.id).await.unwrap();
+    let stored =
+        unibox_core::inbox::ChannelAccounts::account(inbox.as_ref(), &account.tenant, account.id).await.unwrap();
     assert_eq!(stored.platform_account_id, SHOP);
     assert!(
         matches!(stored.state, ChannelAccountState::ReauthorizationRequired { ref reason } if reason.contains("user cancel shop authorization"))

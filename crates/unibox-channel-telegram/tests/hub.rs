@@ -7,7 +7,8 @@ mod common;
 
 use std::sync::Arc;
 
-use unibox_core::inbox::{ConversationQuery, Inbox, MessageQuery};
+use unibox_core::inbox::prelude::*;
+use unibox_core::inbox::{ConversationQuery, MessageQuery};
 use unibox_core::memory::{MemoryStore, MemoryTokenStore};
 use unibox_core::{
     Actor, ChannelAccount, ChannelId, ChannelKind, ContactIdentity, Content, DeliveryStatus, Hub, IdentityKind, Role,

@@ -54,7 +54,7 @@ async fn redelivery_is_stored_once_and_deauthorization_stops_sends() {
     let (receipt, _) =
         hub.receive_webhook(&channel_id, &common::signed(&common::fixture("deauthorization"))).await.unwrap();
     assert_eq!(receipt.stored, 1);
-    let stored = hub.inbox().account(&acme, account.id).await.unwrap();
+    let stored = hub.store().accounts.account(&acme, account.id).await.unwrap();
     assert!(matches!(stored.state, ChannelAccountState::ReauthorizationRequired { .. }), "{:?}", stored.state);
     let refused = hub.send(&agent, conversation, Content::text("Hello?")).await.unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::TokenInvalid);

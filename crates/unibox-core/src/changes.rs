@@ -3,7 +3,7 @@
 //! follow it ([`Hub::subscribe`](crate::Hub::subscribe)) and resume where it stopped.
 //!
 //! An entry says what changed and where (conversation, message), never the content: a
-//! consumer reads the current state through the [`Inbox`](crate::Inbox). That keeps the log
+//! consumer reads the current state through the [inbox ports](crate::inbox). That keeps the log
 //! cheap to append on the ingest path and free of personal data.
 
 use std::fmt;
@@ -192,9 +192,9 @@ pub struct InboxEvent {
 /// The largest page [`ChangeLog::read`] must serve.
 pub const MAX_READ: usize = 1000;
 
-/// The durable change log of an [`Inbox`](crate::Inbox).
+/// The durable change log of an inbox, a part of the [`Store`](crate::store::Store) bundle.
 ///
-/// A backend that implements it returns itself from [`Inbox::changes`](crate::Inbox::changes)
+/// A backend that keeps one hands it over as [`Store::changes`](crate::store::Store::changes)
 /// and appends one [`Change`] per change in the same transaction as the change: a new message
 /// (ingest and sends), an edit, unsend or reaction, a delivery status, a conversation update,
 /// a note, an account change, a logged event. A duplicate (redelivered) event appends nothing.

@@ -1,7 +1,9 @@
-//! The core of unibox: the unified messaging model and the four ports every part plugs into.
+//! The core of unibox: the unified messaging model and the ports every part plugs into.
 //!
 //! - [`Channel`]: a platform adapter (verify and parse webhooks, send messages).
-//! - [`Inbox`]: where conversations live (memory, SQLite, PostgreSQL, yours).
+//! - The [inbox ports](inbox): where conversations live (memory, SQLite, PostgreSQL, yours),
+//!   as small ports ([`ChannelAccounts`], [`EventIngest`], [`InboxReads`],
+//!   [`OutboundMessages`], [`TeamWorkflow`]); the rules for storing events are in [`ingest`].
 //! - [`TokenStore`]: platform credentials, per tenant and channel account.
 //! - [`Policy`]: who may do what.
 //!
@@ -29,6 +31,7 @@ pub mod http;
 pub mod hub;
 mod id;
 pub mod inbox;
+pub mod ingest;
 pub mod memory;
 pub mod metering;
 mod model;
@@ -45,7 +48,7 @@ pub use channel::Channel;
 pub use error::{Error, ErrorKind, Result, Retry};
 pub use hub::Hub;
 pub use id::{ChannelAccountId, ChannelId, ContactId, ConversationId, MessageId, NoteId, TenantId, UserId};
-pub use inbox::Inbox;
+pub use inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 pub use model::*;
 pub use policy::{Action, Actor, Policy, Principal, Resource, Role, RolePolicy, TeamPolicy};
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};

@@ -365,9 +365,9 @@ pub enum Resolution {
     },
 }
 
-/// The durable send queue of an [`Inbox`](crate::Inbox).
+/// The durable send queue of an inbox, a part of the [`Store`](crate::store::Store) bundle.
 ///
-/// A backend that implements it returns itself from [`Inbox::outbox`](crate::Inbox::outbox); the
+/// A backend that keeps one hands it over as [`Store::outbox`](crate::store::Store::outbox); the
 /// hub then records every send as a job in the same transaction as the message, and the
 /// [`DeliveryWorker`](crate::delivery::DeliveryWorker) delivers queued jobs. Every method but
 /// [`claim`](Outbox::claim) is tenant-scoped; `claim` is the one lookup across tenants, as the
@@ -377,7 +377,7 @@ pub enum Resolution {
 #[async_trait]
 pub trait Outbox: Send + Sync + fmt::Debug {
     /// Records `draft` as a queued outbound message (exactly like
-    /// [`Inbox::record_outbound`](crate::Inbox::record_outbound)) together with its job, in one
+    /// [`OutboundMessages::record_outbound`](crate::inbox::OutboundMessages::record_outbound)) together with its job, in one
     /// transaction. Enqueuing the same draft id again returns the stored message and job.
     async fn enqueue(
         &self,

@@ -9,12 +9,13 @@ use async_trait::async_trait;
 use unibox_core::audit::{AuditOutcome, AuditQuery, actions, actor_name, targets};
 use unibox_core::channel::{Capabilities, SendReceipt, SendRequest, Verified, WebhookRequest};
 use unibox_core::delivery::{DeliveryOptions, DeliveryWorker, RetryPolicy};
+use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{IngestOutcome, OutboundDraft, RoutedEvent};
 use unibox_core::memory::{MemoryInbox, MemoryStore};
 use unibox_core::outbox::{EnqueueOptions, JobState, Lease, Resolution};
 use unibox_core::{
     Actor, Author, Channel, ChannelAccount, ChannelKind, Content, ContentKinds, ConversationId, DeliveryStatus, Error,
-    ErrorKind, EventKind, Hub, IdentityKind, InboundEvent, InboundMessage, Inbox, ManualClock, MessageId, PlatformUser,
+    ErrorKind, EventKind, Hub, IdentityKind, InboundEvent, InboundMessage, ManualClock, MessageId, PlatformUser,
     Result, Role, Timestamp,
 };
 
@@ -123,7 +124,7 @@ fn agent() -> Actor {
 
 /// Leaves a job as a worker that died mid-send leaves it: attempt begun, never finished.
 async fn crashed_mid_send(w: &World) -> MessageId {
-    let outbox = w.inbox.outbox().unwrap();
+    let outbox: &dyn unibox_core::outbox::Outbox = w.inbox.as_ref();
     let draft = OutboundDraft {
         id: MessageId::new(),
         conversation: w.conversation,
@@ -150,7 +151,8 @@ async fn an_interrupted_attempt_on_a_platform_without_idempotency_is_marked_unkn
     let round = worker.run_once().await.unwrap();
     assert_eq!((round.claimed, round.unknown, round.sent), (1, 1, 0));
     assert!(w.channel.sent().is_empty(), "it may have reached the platform: never resent blindly");
-    let job = w.inbox.outbox().unwrap().job(&"acme".parse().unwrap(), message).await.unwrap();
+    let job =
+        (w.inbox.as_ref() as &dyn unibox_core::outbox::Outbox).job(&"acme".parse().unwrap(), message).await.unwrap();
     assert_eq!(job.state, JobState::Unknown);
     assert!(job.last_error.unwrap().contains("check with the platform before resending"));
     let stored = w.inbox.message(&"acme".parse().unwrap(), message).await.unwrap();
@@ -168,7 +170,8 @@ async fn an_interrupted_attempt_on_an_idempotent_platform_is_resent_with_the_sam
     let stored = w.inbox.message(&"acme".parse().unwrap(), message).await.unwrap();
     assert_eq!(stored.delivery, DeliveryStatus::Sent);
     assert_eq!(stored.platform_message_id, Some(format!("line-{message}")));
-    let job = w.inbox.outbox().unwrap().job(&"acme".parse().unwrap(), message).await.unwrap();
+    let job =
+        (w.inbox.as_ref() as &dyn unibox_core::outbox::Outbox).job(&"acme".parse().unwrap(), message).await.unwrap();
     assert_eq!((job.state, job.attempts), (JobState::Sent, 2));
 }
 
@@ -197,7 +200,10 @@ async fn a_permanent_refusal_fails_at_once_with_the_platforms_reason() {
     w.channel.answer(Err(Error::new(ErrorKind::RecipientUnavailable, "the user blocked the account")));
     let err = w.hub.send(&agent(), w.conversation, Content::text("hello")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RecipientUnavailable);
-    let failed = w.inbox.outbox().unwrap().jobs(&"acme".parse().unwrap(), JobState::Failed, 10).await.unwrap();
+    let failed = (w.inbox.as_ref() as &dyn unibox_core::outbox::Outbox)
+        .jobs(&"acme".parse().unwrap(), JobState::Failed, 10)
+        .await
+        .unwrap();
     assert_eq!(failed.len(), 1);
     let message = w.inbox.message(&"acme".parse().unwrap(), failed[0].message).await.unwrap();
     assert_eq!(

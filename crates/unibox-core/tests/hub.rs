@@ -349,7 +349,7 @@ async fn failed_send_is_recorded_as_failed_and_an_invalid_token_requires_reautho
     );
 
     let account = w.inbox.as_ref();
-    let account = unibox_core::Inbox::account(account, &w.tenant, w.account.id).await.unwrap();
+    let account = unibox_core::inbox::ChannelAccounts::account(account, &w.tenant, w.account.id).await.unwrap();
     assert!(matches!(account.state, ChannelAccountState::ReauthorizationRequired { .. }));
     let err = w.hub.send(&agent(&w), conversation.id, Content::text("again")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TokenInvalid);
@@ -463,7 +463,7 @@ async fn ensuring_an_account_on_every_start_keeps_one_account_and_replaces_its_t
     assert_eq!((ensured.id, ensured.display_name.as_str()), (w.account.id, "Store 1 (Bangkok)"));
     let ensured = w.hub.ensure_account(&admin, again.clone(), Some(TokenSet::new("tok-rotated"))).await.unwrap();
     assert_eq!(ensured.id, w.account.id);
-    assert_eq!(w.hub.inbox().accounts(&w.tenant).await.unwrap().len(), 1);
+    assert_eq!(w.hub.store().accounts.accounts(&w.tenant).await.unwrap().len(), 1);
     let tokens = w.hub.tokens().get(&w.tenant, w.account.id).await.unwrap().unwrap();
     assert_eq!(secrecy::ExposeSecret::expose_secret(&tokens.access_token), "tok-rotated");
     let connects: Vec<AuditOutcome> =

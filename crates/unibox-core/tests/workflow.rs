@@ -129,7 +129,8 @@ impl World {
         let page = self.hub.conversations(&self.admin(), &Default::default()).await.unwrap();
         let contact = self
             .hub
-            .inbox()
+            .store()
+            .reads
             .contact_by_identity(
                 &self.tenant,
                 &unibox_core::ContactIdentity {

@@ -65,7 +65,7 @@ pub(crate) async fn health() -> Response {
 pub(crate) async fn ready(State(shared): State<Arc<Shared>>) -> Response {
     let probe = async {
         let channel = ChannelId::new("unibox-readiness-probe")?;
-        shared.hub.inbox().route(&channel, "readiness-probe").await.map(|_| ())
+        shared.hub.store().accounts.route(&channel, "readiness-probe").await.map(|_| ())
     };
     if let Some(ago) = shared.writes.recent_failure() {
         let error = Error::new(

@@ -12,18 +12,19 @@ use common::gated::GatedInbox;
 use common::{Running, SECRET, WRONG_SECRET, connect, message_delivery, now, stored_message_ids, webhook_channel};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use unibox_core::memory::MemoryStore;
-use unibox_core::{ChannelKind, Hub, Inbox};
+use unibox_core::store::Store;
+use unibox_core::{ChannelKind, Hub};
 use unibox_server_axum::WebhookServer;
 use unibox_store_sqlite::SqliteInbox;
 
 /// A hub on a SQLite file with the webhook channel `acme-orders` and account `shop-1` of
 /// tenant `acme` connected, behind a gate.
 async fn sqlite_hub(dir: &tempfile::TempDir) -> (Hub, Arc<GatedInbox>) {
-    let sqlite: Arc<dyn Inbox> = Arc::new(SqliteInbox::open(dir.path().join("inbox.db")).await.unwrap());
-    let inbox = Arc::new(GatedInbox::new(sqlite));
-    let hub = Hub::builder(MemoryStore::with_inbox(inbox.clone()))
-        .channel("acme-orders".parse().unwrap(), webhook_channel())
-        .build();
+    let sqlite = Arc::new(SqliteInbox::open(dir.path().join("inbox.db")).await.unwrap());
+    let mut store: Store = MemoryStore::with_inbox(sqlite).into();
+    let inbox = Arc::new(GatedInbox::new(&store));
+    inbox.install(&mut store);
+    let hub = Hub::builder(store).channel("acme-orders".parse().unwrap(), webhook_channel()).build();
     connect(&hub, "acme", "acme-orders", ChannelKind::WEBHOOK, "shop-1").await;
     (hub, inbox)
 }

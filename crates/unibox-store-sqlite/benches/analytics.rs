@@ -20,10 +20,9 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use unibox_core::analytics::{Analytics, AnalyticsQuery, ChangeSpan, Observation, ObservationKind};
 use unibox_core::changes::Position;
+use unibox_core::inbox::prelude::*;
 use unibox_core::memory::MemoryStore;
-use unibox_core::{
-    Actor, ChannelAccountId, ConversationId, Hub, IdentityKind, Inbox, Role, TenantId, Timestamp, UserId,
-};
+use unibox_core::{Actor, ChannelAccountId, ConversationId, Hub, IdentityKind, Role, TenantId, Timestamp, UserId};
 use unibox_store_sqlite::SqliteInbox;
 use unibox_testkit::fixtures;
 

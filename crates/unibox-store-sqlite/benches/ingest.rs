@@ -23,9 +23,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{Acceptance, IngestOutcome, RoutedEvent};
 use unibox_core::{
-    ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, InboundEvent, InboundMessage, Inbox, PlatformUser,
+    ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, InboundEvent, InboundMessage, PlatformUser,
     TenantId, Timestamp,
 };
 use unibox_store_sqlite::{SqliteInbox, SqliteOptions, Synchronous};

@@ -15,11 +15,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{OutboundDraft, RoutedEvent};
 use unibox_core::outbox::{AttemptOutcome, EnqueueOptions, Lease};
 use unibox_core::{
     Author, ChannelAccount, ChannelKind, Content, ConversationId, EventKind, IdentityKind, InboundEvent,
-    InboundMessage, Inbox, MessageId, PlatformUser, TenantId, Timestamp,
+    InboundMessage, MessageId, PlatformUser, TenantId, Timestamp,
 };
 use unibox_store_sqlite::SqliteInbox;
 
@@ -100,7 +101,7 @@ fn send_path_round(setup: &Setup) -> Duration {
             let inbox = Arc::clone(&setup.inbox);
             let tenant = setup.tenant.clone();
             handles.push(tokio::spawn(async move {
-                let outbox = inbox.outbox().expect("outbox");
+                let outbox: &dyn unibox_core::outbox::Outbox = inbox.as_ref();
                 for n in 0..SENDS_PER_TASK {
                     let now = Timestamp::now();
                     let lease = Lease::until(now.saturating_add(Duration::from_secs(60)));
@@ -125,7 +126,7 @@ fn send_path_round(setup: &Setup) -> Duration {
 /// Enqueues `QUEUED` jobs (untimed), then delivers them in claimed batches (timed).
 fn worker_path_round(setup: &Setup) -> Duration {
     setup.runtime.block_on(async {
-        let outbox = setup.inbox.outbox().expect("outbox");
+        let outbox: &dyn unibox_core::outbox::Outbox = setup.inbox.as_ref();
         for n in 0..QUEUED {
             let conversation = setup.conversations[n % setup.conversations.len()];
             outbox
@@ -144,7 +145,7 @@ fn worker_path_round(setup: &Setup) -> Duration {
             for job in jobs {
                 let inbox = Arc::clone(&setup.inbox);
                 handles.push(tokio::spawn(async move {
-                    let outbox = inbox.outbox().expect("outbox");
+                    let outbox: &dyn unibox_core::outbox::Outbox = inbox.as_ref();
                     outbox.begin_attempt(&job.tenant, job.message, lease.id).await.expect("begin");
                     let sent = AttemptOutcome::Sent { platform_message_id: format!("pm-{}", job.message) };
                     outbox.finish_attempt(&job.tenant, job.message, lease.id, sent).await.expect("finish");

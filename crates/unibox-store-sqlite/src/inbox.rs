@@ -1,4 +1,4 @@
-//! [`SqliteInbox`]: the [`Inbox`] implementation.
+//! [`SqliteInbox`]: every inbox port ([`unibox_core::inbox`]) on one SQLite file.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use rusqlite::Connection;
 use unibox_core::inbox::{
-    Acceptance, ConversationQuery, ConversationUpdate, IngestOutcome, MessageQuery, OutboundDraft, Page, RoutedEvent,
-    SearchQuery,
+    Acceptance, ChannelAccounts, ConversationQuery, ConversationUpdate, EventIngest, InboxReads, IngestOutcome,
+    MessageQuery, OutboundDraft, OutboundMessages, Page, RoutedEvent, SearchQuery, TeamWorkflow,
 };
 use unibox_core::workflow::{CannedReply, ContactProfile, ContactUpdate, ReadState};
 use unibox_core::{
     ChannelAccount, ChannelAccountId, ChannelId, Contact, ContactId, ContactIdentity, Conversation, ConversationId,
-    DeliveryStatus, Inbox, InternalNote, Message, MessageId, Result, TenantId, Timestamp, UserId,
+    DeliveryStatus, InternalNote, Message, MessageId, Result, TenantId, Timestamp, UserId,
 };
 
 use crate::codec::to_json;
@@ -28,7 +28,7 @@ use crate::readers::ReaderPool;
 use crate::writer::{Writer, WriterSetup};
 use crate::{canned, contacts, ingest, outbound, queries, schema, search, workflow};
 
-/// The embedded [`Inbox`]: one SQLite file holds every tenant's accounts, contacts,
+/// The embedded inbox, serving every [inbox port](unibox_core::inbox): one SQLite file holds every tenant's accounts, contacts,
 /// conversations, messages and notes.
 ///
 /// - **Durable.** WAL mode with `synchronous = FULL` by default: when a write returns `Ok`, it
@@ -47,7 +47,7 @@ use crate::{canned, contacts, ingest, outbound, queries, schema, search, workflo
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> unibox_core::Result<()> {
-/// use unibox_core::Inbox;
+/// use unibox_core::inbox::prelude::*;
 /// use unibox_store_sqlite::SqliteInbox;
 ///
 /// let dir = tempfile::tempdir().unwrap();
@@ -61,7 +61,7 @@ pub struct SqliteInbox {
     pub(crate) writer: Writer,
     reads: Reads,
     location: Location,
-    /// The inbound journal of a file-backed inbox (see [`Inbox::accept`]).
+    /// The inbound journal of a file-backed inbox (see [`EventIngest::accept`]).
     journal: Option<InboundJournal>,
     /// Audit appends waiting for the writer (see `audit.rs`).
     pub(crate) audit: Arc<crate::audit::AuditAppends>,
@@ -180,7 +180,7 @@ impl SqliteInbox {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> unibox_core::Result<()> {
-    /// use unibox_core::Inbox;
+    /// use unibox_core::inbox::prelude::*;
     /// let inbox = unibox_store_sqlite::SqliteInbox::open_in_memory().await?;
     /// assert!(inbox.route(&"acme-line".parse()?, "U123").await?.is_none());
     /// # Ok(())
@@ -239,7 +239,7 @@ impl SqliteInbox {
         self.writer.close().await;
     }
 
-    /// Waits until every event accepted before this call is applied (see [`Inbox::accept`]).
+    /// Waits until every event accepted before this call is applied (see [`EventIngest::accept`]).
     async fn applied(&self, operation: &'static str) -> Result<()> {
         match &self.journal {
             Some(journal) => journal.state.wait_applied(operation, || self.writer.wake()).await,
@@ -303,7 +303,7 @@ impl SqliteInbox {
 }
 
 #[async_trait]
-impl Inbox for SqliteInbox {
+impl ChannelAccounts for SqliteInbox {
     async fn save_account(&self, account: &ChannelAccount) -> Result<()> {
         let state_json = to_json(&account.state, "account state")?;
         let account = account.clone();
@@ -325,7 +325,10 @@ impl Inbox for SqliteInbox {
         let platform_account_id = platform_account_id.to_owned();
         self.read_now("sqlite.route", move |conn| queries::route(conn, &channel, &platform_account_id)).await
     }
+}
 
+#[async_trait]
+impl EventIngest for SqliteInbox {
     async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>> {
         if events.is_empty() {
             return Ok(Vec::new());
@@ -351,7 +354,10 @@ impl Inbox for SqliteInbox {
         let state = Arc::clone(&journal.state);
         journal.writer.write("sqlite.accept", move |tx| journal::accept(tx, &state, &entries)).await
     }
+}
 
+#[async_trait]
+impl InboxReads for SqliteInbox {
     async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>> {
         query.validate()?;
         let tenant = tenant.clone();
@@ -414,6 +420,14 @@ impl Inbox for SqliteInbox {
         self.read("sqlite.search", move |conn| search::search(conn, &tenant, &query)).await
     }
 
+    async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>> {
+        let tenant = tenant.clone();
+        self.read("sqlite.notes", move |conn| queries::notes(conn, &tenant, conversation)).await
+    }
+}
+
+#[async_trait]
+impl OutboundMessages for SqliteInbox {
     async fn record_outbound(&self, tenant: &TenantId, draft: OutboundDraft) -> Result<Message> {
         let tenant = tenant.clone();
         let prepared = PreparedDraft::new(draft)?;
@@ -439,7 +453,10 @@ impl Inbox for SqliteInbox {
             })
             .await
     }
+}
 
+#[async_trait]
+impl TeamWorkflow for SqliteInbox {
     async fn update_conversation(
         &self,
         tenant: &TenantId,
@@ -459,19 +476,6 @@ impl Inbox for SqliteInbox {
         let note = note.clone();
         self.applied("sqlite.add_note").await?;
         self.writer.write("sqlite.add_note", move |conn| outbound::add_note(conn, &note)).await
-    }
-
-    fn outbox(&self) -> Option<&dyn unibox_core::outbox::Outbox> {
-        Some(self)
-    }
-
-    fn changes(&self) -> Option<&dyn unibox_core::changes::ChangeLog> {
-        Some(self)
-    }
-
-    async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>> {
-        let tenant = tenant.clone();
-        self.read("sqlite.notes", move |conn| queries::notes(conn, &tenant, conversation)).await
     }
 
     async fn mark_read_by(

@@ -7,9 +7,10 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use unibox_core::inbox::{IngestOutcome, RoutedEvent};
+use unibox_core::ingest::{self, Amendment, IngestPlan};
 use unibox_core::{
-    Author, ChannelAccountId, ChannelAccountState, ContactId, Content, ConversationId, DeliveryStatus, Direction,
-    Error, ErrorKind, EventKind, MessageId, PlatformUser, Result, TenantId,
+    Author, ChannelAccountId, ChannelAccountState, ContactId, ConversationId, DeliveryStatus, Direction, Error,
+    ErrorKind, EventKind, MessageId, PlatformUser, Result, TenantId,
 };
 
 use crate::apply::{
@@ -22,9 +23,6 @@ use crate::queries::not_found;
 use crate::writer::WriteTx;
 
 const OP: &str = "sqlite.ingest";
-
-/// The longest event id, message id or user id accepted, in bytes.
-const MAX_ID_LEN: usize = 1024;
 
 /// An event checked and encoded for the writer.
 #[derive(Debug)]
@@ -100,56 +98,20 @@ impl NewIds {
     }
 }
 
-fn check_id(what: &'static str, value: &str, event_id: &str) -> Result<()> {
-    if value.is_empty() || value.len() > MAX_ID_LEN {
-        return Err(Error::new(ErrorKind::InvalidInput, format!("{what} must be 1 to {MAX_ID_LEN} bytes long"))
-            .with_operation(OP)
-            .with_context("event", truncated(event_id)));
-    }
-    Ok(())
-}
-
-/// An event id short enough for an error message.
-pub(crate) fn truncated(value: &str) -> &str {
-    match value.char_indices().nth(64) {
-        Some((end, _)) => &value[..end],
-        None => value,
-    }
-}
+pub(crate) use unibox_core::ingest::truncated;
 
 fn customer(user: &PlatformUser) -> Result<(String, String, Option<String>)> {
     Ok((identity_kind_key(&user.kind)?, user.id.clone(), user.display_name.clone()))
 }
 
-/// Checks an event the way preparing it does, without encoding anything.
+/// Checks an event the way preparing it does, without encoding anything: the shared rules
+/// ([`unibox_core::ingest::validate`]), and that every customer's identity kind can be stored.
 pub(crate) fn validate(routed: &RoutedEvent) -> Result<()> {
-    let event = &routed.event;
-    check_id("an event id", &event.id, "")?;
-    let event_id = event.id.as_str();
-    let check_customer = |user: &PlatformUser| {
-        check_id("a customer id", &user.id, event_id)?;
-        identity_kind_key(&user.kind).map(|_| ())
-    };
-    match &event.kind {
-        EventKind::Message(message) => {
-            check_id("a message id", &message.message_id, event_id)?;
-            check_customer(&message.customer)
-        }
-        EventKind::Postback { customer: user, .. } => check_customer(user),
-        EventKind::CustomerIdChanged { customer: user, previous_id } => {
-            check_id("a previous customer id", previous_id, event_id)?;
-            check_customer(user)
-        }
-        EventKind::Edit { message_id, .. } | EventKind::Unsend { message_id, .. } => {
-            check_id("a message id", message_id, event_id)
-        }
-        EventKind::Reaction { customer: user, message_id, .. } => {
-            check_id("a message id", message_id, event_id)?;
-            check_id("a customer id", &user.id, event_id)
-        }
-        EventKind::Delivery(update) => {
-            update.message_ids.iter().try_for_each(|message_id| check_id("a message id", message_id, event_id))
-        }
+    unibox_core::ingest::validate(routed).map_err(|e| e.with_operation(OP))?;
+    match &routed.event.kind {
+        EventKind::Message(unibox_core::InboundMessage { customer: user, .. })
+        | EventKind::Postback { customer: user, .. }
+        | EventKind::CustomerIdChanged { customer: user, .. } => identity_kind_key(&user.kind).map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -163,65 +125,56 @@ pub(crate) fn prepare(events: Vec<RoutedEvent>) -> Result<Vec<PreparedEvent>> {
 pub(crate) fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
     validate(&routed)?;
     let RoutedEvent { tenant, account, received_at, event } = routed;
-    let event_id = event.id.as_str();
     let kind = event.kind.name();
-    let mut logged = None;
-    let action = match &event.kind {
-        EventKind::Message(message) => {
-            let (customer_kind, customer_id, customer_name) = customer(&message.customer)?;
+    let plan = ingest::plan(&event);
+    let logged = if plan.is_logged() { Some(to_json(&event, "event")?) } else { None };
+    let action = match plan {
+        IngestPlan::StoreMessage(message) => {
+            let (customer_kind, customer_id, customer_name) = customer(message.customer)?;
             Action::Message(NewMessage {
                 ids: NewIds::draw(),
                 customer_kind,
                 customer_id,
                 customer_name,
                 direction: message.direction,
-                platform_id: message.message_id.clone(),
-                content_json: to_json(&message.content, "message content")?,
+                platform_id: message.platform_message_id.into_owned(),
+                content_json: to_json(message.content.as_ref(), "message content")?,
                 text: search_text(&message.content),
-                reply_to: message.reply_to.clone(),
+                reply_to: message.reply_to.map(str::to_owned),
             })
         }
-        EventKind::Postback { customer: user, payload, title } => {
-            let (customer_kind, customer_id, customer_name) = customer(user)?;
-            let content = Content::Postback { title: title.clone(), payload: payload.clone() };
-            Action::Message(NewMessage {
-                ids: NewIds::draw(),
-                customer_kind,
-                customer_id,
-                customer_name,
-                direction: Direction::Inbound,
-                platform_id: postback_message_id(event_id),
-                content_json: to_json(&content, "postback")?,
-                text: search_text(&content),
-                reply_to: None,
-            })
-        }
-        EventKind::Edit { message_id, content, .. } => Action::Edit {
+        IngestPlan::Amend { message_ids: [message_id], amendment: Amendment::Edit { content } } => Action::Edit {
             message_id: message_id.clone(),
             content_json: to_json(content, "edited content")?,
             text: search_text(content),
         },
-        EventKind::Unsend { message_id, .. } => Action::Unsend { message_id: message_id.clone() },
-        EventKind::Reaction { customer: user, message_id, emoji } => {
-            Action::Reaction { message_id: message_id.clone(), reactor: user.id.clone(), emoji: emoji.clone() }
+        IngestPlan::Amend { message_ids: [message_id], amendment: Amendment::Unsend } => {
+            Action::Unsend { message_id: message_id.clone() }
         }
-        EventKind::Delivery(update) => {
-            Action::Delivery { message_ids: update.message_ids.clone(), status: update.status.clone() }
+        IngestPlan::Amend { message_ids: [message_id], amendment: Amendment::Reaction { by, emoji } } => {
+            Action::Reaction { message_id: message_id.clone(), reactor: by.to_owned(), emoji: emoji.map(str::to_owned) }
         }
-        EventKind::AuthorizationRevoked { reason } => {
-            logged = Some(to_json(&event, "event")?);
-            let state = ChannelAccountState::ReauthorizationRequired { reason: reason.clone() };
+        IngestPlan::Amend { message_ids, amendment: Amendment::Delivery(status) } => {
+            Action::Delivery { message_ids: message_ids.to_vec(), status: status.clone() }
+        }
+        IngestPlan::Amend { message_ids, amendment } => {
+            // Only receipts name several messages; the plan never asks for more.
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("a {} names {} messages; it applies to one", amendment.kind(), message_ids.len()),
+            )
+            .with_operation(OP));
+        }
+        IngestPlan::RequireReauthorization { reason } => {
+            let state = ChannelAccountState::ReauthorizationRequired { reason: reason.to_owned() };
             Action::Revoke { state_json: to_json(&state, "account state")? }
         }
-        EventKind::CustomerIdChanged { customer: user, previous_id } => {
-            logged = Some(to_json(&event, "event")?);
-            let (kind, current, _) = customer(user)?;
-            Action::MoveIdentity { kind, previous: previous_id.clone(), current }
-        }
-        _ => {
-            logged = Some(to_json(&event, "event")?);
-            Action::Log
-        }
+        IngestPlan::MoveIdentity { kind, previous, current } => Action::MoveIdentity {
+            kind: identity_kind_key(kind)?,
+            previous: previous.to_owned(),
+            current: current.to_owned(),
+        },
+        IngestPlan::Log => Action::Log,
     };
     Ok(PreparedEvent {
         tenant,
@@ -233,12 +186,6 @@ pub(crate) fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
         action,
         event_id: event.id,
     })
-}
-
-/// The platform message id of the message a postback becomes: derived from the event id, so a
-/// redelivered postback is recognised.
-pub(crate) fn postback_message_id(event_id: &str) -> String {
-    format!("postback:{event_id}")
 }
 
 /// Stores prepared events; runs on the writer thread inside the call's savepoint.

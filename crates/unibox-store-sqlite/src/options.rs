@@ -117,7 +117,7 @@ impl SqliteOptions {
     }
 
     /// How many accepted events may wait in the inbound journal to be applied before
-    /// [`Inbox::accept`](unibox_core::Inbox::accept) refuses more with a temporary
+    /// [`EventIngest::accept`](unibox_core::inbox::EventIngest::accept) refuses more with a temporary
     /// [`Storage`](unibox_core::ErrorKind::Storage) error that asks to retry after a second
     /// (at least 1; default 100,000, a few seconds of applying). It bounds the journal and how
     /// long a read waits for the events accepted before it. Past half of it, `accept` first

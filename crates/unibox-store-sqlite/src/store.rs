@@ -3,10 +3,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use unibox_core::Result;
 use unibox_core::audit::AuditTrail;
 use unibox_core::inbox::MAX_PAGE_SIZE;
 use unibox_core::store::{Store, StoreCapabilities};
-use unibox_core::{Inbox, Result};
 use unibox_vault::{StoreKeys, Vault};
 
 use crate::{SqliteInbox, SqliteOptions};
@@ -84,8 +84,8 @@ impl SqliteStore {
         capabilities.durable = true;
         capabilities.sealed_tokens = true;
         capabilities.durable_audit = true;
-        capabilities.outbox = self.inbox.outbox().is_some();
-        capabilities.change_log = self.inbox.changes().is_some();
+        capabilities.outbox = true;
+        capabilities.change_log = true;
         capabilities.shared_across_processes = true;
         capabilities.metering = true;
         capabilities.sessions = true;
@@ -100,7 +100,13 @@ impl From<SqliteStore> for Store {
         let capabilities = sqlite.capabilities();
         let inbox = sqlite.inbox;
         Store {
-            inbox: inbox.clone(),
+            accounts: inbox.clone(),
+            ingest: inbox.clone(),
+            reads: inbox.clone(),
+            outbound: inbox.clone(),
+            workflow: inbox.clone(),
+            outbox: Some(inbox.clone()),
+            changes: Some(inbox.clone()),
             tokens: Arc::new(sqlite.vault),
             audit: sqlite.audit,
             roster: inbox.clone(),

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
+use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{ConversationQuery, IngestOutcome, MessageQuery, SearchQuery};
-use unibox_core::{ChannelAccount, Content, ErrorKind, Inbox, InternalNote, NoteId};
+use unibox_core::{ChannelAccount, Content, ErrorKind, InternalNote, NoteId};
 use unibox_store_sqlite::{SCHEMA_VERSION, SqliteInbox};
 use unibox_testkit::fixtures::{self, AccountEvents, THAI_ORDER_TEXT, at};
 

@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{ConversationQuery, IngestOutcome, MAX_PAGE_SIZE, SearchQuery};
-use unibox_core::{ChannelAccountId, ErrorKind, IdentityKind, Inbox, PlatformUser};
+use unibox_core::{ChannelAccountId, ErrorKind, IdentityKind, PlatformUser};
 use unibox_store_sqlite::{SqliteInbox, SqliteOptions};
 use unibox_testkit::fixtures::{self, AccountEvents, at};
 

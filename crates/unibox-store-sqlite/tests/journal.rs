@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
+use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{Acceptance, ConversationQuery, MessageQuery, RoutedEvent};
-use unibox_core::{ChannelAccount, Inbox, TenantId};
+use unibox_core::{ChannelAccount, TenantId};
 use unibox_store_sqlite::SqliteInbox;
 use unibox_testkit::fixtures::{self, AccountEvents, at};
 

@@ -1,7 +1,8 @@
 //! Search details specific to the trigram index: short terms, scripts, query syntax.
 
+use unibox_core::TenantId;
+use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{MAX_PAGE_SIZE, SearchQuery};
-use unibox_core::{Inbox, TenantId};
 use unibox_store_sqlite::SqliteInbox;
 use unibox_testkit::fixtures::{self, AccountEvents, THAI_ORDER_TEXT, at};
 

@@ -1,5 +1,5 @@
-//! Sessions, the audit trail and metering on SQLite: the testkit suites on a file and in
-//! memory, concurrent appends through group commit, tampering with the file found by
+//! Sessions, the audit trail and metering on SQLite beyond their suites (which run in
+//! `harness.rs`): concurrent appends through group commit, tampering with the file found by
 //! verification, and state surviving a reopen.
 
 use std::sync::Arc;
@@ -38,24 +38,6 @@ fn record(tenant: &TenantId, i: u64) -> AuditRecord {
         Timestamp::from_unix_millis(1_732_170_000_000 + i as i64),
         outcome,
     )
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn file_backed_sqlite_passes_the_team_suites() {
-    let dir = tempfile::tempdir().unwrap();
-    let inbox = SqliteInbox::open(dir.path().join("team.db")).await.unwrap();
-    unibox_testkit::sessions::run_all(&inbox).await;
-    unibox_testkit::audit::run_all(&inbox).await;
-    unibox_testkit::metering::run_all(&inbox).await;
-    inbox.close().await;
-}
-
-#[tokio::test]
-async fn in_memory_sqlite_passes_the_team_suites() {
-    let inbox = SqliteInbox::open_in_memory().await.unwrap();
-    unibox_testkit::sessions::run_all(&inbox).await;
-    unibox_testkit::audit::run_all(&inbox).await;
-    unibox_testkit::metering::run_all(&inbox).await;
 }
 
 /// 8 writers × 2 tenants append at once: group commit batches them, and each tenant's chain

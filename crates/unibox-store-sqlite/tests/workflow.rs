@@ -1,51 +1,17 @@
-//! The roster, analytics and reserved-assignment suites against a file-backed `SqliteInbox`, and
-//! analytics that survive reopening the file, even after a crash in the middle of catching up.
+//! Analytics and the agent roster that survive reopening the file, even after a crash in the
+//! middle of catching up. (Their suites run in `harness.rs`.)
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use unibox_core::Hub;
 use unibox_core::analytics::{Analytics, AnalyticsQuery, ChangeSpan, Observation, ObservationKind};
 use unibox_core::changes::Position;
+use unibox_core::memory::MemoryStore;
+use unibox_core::store::Store;
 use unibox_core::workflow::{Agent, AgentRoster};
 use unibox_core::{ChannelAccountId, ConversationId};
 use unibox_store_sqlite::SqliteInbox;
 use unibox_testkit::fixtures::{self, at};
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_roster_passes_the_roster_suite() {
-    let dir = tempfile::tempdir().unwrap();
-    let opened = AtomicUsize::new(0);
-    let root = dir.path().to_path_buf();
-    let factory = || {
-        let path = root.join(format!("roster-{}.db", opened.fetch_add(1, Ordering::Relaxed)));
-        async move { Arc::new(SqliteInbox::open(&path).await.unwrap()) as Arc<dyn AgentRoster> }
-    };
-    unibox_testkit::inbox::run_roster_checks(&factory).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_analytics_passes_the_analytics_suite() {
-    let dir = tempfile::tempdir().unwrap();
-    let opened = AtomicUsize::new(0);
-    let root = dir.path().to_path_buf();
-    let factory = || {
-        let path = root.join(format!("analytics-{}.db", opened.fetch_add(1, Ordering::Relaxed)));
-        async move { Arc::new(SqliteInbox::open(&path).await.unwrap()) as Arc<dyn Analytics> }
-    };
-    unibox_testkit::inbox::run_analytics_checks(&factory).await;
-}
-
-#[tokio::test]
-async fn in_memory_sqlite_roster_and_analytics_pass_their_suites() {
-    unibox_testkit::inbox::run_roster_checks(&|| async {
-        Arc::new(SqliteInbox::open_in_memory().await.unwrap()) as Arc<dyn AgentRoster>
-    })
-    .await;
-    unibox_testkit::inbox::run_analytics_checks(&|| async {
-        Arc::new(SqliteInbox::open_in_memory().await.unwrap()) as Arc<dyn Analytics>
-    })
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roster_turns_and_waiting_customers_survive_reopening() {
@@ -75,33 +41,13 @@ async fn roster_turns_and_waiting_customers_survive_reopening() {
     inbox.close().await;
 }
 
-fn sqlite_stores(inbox: SqliteInbox) -> unibox_testkit::inbox::HubStores {
+/// Every part of a store on the SQLite inbox (analytics and roster included); the rest in memory.
+fn sqlite_store(inbox: SqliteInbox) -> Store {
     let inbox = Arc::new(inbox);
-    unibox_testkit::inbox::HubStores { inbox: inbox.clone(), analytics: inbox.clone(), roster: inbox }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_hub_analytics_pass_the_hub_analytics_suite() {
-    let dir = tempfile::tempdir().unwrap();
-    let opened = AtomicUsize::new(0);
-    let root = dir.path().to_path_buf();
-    let factory = || {
-        let path = root.join(format!("hub-analytics-{}.db", opened.fetch_add(1, Ordering::Relaxed)));
-        async move { sqlite_stores(SqliteInbox::open(&path).await.unwrap()) }
-    };
-    unibox_testkit::inbox::run_hub_analytics_checks(&factory).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_auto_assignment_passes_the_reserved_assignment_suite() {
-    let dir = tempfile::tempdir().unwrap();
-    let opened = AtomicUsize::new(0);
-    let root = dir.path().to_path_buf();
-    let factory = || {
-        let path = root.join(format!("reserved-{}.db", opened.fetch_add(1, Ordering::Relaxed)));
-        async move { sqlite_stores(SqliteInbox::open(&path).await.unwrap()) }
-    };
-    unibox_testkit::inbox::run_reserved_assignment_checks(&factory).await;
+    let mut store: Store = MemoryStore::with_inbox(inbox.clone()).into();
+    store.analytics = inbox.clone();
+    store.roster = inbox;
+    store
 }
 
 /// Customer messages numbered `from..to`, one customer of forty each in turn, customer k's
@@ -137,20 +83,21 @@ fn analytics_are_exact_after_a_crash_in_the_middle_of_catching_up() {
 
     let first = runtime();
     let (caught_up_before_the_crash, conversation) = first.block_on(async {
-        let stores = sqlite_stores(SqliteInbox::open(&path).await.unwrap());
-        stores.inbox.save_account(&account).await.unwrap();
+        let stores = sqlite_store(SqliteInbox::open(&path).await.unwrap());
+        stores.accounts.save_account(&account).await.unwrap();
         for from in (0..6_000).step_by(500) {
-            stores.inbox.ingest(customer_messages(&account, from, from + 500)).await.unwrap();
+            stores.ingest.ingest(customer_messages(&account, from, from + 500)).await.unwrap();
         }
         let clock = ManualClock::new(at(20_000));
-        let hub = stores.hub(&clock);
+        let hub = Hub::builder(stores.clone()).clock(Arc::new(clock)).build();
+        let _background = hub.start_background();
         let report = hub.analytics(&admin, &day).await.unwrap();
         assert_eq!(report.totals.messages_in, 6_000);
         let conversation = hub.conversations(&admin, &Default::default()).await.unwrap().items[0].id;
         for from in (6_000..12_000).step_by(500) {
-            stores.inbox.ingest(customer_messages(&account, from, from + 500)).await.unwrap();
+            stores.ingest.ingest(customer_messages(&account, from, from + 500)).await.unwrap();
         }
-        // Wakes the background projection, which starts on the 6,000 new messages...
+        // Wakes the background projection (started above), which starts on the 6,000 new messages...
         hub.assign(&admin, conversation, ann.clone()).await.unwrap();
         while hub.analytics_lag(&admin).await.unwrap().reflected == report.position {
             tokio::task::yield_now().await;
@@ -162,9 +109,9 @@ fn analytics_are_exact_after_a_crash_in_the_middle_of_catching_up() {
 
     let second = runtime();
     second.block_on(async {
-        let stores = sqlite_stores(SqliteInbox::open(&path).await.unwrap());
+        let stores = sqlite_store(SqliteInbox::open(&path).await.unwrap());
         let clock = ManualClock::new(at(30_000));
-        let hub = stores.hub(&clock);
+        let hub = Hub::builder(stores.clone()).clock(Arc::new(clock)).build();
         let lag = hub.analytics_lag(&admin).await.unwrap();
         assert!(lag.reflected > caught_up_before_the_crash, "what was recorded stays recorded: {lag:?}");
         assert!(lag.reflected <= lag.head);
@@ -172,7 +119,7 @@ fn analytics_are_exact_after_a_crash_in_the_middle_of_catching_up() {
         let report = hub.analytics(&admin, &day).await.unwrap();
         assert_eq!(report.totals.messages_in, 12_000, "every customer message, once");
         assert_eq!(report.totals.resolution.count, 1);
-        let opened = hub.inbox().conversation(&tenant, conversation).await.unwrap().created_at;
+        let opened = hub.store().reads.conversation(&tenant, conversation).await.unwrap().created_at;
         let expected = at(30_000).as_unix_millis() - opened.as_unix_millis();
         assert_eq!(report.totals.resolution.average, Some(std::time::Duration::from_millis(expected as u64)));
         let anns = report.by_agent.iter().find(|(agent, _)| agent.as_ref() == Some(&ann)).unwrap();

@@ -334,7 +334,7 @@ impl AccountEvents {
     }
 }
 
-/// A text reply by `agent` to record with [`Inbox::record_outbound`](unibox_core::Inbox::record_outbound).
+/// A text reply by `agent` to record with [`OutboundMessages::record_outbound`](unibox_core::inbox::OutboundMessages::record_outbound).
 ///
 /// ```
 /// use unibox_core::{ConversationId, Author};

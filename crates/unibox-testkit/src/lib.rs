@@ -13,6 +13,7 @@ pub mod bench;
 pub mod audit;
 pub mod fixture_files;
 pub mod fixtures;
+pub mod harness;
 pub mod inbox;
 pub mod logs;
 pub mod metering;

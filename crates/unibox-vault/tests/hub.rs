@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use common::{NOW, RefreshingChannel, shop_tokens, shopee_platform};
 use unibox_core::inbox::IngestOutcome;
+use unibox_core::inbox::prelude::*;
 use unibox_core::memory::{MemoryInbox, MemorySealedBackend, MemoryStore};
 use unibox_core::{
-    Actor, ChannelAccount, ChannelAccountState, ChannelKind, Content, ConversationId, ErrorKind, Hub, Inbox,
-    ManualClock, Role, Timestamp, TokenStatus, TokenStore,
+    Actor, ChannelAccount, ChannelAccountState, ChannelKind, Content, ConversationId, ErrorKind, Hub, ManualClock,
+    Role, Timestamp, TokenStatus, TokenStore,
 };
 use unibox_testkit::fixtures::{self, AccountEvents};
 use unibox_vault::{Keyring, Vault};

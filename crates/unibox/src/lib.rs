@@ -5,7 +5,7 @@
 //! MMS and WhatsApp), the Shopee, Lazada and TikTok Shop buyer chats, and any system that speaks
 //! Standard Webhooks.
 //!
-//! This facade re-exports [`unibox_core`] (the model, the [`Channel`], [`Inbox`],
+//! This facade re-exports [`unibox_core`] (the model, the [`Channel`], the [inbox ports](inbox),
 //! [`TokenStore`] and [`Policy`] ports, and the [`Hub`]) and adds adapters and stores by
 //! feature:
 //!

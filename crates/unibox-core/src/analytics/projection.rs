@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::analytics::{Observation, ObservationKind};
 use crate::changes::{Change, ChangeKind, InboxEvent, Position};
+use crate::inbox::InboxReads;
 use crate::{
-    Conversation, ConversationStatus, Direction, Error, ErrorKind, Inbox, Message, MessageId, Result, TenantId,
-    Timestamp, UserId,
+    Conversation, ConversationStatus, Direction, Error, ErrorKind, Message, MessageId, Result, TenantId, Timestamp,
+    UserId,
 };
 
 /// The changes of one tenant a batch of observations covers: those after `after`, through
@@ -125,14 +126,14 @@ fn workflow_facts(detail: &str) -> Vec<ObservationKind> {
 /// for sending) is a message in or out at its time; a conversation change names assignments,
 /// resolutions and reopenings, at the change's time. Other changes teach nothing, and neither
 /// does a message or conversation erased since. The page's messages are read in one
-/// [`Inbox::messages_by_id`].
+/// [`InboxReads::messages_by_id`](crate::inbox::InboxReads::messages_by_id).
 ///
 /// ```
-/// # async fn show(inbox: &dyn unibox_core::Inbox, page: &[unibox_core::changes::InboxEvent]) -> unibox_core::Result<()> {
-/// let observations = unibox_core::analytics::observations_of(inbox, page).await?;
+/// # async fn show(reads: &dyn unibox_core::inbox::InboxReads, page: &[unibox_core::changes::InboxEvent]) -> unibox_core::Result<()> {
+/// let observations = unibox_core::analytics::observations_of(reads, page).await?;
 /// # let _ = observations; Ok(()) }
 /// ```
-pub async fn observations_of(inbox: &dyn Inbox, page: &[InboxEvent]) -> Result<Vec<Observation>> {
+pub async fn observations_of(reads: &dyn InboxReads, page: &[InboxEvent]) -> Result<Vec<Observation>> {
     let Some(first) = page.first() else { return Ok(Vec::new()) };
     let tenant = &first.change.tenant;
     if page.iter().any(|event| &event.change.tenant != tenant) {
@@ -146,7 +147,7 @@ pub async fn observations_of(inbox: &dyn Inbox, page: &[InboxEvent]) -> Result<V
     let messages: HashMap<MessageId, Message> = if added.is_empty() {
         HashMap::new()
     } else {
-        inbox.messages_by_id(tenant, &added).await?.into_iter().map(|message| (message.id, message)).collect()
+        reads.messages_by_id(tenant, &added).await?.into_iter().map(|message| (message.id, message)).collect()
     };
     let mut observations = Vec::with_capacity(page.len());
     for event in page {
@@ -170,7 +171,7 @@ pub async fn observations_of(inbox: &dyn Inbox, page: &[InboxEvent]) -> Result<V
                 if facts.is_empty() {
                     continue;
                 }
-                let conversation = match inbox.conversation(tenant, id).await {
+                let conversation = match reads.conversation(tenant, id).await {
                     Ok(conversation) => conversation,
                     Err(error) if error.kind() == ErrorKind::NotFound => continue,
                     Err(error) => return Err(error),

@@ -73,7 +73,7 @@ impl DeliveryWorker {
     /// Claims one batch of due jobs and delivers them; returns what happened.
     /// `Unsupported` when the hub's inbox has no outbox.
     pub async fn run_once(&self) -> Result<DeliveryRound> {
-        let outbox = self.hub.inbox().outbox().ok_or_else(|| {
+        let outbox = self.hub.store().outbox.as_deref().ok_or_else(|| {
             Error::new(ErrorKind::Unsupported, "this inbox has no outbox; sends are attempted once, inline")
                 .with_operation("delivery.worker")
         })?;

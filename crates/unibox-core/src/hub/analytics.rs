@@ -11,15 +11,16 @@
 //! reflects ([`AnalyticsReport::position`]).
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use crate::analytics::{Analytics, AnalyticsQuery, AnalyticsReport, ChangeSpan, observations_of};
 use crate::changes::{ChangeLog, Position};
 use crate::hub::Hub;
-use crate::{Action, Actor, Error, ErrorKind, Inbox, Resource, Result, TenantId};
+use crate::inbox::InboxReads;
+use crate::{Action, Actor, Error, ErrorKind, Resource, Result, TenantId};
 
 /// How many changes one step of the projection reads and records.
 const PAGE: usize = crate::changes::MAX_READ;
@@ -33,11 +34,13 @@ const MAX_PENDING_TENANTS: usize = 65_536;
 /// way. Reports never wait for this: they catch up themselves.
 const PASS_SPACING: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// The projector of one hub: the tenants with news, and the wake-up of the background task.
+/// The projector of one hub: the tenants with news, and the wake-up of the background task
+/// ([`Hub::start_background`] starts it; without it, reports catch up by themselves).
 #[derive(Debug, Default)]
 pub(crate) struct AnalyticsProjection {
     pending: Arc<Mutex<HashSet<TenantId>>>,
-    wake: OnceLock<mpsc::Sender<()>>,
+    /// Holds one wake-up while the task is busy, so news during a pass is never missed.
+    wake: Arc<Notify>,
     /// One projector per hub at a time: a report waits for the background task rather than
     /// reading the same changes alongside it.
     turn: Arc<tokio::sync::Mutex<()>>,
@@ -87,10 +90,10 @@ impl Hub {
         self.authorize(actor, Action::ViewAnalytics, Resource::Tenant)?;
         query.validate()?;
         let tenant = actor.tenant();
-        let log = change_log(self.inner.inbox.as_ref()).map_err(|e| e.with_operation(OP))?;
+        let log = change_log(&self.inner.store.changes).map_err(|e| e.with_operation(OP))?;
         let head = log.head(tenant).await.map_err(|e| e.with_operation(OP))?;
         self.project(tenant, head).await.map_err(|e| e.with_operation(OP))?;
-        self.inner.analytics.report(tenant, query).await.map_err(|e| e.with_operation(OP))
+        self.inner.store.analytics.report(tenant, query).await.map_err(|e| e.with_operation(OP))
     }
 
     /// How far the actor's tenant's analytics are behind its change log, without catching up.
@@ -106,14 +109,14 @@ impl Hub {
     pub async fn analytics_lag(&self, actor: &Actor) -> Result<AnalyticsLag> {
         const OP: &str = "hub.analytics_lag";
         self.authorize(actor, Action::ViewAnalytics, Resource::Tenant)?;
-        let log = change_log(self.inner.inbox.as_ref()).map_err(|e| e.with_operation(OP))?;
+        let log = change_log(&self.inner.store.changes).map_err(|e| e.with_operation(OP))?;
         let head = log.head(actor.tenant()).await.map_err(|e| e.with_operation(OP))?;
-        let reflected = self.inner.analytics.position(actor.tenant()).await.map_err(|e| e.with_operation(OP))?;
+        let reflected = self.inner.store.analytics.position(actor.tenant()).await.map_err(|e| e.with_operation(OP))?;
         Ok(AnalyticsLag { reflected, head })
     }
 
-    /// Tells the projection that `tenants` changed; the background task catches them up. Cheap
-    /// and never waits: it remembers the names and wakes the task.
+    /// Tells the projection that `tenants` changed; the background task (if started) catches
+    /// them up. Cheap and never waits: it remembers the names and wakes the task.
     pub(crate) fn analytics_changed<'a>(&self, tenants: impl IntoIterator<Item = &'a TenantId>) {
         let projection = &self.inner.projection;
         {
@@ -124,8 +127,7 @@ impl Hub {
                 }
             }
         }
-        // Full means a wake-up is already on its way.
-        let _ = self.background().try_send(());
+        projection.wake.notify_one();
     }
 
     /// Catches the tenant's analytics up to `until` (or the end of the log, if it ends sooner).
@@ -135,48 +137,42 @@ impl Hub {
 
     fn projector(&self) -> Projector {
         Projector {
-            inbox: self.inner.inbox.clone(),
-            analytics: self.inner.analytics.clone(),
+            changes: self.inner.store.changes.clone(),
+            reads: self.inner.store.reads.clone(),
+            analytics: self.inner.store.analytics.clone(),
             turn: self.inner.projection.turn.clone(),
         }
     }
 
-    fn background(&self) -> &mpsc::Sender<()> {
-        self.inner.projection.wake.get_or_init(|| {
-            let (sender, receiver) = mpsc::channel(1);
-            let projector = self.projector();
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => {
-                    runtime.spawn(projector.run(self.inner.projection.pending.clone(), receiver));
-                }
-                // Every caller is async, so this does not happen; reports still catch up themselves.
-                Err(_) => {
-                    tracing::error!(target: "unibox::analytics", "no tokio runtime: analytics catch up on reports only")
-                }
-            }
-            sender
-        })
+    /// The background projection: catches up the tenants the hub heard of, for as long as the
+    /// returned future runs ([`Hub::start_background`] runs it).
+    pub(crate) fn analytics_projection_task(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let projection = &self.inner.projection;
+        self.projector().run(projection.pending.clone(), projection.wake.clone())
     }
 }
 
-fn change_log(inbox: &dyn Inbox) -> Result<&dyn ChangeLog> {
-    inbox.changes().ok_or_else(|| {
-        Error::new(ErrorKind::Unsupported, "analytics follow the inbox's change log, and this inbox keeps none")
+fn change_log(changes: &Option<Arc<dyn ChangeLog>>) -> Result<&dyn ChangeLog> {
+    changes.as_deref().ok_or_else(|| {
+        Error::new(ErrorKind::Unsupported, "analytics follow the store's change log, and this store keeps none")
     })
 }
 
 /// What reads the log and records analytics; the background task and reports share one.
 struct Projector {
-    inbox: Arc<dyn Inbox>,
+    changes: Option<Arc<dyn ChangeLog>>,
+    reads: Arc<dyn InboxReads>,
     analytics: Arc<dyn Analytics>,
     turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Projector {
-    /// The background task: catches up the tenants with news until every hub clone is gone.
-    async fn run(self, pending: Arc<Mutex<HashSet<TenantId>>>, mut wake: mpsc::Receiver<()>) {
+    /// The background task: catches up the tenants with news, each time it is woken, until it
+    /// is stopped.
+    async fn run(self, pending: Arc<Mutex<HashSet<TenantId>>>, wake: Arc<Notify>) {
         let mut last_pass: Option<tokio::time::Instant> = None;
-        while wake.recv().await.is_some() {
+        loop {
+            wake.notified().await;
             if let Some(last) = last_pass {
                 // Webhooks arriving meanwhile add their tenants to this pass.
                 tokio::time::sleep_until(last + PASS_SPACING).await;
@@ -184,7 +180,7 @@ impl Projector {
             last_pass = Some(tokio::time::Instant::now());
             let tenants: Vec<TenantId> = pending.lock().unwrap_or_else(PoisonError::into_inner).drain().collect();
             for tenant in tenants {
-                let Some(log) = self.inbox.changes() else { return };
+                let Some(log) = self.changes.as_deref() else { return };
                 let caught_up = match log.head(&tenant).await {
                     Ok(head) => self.catch_up(&tenant, head).await,
                     Err(error) => Err(error),
@@ -198,7 +194,7 @@ impl Projector {
     }
 
     async fn catch_up(&self, tenant: &TenantId, until: Position) -> Result<()> {
-        let log = change_log(self.inbox.as_ref())?;
+        let log = change_log(&self.changes)?;
         loop {
             let _turn = self.turn.lock().await;
             let after = self.analytics.position(tenant).await?;
@@ -207,7 +203,7 @@ impl Projector {
             }
             let events = log.read(tenant, after, PAGE).await?;
             let Some(last) = events.last() else { return Ok(()) };
-            let observations = observations_of(self.inbox.as_ref(), &events).await?;
+            let observations = observations_of(self.reads.as_ref(), &events).await?;
             match self.analytics.record(tenant, ChangeSpan::new(after, last.position), &observations).await {
                 Ok(()) => {}
                 // Another projector (another hub or process on the same store) recorded these

@@ -143,22 +143,18 @@ impl HubBuilder {
         let audit: Arc<dyn AuditSink> = self.audit.unwrap_or_else(|| store.audit.clone());
         Hub {
             inner: Arc::new(HubInner {
-                inbox: store.inbox,
-                tokens: store.tokens,
                 policy: self.policy.unwrap_or_else(|| Arc::new(RolePolicy)),
                 audit,
                 audit_trail: trail,
-                roster: store.roster,
-                analytics: store.analytics,
                 projection: Default::default(),
                 meter: self.meter,
-                capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,
                 max_body_bytes: self.max_body_bytes,
                 event_time: self.event_time,
                 routes: RouteCache::default(),
                 delivery: crate::delivery::DeliveryState::new(self.delivery),
+                store,
             }),
         }
     }

@@ -26,7 +26,12 @@ impl Hub {
             .await?;
         let reply = CannedReply::new(actor.tenant().clone(), shortcut, body, self.inner.clock.now())
             .map_err(|e| e.with_operation("hub.save_canned_reply"))?;
-        self.inner.inbox.save_canned_reply(&reply).await.map_err(|e| e.with_operation("hub.save_canned_reply"))?;
+        self.inner
+            .store
+            .workflow
+            .save_canned_reply(&reply)
+            .await
+            .map_err(|e| e.with_operation("hub.save_canned_reply"))?;
         self.workflow_changed(actor, WorkflowEvent::CannedReplySaved { shortcut: reply.shortcut.clone() }).await;
         Ok(reply)
     }
@@ -37,7 +42,8 @@ impl Hub {
         self.authorize_audited(actor, Action::ManageCannedReplies, Resource::Tenant, "canned_reply.delete", &target)
             .await?;
         self.inner
-            .inbox
+            .store
+            .workflow
             .delete_canned_reply(actor.tenant(), shortcut)
             .await
             .map_err(|e| e.with_operation("hub.delete_canned_reply"))?;
@@ -49,7 +55,7 @@ impl Hub {
     /// The tenant's canned replies, by shortcut. Requires [`Action::ReadConversations`].
     pub async fn canned_replies(&self, actor: &Actor) -> Result<Vec<CannedReply>> {
         self.authorize(actor, Action::ReadConversations, Resource::Tenant)?;
-        self.inner.inbox.canned_replies(actor.tenant()).await
+        self.inner.store.workflow.canned_replies(actor.tenant()).await
     }
 
     /// A canned reply filled in for one conversation, ready to send: `contact.name` and
@@ -66,11 +72,13 @@ impl Hub {
     ) -> Result<String> {
         const OP: &str = "hub.render_canned_reply";
         let tenant = actor.tenant();
-        let conversation = self.inner.inbox.conversation(tenant, conversation).await?;
+        let conversation = self.inner.store.reads.conversation(tenant, conversation).await?;
         self.authorize(actor, Action::SendMessage, Resource::Conversation(&conversation))?;
-        let reply = self.inner.inbox.canned_reply(tenant, shortcut).await.map_err(|e| e.with_operation(OP))?;
-        let contact = self.inner.inbox.contact(tenant, conversation.contact).await.map_err(|e| e.with_operation(OP))?;
-        let account = self.inner.inbox.account(tenant, conversation.account).await.map_err(|e| e.with_operation(OP))?;
+        let reply = self.inner.store.workflow.canned_reply(tenant, shortcut).await.map_err(|e| e.with_operation(OP))?;
+        let contact =
+            self.inner.store.reads.contact(tenant, conversation.contact).await.map_err(|e| e.with_operation(OP))?;
+        let account =
+            self.inner.store.accounts.account(tenant, conversation.account).await.map_err(|e| e.with_operation(OP))?;
         let mut values = extra.clone();
         if let Some(name) = contact.display_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
             values.set("contact.name", name);

@@ -8,7 +8,7 @@ impl Hub {
     /// A contact of the actor's tenant with its attributes. Requires [`Action::ReadConversations`].
     pub async fn contact_profile(&self, actor: &Actor, id: ContactId) -> Result<ContactProfile> {
         self.authorize(actor, Action::ReadConversations, Resource::Tenant)?;
-        self.inner.inbox.contact_profile(actor.tenant(), id).await
+        self.inner.store.workflow.contact_profile(actor.tenant(), id).await
     }
 
     /// Edits a contact's display name and attributes. Requires [`Action::EditContacts`].
@@ -26,7 +26,8 @@ impl Hub {
         self.authorize_audited(actor, Action::EditContacts, Resource::Tenant, "contact.update", &target).await?;
         let profile = self
             .inner
-            .inbox
+            .store
+            .workflow
             .update_contact(actor.tenant(), id, update)
             .await
             .map_err(|e| e.with_operation("hub.update_contact"))?;
@@ -34,7 +35,7 @@ impl Hub {
         Ok(profile)
     }
 
-    /// Merges `duplicate` into `keep` (see [`Inbox::merge_contacts`](crate::Inbox::merge_contacts)):
+    /// Merges `duplicate` into `keep` (see [`TeamWorkflow::merge_contacts`](crate::inbox::TeamWorkflow::merge_contacts)):
     /// the customer who wrote on LINE and on Messenger becomes one contact with both
     /// identities and both conversations. Requires [`Action::EditContacts`].
     pub async fn merge_contacts(&self, actor: &Actor, keep: ContactId, duplicate: ContactId) -> Result<ContactProfile> {
@@ -42,7 +43,8 @@ impl Hub {
         self.authorize_audited(actor, Action::EditContacts, Resource::Tenant, "contact.merge", &target).await?;
         let profile = self
             .inner
-            .inbox
+            .store
+            .workflow
             .merge_contacts(actor.tenant(), keep, duplicate)
             .await
             .map_err(|e| e.with_operation("hub.merge_contacts"))?;

@@ -3,6 +3,7 @@
 //! platform sends.
 
 mod analytics;
+mod background;
 mod builder;
 mod canned;
 mod contacts;
@@ -21,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use analytics::AnalyticsLag;
+pub use background::Background;
 pub use builder::HubBuilder;
 pub use event_time::{DEFAULT_MAX_AHEAD_OF_RECEIPT, DEFAULT_MAX_BEHIND_RECEIPT, EventTimeAdjustment, EventTimeBounds};
 pub use routing::{UNROUTABLE_RECENT_LIMIT, UnroutableEvent, UnroutableReport};
@@ -28,7 +30,8 @@ pub use subscribe::Subscription;
 pub use webhook::WebhookReceipt;
 
 use crate::audit::{AuditOutcome, AuditRecord, AuditSink};
-use crate::{Actor, Channel, ChannelId, Clock, Error, Inbox, Policy, TokenStore};
+use crate::store::Store;
+use crate::{Actor, Channel, ChannelId, Clock, Error, Policy, TokenStore};
 
 /// The default limit on a webhook body: 1 MiB. Platforms send far less (Meta batches stay under
 /// a few hundred KiB), so anything larger is refused with 413 before it is hashed.
@@ -56,17 +59,14 @@ pub struct Hub {
 
 #[derive(Debug)]
 struct HubInner {
-    inbox: Arc<dyn Inbox>,
-    tokens: Arc<dyn TokenStore>,
+    /// Every stored part (the builder has put any replacement in).
+    store: Store,
     policy: Arc<dyn Policy>,
     audit: Arc<dyn AuditSink>,
     /// The store's trail, when the hub audits to it.
     audit_trail: Option<Arc<crate::audit::AuditTrail>>,
-    roster: Arc<dyn crate::workflow::AgentRoster>,
-    analytics: Arc<dyn crate::analytics::Analytics>,
     projection: analytics::AnalyticsProjection,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
-    capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
@@ -91,17 +91,28 @@ impl Hub {
 
     /// What the hub's store can do.
     pub fn store_capabilities(&self) -> crate::store::StoreCapabilities {
-        self.inner.capabilities
+        self.inner.store.capabilities
     }
 
-    /// The inbox store, for reads the hub does not wrap.
-    pub fn inbox(&self) -> &Arc<dyn Inbox> {
-        &self.inner.inbox
+    /// The store's parts, for reads the hub does not wrap (`hub.store().reads.message(..)`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// use unibox_core::inbox::ConversationQuery;
+    /// let hub = unibox_core::Hub::builder(unibox_core::memory::MemoryStore::new()).build();
+    /// let page = hub.store().reads.conversations(&"acme".parse()?, &ConversationQuery::new()).await?;
+    /// assert!(page.items.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn store(&self) -> &Store {
+        &self.inner.store
     }
 
     /// The token store.
     pub fn tokens(&self) -> &Arc<dyn TokenStore> {
-        &self.inner.tokens
+        &self.inner.store.tokens
     }
 
     /// The clock the hub uses.

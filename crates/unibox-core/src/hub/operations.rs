@@ -78,7 +78,8 @@ impl Hub {
         self.check_connect(actor, &account, OP).await?;
         let existing = self
             .inner
-            .inbox
+            .store
+            .accounts
             .route(&account.channel, &account.platform_account_id)
             .await
             .map_err(|e| e.with_operation(OP))?;
@@ -99,7 +100,7 @@ impl Hub {
         let tokens = match tokens {
             Some(tokens) => {
                 let stored =
-                    self.inner.tokens.get(actor.tenant(), existing.id).await.map_err(|e| e.with_operation(OP))?;
+                    self.inner.store.tokens.get(actor.tenant(), existing.id).await.map_err(|e| e.with_operation(OP))?;
                 (stored.as_ref().is_none_or(|stored| !same_tokens(stored, &tokens))).then_some(tokens)
             }
             None => None,
@@ -159,9 +160,9 @@ impl Hub {
     ) -> Result<ChannelAccount> {
         let target = crate::audit::targets::channel_account(account.id);
         let result = async {
-            self.inner.inbox.save_account(&account).await?;
+            self.inner.store.accounts.save_account(&account).await?;
             if let Some(tokens) = tokens {
-                self.inner.tokens.put(&account.tenant, account.id, tokens).await?;
+                self.inner.store.tokens.put(&account.tenant, account.id, tokens).await?;
             }
             Ok::<_, Error>(())
         }
@@ -180,7 +181,7 @@ impl Hub {
     /// refused from now on. Requires [`Action::ManageChannels`].
     pub async fn disconnect_account(&self, actor: &Actor, account_id: ChannelAccountId) -> Result<ChannelAccount> {
         let target = crate::audit::targets::channel_account(account_id);
-        let mut account = self.inner.inbox.account(actor.tenant(), account_id).await?;
+        let mut account = self.inner.store.accounts.account(actor.tenant(), account_id).await?;
         self.authorize_audited(
             actor,
             Action::ManageChannels,
@@ -192,8 +193,8 @@ impl Hub {
         account.state = ChannelAccountState::Disconnected;
         let now = self.inner.clock.now();
         let result = async {
-            self.inner.inbox.save_account(&account).await?;
-            self.inner.tokens.revoke(&account.tenant, account.id, now).await?;
+            self.inner.store.accounts.save_account(&account).await?;
+            self.inner.store.tokens.revoke(&account.tenant, account.id, now).await?;
             Ok::<_, Error>(())
         }
         .await;
@@ -215,7 +216,7 @@ impl Hub {
     /// `next` still continues after everything it covered.
     pub async fn conversations(&self, actor: &Actor, query: &ConversationQuery) -> Result<Page<Conversation>> {
         self.authorize(actor, Action::ReadConversations, Resource::Tenant)?;
-        let mut page = self.inner.inbox.conversations(actor.tenant(), query).await?;
+        let mut page = self.inner.store.reads.conversations(actor.tenant(), query).await?;
         let scope = self.inner.policy.conversation_scope(actor);
         if !scope.is_unrestricted() {
             page.items.retain(|conversation| scope.contains(conversation));
@@ -225,7 +226,7 @@ impl Hub {
 
     /// One conversation of the actor's tenant. Requires [`Action::ReadConversations`].
     pub async fn conversation(&self, actor: &Actor, id: ConversationId) -> Result<Conversation> {
-        let conversation = self.inner.inbox.conversation(actor.tenant(), id).await?;
+        let conversation = self.inner.store.reads.conversation(actor.tenant(), id).await?;
         self.authorize(actor, Action::ReadConversations, Resource::Conversation(&conversation))?;
         Ok(conversation)
     }
@@ -238,7 +239,7 @@ impl Hub {
         query: &MessageQuery,
     ) -> Result<Page<Message>> {
         let conversation = self.conversation(actor, conversation).await?;
-        self.inner.inbox.messages(actor.tenant(), conversation.id, query).await
+        self.inner.store.reads.messages(actor.tenant(), conversation.id, query).await
     }
 
     /// Full-text search over the actor's tenant's messages. Requires [`Action::ReadConversations`].
@@ -246,7 +247,7 @@ impl Hub {
     /// [`conversation_scope`](crate::Policy::conversation_scope) are left out.
     pub async fn search(&self, actor: &Actor, query: &SearchQuery) -> Result<Page<Message>> {
         self.authorize(actor, Action::ReadConversations, Resource::Tenant)?;
-        let mut page = self.inner.inbox.search(actor.tenant(), query).await?;
+        let mut page = self.inner.store.reads.search(actor.tenant(), query).await?;
         let scope = self.inner.policy.conversation_scope(actor);
         if !scope.is_unrestricted() {
             let mut visible = std::collections::HashMap::new();
@@ -255,7 +256,8 @@ impl Hub {
                 let allowed = match visible.get(&message.conversation) {
                     Some(allowed) => *allowed,
                     None => {
-                        let conversation = self.inner.inbox.conversation(actor.tenant(), message.conversation).await?;
+                        let conversation =
+                            self.inner.store.reads.conversation(actor.tenant(), message.conversation).await?;
                         let allowed = scope.contains(&conversation);
                         visible.insert(message.conversation, allowed);
                         allowed
@@ -279,7 +281,7 @@ impl Hub {
         body: impl Into<String>,
     ) -> Result<InternalNote> {
         let target = crate::audit::targets::conversation(conversation);
-        let conversation = self.inner.inbox.conversation(actor.tenant(), conversation).await?;
+        let conversation = self.inner.store.reads.conversation(actor.tenant(), conversation).await?;
         self.authorize_audited(actor, Action::AddNote, Resource::Conversation(&conversation), "note.add", &target)
             .await?;
         let author = actor.user_id().cloned().ok_or_else(|| {
@@ -298,7 +300,7 @@ impl Hub {
             body,
             created_at: self.inner.clock.now(),
         };
-        self.inner.inbox.add_note(&note).await.map_err(|e| e.with_operation("hub.add_note"))?;
+        self.inner.store.workflow.add_note(&note).await.map_err(|e| e.with_operation("hub.add_note"))?;
         let event = crate::workflow::WorkflowEvent::NoteAdded { conversation: note.conversation, note: note.id };
         self.workflow_changed(actor, event).await;
         Ok(note)

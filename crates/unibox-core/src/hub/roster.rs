@@ -8,7 +8,7 @@ impl Hub {
     /// The tenant's agents. Requires [`Action::ReadConversations`].
     pub async fn agents(&self, actor: &Actor) -> Result<Vec<Agent>> {
         self.authorize(actor, Action::ReadConversations, Resource::Tenant)?;
-        self.inner.roster.agents(actor.tenant()).await
+        self.inner.store.roster.agents(actor.tenant()).await
     }
 
     /// Adds an agent to the roster or changes their capacity, accounts or availability.
@@ -23,7 +23,12 @@ impl Hub {
     pub async fn save_agent(&self, actor: &Actor, agent: Agent) -> Result<Agent> {
         let target = format!("agent:{}", agent.user);
         self.authorize_audited(actor, Action::ManageMembers, Resource::Tenant, "roster.save", &target).await?;
-        self.inner.roster.save_agent(actor.tenant(), &agent).await.map_err(|e| e.with_operation("hub.save_agent"))?;
+        self.inner
+            .store
+            .roster
+            .save_agent(actor.tenant(), &agent)
+            .await
+            .map_err(|e| e.with_operation("hub.save_agent"))?;
         self.workflow_changed(actor, WorkflowEvent::AgentSaved { user: agent.user.clone() }).await;
         Ok(agent)
     }
@@ -33,7 +38,12 @@ impl Hub {
     pub async fn remove_agent(&self, actor: &Actor, user: &UserId) -> Result<()> {
         let target = format!("agent:{user}");
         self.authorize_audited(actor, Action::ManageMembers, Resource::Tenant, "roster.remove", &target).await?;
-        self.inner.roster.remove_agent(actor.tenant(), user).await.map_err(|e| e.with_operation("hub.remove_agent"))?;
+        self.inner
+            .store
+            .roster
+            .remove_agent(actor.tenant(), user)
+            .await
+            .map_err(|e| e.with_operation("hub.remove_agent"))?;
         self.workflow_changed(actor, WorkflowEvent::AgentRemoved { user: user.clone() }).await;
         Ok(())
     }
@@ -46,6 +56,7 @@ impl Hub {
         self.authorize_audited(actor, action, Resource::Tenant, "roster.availability", &target).await?;
         let agent = self
             .inner
+            .store
             .roster
             .set_available(actor.tenant(), user, available)
             .await

@@ -5,7 +5,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use crate::{ChannelAccount, ChannelAccountId, ChannelId, InboundEvent, Inbox, Result, TenantId, Timestamp};
+use crate::inbox::ChannelAccounts;
+use crate::{ChannelAccount, ChannelAccountId, ChannelId, InboundEvent, Result, TenantId, Timestamp};
 
 /// How many unroutable events [`Hub::unroutable`](crate::Hub::unroutable) keeps, newest last.
 pub const UNROUTABLE_RECENT_LIMIT: usize = 128;
@@ -43,7 +44,7 @@ impl RouteCache {
     /// owns it (disconnected accounts have no route). Fails only when the store does.
     pub(crate) async fn resolve(
         &self,
-        inbox: &dyn Inbox,
+        accounts: &dyn ChannelAccounts,
         channel: &ChannelId,
         platform_account_id: &str,
     ) -> Result<Option<Route>> {
@@ -57,7 +58,7 @@ impl RouteCache {
         if cached.is_some() {
             return Ok(cached);
         }
-        match inbox.route(channel, platform_account_id).await? {
+        match accounts.route(channel, platform_account_id).await? {
             Some(account) if account.state != crate::ChannelAccountState::Disconnected => {
                 self.remember(&account);
                 Ok(Some((account.tenant, account.id)))

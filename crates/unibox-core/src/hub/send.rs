@@ -30,7 +30,7 @@ impl Hub {
     /// window must be open (checked against the hub's clock before any API call). Then the
     /// message is recorded as queued, durably, before anything is sent.
     ///
-    /// When the inbox has an [`Outbox`] (memory and SQLite do), the message and its send job are
+    /// When the store has an [`Outbox`] (memory and SQLite do), the message and its send job are
     /// recorded in one transaction and the first attempt is made at once:
     ///
     /// - accepted: the message is returned `Sent`, with the platform's id;
@@ -61,9 +61,9 @@ impl Hub {
     ) -> Result<Message> {
         let target = crate::audit::targets::conversation(conversation_id);
         let tenant = actor.tenant();
-        let inbox = &self.inner.inbox;
+        let store = &self.inner.store;
         let conversation =
-            inbox.conversation(tenant, conversation_id).await.map_err(|e| e.with_operation("hub.send"))?;
+            store.reads.conversation(tenant, conversation_id).await.map_err(|e| e.with_operation("hub.send"))?;
         if let Err(denied) =
             self.inner.policy.authorize(actor, Action::SendMessage, Resource::Conversation(&conversation))
         {
@@ -76,7 +76,8 @@ impl Hub {
             .await?;
             return Err(denied.with_operation("hub.send"));
         }
-        let account = inbox.account(tenant, conversation.account).await.map_err(|e| e.with_operation("hub.send"))?;
+        let account =
+            store.accounts.account(tenant, conversation.account).await.map_err(|e| e.with_operation("hub.send"))?;
         check_account_can_send(&account).map_err(|e| e.with_operation("hub.send"))?;
         let channel = self.channel_of(&account).map_err(|e| e.with_operation("hub.send"))?;
         let capabilities = channel.capabilities();
@@ -110,7 +111,8 @@ impl Hub {
                 .check(conversation.last_inbound_at, now, &content, human_agent)
                 .map_err(|e| e.with_operation("hub.send"))?;
         }
-        let contact = inbox.contact(tenant, conversation.contact).await.map_err(|e| e.with_operation("hub.send"))?;
+        let contact =
+            store.reads.contact(tenant, conversation.contact).await.map_err(|e| e.with_operation("hub.send"))?;
         let recipient = recipient_of(&contact, &account).map_err(|e| e.with_operation("hub.send"))?;
 
         let author = match actor.principal() {
@@ -119,18 +121,22 @@ impl Hub {
         };
         let draft =
             OutboundDraft { id: MessageId::new(), conversation: conversation.id, author, content, reply_to, at: now };
-        let result = match inbox.outbox() {
+        let result = match store.outbox.as_deref() {
             Some(outbox) => {
                 // Recorded (message and job, one transaction) before it is attempted, and leased to
                 // this call so no worker attempts it meanwhile.
                 let lease = Lease::until(now.saturating_add(self.delivery().options.lease));
                 let options = EnqueueOptions::new().human_agent(human_agent).leased(lease);
-                let (_, job) = outbox
+                let (message, job) = outbox
                     .enqueue(tenant, draft, options, now)
                     .await
                     .map_err(|e| e.with_operation("hub.send.record"))?;
                 self.delivery().changed.notify_waiters();
-                self.deliver(job, lease.id).await
+                // The first attempt reuses the rows just read: each is read once per send.
+                let customer_last_message_at = conversation.last_inbound_at;
+                let loaded =
+                    Attempt { message, account, recipient, channel: channel.clone(), customer_last_message_at };
+                self.deliver_loaded(job, lease.id, Some(loaded)).await
             }
             None => {
                 let customer_wrote = conversation.last_inbound_at;
@@ -178,14 +184,15 @@ impl Hub {
         const OP: &str = "hub.resolve_unknown_send";
         let target = crate::audit::targets::message(message);
         let tenant = actor.tenant();
-        let outbox = self
+        let outbox = self.outbox().map_err(|e| e.with_operation(OP))?;
+        let recorded = self.inner.store.reads.message(tenant, message).await.map_err(|e| e.with_operation(OP))?;
+        let conversation = self
             .inner
-            .inbox
-            .outbox()
-            .ok_or_else(|| Error::new(ErrorKind::Unsupported, "this inbox has no outbox").with_operation(OP))?;
-        let recorded = self.inner.inbox.message(tenant, message).await.map_err(|e| e.with_operation(OP))?;
-        let conversation =
-            self.inner.inbox.conversation(tenant, recorded.conversation).await.map_err(|e| e.with_operation(OP))?;
+            .store
+            .reads
+            .conversation(tenant, recorded.conversation)
+            .await
+            .map_err(|e| e.with_operation(OP))?;
         if let Err(denied) =
             self.inner.policy.authorize(actor, Action::SendMessage, Resource::Conversation(&conversation))
         {
@@ -211,20 +218,36 @@ impl Hub {
     /// Makes one attempt of a job held by `lease` and records its outcome; returns the message
     /// as recorded (`Sent`, or `Queued` when a retry was scheduled) or the error that failed it.
     pub(crate) async fn deliver(&self, job: OutboxJob, lease: LeaseId) -> Result<Message> {
+        self.deliver_loaded(job, lease, None).await
+    }
+
+    /// [`deliver`](Hub::deliver), with what the attempt needs when the caller has read it already.
+    async fn deliver_loaded(&self, job: OutboxJob, lease: LeaseId, loaded: Option<Attempt>) -> Result<Message> {
         const OP: &str = "hub.deliver";
-        let outbox = self
-            .inner
-            .inbox
-            .outbox()
-            .ok_or_else(|| Error::new(ErrorKind::Unsupported, "this inbox has no outbox").with_operation(OP))?;
-        let result = self.attempt(outbox, &job, lease).await;
+        let outbox = self.outbox().map_err(|e| e.with_operation(OP))?;
+        let result = self.attempt(outbox, &job, lease, loaded).await;
         self.delivery().changed.notify_waiters();
         result.map_err(|e| e.with_operation(OP).with_context("message", job.message))
     }
 
-    async fn attempt(&self, outbox: &dyn Outbox, job: &OutboxJob, lease: LeaseId) -> Result<Message> {
+    /// The store's outbox; `Unsupported` when it keeps none.
+    fn outbox(&self) -> Result<&dyn Outbox> {
+        self.inner.store.outbox.as_deref().ok_or_else(|| Error::new(ErrorKind::Unsupported, "this store has no outbox"))
+    }
+
+    async fn attempt(
+        &self,
+        outbox: &dyn Outbox,
+        job: &OutboxJob,
+        lease: LeaseId,
+        loaded: Option<Attempt>,
+    ) -> Result<Message> {
         let tenant = &job.tenant;
-        let attempt = match self.load_attempt(job).await {
+        let loaded = match loaded {
+            Some(attempt) => Ok(attempt),
+            None => self.load_attempt(job).await,
+        };
+        let attempt = match loaded {
             Ok(attempt) => attempt,
             Err(error) => return self.record_failure(outbox, job, lease, error, job.attempts + 1, false).await,
         };
@@ -289,14 +312,14 @@ impl Hub {
     /// Loads the message, account, channel and recipient of a job; an error means the job
     /// cannot be attempted now (and, if permanent, ever).
     async fn load_attempt(&self, job: &OutboxJob) -> Result<Attempt> {
-        let inbox = &self.inner.inbox;
+        let store = &self.inner.store;
         let tenant = &job.tenant;
-        let message = inbox.message(tenant, job.message).await?;
-        let account = inbox.account(tenant, job.account).await?;
+        let message = store.reads.message(tenant, job.message).await?;
+        let account = store.accounts.account(tenant, job.account).await?;
         check_account_can_send(&account)?;
         let channel = self.channel_of(&account)?.clone();
-        let conversation = inbox.conversation(tenant, job.conversation).await?;
-        let contact = inbox.contact(tenant, conversation.contact).await?;
+        let conversation = store.reads.conversation(tenant, job.conversation).await?;
+        let contact = store.reads.contact(tenant, conversation.contact).await?;
         let recipient = recipient_of(&contact, &account)?;
         let customer_last_message_at = conversation.last_inbound_at;
         Ok(Attempt { message, account, recipient, channel, customer_last_message_at })
@@ -347,7 +370,7 @@ impl Hub {
         // `account` was loaded in `tenant`; the store scopes by the account's own tenant.
         debug_assert_eq!(tenant, &account.tenant);
         let channel = self.channel_of(account)?;
-        let tokens = self.inner.tokens.get_fresh(account, channel.as_ref()).await;
+        let tokens = self.inner.store.tokens.get_fresh(account, channel.as_ref()).await;
         if let Err(error) = &tokens
             && error.kind() == ErrorKind::TokenInvalid
         {
@@ -366,12 +389,14 @@ impl Hub {
         human_agent: bool,
         customer_last_message_at: Option<crate::Timestamp>,
     ) -> Result<Message> {
-        let inbox = &self.inner.inbox;
+        let store = &self.inner.store;
         let tenant = &account.tenant;
         let tokens = self.access_token(tenant, account).await.map_err(|e| e.with_operation("hub.send"))?;
         // Recorded before it is attempted: a crash from here on leaves a queued message, never a lost one.
-        let message = inbox.record_outbound(tenant, draft).await.map_err(|e| e.with_operation("hub.send.record"))?;
-        inbox
+        let message =
+            store.outbound.record_outbound(tenant, draft).await.map_err(|e| e.with_operation("hub.send.record"))?;
+        store
+            .outbound
             .update_delivery(tenant, message.id, DeliveryStatus::Sending, None)
             .await
             .map_err(|e| e.with_operation("hub.send.record"))?;
@@ -382,7 +407,8 @@ impl Hub {
             .with_since_customer_message(since(customer_last_message_at, self.inner.clock.now()));
         match channel.send(&request).await {
             Ok(receipt) => {
-                let sent = inbox
+                let sent = store
+                    .outbound
                     .update_delivery(tenant, message.id, DeliveryStatus::Sent, Some(&receipt.platform_message_id))
                     .await
                     .map_err(|e| e.with_operation("hub.send.record"))?;
@@ -393,7 +419,7 @@ impl Hub {
                 let error = error.with_operation("hub.send").with_context("message", message.id);
                 if error.kind() != ErrorKind::DeliveryUnknown {
                     let failed = DeliveryStatus::failed_by(&error);
-                    if let Err(store_error) = inbox.update_delivery(tenant, message.id, failed, None).await {
+                    if let Err(store_error) = store.outbound.update_delivery(tenant, message.id, failed, None).await {
                         tracing::error!(target: "unibox::send", %store_error, message = %message.id, "could not record a failed send");
                     }
                 }
@@ -420,7 +446,7 @@ impl Hub {
     async fn mark_reauthorization_required(&self, account: &ChannelAccount, reason: &str) {
         let mut updated = account.clone();
         updated.state = ChannelAccountState::ReauthorizationRequired { reason: reason.to_string() };
-        if let Err(error) = self.inner.inbox.save_account(&updated).await {
+        if let Err(error) = self.inner.store.accounts.save_account(&updated).await {
             tracing::error!(target: "unibox::send", %error, account = %account.id, "could not mark the account for reauthorization");
         }
     }

@@ -78,7 +78,7 @@ impl Hub {
     pub async fn subscribe(&self, actor: &Actor, from: Option<Position>) -> Result<Subscription> {
         const OP: &str = "hub.subscribe";
         self.authorize_read(actor).map_err(|e| e.with_operation(OP))?;
-        let changes = self.inner.inbox.changes().ok_or_else(|| {
+        let changes = self.inner.store.changes.clone().ok_or_else(|| {
             Error::new(ErrorKind::Unsupported, "this inbox keeps no change log to subscribe to").with_operation(OP)
         })?;
         let tenant = actor.tenant().clone();
@@ -103,7 +103,7 @@ async fn follow(hub: Hub, tenant: TenantId, mut after: Position, sender: mpsc::S
         let changed = hub.delivery().changed.notified();
         let mut changed = std::pin::pin!(changed);
         changed.as_mut().enable();
-        let Some(changes) = hub.inbox().changes() else { return };
+        let Some(changes) = hub.store().changes.clone() else { return };
         match changes.read(&tenant, after, PAGE).await {
             Ok(events) if !events.is_empty() => {
                 for event in events {

@@ -102,7 +102,7 @@ impl Hub {
             let route = self
                 .inner
                 .routes
-                .resolve(self.inner.inbox.as_ref(), channel_id, &event.account)
+                .resolve(self.inner.store.accounts.as_ref(), channel_id, &event.account)
                 .await
                 .map_err(|e| e.with_operation("hub.webhook.route"))?;
             match route {
@@ -138,7 +138,7 @@ impl Hub {
             Vec::new()
         } else {
             // Accepted is enough to acknowledge: the events are durable and every later read sees them.
-            self.inner.inbox.accept(routed).await.map_err(|e| e.with_operation("hub.webhook.ingest"))?
+            self.inner.store.ingest.accept(routed).await.map_err(|e| e.with_operation("hub.webhook.ingest"))?
         };
         if outcomes.iter().any(|o| matches!(o, Acceptance::Accepted)) {
             self.analytics_changed(&tenants);

@@ -20,7 +20,7 @@ impl Hub {
         action: Action,
         verb: &str,
     ) -> Result<Conversation> {
-        let conversation = self.inner.inbox.conversation(actor.tenant(), id).await?;
+        let conversation = self.inner.store.reads.conversation(actor.tenant(), id).await?;
         let target = crate::audit::targets::conversation(id);
         self.authorize_audited(actor, action, Resource::Conversation(&conversation), verb, &target).await?;
         Ok(conversation)
@@ -86,7 +86,7 @@ impl Hub {
     /// [`Action::AssignConversation`].
     ///
     /// Capacity is reserved, not just checked: the store counts and assigns in one step
-    /// ([`Inbox::assign_within_capacity`](crate::Inbox::assign_within_capacity)), so concurrent
+    /// ([`TeamWorkflow::assign_within_capacity`](crate::inbox::TeamWorkflow::assign_within_capacity)), so concurrent
     /// auto-assignments never take an agent past their capacity. The strategy orders the
     /// candidates; if the preferred one filled up meanwhile, the next with room gets it.
     pub async fn auto_assign(
@@ -103,13 +103,13 @@ impl Hub {
                 .with_operation(OP));
         }
         let tenant = actor.tenant();
-        let agents = self.inner.roster.agents(tenant).await.map_err(|e| e.with_operation(OP))?;
-        let open = self.inner.inbox.open_assignments(tenant).await.map_err(|e| e.with_operation(OP))?;
+        let agents = self.inner.store.roster.agents(tenant).await.map_err(|e| e.with_operation(OP))?;
+        let open = self.inner.store.workflow.open_assignments(tenant).await.map_err(|e| e.with_operation(OP))?;
         let eligible = eligible_agents(&agents, &open, conversation.account);
         let first = match strategy {
             AssignmentStrategy::LeastOpen => least_open(&eligible, &open),
             AssignmentStrategy::RoundRobin => {
-                self.inner.roster.take_turn(tenant, &eligible).await.map_err(|e| e.with_operation(OP))?
+                self.inner.store.roster.take_turn(tenant, &eligible).await.map_err(|e| e.with_operation(OP))?
             }
         };
         let Some(first) = first else {
@@ -120,7 +120,8 @@ impl Hub {
         let now = self.inner.clock.now();
         let assigned = self
             .inner
-            .inbox
+            .store
+            .workflow
             .assign_within_capacity(tenant, id, &candidates, now)
             .await
             .map_err(|e| e.with_operation(OP))?;
@@ -144,7 +145,7 @@ impl Hub {
             .assignee(AssigneeFilter::Unassigned)
             .limit(MAX_PAGE_SIZE);
         loop {
-            let page = self.inner.inbox.conversations(actor.tenant(), &query).await?;
+            let page = self.inner.store.reads.conversations(actor.tenant(), &query).await?;
             waiting.extend(page.items.into_iter().map(|c| c.id));
             match page.next {
                 Some(next) => query = query.after(Some(next)),
@@ -180,7 +181,8 @@ impl Hub {
         .at(self.inner.clock.now());
         let updated = self
             .inner
-            .inbox
+            .store
+            .workflow
             .update_conversation(actor.tenant(), conversation.id, &update)
             .await
             .map_err(|e| e.with_operation(operation))?;
@@ -245,7 +247,7 @@ impl Hub {
         let mut due = Vec::new();
         let mut query = ConversationQuery::new().status(ConversationStatus::Snoozed).limit(MAX_PAGE_SIZE);
         loop {
-            let page = self.inner.inbox.conversations(actor.tenant(), &query).await?;
+            let page = self.inner.store.reads.conversations(actor.tenant(), &query).await?;
             due.extend(page.items.into_iter().filter(|c| c.snoozed_until.is_some_and(|until| until <= now)));
             match page.next {
                 Some(next) => query = query.after(Some(next)),
@@ -273,7 +275,8 @@ impl Hub {
         let update = update.at(self.inner.clock.now());
         let updated = self
             .inner
-            .inbox
+            .store
+            .workflow
             .update_conversation(actor.tenant(), conversation.id, &update)
             .await
             .map_err(|e| e.with_operation(operation))?;
@@ -327,7 +330,8 @@ impl Hub {
         }
         let updated = self
             .inner
-            .inbox
+            .store
+            .workflow
             .update_conversation(actor.tenant(), conversation.id, &update)
             .await
             .map_err(|e| e.with_operation(operation))?;
@@ -342,11 +346,16 @@ impl Hub {
     pub async fn mark_read(&self, actor: &Actor, id: ConversationId) -> Result<ReadState> {
         const OP: &str = "hub.mark_read";
         let user = Self::acting_user(actor, OP)?;
-        let conversation = self.inner.inbox.conversation(actor.tenant(), id).await?;
+        let conversation = self.inner.store.reads.conversation(actor.tenant(), id).await?;
         self.authorize(actor, Action::ReadConversations, Resource::Conversation(&conversation))?;
         let up_to = self.inner.clock.now().max(conversation.last_activity_at);
-        let state =
-            self.inner.inbox.mark_read_by(actor.tenant(), id, &user, up_to).await.map_err(|e| e.with_operation(OP))?;
+        let state = self
+            .inner
+            .store
+            .workflow
+            .mark_read_by(actor.tenant(), id, &user, up_to)
+            .await
+            .map_err(|e| e.with_operation(OP))?;
         let event = WorkflowEvent::ConversationRead { conversation: id, user, up_to };
         self.workflow_changed(actor, event).await;
         Ok(state)
@@ -357,7 +366,7 @@ impl Hub {
     pub async fn read_states(&self, actor: &Actor, conversations: &[ConversationId]) -> Result<Vec<ReadState>> {
         let user = Self::acting_user(actor, "hub.read_states")?;
         self.authorize(actor, Action::ReadConversations, Resource::Tenant)?;
-        self.inner.inbox.read_states(actor.tenant(), &user, conversations).await
+        self.inner.store.workflow.read_states(actor.tenant(), &user, conversations).await
     }
 
     pub(crate) fn acting_user(actor: &Actor, operation: &'static str) -> Result<UserId> {

@@ -7,32 +7,36 @@ use async_trait::async_trait;
 use super::changes::ChangeState;
 
 mod workflow;
-use crate::changes::{Change, ChangeKind, ChangeLog, ingest_change};
-use crate::outbox::{Outbox, OutboxJob};
+use crate::changes::{Change, ChangeKind, ingest_change};
+use crate::outbox::OutboxJob;
 use crate::workflow::{CannedReply, ContactProfile, ContactUpdate, ReadState};
 
 use crate::inbox::{
-    AssigneeFilter, ConversationQuery, ConversationUpdate, Cursor, IngestOutcome, MessageQuery, OutboundDraft, Page,
-    RoutedEvent, SearchQuery,
+    AssigneeFilter, ChannelAccounts, ConversationQuery, ConversationUpdate, Cursor, EventIngest, InboxReads,
+    IngestOutcome, MessageQuery, OutboundDraft, OutboundMessages, Page, RoutedEvent, SearchQuery, TeamWorkflow,
 };
+use crate::ingest::{self, Amendment, IngestPlan, NewMessage, earliest, supersedes};
 use crate::{
     Author, ChannelAccount, ChannelAccountId, ChannelAccountState, ChannelId, Contact, ContactId, ContactIdentity,
-    Content, Conversation, ConversationId, ConversationStatus, DeliveryStatus, Direction, Error, ErrorKind, EventKind,
-    IdentityKind, InboundMessage, Inbox, InternalNote, Message, MessageId, NoteId, PlatformUser, Reaction, Result,
-    TenantId, Timestamp, UserId,
+    Content, Conversation, ConversationId, ConversationStatus, DeliveryStatus, Direction, Error, ErrorKind,
+    IdentityKind, InternalNote, Message, MessageId, NoteId, PlatformUser, Reaction, Result, TenantId, Timestamp,
+    UserId,
 };
 
-/// Conversations, contacts and messages in process memory, with the exact semantics of the
-/// [`Inbox`] trait. For tests, trials and examples: nothing survives a restart.
+/// Conversations, contacts and messages in process memory: every [inbox port](crate::inbox),
+/// the [`Outbox`](crate::outbox::Outbox) and the [`ChangeLog`](crate::changes::ChangeLog), with
+/// the shared ingest rules of [`crate::ingest`]. For tests, trials and examples: nothing
+/// survives a restart.
 ///
 /// Everything lives behind one mutex that is never held across an `.await`, so every call is
-/// atomic, [`ingest`](Inbox::ingest) batches included.
+/// atomic, [`ingest`](EventIngest::ingest) batches included.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// use unibox_core::inbox::{ConversationQuery, RoutedEvent};
 /// use unibox_core::memory::MemoryInbox;
-/// use unibox_core::{ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, Inbox, InboundEvent, InboundMessage, PlatformUser, Timestamp};
+/// use unibox_core::{ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, InboundEvent, InboundMessage, PlatformUser, Timestamp};
+/// use unibox_core::inbox::prelude::*;
 ///
 /// let inbox = MemoryInbox::new();
 /// let tenant = "acme".parse().unwrap();
@@ -146,24 +150,34 @@ struct Amendments {
 }
 
 impl Amendments {
+    /// One planned amendment, made at `at` by the event `event_id`.
+    fn of(amendment: &Amendment<'_>, at: Timestamp, event_id: &str) -> Self {
+        let mut change = Amendments::default();
+        match amendment {
+            Amendment::Edit { content } => change.edit(at, event_id, content),
+            Amendment::Unsend => change.unsend(at),
+            Amendment::Reaction { by, emoji } => change.react(by, at, event_id, *emoji),
+            Amendment::Delivery(status) => change.deliver(status),
+        }
+        change
+    }
+
     fn edit(&mut self, at: Timestamp, event_id: &str, content: &Content) {
-        let newer = self.edit.as_ref().is_none_or(|(t, id, _)| (at, event_id) > (*t, id.as_str()));
-        if newer {
+        if supersedes((at, event_id), self.edit.as_ref().map(|(t, id, _)| (*t, id.as_str()))) {
             let content = self.unsent_at.is_none().then(|| content.clone());
             self.edit = Some((at, event_id.to_string(), content));
         }
     }
 
     fn unsend(&mut self, at: Timestamp) {
-        self.unsent_at = Some(self.unsent_at.map_or(at, |t| t.min(at)));
+        self.unsent_at = Some(earliest(self.unsent_at, at));
         if let Some((_, _, content)) = &mut self.edit {
             *content = None;
         }
     }
 
     fn react(&mut self, by: &str, at: Timestamp, event_id: &str, emoji: Option<&str>) {
-        let newer = self.reactions.get(by).is_none_or(|(t, id, _)| (at, event_id) > (*t, id.as_str()));
-        if newer {
+        if supersedes((at, event_id), self.reactions.get(by).map(|(t, id, _)| (*t, id.as_str()))) {
             self.reactions.insert(by.to_string(), (at, event_id.to_string(), emoji.map(str::to_string)));
         }
     }
@@ -184,7 +198,7 @@ impl Amendments {
             match content {
                 Some(content) => self.edit(at, &id, &content),
                 // An unsent edit still moves `edited_at`; its content is gone.
-                None if self.edit.as_ref().is_none_or(|(t, i, _)| (at, id.as_str()) > (*t, i.as_str())) => {
+                None if supersedes((at, id.as_str()), self.edit.as_ref().map(|(t, i, _)| (*t, i.as_str()))) => {
                     self.edit = Some((at, id, None));
                 }
                 None => {}
@@ -243,40 +257,15 @@ fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
     Error::new(ErrorKind::InvalidInput, message)
 }
 
-/// The platform message id a postback is stored under: derived from the event id, so a
-/// redelivered postback is recognized.
-fn postback_message_id(event_id: &str) -> String {
-    format!("postback:{event_id}")
-}
-
+/// Checks an event with the shared rules ([`ingest::validate`]), and that the tenant has its
+/// account.
 fn validate_event(state: &State, routed: &RoutedEvent) -> Result<()> {
     match state.accounts.get(&routed.account) {
-        Some(account) if account.tenant == routed.tenant => {}
-        _ => {
-            return Err(not_found("channel account")
-                .with_context("tenant", &routed.tenant)
-                .with_context("account", routed.account));
-        }
+        Some(account) if account.tenant == routed.tenant => ingest::validate(routed),
+        _ => Err(not_found("channel account")
+            .with_context("tenant", &routed.tenant)
+            .with_context("account", routed.account)),
     }
-    let event = &routed.event;
-    if event.id.is_empty() {
-        return Err(invalid("an event needs a non-empty id for deduplication"));
-    }
-    let customer_ok = |customer: &PlatformUser| !customer.id.is_empty();
-    let valid = match &event.kind {
-        EventKind::Message(message) => customer_ok(&message.customer) && !message.message_id.is_empty(),
-        EventKind::Edit { customer, message_id, .. }
-        | EventKind::Unsend { customer, message_id }
-        | EventKind::Reaction { customer, message_id, .. } => customer_ok(customer) && !message_id.is_empty(),
-        EventKind::Delivery(update) => update.message_ids.iter().all(|id| !id.is_empty()),
-        EventKind::Postback { customer, .. } => customer_ok(customer),
-        EventKind::CustomerIdChanged { customer, previous_id } => customer_ok(customer) && !previous_id.is_empty(),
-        _ => true,
-    };
-    if !valid {
-        return Err(invalid(format!("{} event {:?} has an empty customer or message id", event.kind.name(), event.id)));
-    }
-    Ok(())
 }
 
 impl State {
@@ -292,43 +281,23 @@ impl State {
         self.messages.get(&id).filter(|m| &m.message.tenant == tenant).ok_or_else(|| not_found("message"))
     }
 
+    /// Executes the shared plan of one validated event ([`ingest::plan`]).
     fn ingest_one(&mut self, routed: &RoutedEvent) -> IngestOutcome {
         let account = routed.account;
         if !self.seen_events.insert((account, routed.event.id.clone())) {
             return IngestOutcome::Duplicate;
         }
         let event = &routed.event;
-        let at = event.occurred_at;
-        match &event.kind {
-            EventKind::Message(message) => self.store_message(routed, message.clone()),
-            EventKind::Postback { customer, payload, title } => {
-                let message = InboundMessage::inbound(
-                    customer.clone(),
-                    postback_message_id(&event.id),
-                    Content::Postback { title: title.clone(), payload: payload.clone() },
-                );
-                self.store_message(routed, message)
-            }
-            EventKind::Edit { message_id, content, .. } => {
-                let mut change = Amendments::default();
-                change.edit(at, &event.id, content);
-                self.amend(account, message_id, change)
-            }
-            EventKind::Unsend { message_id, .. } => {
-                let mut change = Amendments::default();
-                change.unsend(at);
-                self.amend(account, message_id, change)
-            }
-            EventKind::Reaction { customer, message_id, emoji } => {
-                let mut change = Amendments::default();
-                change.react(&customer.id, at, &event.id, emoji.as_deref());
-                self.amend(account, message_id, change)
-            }
-            EventKind::Delivery(update) => {
+        let plan = ingest::plan(event);
+        if plan.is_logged() {
+            self.event_log.push(routed.clone());
+        }
+        match plan {
+            IngestPlan::StoreMessage(message) => self.store_message(routed, message),
+            IngestPlan::Amend { message_ids, amendment } => {
                 let mut touched = Vec::new();
-                for message_id in &update.message_ids {
-                    let mut change = Amendments::default();
-                    change.deliver(&update.status);
+                for message_id in message_ids {
+                    let change = Amendments::of(&amendment, event.occurred_at, &event.id);
                     if let IngestOutcome::Stored { conversation: Some(c), message: Some(m) } =
                         self.amend(account, message_id, change)
                     {
@@ -342,22 +311,17 @@ impl State {
                 };
                 IngestOutcome::Stored { conversation, message }
             }
-            EventKind::CustomerIdChanged { customer, previous_id } => {
-                self.move_identity(account, &customer.kind, previous_id, &customer.id);
-                self.event_log.push(routed.clone());
-                IngestOutcome::Stored { conversation: None, message: None }
-            }
-            EventKind::AuthorizationRevoked { reason } => {
+            IngestPlan::RequireReauthorization { reason } => {
                 if let Some(stored) = self.accounts.get_mut(&account) {
-                    stored.state = ChannelAccountState::ReauthorizationRequired { reason: reason.clone() };
+                    stored.state = ChannelAccountState::ReauthorizationRequired { reason: reason.to_owned() };
                 }
-                self.event_log.push(routed.clone());
                 IngestOutcome::Stored { conversation: None, message: None }
             }
-            _ => {
-                self.event_log.push(routed.clone());
+            IngestPlan::MoveIdentity { kind, previous, current } => {
+                self.move_identity(account, kind, previous, current);
                 IngestOutcome::Stored { conversation: None, message: None }
             }
+            IngestPlan::Log => IngestOutcome::Stored { conversation: None, message: None },
         }
     }
 
@@ -379,16 +343,16 @@ impl State {
         }
     }
 
-    fn store_message(&mut self, routed: &RoutedEvent, message: InboundMessage) -> IngestOutcome {
+    fn store_message(&mut self, routed: &RoutedEvent, message: NewMessage<'_>) -> IngestOutcome {
         let account = routed.account;
-        let key = (account, message.message_id.clone());
+        let key = (account, message.platform_message_id.clone().into_owned());
         if self.by_platform_id.contains_key(&key) {
             return IngestOutcome::Duplicate;
         }
         let at = routed.event.occurred_at;
-        let contact = self.find_or_create_contact(routed, &message.customer);
+        let contact = self.find_or_create_contact(routed, message.customer);
         let conversation_id = self.find_or_create_conversation(&routed.tenant, account, contact, at);
-        let inbound = message.direction == Direction::Inbound;
+        let inbound = message.is_inbound();
         let mut stored = StoredMessage {
             message: Message {
                 id: MessageId::new(),
@@ -397,9 +361,9 @@ impl State {
                 account,
                 direction: message.direction,
                 author: if inbound { Author::Contact(contact) } else { Author::System },
-                content: message.content,
-                platform_message_id: Some(message.message_id),
-                reply_to: message.reply_to,
+                content: message.content.into_owned(),
+                platform_message_id: Some(key.1.clone()),
+                reply_to: message.reply_to.map(str::to_owned),
                 sent_at: at,
                 recorded_at: routed.received_at,
                 edited_at: None,
@@ -540,7 +504,7 @@ impl State {
 }
 
 impl State {
-    /// Records an outbound draft as queued (see [`Inbox::record_outbound`]); returns whether it
+    /// Records an outbound draft as queued (see [`OutboundMessages::record_outbound`](OutboundMessages::record_outbound)); returns whether it
     /// was new.
     pub(super) fn record_outbound_once(&mut self, tenant: &TenantId, draft: OutboundDraft) -> Result<(Message, bool)> {
         if matches!(draft.author, Author::Contact(_)) {
@@ -587,7 +551,7 @@ impl State {
         Ok(())
     }
 
-    /// Moves an outbound message's delivery (see [`Inbox::update_delivery`]), logging the change
+    /// Moves an outbound message's delivery (see [`OutboundMessages::update_delivery`](OutboundMessages::update_delivery)), logging the change
     /// with `detail` when something changed.
     pub(super) fn update_delivery(
         &mut self,
@@ -646,7 +610,7 @@ fn newest_first(mut messages: Vec<Message>, before: Option<Cursor>, limit: usize
 }
 
 #[async_trait]
-impl Inbox for MemoryInbox {
+impl ChannelAccounts for MemoryInbox {
     async fn save_account(&self, account: &ChannelAccount) -> Result<()> {
         if account.platform_account_id.is_empty() {
             return Err(invalid("a channel account needs its platform account id"));
@@ -694,7 +658,10 @@ impl Inbox for MemoryInbox {
             .find(|a| &a.channel == channel && a.platform_account_id == platform_account_id)
             .cloned())
     }
+}
 
+#[async_trait]
+impl EventIngest for MemoryInbox {
     async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>> {
         let mut state = self.state();
         for event in &events {
@@ -710,7 +677,10 @@ impl Inbox for MemoryInbox {
         }
         Ok(outcomes)
     }
+}
 
+#[async_trait]
+impl InboxReads for MemoryInbox {
     async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>> {
         query.validate()?;
         let state = self.state();
@@ -806,6 +776,18 @@ impl Inbox for MemoryInbox {
         Ok(newest_first(matches, query.before, query.limit))
     }
 
+    async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>> {
+        let state = self.state();
+        state.conversation_of(tenant, conversation)?;
+        let mut notes: Vec<InternalNote> =
+            state.notes.values().filter(|n| n.conversation == conversation && &n.tenant == tenant).cloned().collect();
+        notes.sort_by_key(|n| (n.created_at, n.id));
+        Ok(notes)
+    }
+}
+
+#[async_trait]
+impl OutboundMessages for MemoryInbox {
     async fn record_outbound(&self, tenant: &TenantId, draft: OutboundDraft) -> Result<Message> {
         self.state().record_outbound(tenant, draft)
     }
@@ -819,7 +801,10 @@ impl Inbox for MemoryInbox {
     ) -> Result<Message> {
         self.state().update_delivery(tenant, message, &status, platform_message_id, status.as_str())
     }
+}
 
+#[async_trait]
+impl TeamWorkflow for MemoryInbox {
     async fn update_conversation(
         &self,
         tenant: &TenantId,
@@ -846,14 +831,6 @@ impl Inbox for MemoryInbox {
             );
         }
         Ok(())
-    }
-
-    fn outbox(&self) -> Option<&dyn Outbox> {
-        Some(self)
-    }
-
-    fn changes(&self) -> Option<&dyn ChangeLog> {
-        Some(self)
     }
 
     async fn mark_read_by(
@@ -917,21 +894,12 @@ impl Inbox for MemoryInbox {
     async fn merge_contacts(&self, tenant: &TenantId, keep: ContactId, duplicate: ContactId) -> Result<ContactProfile> {
         self.state().merge_contacts(tenant, keep, duplicate)
     }
-
-    async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>> {
-        let state = self.state();
-        state.conversation_of(tenant, conversation)?;
-        let mut notes: Vec<InternalNote> =
-            state.notes.values().filter(|n| n.conversation == conversation && &n.tenant == tenant).cloned().collect();
-        notes.sort_by_key(|n| (n.created_at, n.id));
-        Ok(notes)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ChannelKind, InboundEvent};
+    use crate::{ChannelKind, EventKind, InboundEvent, InboundMessage};
 
     fn routed(account: &ChannelAccount, id: &str, kind: EventKind) -> RoutedEvent {
         RoutedEvent {

@@ -3,13 +3,16 @@
 use std::sync::Arc;
 
 use crate::audit::{AuditKey, AuditTrail};
+use crate::changes::ChangeLog;
 use crate::inbox::MAX_PAGE_SIZE;
+use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::memory::{
     MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryDeletionRequests, MemoryInbox, MemorySessionStore,
     MemoryTokenStore, MemoryUsageMeter,
 };
+use crate::outbox::Outbox;
 use crate::store::{Store, StoreCapabilities};
-use crate::{Error, ErrorKind, Inbox};
+use crate::{Error, ErrorKind};
 
 /// Every part in process memory: nothing survives a restart, tokens are not encrypted, and the
 /// audit trail's checkpoint key is random and forgotten at exit. For tests and trials; a
@@ -37,13 +40,17 @@ impl MemoryStore {
         Self::with_inbox(Arc::new(MemoryInbox::new()))
     }
 
-    /// Memory parts around `inbox` (any [`Inbox`], for example a SQLite inbox under test): the
-    /// tokens, audit trail, roster, analytics, usage, sessions and deletion requests are in
-    /// memory. The capabilities say so: the bundle is not durable even when the inbox is.
-    pub fn with_inbox(inbox: Arc<dyn Inbox>) -> Self {
+    /// Memory parts around `inbox`, a backend object that serves every inbox port, the outbox
+    /// and the change log (a [`MemoryInbox`], or a SQLite inbox under test): the tokens, audit
+    /// trail, roster, analytics, usage, sessions and deletion requests are in memory. The
+    /// capabilities say so: the bundle is not durable even when the inbox is.
+    pub fn with_inbox<B>(inbox: Arc<B>) -> Self
+    where
+        B: ChannelAccounts + EventIngest + InboxReads + OutboundMessages + TeamWorkflow + Outbox + ChangeLog,
+    {
         let capabilities = StoreCapabilities {
-            outbox: inbox.outbox().is_some(),
-            change_log: inbox.changes().is_some(),
+            outbox: true,
+            change_log: true,
             metering: true,
             sessions: true,
             deletion_requests: true,
@@ -53,7 +60,13 @@ impl MemoryStore {
         let audit = Arc::new(AuditTrail::new(Arc::new(MemoryAuditLog::new()), random_audit_key()));
         MemoryStore {
             store: Store {
-                inbox,
+                accounts: inbox.clone(),
+                ingest: inbox.clone(),
+                reads: inbox.clone(),
+                outbound: inbox.clone(),
+                workflow: inbox.clone(),
+                outbox: Some(inbox.clone()),
+                changes: Some(inbox),
                 tokens: Arc::new(MemoryTokenStore::new()),
                 audit,
                 roster: Arc::new(MemoryAgentRoster::new()),

@@ -64,7 +64,7 @@ pub fn usage_reported(
 /// The usage of ingested events: one message in per customer message or postback stored for
 /// the first time (redeliveries and the business's own echoes do not count). `kind_of` names
 /// the platform of an event's account. `events` and `outcomes` are paired by position, as
-/// [`Inbox::ingest`](crate::Inbox::ingest) returns them.
+/// [`EventIngest::ingest`](crate::inbox::EventIngest::ingest) returns them.
 pub fn usage_of_ingest(
     events: &[RoutedEvent],
     outcomes: &[IngestOutcome],
@@ -78,7 +78,7 @@ pub fn usage_of_ingest(
         .collect()
 }
 
-/// The usage of accepted events ([`Inbox::accept`](crate::Inbox::accept)): one message in per
+/// The usage of accepted events ([`EventIngest::accept`](crate::inbox::EventIngest::accept)): one message in per
 /// customer message or postback accepted for the first time. A message redelivered under a new
 /// event id is recognised only when it is applied, after this count: such a message counts twice.
 ///

@@ -23,9 +23,9 @@ pub struct StoreCapabilities {
     pub sealed_tokens: bool,
     /// The audit trail is kept in the same storage as the inbox.
     pub durable_audit: bool,
-    /// Sends are recorded with an outbox job and retried ([`Inbox::outbox`](crate::Inbox::outbox)).
+    /// Sends are recorded with an outbox job and retried ([`Store::outbox`](crate::store::Store::outbox) is there).
     pub outbox: bool,
-    /// Changes can be followed from a position ([`Inbox::changes`](crate::Inbox::changes)).
+    /// Changes can be followed from a position ([`Store::changes`](crate::store::Store::changes) is there).
     pub change_log: bool,
     /// Several processes can share the storage (leases and compare-and-swap hold across them).
     pub shared_across_processes: bool,

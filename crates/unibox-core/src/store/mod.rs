@@ -12,35 +12,55 @@ pub use capabilities::StoreCapabilities;
 
 use std::sync::Arc;
 
+use crate::TokenStore;
 use crate::analytics::Analytics;
 use crate::audit::AuditTrail;
+use crate::changes::ChangeLog;
+use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::metering::UsageMeter;
+use crate::outbox::Outbox;
 use crate::privacy::DeletionRequestStore;
 use crate::session::SessionStore;
 use crate::workflow::AgentRoster;
-use crate::{Inbox, TokenStore};
 
-/// All the parts of one storage backend. The inbox brings its outbox and change log with it
-/// ([`Inbox::outbox`], [`Inbox::changes`]); the token store, the audit trail, the agent
-/// roster, analytics, usage metering, sessions and deletion requests come alongside.
+/// All the parts of one storage backend, each port its own field: the inbox ports (accounts,
+/// ingest, reads, outbound, workflow), the outbox and the change log, the token store, the
+/// audit trail, the agent roster, analytics, usage metering, sessions and deletion requests.
 ///
-/// A third-party backend fills the fields and describes itself in
-/// [`capabilities`](Store::capabilities); `unibox_testkit::store::capabilities_are_true`
-/// checks that the description matches the parts.
+/// One backend object may serve several ports (memory and SQLite serve every inbox port with
+/// one object); each field still holds its own `Arc`, so replacing one port with a decorator
+/// (`store.reads = Arc::new(Cached::new(store.reads))`) leaves every other part in place.
+/// An optional part is an `Option` with a flag in [`StoreCapabilities`] saying whether it is
+/// there; `unibox_testkit::store::capabilities_are_true` checks that they agree.
 ///
 /// ```
 /// use unibox_core::memory::MemoryStore;
 /// use unibox_core::store::Store;
 /// let store: Store = MemoryStore::new().into();
 /// assert!(!store.capabilities.durable);
-/// assert!(store.capabilities.outbox);
+/// assert!(store.capabilities.outbox && store.outbox.is_some());
 /// let hub = unibox_core::Hub::builder(store).build();
 /// # drop(hub);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Store {
-    /// Conversations, contacts, messages and channel accounts (with outbox and change log).
-    pub inbox: Arc<dyn Inbox>,
+    /// Channel accounts and webhook routing.
+    pub accounts: Arc<dyn ChannelAccounts>,
+    /// Where routed events are stored (and durably accepted).
+    pub ingest: Arc<dyn EventIngest>,
+    /// Conversations, messages, contacts, notes and search.
+    pub reads: Arc<dyn InboxReads>,
+    /// Outbound messages recorded before they are sent, and their delivery.
+    pub outbound: Arc<dyn OutboundMessages>,
+    /// Workflow fields, notes, read markers, assignment, canned replies, contact profiles.
+    pub workflow: Arc<dyn TeamWorkflow>,
+    /// The durable send queue, if the backend keeps one: the hub then records every send as a
+    /// job in the same transaction as the message and delivers it with retries; without one it
+    /// records and sends once ([`StoreCapabilities::outbox`]).
+    pub outbox: Option<Arc<dyn Outbox>>,
+    /// The change log, if the backend keeps one ([`Hub::subscribe`](crate::Hub::subscribe) and
+    /// analytics follow it; [`StoreCapabilities::change_log`]).
+    pub changes: Option<Arc<dyn ChangeLog>>,
     /// Platform tokens.
     pub tokens: Arc<dyn TokenStore>,
     /// The tamper-evident audit trail every hub action, and the vault's own records, go to.

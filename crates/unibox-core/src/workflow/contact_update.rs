@@ -18,7 +18,7 @@ pub struct ContactProfile {
     pub attributes: BTreeMap<String, String>,
 }
 
-/// A change to a contact's profile, for [`Inbox::update_contact`](crate::Inbox::update_contact).
+/// A change to a contact's profile, for [`TeamWorkflow::update_contact`](crate::inbox::TeamWorkflow::update_contact).
 ///
 /// A display name set here is the team's choice: names platforms report later do not replace
 /// it. Attributes set to `None` are removed.

@@ -3,7 +3,7 @@
 //!
 //! The data types live here; the operations are [`Hub`](crate::Hub) methods that take an
 //! [`Actor`](crate::Actor) and are authorized by the [`Policy`](crate::Policy). Stores implement
-//! the extra [`Inbox`](crate::Inbox) methods (read markers, canned replies, contacts) and the
+//! the [`TeamWorkflow`](crate::inbox::TeamWorkflow) port methods (read markers, canned replies, contacts) and the
 //! [`AgentRoster`] port.
 
 mod canned;

@@ -108,15 +108,15 @@ pub async fn connect(hub: &Hub, tenant: &str, channel: &str, kind: ChannelKind, 
 pub async fn stored_message_ids(hub: &Hub, tenant: &str) -> Vec<String> {
     use unibox_core::inbox::{ConversationQuery, MessageQuery};
     let tenant: TenantId = tenant.parse().unwrap();
-    let inbox = hub.inbox();
+    let reads = &hub.store().reads;
     let mut ids = Vec::new();
     let mut query = ConversationQuery::new().limit(100);
     loop {
-        let page = inbox.conversations(&tenant, &query).await.unwrap();
+        let page = reads.conversations(&tenant, &query).await.unwrap();
         for conversation in &page.items {
             let mut messages = MessageQuery::new().limit(100);
             loop {
-                let batch = inbox.messages(&tenant, conversation.id, &messages).await.unwrap();
+                let batch = reads.messages(&tenant, conversation.id, &messages).await.unwrap();
                 ids.extend(batch.items.iter().filter_map(|m| m.platform_message_id.clone()));
                 match batch.next {
                     Some(cursor) => messages = messages.before(Some(cursor)),
@@ -135,7 +135,7 @@ pub async fn stored_message_ids(hub: &Hub, tenant: &str) -> Vec<String> {
 /// A hub on the SQLite file `db` with the webhook channel `acme-orders` and account `shop-1` of
 /// tenant `acme` connected (once: a second start on the same file finds it).
 pub async fn sqlite_hub_on(db: &std::path::Path) -> Hub {
-    use unibox_core::Inbox;
+    use unibox_core::inbox::prelude::*;
     let inbox = Arc::new(unibox_store_sqlite::SqliteInbox::open(db).await.unwrap());
     let channel: ChannelId = "acme-orders".parse().unwrap();
     let hub = Hub::builder(unibox_core::memory::MemoryStore::with_inbox(inbox.clone()))

@@ -1,5 +1,5 @@
 //! The [`Analytics`] conformance checks against a hand-computed fixture, with their own runner;
-//! and the checks of a hub's analytics over the stores that keep them ([`HubStores`]): exact
+//! and the checks of a hub's analytics over the stores that keep them ([`Store`]): exact
 //! from the change log, however much happens before anyone reads them.
 //!
 //! The fixture, in seconds after [`BASE_TIME`](crate::fixtures::BASE_TIME) (08:20 UTC, day D0):
@@ -25,15 +25,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use unibox_core::workflow::AgentRoster;
-use unibox_core::{Actor, Hub, IdentityKind, Inbox, ManualClock, Role, RolePolicy};
+use unibox_core::store::Store;
+use unibox_core::{Actor, Hub, IdentityKind, ManualClock, Role, RolePolicy};
 
 use unibox_core::analytics::{Analytics, AnalyticsQuery, ChangeSpan, DurationStats, Observation, ObservationKind};
 use unibox_core::changes::Position;
 use unibox_core::{ChannelAccountId, ConversationId, ErrorKind, TenantId, Timestamp, UserId};
 
-use super::BoxFuture;
 use super::support::{assert_kind, catch_panic, ok};
+use super::{BoxFuture, StoreFactory};
 use crate::fixtures::{self, at};
 
 /// Makes empty analytics stores, one per check.
@@ -291,47 +291,12 @@ pub async fn a_batch_is_counted_once_and_moves_the_position(analytics: &dyn Anal
     check_eq!(theirs.position, Position::START);
 }
 
-/// The stores a hub's analytics and automatic assignment use: an inbox with a change log, its
-/// analytics and its agent roster (a SQLite inbox is all three).
-#[derive(Clone)]
-pub struct HubStores {
-    /// The inbox, with a change log.
-    pub inbox: Arc<dyn Inbox>,
-    /// Where analytics are kept.
-    pub analytics: Arc<dyn Analytics>,
-    /// The agent roster.
-    pub roster: Arc<dyn AgentRoster>,
+/// A hub over every part of `store`, on a manual clock, with the built-in role policy.
+pub(crate) fn hub_over(store: &Store, clock: &ManualClock) -> Hub {
+    Hub::builder(store.clone()).policy(Arc::new(RolePolicy)).clock(Arc::new(clock.clone())).build()
 }
 
-impl HubStores {
-    /// A hub over the stores, on a manual clock, with the built-in role policy.
-    pub fn hub(&self, clock: &ManualClock) -> Hub {
-        Hub::builder(unibox_core::memory::MemoryStore::with_inbox(self.inbox.clone()))
-            .analytics(self.analytics.clone())
-            .roster(self.roster.clone())
-            .policy(Arc::new(RolePolicy))
-            .clock(Arc::new(clock.clone()))
-            .build()
-    }
-}
-
-/// Makes empty [`HubStores`], one set per check.
-pub trait HubStoresFactory: Send + Sync {
-    /// New, empty stores.
-    fn fresh(&self) -> BoxFuture<'_, HubStores>;
-}
-
-impl<F, Fut> HubStoresFactory for F
-where
-    F: Fn() -> Fut + Send + Sync,
-    Fut: Future<Output = HubStores> + Send + 'static,
-{
-    fn fresh(&self) -> BoxFuture<'_, HubStores> {
-        Box::pin(self())
-    }
-}
-
-type HubCheck = fn(HubStores) -> BoxFuture<'static, ()>;
+type HubCheck = fn(Store) -> BoxFuture<'static, ()>;
 
 const HUB_ANALYTICS_CHECKS: &[(&str, HubCheck)] = &[
     ("analytics_count_every_change_past_the_old_queue_size", |stores| {
@@ -345,21 +310,12 @@ const HUB_ANALYTICS_CHECKS: &[(&str, HubCheck)] = &[
 /// Runs every hub analytics check on fresh stores each, and panics naming the ones that failed.
 ///
 /// ```no_run
-/// use std::sync::Arc;
-/// use unibox_core::memory::{MemoryAgentRoster, MemoryAnalytics, MemoryInbox};
-/// use unibox_testkit::inbox::HubStores;
+/// use unibox_core::memory::MemoryStore;
 /// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
-/// unibox_testkit::inbox::run_hub_analytics_checks(&|| async {
-///     HubStores {
-///         inbox: Arc::new(MemoryInbox::new()),
-///         analytics: Arc::new(MemoryAnalytics::new()),
-///         roster: Arc::new(MemoryAgentRoster::new()),
-///     }
-/// })
-/// .await;
+/// unibox_testkit::inbox::run_hub_analytics_checks(&|| async { MemoryStore::new().into() }).await;
 /// # });
 /// ```
-pub async fn run_hub_analytics_checks(factory: &dyn HubStoresFactory) {
+pub async fn run_hub_analytics_checks(factory: &dyn StoreFactory) {
     let mut failures = Vec::new();
     for (name, check) in HUB_ANALYTICS_CHECKS {
         let stores = factory.fresh().await;
@@ -375,12 +331,12 @@ pub async fn run_hub_analytics_checks(factory: &dyn HubStoresFactory) {
 /// More customer messages than the earlier in-memory feed held (16,384), stored straight into
 /// the inbox so no hub hears of them, then replies, assignments and resolutions through the
 /// hub: the report counts every one of them exactly, and says it reflects the whole log.
-pub async fn analytics_count_every_change_past_the_old_queue_size(stores: HubStores) {
+pub async fn analytics_count_every_change_past_the_old_queue_size(stores: Store) {
     const CUSTOMERS: u32 = 40;
     const MESSAGES: u32 = 20_000;
     let tenant = fixtures::tenant("acme");
     let account = fixtures::line_account(&tenant);
-    ok(stores.inbox.save_account(&account).await, "save account");
+    ok(stores.accounts.save_account(&account).await, "save account");
     let events = fixtures::AccountEvents::new(&account);
     let customers: Vec<_> = (0..CUSTOMERS).map(|n| fixtures::customer(IdentityKind::LineUserId, n)).collect();
     // Message i comes from customer i % 40 at second 2i: customer k first writes at second 2k.
@@ -389,11 +345,11 @@ pub async fn analytics_count_every_change_past_the_old_queue_size(stores: HubSto
         let customer = &customers[(i % CUSTOMERS) as usize];
         batch.push(events.text(&format!("e{i}"), customer, &format!("m{i}"), "hello", at(2 * i64::from(i))));
         if batch.len() == 500 {
-            ok(stores.inbox.ingest(std::mem::take(&mut batch)).await, "ingest");
+            ok(stores.ingest.ingest(std::mem::take(&mut batch)).await, "ingest");
         }
     }
     let clock = ManualClock::new(at(50_000));
-    let hub = stores.hub(&clock);
+    let hub = hub_over(&stores, &clock);
     let admin = Actor::user(tenant.clone(), fixtures::user("admin"), Role::Admin);
     let ann = fixtures::user("ann");
     let mut conversations = Vec::new();
@@ -403,9 +359,9 @@ pub async fn analytics_count_every_change_past_the_old_queue_size(stores: HubSto
             kind: customer.kind.clone(),
             value: customer.id.clone(),
         };
-        let contact = ok(stores.inbox.contact_by_identity(&tenant, &identity).await, "contact").expect("a contact");
+        let contact = ok(stores.reads.contact_by_identity(&tenant, &identity).await, "contact").expect("a contact");
         let query = unibox_core::inbox::ConversationQuery::new().contact(contact.id).limit(1);
-        let conversation = ok(stores.inbox.conversations(&tenant, &query).await, "conversation").items[0].id;
+        let conversation = ok(stores.reads.conversations(&tenant, &query).await, "conversation").items[0].id;
         conversations.push((k as i64, conversation));
     }
     // Ann takes each conversation at 50,000 s, replies at 50,000 + 10k s, resolves at 60,000 s.
@@ -414,7 +370,7 @@ pub async fn analytics_count_every_change_past_the_old_queue_size(stores: HubSto
     }
     for (k, conversation) in &conversations {
         let reply = fixtures::agent_reply(*conversation, &ann, "ได้เลยค่ะ", at(50_000 + 10 * k));
-        ok(stores.inbox.record_outbound(&tenant, reply).await, "reply");
+        ok(stores.outbound.record_outbound(&tenant, reply).await, "reply");
     }
     clock.set(at(60_000));
     for (_, conversation) in &conversations {
@@ -444,11 +400,11 @@ pub async fn analytics_count_every_change_past_the_old_queue_size(stores: HubSto
 /// Four hubs over the same stores (four processes on one database) all catch analytics up at
 /// once, each with a report racing the others: every change is counted once, and they all
 /// report the same numbers at the same position.
-pub async fn hubs_sharing_stores_count_each_change_once(stores: HubStores) {
+pub async fn hubs_sharing_stores_count_each_change_once(stores: Store) {
     const MESSAGES: u32 = 5_000;
     let tenant = fixtures::tenant("acme");
     let account = fixtures::line_account(&tenant);
-    ok(stores.inbox.save_account(&account).await, "save account");
+    ok(stores.accounts.save_account(&account).await, "save account");
     let events = fixtures::AccountEvents::new(&account);
     for from in (0..MESSAGES).step_by(500) {
         let batch = (from..from + 500)
@@ -457,13 +413,13 @@ pub async fn hubs_sharing_stores_count_each_change_once(stores: HubStores) {
                 events.text(&format!("e{i}"), &customer, &format!("m{i}"), "hello", at(i64::from(i)))
             })
             .collect();
-        ok(stores.inbox.ingest(batch).await, "ingest");
+        ok(stores.ingest.ingest(batch).await, "ingest");
     }
     let clock = ManualClock::new(at(10_000));
     let admin = Actor::user(tenant.clone(), fixtures::user("admin"), Role::Admin);
     let mut tasks = Vec::new();
     for _ in 0..4 {
-        let (hub, admin) = (stores.hub(&clock), admin.clone());
+        let (hub, admin) = (hub_over(&stores, &clock), admin.clone());
         tasks.push(tokio::spawn(async move { hub.analytics(&admin, &two_days()).await }));
     }
     let mut reports = Vec::new();

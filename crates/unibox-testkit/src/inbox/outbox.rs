@@ -8,19 +8,19 @@ use std::time::Duration;
 use unibox_core::changes::{ChangeKind, Position};
 use unibox_core::inbox::ConversationUpdate;
 use unibox_core::outbox::{AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, Resolution};
+use unibox_core::store::Store;
 use unibox_core::{
-    ConversationId, ConversationStatus, DeliveryStatus, ErrorKind, Inbox, InternalNote, Message, NoteId, TenantId,
-    Timestamp,
+    ConversationId, ConversationStatus, DeliveryStatus, ErrorKind, InternalNote, Message, NoteId, TenantId, Timestamp,
 };
 
 use super::support::{all_messages, assert_kind, ingest, ok, tenant_with_account, text_in_conversation};
 use crate::fixtures::{self, THAI_ORDER_TEXT, at};
 
 /// A tenant with a LINE account and one conversation.
-async fn conversation(inbox: &dyn Inbox, tenant: &str) -> (TenantId, ConversationId) {
-    let (tenant, _, events) = tenant_with_account(inbox, tenant, fixtures::line_account).await;
+async fn conversation(store: &Store, tenant: &str) -> (TenantId, ConversationId) {
+    let (tenant, _, events) = tenant_with_account(store, tenant, fixtures::line_account).await;
     let conversation =
-        text_in_conversation(inbox, &events, &fixtures::line_user(), "m-in", THAI_ORDER_TEXT, at(0)).await;
+        text_in_conversation(store, &events, &fixtures::line_user(), "m-in", THAI_ORDER_TEXT, at(0)).await;
     (tenant, conversation)
 }
 
@@ -42,9 +42,9 @@ fn lease(until: Timestamp) -> Lease {
 
 /// Enqueuing records the message as queued and its job, due at once; enqueuing the same draft
 /// again returns both unchanged.
-pub async fn enqueue_records_the_message_and_its_job(inbox: &dyn Inbox) {
-    let Some(outbox) = inbox.outbox() else { return };
-    let (tenant, conversation) = conversation(inbox, "acme").await;
+pub async fn enqueue_records_the_message_and_its_job(store: &Store) {
+    let Some(outbox) = store.outbox.as_deref() else { return };
+    let (tenant, conversation) = conversation(store, "acme").await;
     let draft = fixtures::agent_reply(conversation, &fixtures::user("agent-7"), "ได้เลยค่ะ", at(60));
     let options = EnqueueOptions::new().human_agent(true);
     let (message, job) = ok(outbox.enqueue(&tenant, draft.clone(), options, at(60)).await, "enqueue");
@@ -57,19 +57,19 @@ pub async fn enqueue_records_the_message_and_its_job(inbox: &dyn Inbox) {
     check!(job.human_agent);
     check_eq!(job.lease, None);
     check_eq!(ok(outbox.job(&tenant, message.id).await, "job"), job.clone());
-    check_eq!(ok(inbox.message(&tenant, message.id).await, "message"), message.clone());
+    check_eq!(ok(store.reads.message(&tenant, message.id).await, "message"), message.clone());
 
     let (again, same_job) = ok(outbox.enqueue(&tenant, draft, options, at(90)).await, "enqueue again");
     check_eq!(again, message, "the draft id is the idempotency key");
     check_eq!(same_job, job, "no second job");
-    check_eq!(all_messages(inbox, &tenant, conversation).await.len(), 2, "the inbound message and one reply");
+    check_eq!(all_messages(store, &tenant, conversation).await.len(), 2, "the inbound message and one reply");
 }
 
 /// A claim leases due jobs, earliest first, to one claimer; a job held by a live lease (or
 /// enqueued already leased) is not claimed again until the lease runs out.
-pub async fn claims_lease_due_jobs_to_one_claimer(inbox: &dyn Inbox) {
-    let Some(outbox) = inbox.outbox() else { return };
-    let (tenant, conversation) = conversation(inbox, "acme").await;
+pub async fn claims_lease_due_jobs_to_one_claimer(store: &Store) {
+    let Some(outbox) = store.outbox.as_deref() else { return };
+    let (tenant, conversation) = conversation(store, "acme").await;
     let (first, _) = enqueue(outbox, &tenant, conversation, "one", EnqueueOptions::new(), at(10)).await;
     let (second, _) = enqueue(outbox, &tenant, conversation, "two", EnqueueOptions::new(), at(11)).await;
     let held = lease(at(100));
@@ -99,32 +99,32 @@ pub async fn claims_lease_due_jobs_to_one_claimer(inbox: &dyn Inbox) {
 
 /// An attempt moves the message to `Sending`; the platform's acceptance makes it `Sent` with the
 /// platform's id, and the job is done.
-pub async fn an_accepted_attempt_marks_the_message_sent(inbox: &dyn Inbox) {
-    let Some(outbox) = inbox.outbox() else { return };
-    let (tenant, conversation) = conversation(inbox, "acme").await;
+pub async fn an_accepted_attempt_marks_the_message_sent(store: &Store) {
+    let Some(outbox) = store.outbox.as_deref() else { return };
+    let (tenant, conversation) = conversation(store, "acme").await;
     let held = lease(at(100));
     let (message, _) =
         enqueue(outbox, &tenant, conversation, "Your order shipped", EnqueueOptions::new().leased(held), at(10)).await;
 
     let started = ok(outbox.begin_attempt(&tenant, message.id, held.id).await, "begin_attempt");
     check_eq!((started.state, started.attempts), (JobState::InFlight, 1));
-    check_eq!(ok(inbox.message(&tenant, message.id).await, "message").delivery, DeliveryStatus::Sending);
+    check_eq!(ok(store.reads.message(&tenant, message.id).await, "message").delivery, DeliveryStatus::Sending);
 
     let outcome = AttemptOutcome::Sent { platform_message_id: "468789577898262530".into() };
     let (sent, job) = ok(outbox.finish_attempt(&tenant, message.id, held.id, outcome).await, "finish_attempt");
     check_eq!(sent.delivery, DeliveryStatus::Sent);
     check_eq!(sent.platform_message_id.as_deref(), Some("468789577898262530"));
     check_eq!((job.state, job.attempts, job.lease), (JobState::Sent, 1, None));
-    check_eq!(ok(inbox.message(&tenant, message.id).await, "message"), sent);
+    check_eq!(ok(store.reads.message(&tenant, message.id).await, "message"), sent);
     assert_kind(outbox.begin_attempt(&tenant, message.id, held.id).await, ErrorKind::Conflict, "attempting a sent job");
     check!(ok(outbox.claim(at(1000), lease(at(2000)), 10).await, "claim").is_empty(), "a sent job is never claimed");
 }
 
 /// A retry puts the message back to `Queued` and the job due later; a failure records the reason
 /// on the message and the job.
-pub async fn retries_requeue_and_failures_keep_the_reason(inbox: &dyn Inbox) {
-    let Some(outbox) = inbox.outbox() else { return };
-    let (tenant, conversation) = conversation(inbox, "acme").await;
+pub async fn retries_requeue_and_failures_keep_the_reason(store: &Store) {
+    let Some(outbox) = store.outbox.as_deref() else { return };
+    let (tenant, conversation) = conversation(store, "acme").await;
     let first = lease(at(100));
     let (message, _) =
         enqueue(outbox, &tenant, conversation, "hello", EnqueueOptions::new().leased(first), at(10)).await;
@@ -154,9 +154,9 @@ pub async fn retries_requeue_and_failures_keep_the_reason(inbox: &dyn Inbox) {
 
 /// Only the lease holder attempts or reschedules a job; the platform's acceptance is recorded
 /// whoever reports it.
-pub async fn only_the_lease_holder_attempts_a_job(inbox: &dyn Inbox) {
-    let Some(outbox) = inbox.outbox() else { return };
-    let (tenant, conversation) = conversation(inbox, "acme").await;
+pub async fn only_the_lease_holder_attempts_a_job(store: &Store) {
+    let Some(outbox) = store.outbox.as_deref() else { return };
+    let (tenant, conversation) = conversation(store, "acme").await;
     let held = lease(at(100));
     let (message, _) = enqueue(outbox, &tenant, conversation, "hi", EnqueueOptions::new().leased(held), at(10)).await;
     let intruder = LeaseId::new();
@@ -176,9 +176,9 @@ pub async fn only_the_lease_holder_attempts_a_job(inbox: &dyn Inbox) {
 
 /// An attempt whose worker died is claimed again still `InFlight`, so the claimer knows it may
 /// have reached the platform; marking it unknown keeps the message `Sending` and stops retries.
-pub async fn an_interrupted_attempt_is_claimed_again_in_flight(inbox: &dyn Inbox) {
-    let Some(outbox) = inbox.outbox() else { return };
-    let (tenant, conversation) = conversation(inbox, "acme").await;
+pub async fn an_interrupted_attempt_is_claimed_again_in_flight(store: &Store) {
+    let Some(outbox) = store.outbox.as_deref() else { return };
+    let (tenant, conversation) = conversation(store, "acme").await;
     let crashed = lease(at(30));
     let (message, _) =
         enqueue(outbox, &tenant, conversation, "hi", EnqueueOptions::new().leased(crashed), at(10)).await;
@@ -205,9 +205,9 @@ pub async fn an_interrupted_attempt_is_claimed_again_in_flight(inbox: &dyn Inbox
 }
 
 /// Another tenant cannot see or touch a tenant's jobs.
-pub async fn outbox_jobs_are_tenant_scoped(inbox: &dyn Inbox) {
-    let Some(outbox) = inbox.outbox() else { return };
-    let (acme, conversation) = conversation(inbox, "acme").await;
+pub async fn outbox_jobs_are_tenant_scoped(store: &Store) {
+    let Some(outbox) = store.outbox.as_deref() else { return };
+    let (acme, conversation) = conversation(store, "acme").await;
     let held = lease(at(100));
     let (message, _) = enqueue(outbox, &acme, conversation, "hi", EnqueueOptions::new().leased(held), at(10)).await;
     let globex = fixtures::tenant("globex");
@@ -223,23 +223,23 @@ pub async fn outbox_jobs_are_tenant_scoped(inbox: &dyn Inbox) {
 }
 
 /// Every change is logged once, in order, per tenant, and a reader resumes after any position.
-pub async fn changes_are_logged_in_order_and_resumable(inbox: &dyn Inbox) {
-    let Some(changes) = inbox.changes() else { return };
-    let (tenant, account, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
-    let (globex, _, globex_events) = tenant_with_account(inbox, "globex", fixtures::messenger_account).await;
+pub async fn changes_are_logged_in_order_and_resumable(store: &Store) {
+    let Some(changes) = store.changes.as_deref() else { return };
+    let (tenant, account, events) = tenant_with_account(store, "acme", fixtures::line_account).await;
+    let (globex, _, globex_events) = tenant_with_account(store, "globex", fixtures::messenger_account).await;
     let start = ok(changes.head(&tenant).await, "head");
 
     let message = events.text("e-1", &fixtures::line_user(), "m-1", THAI_ORDER_TEXT, at(0));
-    let outcomes = ingest(inbox, vec![message.clone()]).await;
-    ingest(inbox, vec![message]).await;
+    let outcomes = ingest(store, vec![message.clone()]).await;
+    ingest(store, vec![message]).await;
     let inbound = super::support::stored_message(&outcomes[0]);
-    let conversation = ok(inbox.message(&tenant, inbound).await, "message").conversation;
-    ingest(inbox, vec![globex_events.text("g-1", &fixtures::messenger_user(), "mid.1", "hello", at(1))]).await;
+    let conversation = ok(store.reads.message(&tenant, inbound).await, "message").conversation;
+    ingest(store, vec![globex_events.text("g-1", &fixtures::messenger_user(), "mid.1", "hello", at(1))]).await;
     let draft = fixtures::agent_reply(conversation, &fixtures::user("agent-7"), "ได้เลยค่ะ", at(5));
     let reply = draft.id;
-    ok(inbox.record_outbound(&tenant, draft).await, "record_outbound");
-    ok(inbox.update_delivery(&tenant, reply, DeliveryStatus::Sent, Some("m-out")).await, "update_delivery");
-    ingest(inbox, vec![events.delivery("w-1", &["m-out"], DeliveryStatus::Read, at(7))]).await;
+    ok(store.outbound.record_outbound(&tenant, draft).await, "record_outbound");
+    ok(store.outbound.update_delivery(&tenant, reply, DeliveryStatus::Sent, Some("m-out")).await, "update_delivery");
+    ingest(store, vec![events.delivery("w-1", &["m-out"], DeliveryStatus::Read, at(7))]).await;
     let note = InternalNote {
         id: NoteId::new(),
         tenant: tenant.clone(),
@@ -248,9 +248,9 @@ pub async fn changes_are_logged_in_order_and_resumable(inbox: &dyn Inbox) {
         body: "VIP customer".into(),
         created_at: at(8),
     };
-    ok(inbox.add_note(&note).await, "add_note");
+    ok(store.workflow.add_note(&note).await, "add_note");
     let update = ConversationUpdate::new().status(ConversationStatus::Resolved);
-    match inbox.update_conversation(&tenant, conversation, &update).await {
+    match store.workflow.update_conversation(&tenant, conversation, &update).await {
         Err(error) if error.kind() == ErrorKind::Unsupported => {}
         other => drop(ok(other, "update_conversation")),
     }
@@ -290,11 +290,11 @@ pub async fn changes_are_logged_in_order_and_resumable(inbox: &dyn Inbox) {
 
 /// Trimming deletes a tenant's old changes; a reader behind the trim is told so instead of
 /// silently missing changes.
-pub async fn trimmed_changes_are_reported_to_late_readers(inbox: &dyn Inbox) {
-    let Some(changes) = inbox.changes() else { return };
-    let (tenant, _, events) = tenant_with_account(inbox, "acme", fixtures::line_account).await;
+pub async fn trimmed_changes_are_reported_to_late_readers(store: &Store) {
+    let Some(changes) = store.changes.as_deref() else { return };
+    let (tenant, _, events) = tenant_with_account(store, "acme", fixtures::line_account).await;
     let start = ok(changes.head(&tenant).await, "head");
-    ingest(inbox, vec![events.text("e-1", &fixtures::line_user(), "m-1", "first", at(0))]).await;
+    ingest(store, vec![events.text("e-1", &fixtures::line_user(), "m-1", "first", at(0))]).await;
     let logged = ok(changes.read(&tenant, start, 10).await, "read");
     check_eq!(logged.len(), 1);
     let future = Timestamp::now().saturating_add(Duration::from_secs(3600));
@@ -307,9 +307,9 @@ pub async fn trimmed_changes_are_reported_to_late_readers(inbox: &dyn Inbox) {
 /// A send whose outcome is unknown is resolved by a person: delivered (with the platform's id),
 /// resent (queued again, due at once) or abandoned (failed with the reason). Only unknown sends
 /// can be resolved.
-pub async fn unknown_sends_are_resolved_by_a_person(inbox: &dyn Inbox) {
-    let Some(outbox) = inbox.outbox() else { return };
-    let (tenant, conversation) = conversation(inbox, "acme").await;
+pub async fn unknown_sends_are_resolved_by_a_person(store: &Store) {
+    let Some(outbox) = store.outbox.as_deref() else { return };
+    let (tenant, conversation) = conversation(store, "acme").await;
     let mut unknown = Vec::new();
     for text in ["one", "two", "three"] {
         let held = lease(at(100));

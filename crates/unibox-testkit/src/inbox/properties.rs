@@ -11,13 +11,14 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use tokio::sync::{mpsc, oneshot};
 use unibox_core::inbox::{ConversationQuery, ConversationUpdate, IngestOutcome, RoutedEvent, SearchQuery};
+use unibox_core::store::Store;
 use unibox_core::{
     Author, ChannelAccount, ChannelKind, Content, ConversationId, ConversationStatus, DeliveryStatus, Direction,
-    ErrorKind, IdentityKind, Inbox, InternalNote, NoteId, PlatformUser, Reaction, TenantId, Timestamp,
+    ErrorKind, IdentityKind, InternalNote, NoteId, PlatformUser, Reaction, TenantId, Timestamp,
 };
 
 use super::support::{all_conversations, all_messages, catch_panic};
-use super::{BoxFuture, InboxFactory};
+use super::{BoxFuture, StoreFactory};
 use crate::fixtures::{self, AccountEvents};
 
 /// How many cases each property check runs: `PROPTEST_CASES`, or 64.
@@ -25,12 +26,12 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
 }
 
-type CaseCheck<V> = for<'a> fn(&'a dyn InboxFactory, V) -> BoxFuture<'a, Result<(), String>>;
+type CaseCheck<V> = for<'a> fn(&'a dyn StoreFactory, V) -> BoxFuture<'a, Result<(), String>>;
 
 /// Runs a property: generation and shrinking on a blocking thread, each case on this task.
 async fn run_property<S>(
     name: &'static str,
-    factory: &dyn InboxFactory,
+    factory: &dyn StoreFactory,
     strategy: fn() -> S,
     check: CaseCheck<S::Value>,
 ) where
@@ -286,12 +287,12 @@ struct SeenConversation {
 }
 
 /// The tenant's whole observable state, by customer id.
-async fn observe(inbox: &dyn Inbox, tenant: &TenantId) -> Result<BTreeMap<String, SeenConversation>, String> {
+async fn observe(store: &Store, tenant: &TenantId) -> Result<BTreeMap<String, SeenConversation>, String> {
     let mut seen = BTreeMap::new();
-    for conversation in all_conversations(inbox, tenant, ConversationQuery::new().limit(7)).await {
-        let contact = call(inbox.contact(tenant, conversation.contact).await, "contact")?;
+    for conversation in all_conversations(store, tenant, ConversationQuery::new().limit(7)).await {
+        let contact = call(store.reads.contact(tenant, conversation.contact).await, "contact")?;
         let key = contact.identities.first().map(|i| i.value.clone()).unwrap_or_default();
-        let mut messages: Vec<SeenMessage> = all_messages(inbox, tenant, conversation.id)
+        let mut messages: Vec<SeenMessage> = all_messages(store, tenant, conversation.id)
             .await
             .into_iter()
             .map(|m| SeenMessage {
@@ -326,31 +327,31 @@ async fn observe(inbox: &dyn Inbox, tenant: &TenantId) -> Result<BTreeMap<String
     Ok(seen)
 }
 
-async fn ingest_all(inbox: &dyn Inbox, batches: Vec<Vec<RoutedEvent>>) -> Result<(), String> {
+async fn ingest_all(store: &Store, batches: Vec<Vec<RoutedEvent>>) -> Result<(), String> {
     for batch in batches {
         let count = batch.len();
-        let outcomes = call(inbox.ingest(batch).await, "ingest")?;
+        let outcomes = call(store.ingest.ingest(batch).await, "ingest")?;
         ensure(outcomes.len() == count, || format!("{} outcomes for {count} events", outcomes.len()))?;
     }
     Ok(())
 }
 
-fn idempotency_case(factory: &dyn InboxFactory, case: DeliveryCase) -> BoxFuture<'_, Result<(), String>> {
+fn idempotency_case(factory: &dyn StoreFactory, case: DeliveryCase) -> BoxFuture<'_, Result<(), String>> {
     Box::pin(async move {
         let tenant = fixtures::tenant("acme");
         let account = fixtures::line_account(&tenant);
 
         let canonical = factory.fresh().await;
-        call(canonical.save_account(&account).await, "save_account")?;
+        call(canonical.accounts.save_account(&account).await, "save_account")?;
         let events = case.events(&account);
-        let outcomes = call(canonical.ingest(events.clone()).await, "ingest")?;
+        let outcomes = call(canonical.ingest.ingest(events.clone()).await, "ingest")?;
         ensure(outcomes.len() == events.len(), || "one outcome per event".to_string())?;
-        let expected = observe(canonical.as_ref(), &tenant).await?;
+        let expected = observe(&canonical, &tenant).await?;
 
         let delivered = factory.fresh().await;
-        call(delivered.save_account(&account).await, "save_account")?;
-        ingest_all(delivered.as_ref(), case.deliveries(&account)).await?;
-        let actual = observe(delivered.as_ref(), &tenant).await?;
+        call(delivered.accounts.save_account(&account).await, "save_account")?;
+        ingest_all(&delivered, case.deliveries(&account)).await?;
+        let actual = observe(&delivered, &tenant).await?;
         ensure(actual == expected, || {
             format!(
                 "delivered in another order with redeliveries, the inbox differs.\nexpected: {expected:#?}\nactual: {actual:#?}"
@@ -390,7 +391,7 @@ fn idempotency_case(factory: &dyn InboxFactory, case: DeliveryCase) -> BoxFuture
 /// in random order and random batches, leaves the same observable state as ingesting it once
 /// in order: messages with content, status, edits, unsends and reactions; unread counts;
 /// conversation times; contacts.
-pub async fn ingest_is_idempotent_under_redelivery_and_reordering(factory: &dyn InboxFactory) {
+pub async fn ingest_is_idempotent_under_redelivery_and_reordering(factory: &dyn StoreFactory) {
     run_property("ingest_is_idempotent_under_redelivery_and_reordering", factory, delivery_case, idempotency_case)
         .await;
 }
@@ -480,13 +481,13 @@ fn tenant_account(index: usize) -> ChannelAccount {
     }
 }
 
-fn isolation_case(factory: &dyn InboxFactory, ops: Vec<TenantOp>) -> BoxFuture<'_, Result<(), String>> {
+fn isolation_case(factory: &dyn StoreFactory, ops: Vec<TenantOp>) -> BoxFuture<'_, Result<(), String>> {
     Box::pin(async move {
-        let inbox = factory.fresh().await;
-        let inbox = inbox.as_ref();
+        let fresh = factory.fresh().await;
+        let store = &fresh;
         let accounts: Vec<ChannelAccount> = (0..TENANTS).map(tenant_account).collect();
         for account in &accounts {
-            call(inbox.save_account(account).await, "save_account")?;
+            call(store.accounts.save_account(account).await, "save_account")?;
         }
         // Per tenant: conversations by customer id, in creation order, and the oracle.
         let mut conversations: Vec<Vec<(String, ConversationId)>> = vec![Vec::new(); TENANTS];
@@ -507,7 +508,7 @@ fn isolation_case(factory: &dyn InboxFactory, ops: Vec<TenantOp>) -> BoxFuture<'
                     } else {
                         events.echo(&event_id, &user, &message_id, TEXTS[*text], time)
                     };
-                    let outcomes = call(inbox.ingest(vec![event]).await, "ingest")?;
+                    let outcomes = call(store.ingest.ingest(vec![event]).await, "ingest")?;
                     let known = !platform_ids[*tenant].insert(*message);
                     match (&outcomes[..], known) {
                         ([IngestOutcome::Duplicate], true) => {}
@@ -533,7 +534,7 @@ fn isolation_case(factory: &dyn InboxFactory, ops: Vec<TenantOp>) -> BoxFuture<'
                 TenantOp::Reply { tenant, pick, text } => {
                     let Some((key, id)) = pick_conversation(&conversations[*tenant], *pick) else { continue };
                     let draft = fixtures::agent_reply(id, &fixtures::user("agent-7"), TEXTS[*text], time);
-                    call(inbox.record_outbound(&accounts[*tenant].tenant, draft).await, "record_outbound")?;
+                    call(store.outbound.record_outbound(&accounts[*tenant].tenant, draft).await, "record_outbound")?;
                     let expected = oracle[*tenant].entry(key).or_default();
                     expected.messages += 1;
                     expected.texts.push(TEXTS[*text].to_string());
@@ -564,7 +565,7 @@ fn isolation_case(factory: &dyn InboxFactory, ops: Vec<TenantOp>) -> BoxFuture<'
                         }
                     };
                     call(
-                        inbox.update_conversation(&accounts[*tenant].tenant, id, &update).await,
+                        store.workflow.update_conversation(&accounts[*tenant].tenant, id, &update).await,
                         "update_conversation",
                     )?;
                 }
@@ -578,14 +579,14 @@ fn isolation_case(factory: &dyn InboxFactory, ops: Vec<TenantOp>) -> BoxFuture<'
                         body: format!("note {step}"),
                         created_at: time,
                     };
-                    call(inbox.add_note(&note).await, "add_note")?;
+                    call(store.workflow.add_note(&note).await, "add_note")?;
                     oracle[*tenant].entry(key).or_default().notes += 1;
                 }
             }
         }
 
         for (index, expected) in oracle.iter().enumerate() {
-            check_tenant_view(inbox, &accounts, index, &conversations, expected).await?;
+            check_tenant_view(store, &accounts, index, &conversations, expected).await?;
         }
         Ok(())
     })
@@ -599,7 +600,7 @@ fn pick_conversation(conversations: &[(String, ConversationId)], pick: usize) ->
 }
 
 async fn check_tenant_view(
-    inbox: &dyn Inbox,
+    store: &Store,
     accounts: &[ChannelAccount],
     index: usize,
     conversations: &[Vec<(String, ConversationId)>],
@@ -607,21 +608,21 @@ async fn check_tenant_view(
 ) -> Result<(), String> {
     let account = &accounts[index];
     let tenant = &account.tenant;
-    let listed = all_conversations(inbox, tenant, ConversationQuery::new().limit(3)).await;
+    let listed = all_conversations(store, tenant, ConversationQuery::new().limit(3)).await;
     let own: HashSet<ConversationId> = conversations[index].iter().map(|(_, id)| *id).collect();
     let mut actual: BTreeMap<String, Expected> = BTreeMap::new();
     for conversation in &listed {
         ensure(&conversation.tenant == tenant && own.contains(&conversation.id), || {
             format!("{tenant} listed conversation {} of {}", conversation.id, conversation.tenant)
         })?;
-        let contact = call(inbox.contact(tenant, conversation.contact).await, "contact")?;
+        let contact = call(store.reads.contact(tenant, conversation.contact).await, "contact")?;
         ensure(&contact.tenant == tenant, || format!("{tenant} read a contact of {}", contact.tenant))?;
         let key = contact.identities.first().map(|i| i.value.clone()).unwrap_or_default();
-        let messages = all_messages(inbox, tenant, conversation.id).await;
+        let messages = all_messages(store, tenant, conversation.id).await;
         ensure(messages.iter().all(|m| &m.tenant == tenant && m.conversation == conversation.id), || {
             format!("{tenant} read a foreign message")
         })?;
-        let notes = call(inbox.notes(tenant, conversation.id).await, "notes")?;
+        let notes = call(store.reads.notes(tenant, conversation.id).await, "notes")?;
         ensure(notes.iter().all(|n| &n.tenant == tenant), || format!("{tenant} read a foreign note"))?;
         let mut texts: Vec<String> =
             messages.iter().rev().filter_map(|m| m.content.searchable_text().map(|t| t.into_owned())).collect();
@@ -645,13 +646,13 @@ async fn check_tenant_view(
     }
     ensure(actual == expected, || format!("{tenant} sees\n{actual:#?}\nbut its own history says\n{expected:#?}"))?;
 
-    let accounts_seen = call(inbox.accounts(tenant).await, "accounts")?;
+    let accounts_seen = call(store.accounts.accounts(tenant).await, "accounts")?;
     ensure(accounts_seen.iter().map(|a| a.id).collect::<Vec<_>>() == vec![account.id], || {
         format!("{tenant} lists accounts {accounts_seen:?}")
     })?;
 
     for term in ["สั่งซื้อ", "ORDER", "ok"] {
-        let found = call(inbox.search(tenant, &SearchQuery::new(term).limit(500)).await, "search")?;
+        let found = call(store.reads.search(tenant, &SearchQuery::new(term).limit(500)).await, "search")?;
         let lowered = term.to_lowercase();
         let wanted: usize =
             expected.values().map(|c| c.texts.iter().filter(|t| t.to_lowercase().contains(&lowered)).count()).sum();
@@ -668,12 +669,12 @@ async fn check_tenant_view(
             continue;
         }
         for (_, id) in theirs {
-            match inbox.conversation(tenant, *id).await {
+            match store.reads.conversation(tenant, *id).await {
                 Err(error) if error.kind() == ErrorKind::NotFound => {}
                 Err(error) => return Err(format!("{tenant} reading a foreign conversation: {error}")),
                 Ok(_) => return Err(format!("{tenant} read a conversation of {}", accounts[other].tenant)),
             }
-            match inbox.notes(tenant, *id).await {
+            match store.reads.notes(tenant, *id).await {
                 Err(error) if error.kind() == ErrorKind::NotFound => {}
                 other_result => {
                     return Err(format!("{tenant} reading foreign notes gave {:?}", other_result.map(|n| n.len())));
@@ -688,6 +689,6 @@ async fn check_tenant_view(
 /// customer ids, platform message ids and event ids. Each tenant's view equals what its own
 /// history implies, and never contains another tenant's conversations, messages, contacts,
 /// notes or accounts; another tenant's conversation ids are `NotFound`.
-pub async fn tenants_see_only_their_own_data(factory: &dyn InboxFactory) {
+pub async fn tenants_see_only_their_own_data(factory: &dyn StoreFactory) {
     run_property("tenants_see_only_their_own_data", factory, tenant_ops, isolation_case).await;
 }

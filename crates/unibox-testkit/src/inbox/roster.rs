@@ -1,5 +1,5 @@
 //! The [`AgentRoster`] conformance checks, with their own runner: a roster is a port of its own.
-//! And the checks that automatic assignment reserves capacity, over [`HubStores`].
+//! And the checks that automatic assignment reserves capacity, over [`Store`].
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,9 +8,11 @@ use unibox_core::workflow::{Agent, AgentRoster, AssignmentStrategy};
 use unibox_core::{Actor, ChannelAccountId, ConversationId, ErrorKind, IdentityKind, ManualClock};
 
 use super::BoxFuture;
-use super::analytics::{HubStores, HubStoresFactory};
+use super::StoreFactory;
+use super::analytics::hub_over;
 use super::support::{assert_kind, catch_panic, ok};
 use crate::fixtures;
+use unibox_core::store::Store;
 
 /// Makes empty rosters, one per check. Any `Fn() -> impl Future<Output = Arc<dyn AgentRoster>>`
 /// closure is one.
@@ -132,7 +134,7 @@ pub async fn rosters_are_per_tenant(roster: &dyn AgentRoster) {
     check_eq!(ok(roster.take_turn(&globex, &users).await, "take_turn"), Some(users[0].clone()), "own rotation");
 }
 
-type ReservationCheck = fn(HubStores) -> BoxFuture<'static, ()>;
+type ReservationCheck = fn(Store) -> BoxFuture<'static, ()>;
 
 const RESERVATION_CHECKS: &[(&str, ReservationCheck)] = &[
     ("concurrent_reservations_never_pass_a_capacity", |stores| {
@@ -147,21 +149,12 @@ const RESERVATION_CHECKS: &[(&str, ReservationCheck)] = &[
 /// runtime, so the assignments really race), and panics naming the ones that failed.
 ///
 /// ```no_run
-/// use std::sync::Arc;
-/// use unibox_core::memory::{MemoryAgentRoster, MemoryAnalytics, MemoryInbox};
-/// use unibox_testkit::inbox::HubStores;
+/// use unibox_core::memory::MemoryStore;
 /// # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
-/// unibox_testkit::inbox::run_reserved_assignment_checks(&|| async {
-///     HubStores {
-///         inbox: Arc::new(MemoryInbox::new()),
-///         analytics: Arc::new(MemoryAnalytics::new()),
-///         roster: Arc::new(MemoryAgentRoster::new()),
-///     }
-/// })
-/// .await;
+/// unibox_testkit::inbox::run_reserved_assignment_checks(&|| async { MemoryStore::new().into() }).await;
 /// # });
 /// ```
-pub async fn run_reserved_assignment_checks(factory: &dyn HubStoresFactory) {
+pub async fn run_reserved_assignment_checks(factory: &dyn StoreFactory) {
     let mut failures = Vec::new();
     for (name, check) in RESERVATION_CHECKS {
         let stores = factory.fresh().await;
@@ -175,10 +168,10 @@ pub async fn run_reserved_assignment_checks(factory: &dyn HubStoresFactory) {
 }
 
 /// `count` conversations of one customer each on a new LINE account, waiting unassigned.
-async fn waiting_conversations(stores: &HubStores, count: u32) -> (unibox_core::TenantId, Vec<ConversationId>) {
+async fn waiting_conversations(stores: &Store, count: u32) -> (unibox_core::TenantId, Vec<ConversationId>) {
     let tenant = fixtures::tenant("acme");
     let account = fixtures::line_account(&tenant);
-    ok(stores.inbox.save_account(&account).await, "save account");
+    ok(stores.accounts.save_account(&account).await, "save account");
     let events = fixtures::AccountEvents::new(&account);
     let batch = (0..count)
         .map(|n| {
@@ -186,7 +179,7 @@ async fn waiting_conversations(stores: &HubStores, count: u32) -> (unibox_core::
             events.text(&format!("e{n}"), &customer, &format!("m{n}"), "hello", fixtures::at(i64::from(n)))
         })
         .collect();
-    let outcomes = ok(stores.inbox.ingest(batch).await, "ingest");
+    let outcomes = ok(stores.ingest.ingest(batch).await, "ingest");
     let conversations = outcomes
         .iter()
         .map(|outcome| match outcome {
@@ -200,14 +193,14 @@ async fn waiting_conversations(stores: &HubStores, count: u32) -> (unibox_core::
 /// Forty concurrent reservations of one agent with room for three: exactly three get them, the
 /// others are told nobody has room, and the agent works three conversations. A conversation
 /// already assigned is a `Conflict`.
-pub async fn concurrent_reservations_never_pass_a_capacity(stores: HubStores) {
+pub async fn concurrent_reservations_never_pass_a_capacity(stores: Store) {
     let (tenant, conversations) = waiting_conversations(&stores, 40).await;
     let ann = Agent::new(fixtures::user("ann"), 3);
     let mut tasks = Vec::new();
     for conversation in conversations.clone() {
-        let (inbox, tenant, ann) = (stores.inbox.clone(), tenant.clone(), ann.clone());
+        let (workflow, tenant, ann) = (stores.workflow.clone(), tenant.clone(), ann.clone());
         tasks.push(tokio::spawn(async move {
-            inbox.assign_within_capacity(&tenant, conversation, &[ann], fixtures::at(100)).await
+            workflow.assign_within_capacity(&tenant, conversation, &[ann], fixtures::at(100)).await
         }));
     }
     let mut assigned = Vec::new();
@@ -218,12 +211,12 @@ pub async fn concurrent_reservations_never_pass_a_capacity(stores: HubStores) {
     }
     check_eq!(assigned.len(), 3, "only the capacity");
     check!(assigned.iter().all(|c| c.assignee.as_ref() == Some(&ann.user)));
-    let open = ok(stores.inbox.open_assignments(&tenant).await, "open assignments");
+    let open = ok(stores.workflow.open_assignments(&tenant).await, "open assignments");
     check_eq!(open.get(&ann.user).copied(), Some(3));
     let taken = assigned[0].id;
     assert_kind(
         stores
-            .inbox
+            .workflow
             .assign_within_capacity(&tenant, taken, &[Agent::new(fixtures::user("bob"), 5)], fixtures::at(101))
             .await,
         ErrorKind::Conflict,
@@ -234,7 +227,7 @@ pub async fn concurrent_reservations_never_pass_a_capacity(stores: HubStores) {
 /// Sixty conversations auto-assigned all at once, by both strategies, to three agents with room
 /// for 2, 3 and 5: every agent ends exactly at capacity (never past it), ten conversations are
 /// assigned and fifty wait.
-pub async fn concurrent_auto_assignments_never_pass_any_capacity(stores: HubStores) {
+pub async fn concurrent_auto_assignments_never_pass_any_capacity(stores: Store) {
     let (tenant, conversations) = waiting_conversations(&stores, 60).await;
     let agents =
         [("ann", 2), ("bob", 3), ("cat", 5)].map(|(name, capacity)| Agent::new(fixtures::user(name), capacity));
@@ -243,8 +236,8 @@ pub async fn concurrent_auto_assignments_never_pass_any_capacity(stores: HubStor
     }
     // Every roster call lets the other assignments run, as a remote roster would: round robin
     // asks for its turn between counting and assigning, so the assignments really interleave.
-    let interleaving = HubStores { roster: Arc::new(Interleaving(stores.roster.clone())), ..stores.clone() };
-    let hub = interleaving.hub(&ManualClock::new(fixtures::at(1000)));
+    let interleaving = Store { roster: Arc::new(Interleaving(stores.roster.clone())), ..stores.clone() };
+    let hub = hub_over(&interleaving, &ManualClock::new(fixtures::at(1000)));
     let automation = Actor::automation(tenant.clone(), "auto-assign");
     let mut tasks = Vec::new();
     for (n, conversation) in conversations.into_iter().enumerate() {
@@ -259,7 +252,7 @@ pub async fn concurrent_auto_assignments_never_pass_any_capacity(stores: HubStor
         }
     }
     check_eq!(assigned, 10, "every slot, and no more");
-    let open = ok(stores.inbox.open_assignments(&tenant).await, "open assignments");
+    let open = ok(stores.workflow.open_assignments(&tenant).await, "open assignments");
     for agent in &agents {
         check_eq!(open.get(&agent.user).copied(), Some(agent.capacity), "{} works exactly their capacity", agent.user);
     }

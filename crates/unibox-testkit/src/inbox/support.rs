@@ -8,7 +8,8 @@ use std::pin::pin;
 use std::task::Poll;
 
 use unibox_core::inbox::{ConversationQuery, Cursor, IngestOutcome, MessageQuery, Page, RoutedEvent};
-use unibox_core::{ChannelAccount, Conversation, ErrorKind, Inbox, Message, Result, TenantId};
+use unibox_core::store::Store;
+use unibox_core::{ChannelAccount, Conversation, ErrorKind, Message, Result, TenantId};
 
 use crate::fixtures::{self, AccountEvents};
 
@@ -53,20 +54,20 @@ pub(crate) fn assert_kind<T: Debug>(result: Result<T>, kind: ErrorKind, what: &s
 
 /// A tenant with one saved account, and an event builder for it.
 pub(crate) async fn tenant_with_account(
-    inbox: &dyn Inbox,
+    store: &Store,
     name: &str,
     make: fn(&TenantId) -> ChannelAccount,
 ) -> (TenantId, ChannelAccount, AccountEvents) {
     let tenant = fixtures::tenant(name);
     let account = make(&tenant);
-    ok(inbox.save_account(&account).await, "save_account");
+    ok(store.accounts.save_account(&account).await, "save_account");
     let events = AccountEvents::new(&account);
     (tenant, account, events)
 }
 
-pub(crate) async fn ingest(inbox: &dyn Inbox, events: Vec<RoutedEvent>) -> Vec<IngestOutcome> {
+pub(crate) async fn ingest(store: &Store, events: Vec<RoutedEvent>) -> Vec<IngestOutcome> {
     let count = events.len();
-    let outcomes = ok(inbox.ingest(events).await, "ingest");
+    let outcomes = ok(store.ingest.ingest(events).await, "ingest");
     assert_eq!(outcomes.len(), count, "ingest must return one outcome per event");
     outcomes
 }
@@ -101,14 +102,10 @@ where
 }
 
 /// Every conversation of the tenant matching `query`, following pages.
-pub(crate) async fn all_conversations(
-    inbox: &dyn Inbox,
-    tenant: &TenantId,
-    query: ConversationQuery,
-) -> Vec<Conversation> {
+pub(crate) async fn all_conversations(store: &Store, tenant: &TenantId, query: ConversationQuery) -> Vec<Conversation> {
     walk_pages(|cursor| {
         let query = query.clone().after(cursor);
-        async move { inbox.conversations(tenant, &query).await }
+        async move { store.reads.conversations(tenant, &query).await }
     })
     .await
     .0
@@ -116,13 +113,13 @@ pub(crate) async fn all_conversations(
 
 /// Every message of the conversation, newest first, following pages.
 pub(crate) async fn all_messages(
-    inbox: &dyn Inbox,
+    store: &Store,
     tenant: &TenantId,
     conversation: unibox_core::ConversationId,
 ) -> Vec<Message> {
     walk_pages(|cursor| {
         let query = MessageQuery::new().limit(unibox_core::inbox::MAX_PAGE_SIZE).before(cursor);
-        async move { inbox.messages(tenant, conversation, &query).await }
+        async move { store.reads.messages(tenant, conversation, &query).await }
     })
     .await
     .0
@@ -139,14 +136,14 @@ pub(crate) fn by_platform_id<'m>(messages: &'m [Message], platform_id: &str) -> 
 
 /// Ingests one text from `customer` and returns the conversation it landed in.
 pub(crate) async fn text_in_conversation(
-    inbox: &dyn Inbox,
+    store: &Store,
     events: &AccountEvents,
     customer: &unibox_core::PlatformUser,
     message_id: &str,
     text: &str,
     at: unibox_core::Timestamp,
 ) -> unibox_core::ConversationId {
-    let outcomes = ingest(inbox, vec![events.text(&format!("evt-{message_id}"), customer, message_id, text, at)]).await;
+    let outcomes = ingest(store, vec![events.text(&format!("evt-{message_id}"), customer, message_id, text, at)]).await;
     match outcomes[0] {
         IngestOutcome::Stored { conversation: Some(id), .. } => id,
         ref other => panic!("a new message is stored in a conversation, got {other:?}"),
