@@ -32,6 +32,7 @@ pub mod inbox;
 pub mod memory;
 pub mod metering;
 mod model;
+pub mod orders;
 pub mod outbox;
 pub mod policy;
 pub mod privacy;

@@ -18,6 +18,7 @@ mod ingest;
 mod journal;
 mod metering;
 mod options;
+mod orders;
 mod outbound;
 mod outbox;
 mod privacy;

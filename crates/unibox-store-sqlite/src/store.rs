@@ -14,7 +14,7 @@ use crate::{SqliteInbox, SqliteOptions};
 /// The embedded SQLite store: one file holds the inbox (with its outbox and change log), the
 /// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305 under per-tenant data keys
 /// wrapped by your [`StoreKeys`]), the audit hash chain (the vault's own records included),
-/// the agent roster, analytics, usage counters, sessions and deletion requests. Hand it to
+/// the agent roster, analytics, usage counters, sessions, deletion requests and marketplace orders. Hand it to
 /// `Hub::builder`; opening it again on the next start finds everything where it was.
 ///
 /// ```
@@ -90,6 +90,7 @@ impl SqliteStore {
         capabilities.metering = true;
         capabilities.sessions = true;
         capabilities.deletion_requests = true;
+        capabilities.orders = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -107,7 +108,8 @@ impl From<SqliteStore> for Store {
             analytics: inbox.clone(),
             meter: Some(inbox.clone()),
             sessions: Some(inbox.clone()),
-            deletion_requests: Some(inbox),
+            deletion_requests: Some(inbox.clone()),
+            orders: Some(inbox),
             capabilities,
         }
     }

@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod logs;
 pub mod metering;
 pub mod mutation;
+pub mod orders;
 pub mod sessions;
 pub mod store;
 pub mod tokens;

@@ -152,6 +152,7 @@ impl HubBuilder {
                 analytics: store.analytics,
                 projection: Default::default(),
                 meter: self.meter,
+                orders: store.orders,
                 capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,

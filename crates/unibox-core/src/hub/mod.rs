@@ -10,6 +10,7 @@ mod event_time;
 mod events;
 mod metering;
 mod operations;
+mod orders;
 mod roster;
 mod routing;
 mod send;
@@ -66,6 +67,7 @@ struct HubInner {
     analytics: Arc<dyn crate::analytics::Analytics>,
     projection: analytics::AnalyticsProjection,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
+    orders: Option<Arc<dyn crate::orders::OrderStore>>,
     capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,

@@ -343,7 +343,7 @@ impl Hub {
     /// The account's tokens for a send, refreshed first when they expire soon by a store that
     /// can refresh (the token vault). A refresh the platform refused for good marks the account
     /// for reauthorization, so this send and later ones fail at once with `TokenInvalid`.
-    async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
+    pub(super) async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
         // `account` was loaded in `tenant`; the store scopes by the account's own tenant.
         debug_assert_eq!(tenant, &account.tenant);
         let channel = self.channel_of(account)?;
@@ -405,7 +405,7 @@ impl Hub {
         }
     }
 
-    fn channel_of(&self, account: &ChannelAccount) -> Result<&std::sync::Arc<dyn Channel>> {
+    pub(super) fn channel_of(&self, account: &ChannelAccount) -> Result<&std::sync::Arc<dyn Channel>> {
         self.inner.channels.get(&account.channel).ok_or_else(|| {
             Error::new(
                 ErrorKind::Configuration,
