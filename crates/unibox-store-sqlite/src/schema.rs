@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 7, sql: include_str!("migrations/0007_journal.sql") },
     Migration { version: 8, sql: include_str!("migrations/0008_audit_index.sql") },
     Migration { version: 9, sql: include_str!("migrations/0009_analytics_positions.sql") },
+    Migration { version: 14, sql: include_str!("migrations/0014_ai_control.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.
