@@ -17,6 +17,7 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod ai;
 pub mod analytics;
 pub mod audit;
 pub mod changes;

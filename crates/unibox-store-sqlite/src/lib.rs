@@ -4,6 +4,7 @@
 #[macro_use]
 mod rows;
 
+mod ai_control;
 mod analytics;
 mod apply;
 mod audit;

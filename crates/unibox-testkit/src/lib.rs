@@ -10,6 +10,7 @@ pub mod http;
 #[cfg(feature = "bench")]
 pub mod bench;
 
+pub mod ai;
 pub mod audit;
 pub mod fixture_files;
 pub mod fixtures;
