@@ -26,7 +26,9 @@ struct Migration {
     sql: &'static str,
 }
 
-/// In version order; a migration is never edited once released, only added.
+/// In version order; a migration is never edited once released, only added. New migrations
+/// create with `IF NOT EXISTS`: tests rewind `user_version` on a migrated file to replay one
+/// migration, which replays every later one too.
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("migrations/0001_initial.sql") },
     Migration { version: 2, sql: include_str!("migrations/0002_vault.sql") },
