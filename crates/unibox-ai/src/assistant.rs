@@ -19,7 +19,10 @@ pub struct Suggestion {
 
 impl std::fmt::Debug for Suggestion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Suggestion").field("chars", &self.text.chars().count()).field("confidence", &self.confidence).finish()
+        f.debug_struct("Suggestion")
+            .field("chars", &self.text.chars().count())
+            .field("confidence", &self.confidence)
+            .finish()
     }
 }
 

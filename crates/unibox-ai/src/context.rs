@@ -144,7 +144,8 @@ impl ContextBuilder {
             request = request.profile_field(label, value);
         }
 
-        let page = hub.messages(actor, conversation.id, &MessageQuery { limit: self.max_messages, before: None }).await?;
+        let page =
+            hub.messages(actor, conversation.id, &MessageQuery { limit: self.max_messages, before: None }).await?;
         let mut turns = Vec::new();
         for message in &page.items {
             if message.unsent_at.is_some() {

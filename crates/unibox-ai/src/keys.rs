@@ -75,7 +75,9 @@ impl ApiKeys {
             Some(tokens) => Ok(tokens.access_token),
             None => Err(Error::new(
                 ErrorKind::Configuration,
-                format!("no {provider} API key is stored in the vault for tenant {owner}; store one with ApiKeys::store"),
+                format!(
+                    "no {provider} API key is stored in the vault for tenant {owner}; store one with ApiKeys::store"
+                ),
             )),
         }
     }

@@ -33,7 +33,9 @@ pub(crate) fn system_prompt(request: &ResponderRequest) -> String {
         }
         prompt.push('\n');
     }
-    prompt.push_str("Personal data in the conversation is masked as [email], [phone] or [card]; never ask for it to be repeated.\n");
+    prompt.push_str(
+        "Personal data in the conversation is masked as [email], [phone] or [card]; never ask for it to be repeated.\n",
+    );
     prompt.push_str(match request.task {
         Task::Reply | Task::Suggest => {
             "Write the business's next message to the customer, in the customer's language. Answer with one JSON \
@@ -104,7 +106,10 @@ pub(crate) fn provider_turns(request: &ResponderRequest) -> Result<Vec<ProviderT
                 TurnRole::Business => format!("Business: {}", turn.text),
             })
             .collect();
-        return Ok(vec![ProviderTurn { from_customer: true, text: format!("The conversation:\n{}", transcript.join("\n")) }]);
+        return Ok(vec![ProviderTurn {
+            from_customer: true,
+            text: format!("The conversation:\n{}", transcript.join("\n")),
+        }]);
     }
     let mut turns: Vec<ProviderTurn> = Vec::new();
     for turn in &request.turns {
@@ -217,12 +222,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!((output.text.as_str(), output.confidence, output.handoff), ("It shipped.", Some(0.93), None));
-        let output = parse_answer(
-            Task::Reply,
-            r#"{"reply":"","confidence":0.2,"handoff":"my phone is 0812345678"}"#,
-            usage,
-        )
-        .unwrap();
+        let output =
+            parse_answer(Task::Reply, r#"{"reply":"","confidence":0.2,"handoff":"my phone is 0812345678"}"#, usage)
+                .unwrap();
         assert_eq!(output.handoff.as_deref(), Some(HANDOFF_UNSURE));
         let plain = parse_answer(Task::Reply, "Sure, it shipped.", usage).unwrap();
         assert_eq!((plain.text.as_str(), plain.confidence), ("Sure, it shipped.", None));

@@ -9,8 +9,7 @@ use unibox_core::ai::{HandoffReason, Responder, ResponderOutput, Task};
 use unibox_core::changes::{ChangeKind, InboxEvent, Position};
 use unibox_core::inbox::MessageQuery;
 use unibox_core::{
-    Actor, Author, Content, Conversation, ConversationId, Direction, Error, ErrorKind, Hub, MessageId, Result,
-    TenantId,
+    Actor, Author, Content, Conversation, ConversationId, Direction, Error, ErrorKind, Hub, MessageId, Result, TenantId,
 };
 
 use crate::context::ContextBuilder;
@@ -176,9 +175,14 @@ impl AutoReplyWorker {
         }
         let recent = hub.messages(&reader, conversation.id, &MessageQuery { limit: 20, before: None }).await?.items;
         if recent.first().is_some_and(|newest| newest.id != message.id) {
-            let newer_from_customer = recent.iter().take_while(|m| m.id != message.id).any(|m| m.direction == Direction::Inbound);
+            let newer_from_customer =
+                recent.iter().take_while(|m| m.id != message.id).any(|m| m.direction == Direction::Inbound);
             // A newer customer message gets its own turn; a newer business message answered it.
-            return Ok(if newer_from_customer { AutoReplyOutcome::Superseded } else { AutoReplyOutcome::NoRuleMatched });
+            return Ok(if newer_from_customer {
+                AutoReplyOutcome::Superseded
+            } else {
+                AutoReplyOutcome::NoRuleMatched
+            });
         }
         let text = message.content.searchable_text().map(|t| t.into_owned()).unwrap_or_default();
 
@@ -294,7 +298,8 @@ fn handoff_of(output: &ResponderOutput, rule: &AutomationRule) -> Option<Handoff
         Some(HANDOFF_TOPIC) => return Some(HandoffReason::Topic("set by the instructions".into())),
         _ => {}
     }
-    let confidence = if output.handoff.is_some() || output.text.trim().is_empty() { 0.0 } else { output.confidence.unwrap_or(0.0) };
+    let confidence =
+        if output.handoff.is_some() || output.text.trim().is_empty() { 0.0 } else { output.confidence.unwrap_or(0.0) };
     (confidence < rule.min_confidence).then(|| HandoffReason::LowConfidence {
         permille: (confidence * 1000.0).round() as u16,
         threshold_permille: (rule.min_confidence * 1000.0).round() as u16,

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
 use http::HeaderValue;
+use http::header::CONTENT_TYPE;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use unibox_core::ai::{Responder, ResponderOutput, ResponderRequest, TokenUsage};
@@ -15,9 +15,9 @@ use unibox_core::{Error, ErrorKind, Result};
 
 use super::retry::{Failure, call, retry_after};
 use super::{MAX_TOOL_ROUNDS, ProviderConfig};
+use crate::ApiKeys;
 use crate::prompt::{parse_answer, provider_turns, system_prompt};
 use crate::tools::{ContextTools, run_tool};
-use crate::ApiKeys;
 
 /// The provider name: the vault slot of its key and the `provider` context of its errors.
 const PROVIDER: &str = "anthropic";
@@ -62,8 +62,9 @@ impl AnthropicResponder {
     fn build(&self, key: &SecretString, body: &Bytes) -> Result<HttpRequest> {
         let url = url_under(&self.config.base_url, "v1/messages")
             .map_err(|e| Error::new(ErrorKind::Configuration, format!("invalid Anthropic base URL: {e}")))?;
-        let mut api_key = HeaderValue::try_from(key.expose_secret())
-            .map_err(|_| Error::new(ErrorKind::Configuration, "the stored Anthropic API key is not a valid header value"))?;
+        let mut api_key = HeaderValue::try_from(key.expose_secret()).map_err(|_| {
+            Error::new(ErrorKind::Configuration, "the stored Anthropic API key is not a valid header value")
+        })?;
         api_key.set_sensitive(true);
         http::Request::post(url.as_str())
             .header("x-api-key", api_key)
@@ -81,7 +82,9 @@ fn classify(failure: &Failure<'_>) -> Error {
     let message = body["error"]["message"].as_str().unwrap_or("");
     let too_long = message.contains("prompt is too long") || message.contains("exceed context limit");
     let error = match (failure.status, kind.as_str()) {
-        (401, _) => Error::new(ErrorKind::Unauthenticated, "Anthropic refused the API key; store a valid one in the vault"),
+        (401, _) => {
+            Error::new(ErrorKind::Unauthenticated, "Anthropic refused the API key; store a valid one in the vault")
+        }
         (429, _) => {
             let error = Error::new(ErrorKind::RateLimited, "Anthropic is rate limiting this key");
             match retry_after(failure.headers) {
@@ -110,7 +113,8 @@ fn classify(failure: &Failure<'_>) -> Error {
         }
         _ => Error::new(ErrorKind::PlatformRejected, "Anthropic refused the request"),
     };
-    let error = if failure.headers.get("x-should-retry").is_some_and(|v| v == "false") { error.permanent() } else { error };
+    let error =
+        if failure.headers.get("x-should-retry").is_some_and(|v| v == "false") { error.permanent() } else { error };
     if kind.is_empty() { error } else { error.with_platform_code(kind) }
 }
 
@@ -145,7 +149,8 @@ impl Responder for AnthropicResponder {
                 body["tool_choice"] = json!({"type": "auto"});
             }
             let body = Bytes::from(body.to_string());
-            let response = call(self.http.as_ref(), &self.config, PROVIDER, &|| self.build(&key, &body), classify).await?;
+            let response =
+                call(self.http.as_ref(), &self.config, PROVIDER, &|| self.build(&key, &body), classify).await?;
             let reported = &response["usage"];
             let input = ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"]
                 .iter()
@@ -156,7 +161,10 @@ impl Responder for AnthropicResponder {
             match response["stop_reason"].as_str() {
                 Some("tool_use") => {
                     let Some(tools) = &self.tools else {
-                        return Err(Error::new(ErrorKind::MalformedPayload, "Anthropic called a tool that was not offered"));
+                        return Err(Error::new(
+                            ErrorKind::MalformedPayload,
+                            "Anthropic called a tool that was not offered",
+                        ));
                     };
                     let mut results = Vec::new();
                     for block in content.iter().filter(|block| block["type"] == "tool_use") {
@@ -170,18 +178,28 @@ impl Responder for AnthropicResponder {
                     continue;
                 }
                 Some("max_tokens") | Some("model_context_window_exceeded") => {
-                    return Err(Error::new(ErrorKind::PlatformRejected, "Anthropic cut the answer off at the output limit")
-                        .with_context("provider", PROVIDER));
+                    return Err(Error::new(
+                        ErrorKind::PlatformRejected,
+                        "Anthropic cut the answer off at the output limit",
+                    )
+                    .with_context("provider", PROVIDER));
                 }
-                Some("refusal") => return Ok(ResponderOutput::text("", usage).with_handoff(crate::prompt::HANDOFF_UNSURE)),
+                Some("refusal") => {
+                    return Ok(ResponderOutput::text("", usage).with_handoff(crate::prompt::HANDOFF_UNSURE));
+                }
                 _ => {}
             }
-            let text: String = content.iter().filter(|block| block["type"] == "text").filter_map(|block| block["text"].as_str()).collect();
+            let text: String = content
+                .iter()
+                .filter(|block| block["type"] == "text")
+                .filter_map(|block| block["text"].as_str())
+                .collect();
             if text.trim().is_empty() {
                 return Ok(ResponderOutput::text("", usage).with_handoff(crate::prompt::HANDOFF_UNSURE));
             }
             return parse_answer(request.task, &text, usage);
         }
-        Err(Error::new(ErrorKind::PlatformRejected, "the model kept calling tools without answering").with_context("provider", PROVIDER))
+        Err(Error::new(ErrorKind::PlatformRejected, "the model kept calling tools without answering")
+            .with_context("provider", PROVIDER))
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::HeaderValue;
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use unibox_core::ai::{Responder, ResponderOutput, ResponderRequest, TokenUsage};
@@ -15,9 +15,9 @@ use unibox_core::{Error, ErrorKind, Result};
 
 use super::retry::{Failure, call, retry_after};
 use super::{MAX_TOOL_ROUNDS, ProviderConfig};
+use crate::ApiKeys;
 use crate::prompt::{answer_schema, parse_answer, provider_turns, system_prompt};
 use crate::tools::{ContextTools, run_tool};
-use crate::ApiKeys;
 
 /// The provider name: the vault slot of its key and the `provider` context of its errors.
 const PROVIDER: &str = "openai";
@@ -60,8 +60,9 @@ impl OpenAiResponder {
     fn build(&self, key: &SecretString, body: &Bytes) -> Result<HttpRequest> {
         let url = url_under(&self.config.base_url, "responses")
             .map_err(|e| Error::new(ErrorKind::Configuration, format!("invalid OpenAI base URL: {e}")))?;
-        let mut authorization = HeaderValue::try_from(format!("Bearer {}", key.expose_secret()))
-            .map_err(|_| Error::new(ErrorKind::Configuration, "the stored OpenAI API key is not a valid header value"))?;
+        let mut authorization = HeaderValue::try_from(format!("Bearer {}", key.expose_secret())).map_err(|_| {
+            Error::new(ErrorKind::Configuration, "the stored OpenAI API key is not a valid header value")
+        })?;
         authorization.set_sensitive(true);
         http::Request::post(url.as_str())
             .header(AUTHORIZATION, authorization)
@@ -76,7 +77,9 @@ fn classify(failure: &Failure<'_>) -> Error {
     let body: Value = serde_json::from_slice(failure.body).unwrap_or(Value::Null);
     let code = body["error"]["code"].as_str().or_else(|| body["error"]["type"].as_str()).unwrap_or("").to_string();
     let error = match (failure.status, code.as_str()) {
-        (401, _) => Error::new(ErrorKind::Unauthenticated, "OpenAI refused the API key; store a valid one in the vault"),
+        (401, _) => {
+            Error::new(ErrorKind::Unauthenticated, "OpenAI refused the API key; store a valid one in the vault")
+        }
         (429, "insufficient_quota") => {
             Error::new(ErrorKind::PlatformRejected, "the OpenAI account is out of quota; check its plan and billing")
                 .permanent()
@@ -101,7 +104,8 @@ fn classify(failure: &Failure<'_>) -> Error {
         }
         _ => Error::new(ErrorKind::PlatformRejected, "OpenAI refused the request"),
     };
-    let error = if failure.headers.get("x-should-retry").is_some_and(|v| v == "false") { error.permanent() } else { error };
+    let error =
+        if failure.headers.get("x-should-retry").is_some_and(|v| v == "false") { error.permanent() } else { error };
     if code.is_empty() { error } else { error.with_platform_code(code) }
 }
 
@@ -140,7 +144,8 @@ impl Responder for OpenAiResponder {
                 body["tool_choice"] = json!("auto");
             }
             let body = Bytes::from(body.to_string());
-            let response = call(self.http.as_ref(), &self.config, PROVIDER, &|| self.build(&key, &body), classify).await?;
+            let response =
+                call(self.http.as_ref(), &self.config, PROVIDER, &|| self.build(&key, &body), classify).await?;
             usage = usage
                 + TokenUsage {
                     input: response["usage"]["input_tokens"].as_u64().unwrap_or(0),
@@ -154,8 +159,10 @@ impl Responder for OpenAiResponder {
                 };
                 for item in calls {
                     let (call_id, name) = (item["call_id"].as_str().unwrap_or(""), item["name"].as_str().unwrap_or(""));
-                    let arguments: Value = item["arguments"].as_str().and_then(|a| serde_json::from_str(a).ok()).unwrap_or(Value::Null);
-                    let (result, _) = run_tool(tools.as_ref(), &request.tenant, request.contact, name, &arguments).await;
+                    let arguments: Value =
+                        item["arguments"].as_str().and_then(|a| serde_json::from_str(a).ok()).unwrap_or(Value::Null);
+                    let (result, _) =
+                        run_tool(tools.as_ref(), &request.tenant, request.contact, name, &arguments).await;
                     input.push(json!({"type": "function_call", "call_id": call_id, "name": name, "arguments": item["arguments"]}));
                     input.push(json!({"type": "function_call_output", "call_id": call_id, "output": result}));
                 }
@@ -163,7 +170,11 @@ impl Responder for OpenAiResponder {
             }
             let mut text = String::new();
             let mut refused = false;
-            for part in output.iter().filter(|item| item["type"] == "message").flat_map(|item| item["content"].as_array().cloned().unwrap_or_default()) {
+            for part in output
+                .iter()
+                .filter(|item| item["type"] == "message")
+                .flat_map(|item| item["content"].as_array().cloned().unwrap_or_default())
+            {
                 match part["type"].as_str() {
                     Some("output_text") => text.push_str(part["text"].as_str().unwrap_or("")),
                     Some("refusal") => refused = true,
@@ -171,14 +182,18 @@ impl Responder for OpenAiResponder {
                 }
             }
             if response["status"] == "incomplete" && !refused {
-                return Err(Error::new(ErrorKind::PlatformRejected, "OpenAI cut the answer off (output limit or content filter)")
-                    .with_context("provider", PROVIDER));
+                return Err(Error::new(
+                    ErrorKind::PlatformRejected,
+                    "OpenAI cut the answer off (output limit or content filter)",
+                )
+                .with_context("provider", PROVIDER));
             }
             if refused || text.trim().is_empty() {
                 return Ok(ResponderOutput::text("", usage).with_handoff(crate::prompt::HANDOFF_UNSURE));
             }
             return parse_answer(request.task, &text, usage);
         }
-        Err(Error::new(ErrorKind::PlatformRejected, "the model kept calling tools without answering").with_context("provider", PROVIDER))
+        Err(Error::new(ErrorKind::PlatformRejected, "the model kept calling tools without answering")
+            .with_context("provider", PROVIDER))
     }
 }

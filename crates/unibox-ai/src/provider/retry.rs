@@ -22,11 +22,15 @@ pub(crate) struct Failure<'a> {
 /// The provider's requested delay: `retry-after-ms`, else `retry-after` in (fractional) seconds.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(ms) = header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0)
+    if let Some(ms) =
+        header("retry-after-ms").and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0)
     {
         return Some(Duration::from_secs_f64(ms / 1000.0));
     }
-    header("retry-after").and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0).map(Duration::from_secs_f64)
+    header("retry-after")
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .map(Duration::from_secs_f64)
 }
 
 /// Sends the request `build` makes, until it succeeds, fails for good, or retries run out.
@@ -45,7 +49,10 @@ pub(crate) async fn call(
             Err(_) => {
                 return Err(Error::new(
                     ErrorKind::PlatformUnavailable,
-                    format!("{provider} did not answer within {} ms; not retried (it may have generated the answer)", config.timeout.as_millis()),
+                    format!(
+                        "{provider} did not answer within {} ms; not retried (it may have generated the answer)",
+                        config.timeout.as_millis()
+                    ),
                 )
                 .with_context("provider", provider));
             }
@@ -61,12 +68,16 @@ pub(crate) async fn call(
             }
             Ok(Ok(response)) if response.status().is_success() => {
                 return serde_json::from_slice(response.body()).map_err(|e| {
-                    Error::new(ErrorKind::MalformedPayload, format!("{provider} answered with JSON we cannot read: {e}"))
-                        .with_context("provider", provider)
+                    Error::new(
+                        ErrorKind::MalformedPayload,
+                        format!("{provider} answered with JSON we cannot read: {e}"),
+                    )
+                    .with_context("provider", provider)
                 });
             }
             Ok(Ok(response)) => {
-                let failure = Failure { status: response.status().as_u16(), headers: response.headers(), body: response.body() };
+                let failure =
+                    Failure { status: response.status().as_u16(), headers: response.headers(), body: response.body() };
                 classify(&failure).with_context("provider", provider).with_context("status", failure.status)
             }
         };

@@ -56,9 +56,11 @@ impl ClockTime {
 impl FromStr for ClockTime {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        let invalid = || Error::new(ErrorKind::InvalidInput, format!("{s:?} is not a time of day (HH:MM, 00:00 to 24:00)"));
+        let invalid =
+            || Error::new(ErrorKind::InvalidInput, format!("{s:?} is not a time of day (HH:MM, 00:00 to 24:00)"));
         let (hours, minutes) = s.split_once(':').ok_or_else(invalid)?;
-        let (hours, minutes): (u16, u16) = (hours.parse().map_err(|_| invalid())?, minutes.parse().map_err(|_| invalid())?);
+        let (hours, minutes): (u16, u16) =
+            (hours.parse().map_err(|_| invalid())?, minutes.parse().map_err(|_| invalid())?);
         if minutes >= 60 || hours > 24 || (hours == 24 && minutes > 0) {
             return Err(invalid());
         }
@@ -129,9 +131,12 @@ pub(crate) struct Zone(jiff::tz::TimeZone);
 
 impl Zone {
     pub(crate) fn named(name: &str) -> Result<Self> {
-        jiff::tz::TimeZone::get(name)
-            .map(Zone)
-            .map_err(|_| Error::new(ErrorKind::InvalidInput, format!("unknown time zone {name:?}; use an IANA name such as Asia/Bangkok")))
+        jiff::tz::TimeZone::get(name).map(Zone).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("unknown time zone {name:?}; use an IANA name such as Asia/Bangkok"),
+            )
+        })
     }
 
     pub(crate) fn local(&self, at: Timestamp) -> Result<LocalTime> {

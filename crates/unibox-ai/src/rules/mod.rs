@@ -6,8 +6,8 @@ mod hours;
 use serde::{Deserialize, Serialize};
 use unibox_core::{ChannelId, Error, ErrorKind, Result, Timestamp};
 
-pub use hours::{ClockTime, DailyWindow, OpeningHours, Weekday};
 pub(crate) use hours::Zone;
+pub use hours::{ClockTime, DailyWindow, OpeningHours, Weekday};
 
 /// What must hold for a rule to answer. A rule's conditions must all hold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,13 +170,19 @@ impl AutomationRules {
         let mut seen = std::collections::HashSet::new();
         for rule in &self.rules {
             if rule.id.trim().is_empty() || !rule.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-                return Err(Error::new(ErrorKind::InvalidInput, format!("rule id {:?} must be ASCII letters, digits, - _ .", rule.id)));
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("rule id {:?} must be ASCII letters, digits, - _ .", rule.id),
+                ));
             }
             if !seen.insert(rule.id.as_str()) {
                 return Err(Error::new(ErrorKind::InvalidInput, format!("two rules have the id {:?}", rule.id)));
             }
             if !(0.0..=1.0).contains(&rule.min_confidence) {
-                return Err(Error::new(ErrorKind::InvalidInput, format!("rule {:?}: min_confidence must be 0 to 1", rule.id)));
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("rule {:?}: min_confidence must be 0 to 1", rule.id),
+                ));
             }
         }
         Ok(())
@@ -195,7 +201,8 @@ impl AutomationRules {
     fn business_open(&self, zone: &Zone, at: Timestamp) -> Result<bool> {
         let local = zone.local(at)?;
         Ok(self.business_hours.iter().any(|hours| {
-            hours.days.contains(&local.day) && DailyWindow { start: hours.open, end: hours.close }.contains(local.minute)
+            hours.days.contains(&local.day)
+                && DailyWindow { start: hours.open, end: hours.close }.contains(local.minute)
         }))
     }
 
@@ -276,13 +283,25 @@ mod tests {
         let web: ChannelId = "acme-web".parse().unwrap();
         let after_hours = &rules.rules[1];
         // Monday 2024-11-18 10:00 in Bangkok is 03:00 UTC: open, so the rule does not apply.
-        assert_eq!(rules.evaluate(&zone, after_hours, &situation(&web, "hi", "2024-11-18T03:00:00Z", 0)).unwrap(), Verdict::No);
+        assert_eq!(
+            rules.evaluate(&zone, after_hours, &situation(&web, "hi", "2024-11-18T03:00:00Z", 0)).unwrap(),
+            Verdict::No
+        );
         // 19:30 in Bangkok (12:30 UTC): closed.
-        assert_eq!(rules.evaluate(&zone, after_hours, &situation(&web, "hi", "2024-11-18T12:30:00Z", 0)).unwrap(), Verdict::Yes);
+        assert_eq!(
+            rules.evaluate(&zone, after_hours, &situation(&web, "hi", "2024-11-18T12:30:00Z", 0)).unwrap(),
+            Verdict::Yes
+        );
         // 23:30 in Bangkok: closed but quiet.
-        assert_eq!(rules.evaluate(&zone, after_hours, &situation(&web, "hi", "2024-11-18T16:30:00Z", 0)).unwrap(), Verdict::No);
+        assert_eq!(
+            rules.evaluate(&zone, after_hours, &situation(&web, "hi", "2024-11-18T16:30:00Z", 0)).unwrap(),
+            Verdict::No
+        );
         // Saturday noon: closed.
-        assert_eq!(rules.evaluate(&zone, after_hours, &situation(&web, "hi", "2024-11-23T05:00:00Z", 0)).unwrap(), Verdict::Yes);
+        assert_eq!(
+            rules.evaluate(&zone, after_hours, &situation(&web, "hi", "2024-11-23T05:00:00Z", 0)).unwrap(),
+            Verdict::Yes
+        );
     }
 
     #[test]
