@@ -174,15 +174,16 @@ impl AutoReplyWorker {
             return Ok(outcome);
         }
         let recent = hub.messages(&reader, conversation.id, &MessageQuery { limit: 20, before: None }).await?.items;
-        if recent.first().is_some_and(|newest| newest.id != message.id) {
-            let newer_from_customer =
-                recent.iter().take_while(|m| m.id != message.id).any(|m| m.direction == Direction::Inbound);
-            // A newer customer message gets its own turn; a newer business message answered it.
-            return Ok(if newer_from_customer {
-                AutoReplyOutcome::Superseded
-            } else {
-                AutoReplyOutcome::NoRuleMatched
-            });
+        // Compared by when unibox recorded them: platform timestamps may be coarse or skewed.
+        let newer: Vec<_> =
+            recent.iter().filter(|m| m.id != message.id && m.recorded_at > message.recorded_at).collect();
+        if newer.iter().any(|m| m.direction == Direction::Inbound) {
+            // A newer customer message gets its own turn.
+            return Ok(AutoReplyOutcome::Superseded);
+        }
+        if !newer.is_empty() {
+            // Someone answered it already.
+            return Ok(AutoReplyOutcome::NoRuleMatched);
         }
         let text = message.content.searchable_text().map(|t| t.into_owned()).unwrap_or_default();
 

@@ -147,7 +147,8 @@ impl World {
     /// The newest message of the conversation (the one a worker is told about).
     pub async fn newest_message(&self, conversation: &Conversation) -> MessageId {
         let page = self.hub.messages(&agent(), conversation.id, &Default::default()).await.unwrap();
-        page.items[0].id
+        let inbound = page.items.iter().filter(|m| m.direction == unibox_core::Direction::Inbound);
+        inbound.max_by_key(|m| m.recorded_at).unwrap().id
     }
 
     pub fn rules(&self, rules: Value) -> AutomationRules {
