@@ -9,6 +9,8 @@ pub mod http;
 
 #[cfg(feature = "bench")]
 pub mod bench;
+#[cfg(all(feature = "disk", target_os = "linux"))]
+pub mod disk;
 
 pub mod ai;
 pub mod audit;

@@ -89,6 +89,8 @@ impl JournalState {
     /// acknowledgements down to what applying sustains instead of filling the journal; and not
     /// at all (a temporary error) while `max` or more wait.
     pub(crate) async fn admit(&self, max: u64) -> Result<()> {
+        // First the disk: events that could not be applied must not be acknowledged.
+        self.space.check()?;
         let half = i64::try_from(max / 2).unwrap_or(i64::MAX).max(1);
         if self.backlog() >= half {
             let mut applied = self.applied.subscribe();

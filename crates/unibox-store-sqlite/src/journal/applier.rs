@@ -200,6 +200,8 @@ impl Background for Applier {
                 true
             }
             Err(error) => {
+                // Out of room: accepting stops, so what space returns goes to applying.
+                self.state.space.note_failure(&error);
                 tracing::error!(%error, "applying the inbound journal failed; it is retried");
                 false
             }

@@ -26,16 +26,23 @@
 //!   machine cannot keep up with slows acknowledgements down; past the whole of it, `accept`
 //!   fails with a temporary error (a webhook answers 503 and the platform retries) instead of
 //!   letting the backlog, and the wait of reads, grow without end.
+//! - **Room to apply.** While the disk has less free space than
+//!   [`SqliteOptions::disk_reserve_bytes`](crate::SqliteOptions::disk_reserve_bytes), `accept`
+//!   fails with a temporary [`StorageFull`](unibox_core::ErrorKind::StorageFull) error, and the
+//!   events accepted before are applied into the reserve; accepting resumes by itself once the
+//!   space is back.
 //!
 //! The parts: [`file_format`] (the journal file, its table and its versions), [`state`] (how
 //! far it is written and applied, and which events wait), [`admission`] (checking, admitting
-//! and appending a call's events), [`applier`] (the inbox writer's background work that applies
-//! it) and [`pruner`] (the journal writer's background work that deletes applied rows).
+//! and appending a call's events), [`space`] (the free space kept for applying them),
+//! [`applier`] (the inbox writer's background work that applies them) and [`pruner`] (the
+//! journal writer's background work that deletes applied rows).
 
 mod admission;
 mod applier;
 mod file_format;
 mod pruner;
+mod space;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -44,4 +51,5 @@ pub(crate) use admission::{JournalEntry, accept, prepare};
 pub(crate) use applier::Applier;
 pub(crate) use file_format::{journal_path, open_journal_reader, open_journal_writer};
 pub(crate) use pruner::Pruner;
+pub(crate) use space::DiskReserve;
 pub(crate) use state::JournalState;

@@ -12,6 +12,7 @@ use unibox_core::Result;
 use unibox_core::fingerprint::Fingerprinter;
 
 use super::applier::Row;
+use super::space::DiskReserve;
 use crate::error::{SqlResultExt, writer_gone};
 
 /// The events waiting in the journal, by the [`Fingerprinter`] fingerprint of (tenant, account,
@@ -60,12 +61,14 @@ pub(crate) struct JournalState {
     pub(super) applied: watch::Sender<i64>,
     /// The events committed (or being committed) and not applied yet.
     pub(super) pending: PendingEvents,
+    /// The free space kept for applying what was accepted.
+    pub(crate) space: DiskReserve,
 }
 
 impl JournalState {
     /// Reads the positions on open: `inbox` is the inbox's writer connection (migrated),
-    /// `journal` a connection to the journal file.
-    pub(crate) fn load(inbox: &Connection, journal: &Connection) -> Result<Arc<Self>> {
+    /// `journal` a connection to the journal file, `space` the reserve kept on its disk.
+    pub(crate) fn load(inbox: &Connection, journal: &Connection, space: DiskReserve) -> Result<Arc<Self>> {
         const LOAD: &str = "sqlite.open_journal";
         let identity: Vec<u8> = journal.query_row("SELECT id FROM identity", [], |row| row.get(0)).during(LOAD)?;
         let recorded: Option<(Vec<u8>, i64)> = inbox
@@ -105,6 +108,7 @@ impl JournalState {
             epoch: Instant::now(),
             applied: sender,
             pending: PendingEvents::default(),
+            space,
         };
         // What a previous run accepted and did not apply still counts for duplicates.
         let mut unapplied =

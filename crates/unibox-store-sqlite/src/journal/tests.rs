@@ -14,6 +14,7 @@ use super::admission::{ADMIT_WAIT, JournalEntry, accept};
 use super::applier::{Applier, MAX_DELAY, Row};
 use super::file_format::{JOURNAL_VERSION, journal_path, open_journal_writer};
 use super::pruner::prune;
+use super::space::DiskReserve;
 use super::state::{JournalState, PendingEvents};
 use crate::options::SqliteOptions;
 use crate::writer::{Background, WriteTx, execute};
@@ -25,6 +26,7 @@ fn state(head: i64, applied: i64) -> JournalState {
         epoch: Instant::now(),
         applied: watch::channel(applied).0,
         pending: PendingEvents::default(),
+        space: DiskReserve::off(),
     }
 }
 
@@ -136,7 +138,7 @@ fn journal(dir: &Path) -> (Connection, Arc<JournalState>) {
     let conn = open_journal_writer(&dir.join("inbox.db.inbound"), &SqliteOptions::default()).unwrap();
     let inbox = Connection::open_in_memory().unwrap();
     inbox.execute_batch(include_str!("../migrations/0007_journal.sql")).unwrap();
-    let state = JournalState::load(&inbox, &conn).unwrap();
+    let state = JournalState::load(&inbox, &conn, DiskReserve::off()).unwrap();
     (conn, state)
 }
 
@@ -228,7 +230,7 @@ fn unapplied_rows_of_a_previous_run_still_count_for_duplicates() {
     drop(state);
     let inbox = Connection::open_in_memory().unwrap();
     inbox.execute_batch(include_str!("../migrations/0007_journal.sql")).unwrap();
-    let reloaded = JournalState::load(&inbox, &conn).unwrap();
+    let reloaded = JournalState::load(&inbox, &conn, DiskReserve::off()).unwrap();
     assert_eq!(accept_one(&conn, &reloaded, "evt-1"), Acceptance::Duplicate);
     assert_eq!(accept_one(&conn, &reloaded, "evt-2"), Acceptance::Accepted);
 }

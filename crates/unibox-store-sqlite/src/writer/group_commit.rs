@@ -71,8 +71,13 @@ pub(super) fn commit_batch(
         if aborted {
             let _ = execute(conn, "ROLLBACK");
             tx.rollback_all();
+            // The write that aborted it ran out of room: so did the whole transaction.
+            let kind = match refused.last() {
+                Some((_, error)) if error.kind() == ErrorKind::StorageFull => ErrorKind::StorageFull,
+                _ => ErrorKind::Storage,
+            };
             let error = || {
-                Error::new(ErrorKind::Storage, "the SQLite transaction was aborted by an error of another write")
+                Error::new(kind, "the SQLite transaction was aborted by an error of another write")
                     .with_operation("sqlite.write")
                     .temporary()
             };
@@ -131,7 +136,10 @@ impl BatchFailure {
                     | ErrorCode::OutOfMemory
             )
         );
-        let error = Error::new(ErrorKind::Storage, "the SQLite transaction could not be committed")
+        // A full disk has a kind of its own: the caller (a readiness check, an operator) can
+        // tell it from a busy or broken database.
+        let kind = if self.code == Some(ErrorCode::DiskFull) { ErrorKind::StorageFull } else { ErrorKind::Storage };
+        let error = Error::new(kind, "the SQLite transaction could not be committed")
             .with_operation("sqlite.commit")
             .with_context("cause", &self.detail);
         if temporary { error.temporary() } else { error.permanent() }
