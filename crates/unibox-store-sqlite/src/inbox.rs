@@ -454,6 +454,42 @@ impl Inbox for SqliteInbox {
         .await
     }
 
+    async fn latest_messages(&self, tenant: &TenantId, conversations: &[ConversationId]) -> Result<Vec<Message>> {
+        const OP: &str = "sqlite.latest_messages";
+        let (tenant, conversations) = (tenant.clone(), conversations.to_vec());
+        // One read (one snapshot, one trip to a reader) for a whole inbox page.
+        self.read(OP, move |conn| {
+            let newest = MessageQuery::new().limit(1);
+            let mut found = Vec::with_capacity(conversations.len());
+            for conversation in conversations {
+                match queries::messages(conn, &tenant, conversation, &newest) {
+                    Ok(page) => found.extend(page.items),
+                    Err(error) if error.kind() == unibox_core::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn contacts_by_id(&self, tenant: &TenantId, ids: &[ContactId]) -> Result<Vec<Contact>> {
+        const OP: &str = "sqlite.contacts_by_id";
+        let (tenant, ids) = (tenant.clone(), ids.to_vec());
+        self.read(OP, move |conn| {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                match queries::contact(conn, &tenant, id) {
+                    Ok(contact) => found.push(contact),
+                    Err(error) if error.kind() == unibox_core::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
         let tenant = tenant.clone();
         self.read("sqlite.contact", move |conn| queries::contact(conn, &tenant, id)).await

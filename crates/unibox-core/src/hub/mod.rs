@@ -9,6 +9,7 @@ mod contacts;
 mod event_time;
 mod events;
 mod handoff;
+mod inbox_view;
 mod metering;
 mod operations;
 mod orders;
@@ -104,6 +105,13 @@ impl Hub {
     /// The inbox store, for reads the hub does not wrap.
     pub fn inbox(&self) -> &Arc<dyn Inbox> {
         &self.inner.inbox
+    }
+
+    /// The policy the hub authorizes with: for components that check the same rules
+    /// outside the hub (the session manager's [`list`](crate::session::SessionManager::list)
+    /// and [`terminate`](crate::session::SessionManager::terminate)).
+    pub fn policy(&self) -> &Arc<dyn Policy> {
+        &self.inner.policy
     }
 
     /// The token store.
