@@ -14,7 +14,7 @@ use crate::{SqliteInbox, SqliteOptions};
 /// The embedded SQLite store: one file holds the inbox (with its outbox and change log), the
 /// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305 under per-tenant data keys
 /// wrapped by your [`StoreKeys`]), the audit hash chain (the vault's own records included),
-/// the agent roster, analytics, usage counters, sessions and deletion requests. Hand it to
+/// the agent roster, analytics, usage counters, message credits, sessions and deletion requests. Hand it to
 /// `Hub::builder`; opening it again on the next start finds everything where it was.
 ///
 /// ```
@@ -88,6 +88,7 @@ impl SqliteStore {
         capabilities.change_log = self.inbox.changes().is_some();
         capabilities.shared_across_processes = true;
         capabilities.metering = true;
+        capabilities.credits = true;
         capabilities.sessions = true;
         capabilities.deletion_requests = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
@@ -106,6 +107,7 @@ impl From<SqliteStore> for Store {
             roster: inbox.clone(),
             analytics: inbox.clone(),
             meter: Some(inbox.clone()),
+            credits: Some(inbox.clone()),
             sessions: Some(inbox.clone()),
             deletion_requests: Some(inbox),
             capabilities,

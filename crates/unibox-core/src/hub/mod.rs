@@ -6,6 +6,7 @@ mod analytics;
 mod builder;
 mod canned;
 mod contacts;
+mod credits;
 mod event_time;
 mod events;
 mod metering;
@@ -66,6 +67,7 @@ struct HubInner {
     analytics: Arc<dyn crate::analytics::Analytics>,
     projection: analytics::AnalyticsProjection,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
+    credits: Option<credits::CreditSpending>,
     capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,

@@ -117,24 +117,44 @@ impl Hub {
             Principal::User { id, .. } => Author::Agent(id.clone()),
             Principal::Automation { name } => Author::Bot(name.clone()),
         };
-        let draft =
-            OutboundDraft { id: MessageId::new(), conversation: conversation.id, author, content, reply_to, at: now };
+        let id = MessageId::new();
+        // Paid for before anything is recorded: a send the credits cannot pay leaves no trace.
+        let reserved = self
+            .reserve_credits(tenant, &account.kind, &content, id)
+            .await
+            .map_err(|e| e.with_operation("hub.send"))?;
+        let reserved_content = reserved.then(|| content.clone());
+        let draft = OutboundDraft { id, conversation: conversation.id, author, content, reply_to, at: now };
         let result = match inbox.outbox() {
             Some(outbox) => {
                 // Recorded (message and job, one transaction) before it is attempted, and leased to
                 // this call so no worker attempts it meanwhile.
                 let lease = Lease::until(now.saturating_add(self.delivery().options.lease));
                 let options = EnqueueOptions::new().human_agent(human_agent).leased(lease);
-                let (_, job) = outbox
-                    .enqueue(tenant, draft, options, now)
-                    .await
-                    .map_err(|e| e.with_operation("hub.send.record"))?;
-                self.delivery().changed.notify_waiters();
-                self.deliver(job, lease.id).await
+                match outbox.enqueue(tenant, draft, options, now).await {
+                    Ok((_, job)) => {
+                        self.delivery().changed.notify_waiters();
+                        // Refunds a send that fails for good itself.
+                        self.deliver(job, lease.id).await
+                    }
+                    Err(error) => {
+                        if let Some(content) = &reserved_content {
+                            self.refund_unsent(tenant, &account.kind, content, id).await;
+                        }
+                        return Err(error.with_operation("hub.send.record"));
+                    }
+                }
             }
             None => {
                 let customer_wrote = conversation.last_inbound_at;
-                self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent, customer_wrote).await
+                let result =
+                    self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent, customer_wrote).await;
+                if let (Err(error), Some(content)) = (&result, &reserved_content)
+                    && error.kind() != ErrorKind::DeliveryUnknown
+                {
+                    self.refund_unsent(tenant, &account.kind, content, id).await;
+                }
+                result
             }
         };
         if result.is_ok() {
@@ -218,6 +238,11 @@ impl Hub {
             .outbox()
             .ok_or_else(|| Error::new(ErrorKind::Unsupported, "this inbox has no outbox").with_operation(OP))?;
         let result = self.attempt(outbox, &job, lease).await;
+        if let Err(error) = &result
+            && error.kind() != ErrorKind::DeliveryUnknown
+        {
+            self.refund_failed_job(&job).await;
+        }
         self.delivery().changed.notify_waiters();
         result.map_err(|e| e.with_operation(OP).with_context("message", job.message))
     }

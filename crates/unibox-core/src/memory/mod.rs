@@ -3,6 +3,7 @@
 mod analytics;
 mod audit;
 mod changes;
+mod credits;
 mod inbox;
 mod metering;
 mod outbox;
@@ -14,6 +15,7 @@ mod tokens;
 
 pub use analytics::MemoryAnalytics;
 pub use audit::MemoryAuditLog;
+pub use credits::MemoryCreditLedger;
 pub use inbox::MemoryInbox;
 pub use metering::MemoryUsageMeter;
 pub use privacy::MemoryDeletionRequests;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::audit::{AuditKey, AuditTrail};
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::memory::{
-    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryDeletionRequests, MemoryInbox, MemorySessionStore,
-    MemoryTokenStore, MemoryUsageMeter,
+    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCreditLedger, MemoryDeletionRequests, MemoryInbox,
+    MemorySessionStore, MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::store::{Store, StoreCapabilities};
 use crate::{Error, ErrorKind, Inbox};
@@ -38,13 +38,14 @@ impl MemoryStore {
     }
 
     /// Memory parts around `inbox` (any [`Inbox`], for example a SQLite inbox under test): the
-    /// tokens, audit trail, roster, analytics, usage, sessions and deletion requests are in
+    /// tokens, audit trail, roster, analytics, usage, credits, sessions and deletion requests are in
     /// memory. The capabilities say so: the bundle is not durable even when the inbox is.
     pub fn with_inbox(inbox: Arc<dyn Inbox>) -> Self {
         let capabilities = StoreCapabilities {
             outbox: inbox.outbox().is_some(),
             change_log: inbox.changes().is_some(),
             metering: true,
+            credits: true,
             sessions: true,
             deletion_requests: true,
             max_page_size: MAX_PAGE_SIZE,
@@ -59,6 +60,7 @@ impl MemoryStore {
                 roster: Arc::new(MemoryAgentRoster::new()),
                 analytics: Arc::new(MemoryAnalytics::new()),
                 meter: Some(Arc::new(MemoryUsageMeter::new())),
+                credits: Some(Arc::new(MemoryCreditLedger::new())),
                 sessions: Some(Arc::new(MemorySessionStore::new())),
                 deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
                 capabilities,
