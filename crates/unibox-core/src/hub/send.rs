@@ -112,6 +112,12 @@ impl Hub {
         }
         let contact = inbox.contact(tenant, conversation.contact).await.map_err(|e| e.with_operation("hub.send"))?;
         let recipient = recipient_of(&contact, &account).map_err(|e| e.with_operation("hub.send"))?;
+        // A platform's daily quota used up: refused with the time until it resets, before the
+        // send is recorded (a queued send would only wait for tomorrow).
+        self.delivery()
+            .limiter
+            .check_daily(account.id, &capabilities.rate_limits, now)
+            .map_err(|e| e.with_operation("hub.send"))?;
 
         let author = match actor.principal() {
             Principal::User { id, .. } => Author::Agent(id.clone()),
@@ -263,6 +269,17 @@ impl Hub {
                 .finish_attempt(tenant, job.message, lease, AttemptOutcome::Unknown { reason: reason.into() })
                 .await?;
             return Err(Error::new(ErrorKind::DeliveryUnknown, reason));
+        }
+        let now = self.inner.clock.now();
+        if let Err(quota) = self.delivery().limiter.take_daily(attempt.account.id, &capabilities.rate_limits, now) {
+            // The day's quota is used up: give the job back, due when it resets, without counting
+            // an attempt.
+            let at = now.saturating_add(quota.retry_after().unwrap_or_default());
+            let reason = format!("the {} account's daily send cap is reached", attempt.account.kind);
+            let (message, _) =
+                outbox.finish_attempt(tenant, job.message, lease, AttemptOutcome::Retry { at, reason }).await?;
+            self.delivery().work.notify_one();
+            return Ok(message);
         }
         let options = self.delivery().options;
         let reserved = self.delivery().limiter.reserve(
