@@ -71,7 +71,11 @@ impl ShopeeChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: true,
-            rate_limits: RateLimits { per_account: Some(config.send_rate), per_recipient: None },
+            rate_limits: RateLimits {
+                per_account: Some(config.send_rate),
+                per_recipient: None,
+                per_account_daily: None,
+            },
             // Shopee disables a push subscription whose success rate drops under 30%, so a push
             // for a shop nobody connected is acknowledged rather than refused.
             unroutable_delivery: UnroutableAnswer::Acknowledge,

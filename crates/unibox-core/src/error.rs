@@ -59,6 +59,9 @@ pub enum ErrorKind {
     /// A send may or may not have reached the platform (timeout after the request was sent).
     /// Check before resending: retrying blindly could deliver the message twice.
     DeliveryUnknown,
+    /// The tenant's message credits cannot pay for this (see
+    /// [`CreditPolicy`](crate::metering::CreditPolicy)); nothing was recorded. Buy credits, then retry.
+    CreditsExhausted,
     /// The storage backend failed.
     Storage,
     /// The storage has no room for the write: its disk is full, or a store refuses new data
@@ -98,6 +101,7 @@ impl ErrorKind {
             ErrorKind::PlatformUnavailable => "platform_unavailable",
             ErrorKind::PlatformRejected => "platform_rejected",
             ErrorKind::DeliveryUnknown => "delivery_unknown",
+            ErrorKind::CreditsExhausted => "credits_exhausted",
             ErrorKind::Storage => "storage",
             ErrorKind::StorageFull => "storage_full",
             ErrorKind::Configuration => "configuration",
@@ -123,6 +127,7 @@ impl ErrorKind {
             ErrorKind::SignatureInvalid | ErrorKind::Unauthenticated => 401,
             ErrorKind::PermissionDenied => 403,
             ErrorKind::NotFound => 404,
+            ErrorKind::CreditsExhausted => 402,
             ErrorKind::Conflict => 409,
             ErrorKind::PayloadTooLarge => 413,
             ErrorKind::Unsupported | ErrorKind::MessagingWindowClosed => 422,

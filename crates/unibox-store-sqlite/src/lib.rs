@@ -13,6 +13,7 @@ mod changes;
 mod codec;
 mod connection;
 mod contacts;
+mod credits;
 mod error;
 mod inbox;
 mod ingest;

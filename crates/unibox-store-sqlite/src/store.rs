@@ -15,7 +15,7 @@ use crate::{SqliteInbox, SqliteOptions};
 /// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305, or AES-256-GCM-SIV chosen
 /// with [`StoreKeys::with_cipher`], under per-tenant data keys wrapped by your [`StoreKeys`]), the
 /// audit hash chain (the vault's own records included), the agent roster, analytics, usage
-/// counters, sessions, deletion requests and marketplace orders. Hand it to
+/// counters, message credits, sessions, deletion requests and marketplace orders. Hand it to
 /// `Hub::builder`; opening it again on the next start finds everything where it was.
 ///
 /// ```
@@ -90,6 +90,7 @@ impl SqliteStore {
         capabilities.change_log = self.inbox.changes().is_some();
         capabilities.shared_across_processes = true;
         capabilities.metering = true;
+        capabilities.credits = true;
         capabilities.sessions = true;
         capabilities.deletion_requests = true;
         capabilities.orders = true;
@@ -109,6 +110,7 @@ impl From<SqliteStore> for Store {
             roster: inbox.clone(),
             analytics: inbox.clone(),
             meter: Some(inbox.clone()),
+            credits: Some(inbox.clone()),
             sessions: Some(inbox.clone()),
             deletion_requests: Some(inbox.clone()),
             orders: Some(inbox),

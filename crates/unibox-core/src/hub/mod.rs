@@ -6,6 +6,7 @@ mod analytics;
 mod builder;
 mod canned;
 mod contacts;
+mod credits;
 mod event_time;
 mod events;
 mod handoff;
@@ -74,6 +75,7 @@ struct HubInner {
     /// Who holds each conversation, bot or person, when AI replies are used.
     control: Option<Arc<dyn crate::ai::ConversationControlStore>>,
     control_locks: handoff::ControlLocks,
+    credits: Option<credits::CreditSpending>,
     capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,

@@ -31,6 +31,8 @@ pub struct StoreCapabilities {
     pub shared_across_processes: bool,
     /// Usage counters are kept ([`Store::meter`](crate::store::Store::meter)).
     pub metering: bool,
+    /// Message credits are kept ([`Store::credits`](crate::store::Store::credits)).
+    pub credits: bool,
     /// Sessions are kept ([`Store::sessions`](crate::store::Store::sessions)).
     pub sessions: bool,
     /// Deletion requests are kept ([`Store::deletion_requests`](crate::store::Store::deletion_requests)).

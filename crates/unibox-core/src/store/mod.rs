@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::analytics::Analytics;
 use crate::audit::AuditTrail;
-use crate::metering::UsageMeter;
+use crate::metering::{CreditLedger, UsageMeter};
 use crate::orders::OrderStore;
 use crate::privacy::DeletionRequestStore;
 use crate::session::SessionStore;
@@ -23,7 +23,8 @@ use crate::{Inbox, TokenStore};
 
 /// All the parts of one storage backend. The inbox brings its outbox and change log with it
 /// ([`Inbox::outbox`], [`Inbox::changes`]); the token store, the audit trail, the agent
-/// roster, analytics, usage metering, sessions and deletion requests come alongside.
+/// roster, analytics, usage metering, message credits, sessions and deletion requests come
+/// alongside.
 ///
 /// A third-party backend fills the fields and describes itself in
 /// [`capabilities`](Store::capabilities); `unibox_testkit::store::capabilities_are_true`
@@ -53,6 +54,9 @@ pub struct Store {
     /// Usage counters for billing, if the backend keeps them (the hub counts only when built
     /// with [`HubBuilder::metered`](crate::hub::HubBuilder::metered)).
     pub meter: Option<Arc<dyn UsageMeter>>,
+    /// Message credits, if the backend keeps them (the hub spends them only when built with
+    /// [`HubBuilder::credits`](crate::hub::HubBuilder::credits)).
+    pub credits: Option<Arc<dyn CreditLedger>>,
     /// Agents' sessions, if the backend keeps them (for a
     /// [`SessionManager`](crate::session::SessionManager)).
     pub sessions: Option<Arc<dyn SessionStore>>,
