@@ -12,6 +12,7 @@ mod changes;
 mod codec;
 mod connection;
 mod contacts;
+mod cursors;
 mod error;
 mod inbox;
 mod ingest;

@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 8, sql: include_str!("migrations/0008_audit_index.sql") },
     Migration { version: 9, sql: include_str!("migrations/0009_analytics_positions.sql") },
     Migration { version: 10, sql: include_str!("migrations/0010_orders.sql") },
+    Migration { version: 11, sql: include_str!("migrations/0011_sync_cursors.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.

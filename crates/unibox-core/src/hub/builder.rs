@@ -153,6 +153,7 @@ impl HubBuilder {
                 projection: Default::default(),
                 meter: self.meter,
                 orders: store.orders,
+                sync_cursors: store.sync_cursors,
                 capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,

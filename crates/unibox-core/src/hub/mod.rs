@@ -68,6 +68,7 @@ struct HubInner {
     projection: analytics::AnalyticsProjection,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
     orders: Option<Arc<dyn crate::orders::OrderStore>>,
+    sync_cursors: Option<Arc<dyn crate::history::SyncCursorStore>>,
     capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
@@ -99,6 +100,11 @@ impl Hub {
     /// The inbox store, for reads the hub does not wrap.
     pub fn inbox(&self) -> &Arc<dyn Inbox> {
         &self.inner.inbox
+    }
+
+    /// The store's history pull cursors, when it keeps them.
+    pub fn sync_cursors(&self) -> Option<&Arc<dyn crate::history::SyncCursorStore>> {
+        self.inner.sync_cursors.as_ref()
     }
 
     /// The token store.

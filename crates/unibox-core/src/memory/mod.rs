@@ -3,6 +3,7 @@
 mod analytics;
 mod audit;
 mod changes;
+mod cursors;
 mod inbox;
 mod metering;
 mod orders;
@@ -15,6 +16,7 @@ mod tokens;
 
 pub use analytics::MemoryAnalytics;
 pub use audit::MemoryAuditLog;
+pub use cursors::MemorySyncCursors;
 pub use inbox::MemoryInbox;
 pub use metering::MemoryUsageMeter;
 pub use orders::MemoryOrderStore;
