@@ -22,9 +22,11 @@ pub struct SyncReport {
     pub pages: usize,
     /// Events on them.
     pub events: usize,
-    /// Events stored for the first time.
+    /// Events accepted as new. A journaling inbox (SQLite on a file) recognises an event
+    /// applied earlier only when it applies it: such a copy counts here and is still stored
+    /// once.
     pub stored: usize,
-    /// Events stored before (already pushed or pulled).
+    /// Events the inbox recognised at once as stored before (already pushed or pulled).
     pub duplicates: usize,
     /// The back-fill went through its last page (always false for lost pushes, which go on).
     pub finished: bool,
