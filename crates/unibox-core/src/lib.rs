@@ -26,6 +26,7 @@ pub mod command;
 pub mod delivery;
 mod error;
 pub mod fingerprint;
+pub mod history;
 pub mod http;
 pub mod hub;
 mod id;

@@ -14,6 +14,7 @@ mod codec;
 mod connection;
 mod contacts;
 mod credits;
+mod cursors;
 mod error;
 mod inbox;
 mod ingest;

@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 10, sql: include_str!("migrations/0010_orders.sql") },
     Migration { version: 11, sql: include_str!("migrations/0011_ai_control.sql") },
     Migration { version: 12, sql: include_str!("migrations/0012_credits.sql") },
+    Migration { version: 13, sql: include_str!("migrations/0013_sync_cursors.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.

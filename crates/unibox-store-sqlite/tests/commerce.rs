@@ -37,3 +37,24 @@ async fn an_order_survives_a_reopen() {
     assert_eq!(read, Some(stored));
     reopened.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_cursors_are_per_tenant_account_and_stream_and_survive_a_reopen() {
+    use unibox_core::history::{SyncCursor, SyncCursorStore, SyncStream};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cursors.db");
+    let (acme, globex) = ("acme".parse().unwrap(), "globex".parse().unwrap());
+    let account = ChannelAccountId::new();
+    let at = Timestamp::from_unix_seconds(1_732_000_000);
+    let inbox = SqliteInbox::open(&path).await.unwrap();
+    inbox.save_cursor(&acme, account, SyncStream::Backfill, &SyncCursor::at("page-2", at)).await.unwrap();
+    inbox.save_cursor(&acme, account, SyncStream::Backfill, &SyncCursor::at("page-3", at)).await.unwrap();
+    inbox.save_cursor(&acme, account, SyncStream::LostPushes, &SyncCursor::finished(at)).await.unwrap();
+    inbox.close().await;
+    let inbox = SqliteInbox::open(&path).await.unwrap();
+    assert_eq!(inbox.cursor(&acme, account, SyncStream::Backfill).await.unwrap(), Some(SyncCursor::at("page-3", at)));
+    assert_eq!(inbox.cursor(&acme, account, SyncStream::LostPushes).await.unwrap(), Some(SyncCursor::finished(at)));
+    assert_eq!(inbox.cursor(&globex, account, SyncStream::Backfill).await.unwrap(), None, "another tenant's");
+    assert_eq!(inbox.cursor(&acme, ChannelAccountId::new(), SyncStream::Backfill).await.unwrap(), None);
+    inbox.close().await;
+}

@@ -114,6 +114,13 @@ pub trait Channel: Send + Sync + std::fmt::Debug + 'static {
         None
     }
 
+    /// The channel's conversation and message lists, if its platform has them (Shopee,
+    /// Lazada, TikTok Shop): the [`HistoryWorker`](crate::history::HistoryWorker) back-fills
+    /// and recovers lost pushes through them. The default has none.
+    fn history(&self) -> Option<&dyn crate::history::ConversationHistory> {
+        None
+    }
+
     /// Exchanges the account's current tokens for fresh ones (an OAuth refresh, Meta's
     /// long-lived token exchange, Shopee's single-use refresh token) and returns the new set.
     ///

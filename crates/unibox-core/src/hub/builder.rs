@@ -217,6 +217,7 @@ impl HubBuilder {
                 control: self.control,
                 control_locks: Default::default(),
                 credits: self.credits.map(|(ledger, policy)| super::credits::CreditSpending { ledger, policy }),
+                sync_cursors: store.sync_cursors,
                 capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,

@@ -76,6 +76,7 @@ struct HubInner {
     control: Option<Arc<dyn crate::ai::ConversationControlStore>>,
     control_locks: handoff::ControlLocks,
     credits: Option<credits::CreditSpending>,
+    sync_cursors: Option<Arc<dyn crate::history::SyncCursorStore>>,
     capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
@@ -114,6 +115,9 @@ impl Hub {
     /// and [`terminate`](crate::session::SessionManager::terminate)).
     pub fn policy(&self) -> &Arc<dyn Policy> {
         &self.inner.policy
+    /// The store's history pull cursors, when it keeps them.
+    pub fn sync_cursors(&self) -> Option<&Arc<dyn crate::history::SyncCursorStore>> {
+        self.inner.sync_cursors.as_ref()
     }
 
     /// The token store.

@@ -404,7 +404,7 @@ impl Hub {
     /// The account's tokens for a send, refreshed first when they expire soon by a store that
     /// can refresh (the token vault). A refresh the platform refused for good marks the account
     /// for reauthorization, so this send and later ones fail at once with `TokenInvalid`.
-    pub(super) async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
+    pub(crate) async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
         // `account` was loaded in `tenant`; the store scopes by the account's own tenant.
         debug_assert_eq!(tenant, &account.tenant);
         let channel = self.channel_of(account)?;

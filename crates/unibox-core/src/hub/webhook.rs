@@ -95,8 +95,9 @@ impl Hub {
         Ok((receipt, channel.acknowledgement()))
     }
 
-    /// Stores events of `channel_id` that did not come in a webhook: what was pulled from the
-    /// platform (history back-fill, lost pushes). They take the webhook's path from routing on (event times settled, order
+    /// Stores events of `channel_id` that did not come in a webhook: what a
+    /// [`HistoryWorker`](crate::history::HistoryWorker) pulled from the platform (history
+    /// back-fill, lost pushes). They take the webhook's path from routing on (event times settled, order
     /// pushes applied, deduplicated by event id, counted), so a message pulled and pushed is
     /// stored once whichever arrives first. Returns the same receipt as a webhook.
     ///

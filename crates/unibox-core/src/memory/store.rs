@@ -6,8 +6,7 @@ use crate::audit::{AuditKey, AuditTrail};
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::memory::{
     MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCreditLedger, MemoryDeletionRequests, MemoryInbox,
-    MemoryOrderStore,
-    MemorySessionStore, MemoryTokenStore, MemoryUsageMeter,
+    MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::store::{Store, StoreCapabilities};
 use crate::{Error, ErrorKind, Inbox};
@@ -50,6 +49,7 @@ impl MemoryStore {
             sessions: true,
             deletion_requests: true,
             orders: true,
+            sync_cursors: true,
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
@@ -66,6 +66,7 @@ impl MemoryStore {
                 sessions: Some(Arc::new(MemorySessionStore::new())),
                 deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
                 orders: Some(Arc::new(MemoryOrderStore::new())),
+                sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
                 capabilities,
             },
         }

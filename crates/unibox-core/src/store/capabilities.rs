@@ -39,6 +39,8 @@ pub struct StoreCapabilities {
     pub deletion_requests: bool,
     /// Orders are kept ([`Store::orders`](crate::store::Store::orders)).
     pub orders: bool,
+    /// History pull cursors are kept ([`Store::sync_cursors`](crate::store::Store::sync_cursors)).
+    pub sync_cursors: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use crate::analytics::Analytics;
 use crate::audit::AuditTrail;
+use crate::history::SyncCursorStore;
 use crate::metering::{CreditLedger, UsageMeter};
 use crate::orders::OrderStore;
 use crate::privacy::DeletionRequestStore;
@@ -65,6 +66,9 @@ pub struct Store {
     /// Marketplace orders beside conversations, if the backend keeps them
     /// ([`Hub::orders_of_contact`](crate::Hub::orders_of_contact)).
     pub orders: Option<Arc<dyn OrderStore>>,
+    /// The positions of history pulls, if the backend keeps them
+    /// ([`HistoryWorker`](crate::history::HistoryWorker)).
+    pub sync_cursors: Option<Arc<dyn SyncCursorStore>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }
