@@ -16,6 +16,8 @@
 //! | analytics ([`run_analytics_checks`](crate::inbox::run_analytics_checks)) | always |
 //! | a hub's analytics and reserved assignment over the whole bundle | `change_log` |
 //! | [`metering`](crate::metering) | `metering` |
+//! | [`credits`](crate::credits) | `credits` |
+//! | [`orders`](crate::orders) | `orders` |
 //! | [`sessions`](crate::sessions) | `sessions` |
 //!
 //! Every suite runs even when another fails; at the end [`run`] panics naming every failed
@@ -119,6 +121,20 @@ pub async fn run(factory: &dyn StoreFactory, capabilities: StoreCapabilities) {
         match &store.meter {
             Some(meter) => suite("metering", catch_panic(crate::metering::run_all(meter.as_ref())).await),
             None => suite("metering", Err("the capability says metering, the bundle has no meter".into())),
+        }
+    }
+    if capabilities.credits {
+        let store = factory.fresh().await;
+        match &store.credits {
+            Some(credits) => suite("credits", catch_panic(crate::credits::run_all(credits.as_ref())).await),
+            None => suite("credits", Err("the capability says credits, the bundle has no ledger".into())),
+        }
+    }
+    if capabilities.orders {
+        let store = factory.fresh().await;
+        match &store.orders {
+            Some(orders) => suite("orders", catch_panic(crate::orders::run_all(orders.as_ref())).await),
+            None => suite("orders", Err("the capability says orders, the bundle has no order store".into())),
         }
     }
     if capabilities.sessions {

@@ -19,6 +19,8 @@ pub struct HubBuilder {
     audit: Option<Arc<dyn AuditSink>>,
     policy: Option<Arc<dyn Policy>>,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
+    control: Option<Arc<dyn crate::ai::ConversationControlStore>>,
+    credits: Option<(Option<Arc<dyn crate::metering::CreditLedger>>, crate::metering::CreditPolicy)>,
     clock: Option<Arc<dyn Clock>>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
@@ -33,6 +35,8 @@ impl HubBuilder {
             audit: None,
             policy: None,
             meter: None,
+            control: None,
+            credits: None,
             clock: None,
             channels: HashMap::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -102,6 +106,60 @@ impl HubBuilder {
         self
     }
 
+    /// Records who holds each conversation, the bot or a person, in `control`: a person's reply
+    /// and an assignment then take the conversation from the bot at once, and
+    /// [`Hub::send_auto_reply`] refuses to answer a conversation a person holds. Needed for AI
+    /// replies (`unibox-ai`). `unibox_store_sqlite::SqliteInbox` keeps it durably;
+    /// [`MemoryConversationControl`](crate::memory::MemoryConversationControl) is the choice for tests.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use unibox_core::{Hub, memory::{MemoryConversationControl, MemoryStore}};
+    /// let hub = Hub::builder(MemoryStore::new()).conversation_control(Arc::new(MemoryConversationControl::new())).build();
+    /// assert!(hub.conversation_control().is_some());
+    /// ```
+    pub fn conversation_control(mut self, control: Arc<dyn crate::ai::ConversationControlStore>) -> Self {
+        self.control = Some(control);
+        self
+    }
+
+    /// Spends the store's message credits ([`Store::credits`](crate::store::Store::credits)) on
+    /// sends, under `policy`: a send the balance cannot pay is refused with
+    /// [`ErrorKind::CreditsExhausted`](crate::ErrorKind::CreditsExhausted) before anything is
+    /// recorded (see [`CreditPolicy`](crate::metering::CreditPolicy)). A store that keeps no
+    /// credits makes [`build`](HubBuilder::build) log an error and every send fail with
+    /// `Configuration`, rather than send for free.
+    ///
+    /// ```
+    /// use unibox_core::metering::{CreditPolicy, CreditTable, UsageMetric};
+    /// use unibox_core::{Hub, memory::MemoryStore};
+    /// let policy = CreditPolicy::new(CreditTable::default().price(UsageMetric::MessagesOut, 1)).low_balance(100);
+    /// let hub = Hub::builder(MemoryStore::new()).credits(policy).build();
+    /// # drop(hub);
+    /// ```
+    pub fn credits(mut self, policy: crate::metering::CreditPolicy) -> Self {
+        self.credits = Some((self.store.credits.clone(), policy));
+        self
+    }
+
+    /// Spends credits from `ledger` instead of the store's ([`credits`](HubBuilder::credits)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use unibox_core::metering::CreditPolicy;
+    /// use unibox_core::{Hub, memory::{MemoryCreditLedger, MemoryStore}};
+    /// let hub = Hub::builder(MemoryStore::new()).credit_ledger(Arc::new(MemoryCreditLedger::new()), CreditPolicy::default()).build();
+    /// # drop(hub);
+    /// ```
+    pub fn credit_ledger(
+        mut self,
+        ledger: Arc<dyn crate::metering::CreditLedger>,
+        policy: crate::metering::CreditPolicy,
+    ) -> Self {
+        self.credits = Some((Some(ledger), policy));
+        self
+    }
+
     /// Replaces the store's analytics.
     pub fn analytics(mut self, analytics: Arc<dyn crate::analytics::Analytics>) -> Self {
         self.store.analytics = analytics;
@@ -141,6 +199,9 @@ impl HubBuilder {
         }
         let trail: Option<Arc<AuditTrail>> = self.audit.is_none().then(|| store.audit.clone());
         let audit: Arc<dyn AuditSink> = self.audit.unwrap_or_else(|| store.audit.clone());
+        if self.credits.as_ref().is_some_and(|(ledger, _)| ledger.is_none()) {
+            tracing::error!(target: "unibox::hub", "credits are spent but the store keeps none: every send will fail");
+        }
         Hub {
             inner: Arc::new(HubInner {
                 policy: self.policy.unwrap_or_else(|| Arc::new(RolePolicy)),
@@ -148,6 +209,11 @@ impl HubBuilder {
                 audit_trail: trail,
                 projection: Default::default(),
                 meter: self.meter,
+                orders: store.orders.clone(),
+                control: self.control,
+                control_locks: Default::default(),
+                credits: self.credits.map(|(ledger, policy)| super::credits::CreditSpending { ledger, policy }),
+                sync_cursors: store.sync_cursors.clone(),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,
                 max_body_bytes: self.max_body_bytes,

@@ -59,6 +59,19 @@ impl Hub {
         content: Content,
         reply_to: Option<String>,
     ) -> Result<Message> {
+        self.send_gated(actor, conversation_id, content, reply_to, super::handoff::SendGate::Open).await
+    }
+
+    /// The send path shared by people and the bot; `gate` is passed right before the message is
+    /// recorded (see [`Hub::send_auto_reply`]).
+    pub(super) async fn send_gated(
+        &self,
+        actor: &Actor,
+        conversation_id: ConversationId,
+        content: Content,
+        reply_to: Option<String>,
+        gate: super::handoff::SendGate,
+    ) -> Result<Message> {
         let target = crate::audit::targets::conversation(conversation_id);
         let tenant = actor.tenant();
         let store = &self.inner.store;
@@ -114,33 +127,65 @@ impl Hub {
         let contact =
             store.reads.contact(tenant, conversation.contact).await.map_err(|e| e.with_operation("hub.send"))?;
         let recipient = recipient_of(&contact, &account).map_err(|e| e.with_operation("hub.send"))?;
+        // A platform's daily quota used up: refused with the time until it resets, before the
+        // send is recorded (a queued send would only wait for tomorrow).
+        self.delivery()
+            .limiter
+            .check_daily(account.id, &capabilities.rate_limits, now)
+            .map_err(|e| e.with_operation("hub.send"))?;
 
         let author = match actor.principal() {
             Principal::User { id, .. } => Author::Agent(id.clone()),
             Principal::Automation { name } => Author::Bot(name.clone()),
         };
-        let draft =
-            OutboundDraft { id: MessageId::new(), conversation: conversation.id, author, content, reply_to, at: now };
+        // Who holds the conversation is settled here, after every check that could refuse the
+        // send and right before it is recorded; the guard is held until the record is written.
+        let control_guard =
+            self.pass_gate(actor, &conversation, gate).await.map_err(|e| e.with_operation("hub.send"))?;
+        let id = MessageId::new();
+        // Paid for before anything is recorded: a send the credits cannot pay leaves no trace.
+        let reserved = self
+            .reserve_credits(tenant, &account.kind, &content, id)
+            .await
+            .map_err(|e| e.with_operation("hub.send"))?;
+        let reserved_content = reserved.then(|| content.clone());
+        let draft = OutboundDraft { id, conversation: conversation.id, author, content, reply_to, at: now };
         let result = match store.outbox.as_deref() {
             Some(outbox) => {
                 // Recorded (message and job, one transaction) before it is attempted, and leased to
                 // this call so no worker attempts it meanwhile.
                 let lease = Lease::until(now.saturating_add(self.delivery().options.lease));
                 let options = EnqueueOptions::new().human_agent(human_agent).leased(lease);
-                let (message, job) = outbox
-                    .enqueue(tenant, draft, options, now)
-                    .await
-                    .map_err(|e| e.with_operation("hub.send.record"))?;
-                self.delivery().changed.notify_waiters();
-                // The first attempt reuses the rows just read: each is read once per send.
-                let customer_last_message_at = conversation.last_inbound_at;
-                let loaded =
-                    Attempt { message, account, recipient, channel: channel.clone(), customer_last_message_at };
-                self.deliver_loaded(job, lease.id, Some(loaded)).await
+                let enqueued = outbox.enqueue(tenant, draft, options, now).await;
+                drop(control_guard);
+                match enqueued {
+                    Ok((message, job)) => {
+                        self.delivery().changed.notify_waiters();
+                        // The first attempt reuses the rows just read: each is read once per
+                        // send. It refunds a send that fails for good itself.
+                        let customer_last_message_at = conversation.last_inbound_at;
+                        let loaded =
+                            Attempt { message, account, recipient, channel: channel.clone(), customer_last_message_at };
+                        self.deliver_loaded(job, lease.id, Some(loaded)).await
+                    }
+                    Err(error) => {
+                        if let Some(content) = &reserved_content {
+                            self.refund_unsent(tenant, &account.kind, content, id).await;
+                        }
+                        return Err(error.with_operation("hub.send.record"));
+                    }
+                }
             }
             None => {
                 let customer_wrote = conversation.last_inbound_at;
-                self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent, customer_wrote).await
+                let result =
+                    self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent, customer_wrote).await;
+                if let (Err(error), Some(content)) = (&result, &reserved_content)
+                    && error.kind() != ErrorKind::DeliveryUnknown
+                {
+                    self.refund_unsent(tenant, &account.kind, content, id).await;
+                }
+                result
             }
         };
         if result.is_ok() {
@@ -226,6 +271,11 @@ impl Hub {
         const OP: &str = "hub.deliver";
         let outbox = self.outbox().map_err(|e| e.with_operation(OP))?;
         let result = self.attempt(outbox, &job, lease, loaded).await;
+        if let Err(error) = &result
+            && error.kind() != ErrorKind::DeliveryUnknown
+        {
+            self.refund_failed_job(&job).await;
+        }
         self.delivery().changed.notify_waiters();
         result.map_err(|e| e.with_operation(OP).with_context("message", job.message))
     }
@@ -261,6 +311,17 @@ impl Hub {
                 .finish_attempt(tenant, job.message, lease, AttemptOutcome::Unknown { reason: reason.into() })
                 .await?;
             return Err(Error::new(ErrorKind::DeliveryUnknown, reason));
+        }
+        let now = self.inner.clock.now();
+        if let Err(quota) = self.delivery().limiter.take_daily(attempt.account.id, &capabilities.rate_limits, now) {
+            // The day's quota is used up: give the job back, due when it resets, without counting
+            // an attempt.
+            let at = now.saturating_add(quota.retry_after().unwrap_or_default());
+            let reason = format!("the {} account's daily send cap is reached", attempt.account.kind);
+            let (message, _) =
+                outbox.finish_attempt(tenant, job.message, lease, AttemptOutcome::Retry { at, reason }).await?;
+            self.delivery().work.notify_one();
+            return Ok(message);
         }
         let options = self.delivery().options;
         let reserved = self.delivery().limiter.reserve(
@@ -366,7 +427,7 @@ impl Hub {
     /// The account's tokens for a send, refreshed first when they expire soon by a store that
     /// can refresh (the token vault). A refresh the platform refused for good marks the account
     /// for reauthorization, so this send and later ones fail at once with `TokenInvalid`.
-    async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
+    pub(crate) async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
         // `account` was loaded in `tenant`; the store scopes by the account's own tenant.
         debug_assert_eq!(tenant, &account.tenant);
         let channel = self.channel_of(account)?;
@@ -431,7 +492,7 @@ impl Hub {
         }
     }
 
-    fn channel_of(&self, account: &ChannelAccount) -> Result<&std::sync::Arc<dyn Channel>> {
+    pub(super) fn channel_of(&self, account: &ChannelAccount) -> Result<&std::sync::Arc<dyn Channel>> {
         self.inner.channels.get(&account.channel).ok_or_else(|| {
             Error::new(
                 ErrorKind::Configuration,

@@ -56,6 +56,37 @@ pub trait InboxReads: Send + Sync + fmt::Debug + 'static {
         Ok(found)
     }
 
+    /// The newest message of each of these conversations that has one, in the order given:
+    /// an inbox list shows a page of conversations with their last message. The default reads
+    /// them one by one; a backend overrides it to read them in one go.
+    async fn latest_messages(&self, tenant: &TenantId, conversations: &[ConversationId]) -> Result<Vec<Message>> {
+        let newest = MessageQuery::new().limit(1);
+        let mut found = Vec::with_capacity(conversations.len());
+        for conversation in conversations {
+            match self.messages(tenant, *conversation, &newest).await {
+                Ok(page) => found.extend(page.items),
+                Err(error) if error.kind() == ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(found)
+    }
+
+    /// The contacts with these ids that exist in the tenant, in the order given (the others
+    /// are left out): an inbox list shows a page of conversations with their contacts' names.
+    /// The default reads them one by one; a backend overrides it to read them in one go.
+    async fn contacts_by_id(&self, tenant: &TenantId, ids: &[ContactId]) -> Result<Vec<Contact>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.contact(tenant, *id).await {
+                Ok(contact) => found.push(contact),
+                Err(error) if error.kind() == ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(found)
+    }
+
     /// One contact.
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact>;
 

@@ -7,8 +7,8 @@ use crate::changes::ChangeLog;
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::memory::{
-    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryDeletionRequests, MemoryInbox, MemorySessionStore,
-    MemoryTokenStore, MemoryUsageMeter,
+    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCreditLedger, MemoryDeletionRequests, MemoryInbox,
+    MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::outbox::Outbox;
 use crate::store::{Store, StoreCapabilities};
@@ -52,8 +52,11 @@ impl MemoryStore {
             outbox: true,
             change_log: true,
             metering: true,
+            credits: true,
             sessions: true,
             deletion_requests: true,
+            orders: true,
+            sync_cursors: true,
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
@@ -72,8 +75,11 @@ impl MemoryStore {
                 roster: Arc::new(MemoryAgentRoster::new()),
                 analytics: Arc::new(MemoryAnalytics::new()),
                 meter: Some(Arc::new(MemoryUsageMeter::new())),
+                credits: Some(Arc::new(MemoryCreditLedger::new())),
                 sessions: Some(Arc::new(MemorySessionStore::new())),
                 deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
+                orders: Some(Arc::new(MemoryOrderStore::new())),
+                sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
                 capabilities,
             },
         }

@@ -17,7 +17,10 @@ use crate::analytics::Analytics;
 use crate::audit::AuditTrail;
 use crate::changes::ChangeLog;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
-use crate::metering::UsageMeter;
+
+use crate::history::SyncCursorStore;
+use crate::metering::{CreditLedger, UsageMeter};
+use crate::orders::OrderStore;
 use crate::outbox::Outbox;
 use crate::privacy::DeletionRequestStore;
 use crate::session::SessionStore;
@@ -25,7 +28,8 @@ use crate::workflow::AgentRoster;
 
 /// All the parts of one storage backend, each port its own field: the inbox ports (accounts,
 /// ingest, reads, outbound, workflow), the outbox and the change log, the token store, the
-/// audit trail, the agent roster, analytics, usage metering, sessions and deletion requests.
+/// audit trail, the agent roster, analytics, usage metering, message credits, sessions,
+/// deletion requests, orders and history sync cursors.
 ///
 /// One backend object may serve several ports (memory and SQLite serve every inbox port with
 /// one object); each field still holds its own `Arc`, so replacing one port with a decorator
@@ -72,11 +76,20 @@ pub struct Store {
     /// Usage counters for billing, if the backend keeps them (the hub counts only when built
     /// with [`HubBuilder::metered`](crate::hub::HubBuilder::metered)).
     pub meter: Option<Arc<dyn UsageMeter>>,
+    /// Message credits, if the backend keeps them (the hub spends them only when built with
+    /// [`HubBuilder::credits`](crate::hub::HubBuilder::credits)).
+    pub credits: Option<Arc<dyn CreditLedger>>,
     /// Agents' sessions, if the backend keeps them (for a
     /// [`SessionManager`](crate::session::SessionManager)).
     pub sessions: Option<Arc<dyn SessionStore>>,
     /// Platform data-deletion requests, if the backend keeps them.
     pub deletion_requests: Option<Arc<dyn DeletionRequestStore>>,
+    /// Marketplace orders beside conversations, if the backend keeps them
+    /// ([`Hub::orders_of_contact`](crate::Hub::orders_of_contact)).
+    pub orders: Option<Arc<dyn OrderStore>>,
+    /// The positions of history pulls, if the backend keeps them
+    /// ([`HistoryWorker`](crate::history::HistoryWorker)).
+    pub sync_cursors: Option<Arc<dyn SyncCursorStore>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }

@@ -1,7 +1,7 @@
 //! The durable send queue ([`Outbox`]) and the change log ([`ChangeLog`]) of an inbox.
 //!
-//! Each check returns at once, asserting nothing, for a backend that does not offer the port
-//! ([`Inbox::outbox`] or [`Inbox::changes`] is `None`).
+//! The harness runs these checks only when the store has the part (`StoreCapabilities::outbox`,
+//! `StoreCapabilities::change_log`); called directly on a store without it, a check returns at once.
 
 use std::time::Duration;
 
