@@ -132,6 +132,8 @@ struct Storage {
     synchronous: SyncMode,
     /// The page cache of each SQLite connection (the writer and every reader), in KiB.
     cache_size_kib: Option<u32>,
+    /// The free space kept on the database's disk for applying what was acknowledged, in MiB.
+    disk_reserve_mib: Option<u64>,
 }
 
 /// When a commit reaches the disk; see `unibox_store_sqlite::Synchronous`.
@@ -238,8 +240,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(kib) = config.storage.cache_size_kib {
         options = options.cache_size_kib(kib);
     }
+    if let Some(mib) = config.storage.disk_reserve_mib {
+        options = options.disk_reserve_bytes(mib.saturating_mul(1024 * 1024));
+    }
     let keys = vault_keys(&config.database, sandbox.is_some())?;
     let store = SqliteStore::open_with(&config.database, options, keys).await?;
+    // Kept to say at shutdown exactly where acknowledged webhooks are.
+    let inbox = Arc::clone(store.inbox());
     let http = Arc::new(ReqwestClient::new());
     let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
     let mut hub = Hub::builder(store).max_body_bytes(max_body_bytes);
@@ -363,10 +370,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let connections = config.limits.connections();
     unibox::server::serve_with(listener, server.router(), connections, unibox::server::shutdown_signal()).await?;
     delivery.shutdown().await;
-    println!(
-        "stopped; every acknowledged webhook is in {db}, or still in its journal {db}.inbound, applied at the next start",
-        db = config.database.display()
-    );
+    let journal = inbox.journal_file().unwrap_or_default();
+    match inbox.unapplied_events() {
+        0 => println!("stopped; every acknowledged webhook is applied to {}", config.database.display()),
+        waiting => println!(
+            "stopped; {waiting} acknowledged events are not applied to {} yet: they are in its journal file {}, \
+             applied at the next start (keep both files together)",
+            config.database.display(),
+            journal.display()
+        ),
+    }
     Ok(())
 }
 

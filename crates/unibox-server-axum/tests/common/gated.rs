@@ -69,6 +69,9 @@ impl Inbox for GatedInbox {
         }
         self.inner.route(channel, platform_account_id).await
     }
+    fn accepting(&self) -> Result<()> {
+        self.inner.accepting()
+    }
     async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>> {
         if self.held.load(Ordering::SeqCst) {
             self.waiting.fetch_add(1, Ordering::SeqCst);
