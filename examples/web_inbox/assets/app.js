@@ -159,7 +159,6 @@ async function select(id) {
   $('no-selection').hidden = true;
   $('conversation').hidden = false;
   await refreshConversation();
-  try { await api('POST', '/conversations/' + id + '/read'); } catch (_) { /* reading is best effort */ }
 }
 
 function windowText(window) {
@@ -191,6 +190,8 @@ async function refreshConversation() {
     return;
   }
   if (id !== state.selected) return;
+  // The agent is looking at it: what arrives while it is open is read.
+  if (row.unread_count > 0) api('POST', '/conversations/' + id + '/read').catch(() => {});
   const icon = $('conv-icon');
   icon.className = 'channel-icon ' + row.channel.kind;
   icon.textContent = CHANNEL_ICON[row.channel.kind] || '?';
@@ -239,12 +240,12 @@ function renderContent(message) {
       break;
     }
     case 'sticker': {
-      body.append(el('span', '', '🎟 sticker ' + (c.package_id ? c.package_id + '/' : '') + c.sticker_id));
+      body.append(el('span', '', 'Sticker ' + (c.package_id ? c.package_id + '/' : '') + c.sticker_id));
       break;
     }
     case 'location': {
       const place = [c.name, c.address].filter(Boolean).join(', ');
-      body.textContent = '📍 ' + (place ? place + ' ' : '') + '(' + c.latitude + ', ' + c.longitude + ')';
+      body.textContent = (place ? place + ' ' : '') + '(' + c.latitude + ', ' + c.longitude + ')';
       break;
     }
     case 'buttons':
@@ -255,7 +256,7 @@ function renderContent(message) {
       body.append(buttons);
       break;
     }
-    case 'postback': body.textContent = '👆 tapped "' + (c.title || c.payload) + '"'; break;
+    case 'postback': body.textContent = 'Tapped "' + (c.title || c.payload) + '"'; break;
     default: body.textContent = message.text || '[' + message.kind + ']';
   }
   return body;
@@ -263,7 +264,7 @@ function renderContent(message) {
 
 function tick(delivery) {
   switch (delivery.status) {
-    case 'queued': return el('span', 'tick', '🕓 queued');
+    case 'queued': return el('span', 'tick', '· queued');
     case 'sending': return el('span', 'tick', '… sending');
     case 'sent': return el('span', 'tick sent', '✓ sent');
     case 'delivered': return el('span', 'tick delivered', '✓✓ delivered');
