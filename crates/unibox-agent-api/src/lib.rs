@@ -201,6 +201,7 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AgentApi>)> {
         ("POST", "/conversations/{id}/reopen", post(c::reopen)),
         ("POST", "/conversations/{id}/snooze", post(c::snooze)),
         ("POST", "/conversations/{id}/read", post(c::mark_read)),
+        ("GET", "/conversations/{id}/orders", get(c::orders)),
         ("GET", "/search", get(c::search)),
         ("GET", "/events", get(events::stream)),
     ]

@@ -601,6 +601,21 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
         Ok(outcomes.into_iter().map(Acceptance::from).collect())
     }
 
+    /// Whether [`accept`](Inbox::accept) takes events now: `Err` with the temporary error it
+    /// would fail with while it refuses every call whatever the events, such as
+    /// [`ErrorKind::StorageFull`](crate::ErrorKind::StorageFull) while the disk is short of
+    /// room. Cheap (no write, at most a look at the free space): readiness checks call it.
+    /// The default, for a store that never refuses ahead of a write, is `Ok`.
+    ///
+    /// ```
+    /// use unibox_core::inbox::Inbox;
+    /// let inbox = unibox_core::memory::MemoryInbox::new();
+    /// assert!(inbox.accepting().is_ok());
+    /// ```
+    fn accepting(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Lists conversations, newest activity first.
     async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>>;
 

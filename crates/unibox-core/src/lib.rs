@@ -17,6 +17,7 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod ai;
 pub mod analytics;
 pub mod audit;
 pub mod changes;
@@ -32,6 +33,7 @@ pub mod inbox;
 pub mod memory;
 pub mod metering;
 mod model;
+pub mod orders;
 pub mod outbox;
 pub mod policy;
 pub mod privacy;

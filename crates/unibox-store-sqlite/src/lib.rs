@@ -4,6 +4,7 @@
 #[macro_use]
 mod rows;
 
+mod ai_control;
 mod analytics;
 mod apply;
 mod audit;
@@ -18,6 +19,7 @@ mod ingest;
 mod journal;
 mod metering;
 mod options;
+mod orders;
 mod outbound;
 mod outbox;
 mod privacy;

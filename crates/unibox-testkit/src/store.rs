@@ -24,6 +24,7 @@ pub async fn capabilities_are_true(store: &Store) {
     assert_eq!(capabilities.metering, store.meter.is_some(), "capability `metering`");
     assert_eq!(capabilities.sessions, store.sessions.is_some(), "capability `sessions`");
     assert_eq!(capabilities.deletion_requests, store.deletion_requests.is_some(), "capability `deletion_requests`");
+    assert_eq!(capabilities.orders, store.orders.is_some(), "capability `orders`");
     assert!(capabilities.max_page_size >= 1, "capability `max_page_size` must be at least 1");
     if capabilities.durable {
         assert!(capabilities.durable_audit, "a durable store keeps its audit trail durably too");

@@ -19,6 +19,7 @@ pub struct HubBuilder {
     audit: Option<Arc<dyn AuditSink>>,
     policy: Option<Arc<dyn Policy>>,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
+    control: Option<Arc<dyn crate::ai::ConversationControlStore>>,
     clock: Option<Arc<dyn Clock>>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
@@ -33,6 +34,7 @@ impl HubBuilder {
             audit: None,
             policy: None,
             meter: None,
+            control: None,
             clock: None,
             channels: HashMap::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -102,6 +104,23 @@ impl HubBuilder {
         self
     }
 
+    /// Records who holds each conversation, the bot or a person, in `control`: a person's reply
+    /// and an assignment then take the conversation from the bot at once, and
+    /// [`Hub::send_auto_reply`] refuses to answer a conversation a person holds. Needed for AI
+    /// replies (`unibox-ai`). `unibox_store_sqlite::SqliteInbox` keeps it durably;
+    /// [`MemoryConversationControl`](crate::memory::MemoryConversationControl) is the choice for tests.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use unibox_core::{Hub, memory::{MemoryConversationControl, MemoryStore}};
+    /// let hub = Hub::builder(MemoryStore::new()).conversation_control(Arc::new(MemoryConversationControl::new())).build();
+    /// assert!(hub.conversation_control().is_some());
+    /// ```
+    pub fn conversation_control(mut self, control: Arc<dyn crate::ai::ConversationControlStore>) -> Self {
+        self.control = Some(control);
+        self
+    }
+
     /// Replaces the store's analytics.
     pub fn analytics(mut self, analytics: Arc<dyn crate::analytics::Analytics>) -> Self {
         self.store.analytics = analytics;
@@ -152,6 +171,9 @@ impl HubBuilder {
                 analytics: store.analytics,
                 projection: Default::default(),
                 meter: self.meter,
+                orders: store.orders,
+                control: self.control,
+                control_locks: Default::default(),
                 capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,

@@ -8,9 +8,11 @@ mod canned;
 mod contacts;
 mod event_time;
 mod events;
+mod handoff;
 mod inbox_view;
 mod metering;
 mod operations;
+mod orders;
 mod roster;
 mod routing;
 mod send;
@@ -24,6 +26,7 @@ use std::sync::Arc;
 pub use analytics::AnalyticsLag;
 pub use builder::HubBuilder;
 pub use event_time::{DEFAULT_MAX_AHEAD_OF_RECEIPT, DEFAULT_MAX_BEHIND_RECEIPT, EventTimeAdjustment, EventTimeBounds};
+pub use handoff::HANDOFF_NOTE_AUTHOR;
 pub use routing::{UNROUTABLE_RECENT_LIMIT, UnroutableEvent, UnroutableReport};
 pub use subscribe::Subscription;
 pub use webhook::WebhookReceipt;
@@ -67,6 +70,10 @@ struct HubInner {
     analytics: Arc<dyn crate::analytics::Analytics>,
     projection: analytics::AnalyticsProjection,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
+    orders: Option<Arc<dyn crate::orders::OrderStore>>,
+    /// Who holds each conversation, bot or person, when AI replies are used.
+    control: Option<Arc<dyn crate::ai::ConversationControlStore>>,
+    control_locks: handoff::ControlLocks,
     capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,

@@ -3,8 +3,10 @@
 mod analytics;
 mod audit;
 mod changes;
+mod control;
 mod inbox;
 mod metering;
+mod orders;
 mod outbox;
 mod privacy;
 mod roster;
@@ -14,8 +16,10 @@ mod tokens;
 
 pub use analytics::MemoryAnalytics;
 pub use audit::MemoryAuditLog;
+pub use control::MemoryConversationControl;
 pub use inbox::MemoryInbox;
 pub use metering::MemoryUsageMeter;
+pub use orders::MemoryOrderStore;
 pub use privacy::MemoryDeletionRequests;
 pub use roster::MemoryAgentRoster;
 pub use sessions::MemorySessionStore;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::audit::{AuditKey, AuditTrail};
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::memory::{
-    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryDeletionRequests, MemoryInbox, MemorySessionStore,
-    MemoryTokenStore, MemoryUsageMeter,
+    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryDeletionRequests, MemoryInbox, MemoryOrderStore,
+    MemorySessionStore, MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::store::{Store, StoreCapabilities};
 use crate::{Error, ErrorKind, Inbox};
@@ -47,6 +47,7 @@ impl MemoryStore {
             metering: true,
             sessions: true,
             deletion_requests: true,
+            orders: true,
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
@@ -61,6 +62,7 @@ impl MemoryStore {
                 meter: Some(Arc::new(MemoryUsageMeter::new())),
                 sessions: Some(Arc::new(MemorySessionStore::new())),
                 deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
+                orders: Some(Arc::new(MemoryOrderStore::new())),
                 capabilities,
             },
         }

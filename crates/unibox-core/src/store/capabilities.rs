@@ -35,6 +35,8 @@ pub struct StoreCapabilities {
     pub sessions: bool,
     /// Deletion requests are kept ([`Store::deletion_requests`](crate::store::Store::deletion_requests)).
     pub deletion_requests: bool,
+    /// Orders are kept ([`Store::orders`](crate::store::Store::orders)).
+    pub orders: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }

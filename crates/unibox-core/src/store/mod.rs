@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::analytics::Analytics;
 use crate::audit::AuditTrail;
 use crate::metering::UsageMeter;
+use crate::orders::OrderStore;
 use crate::privacy::DeletionRequestStore;
 use crate::session::SessionStore;
 use crate::workflow::AgentRoster;
@@ -57,6 +58,9 @@ pub struct Store {
     pub sessions: Option<Arc<dyn SessionStore>>,
     /// Platform data-deletion requests, if the backend keeps them.
     pub deletion_requests: Option<Arc<dyn DeletionRequestStore>>,
+    /// Marketplace orders beside conversations, if the backend keeps them
+    /// ([`Hub::orders_of_contact`](crate::Hub::orders_of_contact)).
+    pub orders: Option<Arc<dyn OrderStore>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }
