@@ -178,12 +178,13 @@ function windowText(window) {
 async function refreshConversation() {
   const id = state.selected;
   if (!id) return;
-  let row, messages, notes;
+  let row, messages, notes, orders;
   try {
-    [row, messages, notes] = await Promise.all([
+    [row, messages, notes, orders] = await Promise.all([
       api('GET', '/conversations/' + id),
       api('GET', '/conversations/' + id + '/messages?limit=100'),
       api('GET', '/conversations/' + id + '/notes'),
+      api('GET', '/conversations/' + id + '/orders'),
     ]);
   } catch (error) {
     $('action-error').textContent = error.message;
@@ -219,6 +220,13 @@ async function refreshConversation() {
   const list = $('messages');
   list.replaceChildren(...messages.items.slice().reverse().map(renderMessage));
   list.scrollTop = list.scrollHeight;
+  // Orders beside the chat, where the channel has them (marketplaces).
+  $('orders-section').hidden = orders.items.length === 0;
+  $('orders').replaceChildren(...orders.items.map((order) => el('li', '', [
+    '#' + order.order_id, order.status,
+    order.total ? order.total + ' ' + (order.currency || '') : null,
+    order.tracking_number ? 'tracking ' + order.tracking_number : null,
+  ].filter(Boolean).join(' · '))));
   $('notes').replaceChildren(...notes.items.map((note) =>
     el('li', '', note.author + ': ' + note.body + ' (' + new Date(note.created_at).toLocaleTimeString() + ')')));
 }
