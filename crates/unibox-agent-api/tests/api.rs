@@ -46,6 +46,15 @@ async fn inbox_rows_show_channel_last_message_unread_and_window_in_keyset_pages(
     assert_eq!(status, StatusCode::OK);
     assert_eq!(one["id"], newest["id"]);
 
+    let admin = unibox_core::Actor::user("acme".parse().unwrap(), "ann".parse().unwrap(), unibox_core::Role::Admin);
+    trial.hub.save_agent(&admin, unibox_core::workflow::Agent::new("bob".parse().unwrap(), 10)).await.unwrap();
+    let (status, agents) = trial.call("GET", "/api/agents", Some(&ann), None).await;
+    assert_eq!(status, StatusCode::OK, "{agents}");
+    assert_eq!(agents["items"], json!([{ "user": "bob", "available": true, "capacity": 10 }]));
+    let gus = trial.bearer("globex", "gus").await;
+    let (_, theirs) = trial.call("GET", "/api/agents", Some(&gus), None).await;
+    assert_eq!(theirs["items"], json!([]), "another tenant's roster is its own");
+
     let (status, accounts) = trial.call("GET", "/api/accounts", Some(&ann), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(accounts["items"].as_array().unwrap().len(), 1, "only acme's account: {accounts}");
