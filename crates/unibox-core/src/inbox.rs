@@ -603,7 +603,7 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
 
     /// Whether [`accept`](Inbox::accept) takes events now: `Err` with the temporary error it
     /// would fail with while it refuses every call whatever the events, such as
-    /// [`ErrorKind::StorageFull`](crate::ErrorKind::StorageFull) while the disk is short of
+    /// [`ErrorKind::StorageFull`] while the disk is short of
     /// room. Cheap (no write, at most a look at the free space): readiness checks call it.
     /// The default, for a store that never refuses ahead of a write, is `Ok`.
     ///
