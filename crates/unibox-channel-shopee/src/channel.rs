@@ -187,6 +187,16 @@ impl Channel for ShopeeChannel {
         self.deliver(request).await
     }
 
+    /// `get_order_detail` and `get_tracking_number`; tracking pushes carry the tracking number.
+    fn orders(&self) -> Option<&dyn unibox_core::orders::OrderSource> {
+        Some(self)
+    }
+
+    /// Conversation and message lists, and lost pushes (3 days).
+    fn history(&self) -> Option<&dyn unibox_core::history::ConversationHistory> {
+        Some(self)
+    }
+
     /// Spends the shop's single-use refresh token for a new access token (4 hours) and refresh
     /// token (30 days). A refresh token Shopee refuses (spent, expired, shop unlinked or
     /// banned) is `TokenInvalid`: the shop must authorize the app again.

@@ -17,6 +17,7 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod ai;
 pub mod analytics;
 pub mod audit;
 pub mod changes;
@@ -25,6 +26,7 @@ pub mod command;
 pub mod delivery;
 mod error;
 pub mod fingerprint;
+pub mod history;
 pub mod http;
 pub mod hub;
 mod id;
@@ -32,6 +34,7 @@ pub mod inbox;
 pub mod memory;
 pub mod metering;
 mod model;
+pub mod orders;
 pub mod outbox;
 pub mod policy;
 pub mod privacy;

@@ -6,6 +6,13 @@
 //! from the ids messages carry (page- and Instagram-scoped ids). The store keeps the mapping
 //! from such ids to contacts whenever it becomes known, so a request can name the contacts
 //! to erase.
+//!
+//! [`redact`] and [`Redactor`] mask personal data out of text before it is sent to an AI
+//! provider or another processor.
+
+mod redact;
+
+pub use redact::{CARD, EMAIL, PHONE, Redactor, redact};
 
 use std::fmt;
 

@@ -4,6 +4,7 @@
 #[macro_use]
 mod rows;
 
+mod ai_control;
 mod analytics;
 mod apply;
 mod audit;
@@ -13,12 +14,14 @@ mod codec;
 mod connection;
 mod contacts;
 mod credits;
+mod cursors;
 mod error;
 mod inbox;
 mod ingest;
 mod journal;
 mod metering;
 mod options;
+mod orders;
 mod outbound;
 mod outbox;
 mod privacy;

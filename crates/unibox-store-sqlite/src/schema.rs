@@ -26,7 +26,9 @@ struct Migration {
     sql: &'static str,
 }
 
-/// In version order; a migration is never edited once released, only added.
+/// In version order; a migration is never edited once released, only added. New migrations
+/// create with `IF NOT EXISTS`: tests rewind `user_version` on a migrated file to replay one
+/// migration, which replays every later one too.
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("migrations/0001_initial.sql") },
     Migration { version: 2, sql: include_str!("migrations/0002_vault.sql") },
@@ -37,7 +39,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 7, sql: include_str!("migrations/0007_journal.sql") },
     Migration { version: 8, sql: include_str!("migrations/0008_audit_index.sql") },
     Migration { version: 9, sql: include_str!("migrations/0009_analytics_positions.sql") },
-    Migration { version: 13, sql: include_str!("migrations/0013_credits.sql") },
+    Migration { version: 10, sql: include_str!("migrations/0010_orders.sql") },
+    Migration { version: 11, sql: include_str!("migrations/0011_ai_control.sql") },
+    Migration { version: 12, sql: include_str!("migrations/0012_credits.sql") },
+    Migration { version: 13, sql: include_str!("migrations/0013_sync_cursors.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.

@@ -9,7 +9,10 @@ pub mod http;
 
 #[cfg(feature = "bench")]
 pub mod bench;
+#[cfg(all(feature = "disk", target_os = "linux"))]
+pub mod disk;
 
+pub mod ai;
 pub mod audit;
 pub mod credits;
 pub mod fixture_files;
@@ -18,6 +21,7 @@ pub mod inbox;
 pub mod logs;
 pub mod metering;
 pub mod mutation;
+pub mod orders;
 pub mod sessions;
 pub mod store;
 pub mod tokens;

@@ -19,6 +19,7 @@ pub struct HubBuilder {
     audit: Option<Arc<dyn AuditSink>>,
     policy: Option<Arc<dyn Policy>>,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
+    control: Option<Arc<dyn crate::ai::ConversationControlStore>>,
     credits: Option<(Option<Arc<dyn crate::metering::CreditLedger>>, crate::metering::CreditPolicy)>,
     clock: Option<Arc<dyn Clock>>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
@@ -34,6 +35,7 @@ impl HubBuilder {
             audit: None,
             policy: None,
             meter: None,
+            control: None,
             credits: None,
             clock: None,
             channels: HashMap::new(),
@@ -101,6 +103,23 @@ impl HubBuilder {
     /// ```
     pub fn meter(mut self, meter: Arc<dyn crate::metering::UsageMeter>) -> Self {
         self.meter = Some(meter);
+        self
+    }
+
+    /// Records who holds each conversation, the bot or a person, in `control`: a person's reply
+    /// and an assignment then take the conversation from the bot at once, and
+    /// [`Hub::send_auto_reply`] refuses to answer a conversation a person holds. Needed for AI
+    /// replies (`unibox-ai`). `unibox_store_sqlite::SqliteInbox` keeps it durably;
+    /// [`MemoryConversationControl`](crate::memory::MemoryConversationControl) is the choice for tests.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use unibox_core::{Hub, memory::{MemoryConversationControl, MemoryStore}};
+    /// let hub = Hub::builder(MemoryStore::new()).conversation_control(Arc::new(MemoryConversationControl::new())).build();
+    /// assert!(hub.conversation_control().is_some());
+    /// ```
+    pub fn conversation_control(mut self, control: Arc<dyn crate::ai::ConversationControlStore>) -> Self {
+        self.control = Some(control);
         self
     }
 
@@ -194,7 +213,11 @@ impl HubBuilder {
                 analytics: store.analytics,
                 projection: Default::default(),
                 meter: self.meter,
+                orders: store.orders,
+                control: self.control,
+                control_locks: Default::default(),
                 credits: self.credits.map(|(ledger, policy)| super::credits::CreditSpending { ledger, policy }),
+                sync_cursors: store.sync_cursors,
                 capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,

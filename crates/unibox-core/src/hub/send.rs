@@ -59,6 +59,19 @@ impl Hub {
         content: Content,
         reply_to: Option<String>,
     ) -> Result<Message> {
+        self.send_gated(actor, conversation_id, content, reply_to, super::handoff::SendGate::Open).await
+    }
+
+    /// The send path shared by people and the bot; `gate` is passed right before the message is
+    /// recorded (see [`Hub::send_auto_reply`]).
+    pub(super) async fn send_gated(
+        &self,
+        actor: &Actor,
+        conversation_id: ConversationId,
+        content: Content,
+        reply_to: Option<String>,
+        gate: super::handoff::SendGate,
+    ) -> Result<Message> {
         let target = crate::audit::targets::conversation(conversation_id);
         let tenant = actor.tenant();
         let inbox = &self.inner.inbox;
@@ -123,6 +136,10 @@ impl Hub {
             Principal::User { id, .. } => Author::Agent(id.clone()),
             Principal::Automation { name } => Author::Bot(name.clone()),
         };
+        // Who holds the conversation is settled here, after every check that could refuse the
+        // send and right before it is recorded; the guard is held until the record is written.
+        let control_guard =
+            self.pass_gate(actor, &conversation, gate).await.map_err(|e| e.with_operation("hub.send"))?;
         let id = MessageId::new();
         // Paid for before anything is recorded: a send the credits cannot pay leaves no trace.
         let reserved = self
@@ -137,7 +154,9 @@ impl Hub {
                 // this call so no worker attempts it meanwhile.
                 let lease = Lease::until(now.saturating_add(self.delivery().options.lease));
                 let options = EnqueueOptions::new().human_agent(human_agent).leased(lease);
-                match outbox.enqueue(tenant, draft, options, now).await {
+                let enqueued = outbox.enqueue(tenant, draft, options, now).await;
+                drop(control_guard);
+                match enqueued {
                     Ok((_, job)) => {
                         self.delivery().changed.notify_waiters();
                         // Refunds a send that fails for good itself.
@@ -385,7 +404,7 @@ impl Hub {
     /// The account's tokens for a send, refreshed first when they expire soon by a store that
     /// can refresh (the token vault). A refresh the platform refused for good marks the account
     /// for reauthorization, so this send and later ones fail at once with `TokenInvalid`.
-    async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
+    pub(crate) async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
         // `account` was loaded in `tenant`; the store scopes by the account's own tenant.
         debug_assert_eq!(tenant, &account.tenant);
         let channel = self.channel_of(account)?;
@@ -447,7 +466,7 @@ impl Hub {
         }
     }
 
-    fn channel_of(&self, account: &ChannelAccount) -> Result<&std::sync::Arc<dyn Channel>> {
+    pub(super) fn channel_of(&self, account: &ChannelAccount) -> Result<&std::sync::Arc<dyn Channel>> {
         self.inner.channels.get(&account.channel).ok_or_else(|| {
             Error::new(
                 ErrorKind::Configuration,

@@ -129,6 +129,7 @@ impl Hub {
             return Ok(None);
         };
         let Some(to) = updated.assignee.clone() else { return Ok(Some(updated)) };
+        self.assignment_takes_control(tenant, id).await;
         let event = WorkflowEvent::Assigned { conversation: id, from: None, to, strategy: Some(strategy) };
         self.workflow_changed(actor, event).await;
         Ok(Some(updated))
@@ -184,6 +185,9 @@ impl Hub {
             .update_conversation(actor.tenant(), conversation.id, &update)
             .await
             .map_err(|e| e.with_operation(operation))?;
+        if user.is_some() {
+            self.assignment_takes_control(actor.tenant(), conversation.id).await;
+        }
         let event = match (&user, conversation.assignee.clone()) {
             (Some(to), from) => {
                 WorkflowEvent::Assigned { conversation: conversation.id, from, to: to.clone(), strategy }

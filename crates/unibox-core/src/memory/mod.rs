@@ -3,9 +3,12 @@
 mod analytics;
 mod audit;
 mod changes;
+mod control;
 mod credits;
+mod cursors;
 mod inbox;
 mod metering;
+mod orders;
 mod outbox;
 mod privacy;
 mod roster;
@@ -15,9 +18,12 @@ mod tokens;
 
 pub use analytics::MemoryAnalytics;
 pub use audit::MemoryAuditLog;
+pub use control::MemoryConversationControl;
 pub use credits::MemoryCreditLedger;
+pub use cursors::MemorySyncCursors;
 pub use inbox::MemoryInbox;
 pub use metering::MemoryUsageMeter;
+pub use orders::MemoryOrderStore;
 pub use privacy::MemoryDeletionRequests;
 pub use roster::MemoryAgentRoster;
 pub use sessions::MemorySessionStore;

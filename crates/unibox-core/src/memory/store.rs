@@ -6,7 +6,7 @@ use crate::audit::{AuditKey, AuditTrail};
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::memory::{
     MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCreditLedger, MemoryDeletionRequests, MemoryInbox,
-    MemorySessionStore, MemoryTokenStore, MemoryUsageMeter,
+    MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::store::{Store, StoreCapabilities};
 use crate::{Error, ErrorKind, Inbox};
@@ -48,6 +48,8 @@ impl MemoryStore {
             credits: true,
             sessions: true,
             deletion_requests: true,
+            orders: true,
+            sync_cursors: true,
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
@@ -63,6 +65,8 @@ impl MemoryStore {
                 credits: Some(Arc::new(MemoryCreditLedger::new())),
                 sessions: Some(Arc::new(MemorySessionStore::new())),
                 deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
+                orders: Some(Arc::new(MemoryOrderStore::new())),
+                sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
                 capabilities,
             },
         }

@@ -37,6 +37,10 @@ pub struct StoreCapabilities {
     pub sessions: bool,
     /// Deletion requests are kept ([`Store::deletion_requests`](crate::store::Store::deletion_requests)).
     pub deletion_requests: bool,
+    /// Orders are kept ([`Store::orders`](crate::store::Store::orders)).
+    pub orders: bool,
+    /// History pull cursors are kept ([`Store::sync_cursors`](crate::store::Store::sync_cursors)).
+    pub sync_cursors: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }

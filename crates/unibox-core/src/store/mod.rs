@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use crate::analytics::Analytics;
 use crate::audit::AuditTrail;
+use crate::history::SyncCursorStore;
 use crate::metering::{CreditLedger, UsageMeter};
+use crate::orders::OrderStore;
 use crate::privacy::DeletionRequestStore;
 use crate::session::SessionStore;
 use crate::workflow::AgentRoster;
@@ -61,6 +63,12 @@ pub struct Store {
     pub sessions: Option<Arc<dyn SessionStore>>,
     /// Platform data-deletion requests, if the backend keeps them.
     pub deletion_requests: Option<Arc<dyn DeletionRequestStore>>,
+    /// Marketplace orders beside conversations, if the backend keeps them
+    /// ([`Hub::orders_of_contact`](crate::Hub::orders_of_contact)).
+    pub orders: Option<Arc<dyn OrderStore>>,
+    /// The positions of history pulls, if the backend keeps them
+    /// ([`HistoryWorker`](crate::history::HistoryWorker)).
+    pub sync_cursors: Option<Arc<dyn SyncCursorStore>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }
