@@ -263,3 +263,52 @@ async fn fetch_errors_map_to_kinds() {
     );
     assert_eq!(channel.fetch_order(&account, None, ORDER_SN).await.unwrap_err().kind(), ErrorKind::Configuration);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_sync_into_the_catalog_and_an_agent_sends_one_as_a_product_card() {
+    let api = FakeServer::start().await.unwrap();
+    let clock = common::clock();
+    let fake = FakeShopee::new(clock.clone());
+    // Three items: two pages of the fake's item list (it serves at most 2 a page).
+    fake.books.lock().unwrap().items = vec![
+        serde_json::json!({"item_id": 3000120034u64, "item_name": "Thai silk scarf (red)", "image": {"image_url_list": ["https://cf.shopee.co.th/file/scarf-red"]},
+                           "price_info": [{"currency": "THB", "current_price": 450.25, "original_price": 500}], "stock_info_v2": {"summary_info": {"total_reserved_stock": 0, "total_available_stock": 12}}}),
+        serde_json::json!({"item_id": 3000120035u64, "item_name": "Thai silk scarf (blue)", "price_info": [{"currency": "THB", "current_price": 450}]}),
+        serde_json::json!({"item_id": 3000120036u64, "item_name": "Cotton tote bag"}),
+    ];
+    fake.serve(&api);
+    let dir = tempfile::tempdir().unwrap();
+    let hub = sqlite_hub(&dir.path().join("inbox.db"), &Keyring::generate_entry(1), &api, clock).await;
+    let account = connected(&hub, "acme").await;
+    let agent = Actor::user(account.tenant.clone(), "agent".parse().unwrap(), Role::Agent);
+
+    assert_eq!(hub.sync_catalog(&agent, account.id).await.unwrap_err().kind(), ErrorKind::PermissionDenied);
+    assert_eq!(hub.sync_catalog(&admin(&account), account.id).await.unwrap(), 3);
+    let found = hub.search_products(&agent, "SILK red", 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    let scarf = &found[0];
+    assert_eq!(
+        (scarf.product_id.as_str(), scarf.price.as_deref(), scarf.currency.as_deref()),
+        ("3000120034", Some("450.25"), Some("THB"))
+    );
+    assert_eq!(scarf.stock, Some(12));
+    assert_eq!(scarf.image.as_ref().map(|u| u.as_str()), Some("https://cf.shopee.co.th/file/scarf-red"));
+
+    push(&hub, &text_push(BUYER, "2302748948493200009", "709122092476686009", "Do you have silk scarves?", NOW - 30))
+        .await;
+    let conversation = hub.conversations(&agent, &ConversationQuery::new()).await.unwrap().items.remove(0);
+    let sent = hub.send_product(&agent, conversation.id, account.id, "3000120034").await.unwrap();
+    assert_eq!(sent.delivery, unibox_core::DeliveryStatus::Sent);
+    assert!(
+        matches!(&sent.content, unibox_core::Content::Product { product_id, name: Some(name), .. } if product_id == "3000120034" && name == "Thai silk scarf (red)")
+    );
+    assert_eq!(fake.books.lock().unwrap().sent_with.len(), 1, "one item card went through sellerchat");
+    assert_eq!(
+        hub.send_product(&agent, conversation.id, account.id, "999").await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+
+    // Another tenant finds nothing.
+    let globex = Actor::user("globex".parse().unwrap(), "agent".parse().unwrap(), Role::Agent);
+    assert!(hub.search_products(&globex, "silk", 10).await.unwrap().is_empty());
+}

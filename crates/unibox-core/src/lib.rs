@@ -19,6 +19,7 @@
 
 pub mod analytics;
 pub mod audit;
+pub mod catalog;
 pub mod changes;
 pub mod channel;
 pub mod command;

@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 9, sql: include_str!("migrations/0009_analytics_positions.sql") },
     Migration { version: 10, sql: include_str!("migrations/0010_orders.sql") },
     Migration { version: 11, sql: include_str!("migrations/0011_sync_cursors.sql") },
+    Migration { version: 12, sql: include_str!("migrations/0012_catalog.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.

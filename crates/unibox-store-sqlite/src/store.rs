@@ -14,7 +14,7 @@ use crate::{SqliteInbox, SqliteOptions};
 /// The embedded SQLite store: one file holds the inbox (with its outbox and change log), the
 /// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305 under per-tenant data keys
 /// wrapped by your [`StoreKeys`]), the audit hash chain (the vault's own records included),
-/// the agent roster, analytics, usage counters, sessions, deletion requests, marketplace orders and history pull cursors. Hand it to
+/// the agent roster, analytics, usage counters, sessions, deletion requests, marketplace orders, history pull cursors and the product catalog. Hand it to
 /// `Hub::builder`; opening it again on the next start finds everything where it was.
 ///
 /// ```
@@ -92,6 +92,7 @@ impl SqliteStore {
         capabilities.deletion_requests = true;
         capabilities.orders = true;
         capabilities.sync_cursors = true;
+        capabilities.catalog = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -111,7 +112,8 @@ impl From<SqliteStore> for Store {
             sessions: Some(inbox.clone()),
             deletion_requests: Some(inbox.clone()),
             orders: Some(inbox.clone()),
-            sync_cursors: Some(inbox),
+            sync_cursors: Some(inbox.clone()),
+            catalog: Some(inbox),
             capabilities,
         }
     }

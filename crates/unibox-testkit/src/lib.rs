@@ -11,6 +11,7 @@ pub mod http;
 pub mod bench;
 
 pub mod audit;
+pub mod catalog;
 pub mod fixture_files;
 pub mod fixtures;
 pub mod inbox;

@@ -154,6 +154,7 @@ impl HubBuilder {
                 meter: self.meter,
                 orders: store.orders,
                 sync_cursors: store.sync_cursors,
+                catalog: store.catalog,
                 capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,

@@ -5,6 +5,7 @@
 mod analytics;
 mod builder;
 mod canned;
+mod catalog;
 mod contacts;
 mod event_time;
 mod events;
@@ -69,6 +70,7 @@ struct HubInner {
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
     orders: Option<Arc<dyn crate::orders::OrderStore>>,
     sync_cursors: Option<Arc<dyn crate::history::SyncCursorStore>>,
+    catalog: Option<Arc<dyn crate::catalog::CatalogStore>>,
     capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,

@@ -2,6 +2,7 @@
 
 mod analytics;
 mod audit;
+mod catalog;
 mod changes;
 mod cursors;
 mod inbox;
@@ -16,6 +17,7 @@ mod tokens;
 
 pub use analytics::MemoryAnalytics;
 pub use audit::MemoryAuditLog;
+pub use catalog::MemoryCatalog;
 pub use cursors::MemorySyncCursors;
 pub use inbox::MemoryInbox;
 pub use metering::MemoryUsageMeter;
