@@ -192,6 +192,11 @@ impl Channel for ShopeeChannel {
         Some(self)
     }
 
+    /// `product/get_item_list` and `get_item_base_info`.
+    fn catalog(&self) -> Option<&dyn unibox_core::catalog::ProductSource> {
+        Some(self)
+    }
+
     /// Conversation and message lists, and lost pushes (3 days).
     fn history(&self) -> Option<&dyn unibox_core::history::ConversationHistory> {
         Some(self)

@@ -20,6 +20,7 @@
 pub mod ai;
 pub mod analytics;
 pub mod audit;
+pub mod catalog;
 pub mod changes;
 pub mod channel;
 pub mod command;

@@ -121,6 +121,12 @@ pub trait Channel: Send + Sync + std::fmt::Debug + 'static {
         None
     }
 
+    /// The channel's product listing, if its platform has one (Shopee items, Meta catalogs):
+    /// [`Hub::sync_catalog`](crate::Hub::sync_catalog) reads it. The default has none.
+    fn catalog(&self) -> Option<&dyn crate::catalog::ProductSource> {
+        None
+    }
+
     /// Exchanges the account's current tokens for fresh ones (an OAuth refresh, Meta's
     /// long-lived token exchange, Shopee's single-use refresh token) and returns the new set.
     ///

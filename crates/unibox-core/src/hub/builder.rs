@@ -218,6 +218,7 @@ impl HubBuilder {
                 control_locks: Default::default(),
                 credits: self.credits.map(|(ledger, policy)| super::credits::CreditSpending { ledger, policy }),
                 sync_cursors: store.sync_cursors,
+                catalog: store.catalog,
                 capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,

@@ -5,6 +5,7 @@
 mod analytics;
 mod builder;
 mod canned;
+mod catalog;
 mod contacts;
 mod credits;
 mod event_time;
@@ -77,6 +78,7 @@ struct HubInner {
     control_locks: handoff::ControlLocks,
     credits: Option<credits::CreditSpending>,
     sync_cursors: Option<Arc<dyn crate::history::SyncCursorStore>>,
+    catalog: Option<Arc<dyn crate::catalog::CatalogStore>>,
     capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use crate::audit::{AuditKey, AuditTrail};
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::memory::{
-    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCreditLedger, MemoryDeletionRequests, MemoryInbox,
+    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryCreditLedger, MemoryDeletionRequests,
+    MemoryInbox,
     MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::store::{Store, StoreCapabilities};
@@ -50,6 +51,7 @@ impl MemoryStore {
             deletion_requests: true,
             orders: true,
             sync_cursors: true,
+            catalog: true,
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
@@ -67,6 +69,7 @@ impl MemoryStore {
                 deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
                 orders: Some(Arc::new(MemoryOrderStore::new())),
                 sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
+                catalog: Some(Arc::new(MemoryCatalog::new())),
                 capabilities,
             },
         }

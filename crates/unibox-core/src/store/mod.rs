@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use crate::analytics::Analytics;
 use crate::audit::AuditTrail;
+use crate::catalog::CatalogStore;
 use crate::history::SyncCursorStore;
 use crate::metering::{CreditLedger, UsageMeter};
 use crate::orders::OrderStore;
@@ -69,6 +70,9 @@ pub struct Store {
     /// The positions of history pulls, if the backend keeps them
     /// ([`HistoryWorker`](crate::history::HistoryWorker)).
     pub sync_cursors: Option<Arc<dyn SyncCursorStore>>,
+    /// The product catalog, if the backend keeps it
+    /// ([`Hub::search_products`](crate::Hub::search_products)).
+    pub catalog: Option<Arc<dyn CatalogStore>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }
