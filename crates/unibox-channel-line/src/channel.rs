@@ -84,6 +84,9 @@ impl LineChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: config.token_issuance.issues(),
+            // Every token but a stateless one can be revoked (`POST /v2/oauth/revoke`, v2.1's own).
+            token_revocation: tokens::revocable(&config.token_issuance),
+            contact_profiles: false,
             rate_limits: RateLimits { per_account: Some(API_RATE), per_recipient: None },
             // One LINE channel is one bot: a delivery for a bot nobody connected is refused, and
             // LINE's console shows the failure (LINE never disables a webhook for it).
@@ -205,5 +208,13 @@ impl Channel for LineChannel {
             .await
             .map_err(|e| e.with_context("account", account.id))?;
         Ok(TokenSet { scopes: tokens.scopes.clone(), ..fresh })
+    }
+
+    /// Revokes the channel access token at LINE (see the token table in the crate docs):
+    /// `Unsupported` for stateless tokens, which cannot be revoked and expire in 15 minutes.
+    async fn revoke_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<()> {
+        const OPERATION: &str = "line.token.revoke";
+        let api = self.api(OPERATION)?;
+        tokens::revoke(api, &self.config, &tokens.access_token).await.map_err(|e| e.with_context("account", account.id))
     }
 }

@@ -71,6 +71,8 @@ impl ShopeeChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: true,
+            token_revocation: false,
+            contact_profiles: false,
             rate_limits: RateLimits { per_account: Some(config.send_rate), per_recipient: None },
             // Shopee disables a push subscription whose success rate drops under 30%, so a push
             // for a shop nobody connected is acknowledged rather than refused.

@@ -6,6 +6,7 @@ mod analytics;
 mod builder;
 mod canned;
 mod contacts;
+mod disconnect;
 mod event_time;
 mod events;
 mod metering;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 pub use analytics::AnalyticsLag;
 pub use builder::HubBuilder;
+pub use disconnect::{Disconnection, PlatformRevocation};
 pub use event_time::{DEFAULT_MAX_AHEAD_OF_RECEIPT, DEFAULT_MAX_BEHIND_RECEIPT, EventTimeAdjustment, EventTimeBounds};
 pub use routing::{UNROUTABLE_RECENT_LIMIT, UnroutableEvent, UnroutableReport};
 pub use subscribe::Subscription;
