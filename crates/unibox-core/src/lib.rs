@@ -35,6 +35,7 @@ mod model;
 pub mod outbox;
 pub mod policy;
 pub mod privacy;
+pub mod profiles;
 pub mod session;
 pub mod store;
 mod time;

@@ -151,7 +151,7 @@ pub trait Channel: Send + Sync + std::fmt::Debug + 'static {
 
     /// Fetches the display name and picture of the customer `identity` on `account` (LINE
     /// `GET /v2/bot/profile/{userId}`, Graph user profile for Messenger and Instagram). The
-    /// hub's profile worker calls it in the background when
+    /// hub's [`ProfileWorker`](crate::profiles::ProfileWorker) calls it in the background when
     /// a contact first writes and again after a TTL, never on the ingest path.
     ///
     /// A user the platform will not describe (they blocked the bot, left, or never
