@@ -71,6 +71,8 @@ impl ShopeeChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: true,
+            token_revocation: false,
+            contact_profiles: false,
             rate_limits: RateLimits {
                 per_account: Some(config.send_rate),
                 per_recipient: None,

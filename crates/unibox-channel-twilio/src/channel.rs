@@ -95,6 +95,8 @@ impl TwilioChannel {
             delivery_receipts: true,
             // Auth Tokens and API keys do not expire.
             token_refresh: false,
+            token_revocation: false,
+            contact_profiles: false,
             // Twilio queues messages beyond a sender's throughput instead of refusing them, and
             // answers too many concurrent requests with 429 and Retry-After.
             rate_limits: Default::default(),

@@ -39,6 +39,7 @@ pub mod orders;
 pub mod outbox;
 pub mod policy;
 pub mod privacy;
+pub mod profiles;
 pub mod session;
 pub mod store;
 mod time;

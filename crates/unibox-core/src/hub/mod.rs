@@ -8,6 +8,7 @@ mod canned;
 mod catalog;
 mod contacts;
 mod credits;
+mod disconnect;
 mod event_time;
 mod events;
 mod handoff;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 
 pub use analytics::AnalyticsLag;
 pub use builder::HubBuilder;
+pub use disconnect::{Disconnection, PlatformRevocation};
 pub use event_time::{DEFAULT_MAX_AHEAD_OF_RECEIPT, DEFAULT_MAX_BEHIND_RECEIPT, EventTimeAdjustment, EventTimeBounds};
 pub use handoff::HANDOFF_NOTE_AUTHOR;
 pub use routing::{UNROUTABLE_RECENT_LIMIT, UnroutableEvent, UnroutableReport};

@@ -204,6 +204,7 @@ const CHECKS: &[(&str, Check)] = checks![
     an_interrupted_attempt_is_claimed_again_in_flight,
     outbox_jobs_are_tenant_scoped,
     unknown_sends_are_resolved_by_a_person,
+    an_accounts_queued_jobs_end_failed_at_once,
     changes_are_logged_in_order_and_resumable,
     trimmed_changes_are_reported_to_late_readers,
 ];
