@@ -81,6 +81,17 @@ pub use unibox_core::*;
 #[doc(inline)]
 pub use unibox_server_axum as server;
 
+/// AI in the inbox (features `ai-openai`, `ai-anthropic`): the core ports ([`Responder`](ai::Responder),
+/// the handoff state machine) together with the providers, automation rules, the auto-reply
+/// worker and the agents' assistant of `unibox-ai`.
+#[cfg(any(feature = "ai-openai", feature = "ai-anthropic"))]
+pub mod ai {
+    #[doc(inline)]
+    pub use unibox_ai::*;
+    #[doc(inline)]
+    pub use unibox_core::ai::*;
+}
+
 /// Cedar policies as the hub's [`Policy`] (feature `policy-cedar`).
 #[cfg(feature = "policy-cedar")]
 #[doc(inline)]
