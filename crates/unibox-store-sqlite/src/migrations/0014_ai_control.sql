@@ -1,7 +1,7 @@
 -- Schema version 14: who holds each conversation, the AI assistant or a person (the handoff
 -- state machine of unibox_core::ai). Only the state is kept: no prompt, no completion.
 
-CREATE TABLE ai_control (
+CREATE TABLE IF NOT EXISTS ai_control (
     tenant       TEXT NOT NULL,
     conversation BLOB NOT NULL,
     -- 'bot' or 'human'.
