@@ -319,6 +319,7 @@ async fn sends_to_one_chat_are_paced_by_the_platforms_per_recipient_limit() {
         let rate_limits = RateLimits {
             per_account: Some(Rate::per_second(30)),
             per_recipient: Some(Rate::new(1, Duration::from_millis(250))),
+            per_account_daily: None,
         };
         let capabilities = Capabilities { rate_limits, ..inner.capabilities().clone() };
         Arc::new(Reshaped { inner, capabilities })

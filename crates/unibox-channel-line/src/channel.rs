@@ -84,7 +84,7 @@ impl LineChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: config.token_issuance.issues(),
-            rate_limits: RateLimits { per_account: Some(API_RATE), per_recipient: None },
+            rate_limits: RateLimits { per_account: Some(API_RATE), per_recipient: None, per_account_daily: None },
             // One LINE channel is one bot: a delivery for a bot nobody connected is refused, and
             // LINE's console shows the failure (LINE never disables a webhook for it).
             unroutable_delivery: UnroutableAnswer::Refuse,

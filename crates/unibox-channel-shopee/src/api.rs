@@ -71,6 +71,17 @@ impl ShopeeApi {
         ShopeeApi { client, base }
     }
 
+    /// `GET` a signed URL with business parameters `query` appended.
+    pub(crate) async fn get(&self, signed: &Signed<'_>, query: &[(&str, &str)]) -> Result<HttpResponse, HttpError> {
+        let mut url = signed.url(&self.base)?;
+        url.query_pairs_mut().extend_pairs(query);
+        let request: HttpRequest = http::Request::get(url.as_str())
+            .body(Bytes::new())
+            // The error names no URL, so the token in its query cannot leak through it.
+            .map_err(|_| HttpError::new(HttpErrorKind::InvalidRequest, "the Shopee request could not be built"))?;
+        self.client.execute(request).await
+    }
+
     /// `POST` a JSON body to a signed URL.
     pub(crate) async fn post(&self, signed: &Signed<'_>, body: &serde_json::Value) -> Result<HttpResponse, HttpError> {
         let url = signed.url(&self.base)?;

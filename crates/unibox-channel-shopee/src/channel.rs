@@ -71,7 +71,11 @@ impl ShopeeChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: true,
-            rate_limits: RateLimits { per_account: Some(config.send_rate), per_recipient: None },
+            rate_limits: RateLimits {
+                per_account: Some(config.send_rate),
+                per_recipient: None,
+                per_account_daily: None,
+            },
             // Shopee disables a push subscription whose success rate drops under 30%, so a push
             // for a shop nobody connected is acknowledged rather than refused.
             unroutable_delivery: UnroutableAnswer::Acknowledge,
@@ -181,6 +185,16 @@ impl Channel for ShopeeChannel {
 
     async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
         self.deliver(request).await
+    }
+
+    /// `get_order_detail` and `get_tracking_number`; tracking pushes carry the tracking number.
+    fn orders(&self) -> Option<&dyn unibox_core::orders::OrderSource> {
+        Some(self)
+    }
+
+    /// Conversation and message lists, and lost pushes (3 days).
+    fn history(&self) -> Option<&dyn unibox_core::history::ConversationHistory> {
+        Some(self)
     }
 
     /// Spends the shop's single-use refresh token for a new access token (4 hours) and refresh

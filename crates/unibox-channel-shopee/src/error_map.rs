@@ -31,6 +31,8 @@ pub(crate) enum Call {
     Exchange,
     /// `auth/access_token/get`: spends a single-use refresh token.
     Refresh,
+    /// A read (orders, conversation and message lists, items, lost pushes): safe to repeat.
+    Fetch,
 }
 
 /// An error answer of Shopee's API, attached as the source of the unibox error.
@@ -185,6 +187,9 @@ pub(crate) fn parse_error(call: Call, error: ShopeeApiError, retry_after: Option
         "error_not_found" | "error_data_not_found" if call == Call::Send => {
             (RecipientUnavailable, format!("Shopee does not know the buyer or conversation: {said}"))
         }
+        "error_not_found" | "error_data_not_found" if call == Call::Fetch => {
+            (NotFound, format!("Shopee has no such order, item or conversation: {said}"))
+        }
         "error_not_found" | "error_data_not_found" => (NotFound, format!("Shopee has no such conversation: {said}")),
         "error_shop" => (PlatformRejected, format!("Shopee refused the call for this shop's status: {said}")),
         "error_server" | "error_inner" | "error_busi" => (PlatformUnavailable, format!("Shopee failed ({said})")),
@@ -241,7 +246,7 @@ pub(crate) fn from_transport(call: Call, error: HttpError) -> Error {
         (HttpErrorKind::InvalidRequest, _) => {
             Error::new(ErrorKind::Configuration, "the request to Shopee could not be built (check the API base URL)")
         }
-        (_, Call::Read) => {
+        (_, Call::Read | Call::Fetch) => {
             Error::new(ErrorKind::PlatformUnavailable, "Shopee did not answer in time; asking again is safe").temporary()
         }
         (_, Call::Send) => Error::new(

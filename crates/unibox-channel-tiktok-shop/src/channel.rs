@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use unibox_channel_marketplace::renewal::ExpiryAlerts;
@@ -22,10 +21,11 @@ use crate::{MAX_TEXT_LENGTH, TikTokShopConfig, inbound, verify};
 /// TikTok Shop's default limit: 50 requests a second per API per app and shop.
 pub const API_RATE: Rate = Rate::per_second(50);
 
-/// Send Message is limited to 10,000 requests a day per shop (error 45101004 beyond).
-/// `Capabilities::rate_limits` holds one rate per account, the 50 QPS; the daily quota is
-/// enforced by TikTok Shop and mapped to a `RateLimited` error that is not retried automatically.
-pub const DAILY_SEND_QUOTA: Rate = Rate::new(10_000, Duration::from_secs(24 * 60 * 60));
+/// Send Message is limited to 10,000 requests a day per shop (error 45101004 beyond). Declared
+/// as `Capabilities::rate_limits.per_account_daily`, so the hub refuses the 10,001st send of a UTC
+/// day with `RateLimited` and the delay until midnight, before it is recorded, instead of
+/// spending a request TikTok Shop refuses.
+pub const DAILY_SEND_QUOTA: u32 = 10_000;
 
 /// The content kinds the channel sends.
 const SENDABLE: [ContentKind; 4] = [ContentKind::Text, ContentKind::Image, ContentKind::Product, ContentKind::Order];
@@ -74,7 +74,11 @@ impl TikTokShopChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: true,
-            rate_limits: RateLimits { per_account: Some(API_RATE), per_recipient: None },
+            rate_limits: RateLimits {
+                per_account: Some(API_RATE),
+                per_recipient: None,
+                per_account_daily: Some(DAILY_SEND_QUOTA),
+            },
             // TikTok Shop retries a refused push four times over about 15 hours, so a shop
             // connected in that time still receives it.
             unroutable_delivery: UnroutableAnswer::Refuse,
@@ -181,5 +185,20 @@ impl Channel for TikTokShopChannel {
     /// credentials are `TokenInvalid` (the seller must authorize again).
     async fn refresh_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<TokenSet> {
         self.refresh(account, tokens).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_channel_declares_the_fact_sheets_qps_and_daily_send_quota() {
+        let config =
+            TikTokShopConfig::builder().app_key("6a1b2c3d4e5f6").app_secret("0f1e2d3c4b5a6978").build().unwrap();
+        let limits = TikTokShopChannel::new(config).capabilities().rate_limits;
+        assert_eq!(limits.per_account, Some(Rate::per_second(50)));
+        assert_eq!(limits.per_account_daily, Some(10_000));
+        assert_eq!(limits.per_recipient, None);
     }
 }

@@ -109,7 +109,11 @@ impl WhatsAppChannel {
             delivery_receipts: true,
             // System-user tokens do not expire; expiring ones are exchanged when the app id is known.
             token_refresh: config.app_id.is_some(),
-            rate_limits: RateLimits { per_account: Some(NUMBER_THROUGHPUT), per_recipient: Some(PAIR_RATE) },
+            rate_limits: RateLimits {
+                per_account: Some(NUMBER_THROUGHPUT),
+                per_recipient: Some(PAIR_RATE),
+                per_account_daily: None,
+            },
             // Meta retries a refused batch and then disables the app's webhook for every number.
             unroutable_delivery: UnroutableAnswer::Acknowledge,
         };

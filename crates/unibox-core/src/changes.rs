@@ -83,6 +83,9 @@ pub enum ChangeKind {
     NoteAdded,
     /// A channel account changed (`detail`: for example `reauthorization_required`).
     AccountChanged,
+    /// A change of the tenant's message credits took the balance below the policy's low-balance
+    /// mark (`detail`: the balance left; see [`CreditPolicy`](crate::metering::CreditPolicy)).
+    CreditsLow,
     /// An event without a table of its own was logged (`detail`: its kind: `follow`,
     /// `referral`, `order_update`, ...).
     EventLogged,
@@ -98,6 +101,7 @@ impl ChangeKind {
             ChangeKind::ConversationChanged => "conversation_changed",
             ChangeKind::NoteAdded => "note_added",
             ChangeKind::AccountChanged => "account_changed",
+            ChangeKind::CreditsLow => "credits_low",
             ChangeKind::EventLogged => "event_logged",
         }
     }
@@ -119,6 +123,7 @@ impl FromStr for ChangeKind {
             "conversation_changed" => ChangeKind::ConversationChanged,
             "note_added" => ChangeKind::NoteAdded,
             "account_changed" => ChangeKind::AccountChanged,
+            "credits_low" => ChangeKind::CreditsLow,
             "event_logged" => ChangeKind::EventLogged,
             other => return Err(Error::new(ErrorKind::InvalidInput, format!("unknown change kind {other:?}"))),
         })

@@ -59,8 +59,22 @@ pub enum ErrorKind {
     /// A send may or may not have reached the platform (timeout after the request was sent).
     /// Check before resending: retrying blindly could deliver the message twice.
     DeliveryUnknown,
+    /// The tenant's message credits cannot pay for this (see
+    /// [`CreditPolicy`](crate::metering::CreditPolicy)); nothing was recorded. Buy credits, then retry.
+    CreditsExhausted,
     /// The storage backend failed.
     Storage,
+    /// The storage has no room for the write: its disk is full, or a store refuses new data
+    /// while the free space is under the reserve it keeps to finish what it already accepted.
+    /// Temporary: retry once space is freed (a webhook answers `503` with `Retry-After`).
+    ///
+    /// ```
+    /// use unibox_core::{Error, ErrorKind};
+    /// let err = Error::new(ErrorKind::StorageFull, "the disk is full");
+    /// assert_eq!(err.kind().http_status(), 503);
+    /// assert!(err.is_temporary());
+    /// ```
+    StorageFull,
     /// The SDK was configured inconsistently (for example an account names an unknown channel).
     Configuration,
     /// Anything else; a bug report is welcome.
@@ -87,7 +101,9 @@ impl ErrorKind {
             ErrorKind::PlatformUnavailable => "platform_unavailable",
             ErrorKind::PlatformRejected => "platform_rejected",
             ErrorKind::DeliveryUnknown => "delivery_unknown",
+            ErrorKind::CreditsExhausted => "credits_exhausted",
             ErrorKind::Storage => "storage",
+            ErrorKind::StorageFull => "storage_full",
             ErrorKind::Configuration => "configuration",
             ErrorKind::Unexpected => "unexpected",
         }
@@ -111,19 +127,23 @@ impl ErrorKind {
             ErrorKind::SignatureInvalid | ErrorKind::Unauthenticated => 401,
             ErrorKind::PermissionDenied => 403,
             ErrorKind::NotFound => 404,
+            ErrorKind::CreditsExhausted => 402,
             ErrorKind::Conflict => 409,
             ErrorKind::PayloadTooLarge => 413,
             ErrorKind::Unsupported | ErrorKind::MessagingWindowClosed => 422,
             ErrorKind::RateLimited => 429,
             ErrorKind::TokenInvalid | ErrorKind::RecipientUnavailable | ErrorKind::PlatformRejected => 502,
-            ErrorKind::PlatformUnavailable | ErrorKind::Storage | ErrorKind::DeliveryUnknown => 503,
+            ErrorKind::PlatformUnavailable
+            | ErrorKind::Storage
+            | ErrorKind::StorageFull
+            | ErrorKind::DeliveryUnknown => 503,
             ErrorKind::Configuration | ErrorKind::Unexpected => 500,
         }
     }
 
     fn default_retry(self) -> Retry {
         match self {
-            ErrorKind::RateLimited | ErrorKind::PlatformUnavailable | ErrorKind::Storage => {
+            ErrorKind::RateLimited | ErrorKind::PlatformUnavailable | ErrorKind::Storage | ErrorKind::StorageFull => {
                 Retry::Temporary { after: None }
             }
             _ => Retry::Permanent,

@@ -601,6 +601,21 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
         Ok(outcomes.into_iter().map(Acceptance::from).collect())
     }
 
+    /// Whether [`accept`](Inbox::accept) takes events now: `Err` with the temporary error it
+    /// would fail with while it refuses every call whatever the events, such as
+    /// [`ErrorKind::StorageFull`](crate::ErrorKind::StorageFull) while the disk is short of
+    /// room. Cheap (no write, at most a look at the free space): readiness checks call it.
+    /// The default, for a store that never refuses ahead of a write, is `Ok`.
+    ///
+    /// ```
+    /// use unibox_core::inbox::Inbox;
+    /// let inbox = unibox_core::memory::MemoryInbox::new();
+    /// assert!(inbox.accepting().is_ok());
+    /// ```
+    fn accepting(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Lists conversations, newest activity first.
     async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>>;
 
@@ -626,6 +641,37 @@ pub trait Inbox: Send + Sync + fmt::Debug + 'static {
         for id in ids {
             match self.message(tenant, *id).await {
                 Ok(message) => found.push(message),
+                Err(error) if error.kind() == ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(found)
+    }
+
+    /// The newest message of each of these conversations that has one, in the order given:
+    /// an inbox list shows a page of conversations with their last message. The default reads
+    /// them one by one; a backend overrides it to read them in one go.
+    async fn latest_messages(&self, tenant: &TenantId, conversations: &[ConversationId]) -> Result<Vec<Message>> {
+        let newest = MessageQuery::new().limit(1);
+        let mut found = Vec::with_capacity(conversations.len());
+        for conversation in conversations {
+            match self.messages(tenant, *conversation, &newest).await {
+                Ok(page) => found.extend(page.items),
+                Err(error) if error.kind() == ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(found)
+    }
+
+    /// The contacts with these ids that exist in the tenant, in the order given (the others
+    /// are left out): an inbox list shows a page of conversations with their contacts' names.
+    /// The default reads them one by one; a backend overrides it to read them in one go.
+    async fn contacts_by_id(&self, tenant: &TenantId, ids: &[ContactId]) -> Result<Vec<Contact>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.contact(tenant, *id).await {
+                Ok(contact) => found.push(contact),
                 Err(error) if error.kind() == ErrorKind::NotFound => {}
                 Err(error) => return Err(error),
             }

@@ -15,7 +15,7 @@ pub(crate) fn storage(operation: &'static str, err: rusqlite::Error) -> Error {
             (ErrorKind::Storage, true, "the SQLite database is busy; try again")
         }
         Some(ErrorCode::ConstraintViolation) => (ErrorKind::Conflict, false, "the change conflicts with stored data"),
-        Some(ErrorCode::DiskFull) => (ErrorKind::Storage, true, "the disk holding the SQLite database is full"),
+        Some(ErrorCode::DiskFull) => (ErrorKind::StorageFull, true, "the disk holding the SQLite database is full"),
         Some(ErrorCode::SystemIoFailure | ErrorCode::OutOfMemory | ErrorCode::CannotOpen) => {
             (ErrorKind::Storage, true, "SQLite could not read or write the database file")
         }
@@ -77,6 +77,13 @@ mod tests {
         let err = storage("sqlite.test", failure(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE));
         assert_eq!(err.kind(), ErrorKind::Conflict);
         assert!(!err.is_temporary());
+    }
+
+    #[test]
+    fn full_disk_is_a_temporary_storage_full_error() {
+        let err = storage("sqlite.test", failure(rusqlite::ffi::SQLITE_FULL));
+        assert_eq!(err.kind(), ErrorKind::StorageFull);
+        assert!(err.is_temporary());
     }
 
     #[test]

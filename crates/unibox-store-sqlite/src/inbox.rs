@@ -20,7 +20,8 @@ use unibox_core::{
 use crate::codec::to_json;
 use crate::connection::{Location, open_checkpointer, open_writer};
 use crate::journal::{
-    self, Applier, JournalEntry, JournalState, Pruner, journal_path, open_journal_reader, open_journal_writer,
+    self, Applier, DiskReserve, JournalEntry, JournalState, Pruner, journal_path, open_journal_reader,
+    open_journal_writer,
 };
 use crate::options::SqliteOptions;
 use crate::outbound::PreparedDraft;
@@ -137,7 +138,8 @@ impl SqliteInbox {
                 let conn = open_writer(&opened, &options)?;
                 // The others open after the writer created and migrated the file.
                 let journal_conn = open_journal_writer(&journal_path(&path), &options)?;
-                let state = JournalState::load(&conn, &journal_conn)?;
+                let space = DiskReserve::new(&path, &journal_path(&path), options.disk_reserve_bytes);
+                let state = JournalState::load(&conn, &journal_conn, space)?;
                 let reader = open_journal_reader(&journal_path(&path), &options)?;
                 let applier = Applier::new(Arc::clone(&state), reader, options.max_journal_backlog);
                 let checkpointer = open_checkpointer(&path, &options)?;
@@ -237,6 +239,53 @@ impl SqliteInbox {
             pool.close();
         }
         self.writer.close().await;
+        let unapplied = self.unapplied_events();
+        if let (Some(journal), true) = (self.journal_file(), unapplied > 0) {
+            tracing::info!(
+                target: "unibox::sqlite",
+                events = unapplied,
+                journal = %journal.display(),
+                "closed with accepted events not applied to the inbox file yet: they are in the journal file, \
+                 applied at the next open"
+            );
+        }
+    }
+
+    /// The inbound journal file, where accepted events wait until they are applied to the inbox
+    /// file: the inbox's path with `.inbound` appended (`None` for an in-memory inbox). Keep it
+    /// with the inbox file: both together hold every acknowledged event.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let inbox = unibox_store_sqlite::SqliteInbox::open(dir.path().join("inbox.db")).await?;
+    /// assert_eq!(inbox.journal_file(), Some(dir.path().join("inbox.db.inbound")));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn journal_file(&self) -> Option<PathBuf> {
+        match (&self.location, &self.journal) {
+            (Location::File(path), Some(_)) => Some(journal_path(path)),
+            _ => None,
+        }
+    }
+
+    /// How many accepted events wait in the [journal file](Self::journal_file) to be applied to
+    /// the inbox file (0 for an in-memory inbox, which applies them at once). At shutdown it
+    /// says exactly where acknowledged events are.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let inbox = unibox_store_sqlite::SqliteInbox::open(dir.path().join("inbox.db")).await?;
+    /// assert_eq!(inbox.unapplied_events(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn unapplied_events(&self) -> u64 {
+        self.journal.as_ref().map_or(0, |journal| u64::try_from(journal.state.backlog()).unwrap_or(0))
     }
 
     /// Waits until every event accepted before this call is applied (see [`Inbox::accept`]).
@@ -349,7 +398,17 @@ impl Inbox for SqliteInbox {
         self.check_accounts(journal, &entries).await?;
         journal.state.admit(journal.max_backlog).await?;
         let state = Arc::clone(&journal.state);
-        journal.writer.write("sqlite.accept", move |tx| journal::accept(tx, &state, &entries)).await
+        let accepted = journal.writer.write("sqlite.accept", move |tx| journal::accept(tx, &state, &entries)).await;
+        accepted.inspect_err(|error| journal.state.space.note_failure(error))
+    }
+
+    /// `Err` ([`StorageFull`](unibox_core::ErrorKind::StorageFull)) while the disk has less
+    /// free space than [`SqliteOptions::disk_reserve_bytes`] and `accept` refuses every call.
+    fn accepting(&self) -> Result<()> {
+        match &self.journal {
+            Some(journal) => journal.state.space.check(),
+            None => Ok(()),
+        }
     }
 
     async fn conversations(&self, tenant: &TenantId, query: &ConversationQuery) -> Result<Page<Conversation>> {
@@ -389,6 +448,42 @@ impl Inbox for SqliteInbox {
             let mut found = Vec::with_capacity(ids.len());
             for id in ids {
                 found.extend(crate::rows::message(conn, &tenant, id, OP)?);
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn latest_messages(&self, tenant: &TenantId, conversations: &[ConversationId]) -> Result<Vec<Message>> {
+        const OP: &str = "sqlite.latest_messages";
+        let (tenant, conversations) = (tenant.clone(), conversations.to_vec());
+        // One read (one snapshot, one trip to a reader) for a whole inbox page.
+        self.read(OP, move |conn| {
+            let newest = MessageQuery::new().limit(1);
+            let mut found = Vec::with_capacity(conversations.len());
+            for conversation in conversations {
+                match queries::messages(conn, &tenant, conversation, &newest) {
+                    Ok(page) => found.extend(page.items),
+                    Err(error) if error.kind() == unibox_core::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn contacts_by_id(&self, tenant: &TenantId, ids: &[ContactId]) -> Result<Vec<Contact>> {
+        const OP: &str = "sqlite.contacts_by_id";
+        let (tenant, ids) = (tenant.clone(), ids.to_vec());
+        self.read(OP, move |conn| {
+            let mut found = Vec::with_capacity(ids.len());
+            for id in ids {
+                match queries::contact(conn, &tenant, id) {
+                    Ok(contact) => found.push(contact),
+                    Err(error) if error.kind() == unibox_core::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
             }
             Ok(found)
         })

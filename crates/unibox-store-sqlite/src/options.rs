@@ -54,6 +54,7 @@ pub struct SqliteOptions {
     pub(crate) queue_capacity: usize,
     pub(crate) cache_size_kib: u32,
     pub(crate) max_journal_backlog: u64,
+    pub(crate) disk_reserve_bytes: u64,
 }
 
 impl Default for SqliteOptions {
@@ -66,6 +67,7 @@ impl Default for SqliteOptions {
             queue_capacity: 4096,
             cache_size_kib: 16 * 1024,
             max_journal_backlog: 100_000,
+            disk_reserve_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -125,6 +127,27 @@ impl SqliteOptions {
     /// down before any is refused.
     pub fn max_journal_backlog(mut self, events: u64) -> Self {
         self.max_journal_backlog = events.max(1);
+        self
+    }
+
+    /// The free space, in bytes, kept on the inbox's file system for applying and checkpointing
+    /// what was already accepted (default 64 MiB; 0 turns the check off). While less is free,
+    /// [`Inbox::accept`](unibox_core::Inbox::accept) refuses new events with a temporary
+    /// [`StorageFull`](unibox_core::ErrorKind::StorageFull) error (a webhook answers `503` with
+    /// `Retry-After`, and the platform retries) and
+    /// [`Inbox::accepting`](unibox_core::Inbox::accepting) says so, while the events accepted
+    /// before keep being applied into the room left. Accepting resumes by itself once the free
+    /// space is back above the reserve. The free space is looked at (one `statvfs`) at most every
+    /// 100 ms, not per event, so the reserve should exceed what 100 ms of webhooks write plus one
+    /// round of applying (a few MiB).
+    ///
+    /// ```
+    /// use unibox_store_sqlite::SqliteOptions;
+    /// let options = SqliteOptions::new().disk_reserve_bytes(256 * 1024 * 1024);
+    /// assert_ne!(options, SqliteOptions::default());
+    /// ```
+    pub fn disk_reserve_bytes(mut self, bytes: u64) -> Self {
+        self.disk_reserve_bytes = bytes;
         self
     }
 }

@@ -12,9 +12,11 @@ use unibox_vault::{StoreKeys, Vault};
 use crate::{SqliteInbox, SqliteOptions};
 
 /// The embedded SQLite store: one file holds the inbox (with its outbox and change log), the
-/// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305 under per-tenant data keys
-/// wrapped by your [`StoreKeys`]), the audit hash chain (the vault's own records included),
-/// the agent roster, analytics, usage counters, sessions and deletion requests. Hand it to
+/// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305, or AES-256-GCM-SIV chosen
+/// with [`StoreKeys::with_cipher`], under per-tenant data keys wrapped by your [`StoreKeys`]), the
+/// audit hash chain (the vault's own records included), the agent roster, analytics, usage
+/// counters, message credits, sessions, deletion requests, marketplace orders and history pull
+/// cursors. Hand it to
 /// `Hub::builder`; opening it again on the next start finds everything where it was.
 ///
 /// ```
@@ -56,9 +58,10 @@ impl SqliteStore {
     /// The store's parts over an inbox already open (tokens, audit trail and the rest live in
     /// the same file).
     pub fn from_inbox(inbox: Arc<SqliteInbox>, keys: StoreKeys) -> Self {
+        let cipher = keys.cipher();
         let (provider, trail) = keys.audit_trail(inbox.clone());
         let audit = Arc::new(trail);
-        let vault = Vault::builder(inbox.clone(), provider).audit(audit.clone()).build();
+        let vault = Vault::builder(inbox.clone(), provider).audit(audit.clone()).cipher(cipher).build();
         SqliteStore { inbox, vault, audit }
     }
 
@@ -88,8 +91,11 @@ impl SqliteStore {
         capabilities.change_log = self.inbox.changes().is_some();
         capabilities.shared_across_processes = true;
         capabilities.metering = true;
+        capabilities.credits = true;
         capabilities.sessions = true;
         capabilities.deletion_requests = true;
+        capabilities.orders = true;
+        capabilities.sync_cursors = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -106,8 +112,11 @@ impl From<SqliteStore> for Store {
             roster: inbox.clone(),
             analytics: inbox.clone(),
             meter: Some(inbox.clone()),
+            credits: Some(inbox.clone()),
             sessions: Some(inbox.clone()),
-            deletion_requests: Some(inbox),
+            deletion_requests: Some(inbox.clone()),
+            orders: Some(inbox.clone()),
+            sync_cursors: Some(inbox),
             capabilities,
         }
     }

@@ -175,7 +175,7 @@ async fn accepted_events_are_applied_without_a_read() {
 /// events, some of them delivered to both, while each applies and prunes the shared journal.
 /// Every event is stored exactly once, and reopening applies nothing twice. (That a sequence
 /// number is never reused once another writer emptied the table is pinned by a unit test in
-/// `journal.rs`: this interleaving rarely empties it.)
+/// `src/journal/tests.rs`: this interleaving rarely empties it.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_inboxes_on_one_file_store_every_event_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,15 +9,19 @@ pub mod http;
 
 #[cfg(feature = "bench")]
 pub mod bench;
+#[cfg(all(feature = "disk", target_os = "linux"))]
+pub mod disk;
 
 pub mod ai;
 pub mod audit;
+pub mod credits;
 pub mod fixture_files;
 pub mod fixtures;
 pub mod inbox;
 pub mod logs;
 pub mod metering;
 pub mod mutation;
+pub mod orders;
 pub mod sessions;
 pub mod store;
 pub mod tokens;

@@ -22,8 +22,11 @@ pub async fn capabilities_are_true(store: &Store) {
     assert_eq!(capabilities.outbox, store.inbox.outbox().is_some(), "capability `outbox`");
     assert_eq!(capabilities.change_log, store.inbox.changes().is_some(), "capability `change_log`");
     assert_eq!(capabilities.metering, store.meter.is_some(), "capability `metering`");
+    assert_eq!(capabilities.credits, store.credits.is_some(), "capability `credits`");
     assert_eq!(capabilities.sessions, store.sessions.is_some(), "capability `sessions`");
     assert_eq!(capabilities.deletion_requests, store.deletion_requests.is_some(), "capability `deletion_requests`");
+    assert_eq!(capabilities.orders, store.orders.is_some(), "capability `orders`");
+    assert_eq!(capabilities.sync_cursors, store.sync_cursors.is_some(), "capability `sync_cursors`");
     assert!(capabilities.max_page_size >= 1, "capability `max_page_size` must be at least 1");
     if capabilities.durable {
         assert!(capabilities.durable_audit, "a durable store keeps its audit trail durably too");

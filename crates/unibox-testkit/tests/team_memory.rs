@@ -16,3 +16,8 @@ async fn memory_audit_log_passes_the_audit_suite() {
 async fn memory_usage_meter_passes_the_metering_suite() {
     unibox_testkit::metering::run_all(&MemoryUsageMeter::new()).await;
 }
+
+#[tokio::test]
+async fn memory_credit_ledger_passes_the_credits_suite() {
+    unibox_testkit::credits::run_all(&unibox_core::memory::MemoryCreditLedger::new()).await;
+}

@@ -12,10 +12,10 @@ use base64::engine::general_purpose::STANDARD;
 use unibox_core::{Error, ErrorKind, Result};
 use zeroize::Zeroizing;
 
-use crate::Purpose;
 use crate::envelope::{Binding, SealingKey};
 use crate::key_provider::{DataKey, KeyProvider, WrapContext};
 use crate::primitives::KEY_LEN;
+use crate::{Cipher, Purpose};
 
 /// Key-encryption keys held in process memory, by version; the highest version is primary.
 ///
@@ -39,7 +39,10 @@ use crate::primitives::KEY_LEN;
 /// ```
 #[derive(Clone, Default)]
 pub struct Keyring {
-    keys: BTreeMap<u32, Arc<SealingKey>>,
+    /// Per version, the wrapping keys of every cipher: data keys wrapped under either open.
+    keys: BTreeMap<(u32, Cipher), Arc<SealingKey>>,
+    /// The cipher new wrappings use.
+    cipher: Cipher,
     /// Per version, the audit checkpoint key derived from the KEK (see [`Keyring::audit_key`]).
     audit: BTreeMap<u32, Arc<Zeroizing<[u8; KEY_LEN]>>>,
 }
@@ -57,9 +60,11 @@ impl Keyring {
     /// Adds (or replaces) KEK `version`.
     pub fn with_key(mut self, version: u32, key: [u8; KEY_LEN]) -> Self {
         let key = Zeroizing::new(key);
-        // Deriving from a 32-byte key cannot fail (HKDF output lengths are fixed and small).
-        if let Ok(sealing) = SealingKey::derive(&key, version, Purpose::DATA_KEY) {
-            self.keys.insert(version, Arc::new(sealing));
+        for cipher in Cipher::ALL {
+            // Deriving from a 32-byte key cannot fail (HKDF output lengths are fixed and small).
+            if let Ok(sealing) = SealingKey::derive(&key, version, Purpose::DATA_KEY, cipher) {
+                self.keys.insert((version, cipher), Arc::new(sealing));
+            }
         }
         let mut audit = Zeroizing::new([0u8; KEY_LEN]);
         let info = format!("kek-version:{version}");
@@ -67,6 +72,29 @@ impl Keyring {
             self.audit.insert(version, Arc::new(audit));
         }
         self
+    }
+
+    /// Wraps new data keys with `cipher` (default [`Cipher::XChaCha20Poly1305`]). Data keys
+    /// already wrapped keep their cipher and keep unwrapping; [`Vault::rotate`](crate::Vault::rotate)
+    /// to a new key version rewraps them with this one.
+    ///
+    /// ```
+    /// use unibox_vault::{Cipher, Keyring};
+    /// let keyring = Keyring::new().with_key(1, [7; 32]).with_cipher(Cipher::Aes256GcmSiv);
+    /// assert_eq!(keyring.cipher(), Cipher::Aes256GcmSiv);
+    /// ```
+    pub fn with_cipher(mut self, cipher: Cipher) -> Self {
+        self.cipher = cipher;
+        self
+    }
+
+    /// The cipher new data keys are wrapped with.
+    ///
+    /// ```
+    /// assert_eq!(unibox_vault::Keyring::new().cipher(), unibox_vault::Cipher::XChaCha20Poly1305);
+    /// ```
+    pub fn cipher(&self) -> Cipher {
+        self.cipher
     }
 
     /// A keyring with one random key (version 1) that is never written anywhere: what it seals
@@ -117,7 +145,7 @@ impl Keyring {
             let bytes = Zeroizing::new(STANDARD.decode(key).map_err(|_| invalid("is not base64"))?);
             let key: Zeroizing<[u8; KEY_LEN]> =
                 Zeroizing::new(bytes.as_slice().try_into().map_err(|_| invalid("does not decode to 32 bytes"))?);
-            if keyring.keys.contains_key(&version) {
+            if keyring.keys.contains_key(&(version, Cipher::default())) {
                 return Err(invalid("repeats a version"));
             }
             keyring = keyring.with_key(version, *key);
@@ -160,11 +188,13 @@ impl Keyring {
 
     /// The versions held, ascending.
     pub fn versions(&self) -> Vec<u32> {
-        self.keys.keys().copied().collect()
+        let mut versions: Vec<u32> = self.keys.keys().map(|(version, _)| *version).collect();
+        versions.dedup();
+        versions
     }
 
-    fn key(&self, version: u32) -> Result<&SealingKey> {
-        self.keys.get(&version).map(Arc::as_ref).ok_or_else(|| {
+    fn key(&self, version: u32, cipher: Cipher) -> Result<&SealingKey> {
+        self.keys.get(&(version, cipher)).map(Arc::as_ref).ok_or_else(|| {
             Error::new(
                 ErrorKind::Configuration,
                 format!("vault key version {version} is not in the keyring; it was retired or never added"),
@@ -175,26 +205,28 @@ impl Keyring {
 
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Keyring").field("versions", &self.versions()).finish()
+        f.debug_struct("Keyring").field("versions", &self.versions()).field("cipher", &self.cipher).finish()
     }
 }
 
 #[async_trait]
 impl KeyProvider for Keyring {
     fn primary_version(&self) -> u32 {
-        self.keys.keys().next_back().copied().unwrap_or(0)
+        self.keys.keys().next_back().map_or(0, |(version, _)| *version)
     }
 
     async fn wrap(&self, version: u32, data_key: &DataKey, context: WrapContext<'_>) -> Result<Vec<u8>> {
         let subject = format!("generation:{}", context.generation);
         let binding = Binding { tenant: context.tenant, subject: &subject, purpose: Purpose::DATA_KEY };
-        self.key(version)?.seal(binding, data_key.expose())
+        self.key(version, self.cipher)?.seal(binding, data_key.expose())
     }
 
     async fn unwrap(&self, version: u32, wrapped: &[u8], context: WrapContext<'_>) -> Result<DataKey> {
         let subject = format!("generation:{}", context.generation);
         let binding = Binding { tenant: context.tenant, subject: &subject, purpose: Purpose::DATA_KEY };
-        let bytes = self.key(version)?.open(binding, wrapped)?;
+        // The wrapping names its cipher: keys wrapped before a switch still unwrap.
+        let (cipher, _) = crate::envelope::header(wrapped)?;
+        let bytes = self.key(version, cipher)?.open(binding, wrapped)?;
         DataKey::from_slice(&bytes).ok_or_else(crate::primitives::unopenable)
     }
 }

@@ -5,8 +5,9 @@
 //! - **Envelope encryption.** Each tenant has a random 32-byte data key, stored only wrapped
 //!   by a key-encryption key from a [`KeyProvider`] (built in: [`Keyring`], from an environment
 //!   variable or a file; or your KMS). Per-purpose keys are derived from the data key with
-//!   HKDF-SHA256. Token sets are sealed with XChaCha20-Poly1305 under a random 192-bit nonce,
-//!   in a versioned header naming the key, with a key commitment checked before decryption and
+//!   HKDF-SHA256. Token sets are sealed with XChaCha20-Poly1305 under a random 192-bit nonce
+//!   (or AES-256-GCM-SIV, a per-deployment [`Cipher`] choice), in a versioned header naming the
+//!   cipher and the key, with a key commitment checked before decryption and
 //!   associated data binding tenant, channel account, purpose and key id.
 //! - **[`Vault`]** implements [`TokenStore`](unibox_core::TokenStore) over a
 //!   [`SealedTokenBackend`](unibox_core::SealedTokenBackend) that only ever sees ciphertext
@@ -41,6 +42,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod cipher;
 mod codec;
 mod envelope;
 mod events;
@@ -54,6 +56,7 @@ mod rotation;
 mod store_keys;
 mod vault;
 
+pub use cipher::Cipher;
 pub use events::VaultEvent;
 pub use key_provider::{DataKey, KeyProvider, WrapContext};
 pub use keyring::Keyring;

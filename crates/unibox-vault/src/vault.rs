@@ -15,13 +15,13 @@ use unibox_core::{
 
 use crate::envelope::{self, Binding, SealingKey};
 use crate::key_provider::{DataKey, KeyProvider, WrapContext};
-use crate::{Purpose, VaultEvent, codec};
+use crate::{Cipher, Purpose, VaultEvent, codec};
 
 /// The name the vault acts under in audit records.
 pub(crate) const AUDIT_ACTOR: &str = "unibox-vault";
 
-/// The encrypted token store: every token set is sealed with XChaCha20-Poly1305 under keys
-/// derived from its tenant's data key, which is itself wrapped by a key-encryption key from a
+/// The encrypted token store: every token set is sealed with XChaCha20-Poly1305 (or the
+/// [`Cipher`] chosen with [`VaultBuilder::cipher`]) under keys derived from its tenant's data key, which is itself wrapped by a key-encryption key from a
 /// [`KeyProvider`]. The [`SealedTokenBackend`] (memory, SQLite) only ever sees ciphertext.
 ///
 /// Beyond [`TokenStore`]: [`get_fresh`](TokenStore::get_fresh) refreshes tokens ahead of expiry
@@ -62,6 +62,8 @@ pub(crate) struct Inner {
     pub(crate) lease: Duration,
     pub(crate) lease_poll: Duration,
     key_cache_ttl: Duration,
+    /// The cipher new values are sealed with; blobs name their own when opened.
+    cipher: Cipher,
     cache: Mutex<HashMap<TenantId, TenantKeys>>,
     pub(crate) flights: Mutex<HashMap<(TenantId, ChannelAccountId), Turn>>,
     /// This instance's name in refresh leases: unique per process and vault.
@@ -76,13 +78,14 @@ struct TenantKeys {
     loaded: Instant,
     /// Generations the backend had at load time, newest last.
     generations: Vec<u32>,
-    derived: HashMap<(u32, Purpose), Arc<SealingKey>>,
+    derived: HashMap<(u32, Purpose, Cipher), Arc<SealingKey>>,
 }
 
 /// Configures a [`Vault`].
 ///
 /// Defaults: refresh 5 minutes before expiry, a 60-second refresh lease polled every 50 ms,
-/// unwrapped data keys cached for 60 seconds, audit to `tracing`, the system clock.
+/// unwrapped data keys cached for 60 seconds, audit to `tracing`, the system clock, new values
+/// sealed with XChaCha20-Poly1305.
 #[derive(Debug)]
 pub struct VaultBuilder {
     backend: Arc<dyn SealedTokenBackend>,
@@ -93,9 +96,33 @@ pub struct VaultBuilder {
     lease: Duration,
     lease_poll: Duration,
     key_cache_ttl: Duration,
+    cipher: Cipher,
 }
 
 impl VaultBuilder {
+    /// The cipher new values are sealed with (default [`Cipher::XChaCha20Poly1305`]). Values
+    /// already sealed keep theirs and keep opening, so a deployment can switch at any time;
+    /// each value moves to the new cipher when it is next written (a token refresh, a reconnect).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use std::sync::Arc;
+    /// use unibox_core::memory::MemorySealedBackend;
+    /// use unibox_vault::{Cipher, Keyring, Purpose, Vault};
+    /// let keys = Keyring::new().with_key(1, [7; 32]).with_cipher(Cipher::Aes256GcmSiv);
+    /// let vault = Vault::builder(Arc::new(MemorySealedBackend::new()), Arc::new(keys))
+    ///     .cipher(Cipher::Aes256GcmSiv)
+    ///     .build();
+    /// let tenant = "acme".parse().unwrap();
+    /// let blob = vault.seal(&tenant, "note-1", Purpose::new("note"), b"hello").await.unwrap();
+    /// assert_eq!(Vault::cipher_of(&blob).unwrap(), Cipher::Aes256GcmSiv);
+    /// # });
+    /// ```
+    pub fn cipher(mut self, cipher: Cipher) -> Self {
+        self.cipher = cipher;
+        self
+    }
+
     /// The clock that decides when tokens are due for refresh.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -148,6 +175,7 @@ impl VaultBuilder {
                 lease: self.lease,
                 lease_poll: self.lease_poll,
                 key_cache_ttl: self.key_cache_ttl,
+                cipher: self.cipher,
                 cache: Mutex::new(HashMap::new()),
                 flights: Mutex::new(HashMap::new()),
                 holder: format!("vault-{}", uuid::Uuid::now_v7()),
@@ -168,7 +196,33 @@ impl Vault {
             lease: Duration::from_secs(60),
             lease_poll: Duration::from_millis(50),
             key_cache_ttl: Duration::from_secs(60),
+            cipher: Cipher::default(),
         }
+    }
+
+    /// The cipher new values are sealed with.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use unibox_vault::{Cipher, Keyring, Vault};
+    /// let vault = Vault::builder(Arc::new(unibox_core::memory::MemorySealedBackend::new()),
+    ///     Arc::new(Keyring::ephemeral())).build();
+    /// assert_eq!(vault.cipher(), Cipher::XChaCha20Poly1305);
+    /// ```
+    pub fn cipher(&self) -> Cipher {
+        self.inner.cipher
+    }
+
+    /// The cipher a sealed value (a token blob, sealed content, or a data key wrapped by a
+    /// [`Keyring`](crate::Keyring)) names in its header; an error for anything that is not a
+    /// sealed value. For operators' checks after switching ciphers.
+    ///
+    /// ```
+    /// use unibox_vault::{Cipher, Vault};
+    /// assert!(Vault::cipher_of(b"plain text").is_err());
+    /// ```
+    pub fn cipher_of(blob: &[u8]) -> Result<Cipher> {
+        envelope::header(blob).map(|(cipher, _)| cipher)
     }
 
     /// Events from now on: refreshes, accounts needing reauthorization, revocations, shreds.
@@ -201,7 +255,7 @@ impl Vault {
     /// # });
     /// ```
     pub async fn seal(&self, tenant: &TenantId, subject: &str, purpose: Purpose, plaintext: &[u8]) -> Result<Vec<u8>> {
-        let key = self.current_key(tenant, purpose).await?;
+        let key = self.current_key(tenant, purpose, self.inner.cipher).await?;
         key.seal(Binding { tenant, subject, purpose }, plaintext)
     }
 
@@ -215,8 +269,8 @@ impl Vault {
         purpose: Purpose,
         blob: &[u8],
     ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-        let generation = envelope::key_id(blob)?;
-        let key = self.key(tenant, generation, purpose).await?;
+        let (cipher, generation) = envelope::header(blob)?;
+        let key = self.key(tenant, generation, purpose, cipher).await?;
         key.open(Binding { tenant, subject, purpose }, blob)
     }
 
@@ -240,10 +294,10 @@ impl Vault {
         codec::decode(&plaintext)
     }
 
-    /// The keys of `purpose` under the tenant's newest data key, creating the first one.
-    async fn current_key(&self, tenant: &TenantId, purpose: Purpose) -> Result<Arc<SealingKey>> {
+    /// The keys of `purpose` for `cipher` under the tenant's newest data key, creating the first one.
+    async fn current_key(&self, tenant: &TenantId, purpose: Purpose, cipher: Cipher) -> Result<Arc<SealingKey>> {
         if let Some(generation) = self.cached_generations(tenant).and_then(|g| g.last().copied()) {
-            return self.key(tenant, generation, purpose).await;
+            return self.key(tenant, generation, purpose, cipher).await;
         }
         let mut generations = self.load(tenant).await?;
         if generations.is_empty() {
@@ -253,12 +307,18 @@ impl Vault {
         let generation = generations.last().copied().ok_or_else(|| {
             Error::new(ErrorKind::Storage, "the vault backend did not keep the tenant's new data key")
         })?;
-        self.key(tenant, generation, purpose).await
+        self.key(tenant, generation, purpose, cipher).await
     }
 
-    /// The keys of `purpose` under data key `generation` of the tenant.
-    async fn key(&self, tenant: &TenantId, generation: u32, purpose: Purpose) -> Result<Arc<SealingKey>> {
-        if let Some(key) = self.cached(tenant, generation, purpose) {
+    /// The keys of `purpose` for `cipher` under data key `generation` of the tenant.
+    async fn key(
+        &self,
+        tenant: &TenantId,
+        generation: u32,
+        purpose: Purpose,
+        cipher: Cipher,
+    ) -> Result<Arc<SealingKey>> {
+        if let Some(key) = self.cached(tenant, generation, purpose, cipher) {
             return Ok(key);
         }
         let wrapped = self.inner.backend.data_keys(tenant).await?;
@@ -268,7 +328,7 @@ impl Vault {
         };
         let context = WrapContext { tenant, generation };
         let data_key = self.inner.keys.unwrap(record.kek_version, &record.wrapped, context).await?;
-        let derived = Arc::new(SealingKey::derive(data_key.expose(), generation, purpose)?);
+        let derived = Arc::new(SealingKey::derive(data_key.expose(), generation, purpose, cipher)?);
         let ttl = self.inner.key_cache_ttl;
         let mut cache = self.cache();
         let entry = cache.entry(tenant.clone()).or_insert_with(|| TenantKeys {
@@ -285,14 +345,14 @@ impl Vault {
                 derived: HashMap::new(),
             };
         }
-        entry.derived.insert((generation, purpose), derived.clone());
+        entry.derived.insert((generation, purpose, cipher), derived.clone());
         Ok(derived)
     }
 
-    fn cached(&self, tenant: &TenantId, generation: u32, purpose: Purpose) -> Option<Arc<SealingKey>> {
+    fn cached(&self, tenant: &TenantId, generation: u32, purpose: Purpose, cipher: Cipher) -> Option<Arc<SealingKey>> {
         let cache = self.cache();
         let keys = cache.get(tenant).filter(|keys| keys.loaded.elapsed() < self.inner.key_cache_ttl)?;
-        keys.derived.get(&(generation, purpose)).cloned()
+        keys.derived.get(&(generation, purpose, cipher)).cloned()
     }
 
     fn cached_generations(&self, tenant: &TenantId) -> Option<Vec<u32>> {
@@ -374,6 +434,7 @@ impl fmt::Debug for Vault {
             .field("keys", &self.inner.keys)
             .field("refresh_margin", &self.inner.refresh_margin)
             .field("lease", &self.inner.lease)
+            .field("cipher", &self.inner.cipher)
             .finish_non_exhaustive()
     }
 }

@@ -1,4 +1,4 @@
-//! Every XChaCha20-Poly1305, HKDF-SHA256, HMAC-SHA256 and HMAC-SHA1 vector of Wycheproof
+//! Every XChaCha20-Poly1305, AES-GCM-SIV, HKDF-SHA256, HMAC-SHA256 and HMAC-SHA1 vector of Wycheproof
 //! (`tests/vectors/wycheproof/`, testvectors_v1, copied with its licence) through the code the vault and the channels
 //! use: the vault's AEAD and HKDF primitives, and `unibox_core::channel::signature`.
 
@@ -59,6 +59,43 @@ fn xchacha20_poly1305_vectors_seal_and_open_through_the_vault_primitives() {
         }
     }
     assert_eq!((valid, invalid), (246, 69), "the testvectors_v1 counts");
+}
+
+#[test]
+fn aes_gcm_siv_vectors_seal_and_open_through_the_vault_primitives() {
+    let file = vectors("aes_gcm_siv_test.json");
+    let (mut valid, mut invalid, mut aes128_refused) = (0, 0, 0);
+    for (group, test) in tests(&file) {
+        let id = &test["tcId"];
+        let (key, nonce, aad, msg) = (field(test, "key"), field(test, "iv"), field(test, "aad"), field(test, "msg"));
+        let mut sealed = field(test, "ct");
+        sealed.extend(field(test, "tag"));
+        if group["keySize"].as_u64().unwrap() != 256 {
+            // The vault is AES-256 only: an AES-128 key never becomes a cipher.
+            assert_eq!(key.len(), 16, "tc {id}");
+            assert!(primitives::aes_gcm_siv_cipher(&key).is_err(), "tc {id}: a 128-bit key was accepted");
+            aes128_refused += 1;
+            continue;
+        }
+        let cipher = primitives::aes_gcm_siv_cipher(&key).expect("32-byte keys in the 256-bit groups");
+        match test["result"].as_str().unwrap() {
+            "valid" => {
+                valid += 1;
+                let resealed = primitives::aes_gcm_siv_seal(&cipher, &nonce, &aad, &msg).unwrap();
+                assert_eq!(resealed, sealed, "tc {id}: seal");
+                let opened = primitives::aes_gcm_siv_open(&cipher, &nonce, &aad, &sealed).unwrap();
+                assert_eq!(opened.as_slice(), msg.as_slice(), "tc {id}: open");
+            }
+            _ => {
+                invalid += 1;
+                assert!(
+                    primitives::aes_gcm_siv_open(&cipher, &nonce, &aad, &sealed).is_err(),
+                    "tc {id}: invalid opened"
+                );
+            }
+        }
+    }
+    assert_eq!((valid, invalid, aes128_refused), (69, 34, 99), "the testvectors_v1 counts");
 }
 
 #[test]

@@ -24,6 +24,7 @@
 //! | `channel-tiktok-shop` | `unibox::channels::tiktok_shop`: TikTok Shop Customer Service chat and order webhooks | no |
 //! | `http-reqwest` | [`http::ReqwestClient`], the default HTTP client | yes |
 //! | `server-axum` | `unibox::server`: the axum webhook server (routes, limits, health, readiness) | no |
+//! | `agent-api` | `unibox::agent_api`: an axum Router for agents' inbox apps (sign-in, inbox rows, replies, notes, assignment, search, server-sent events) | no |
 //! | `policy-cedar` | `unibox::policy_cedar`: Cedar policies as the hub's [`Policy`] | no |
 //! | `vault` | [`vault`]: tokens encrypted at rest, rotation, shredding, refresh | yes |
 //!
@@ -91,6 +92,12 @@ pub mod ai {
     #[doc(inline)]
     pub use unibox_core::ai::*;
 }
+
+/// The agent API (feature `agent-api`): [`agent_api::AgentApi::router`] serves sign-in, inbox
+/// rows, messages, agents' actions, search and server-sent events over a hub.
+#[cfg(feature = "agent-api")]
+#[doc(inline)]
+pub use unibox_agent_api as agent_api;
 
 /// Cedar policies as the hub's [`Policy`] (feature `policy-cedar`).
 #[cfg(feature = "policy-cedar")]

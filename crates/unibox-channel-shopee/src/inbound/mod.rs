@@ -71,6 +71,17 @@ pub(crate) struct Conversation {
     pub(crate) conversation: String,
 }
 
+/// The events of one webchat push's `data` (a chat message pulled from `get_message` takes
+/// this shape too).
+pub(crate) fn webchat_events(
+    shop: &str,
+    data: &RawValue,
+    now: Timestamp,
+    seen: &mut Vec<Conversation>,
+) -> Result<Vec<InboundEvent>> {
+    webchat::parse(shop, Some(data), now, seen)
+}
+
 /// Parses one push body, noting in `seen` the conversation of every chat message. `now` only
 /// stands in for a missing timestamp, never in an id.
 pub(crate) fn parse(body: &[u8], now: Timestamp, seen: &mut Vec<Conversation>) -> Result<Vec<InboundEvent>> {

@@ -145,6 +145,20 @@ pub struct Books {
     /// The access token of every accepted send, in order.
     pub sent_with: Vec<String>,
     pub reads: Vec<serde_json::Value>,
+    /// Order details by order_sn (`get_order_detail` answers them).
+    pub orders: HashMap<String, serde_json::Value>,
+    /// Tracking numbers by order_sn.
+    pub tracking: HashMap<String, String>,
+    /// The conversation list, newest first: (conversation id, its messages as JSON text).
+    pub conversations: Vec<(String, Vec<String>)>,
+    /// The `next_timestamp_nano` of every conversation list request (None: the first page).
+    pub conversation_pages: Vec<Option<String>>,
+    /// Lost pushes not yet confirmed: (message id, the push body as JSON text).
+    pub lost: Vec<(u64, String)>,
+    /// Every confirmed lost push message id.
+    pub confirmed: Vec<u64>,
+    /// Answer the next shop call with Shopee's rate limit error.
+    pub throttle_next: bool,
 }
 
 /// Answers like Shopee's API. Every request must carry `partner_id`, `timestamp` within 5
@@ -259,7 +273,109 @@ impl FakeShopee {
                 );
                 ScriptedResponse::text(200, answer).with_header("content-type", "application/json")
             }
+            "/api/v2/push/get_lost_push_message" => {
+                let list: Vec<serde_json::Value> = books
+                    .lost
+                    .iter()
+                    .take(2)
+                    .map(|(_, push)| {
+                        let parsed: serde_json::Value = serde_json::from_str(push).unwrap();
+                        serde_json::json!({"shop_id": parsed["shop_id"], "code": parsed["code"], "timestamp": parsed["timestamp"], "data": push})
+                    })
+                    .collect();
+                let last = books.lost.iter().take(2).next_back().map(|(id, _)| *id).unwrap_or_default();
+                ScriptedResponse::json(
+                    200,
+                    &serde_json::json!({"error": "", "message": "", "request_id": "l1", "response": {"push_message_list": list, "has_next_page": books.lost.len() > 2, "last_message_id": last}}),
+                )
+            }
+            "/api/v2/push/confirm_consumed_lost_push_message" => {
+                let through = body["message_id"].as_u64().unwrap_or_default();
+                books.lost.retain(|(id, _)| *id > through);
+                books.confirmed.push(through);
+                ScriptedResponse::json(200, &serde_json::json!({"error": "", "message": "", "request_id": "c1"}))
+            }
+            _ if path.starts_with("/api/v2/order/")
+                || path.starts_with("/api/v2/logistics/")
+                || path.starts_with("/api/v2/sellerchat/get_")
+                || path.starts_with("/api/v2/product/") =>
+            {
+                let token = access_token.unwrap_or_default();
+                if !books.access_tokens.contains(&token) {
+                    return Self::error(403, "error_auth", "Invalid access_token.");
+                }
+                if std::mem::take(&mut books.throttle_next) {
+                    return Self::error(429, "error_server", "Too many requests, please try again later.");
+                }
+                books.shop_get(path, &query)
+            }
             _ => Self::error(404, "error_not_found", "Not found."),
+        }
+    }
+}
+
+impl Books {
+    fn ok(response: serde_json::Value) -> ScriptedResponse {
+        ScriptedResponse::json(
+            200,
+            &serde_json::json!({"error": "", "message": "", "request_id": "g1", "response": response}),
+        )
+    }
+
+    fn shop_get(&mut self, path: &str, query: &HashMap<String, String>) -> ScriptedResponse {
+        match path {
+            "/api/v2/order/get_order_detail" => {
+                let wanted = query.get("order_sn_list").cloned().unwrap_or_default();
+                let list: Vec<serde_json::Value> =
+                    wanted.split(',').filter_map(|sn| self.orders.get(sn).cloned()).collect();
+                Self::ok(serde_json::json!({"order_list": list}))
+            }
+            "/api/v2/logistics/get_tracking_number" => {
+                match self.tracking.get(query.get("order_sn").map(String::as_str).unwrap_or_default()) {
+                    Some(number) => {
+                        Self::ok(serde_json::json!({"tracking_number": number, "first_mile_tracking_number": ""}))
+                    }
+                    None => {
+                        FakeShopee::error(400, "logistics.error_status_limit", "The order has no tracking number yet.")
+                    }
+                }
+            }
+            "/api/v2/sellerchat/get_conversation_list" => {
+                let from = query.get("next_timestamp_nano").cloned();
+                self.conversation_pages.push(from.clone());
+                let size: usize = query.get("page_size").and_then(|s| s.parse().ok()).unwrap_or(10);
+                // Positions are indexes into the list, written as nanosecond-looking numbers.
+                let start = from
+                    .as_deref()
+                    .map_or(0, |nano| (nano.parse::<u64>().unwrap() - 1_726_000_000_000_000_000) as usize);
+                let page: Vec<serde_json::Value> = self
+                    .conversations
+                    .iter()
+                    .skip(start)
+                    .take(size)
+                    .map(|(id, _)| serde_json::json!({"conversation_id": id, "to_id": BUYER.parse::<u64>().unwrap(), "unread_count": 0}))
+                    .collect();
+                let more = start + size < self.conversations.len();
+                let next = 1_726_000_000_000_000_000u64 + (start + size) as u64;
+                Self::ok(
+                    serde_json::json!({"conversations": page, "page_result": {"more": more, "next_cursor": {"next_message_time_nano": next.to_string(), "conversation_id": ""}}}),
+                )
+            }
+            "/api/v2/sellerchat/get_message" => {
+                let conversation = query.get("conversation_id").cloned().unwrap_or_default();
+                let messages = self.conversations.iter().find(|(id, _)| *id == conversation).map(|(_, m)| m.clone());
+                match messages {
+                    Some(messages) => {
+                        let text = format!(
+                            r#"{{"error":"","message":"","request_id":"m1","response":{{"messages":[{}],"page_result":{{"next_offset":""}}}}}}"#,
+                            messages.join(",")
+                        );
+                        ScriptedResponse::text(200, text).with_header("content-type", "application/json")
+                    }
+                    None => FakeShopee::error(400, "error_not_found", "conversation not found"),
+                }
+            }
+            _ => FakeShopee::error(404, "error_not_found", "Not found."),
         }
     }
 }

@@ -49,11 +49,17 @@ pub const SESSION_TERMINATE: &str = "session.terminate";
 /// A second factor was checked.
 pub const SECOND_FACTOR: &str = "session.second_factor";
 
+/// Message credits were bought (recorded by the application through
+/// [`Hub::record_credits`](crate::Hub::record_credits)).
+pub const CREDITS_PURCHASE: &str = "credits.purchase";
+/// Message credits were corrected by hand (a grant, a chargeback).
+pub const CREDITS_ADJUST: &str = "credits.adjust";
+
 /// The automation the delivery worker acts as in audit records.
 pub const DELIVERY_WORKER: &str = "unibox-delivery";
 
 /// Every verb above, for validation and documentation.
-pub const ALL: [&str; 22] = [
+pub const ALL: [&str; 24] = [
     MESSAGE_SEND,
     MESSAGE_QUEUE,
     MESSAGE_RESOLVE,
@@ -76,4 +82,6 @@ pub const ALL: [&str; 22] = [
     LOGOUT,
     SESSION_TERMINATE,
     SECOND_FACTOR,
+    CREDITS_PURCHASE,
+    CREDITS_ADJUST,
 ];

@@ -1,7 +1,7 @@
 //! The names of audit targets: one spelling per kind of thing, whoever records it (the hub, the
 //! token vault, the embedding application), so a query by target finds every record.
 
-use crate::{ChannelAccountId, ConversationId, MessageId};
+use crate::{ChannelAccountId, ConversationId, MessageId, TenantId};
 
 /// The target naming a channel account: `channel_account:<id>`.
 ///
@@ -22,4 +22,14 @@ pub fn conversation(id: ConversationId) -> String {
 /// The target naming a message: `message:<id>`.
 pub fn message(id: MessageId) -> String {
     format!("message:{id}")
+}
+
+/// The target naming a tenant's message credits: `credits:<tenant>`.
+///
+/// ```
+/// use unibox_core::audit::targets;
+/// assert_eq!(targets::credits(&"acme".parse().unwrap()), "credits:acme");
+/// ```
+pub fn credits(tenant: &TenantId) -> String {
+    format!("credits:{tenant}")
 }

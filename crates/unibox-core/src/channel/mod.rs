@@ -108,6 +108,19 @@ pub trait Channel: Send + Sync + std::fmt::Debug + 'static {
     /// Sends one message and returns the platform's id for it.
     async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt>;
 
+    /// The channel's order API, if its platform has one (Shopee, Lazada, TikTok Shop): the hub
+    /// fetches what an order push leaves out through it. The default has none.
+    fn orders(&self) -> Option<&dyn crate::orders::OrderSource> {
+        None
+    }
+
+    /// The channel's conversation and message lists, if its platform has them (Shopee,
+    /// Lazada, TikTok Shop): the [`HistoryWorker`](crate::history::HistoryWorker) back-fills
+    /// and recovers lost pushes through them. The default has none.
+    fn history(&self) -> Option<&dyn crate::history::ConversationHistory> {
+        None
+    }
+
     /// Exchanges the account's current tokens for fresh ones (an OAuth refresh, Meta's
     /// long-lived token exchange, Shopee's single-use refresh token) and returns the new set.
     ///

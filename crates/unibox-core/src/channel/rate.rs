@@ -41,9 +41,12 @@ impl Rate {
 /// ```
 /// use unibox_core::channel::{Rate, RateLimits};
 /// // Telegram: about 30 messages a second overall, and 1 a second per chat.
-/// let telegram = RateLimits { per_account: Some(Rate::per_second(30)), per_recipient: Some(Rate::per_second(1)) };
+/// let telegram = RateLimits { per_account: Some(Rate::per_second(30)), per_recipient: Some(Rate::per_second(1)), per_account_daily: None };
 /// assert!(telegram.per_recipient.is_some());
 /// assert_eq!(RateLimits::default().per_account, None);
+/// // TikTok Shop: 50 requests a second and 10,000 messages a day per shop.
+/// let shop = RateLimits { per_account: Some(Rate::per_second(50)), per_account_daily: Some(10_000), ..RateLimits::default() };
+/// assert_eq!(shop.per_account_daily, Some(10_000));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RateLimits {
@@ -51,4 +54,9 @@ pub struct RateLimits {
     pub per_account: Option<Rate>,
     /// For the sends of one channel account to one recipient (a chat, a customer).
     pub per_recipient: Option<Rate>,
+    /// At most this many sends of one channel account per UTC day (a platform's daily quota).
+    /// Once reached, further sends are refused with [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited)
+    /// carrying the delay until the next UTC midnight, before they are recorded; queued sends
+    /// wait for it.
+    pub per_account_daily: Option<u32>,
 }

@@ -1,5 +1,5 @@
 //! Keeping under a platform's sending limits: a GCRA (generic cell rate algorithm) per channel
-//! account and per recipient.
+//! account and per recipient, and a count per channel account and UTC day for daily quotas.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::ChannelAccountId;
 use crate::channel::{Rate, RateLimits};
+use crate::metering::UsageDay;
+use crate::{ChannelAccountId, Error, ErrorKind, Timestamp};
 
 /// When the recipient map holds more keys than this, idle ones are dropped (a key whose
 /// theoretical arrival time has passed carries no state worth keeping).
@@ -29,7 +30,7 @@ const PRUNE_ABOVE: usize = 10_000;
 ///
 /// let limiter = RateLimiter::new();
 /// let account = ChannelAccountId::new();
-/// let limits = RateLimits { per_account: None, per_recipient: Some(Rate::per_second(1)) };
+/// let limits = RateLimits { per_recipient: Some(Rate::per_second(1)), ..RateLimits::default() };
 /// assert_eq!(limiter.reserve(account, "chat-1", &limits, Duration::from_secs(5)), Ok(Duration::ZERO));
 /// // The second message to the same chat waits a second; another chat does not wait.
 /// assert_eq!(limiter.reserve(account, "chat-1", &limits, Duration::from_secs(5)), Ok(Duration::from_secs(1)));
@@ -39,6 +40,8 @@ const PRUNE_ABOVE: usize = 10_000;
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     state: Mutex<Tats>,
+    /// Sends counted per account on its current UTC day, for [`RateLimits::per_account_daily`].
+    daily: Mutex<HashMap<ChannelAccountId, (UsageDay, u32)>>,
 }
 
 #[derive(Debug, Default)]
@@ -112,6 +115,71 @@ impl RateLimiter {
     }
 }
 
+impl RateLimiter {
+    /// Checks, without counting, that `account` has sends left today under `limits`' daily cap;
+    /// otherwise a [`ErrorKind::RateLimited`] error whose [`retry_after`](Error::retry_after) is
+    /// the time until the next UTC midnight. The hub checks before it records a send.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use unibox_core::channel::RateLimits;
+    /// use unibox_core::delivery::RateLimiter;
+    /// use unibox_core::{ChannelAccountId, ErrorKind, Timestamp};
+    /// let limiter = RateLimiter::new();
+    /// let shop = ChannelAccountId::new();
+    /// let limits = RateLimits { per_account_daily: Some(1), ..RateLimits::default() };
+    /// let noon = Timestamp::from_unix_seconds(1_732_190_400); // 2024-11-21 12:00 UTC
+    /// assert!(limiter.check_daily(shop, &limits, noon).is_ok());
+    /// limiter.take_daily(shop, &limits, noon).unwrap();
+    /// let refused = limiter.check_daily(shop, &limits, noon).unwrap_err();
+    /// assert_eq!(refused.kind(), ErrorKind::RateLimited);
+    /// assert_eq!(refused.retry_after(), Some(Duration::from_secs(12 * 3600)));
+    /// ```
+    pub fn check_daily(&self, account: ChannelAccountId, limits: &RateLimits, now: Timestamp) -> Result<(), Error> {
+        self.daily_count(account, limits, now, false)
+    }
+
+    /// Counts one send of `account` today, or refuses it like [`check_daily`](RateLimiter::check_daily)
+    /// when the cap is reached. The delivery path takes one right before each attempt. Counts
+    /// are kept in this process: hubs sharing accounts across processes each count their own.
+    pub fn take_daily(&self, account: ChannelAccountId, limits: &RateLimits, now: Timestamp) -> Result<(), Error> {
+        self.daily_count(account, limits, now, true)
+    }
+
+    fn daily_count(
+        &self,
+        account: ChannelAccountId,
+        limits: &RateLimits,
+        now: Timestamp,
+        take: bool,
+    ) -> Result<(), Error> {
+        let Some(cap) = limits.per_account_daily else { return Ok(()) };
+        let today = UsageDay::of(now);
+        let mut daily = self.daily.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Yesterday's counts say nothing about today: dropped as a new day's first send sees them.
+        if daily.len() >= PRUNE_ABOVE {
+            daily.retain(|_, (day, _)| *day == today);
+        }
+        let (day, count) = daily.entry(account).or_insert((today, 0));
+        if *day != today {
+            *day = today;
+            *count = 0;
+        }
+        if *count >= cap {
+            let reset = today.next().start();
+            return Err(Error::new(
+                ErrorKind::RateLimited,
+                format!("the account's daily cap of {cap} sends is reached; it resets at {reset}"),
+            )
+            .with_retry_after(reset.duration_since(now)));
+        }
+        if take {
+            *count += 1;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,7 +191,7 @@ mod tests {
         let limiter = RateLimiter::new();
         let account = ChannelAccountId::new();
         // WhatsApp Cloud API: 80 messages a second per phone number.
-        let limits = RateLimits { per_account: Some(Rate::per_second(80)), per_recipient: None };
+        let limits = RateLimits { per_account: Some(Rate::per_second(80)), ..RateLimits::default() };
         for n in 0..80 {
             assert_eq!(limiter.reserve(account, &format!("r{n}"), &limits, FOREVER), Ok(Duration::ZERO));
         }
@@ -138,7 +206,11 @@ mod tests {
         let limiter = RateLimiter::new();
         let (bot, other_bot) = (ChannelAccountId::new(), ChannelAccountId::new());
         // Telegram: about 30 a second per bot, 1 a second per chat.
-        let limits = RateLimits { per_account: Some(Rate::per_second(30)), per_recipient: Some(Rate::per_second(1)) };
+        let limits = RateLimits {
+            per_account: Some(Rate::per_second(30)),
+            per_recipient: Some(Rate::per_second(1)),
+            ..RateLimits::default()
+        };
         assert_eq!(limiter.reserve(bot, "chat", &limits, FOREVER), Ok(Duration::ZERO));
         assert_eq!(limiter.reserve(bot, "chat", &limits, FOREVER), Ok(Duration::from_secs(1)));
         assert_eq!(limiter.reserve(bot, "chat", &limits, FOREVER), Ok(Duration::from_secs(2)));
@@ -149,7 +221,7 @@ mod tests {
     async fn a_wait_longer_than_allowed_reserves_nothing() {
         let limiter = RateLimiter::new();
         let account = ChannelAccountId::new();
-        let limits = RateLimits { per_account: None, per_recipient: Some(Rate::new(1, Duration::from_secs(10))) };
+        let limits = RateLimits { per_recipient: Some(Rate::new(1, Duration::from_secs(10))), ..RateLimits::default() };
         assert_eq!(limiter.reserve(account, "c", &limits, Duration::from_secs(1)), Ok(Duration::ZERO));
         assert_eq!(limiter.reserve(account, "c", &limits, Duration::from_secs(1)), Err(Duration::from_secs(10)));
         // Nothing was reserved by the refusal: the next wait is still ten seconds, not twenty.
@@ -160,7 +232,7 @@ mod tests {
     async fn many_recipients_inside_their_spacing_are_kept_and_scanned_once_per_doubling() {
         let limiter = RateLimiter::new();
         let account = ChannelAccountId::new();
-        let limits = RateLimits { per_account: None, per_recipient: Some(Rate::per_second(1)) };
+        let limits = RateLimits { per_recipient: Some(Rate::per_second(1)), ..RateLimits::default() };
         // More recipients than PRUNE_ABOVE within one second: none of them is idle yet.
         for n in 0..(3 * PRUNE_ABOVE) {
             assert_eq!(limiter.reserve(account, &format!("chat-{n}"), &limits, FOREVER), Ok(Duration::ZERO));
@@ -178,5 +250,24 @@ mod tests {
         }
         let tats = limiter.state.lock().unwrap();
         assert!(tats.recipients.len() <= 2 * PRUNE_ABOVE, "idle recipients were dropped: {}", tats.recipients.len());
+    }
+
+    #[test]
+    fn a_daily_cap_counts_per_account_and_resets_at_utc_midnight() {
+        let limiter = RateLimiter::new();
+        let (shop, other_shop) = (ChannelAccountId::new(), ChannelAccountId::new());
+        let limits = RateLimits { per_account_daily: Some(3), ..RateLimits::default() };
+        let evening = Timestamp::from_unix_seconds(1_732_147_200 + 23 * 3600); // 2024-11-21 23:00 UTC
+        for _ in 0..3 {
+            limiter.take_daily(shop, &limits, evening).unwrap();
+        }
+        let refused = limiter.take_daily(shop, &limits, evening).unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::RateLimited);
+        assert_eq!(refused.retry_after(), Some(Duration::from_secs(3600)), "an hour to midnight");
+        assert!(limiter.check_daily(shop, &limits, evening).is_err(), "a refusal counted nothing");
+        limiter.take_daily(other_shop, &limits, evening).unwrap();
+        let next_day = evening.saturating_add(Duration::from_secs(3600));
+        limiter.take_daily(shop, &limits, next_day).unwrap();
+        assert!(limiter.check_daily(shop, &RateLimits::default(), next_day).is_ok(), "no cap, no count");
     }
 }

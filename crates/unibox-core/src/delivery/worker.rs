@@ -176,6 +176,10 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
+    pub(crate) fn new(stop: oneshot::Sender<()>, task: tokio::task::JoinHandle<()>) -> Self {
+        WorkerHandle { stop: Some(stop), task }
+    }
+
     /// Stops the worker after its current round and waits for it.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {

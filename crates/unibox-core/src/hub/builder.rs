@@ -20,6 +20,7 @@ pub struct HubBuilder {
     policy: Option<Arc<dyn Policy>>,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
     control: Option<Arc<dyn crate::ai::ConversationControlStore>>,
+    credits: Option<(Option<Arc<dyn crate::metering::CreditLedger>>, crate::metering::CreditPolicy)>,
     clock: Option<Arc<dyn Clock>>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
@@ -35,6 +36,7 @@ impl HubBuilder {
             policy: None,
             meter: None,
             control: None,
+            credits: None,
             clock: None,
             channels: HashMap::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -121,6 +123,43 @@ impl HubBuilder {
         self
     }
 
+    /// Spends the store's message credits ([`Store::credits`](crate::store::Store::credits)) on
+    /// sends, under `policy`: a send the balance cannot pay is refused with
+    /// [`ErrorKind::CreditsExhausted`](crate::ErrorKind::CreditsExhausted) before anything is
+    /// recorded (see [`CreditPolicy`](crate::metering::CreditPolicy)). A store that keeps no
+    /// credits makes [`build`](HubBuilder::build) log an error and every send fail with
+    /// `Configuration`, rather than send for free.
+    ///
+    /// ```
+    /// use unibox_core::metering::{CreditPolicy, CreditTable, UsageMetric};
+    /// use unibox_core::{Hub, memory::MemoryStore};
+    /// let policy = CreditPolicy::new(CreditTable::default().price(UsageMetric::MessagesOut, 1)).low_balance(100);
+    /// let hub = Hub::builder(MemoryStore::new()).credits(policy).build();
+    /// # drop(hub);
+    /// ```
+    pub fn credits(mut self, policy: crate::metering::CreditPolicy) -> Self {
+        self.credits = Some((self.store.credits.clone(), policy));
+        self
+    }
+
+    /// Spends credits from `ledger` instead of the store's ([`credits`](HubBuilder::credits)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use unibox_core::metering::CreditPolicy;
+    /// use unibox_core::{Hub, memory::{MemoryCreditLedger, MemoryStore}};
+    /// let hub = Hub::builder(MemoryStore::new()).credit_ledger(Arc::new(MemoryCreditLedger::new()), CreditPolicy::default()).build();
+    /// # drop(hub);
+    /// ```
+    pub fn credit_ledger(
+        mut self,
+        ledger: Arc<dyn crate::metering::CreditLedger>,
+        policy: crate::metering::CreditPolicy,
+    ) -> Self {
+        self.credits = Some((Some(ledger), policy));
+        self
+    }
+
     /// Replaces the store's analytics.
     pub fn analytics(mut self, analytics: Arc<dyn crate::analytics::Analytics>) -> Self {
         self.store.analytics = analytics;
@@ -160,6 +199,9 @@ impl HubBuilder {
         }
         let trail: Option<Arc<AuditTrail>> = self.audit.is_none().then(|| store.audit.clone());
         let audit: Arc<dyn AuditSink> = self.audit.unwrap_or_else(|| store.audit.clone());
+        if self.credits.as_ref().is_some_and(|(ledger, _)| ledger.is_none()) {
+            tracing::error!(target: "unibox::hub", "credits are spent but the store keeps none: every send will fail");
+        }
         Hub {
             inner: Arc::new(HubInner {
                 inbox: store.inbox,
@@ -171,8 +213,11 @@ impl HubBuilder {
                 analytics: store.analytics,
                 projection: Default::default(),
                 meter: self.meter,
+                orders: store.orders,
                 control: self.control,
                 control_locks: Default::default(),
+                credits: self.credits.map(|(ledger, policy)| super::credits::CreditSpending { ledger, policy }),
+                sync_cursors: store.sync_cursors,
                 capabilities: store.capabilities,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 channels: self.channels,

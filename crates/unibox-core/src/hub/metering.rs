@@ -11,11 +11,16 @@ use crate::{ChannelAccount, Message};
 impl Hub {
     /// Counts a message the platform accepted for sending, with what the channel reported for it
     /// (`receipt.usage`); a LINE send that used a reply token is not a push.
+    /// The same usage settles the credits reserved for the send.
     pub(crate) async fn meter_send(&self, account: &ChannelAccount, message: &Message, receipt: &SendReceipt) {
-        let Some(meter) = &self.inner.meter else { return };
+        if self.inner.meter.is_none() && self.inner.credits.is_none() {
+            return;
+        }
         let now = self.inner.clock.now();
         let mut usage = usage_of_send(&account.tenant, &account.kind, &message.content, receipt.used_reply_token, now);
         usage.extend(usage_reported(&account.tenant, &account.kind, &receipt.usage, now));
+        self.settle_credits(&account.tenant, &account.kind, &message.content, message.id, &usage).await;
+        let Some(meter) = &self.inner.meter else { return };
         if let Err(error) = meter.add(&usage).await {
             tracing::error!(target: "unibox::metering", %error, message = %message.id, "a sent message was not counted");
         }

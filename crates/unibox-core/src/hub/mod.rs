@@ -6,11 +6,14 @@ mod analytics;
 mod builder;
 mod canned;
 mod contacts;
+mod credits;
 mod event_time;
 mod events;
 mod handoff;
+mod inbox_view;
 mod metering;
 mod operations;
+mod orders;
 mod roster;
 mod routing;
 mod send;
@@ -68,9 +71,12 @@ struct HubInner {
     analytics: Arc<dyn crate::analytics::Analytics>,
     projection: analytics::AnalyticsProjection,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
+    orders: Option<Arc<dyn crate::orders::OrderStore>>,
     /// Who holds each conversation, bot or person, when AI replies are used.
     control: Option<Arc<dyn crate::ai::ConversationControlStore>>,
     control_locks: handoff::ControlLocks,
+    credits: Option<credits::CreditSpending>,
+    sync_cursors: Option<Arc<dyn crate::history::SyncCursorStore>>,
     capabilities: crate::store::StoreCapabilities,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
@@ -102,6 +108,16 @@ impl Hub {
     /// The inbox store, for reads the hub does not wrap.
     pub fn inbox(&self) -> &Arc<dyn Inbox> {
         &self.inner.inbox
+    }
+
+    /// The policy the hub authorizes with: for components that check the same rules
+    /// outside the hub (the session manager's [`list`](crate::session::SessionManager::list)
+    /// and [`terminate`](crate::session::SessionManager::terminate)).
+    pub fn policy(&self) -> &Arc<dyn Policy> {
+        &self.inner.policy
+    /// The store's history pull cursors, when it keeps them.
+    pub fn sync_cursors(&self) -> Option<&Arc<dyn crate::history::SyncCursorStore>> {
+        self.inner.sync_cursors.as_ref()
     }
 
     /// The token store.

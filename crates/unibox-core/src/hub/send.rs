@@ -125,6 +125,12 @@ impl Hub {
         }
         let contact = inbox.contact(tenant, conversation.contact).await.map_err(|e| e.with_operation("hub.send"))?;
         let recipient = recipient_of(&contact, &account).map_err(|e| e.with_operation("hub.send"))?;
+        // A platform's daily quota used up: refused with the time until it resets, before the
+        // send is recorded (a queued send would only wait for tomorrow).
+        self.delivery()
+            .limiter
+            .check_daily(account.id, &capabilities.rate_limits, now)
+            .map_err(|e| e.with_operation("hub.send"))?;
 
         let author = match actor.principal() {
             Principal::User { id, .. } => Author::Agent(id.clone()),
@@ -134,25 +140,46 @@ impl Hub {
         // send and right before it is recorded; the guard is held until the record is written.
         let control_guard =
             self.pass_gate(actor, &conversation, gate).await.map_err(|e| e.with_operation("hub.send"))?;
-        let draft =
-            OutboundDraft { id: MessageId::new(), conversation: conversation.id, author, content, reply_to, at: now };
+        let id = MessageId::new();
+        // Paid for before anything is recorded: a send the credits cannot pay leaves no trace.
+        let reserved = self
+            .reserve_credits(tenant, &account.kind, &content, id)
+            .await
+            .map_err(|e| e.with_operation("hub.send"))?;
+        let reserved_content = reserved.then(|| content.clone());
+        let draft = OutboundDraft { id, conversation: conversation.id, author, content, reply_to, at: now };
         let result = match inbox.outbox() {
             Some(outbox) => {
                 // Recorded (message and job, one transaction) before it is attempted, and leased to
                 // this call so no worker attempts it meanwhile.
                 let lease = Lease::until(now.saturating_add(self.delivery().options.lease));
                 let options = EnqueueOptions::new().human_agent(human_agent).leased(lease);
-                let (_, job) = outbox
-                    .enqueue(tenant, draft, options, now)
-                    .await
-                    .map_err(|e| e.with_operation("hub.send.record"))?;
+                let enqueued = outbox.enqueue(tenant, draft, options, now).await;
                 drop(control_guard);
-                self.delivery().changed.notify_waiters();
-                self.deliver(job, lease.id).await
+                match enqueued {
+                    Ok((_, job)) => {
+                        self.delivery().changed.notify_waiters();
+                        // Refunds a send that fails for good itself.
+                        self.deliver(job, lease.id).await
+                    }
+                    Err(error) => {
+                        if let Some(content) = &reserved_content {
+                            self.refund_unsent(tenant, &account.kind, content, id).await;
+                        }
+                        return Err(error.with_operation("hub.send.record"));
+                    }
+                }
             }
             None => {
                 let customer_wrote = conversation.last_inbound_at;
-                self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent, customer_wrote).await
+                let result =
+                    self.send_once(&account, channel.as_ref(), &recipient, draft, human_agent, customer_wrote).await;
+                if let (Err(error), Some(content)) = (&result, &reserved_content)
+                    && error.kind() != ErrorKind::DeliveryUnknown
+                {
+                    self.refund_unsent(tenant, &account.kind, content, id).await;
+                }
+                result
             }
         };
         if result.is_ok() {
@@ -236,6 +263,11 @@ impl Hub {
             .outbox()
             .ok_or_else(|| Error::new(ErrorKind::Unsupported, "this inbox has no outbox").with_operation(OP))?;
         let result = self.attempt(outbox, &job, lease).await;
+        if let Err(error) = &result
+            && error.kind() != ErrorKind::DeliveryUnknown
+        {
+            self.refund_failed_job(&job).await;
+        }
         self.delivery().changed.notify_waiters();
         result.map_err(|e| e.with_operation(OP).with_context("message", job.message))
     }
@@ -256,6 +288,17 @@ impl Hub {
                 .finish_attempt(tenant, job.message, lease, AttemptOutcome::Unknown { reason: reason.into() })
                 .await?;
             return Err(Error::new(ErrorKind::DeliveryUnknown, reason));
+        }
+        let now = self.inner.clock.now();
+        if let Err(quota) = self.delivery().limiter.take_daily(attempt.account.id, &capabilities.rate_limits, now) {
+            // The day's quota is used up: give the job back, due when it resets, without counting
+            // an attempt.
+            let at = now.saturating_add(quota.retry_after().unwrap_or_default());
+            let reason = format!("the {} account's daily send cap is reached", attempt.account.kind);
+            let (message, _) =
+                outbox.finish_attempt(tenant, job.message, lease, AttemptOutcome::Retry { at, reason }).await?;
+            self.delivery().work.notify_one();
+            return Ok(message);
         }
         let options = self.delivery().options;
         let reserved = self.delivery().limiter.reserve(
@@ -361,7 +404,7 @@ impl Hub {
     /// The account's tokens for a send, refreshed first when they expire soon by a store that
     /// can refresh (the token vault). A refresh the platform refused for good marks the account
     /// for reauthorization, so this send and later ones fail at once with `TokenInvalid`.
-    async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
+    pub(crate) async fn access_token(&self, tenant: &TenantId, account: &ChannelAccount) -> Result<Option<TokenSet>> {
         // `account` was loaded in `tenant`; the store scopes by the account's own tenant.
         debug_assert_eq!(tenant, &account.tenant);
         let channel = self.channel_of(account)?;
@@ -423,7 +466,7 @@ impl Hub {
         }
     }
 
-    fn channel_of(&self, account: &ChannelAccount) -> Result<&std::sync::Arc<dyn Channel>> {
+    pub(super) fn channel_of(&self, account: &ChannelAccount) -> Result<&std::sync::Arc<dyn Channel>> {
         self.inner.channels.get(&account.channel).ok_or_else(|| {
             Error::new(
                 ErrorKind::Configuration,

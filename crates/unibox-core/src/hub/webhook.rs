@@ -3,7 +3,7 @@
 use crate::channel::{UnroutableAnswer, WebhookRequest, WebhookResponse};
 use crate::hub::{Hub, UnroutableReport};
 use crate::inbox::{Acceptance, RoutedEvent};
-use crate::{ChannelId, Error, ErrorKind, Result, TenantId};
+use crate::{Channel, ChannelId, Error, ErrorKind, InboundEvent, Result, TenantId};
 
 /// What a webhook delivery did, once it is durably stored.
 ///
@@ -90,6 +90,41 @@ impl Hub {
             .parse(&verified)
             .map_err(|e| e.with_operation("hub.webhook.parse").with_context("channel", channel_id))?;
 
+        let receipt = self.accept_events(channel_id, channel.as_ref(), events).await?;
+        tracing::debug!(target: "unibox::webhook", channel = %channel_id, events = receipt.events, duplicates = receipt.duplicates, unroutable = receipt.unroutable, "webhook stored");
+        Ok((receipt, channel.acknowledgement()))
+    }
+
+    /// Stores events of `channel_id` that did not come in a webhook: what a
+    /// [`HistoryWorker`](crate::history::HistoryWorker) pulled from the platform (history
+    /// back-fill, lost pushes). They take the webhook's path from routing on (event times settled, order
+    /// pushes applied, deduplicated by event id, counted), so a message pulled and pushed is
+    /// stored once whichever arrives first. Returns the same receipt as a webhook.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// use unibox_core::{Hub, memory::MemoryStore};
+    /// let hub = Hub::builder(MemoryStore::new()).build();
+    /// let error = hub.accept_pulled(&"shopee".parse()?, Vec::new()).await.unwrap_err();
+    /// assert_eq!(error.kind(), unibox_core::ErrorKind::NotFound, "no channel is registered as shopee");
+    /// # Ok(()) }
+    /// ```
+    pub async fn accept_pulled(&self, channel_id: &ChannelId, events: Vec<InboundEvent>) -> Result<WebhookReceipt> {
+        let channel = self.inner.channels.get(channel_id).ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, format!("no channel is registered as {channel_id}"))
+                .with_operation("hub.accept_pulled")
+        })?;
+        self.accept_events(channel_id, channel.as_ref(), events).await
+    }
+
+    /// Routes, settles, applies order pushes and durably accepts parsed events.
+    async fn accept_events(
+        &self,
+        channel_id: &ChannelId,
+        channel: &dyn Channel,
+        events: Vec<InboundEvent>,
+    ) -> Result<WebhookReceipt> {
         let received_at = self.inner.clock.now();
         let events_count = events.len();
         let mut routed = Vec::with_capacity(events_count);
@@ -133,7 +168,10 @@ impl Hub {
                 tenants.push(event.tenant.clone());
             }
         }
-        let metered = self.usage_to_meter(channel.as_ref(), &routed);
+        let metered = self.usage_to_meter(channel, &routed);
+        // Orders first: a merge is idempotent, so an order push applied here and then refused by
+        // the inbox is applied again, harmlessly, when the platform redelivers it.
+        self.apply_order_pushes(channel, &routed).await?;
         let outcomes = if routed.is_empty() {
             Vec::new()
         } else {
@@ -152,8 +190,7 @@ impl Hub {
             unroutable,
             handshake: false,
         };
-        tracing::debug!(target: "unibox::webhook", channel = %channel_id, events = events_count, duplicates, unroutable, "webhook stored");
-        Ok((receipt, channel.acknowledgement()))
+        Ok(receipt)
     }
 
     /// The webhook events no connected account owned since the hub started: how many, and the

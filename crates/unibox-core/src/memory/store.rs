@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::audit::{AuditKey, AuditTrail};
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::memory::{
-    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryDeletionRequests, MemoryInbox, MemorySessionStore,
-    MemoryTokenStore, MemoryUsageMeter,
+    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCreditLedger, MemoryDeletionRequests, MemoryInbox,
+    MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::store::{Store, StoreCapabilities};
 use crate::{Error, ErrorKind, Inbox};
@@ -38,15 +38,18 @@ impl MemoryStore {
     }
 
     /// Memory parts around `inbox` (any [`Inbox`], for example a SQLite inbox under test): the
-    /// tokens, audit trail, roster, analytics, usage, sessions and deletion requests are in
+    /// tokens, audit trail, roster, analytics, usage, credits, sessions and deletion requests are in
     /// memory. The capabilities say so: the bundle is not durable even when the inbox is.
     pub fn with_inbox(inbox: Arc<dyn Inbox>) -> Self {
         let capabilities = StoreCapabilities {
             outbox: inbox.outbox().is_some(),
             change_log: inbox.changes().is_some(),
             metering: true,
+            credits: true,
             sessions: true,
             deletion_requests: true,
+            orders: true,
+            sync_cursors: true,
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
@@ -59,8 +62,11 @@ impl MemoryStore {
                 roster: Arc::new(MemoryAgentRoster::new()),
                 analytics: Arc::new(MemoryAnalytics::new()),
                 meter: Some(Arc::new(MemoryUsageMeter::new())),
+                credits: Some(Arc::new(MemoryCreditLedger::new())),
                 sessions: Some(Arc::new(MemorySessionStore::new())),
                 deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
+                orders: Some(Arc::new(MemoryOrderStore::new())),
+                sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
                 capabilities,
             },
         }

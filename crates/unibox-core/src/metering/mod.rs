@@ -7,7 +7,8 @@
 //!   summed per day, so reading a month is a few dozen rows whatever the traffic.
 //! - [`usage_of_send`], [`usage_of_ingest`], [`usage_of_ai_call`]: what each event counts as;
 //!   [`usage_reported`]: what an adapter reported with a send (`SendReceipt::usage`).
-//! - [`CreditTable`]: usage to credits.
+//! - [`CreditTable`]: usage to credits; [`CreditLedger`]: a tenant's credits, spent by sends
+//!   under a [`CreditPolicy`].
 
 mod counter;
 mod credits;
@@ -19,7 +20,10 @@ use std::fmt;
 use async_trait::async_trait;
 
 pub use counter::{UsageCounter, UsageDay, UsageIncrement, UsageQuery};
-pub use credits::CreditTable;
+pub use credits::{
+    CreditChange, CreditEntry, CreditEntryKind, CreditLedger, CreditPolicy, CreditTable, MAX_CREDIT_AMOUNT,
+    MAX_CREDIT_ENTRIES, MAX_CREDIT_REFERENCE, check_entries_limit, credits_exhausted,
+};
 pub use metric::{TemplateCategory, UsageMetric};
 pub use usage_of::{usage_of_accept, usage_of_ai_call, usage_of_event, usage_of_ingest, usage_of_send, usage_reported};
 

@@ -123,6 +123,27 @@ impl SessionManager {
         Ok(session)
     }
 
+    /// The live session of `token` without recording activity, whether or not its second
+    /// factor is done: what a sign-in page needs to ask the right user for their TOTP code.
+    /// An unknown, ended or expired token is [`ErrorKind::Unauthenticated`].
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use std::sync::Arc;
+    /// use unibox_core::memory::MemorySessionStore;
+    /// use unibox_core::session::{SessionConfig, SessionManager};
+    /// use unibox_core::Role;
+    /// let config = SessionConfig::default().require_second_factor(true);
+    /// let sessions = SessionManager::new(Arc::new(MemorySessionStore::new()), config).unwrap();
+    /// let (token, _) = sessions.create(&"acme".parse().unwrap(), &"nok".parse().unwrap(), Role::Agent).await.unwrap();
+    /// assert!(sessions.authenticate(&token).await.is_err());
+    /// assert_eq!(sessions.session(&token).await.unwrap().user.as_str(), "nok");
+    /// # });
+    /// ```
+    pub async fn session(&self, token: &SessionToken) -> Result<Session> {
+        self.live(token, "session.session").await
+    }
+
     /// The live session of `token`, or the reason it is not; expired sessions are removed.
     async fn live(&self, token: &SessionToken, operation: &'static str) -> Result<Session> {
         let invalid = || Error::new(ErrorKind::Unauthenticated, "the session is unknown or has ended; sign in again");

@@ -31,10 +31,16 @@ pub struct StoreCapabilities {
     pub shared_across_processes: bool,
     /// Usage counters are kept ([`Store::meter`](crate::store::Store::meter)).
     pub metering: bool,
+    /// Message credits are kept ([`Store::credits`](crate::store::Store::credits)).
+    pub credits: bool,
     /// Sessions are kept ([`Store::sessions`](crate::store::Store::sessions)).
     pub sessions: bool,
     /// Deletion requests are kept ([`Store::deletion_requests`](crate::store::Store::deletion_requests)).
     pub deletion_requests: bool,
+    /// Orders are kept ([`Store::orders`](crate::store::Store::orders)).
+    pub orders: bool,
+    /// History pull cursors are kept ([`Store::sync_cursors`](crate::store::Store::sync_cursors)).
+    pub sync_cursors: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }

@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use crate::analytics::Analytics;
 use crate::audit::AuditTrail;
-use crate::metering::UsageMeter;
+use crate::history::SyncCursorStore;
+use crate::metering::{CreditLedger, UsageMeter};
+use crate::orders::OrderStore;
 use crate::privacy::DeletionRequestStore;
 use crate::session::SessionStore;
 use crate::workflow::AgentRoster;
@@ -22,7 +24,8 @@ use crate::{Inbox, TokenStore};
 
 /// All the parts of one storage backend. The inbox brings its outbox and change log with it
 /// ([`Inbox::outbox`], [`Inbox::changes`]); the token store, the audit trail, the agent
-/// roster, analytics, usage metering, sessions and deletion requests come alongside.
+/// roster, analytics, usage metering, message credits, sessions and deletion requests come
+/// alongside.
 ///
 /// A third-party backend fills the fields and describes itself in
 /// [`capabilities`](Store::capabilities); `unibox_testkit::store::capabilities_are_true`
@@ -52,11 +55,20 @@ pub struct Store {
     /// Usage counters for billing, if the backend keeps them (the hub counts only when built
     /// with [`HubBuilder::metered`](crate::hub::HubBuilder::metered)).
     pub meter: Option<Arc<dyn UsageMeter>>,
+    /// Message credits, if the backend keeps them (the hub spends them only when built with
+    /// [`HubBuilder::credits`](crate::hub::HubBuilder::credits)).
+    pub credits: Option<Arc<dyn CreditLedger>>,
     /// Agents' sessions, if the backend keeps them (for a
     /// [`SessionManager`](crate::session::SessionManager)).
     pub sessions: Option<Arc<dyn SessionStore>>,
     /// Platform data-deletion requests, if the backend keeps them.
     pub deletion_requests: Option<Arc<dyn DeletionRequestStore>>,
+    /// Marketplace orders beside conversations, if the backend keeps them
+    /// ([`Hub::orders_of_contact`](crate::Hub::orders_of_contact)).
+    pub orders: Option<Arc<dyn OrderStore>>,
+    /// The positions of history pulls, if the backend keeps them
+    /// ([`HistoryWorker`](crate::history::HistoryWorker)).
+    pub sync_cursors: Option<Arc<dyn SyncCursorStore>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }

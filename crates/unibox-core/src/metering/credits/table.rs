@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::metering::{UsageCounter, UsageMetric};
+use crate::metering::{UsageCounter, UsageIncrement, UsageMetric};
 
 /// How many credits each unit of a metric costs, as plain data; metrics not listed are free.
 ///
@@ -33,9 +33,26 @@ impl CreditTable {
 
     /// The credits `usage` costs (saturating).
     pub fn credits(&self, usage: &[UsageCounter]) -> u64 {
-        usage.iter().fold(0u64, |total, counter| {
-            let price = self.credits.get(&counter.metric).copied().unwrap_or(0);
-            total.saturating_add(price.saturating_mul(counter.quantity))
-        })
+        usage.iter().fold(0u64, |total, counter| total.saturating_add(self.cost(counter.metric, counter.quantity)))
+    }
+
+    /// The credits a list of increments costs (saturating): what one send or one AI call is
+    /// debited, before it is summed into counters.
+    ///
+    /// ```
+    /// use unibox_core::metering::{usage_of_send, CreditTable, UsageMetric};
+    /// use unibox_core::{ChannelKind, Content, Timestamp};
+    /// let table = CreditTable::default().price(UsageMetric::MessagesOut, 1).price(UsageMetric::LinePush, 2);
+    /// let push = usage_of_send(&"acme".parse().unwrap(), &ChannelKind::LINE, &Content::text("hi"), false, Timestamp::UNIX_EPOCH);
+    /// assert_eq!(table.credits_of(&push), 3);
+    /// ```
+    pub fn credits_of(&self, usage: &[UsageIncrement]) -> u64 {
+        usage
+            .iter()
+            .fold(0u64, |total, increment| total.saturating_add(self.cost(increment.metric, increment.quantity)))
+    }
+
+    fn cost(&self, metric: UsageMetric, quantity: u64) -> u64 {
+        self.credits.get(&metric).copied().unwrap_or(0).saturating_mul(quantity)
     }
 }

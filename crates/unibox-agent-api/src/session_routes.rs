@@ -1,0 +1,140 @@
+//! Signing in and out, the second factor, and listing and ending sessions.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::json;
+use unibox_core::session::SessionId;
+use unibox_core::{Error, ErrorKind, TenantId, UserId};
+
+use crate::auth::{Via, check_csrf, csrf_token};
+use crate::extract::{ApiJson, ApiQuery, PathId, parse_optional};
+use crate::views::SessionView;
+use crate::{AgentApi, AgentSession, ApiError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignIn {
+    tenant: String,
+    user: String,
+    password: String,
+    /// `true`: answer the token for an `Authorization: Bearer` header instead of setting the
+    /// cookie (scripts, native apps).
+    #[serde(default)]
+    bearer: bool,
+}
+
+/// `POST /session`: checks the password with the application's verifier and signs in.
+pub(crate) async fn sign_in(
+    State(api): State<AgentApi>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SignIn>,
+) -> Result<Response, ApiError> {
+    // A sign-in posted from another site would log the victim's browser into the attacker's
+    // account (login CSRF).
+    api.check_origin(&headers)?;
+    let wrong = || ApiError::from(Error::new(ErrorKind::Unauthenticated, "unknown user or wrong password"));
+    let tenant = request.tenant.parse::<TenantId>().map_err(|_| wrong())?;
+    let user = request.user.parse::<UserId>().map_err(|_| wrong())?;
+    let password = SecretString::from(request.password);
+    let role = api.inner.verifier.verify(&tenant, &user, &password).await?.ok_or_else(wrong)?;
+    let (token, session) = api.inner.sessions.create(&tenant, &user, role).await?;
+    let mut body = json!({ "session": SessionView::of(&session), "csrf_token": csrf_token(&token) });
+    if request.bearer {
+        body["token"] = json!(token.expose());
+        return Ok((StatusCode::CREATED, Json(body)).into_response());
+    }
+    let max_age = session.expires_at.as_unix_seconds().saturating_sub(session.created_at.as_unix_seconds());
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, api.cookie(token.expose(), max_age)?);
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SecondFactorCode {
+    code: String,
+}
+
+/// `POST /session/second-factor`: the TOTP code of a session signed in with a password.
+pub(crate) async fn second_factor(
+    State(api): State<AgentApi>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<SecondFactorCode>,
+) -> Result<Response, ApiError> {
+    let (token, via) = api.presented_token(&headers).ok_or_else(ApiError::unauthenticated)?;
+    if via == Via::Cookie {
+        api.check_origin(&headers)?;
+        // The same CSRF rule as every unsafe request of a cookie session.
+        check_csrf(&headers, &token)?;
+    }
+    let pending = api.inner.sessions.session(&token).await?;
+    let totp = api
+        .inner
+        .verifier
+        .totp(&pending.tenant, &pending.user)
+        .await?
+        .ok_or_else(|| ApiError::forbidden("this user has no second factor enrolled"))?;
+    let session = api.inner.sessions.verify_second_factor(&token, &request.code, &totp).await?;
+    Ok(Json(json!({ "session": SessionView::of(&session), "csrf_token": csrf_token(&token) })).into_response())
+}
+
+/// `GET /session`: the signed-in session and its CSRF token (after a page reload).
+pub(crate) async fn current(session: AgentSession) -> Json<serde_json::Value> {
+    Json(json!({ "session": SessionView::of(session.session()), "csrf_token": csrf_token(session.token()) }))
+}
+
+/// `DELETE /session`: signs out and clears the cookie.
+pub(crate) async fn sign_out(State(api): State<AgentApi>, session: AgentSession) -> Result<Response, ApiError> {
+    api.inner.sessions.logout(session.token()).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if session.via() == Via::Cookie {
+        response.headers_mut().insert(header::SET_COOKIE, api.cookie("", 0)?);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SessionFilter {
+    user: Option<String>,
+}
+
+/// `GET /sessions?user=`: live sessions of the tenant (one's own; anyone's for an admin).
+pub(crate) async fn list(
+    State(api): State<AgentApi>,
+    session: AgentSession,
+    ApiQuery(filter): ApiQuery<SessionFilter>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = parse_optional::<UserId>("user", filter.user.as_deref())?;
+    let actor = session.actor();
+    let sessions = api.inner.sessions.list(api.hub().policy().as_ref(), &actor, user.as_ref()).await?;
+    let items: Vec<_> = sessions.iter().map(SessionView::of).collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `DELETE /sessions/{id}`: ends a session (one's own; anyone's for an admin).
+pub(crate) async fn terminate(
+    State(api): State<AgentApi>,
+    session: AgentSession,
+    PathId(id): PathId<SessionId>,
+) -> Result<StatusCode, ApiError> {
+    api.inner.sessions.terminate(api.hub().policy().as_ref(), &session.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+impl AgentApi {
+    /// The `Set-Cookie` value carrying `token` (an empty one with `max_age` 0 clears it).
+    fn cookie(&self, token: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
+        let settings = &self.inner.cookie;
+        let secure = if settings.secure { "; Secure" } else { "" };
+        let value = format!(
+            "{}={token}; Path={}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}",
+            settings.name, settings.path
+        );
+        HeaderValue::from_str(&value).map_err(|_| ApiError::invalid("the cookie settings are not valid in a header"))
+    }
+}

@@ -1,0 +1,89 @@
+//! [`MemoryOrderStore`]: orders in process memory.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use crate::orders::{MAX_ORDERS_LISTED, Order, OrderStore};
+use crate::{ChannelAccountId, ContactIdentity, Error, ErrorKind, Result, TenantId};
+
+type Key = (TenantId, ChannelAccountId, String);
+
+/// Orders in process memory, for tests and trials.
+///
+/// ```
+/// use unibox_core::memory::MemoryOrderStore;
+/// let store = MemoryOrderStore::new();
+/// # drop(store);
+/// ```
+#[derive(Default)]
+pub struct MemoryOrderStore {
+    orders: Mutex<HashMap<Key, Order>>,
+}
+
+impl MemoryOrderStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn orders(&self) -> MutexGuard<'_, HashMap<Key, Order>> {
+        // Every write replaces one whole order, so a poisoned lock still holds consistent data.
+        self.orders.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl std::fmt::Debug for MemoryOrderStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryOrderStore").field("orders", &self.orders().len()).finish()
+    }
+}
+
+#[async_trait]
+impl OrderStore for MemoryOrderStore {
+    async fn merge_order(&self, order: Order) -> Result<Order> {
+        if order.order_id.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidInput, "an order needs the platform's order id")
+                .with_operation("memory.orders.merge"));
+        }
+        let key = (order.tenant.clone(), order.account, order.order_id.clone());
+        let mut orders = self.orders();
+        let stored = match orders.remove(&key) {
+            Some(mut stored) => {
+                stored.merge(order);
+                stored
+            }
+            None => {
+                let mut fresh = order.clone();
+                // The same normalization a merge applies (history order and bound).
+                fresh.history.clear();
+                fresh.merge(order);
+                fresh
+            }
+        };
+        orders.insert(key, stored.clone());
+        Ok(stored)
+    }
+
+    async fn order(&self, tenant: &TenantId, account: ChannelAccountId, order_id: &str) -> Result<Option<Order>> {
+        Ok(self.orders().get(&(tenant.clone(), account, order_id.to_owned())).cloned())
+    }
+
+    async fn orders_of_buyers(
+        &self,
+        tenant: &TenantId,
+        buyers: &[ContactIdentity],
+        limit: usize,
+    ) -> Result<Vec<Order>> {
+        let mut found: Vec<Order> = self
+            .orders()
+            .values()
+            .filter(|order| &order.tenant == tenant && buyers.iter().any(|buyer| order.is_of(buyer)))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.order_id.cmp(&b.order_id)));
+        found.truncate(limit.min(MAX_ORDERS_LISTED));
+        Ok(found)
+    }
+}

@@ -1,0 +1,129 @@
+//! [`OrderStore`] for [`SqliteInbox`]: orders in the inbox file (table `orders`, schema
+//! version 10). A merge reads and writes the row in one write transaction, so concurrent pushes
+//! of one order never lose each other's changes.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+use unibox_core::orders::{MAX_ORDERS_LISTED, Order, OrderStore};
+use unibox_core::{ChannelAccountId, ContactIdentity, Error, ErrorKind, Result, TenantId};
+
+use crate::codec::{identity_kind_key, to_json};
+use crate::error::{SqlResultExt, corrupt};
+use crate::inbox::SqliteInbox;
+
+fn read_order(
+    conn: &Connection,
+    tenant: &str,
+    account: &[u8],
+    order_id: &str,
+    op: &'static str,
+) -> Result<Option<Order>> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM orders WHERE tenant = ?1 AND account = ?2 AND order_id = ?3")
+        .during(op)?
+        .query_row(params![tenant, account, order_id], |row| row.get(0))
+        .optional()
+        .during(op)?;
+    body.map(|body| serde_json::from_str::<Order>(&body).map_err(|_| corrupt(op, "order"))).transpose()
+}
+
+#[async_trait]
+impl OrderStore for SqliteInbox {
+    async fn merge_order(&self, order: Order) -> Result<Order> {
+        const OP: &str = "sqlite.orders.merge";
+        if order.order_id.is_empty() {
+            return Err(
+                Error::new(ErrorKind::InvalidInput, "an order needs the platform's order id").with_operation(OP)
+            );
+        }
+        self.writer
+            .write(OP, move |conn| {
+                let tenant = order.tenant.as_str().to_owned();
+                let account = *order.account.as_bytes();
+                let merged = match read_order(conn, &tenant, &account, &order.order_id, OP)? {
+                    Some(mut stored) => {
+                        stored.merge(order);
+                        stored
+                    }
+                    None => {
+                        let mut fresh = order.clone();
+                        fresh.history.clear();
+                        fresh.merge(order);
+                        fresh
+                    }
+                };
+                let (buyer_kind, buyer_id) = match &merged.buyer {
+                    Some(buyer) => (Some(identity_kind_key(&buyer.kind)?), Some(buyer.id.clone())),
+                    None => (None, None),
+                };
+                let body = to_json(&merged, "order")?;
+                conn.prepare_cached(
+                    "INSERT INTO orders (tenant, account, order_id, buyer_kind, buyer_id, updated_at, body) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                     ON CONFLICT (tenant, account, order_id) DO UPDATE SET buyer_kind = excluded.buyer_kind, \
+                     buyer_id = excluded.buyer_id, updated_at = excluded.updated_at, body = excluded.body",
+                )
+                .during(OP)?
+                .execute(params![
+                    tenant,
+                    account.as_slice(),
+                    merged.order_id,
+                    buyer_kind,
+                    buyer_id,
+                    merged.updated_at.as_unix_millis(),
+                    body
+                ])
+                .during(OP)?;
+                Ok(merged)
+            })
+            .await
+    }
+
+    async fn order(&self, tenant: &TenantId, account: ChannelAccountId, order_id: &str) -> Result<Option<Order>> {
+        const OP: &str = "sqlite.orders.get";
+        let tenant = tenant.as_str().to_owned();
+        let order_id = order_id.to_owned();
+        self.read(OP, move |conn| read_order(conn, &tenant, account.as_bytes(), &order_id, OP)).await
+    }
+
+    async fn orders_of_buyers(
+        &self,
+        tenant: &TenantId,
+        buyers: &[ContactIdentity],
+        limit: usize,
+    ) -> Result<Vec<Order>> {
+        const OP: &str = "sqlite.orders.of_buyers";
+        let limit = limit.min(MAX_ORDERS_LISTED);
+        let keys = buyers
+            .iter()
+            .map(|identity| {
+                Ok((*identity.account.as_bytes(), identity_kind_key(&identity.kind)?, identity.value.clone()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let tenant = tenant.as_str().to_owned();
+        self.read(OP, move |conn| {
+            let mut found = Vec::new();
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT body FROM orders WHERE tenant = ?1 AND account = ?2 AND buyer_kind = ?3 AND buyer_id = ?4 \
+                     ORDER BY updated_at DESC LIMIT ?5",
+                )
+                .during(OP)?;
+            for (account, kind, value) in &keys {
+                let rows = statement
+                    .query_map(params![tenant, account.as_slice(), kind, value, limit as i64], |row| {
+                        row.get::<_, String>(0)
+                    })
+                    .during(OP)?;
+                for body in rows {
+                    let order: Order = serde_json::from_str(&body.during(OP)?).map_err(|_| corrupt(OP, "order"))?;
+                    found.push(order);
+                }
+            }
+            found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.order_id.cmp(&b.order_id)));
+            found.truncate(limit);
+            Ok(found)
+        })
+        .await
+    }
+}
