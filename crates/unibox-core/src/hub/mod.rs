@@ -115,6 +115,8 @@ impl Hub {
     /// and [`terminate`](crate::session::SessionManager::terminate)).
     pub fn policy(&self) -> &Arc<dyn Policy> {
         &self.inner.policy
+    }
+
     /// The store's history pull cursors, when it keeps them.
     pub fn sync_cursors(&self) -> Option<&Arc<dyn crate::history::SyncCursorStore>> {
         self.inner.sync_cursors.as_ref()
