@@ -93,6 +93,10 @@ impl TelegramChannel {
             token_revocation: false,
             contact_profiles: false,
             rate_limits: RateLimits {
+                per_account: Some(BOT_RATE),
+                per_recipient: Some(CHAT_RATE),
+                per_account_daily: None,
+            },
             // Telegram keeps a refused update queued for the bot and reports the error in
             // getWebhookInfo: the operator of a bot nobody connected sees why.
             unroutable_delivery: UnroutableAnswer::Refuse,

@@ -112,6 +112,10 @@ impl WhatsAppChannel {
             token_revocation: false,
             contact_profiles: false,
             rate_limits: RateLimits {
+                per_account: Some(NUMBER_THROUGHPUT),
+                per_recipient: Some(PAIR_RATE),
+                per_account_daily: None,
+            },
             // Meta retries a refused batch and then disables the app's webhook for every number.
             unroutable_delivery: UnroutableAnswer::Acknowledge,
         };
