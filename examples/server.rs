@@ -71,6 +71,11 @@ const SANDBOX_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 #[cfg(feature = "channel-messenger")]
 const SANDBOX_VERIFY_TOKEN: &str = "sandbox-verify-token";
 
+/// The sandbox's Telegram bot token, when its variable is unset: bot id 123456789 (the account's
+/// platform_account_id), for the fake Bot API of `--sandbox` only.
+#[cfg_attr(not(feature = "channel-telegram"), allow(dead_code))]
+const SANDBOX_BOT_TOKEN: &str = "123456789:SANDBOXsandboxSANDBOXsandbox_0123456";
+
 /// The configuration file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -132,6 +137,8 @@ struct Storage {
     synchronous: SyncMode,
     /// The page cache of each SQLite connection (the writer and every reader), in KiB.
     cache_size_kib: Option<u32>,
+    /// The free space kept on the database's disk for applying what was acknowledged, in MiB.
+    disk_reserve_mib: Option<u64>,
 }
 
 /// When a commit reaches the disk; see `unibox_store_sqlite::Synchronous`.
@@ -149,15 +156,34 @@ enum SyncMode {
 #[serde(deny_unknown_fields)]
 struct ChannelSection {
     id: ChannelId,
-    /// `webhook`, `messenger` (feature `channel-messenger`) or `line` (feature `channel-line`).
+    /// `webhook`, or with its feature: `messenger`, `line`, `telegram`, `twilio`, `shopee`,
+    /// `lazada`, `tiktok-shop`.
     kind: String,
-    /// The variable holding the `whsec_` secret (webhook), the app secret (messenger) or the
-    /// channel secret (line).
+    /// The variable holding the `whsec_` secret (webhook), the app secret (messenger, lazada,
+    /// tiktok-shop), the channel secret (line), the webhook secret token (telegram), the Auth
+    /// Token (twilio) or the partner key (shopee).
     secret_env: String,
     /// Messenger: the variable holding the verify token of the GET handshake.
     #[serde(default)]
     #[cfg_attr(not(feature = "channel-messenger"), allow(dead_code))]
     verify_token_env: Option<String>,
+    /// Telegram: the variable holding the bot token (`secret_env` holds the webhook's secret
+    /// token, which Telegram sends in `X-Telegram-Bot-Api-Secret-Token`).
+    #[serde(default)]
+    #[cfg_attr(not(feature = "channel-telegram"), allow(dead_code))]
+    bot_token_env: Option<String>,
+    /// Twilio: the Account SID (not a secret; `secret_env` holds the Auth Token).
+    #[serde(default)]
+    #[cfg_attr(not(feature = "channel-twilio"), allow(dead_code))]
+    account_sid: Option<String>,
+    /// Shopee: the partner id (not a secret; `secret_env` holds the partner key).
+    #[serde(default)]
+    #[cfg_attr(not(feature = "channel-shopee"), allow(dead_code))]
+    partner_id: Option<u64>,
+    /// Lazada and TikTok Shop: the app key (not a secret; `secret_env` holds the app secret).
+    #[serde(default)]
+    #[cfg_attr(not(any(feature = "channel-lazada", feature = "channel-tiktok-shop")), allow(dead_code))]
+    app_key: Option<String>,
     #[serde(default)]
     send_url: Option<Url>,
 }
@@ -238,8 +264,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(kib) = config.storage.cache_size_kib {
         options = options.cache_size_kib(kib);
     }
+    if let Some(mib) = config.storage.disk_reserve_mib {
+        options = options.disk_reserve_bytes(mib.saturating_mul(1024 * 1024));
+    }
     let keys = vault_keys(&config.database, sandbox.is_some())?;
     let store = SqliteStore::open_with(&config.database, options, keys).await?;
+    // Kept to say at shutdown exactly where acknowledged webhooks are.
+    let inbox = Arc::clone(store.inbox());
     let http = Arc::new(ReqwestClient::new());
     let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
     let mut hub = Hub::builder(store).max_body_bytes(max_body_bytes);
@@ -257,72 +288,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                     "webhook" => "the whsec_ signing secret",
                     "line" => "the LINE channel secret",
                     "messenger" | "instagram" | "whatsapp" => "the Meta app secret",
+                    "telegram" => "the webhook secret token (1 to 256 of A-Z, a-z, 0-9, _, -)",
+                    "twilio" => "the Twilio Auth Token",
+                    "shopee" => "the Shopee partner key",
+                    "lazada" | "tiktok-shop" => "the app secret",
                     _ => "the secret",
                 };
                 return Err(format!("set {} to {what} of channel {}", channel.secret_env, channel.id).into());
             }
         };
-        let built: Arc<dyn Channel> = match channel.kind.as_str() {
-            "webhook" => {
-                let send_url = match &sandbox {
-                    Some(sandbox) => Some(sandbox.receiver.url_for(&format!("/outbound/{}", channel.id))),
-                    None => channel.send_url.clone(),
-                };
-                let mut builder = WebhookChannel::builder()
-                    .secret(secret.clone())
-                    .map_err(|e| format!("channel {}: {e}", channel.id))?
-                    .http_client(http.clone());
-                if let Some(url) = send_url {
-                    builder = builder.send_to(url);
-                }
-                Arc::new(builder.build()?)
-            }
-            #[cfg(feature = "channel-messenger")]
-            "messenger" => {
-                let verify_token = match channel.verify_token_env.as_deref().map(std::env::var) {
-                    Some(Ok(token)) => token,
-                    _ if sandbox.is_some() => SANDBOX_VERIFY_TOKEN.to_string(),
-                    _ => {
-                        return Err(format!(
-                            "channel {}: set verify_token_env and that variable to the webhook's verify token",
-                            channel.id
-                        )
-                        .into());
-                    }
-                };
-                let mut builder = unibox::channels::messenger::builder()
-                    .app_secret(unibox::channels::messenger::AppSecret::from(secret.clone()))
-                    .verify_token(verify_token)
-                    .http_client(http.clone());
-                if let Some(sandbox) = &sandbox {
-                    builder = builder.graph_base_url(sandbox.graph.url());
-                }
-                Arc::new(builder.build().map_err(|e| format!("channel {}: {e}", channel.id))?)
-            }
-            #[cfg(feature = "channel-line")]
-            "line" => {
-                use unibox::channels::line::{LineChannel, LineConfig};
-                let mut config = LineConfig::builder().channel_secret(secret.clone());
-                if let Some(sandbox) = &sandbox {
-                    config = config.api_base_url(sandbox.receiver.url_for("/line/"));
-                }
-                let config = config.build().map_err(|e| format!("channel {}: {e}", channel.id))?;
-                Arc::new(LineChannel::new(config).with_http_client(http.clone()))
-            }
-            other => {
-                return Err(format!(
-                    "channel {}: kind {other:?} is not served by this build (webhook{}{})",
-                    channel.id,
-                    if cfg!(feature = "channel-messenger") {
-                        ", messenger"
-                    } else {
-                        "; messenger needs --features channel-messenger"
-                    },
-                    if cfg!(feature = "channel-line") { ", line" } else { "; line needs --features channel-line" }
-                )
-                .into());
-            }
-        };
+        let built = build_channel(channel, &secret, &config, sandbox.as_ref(), &http)?;
         kinds.insert(channel.id.clone(), built.kind());
         hub = hub.channel(channel.id.clone(), built);
         secrets.push((channel.id.clone(), channel.kind.clone(), secret));
@@ -364,11 +339,209 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let connections = config.limits.connections();
     unibox::server::serve_with(listener, server.router(), connections, unibox::server::shutdown_signal()).await?;
     background.shutdown().await;
-    println!(
-        "stopped; every acknowledged webhook is in {db}, or still in its journal {db}.inbound, applied at the next start",
-        db = config.database.display()
-    );
+    let journal = inbox.journal_file().unwrap_or_default();
+    match inbox.unapplied_events() {
+        0 => println!("stopped; every acknowledged webhook is applied to {}", config.database.display()),
+        waiting => println!(
+            "stopped; {waiting} acknowledged events are not applied to {} yet: they are in its journal file {}, \
+             applied at the next start (keep both files together)",
+            config.database.display(),
+            journal.display()
+        ),
+    }
     Ok(())
+}
+
+/// The channel a `[[channel]]` section describes, with its secret; with `--sandbox`, its
+/// platform API is the sandbox's fake.
+fn build_channel(
+    channel: &ChannelSection,
+    secret: &SecretString,
+    config: &Config,
+    sandbox: Option<&Sandbox>,
+    http: &Arc<ReqwestClient>,
+) -> Result<Arc<dyn Channel>, Box<dyn std::error::Error>> {
+    #[cfg(not(any(
+        feature = "channel-messenger",
+        feature = "channel-line",
+        feature = "channel-telegram",
+        feature = "channel-twilio",
+        feature = "channel-shopee",
+        feature = "channel-lazada",
+        feature = "channel-tiktok-shop"
+    )))]
+    let _ = config;
+    let built: Arc<dyn Channel> = match channel.kind.as_str() {
+        "webhook" => {
+            let send_url = match &sandbox {
+                Some(sandbox) => Some(sandbox.receiver.url_for(&format!("/outbound/{}", channel.id))),
+                None => channel.send_url.clone(),
+            };
+            let mut builder = WebhookChannel::builder()
+                .secret(secret.clone())
+                .map_err(|e| format!("channel {}: {e}", channel.id))?
+                .http_client(http.clone());
+            if let Some(url) = send_url {
+                builder = builder.send_to(url);
+            }
+            Arc::new(builder.build()?)
+        }
+        #[cfg(feature = "channel-messenger")]
+        "messenger" => {
+            let verify_token = match channel.verify_token_env.as_deref().map(std::env::var) {
+                Some(Ok(token)) => token,
+                _ if sandbox.is_some() => SANDBOX_VERIFY_TOKEN.to_string(),
+                _ => {
+                    return Err(format!(
+                        "channel {}: set verify_token_env and that variable to the webhook's verify token",
+                        channel.id
+                    )
+                    .into());
+                }
+            };
+            let mut builder = unibox::channels::messenger::builder()
+                .app_secret(unibox::channels::messenger::AppSecret::from(secret.clone()))
+                .verify_token(verify_token)
+                .http_client(http.clone());
+            if let Some(sandbox) = &sandbox {
+                builder = builder.graph_base_url(sandbox.graph.url());
+            }
+            Arc::new(builder.build().map_err(|e| format!("channel {}: {e}", channel.id))?)
+        }
+        #[cfg(feature = "channel-line")]
+        "line" => {
+            use unibox::channels::line::{LineChannel, LineConfig};
+            let mut config = LineConfig::builder().channel_secret(secret.clone());
+            if let Some(sandbox) = &sandbox {
+                config = config.api_base_url(sandbox.receiver.url_for("/line/"));
+            }
+            let config = config.build().map_err(|e| format!("channel {}: {e}", channel.id))?;
+            Arc::new(LineChannel::new(config).with_http_client(http.clone()))
+        }
+        #[cfg(feature = "channel-telegram")]
+        "telegram" => {
+            use unibox::channels::telegram::{TelegramChannel, TelegramConfig};
+            let bot_token = env_secret(
+                channel.bot_token_env.as_deref(),
+                channel,
+                "the bot token",
+                sandbox.is_some(),
+                SANDBOX_BOT_TOKEN,
+            )?;
+            let mut config = TelegramConfig::builder().bot_token(bot_token).secret_token(secret.clone());
+            if let Some(sandbox) = &sandbox {
+                config = config.api_base_url(sandbox.receiver.url_for("/telegram/"));
+            }
+            let config = config.build().map_err(|e| format!("channel {}: {e}", channel.id))?;
+            Arc::new(TelegramChannel::new(config).with_http_client(http.clone()))
+        }
+        #[cfg(feature = "channel-twilio")]
+        "twilio" => {
+            use unibox::channels::twilio::{TwilioChannel, TwilioConfig};
+            let account_sid =
+                channel.account_sid.as_deref().ok_or_else(|| format!("channel {}: set account_sid", channel.id))?;
+            // Twilio signs the URL it calls: the public one, never one guessed from a Host header.
+            let url = webhook_url(config.public_url.as_ref(), config.listen, channel, sandbox.is_some())?;
+            let mut twilio =
+                TwilioConfig::builder().account_sid(account_sid).auth_token(secret.clone()).webhook_url(url);
+            if let Some(sandbox) = &sandbox {
+                twilio = twilio.api_base_url(sandbox.receiver.url_for("/twilio/"));
+            }
+            let twilio = twilio.build().map_err(|e| format!("channel {}: {e}", channel.id))?;
+            Arc::new(TwilioChannel::new(twilio).with_http_client(http.clone()))
+        }
+        #[cfg(feature = "channel-shopee")]
+        "shopee" => {
+            use unibox::channels::shopee::{ShopeeChannel, ShopeeConfig};
+            let partner_id = channel.partner_id.ok_or_else(|| format!("channel {}: set partner_id", channel.id))?;
+            // Shopee signs `url|body` with the registered callback URL.
+            let url = webhook_url(config.public_url.as_ref(), config.listen, channel, sandbox.is_some())?;
+            let mut shopee =
+                ShopeeConfig::builder().partner_id(partner_id).partner_key(secret.clone()).callback_url(url);
+            if let Some(sandbox) = &sandbox {
+                shopee = shopee.api_base_url(sandbox.receiver.url_for("/shopee/"));
+            }
+            let shopee = shopee.build().map_err(|e| format!("channel {}: {e}", channel.id))?;
+            Arc::new(ShopeeChannel::new(shopee).with_http_client(http.clone()))
+        }
+        #[cfg(feature = "channel-lazada")]
+        "lazada" => {
+            use unibox::channels::lazada::{LazadaChannel, LazadaConfig};
+            let app_key = channel.app_key.as_deref().ok_or_else(|| format!("channel {}: set app_key", channel.id))?;
+            let mut lazada = LazadaConfig::builder().app_key(app_key).app_secret(secret.clone());
+            if let Some(sandbox) = &sandbox {
+                lazada = lazada.api_base_url(sandbox.receiver.url_for("/lazada/"));
+            }
+            let lazada = lazada.build().map_err(|e| format!("channel {}: {e}", channel.id))?;
+            Arc::new(LazadaChannel::new(lazada).with_http_client(http.clone()))
+        }
+        #[cfg(feature = "channel-tiktok-shop")]
+        "tiktok-shop" => {
+            use unibox::channels::tiktok_shop::{TikTokShopChannel, TikTokShopConfig};
+            let app_key = channel.app_key.as_deref().ok_or_else(|| format!("channel {}: set app_key", channel.id))?;
+            let mut tiktok = TikTokShopConfig::builder().app_key(app_key).app_secret(secret.clone());
+            if let Some(sandbox) = &sandbox {
+                tiktok = tiktok.api_base_url(sandbox.receiver.url_for("/tiktok-shop/"));
+            }
+            let tiktok = tiktok.build().map_err(|e| format!("channel {}: {e}", channel.id))?;
+            Arc::new(TikTokShopChannel::new(tiktok).with_http_client(http.clone()))
+        }
+        other => {
+            return Err(format!(
+                "channel {}: kind {other:?} is not served by this build (webhook{}{}; telegram, twilio, shopee, lazada and tiktok-shop need their channel-* feature)",
+                channel.id,
+                if cfg!(feature = "channel-messenger") {
+                    ", messenger"
+                } else {
+                    "; messenger needs --features channel-messenger"
+                },
+                if cfg!(feature = "channel-line") { ", line" } else { "; line needs --features channel-line" }
+            )
+            .into());
+        }
+    };
+    Ok(built)
+}
+
+/// A secret from the variable `variable` names; with `--sandbox` and the variable unset, the
+/// public sandbox value (announced).
+#[cfg_attr(not(feature = "channel-telegram"), allow(dead_code))]
+fn env_secret(
+    variable: Option<&str>,
+    channel: &ChannelSection,
+    what: &str,
+    sandbox: bool,
+    sandbox_value: &str,
+) -> Result<SecretString, String> {
+    match variable.map(std::env::var) {
+        Some(Ok(value)) => Ok(SecretString::from(value)),
+        _ if sandbox => {
+            tracing::warn!(channel = %channel.id, "{what}: unset, using the public sandbox value");
+            Ok(SecretString::from(sandbox_value))
+        }
+        Some(Err(_)) => Err(format!("channel {}: set {} to {what}", channel.id, variable.unwrap_or_default())),
+        None => Err(format!("channel {}: name the variable holding {what}", channel.id)),
+    }
+}
+
+/// The URL a platform that signs it (Twilio, Shopee) calls for `channel`: `public_url` with
+/// `/webhooks/<id>`; with `--sandbox` and no `public_url`, the listen address.
+#[cfg_attr(not(any(feature = "channel-twilio", feature = "channel-shopee")), allow(dead_code))]
+fn webhook_url(
+    public_url: Option<&Url>,
+    listen: SocketAddr,
+    channel: &ChannelSection,
+    sandbox: bool,
+) -> Result<String, String> {
+    let path = format!("webhooks/{}", channel.id);
+    match public_url {
+        Some(origin) => origin.join(&path).map(String::from).map_err(|e| format!("channel {}: {e}", channel.id)),
+        None if sandbox => Ok(format!("http://{listen}/{path}")),
+        None => Err(format!(
+            "channel {}: a {} channel signs its public URL; set public_url to the origin the platform calls",
+            channel.id, channel.kind
+        )),
+    }
 }
 
 /// The vault's keys: from `UNIBOX_VAULT_KEYS`; with `--sandbox` and the variable unset, from a
@@ -596,4 +769,142 @@ async fn echo_unread(hub: &Hub, tenant: &TenantId) -> unibox::Result<()> {
         hub.mark_read(&bot, conversation.id).await?;
     }
     Ok(())
+}
+
+/// The configuration file and the channels it describes (`cargo test -p unibox --all-features
+/// --example server`).
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        toml::from_str(text).expect("a valid configuration")
+    }
+
+    #[test]
+    fn the_example_configuration_parses_with_its_commented_channels_too() {
+        let text = include_str!("server.example.toml");
+        let shipped = config(text);
+        assert!(!shipped.channels.is_empty());
+        // Every commented-out [[channel]] and [[account]] block, uncommented, still parses.
+        let uncommented: String = text
+            .lines()
+            .map(|line| line.strip_prefix("# ").filter(|l| l.starts_with('[') || l.contains(" = ")).unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let all = config(&uncommented);
+        let kinds: BTreeSet<&str> = all.channels.iter().map(|c| c.kind.as_str()).collect();
+        for kind in ["webhook", "messenger", "line", "telegram", "twilio", "shopee", "lazada", "tiktok-shop"] {
+            assert!(kinds.contains(kind), "server.example.toml shows a {kind} channel");
+        }
+    }
+
+    #[cfg(all(
+        feature = "channel-telegram",
+        feature = "channel-twilio",
+        feature = "channel-shopee",
+        feature = "channel-lazada",
+        feature = "channel-tiktok-shop"
+    ))]
+    #[tokio::test]
+    async fn each_chat_and_marketplace_kind_builds_and_verifies_at_its_configured_url() {
+        use unibox::channel::WebhookRequest;
+
+        let config = config(
+            r#"
+            listen = "127.0.0.1:8080"
+            database = "unused.db"
+            public_url = "https://inbox.example.com"
+            [[channel]]
+            id = "tg"
+            kind = "telegram"
+            secret_env = "UNIBOX_TEST_UNSET_TG_SECRET"
+            bot_token_env = "UNIBOX_TEST_UNSET_TG_TOKEN"
+            [[channel]]
+            id = "sms"
+            kind = "twilio"
+            secret_env = "UNIBOX_TEST_UNSET_TWILIO_TOKEN"
+            account_sid = "AC3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+            [[channel]]
+            id = "shopee"
+            kind = "shopee"
+            secret_env = "UNIBOX_TEST_UNSET_SHOPEE_KEY"
+            partner_id = 2001887
+            [[channel]]
+            id = "lazada"
+            kind = "lazada"
+            secret_env = "UNIBOX_TEST_UNSET_LAZADA_SECRET"
+            app_key = "115527"
+            [[channel]]
+            id = "tts"
+            kind = "tiktok-shop"
+            secret_env = "UNIBOX_TEST_UNSET_TTS_SECRET"
+            app_key = "6a1b2c3d4e5f6"
+            "#,
+        );
+        let sandbox = Sandbox::start().await.unwrap();
+        let http = Arc::new(ReqwestClient::new());
+        let secret = SecretString::from(SANDBOX_SECRET);
+        let built: HashMap<&str, Arc<dyn Channel>> = config
+            .channels
+            .iter()
+            .map(|c| (c.id.as_str(), build_channel(c, &secret, &config, Some(&sandbox), &http).unwrap()))
+            .collect();
+        assert_eq!(built["tg"].kind(), ChannelKind::TELEGRAM);
+        assert_eq!(built["sms"].kind(), ChannelKind::TWILIO);
+        assert_eq!(built["shopee"].kind(), ChannelKind::SHOPEE);
+        assert_eq!(built["lazada"].kind(), ChannelKind::LAZADA);
+        assert_eq!(built["tts"].kind(), ChannelKind::TIKTOK_SHOP);
+
+        // Twilio and Shopee sign the public URL: a request signed for public_url + /webhooks/<id>
+        // verifies, one signed for another URL does not.
+        let url = "https://inbox.example.com/webhooks/sms";
+        let form = b"MessageSid=SM1&From=%2B66812345678&To=%2B14155550100&Body=hi&SmsStatus=received";
+        let signed = |signed_url: &str| {
+            WebhookRequest::post(url.parse().unwrap(), &form[..]).with_header(
+                "X-Twilio-Signature",
+                &unibox::channels::twilio::signature_header(SANDBOX_SECRET, signed_url, form),
+            )
+        };
+        assert!(built["sms"].verify(&signed(url)).is_ok());
+        let proxied = built["sms"].verify(&signed("http://10.0.0.7:8080/webhooks/sms")).unwrap_err();
+        assert_eq!(proxied.kind(), unibox::ErrorKind::SignatureInvalid);
+        let callback = "https://inbox.example.com/webhooks/shopee";
+        let body = br#"{"shop_id":947042923,"code":0,"timestamp":1726044722,"data":{}}"#;
+        let push = WebhookRequest::post(callback.parse().unwrap(), &body[..]).with_header(
+            "Authorization",
+            &unibox::channels::shopee::push_authorization(SANDBOX_SECRET, callback, body),
+        );
+        assert!(built["shopee"].verify(&push).is_ok());
+        let telegram = WebhookRequest::post("https://inbox.example.com/webhooks/tg".parse().unwrap(), "{}")
+            .with_header("X-Telegram-Bot-Api-Secret-Token", SANDBOX_SECRET);
+        assert!(built["tg"].verify(&telegram).is_ok());
+    }
+
+    #[cfg(all(feature = "channel-telegram", feature = "channel-twilio"))]
+    #[tokio::test]
+    async fn without_the_sandbox_a_missing_bot_token_or_public_url_is_refused_by_name() {
+        let config = config(
+            r#"
+            listen = "127.0.0.1:8080"
+            database = "unused.db"
+            [[channel]]
+            id = "tg"
+            kind = "telegram"
+            secret_env = "UNIBOX_TEST_UNSET_TG_SECRET"
+            bot_token_env = "UNIBOX_TEST_UNSET_TG_TOKEN"
+            [[channel]]
+            id = "sms"
+            kind = "twilio"
+            secret_env = "UNIBOX_TEST_UNSET_TWILIO_TOKEN"
+            account_sid = "AC3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
+            "#,
+        );
+        let http = Arc::new(ReqwestClient::new());
+        let secret = SecretString::from(SANDBOX_SECRET);
+        let telegram = build_channel(&config.channels[0], &secret, &config, None, &http).err().unwrap();
+        assert!(telegram.to_string().contains("UNIBOX_TEST_UNSET_TG_TOKEN"), "{telegram}");
+        let twilio = build_channel(&config.channels[1], &secret, &config, None, &http).err().unwrap();
+        assert!(twilio.to_string().contains("public_url"), "{twilio}");
+    }
 }

@@ -292,6 +292,35 @@ pub(crate) async fn search(
     Ok(Json(json!({ "items": items, "next": page.next.map(|c| c.to_string()) })))
 }
 
+/// `GET /conversations/{id}/orders`: the orders beside the chat (the contact's orders on the
+/// conversation's account, with their status history), where the store keeps orders;
+/// `available: false` where it does not.
+pub(crate) async fn orders(
+    State(api): State<AgentApi>,
+    session: AgentSession,
+    PathId(id): PathId<ConversationId>,
+) -> JsonResult {
+    let actor = session.actor();
+    if api.hub().order_store().is_none() {
+        // The conversation must still be the actor's: an unknown id is a 404 either way.
+        api.hub().conversation(&actor, id).await?;
+        return Ok(Json(json!({ "available": false, "items": [] })));
+    }
+    let orders = api.hub().conversation_orders(&actor, id).await?;
+    let items: Vec<Value> = orders
+        .iter()
+        .map(|order| {
+            let mut value = json!(order);
+            if let Some(fields) = value.as_object_mut() {
+                // The caller's own tenant: not worth repeating on every order.
+                fields.remove("tenant");
+            }
+            value
+        })
+        .collect();
+    Ok(Json(json!({ "available": true, "items": items })))
+}
+
 /// `GET /accounts`: the tenant's channel accounts.
 pub(crate) async fn accounts(State(api): State<AgentApi>, session: AgentSession) -> JsonResult {
     let accounts = api.hub().accounts(&session.actor()).await?;

@@ -46,7 +46,7 @@ pub struct AgentApi {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Inner {
     hub: Hub,
     sessions: Arc<SessionManager>,
@@ -76,11 +76,9 @@ impl AgentApi {
         AgentApi { inner: Arc::new(Inner { hub, sessions, verifier, cookie, allowed_origins: Vec::new() }) }
     }
 
+    /// Changes this API's settings (clones made before keep theirs).
     fn edit(mut self, change: impl FnOnce(&mut Inner)) -> Self {
-        let inner = Arc::get_mut(&mut self.inner).map(|inner| {
-            change(inner);
-        });
-        debug_assert!(inner.is_some(), "configure the AgentApi before cloning it");
+        change(Arc::make_mut(&mut self.inner));
         self
     }
 
@@ -201,6 +199,7 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AgentApi>)> {
         ("POST", "/conversations/{id}/reopen", post(c::reopen)),
         ("POST", "/conversations/{id}/snooze", post(c::snooze)),
         ("POST", "/conversations/{id}/read", post(c::mark_read)),
+        ("GET", "/conversations/{id}/orders", get(c::orders)),
         ("GET", "/search", get(c::search)),
         ("GET", "/events", get(events::stream)),
     ]

@@ -46,6 +46,15 @@ async fn inbox_rows_show_channel_last_message_unread_and_window_in_keyset_pages(
     assert_eq!(status, StatusCode::OK);
     assert_eq!(one["id"], newest["id"]);
 
+    let admin = unibox_core::Actor::user("acme".parse().unwrap(), "ann".parse().unwrap(), unibox_core::Role::Admin);
+    trial.hub.save_agent(&admin, unibox_core::workflow::Agent::new("bob".parse().unwrap(), 10)).await.unwrap();
+    let (status, agents) = trial.call("GET", "/api/agents", Some(&ann), None).await;
+    assert_eq!(status, StatusCode::OK, "{agents}");
+    assert_eq!(agents["items"], json!([{ "user": "bob", "available": true, "capacity": 10 }]));
+    let gus = trial.bearer("globex", "gus").await;
+    let (_, theirs) = trial.call("GET", "/api/agents", Some(&gus), None).await;
+    assert_eq!(theirs["items"], json!([]), "another tenant's roster is its own");
+
     let (status, accounts) = trial.call("GET", "/api/accounts", Some(&ann), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(accounts["items"].as_array().unwrap().len(), 1, "only acme's account: {accounts}");
@@ -322,4 +331,39 @@ async fn malformed_requests_get_typed_400s_and_unknown_ids_404s() {
         (Some("open"), json!([]), serde_json::Value::Null)
     );
     assert_eq!(trial.line_api.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_beside_the_chat_are_the_contacts_on_that_account() {
+    use unibox_core::orders::{Order, OrderChange};
+    use unibox_core::{IdentityKind, PlatformUser, Timestamp};
+    let trial = Trial::start().await;
+    trial.text_from(ACME_OA, SOMCHAI, 1, "Where is my order?").await;
+    trial.text_from(ACME_OA, MALEE, 2, "Hello").await;
+    let ann = trial.bearer("acme", "ann").await;
+    let rows = trial.rows(&ann, "").await;
+    let somchai = rows.iter().find(|r| r["last_message"]["text"] == "Where is my order?").unwrap();
+    let malee = rows.iter().find(|r| r["last_message"]["text"] == "Hello").unwrap();
+    let account: unibox_core::ChannelAccountId = somchai["channel"]["account"].as_str().unwrap().parse().unwrap();
+    let now = Timestamp::now();
+    let order = Order::new("acme".parse().unwrap(), account, "A1234", "shipped", now)
+        .with_buyer(PlatformUser::new(IdentityKind::LineUserId, SOMCHAI))
+        .with_total("590.00", "THB")
+        .with_tracking_number("TH123456789")
+        .with_change(OrderChange::status("push-1", "shipped", now));
+    trial.hub.order_store().expect("SQLite keeps orders").merge_order(order).await.unwrap();
+
+    let path = |row: &serde_json::Value| format!("/api/conversations/{}/orders", row["id"].as_str().unwrap());
+    let (status, orders) = trial.call("GET", &path(somchai), Some(&ann), None).await;
+    assert_eq!(status, StatusCode::OK, "{orders}");
+    assert_eq!(orders["available"], true);
+    assert_eq!(orders["items"].as_array().unwrap().len(), 1);
+    assert_eq!(orders["items"][0]["order_id"], "A1234");
+    assert_eq!(orders["items"][0]["tracking_number"], "TH123456789");
+    assert!(orders["items"][0].get("tenant").is_none());
+    let (_, none) = trial.call("GET", &path(malee), Some(&ann), None).await;
+    assert!(none["items"].as_array().unwrap().is_empty(), "another customer's chat shows none");
+    let gus = trial.bearer("globex", "gus").await;
+    let (status, json) = trial.call("GET", &path(somchai), Some(&gus), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{json}");
 }

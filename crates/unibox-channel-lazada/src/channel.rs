@@ -67,6 +67,8 @@ impl LazadaChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: true,
+            token_revocation: false,
+            contact_profiles: false,
             rate_limits: RateLimits { per_account: config.send_rate, per_recipient: None, per_account_daily: None },
             // Lazada retries a refused push 12 times over 6 hours and does not disable the app, so a
             // shop connected in that time still receives it.

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use unibox_core::channel::{
-    Capabilities, Rate, RateLimits, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
+    Capabilities, PlatformProfile, Rate, RateLimits, SendReceipt, SendRequest, UnroutableAnswer, Verified,
+    WebhookRequest,
 };
 use unibox_core::http::HttpClient;
 use unibox_core::{
-    Channel, ChannelAccount, ChannelKind, Clock, ContentKind, ContentKinds, Error, ErrorKind, InboundEvent, Result,
-    SystemClock, TokenSet,
+    Channel, ChannelAccount, ChannelKind, Clock, ContactIdentity, ContentKind, ContentKinds, Error, ErrorKind,
+    InboundEvent, Result, SystemClock, TokenSet,
 };
 
 use crate::api::LineApi;
@@ -84,6 +85,10 @@ impl LineChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: config.token_issuance.issues(),
+            // Every token but a stateless one can be revoked (`POST /v2/oauth/revoke`, v2.1's own).
+            token_revocation: tokens::revocable(&config.token_issuance),
+            // `GET /v2/bot/profile/{userId}`, and a group chat's summary.
+            contact_profiles: true,
             rate_limits: RateLimits { per_account: Some(API_RATE), per_recipient: None, per_account_daily: None },
             // One LINE channel is one bot: a delivery for a bot nobody connected is refused, and
             // LINE's console shows the failure (LINE never disables a webhook for it).
@@ -205,5 +210,31 @@ impl Channel for LineChannel {
             .await
             .map_err(|e| e.with_context("account", account.id))?;
         Ok(TokenSet { scopes: tokens.scopes.clone(), ..fresh })
+    }
+
+    /// Revokes the channel access token at LINE (see the token table in the crate docs):
+    /// `Unsupported` for stateless tokens, which cannot be revoked and expire in 15 minutes.
+    async fn revoke_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<()> {
+        const OPERATION: &str = "line.token.revoke";
+        let api = self.api(OPERATION)?;
+        tokens::revoke(api, &self.config, &tokens.access_token).await.map_err(|e| e.with_context("account", account.id))
+    }
+
+    /// The user's display name and picture (`GET /v2/bot/profile/{userId}`), or a group chat's
+    /// name and picture (`GET /v2/bot/group/{groupId}/summary`). A user who blocked the bot or
+    /// is not its friend is `RecipientUnavailable`.
+    async fn contact_profile(
+        &self,
+        account: &ChannelAccount,
+        identity: &ContactIdentity,
+        tokens: Option<&TokenSet>,
+    ) -> Result<PlatformProfile> {
+        const OPERATION: &str = "line.profile";
+        let api = self.api(OPERATION)?;
+        let token = tokens.map(|t| &t.access_token).ok_or_else(|| {
+            Error::new(ErrorKind::TokenInvalid, "no channel access token is stored for the account")
+                .with_operation(OPERATION)
+        })?;
+        crate::profile::fetch(api, identity, token).await.map_err(|e| e.with_context("account", account.id))
     }
 }

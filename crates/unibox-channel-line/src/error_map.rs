@@ -30,6 +30,9 @@ pub(crate) enum Call {
     Token,
     /// `GET /v2/bot/message/{id}/content` on the content host: safe to repeat.
     Content,
+    /// `GET /v2/bot/profile/{userId}` or a group summary: safe to repeat; `404` means LINE
+    /// will not describe the user (blocked, not a friend).
+    Profile,
 }
 
 /// An error answer of LINE's API, attached as the source of the unibox error.
@@ -216,7 +219,7 @@ pub(crate) fn from_transport(call: Call, error: HttpError) -> Error {
         (HttpErrorKind::InvalidRequest, _) => {
             Error::new(ErrorKind::Configuration, "the request to LINE could not be built (check the API base URL)")
         }
-        (_, Call::Token | Call::Content) => {
+        (_, Call::Token | Call::Content | Call::Profile) => {
             Error::new(ErrorKind::PlatformUnavailable, "LINE did not answer in time; asking again is safe").temporary()
         }
         (_, Call::Reply) => Error::new(

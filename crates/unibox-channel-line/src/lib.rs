@@ -9,6 +9,7 @@ mod error_map;
 mod inbound;
 mod mode;
 mod outbound;
+mod profile;
 mod reply_token;
 mod retry_key;
 mod tokens;

@@ -1,11 +1,12 @@
-//! Channel access tokens: how the channel renews them in `Channel::refresh_tokens`.
+//! Channel access tokens: how the channel renews them in `Channel::refresh_tokens` and revokes
+//! them in `Channel::revoke_tokens`.
 //!
-//! | [`TokenIssuance`] | endpoint | lifetime | credentials |
-//! |---|---|---|---|
-//! | `LongLived` | none (issued in the console) | until reissued | — |
-//! | `ShortLived` (v2.0) | `POST /v2/oauth/accessToken` | 30 days | channel id + secret |
-//! | `Stateless` (v3) | `POST /oauth2/v3/token` | 15 minutes, cannot be revoked | channel id + secret |
-//! | `Assertion` (v2.1) | `POST /oauth2/v2.1/token` | chosen, up to 30 days | a JWT signed with your RSA key |
+//! | [`TokenIssuance`] | endpoint | lifetime | credentials | revoke |
+//! |---|---|---|---|---|
+//! | `LongLived` | none (issued in the console) | until reissued | — | `POST /v2/oauth/revoke` |
+//! | `ShortLived` (v2.0) | `POST /v2/oauth/accessToken` | 30 days | channel id + secret | `POST /v2/oauth/revoke` |
+//! | `Stateless` (v3) | `POST /oauth2/v3/token` | 15 minutes | channel id + secret | cannot be revoked |
+//! | `Assertion` (v2.1) | `POST /oauth2/v2.1/token` | chosen, up to 30 days | a JWT signed with your RSA key | `POST /oauth2/v2.1/revoke` (channel id + secret) |
 
 use std::fmt;
 use std::sync::Arc;
@@ -205,4 +206,47 @@ pub(crate) async fn issue(api: &LineApi, config: &LineConfig, now: Timestamp) ->
         tokens = tokens.expiring_at(now.saturating_add(Duration::from_secs(seconds)));
     }
     Ok(tokens)
+}
+
+/// Whether tokens of `issuance` can be revoked (every kind but stateless v3 tokens).
+pub(crate) fn revocable(issuance: &TokenIssuance) -> bool {
+    !matches!(issuance, TokenIssuance::Stateless)
+}
+
+/// Revokes `access_token` at LINE: `POST /v2/oauth/revoke` (form `access_token`) for long-lived
+/// and v2.0 tokens, `POST /oauth2/v2.1/revoke` (form `client_id`, `client_secret`,
+/// `access_token`) for v2.1 tokens; stateless tokens are `Unsupported` (they die within 15
+/// minutes on their own).
+pub(crate) async fn revoke(api: &LineApi, config: &LineConfig, access_token: &SecretString) -> Result<()> {
+    const OPERATION: &str = "line.token.revoke";
+    // Built to a string before any await: the serializer is not `Send`.
+    let (path, form) = {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        let path = match &config.token_issuance {
+            TokenIssuance::Stateless => {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    "LINE stateless channel access tokens cannot be revoked",
+                )
+                .with_operation(OPERATION));
+            }
+            TokenIssuance::LongLived | TokenIssuance::ShortLived => "v2/oauth/revoke",
+            TokenIssuance::Assertion { .. } => {
+                let channel_id = config.channel_id.as_deref().unwrap_or_default();
+                form.append_pair("client_id", channel_id)
+                    .append_pair("client_secret", config.current_secret().expose_secret());
+                "oauth2/v2.1/revoke"
+            }
+        };
+        form.append_pair("access_token", access_token.expose_secret());
+        (path, form.finish())
+    };
+    let response = api
+        .post_form(path, form)
+        .await
+        .map_err(|e| error_map::from_transport(Call::Token, e).with_operation(OPERATION))?;
+    if !response.status().is_success() {
+        return Err(error_map::from_response(Call::Token, &response).with_operation(OPERATION));
+    }
+    Ok(())
 }

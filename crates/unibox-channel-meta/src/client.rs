@@ -143,6 +143,14 @@ impl GraphClient {
         decode(&response)
     }
 
+    /// DELETEs a Graph path (`me/permissions` to revoke a token's grants) and decodes the
+    /// JSON answer (`{"success": true}`).
+    pub async fn delete<T: DeserializeOwned>(&self, path: &str, token: &SecretString) -> Result<T> {
+        let url = self.url(path)?;
+        let response = self.execute(Method::DELETE, url, Some(token), None, Effect::Write).await?;
+        decode(&response)
+    }
+
     /// POSTs `application/x-www-form-urlencoded` fields, keeping secrets (client secrets,
     /// tokens being exchanged) in the body instead of the URL.
     pub async fn post_form<T: DeserializeOwned>(

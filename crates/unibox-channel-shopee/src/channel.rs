@@ -71,6 +71,8 @@ impl ShopeeChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: true,
+            token_revocation: false,
+            contact_profiles: false,
             rate_limits: RateLimits {
                 per_account: Some(config.send_rate),
                 per_recipient: None,
@@ -189,6 +191,11 @@ impl Channel for ShopeeChannel {
 
     /// `get_order_detail` and `get_tracking_number`; tracking pushes carry the tracking number.
     fn orders(&self) -> Option<&dyn unibox_core::orders::OrderSource> {
+        Some(self)
+    }
+
+    /// `product/get_item_list` and `get_item_base_info`.
+    fn catalog(&self) -> Option<&dyn unibox_core::catalog::ProductSource> {
         Some(self)
     }
 

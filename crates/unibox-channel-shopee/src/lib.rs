@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
+mod catalog;
 mod channel;
 mod config;
 mod conversations;

@@ -76,6 +76,19 @@ async fn connected(hub: &Hub, tenant: &str) -> ChannelAccount {
     hub.ensure_account(&admin(&account), account, Some(TokenSet::new(ACCESS_TOKEN))).await.unwrap()
 }
 
+/// The order once the hub's background fetch of its details landed (it waits at most 2 s).
+async fn fetched_order(hub: &Hub, agent: &Actor, account: &ChannelAccount) -> unibox_core::orders::Order {
+    let mut order = hub.order(agent, account.id, ORDER_SN).await.unwrap();
+    for _ in 0..100 {
+        if order.buyer.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        order = hub.order(agent, account.id, ORDER_SN).await.unwrap();
+    }
+    order
+}
+
 async fn push(hub: &Hub, body: &str) -> unibox_core::hub::WebhookReceipt {
     hub.receive_webhook(&channel_id(), &common::signed(body.as_bytes())).await.unwrap().0
 }
@@ -98,14 +111,7 @@ async fn an_order_push_updates_the_stored_order_and_adds_a_system_event_to_the_b
     assert_eq!(receipt.stored, 1);
 
     // The push named only the status; the hub fetched the rest in the background.
-    let mut order = hub.order(&agent, account.id, ORDER_SN).await.unwrap();
-    for _ in 0..100 {
-        if order.buyer.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        order = hub.order(&agent, account.id, ORDER_SN).await.unwrap();
-    }
+    let order = fetched_order(&hub, &agent, &account).await;
     assert_eq!(order.buyer.as_ref().map(|b| b.id.as_str()), Some(BUYER));
     assert_eq!(order.status, "READY_TO_SHIP");
     assert_eq!((order.total.as_deref(), order.currency.as_deref()), (Some("900.5"), Some("THB")));
@@ -262,4 +268,114 @@ async fn fetch_errors_map_to_kinds() {
         ErrorKind::InvalidInput
     );
     assert_eq!(channel.fetch_order(&account, None, ORDER_SN).await.unwrap_err().kind(), ErrorKind::Configuration);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_sync_into_the_catalog_and_an_agent_sends_one_as_a_product_card() {
+    let api = FakeServer::start().await.unwrap();
+    let clock = common::clock();
+    let fake = FakeShopee::new(clock.clone());
+    // Three items: two pages of the fake's item list (it serves at most 2 a page).
+    fake.books.lock().unwrap().items = vec![
+        serde_json::json!({"item_id": 3000120034u64, "item_name": "Thai silk scarf (red)", "image": {"image_url_list": ["https://cf.shopee.co.th/file/scarf-red"]},
+                           "price_info": [{"currency": "THB", "current_price": 450.25, "original_price": 500}], "stock_info_v2": {"summary_info": {"total_reserved_stock": 0, "total_available_stock": 12}}}),
+        serde_json::json!({"item_id": 3000120035u64, "item_name": "Thai silk scarf (blue)", "price_info": [{"currency": "THB", "current_price": 450}]}),
+        serde_json::json!({"item_id": 3000120036u64, "item_name": "Cotton tote bag"}),
+    ];
+    fake.serve(&api);
+    let dir = tempfile::tempdir().unwrap();
+    let hub = sqlite_hub(&dir.path().join("inbox.db"), &Keyring::generate_entry(1), &api, clock).await;
+    let account = connected(&hub, "acme").await;
+    let agent = Actor::user(account.tenant.clone(), "agent".parse().unwrap(), Role::Agent);
+
+    assert_eq!(hub.sync_catalog(&agent, account.id).await.unwrap_err().kind(), ErrorKind::PermissionDenied);
+    assert_eq!(hub.sync_catalog(&admin(&account), account.id).await.unwrap(), 3);
+    let found = hub.search_products(&agent, "SILK red", 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    let scarf = &found[0];
+    assert_eq!(
+        (scarf.product_id.as_str(), scarf.price.as_deref(), scarf.currency.as_deref()),
+        ("3000120034", Some("450.25"), Some("THB"))
+    );
+    assert_eq!(scarf.stock, Some(12));
+    assert_eq!(scarf.image.as_ref().map(|u| u.as_str()), Some("https://cf.shopee.co.th/file/scarf-red"));
+
+    push(&hub, &text_push(BUYER, "2302748948493200009", "709122092476686009", "Do you have silk scarves?", NOW - 30))
+        .await;
+    let conversation = hub.conversations(&agent, &ConversationQuery::new()).await.unwrap().items.remove(0);
+    let sent = hub.send_product(&agent, conversation.id, account.id, "3000120034").await.unwrap();
+    assert_eq!(sent.delivery, unibox_core::DeliveryStatus::Sent);
+    assert!(
+        matches!(&sent.content, unibox_core::Content::Product { product_id, name: Some(name), .. } if product_id == "3000120034" && name == "Thai silk scarf (red)")
+    );
+    assert_eq!(fake.books.lock().unwrap().sent_with.len(), 1, "one item card went through sellerchat");
+    assert_eq!(
+        hub.send_product(&agent, conversation.id, account.id, "999").await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+
+    // Another tenant finds nothing.
+    let globex = Actor::user("globex".parse().unwrap(), "agent".parse().unwrap(), Role::Agent);
+    assert!(hub.search_products(&globex, "silk", 10).await.unwrap().is_empty());
+}
+
+/// A customer who buys on Shopee and also sent a cart on WhatsApp: once their two contacts
+/// are merged, "orders of this contact" lists both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_of_a_contact_span_a_shopee_shop_and_a_whatsapp_cart() {
+    use unibox_channel_whatsapp::{WhatsAppChannel, WhatsAppConfig};
+    const APP_SECRET: &str = "8d3f2c1b0a9e8d7c6b5a49382716f5e4";
+    let api = FakeServer::start().await.unwrap();
+    let clock = common::clock();
+    let fake = FakeShopee::new(clock.clone());
+    fake.books.lock().unwrap().orders.insert(ORDER_SN.into(), order_detail());
+    fake.serve(&api);
+    let whatsapp_id: ChannelId = "acme-whatsapp".parse().unwrap();
+    let whatsapp = WhatsAppChannel::new(
+        WhatsAppConfig::builder().app_secret(APP_SECRET).verify_token("meatyhamhock").build().unwrap(),
+    )
+    .with_clock(clock.clone());
+    let hub = Hub::builder(unibox_core::memory::MemoryStore::new())
+        .channel(channel_id(), Arc::new(common::sending_channel(&api, clock.clone())))
+        .channel(whatsapp_id.clone(), Arc::new(whatsapp))
+        .clock(clock)
+        .build();
+    let shop = connected(&hub, "acme").await;
+    let admin = admin(&shop);
+    let number = unibox_core::ChannelAccount::new(
+        shop.tenant.clone(),
+        whatsapp_id.clone(),
+        unibox_core::ChannelKind::WHATSAPP,
+        "106540352242922",
+        unibox_core::Timestamp::from_unix_seconds(NOW - 86_400),
+    );
+    let number = hub.ensure_account(&admin, number, Some(TokenSet::new("EAAG-test"))).await.unwrap();
+
+    push(&hub, &text_push(BUYER, "2302748948493200011", "709122092476686011", "Order status?", NOW - 60)).await;
+    push(&hub, &order_push("READY_TO_SHIP", NOW - 50)).await;
+    let cart = common::fixture("cross_channel/whatsapp_order");
+    let request = unibox_core::channel::WebhookRequest::post(
+        "https://inbox.example.com/webhooks/whatsapp".parse().unwrap(),
+        cart.clone(),
+    )
+    .with_header("x-hub-signature-256", &unibox_channel_meta::AppSecret::new(APP_SECRET).signature_header(&cart));
+    let (receipt, _) = hub.receive_webhook(&whatsapp_id, &request).await.unwrap();
+    assert_eq!(receipt.stored, 2, "the cart message and its order");
+
+    let agent = Actor::user(shop.tenant.clone(), "agent".parse().unwrap(), Role::Agent);
+    assert!(fetched_order(&hub, &agent, &shop).await.buyer.is_some(), "the Shopee order's buyer was fetched");
+    let conversations = hub.conversations(&agent, &ConversationQuery::new()).await.unwrap().items;
+    let on = |account: unibox_core::ChannelAccountId| {
+        conversations.iter().find(|c| c.account == account).map(|c| c.contact).expect("a conversation on the account")
+    };
+    let (shopee_contact, whatsapp_contact) = (on(shop.id), on(number.id));
+    assert_eq!(hub.orders_of_contact(&agent, whatsapp_contact).await.unwrap().len(), 1, "the cart alone");
+    hub.merge_contacts(&admin, shopee_contact, whatsapp_contact).await.unwrap();
+
+    let orders = hub.orders_of_contact(&agent, shopee_contact).await.unwrap();
+    let mut ids: Vec<&str> = orders.iter().map(|o| o.order_id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [ORDER_SN, "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTORD01"]);
+    let cart_order = orders.iter().find(|o| o.account == number.id).unwrap();
+    assert_eq!(cart_order.status, "placed");
 }

@@ -77,6 +77,36 @@ impl BotApi {
     }
 }
 
+impl BotApi {
+    /// `GET file/bot<token>/<file_path>`: a file `getFile` made ready for download. The URL
+    /// holds the token, like every Bot API URL, so it too is built and dropped here.
+    pub(crate) async fn download(&self, token: &BotToken, file_path: &str) -> Result<HttpResponse, TransportError> {
+        let invalid = |what: &str| TransportError {
+            kind: HttpErrorKind::InvalidRequest,
+            text: format!("the Bot API file download could not be built ({what})"),
+        };
+        // A file path is Telegram's (`photos/file_12.jpg`), but it is not trusted to stay under
+        // the bot's file directory: no `..`, no absolute path, no query or fragment.
+        let safe = !file_path.is_empty()
+            && !file_path.starts_with('/')
+            && file_path.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+            && !file_path.contains(['?', '#', '\\', '%']);
+        if !safe {
+            return Err(invalid("the file path Telegram gave is not a plain relative path"));
+        }
+        let url = self
+            .base
+            .join(&format!("./file/bot{}/{file_path}", token.expose()))
+            .map_err(|_| invalid("check the API base URL"))?;
+        let request: HttpRequest =
+            http::Request::get(url.as_str()).body(Bytes::new()).map_err(|_| invalid("invalid URL"))?;
+        self.client
+            .execute(request)
+            .await
+            .map_err(|error| TransportError { kind: error.kind(), text: token.redact(&error.to_string()) })
+    }
+}
+
 /// A header's value, if present and valid UTF-8.
 pub(crate) fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())

@@ -90,6 +90,8 @@ impl TelegramChannel {
             delivery_receipts: false,
             // Bot tokens never expire; they are revoked in @BotFather.
             token_refresh: false,
+            token_revocation: false,
+            contact_profiles: false,
             rate_limits: RateLimits {
                 per_account: Some(BOT_RATE),
                 per_recipient: Some(CHAT_RATE),

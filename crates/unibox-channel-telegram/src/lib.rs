@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod error_map;
 mod inbound;
+mod media;
 mod outbound;
 mod send;
 mod token;
@@ -18,6 +19,7 @@ pub use commands::{BotCommand, callback_query_id};
 pub use config::{DEFAULT_API_BASE_URL, TelegramConfig, TelegramConfigBuilder};
 pub use error_map::TelegramApiError;
 pub use inbound::BUSINESS_CHAT_IDENTITY;
+pub use media::{DownloadedFile, MAX_DOWNLOAD_BYTES};
 pub use outbound::{
     FormattedText, MAX_CALLBACK_DATA_BYTES, MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, MessageEntity, ParseMode, utf16_length,
 };

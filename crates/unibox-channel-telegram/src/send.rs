@@ -104,7 +104,7 @@ impl TelegramChannel {
     }
 
     /// The token the token store holds for the account: it must be this bot's.
-    fn stored_token(&self, token: &SecretString) -> Result<BotToken> {
+    pub(crate) fn stored_token(&self, token: &SecretString) -> Result<BotToken> {
         let token = BotToken::new(SecretString::from(token.expose_secret().to_owned()))
             .map_err(|_| Error::new(ErrorKind::TokenInvalid, "the stored Telegram bot token is malformed"))?;
         if token.bot_id() != self.config.bot_id() {

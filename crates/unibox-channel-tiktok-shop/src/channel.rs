@@ -74,6 +74,8 @@ impl TikTokShopChannel {
             reactions: false,
             delivery_receipts: false,
             token_refresh: true,
+            token_revocation: false,
+            contact_profiles: false,
             rate_limits: RateLimits {
                 per_account: Some(API_RATE),
                 per_recipient: None,

@@ -7,7 +7,7 @@
 //! The body is one customer SMS as Twilio posts it (form-encoded, 20 parameters, 574 bytes).
 //! Verification decodes and sorts the parameters, computes HMAC-SHA1 over the configured URL and
 //! every name and value, and reads the event from the decoded form for the parse that follows
-//! (`src/prepared.rs`). `verify_parse` is that real path. `parse` alone, repeated on one verified
+//! (kept on the `Verified` request, `Verified::take_prepared`). `verify_parse` is that real path. `parse` alone, repeated on one verified
 //! request, finds nothing kept after its first call and decodes the body itself every time: it
 //! is the cost of a parse without the preceding verify. Each step is measured on criterion's
 //! wall clock and on the thread's CPU clock (`*_on_cpu`, `unibox_testkit::bench::on_cpu_time`),

@@ -16,7 +16,7 @@ use unibox_core::{
 };
 
 use crate::api::TwilioApi;
-use crate::{MAX_BODY_LENGTH, TwilioConfig, inbound, prepared, verify};
+use crate::{MAX_BODY_LENGTH, TwilioConfig, inbound, verify};
 
 /// The content kinds the channel sends.
 const SENDABLE: [ContentKind; 6] = [
@@ -95,6 +95,8 @@ impl TwilioChannel {
             delivery_receipts: true,
             // Auth Tokens and API keys do not expire.
             token_refresh: false,
+            token_revocation: false,
+            contact_profiles: false,
             // Twilio queues messages beyond a sender's throughput instead of refusing them, and
             // answers too many concurrent requests with 429 and Retry-After.
             rate_limits: Default::default(),
@@ -149,6 +151,10 @@ impl fmt::Debug for TwilioChannel {
     }
 }
 
+/// The events `verify` read from the form it decoded, for `parse` (a type of this crate's own,
+/// so no other value in the slot is mistaken for them).
+struct PreparedEvents(Result<Vec<InboundEvent>>);
+
 #[async_trait]
 impl Channel for TwilioChannel {
     fn kind(&self) -> ChannelKind {
@@ -160,20 +166,21 @@ impl Channel for TwilioChannel {
     }
 
     /// Checks `X-Twilio-Signature`; a form webhook's events are read from the parameters just
-    /// decoded and kept for the `parse` that follows (see `prepared.rs`).
+    /// decoded and kept on the [`Verified`] request for the `parse` that follows, so a body is
+    /// decoded once.
     fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
         let (verified, form) = verify::verify_signature(request, &self.config)?;
-        if let Some(form) = form {
-            prepared::keep(&request.body, inbound::events_of(&form, self.clock.now()));
-        }
-        Ok(verified)
+        Ok(match form {
+            Some(form) => verified.with_prepared(PreparedEvents(inbound::events_of(&form, self.clock.now()))),
+            None => verified,
+        })
     }
 
-    fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
-        let request = request.request();
-        if let Some(events) = prepared::take(&request.body) {
+    fn parse(&self, verified: &Verified<'_>) -> Result<Vec<InboundEvent>> {
+        if let Some(PreparedEvents(events)) = verified.take_prepared::<PreparedEvents>() {
             return events;
         }
+        let request = verified.request();
         inbound::parse(&request.body, verify::has_json_body(request), self.clock.now())
     }
 

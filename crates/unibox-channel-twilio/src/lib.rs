@@ -10,7 +10,6 @@ mod form;
 mod inbound;
 mod media;
 mod outbound;
-mod prepared;
 mod segments;
 mod verify;
 

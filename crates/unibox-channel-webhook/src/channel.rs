@@ -71,6 +71,8 @@ impl WebhookChannel {
             reactions: true,
             delivery_receipts: true,
             token_refresh: false,
+            token_revocation: false,
+            contact_profiles: false,
             // A receiver of our own choosing documents no limit.
             rate_limits: Default::default(),
             // 404 tells the sender the account is not connected; Standard Webhooks senders

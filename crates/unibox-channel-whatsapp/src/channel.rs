@@ -109,6 +109,8 @@ impl WhatsAppChannel {
             delivery_receipts: true,
             // System-user tokens do not expire; expiring ones are exchanged when the app id is known.
             token_refresh: config.app_id.is_some(),
+            token_revocation: false,
+            contact_profiles: false,
             rate_limits: RateLimits {
                 per_account: Some(NUMBER_THROUGHPUT),
                 per_recipient: Some(PAIR_RATE),

@@ -22,6 +22,7 @@
 pub mod ai;
 pub mod analytics;
 pub mod audit;
+pub mod catalog;
 pub mod changes;
 pub mod channel;
 pub mod command;
@@ -41,6 +42,7 @@ pub mod orders;
 pub mod outbox;
 pub mod policy;
 pub mod privacy;
+pub mod profiles;
 pub mod session;
 pub mod store;
 mod time;

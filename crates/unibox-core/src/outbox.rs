@@ -428,6 +428,33 @@ pub trait Outbox: Send + Sync + fmt::Debug {
     /// [`MAX_PAGE_SIZE`](crate::inbox::MAX_PAGE_SIZE)): for example the
     /// [`JobState::Unknown`] ones an agent must check.
     async fn jobs(&self, tenant: &TenantId, state: JobState, limit: usize) -> Result<Vec<OutboxJob>>;
+
+    /// Ends every [`JobState::Queued`] job of `account` (due now or waiting for a retry, leased
+    /// or not) with `outcome`, which must be [`AttemptOutcome::Failed`], and fails its message
+    /// the same way, in one transaction; returns how many jobs it ended. A worker holding one
+    /// of them then finds it final and sends nothing. Jobs in flight are left to their attempt.
+    /// [`Hub::disconnect_account`](crate::Hub::disconnect_account) calls it.
+    ///
+    /// The default fails with `Unsupported`; the hub then relies on the delivery worker, which
+    /// refuses every job of a disconnected account when it comes due.
+    async fn fail_queued_of_account(
+        &self,
+        tenant: &TenantId,
+        account: ChannelAccountId,
+        outcome: AttemptOutcome,
+    ) -> Result<u64> {
+        let _ = (tenant, account, outcome);
+        Err(Error::new(ErrorKind::Unsupported, "this outbox cannot end an account's queued jobs at once"))
+    }
+}
+
+/// Checks that an outcome given to [`Outbox::fail_queued_of_account`] is a failure.
+pub fn check_failure(outcome: &AttemptOutcome, operation: &'static str) -> Result<()> {
+    if matches!(outcome, AttemptOutcome::Failed { .. }) {
+        return Ok(());
+    }
+    Err(Error::new(ErrorKind::InvalidInput, "an account's queued jobs can only be ended as failed")
+        .with_operation(operation))
 }
 
 /// Checks a listing size the way every backend must.

@@ -59,10 +59,22 @@ pub(crate) async fn health() -> Response {
     response::into_axum(WebhookResponse::json(200, &serde_json::json!({ "status": "ok" })))
 }
 
-/// `GET /ready`: no webhook failed to be stored in the last 10 s (unless one was stored since),
-/// and the store answers a read within the readiness timeout. The read is a routing
-/// lookup that matches nothing, the same query every webhook runs first.
+/// `GET /ready`: the store accepts events now (it refuses them all while its disk is short of
+/// room: [`Inbox::accepting`](unibox_core::Inbox::accepting)), no webhook failed to be stored in
+/// the last 10 s (unless one was stored since), and the store answers a read within the
+/// readiness timeout. The read is a routing lookup that matches nothing, the same query every
+/// webhook runs first.
 pub(crate) async fn ready(State(shared): State<Arc<Shared>>) -> Response {
+    if let Err(refusal) = shared.hub.store().ingest.accepting() {
+        // The store's own reason (a full disk), kind and retry hint: the answer a webhook gets now.
+        let mut error =
+            Error::new(refusal.kind(), format!("not ready: {}", refusal.message())).with_operation("server.ready");
+        if let Some(after) = refusal.retry_after() {
+            error = error.with_retry_after(after);
+        }
+        tracing::warn!(target: "unibox::server", %error, "readiness check failed");
+        return response::error(&error);
+    }
     let probe = async {
         let channel = ChannelId::new("unibox-readiness-probe")?;
         shared.hub.store().accounts.route(&channel, "readiness-probe").await.map(|_| ())

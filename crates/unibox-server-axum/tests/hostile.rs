@@ -6,7 +6,8 @@
 //! that each is answered `200` (p99 under 1 s) and stored exactly once, and that the server's
 //! peak resident memory stays under [`MEMORY_BOUND_MIB`]. The whole suite takes about 20 s.
 //!
-//! A full disk is not simulated here (tests/http.rs covers readiness when writes fail).
+//! A full disk runs on a small file system of its own in tests/disk_full.rs (tests/http.rs
+//! covers readiness when writes fail).
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! The handoff state: [`ConversationControlStore`] for [`SqliteInbox`] (table `ai_control`,
-//! schema version 14). Each transition reads and writes the row in one write transaction of the
+//! schema version 11). Each transition reads and writes the row in one write transaction of the
 //! single writer, so it is atomic across every hub sharing the file. Every query names the tenant.
 
 use async_trait::async_trait;

@@ -1,5 +1,5 @@
 //! [`CreditLedger`] for [`SqliteInbox`]: message credits in the inbox file (table
-//! `credit_entries`, schema version 13), append-only by trigger.
+//! `credit_entries`, schema version 12), append-only by trigger.
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Row, params};

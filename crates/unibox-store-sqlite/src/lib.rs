@@ -9,6 +9,7 @@ mod analytics;
 mod apply;
 mod audit;
 mod canned;
+mod catalog;
 mod changes;
 mod codec;
 mod connection;

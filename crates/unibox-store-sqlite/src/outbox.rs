@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use unibox_core::changes::{Change, ChangeKind};
 use unibox_core::inbox::OutboundDraft;
 use unibox_core::outbox::{
-    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, Resolution, check_limit, not_held,
-    not_unknown,
+    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, Resolution, check_failure,
+    check_limit, not_held, not_unknown,
 };
 use unibox_core::{
     ChannelAccountId, ConversationId, DeliveryStatus, Error, ErrorKind, Message, MessageId, Result, TenantId, Timestamp,
@@ -307,6 +307,42 @@ fn jobs(conn: &Connection, tenant: &TenantId, state: JobState, limit: usize) -> 
     Ok(jobs)
 }
 
+/// Fails every queued job of `account`, and its message, with `outcome` (a failure).
+fn fail_queued_of_account(
+    tx: &WriteTx<'_>,
+    tenant: &TenantId,
+    account: ChannelAccountId,
+    outcome: &AttemptOutcome,
+) -> Result<u64> {
+    const OP: &str = "sqlite.outbox.fail_queued_of_account";
+    let failed = outcome.failed_status().ok_or_else(|| corrupt(OP, "a failure outcome"))?;
+    let messages: Vec<[u8; 16]> = {
+        let mut statement = tx
+            .prepare_cached(
+                "SELECT message FROM outbox WHERE tenant = ?1 AND state = 'queued' AND account = ?2 ORDER BY message",
+            )
+            .during(OP)?;
+        let rows = statement.query_map(params![tenant.as_str(), account.as_bytes()], |row| row.get(0)).during(OP)?;
+        rows.collect::<rusqlite::Result<_>>().during(OP)?
+    };
+    let mut ended = 0;
+    for message in messages {
+        let message = MessageId::from_bytes(message);
+        let mut job = load(tx, tenant, message, OP)?;
+        update_delivery(tx, tenant, message, &failed, None, "failed")?;
+        job.finish(outcome.clone());
+        tx.prepare_cached(
+            "UPDATE outbox SET state = ?3, lease_id = NULL, lease_until = NULL, last_error = ?4 \
+             WHERE tenant = ?1 AND message = ?2",
+        )
+        .during(OP)?
+        .execute(params![tenant.as_str(), message.as_bytes(), job.state.as_str(), job.last_error])
+        .during(OP)?;
+        ended += 1;
+    }
+    Ok(ended)
+}
+
 #[async_trait]
 impl Outbox for SqliteInbox {
     async fn enqueue(
@@ -366,5 +402,20 @@ impl Outbox for SqliteInbox {
         check_limit(limit)?;
         let tenant = tenant.clone();
         self.read("sqlite.outbox.jobs", move |conn| jobs(conn, &tenant, state, limit)).await
+    }
+
+    async fn fail_queued_of_account(
+        &self,
+        tenant: &TenantId,
+        account: ChannelAccountId,
+        outcome: AttemptOutcome,
+    ) -> Result<u64> {
+        check_failure(&outcome, "sqlite.outbox.fail_queued_of_account")?;
+        let tenant = tenant.clone();
+        self.writer
+            .write("sqlite.outbox.fail_queued_of_account", move |tx| {
+                fail_queued_of_account(tx, &tenant, account, &outcome)
+            })
+            .await
     }
 }

@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 11, sql: include_str!("migrations/0011_ai_control.sql") },
     Migration { version: 12, sql: include_str!("migrations/0012_credits.sql") },
     Migration { version: 13, sql: include_str!("migrations/0013_sync_cursors.sql") },
+    Migration { version: 14, sql: include_str!("migrations/0014_catalog.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.

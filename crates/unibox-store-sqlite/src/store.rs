@@ -15,8 +15,8 @@ use crate::{SqliteInbox, SqliteOptions};
 /// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305, or AES-256-GCM-SIV chosen
 /// with [`StoreKeys::with_cipher`], under per-tenant data keys wrapped by your [`StoreKeys`]), the
 /// audit hash chain (the vault's own records included), the agent roster, analytics, usage
-/// counters, message credits, sessions, deletion requests, marketplace orders and history pull
-/// cursors. Hand it to
+/// counters, message credits, sessions, deletion requests, marketplace orders, history pull
+/// cursors and the product catalog. Hand it to
 /// `Hub::builder`; opening it again on the next start finds everything where it was.
 ///
 /// ```
@@ -96,6 +96,7 @@ impl SqliteStore {
         capabilities.deletion_requests = true;
         capabilities.orders = true;
         capabilities.sync_cursors = true;
+        capabilities.catalog = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -122,7 +123,8 @@ impl From<SqliteStore> for Store {
             sessions: Some(inbox.clone()),
             deletion_requests: Some(inbox.clone()),
             orders: Some(inbox.clone()),
-            sync_cursors: Some(inbox),
+            sync_cursors: Some(inbox.clone()),
+            catalog: Some(inbox),
             capabilities,
         }
     }

@@ -6,17 +6,19 @@ use unibox_core::{ChannelAccountId, IdentityKind, PlatformUser, Timestamp};
 use unibox_store_sqlite::SqliteInbox;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn file_backed_sqlite_passes_the_order_suite() {
+async fn file_backed_sqlite_passes_the_order_and_catalog_suites() {
     let dir = tempfile::tempdir().unwrap();
     let inbox = SqliteInbox::open(dir.path().join("orders.db")).await.unwrap();
     unibox_testkit::orders::run_all(&inbox).await;
+    unibox_testkit::catalog::run_all(&inbox).await;
     inbox.close().await;
 }
 
 #[tokio::test]
-async fn in_memory_sqlite_passes_the_order_suite() {
+async fn in_memory_sqlite_passes_the_order_and_catalog_suites() {
     let inbox = SqliteInbox::open_in_memory().await.unwrap();
     unibox_testkit::orders::run_all(&inbox).await;
+    unibox_testkit::catalog::run_all(&inbox).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

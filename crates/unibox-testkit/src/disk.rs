@@ -51,7 +51,7 @@ impl SmallDisk {
             .output();
         let refusal = match mounted {
             Ok(output) if output.status.success() => return Some(SmallDisk { dir }),
-            Ok(output) => String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            Ok(output) => String::from_utf8_lossy(&output.stderr).trim().replace('\n', "; "),
             Err(err) => format!("cannot run mount: {err}"),
         };
         let message = format!(

@@ -82,6 +82,17 @@ pub use unibox_core::*;
 #[doc(inline)]
 pub use unibox_server_axum as server;
 
+/// AI in the inbox (features `ai-openai`, `ai-anthropic`): the core ports ([`Responder`](ai::Responder),
+/// the handoff state machine) together with the providers, automation rules, the auto-reply
+/// worker and the agents' assistant of `unibox-ai`.
+#[cfg(any(feature = "ai-openai", feature = "ai-anthropic"))]
+pub mod ai {
+    #[doc(inline)]
+    pub use unibox_ai::*;
+    #[doc(inline)]
+    pub use unibox_core::ai::*;
+}
+
 /// The agent API (feature `agent-api`): [`agent_api::AgentApi::router`] serves sign-in, inbox
 /// rows, messages, agents' actions, search and server-sent events over a hub.
 #[cfg(feature = "agent-api")]

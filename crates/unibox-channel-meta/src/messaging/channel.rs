@@ -7,13 +7,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use secrecy::SecretString;
 use unibox_core::channel::{
-    Capabilities, MessagingWindow, OutsideWindow, SendReceipt, SendRequest, UnroutableAnswer, Verified, WebhookRequest,
-    WebhookResponse,
+    Capabilities, MessagingWindow, OutsideWindow, PlatformProfile, SendReceipt, SendRequest, UnroutableAnswer,
+    Verified, WebhookRequest, WebhookResponse,
 };
 use unibox_core::http::HttpClient;
 use unibox_core::{
-    Channel, ChannelAccount, ChannelKind, Clock, ContentKinds, Error, ErrorKind, InboundEvent, Result, SystemClock,
-    TokenSet,
+    Channel, ChannelAccount, ChannelKind, Clock, ContactIdentity, ContentKinds, Error, ErrorKind, InboundEvent, Result,
+    SystemClock, TokenSet,
 };
 use url::Url;
 
@@ -160,6 +160,11 @@ impl MessagingChannelBuilder {
             reactions: true,
             delivery_receipts: true,
             token_refresh: !matches!(self.refresh, TokenRefresh::None),
+            // `DELETE /me/permissions` with a Facebook Login token; Instagram Login tokens have no
+            // documented revoke call.
+            token_revocation: sender.is_some() && !matches!(self.refresh, TokenRefresh::InstagramRefresh),
+            // The user profile API: `GET /{PSID}` (Messenger), `GET /{IGSID}` (Instagram).
+            contact_profiles: sender.is_some(),
             // Meta retries a refused batch and then disables the app's webhook for every page.
             unroutable_delivery: UnroutableAnswer::Acknowledge,
             ..Capabilities::default()
@@ -297,4 +302,52 @@ impl Channel for MessagingChannel {
         tracing::debug!(target: "unibox::meta", account = %account.id, "token refreshed");
         Ok(TokenSet { scopes: tokens.scopes.clone(), ..fresh })
     }
+
+    /// `DELETE /{version}/me/permissions` with the account's token: Meta revokes every grant of
+    /// the app by the user (or system user) the token belongs to, and with them the token and
+    /// the Page tokens derived from it. `Unsupported` for Instagram Login tokens.
+    async fn revoke_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<()> {
+        const OPERATION: &str = "meta.token.revoke";
+        if !self.capabilities.token_revocation {
+            return Err(Error::new(ErrorKind::Unsupported, "Instagram Login tokens have no revoke call")
+                .with_operation(OPERATION));
+        }
+        let graph = self.sender()?.graph();
+        let answer: Success = graph
+            .delete("me/permissions", &tokens.access_token)
+            .await
+            .map_err(|e| e.with_operation(OPERATION).with_context("account", account.id))?;
+        if !answer.success {
+            return Err(Error::new(ErrorKind::PlatformRejected, "Meta answered the revoke call without success")
+                .with_operation(OPERATION)
+                .with_context("account", account.id));
+        }
+        Ok(())
+    }
+
+    /// The user profile API: `GET /{PSID}?fields=first_name,last_name,profile_pic` for
+    /// Messenger, `GET /{IGSID}?fields=name,username,profile_pic` for Instagram, with the
+    /// account's token. A user who blocked the page, deleted their account or never allowed
+    /// the profile to be read is `RecipientUnavailable`.
+    async fn contact_profile(
+        &self,
+        account: &ChannelAccount,
+        identity: &ContactIdentity,
+        tokens: Option<&TokenSet>,
+    ) -> Result<PlatformProfile> {
+        const OPERATION: &str = "meta.profile";
+        let token = tokens.map(|t| &t.access_token).ok_or_else(|| {
+            Error::new(ErrorKind::TokenInvalid, "no token is stored for the account").with_operation(OPERATION)
+        })?;
+        crate::messaging::profile::fetch(self.sender()?.graph(), &self.platform.channel, &identity.value, token)
+            .await
+            .map_err(|e| e.with_operation(OPERATION).with_context("account", account.id))
+    }
+}
+
+/// Graph's answer to a DELETE.
+#[derive(serde::Deserialize)]
+struct Success {
+    #[serde(default)]
+    success: bool,
 }

@@ -5,6 +5,7 @@
 mod channel;
 mod inbound;
 mod outbound;
+mod profile;
 
 pub use channel::{HUMAN_AGENT_WINDOW, MessagingChannel, MessagingChannelBuilder, STANDARD_WINDOW, TokenRefresh};
 pub use inbound::parse_events;

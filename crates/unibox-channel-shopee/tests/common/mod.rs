@@ -157,6 +157,8 @@ pub struct Books {
     pub lost: Vec<(u64, String)>,
     /// Every confirmed lost push message id.
     pub confirmed: Vec<u64>,
+    /// The shop's items, as `get_item_base_info` lists them.
+    pub items: Vec<serde_json::Value>,
     /// Answer the next shop call with Shopee's rate limit error.
     pub throttle_next: bool,
 }
@@ -374,6 +376,28 @@ impl Books {
                     }
                     None => FakeShopee::error(400, "error_not_found", "conversation not found"),
                 }
+            }
+            "/api/v2/product/get_item_list" => {
+                let offset: usize = query.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+                let size: usize = query.get("page_size").and_then(|s| s.parse().ok()).unwrap_or(10).min(2);
+                let page: Vec<serde_json::Value> = self
+                    .items
+                    .iter()
+                    .skip(offset)
+                    .take(size)
+                    .map(|item| serde_json::json!({"item_id": item["item_id"], "item_status": "NORMAL", "update_time": NOW}))
+                    .collect();
+                let more = offset + size < self.items.len();
+                Self::ok(
+                    serde_json::json!({"item": page, "total_count": self.items.len(), "has_next_page": more, "next_offset": offset + size}),
+                )
+            }
+            "/api/v2/product/get_item_base_info" => {
+                let ids: Vec<String> =
+                    query.get("item_id_list").map(|l| l.split(',').map(str::to_owned).collect()).unwrap_or_default();
+                let list: Vec<serde_json::Value> =
+                    self.items.iter().filter(|i| ids.contains(&i["item_id"].to_string())).cloned().collect();
+                Self::ok(serde_json::json!({"item_list": list}))
             }
             _ => FakeShopee::error(404, "error_not_found", "Not found."),
         }

@@ -46,6 +46,13 @@ pub struct Capabilities {
     pub delivery_receipts: bool,
     /// Access tokens expire and are refreshed through the channel.
     pub token_refresh: bool,
+    /// The platform can revoke an account's access token on request, and
+    /// [`Channel::revoke_tokens`](crate::Channel::revoke_tokens) does it: disconnecting the
+    /// account then kills the token at the platform, not only in the store.
+    pub token_revocation: bool,
+    /// The platform tells a contact's display name and picture, and
+    /// [`Channel::contact_profile`](crate::Channel::contact_profile) fetches them.
+    pub contact_profiles: bool,
     /// The platform's documented sending limits; the delivery worker keeps under them.
     pub rate_limits: RateLimits,
     /// How a webhook delivery none of whose events belongs to a connected account is answered.

@@ -3,6 +3,7 @@
 
 mod capabilities;
 pub mod hex;
+mod profile;
 mod rate;
 mod send;
 pub mod signature;
@@ -14,6 +15,7 @@ mod window;
 use async_trait::async_trait;
 
 pub use capabilities::Capabilities;
+pub use profile::PlatformProfile;
 pub use rate::{Rate, RateLimits};
 pub use send::{SendReceipt, SendRequest};
 pub use unroutable::UnroutableAnswer;
@@ -21,7 +23,7 @@ pub use verified::{SignatureProof, Verified};
 pub use webhook::{WebhookRequest, WebhookResponse};
 pub use window::{MessagingWindow, OutsideWindow};
 
-use crate::{ChannelAccount, ChannelKind, InboundEvent, Result, TokenSet};
+use crate::{ChannelAccount, ChannelKind, ContactIdentity, InboundEvent, Result, TokenSet};
 
 /// A platform adapter: it verifies and parses the platform's webhooks and sends messages.
 ///
@@ -121,6 +123,12 @@ pub trait Channel: Send + Sync + std::fmt::Debug + 'static {
         None
     }
 
+    /// The channel's product listing, if its platform has one (Shopee items, Meta catalogs):
+    /// [`Hub::sync_catalog`](crate::Hub::sync_catalog) reads it. The default has none.
+    fn catalog(&self) -> Option<&dyn crate::catalog::ProductSource> {
+        None
+    }
+
     /// Exchanges the account's current tokens for fresh ones (an OAuth refresh, Meta's
     /// long-lived token exchange, Shopee's single-use refresh token) and returns the new set.
     ///
@@ -142,6 +150,43 @@ pub trait Channel: Send + Sync + std::fmt::Debug + 'static {
         Err(crate::Error::new(
             crate::ErrorKind::Unsupported,
             format!("the {} channel cannot refresh tokens (account {})", self.kind(), account.id),
+        ))
+    }
+
+    /// Revokes the account's access token at the platform, so a copy of it (a backup, a log
+    /// someone kept) is dead too. [`Hub::disconnect_account`](crate::Hub::disconnect_account)
+    /// calls it with the tokens it is about to delete, after deleting them locally.
+    ///
+    /// Channels that declare [`Capabilities::token_revocation`] implement it; the default fails
+    /// with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported). Map the platform's
+    /// answer like a send, and never put a token in the error.
+    async fn revoke_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<()> {
+        let _ = tokens;
+        Err(crate::Error::new(
+            crate::ErrorKind::Unsupported,
+            format!("the {} channel cannot revoke tokens at the platform (account {})", self.kind(), account.id),
+        ))
+    }
+
+    /// Fetches the display name and picture of the customer `identity` on `account` (LINE
+    /// `GET /v2/bot/profile/{userId}`, Graph user profile for Messenger and Instagram). The
+    /// hub's [`ProfileWorker`](crate::profiles::ProfileWorker) calls it in the background when
+    /// a contact first writes and again after a TTL, never on the ingest path.
+    ///
+    /// A user the platform will not describe (they blocked the bot, left, or never
+    /// befriended it) is [`ErrorKind::RecipientUnavailable`](crate::ErrorKind::RecipientUnavailable).
+    /// Channels that declare [`Capabilities::contact_profiles`] implement it; the default fails
+    /// with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
+    async fn contact_profile(
+        &self,
+        account: &ChannelAccount,
+        identity: &ContactIdentity,
+        tokens: Option<&TokenSet>,
+    ) -> Result<PlatformProfile> {
+        let _ = (identity, tokens);
+        Err(crate::Error::new(
+            crate::ErrorKind::Unsupported,
+            format!("the {} channel cannot fetch contact profiles (account {})", self.kind(), account.id),
         ))
     }
 }

@@ -6,8 +6,10 @@ mod analytics;
 mod background;
 mod builder;
 mod canned;
+mod catalog;
 mod contacts;
 mod credits;
+mod disconnect;
 mod event_time;
 mod events;
 mod handoff;
@@ -28,6 +30,7 @@ use std::sync::Arc;
 pub use analytics::AnalyticsLag;
 pub use background::Background;
 pub use builder::HubBuilder;
+pub use disconnect::{Disconnection, PlatformRevocation};
 pub use event_time::{DEFAULT_MAX_AHEAD_OF_RECEIPT, DEFAULT_MAX_BEHIND_RECEIPT, EventTimeAdjustment, EventTimeBounds};
 pub use handoff::HANDOFF_NOTE_AUTHOR;
 pub use routing::{UNROUTABLE_RECENT_LIMIT, UnroutableEvent, UnroutableReport};
@@ -72,12 +75,10 @@ struct HubInner {
     audit_trail: Option<Arc<crate::audit::AuditTrail>>,
     projection: analytics::AnalyticsProjection,
     meter: Option<Arc<dyn crate::metering::UsageMeter>>,
-    orders: Option<Arc<dyn crate::orders::OrderStore>>,
     /// Who holds each conversation, bot or person, when AI replies are used.
     control: Option<Arc<dyn crate::ai::ConversationControlStore>>,
     control_locks: handoff::ControlLocks,
     credits: Option<credits::CreditSpending>,
-    sync_cursors: Option<Arc<dyn crate::history::SyncCursorStore>>,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelId, Arc<dyn Channel>>,
     max_body_bytes: usize,
@@ -130,7 +131,7 @@ impl Hub {
 
     /// The store's history pull cursors, when it keeps them.
     pub fn sync_cursors(&self) -> Option<&Arc<dyn crate::history::SyncCursorStore>> {
-        self.inner.sync_cursors.as_ref()
+        self.inner.store.sync_cursors.as_ref()
     }
 
     /// The token store.

@@ -5,8 +5,8 @@ use crate::audit::AuditOutcome;
 use crate::hub::Hub;
 use crate::inbox::{ConversationQuery, MessageQuery, Page, SearchQuery};
 use crate::{
-    Action, Actor, ChannelAccount, ChannelAccountId, ChannelAccountState, Conversation, ConversationId, Error,
-    ErrorKind, InternalNote, Message, NoteId, Resource, Result, TokenSet,
+    Action, Actor, ChannelAccount, Conversation, ConversationId, Error, ErrorKind, InternalNote, Message, NoteId,
+    Resource, Result, TokenSet,
 };
 
 impl Hub {
@@ -174,37 +174,6 @@ impl Hub {
         self.audit_after_the_fact(actor, crate::audit::actions::CHANNEL_CONNECT, target, outcome).await;
         result.map_err(|e| e.with_operation(operation))?;
         self.inner.routes.remember(&account);
-        Ok(account)
-    }
-
-    /// Disconnects an account of the actor's tenant and revokes its tokens; its webhooks are
-    /// refused from now on. Requires [`Action::ManageChannels`].
-    pub async fn disconnect_account(&self, actor: &Actor, account_id: ChannelAccountId) -> Result<ChannelAccount> {
-        let target = crate::audit::targets::channel_account(account_id);
-        let mut account = self.inner.store.accounts.account(actor.tenant(), account_id).await?;
-        self.authorize_audited(
-            actor,
-            Action::ManageChannels,
-            Resource::ChannelAccount(&account),
-            "channel.disconnect",
-            &target,
-        )
-        .await?;
-        account.state = ChannelAccountState::Disconnected;
-        let now = self.inner.clock.now();
-        let result = async {
-            self.inner.store.accounts.save_account(&account).await?;
-            self.inner.store.tokens.revoke(&account.tenant, account.id, now).await?;
-            Ok::<_, Error>(())
-        }
-        .await;
-        self.inner.routes.forget(&account);
-        let outcome = match &result {
-            Ok(()) => AuditOutcome::Success,
-            Err(e) => AuditOutcome::Failed { error: e.kind().as_str().to_string() },
-        };
-        self.audit_after_the_fact(actor, "channel.disconnect", target, outcome).await;
-        result.map_err(|e| e.with_operation("hub.disconnect_account"))?;
         Ok(account)
     }
 

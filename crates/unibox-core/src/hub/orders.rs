@@ -15,11 +15,11 @@ use crate::{
 impl Hub {
     /// The store's orders, when it keeps them.
     pub fn order_store(&self) -> Option<&Arc<dyn OrderStore>> {
-        self.inner.orders.as_ref()
+        self.inner.store.orders.as_ref()
     }
 
     fn orders_or_unsupported(&self, operation: &'static str) -> Result<&Arc<dyn OrderStore>> {
-        self.inner.orders.as_ref().ok_or_else(|| {
+        self.inner.store.orders.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::Unsupported, "this hub's store keeps no orders (StoreCapabilities::orders)")
                 .with_operation(operation)
         })
@@ -132,7 +132,7 @@ impl Hub {
     /// background; a failed fetch is logged and the order stays as the push left it
     /// ([`refresh_order`](Hub::refresh_order) fetches it again).
     pub(super) async fn apply_order_pushes(&self, channel: &dyn Channel, routed: &[RoutedEvent]) -> Result<()> {
-        let Some(store) = self.inner.orders.as_ref() else { return Ok(()) };
+        let Some(store) = self.inner.store.orders.as_ref() else { return Ok(()) };
         for routed in routed {
             let EventKind::OrderUpdate(update) = &routed.event.kind else { continue };
             if update.order_id.is_empty() {

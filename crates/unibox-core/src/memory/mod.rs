@@ -2,6 +2,7 @@
 
 mod analytics;
 mod audit;
+mod catalog;
 mod changes;
 mod control;
 mod credits;
@@ -18,6 +19,7 @@ mod tokens;
 
 pub use analytics::MemoryAnalytics;
 pub use audit::MemoryAuditLog;
+pub use catalog::MemoryCatalog;
 pub use control::MemoryConversationControl;
 pub use credits::MemoryCreditLedger;
 pub use cursors::MemorySyncCursors;

@@ -7,10 +7,10 @@ use super::MemoryInbox;
 use crate::changes::{Change, ChangeKind};
 use crate::inbox::OutboundDraft;
 use crate::outbox::{
-    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, Resolution, check_limit, not_held,
-    not_unknown,
+    AttemptOutcome, EnqueueOptions, JobState, Lease, LeaseId, Outbox, OutboxJob, Resolution, check_failure,
+    check_limit, not_held, not_unknown,
 };
-use crate::{DeliveryStatus, Error, ErrorKind, Message, MessageId, Result, TenantId, Timestamp};
+use crate::{ChannelAccountId, DeliveryStatus, Error, ErrorKind, Message, MessageId, Result, TenantId, Timestamp};
 
 fn no_job() -> Error {
     Error::new(ErrorKind::NotFound, "the message has no send job")
@@ -168,5 +168,29 @@ impl Outbox for MemoryInbox {
         jobs.sort_by_key(|job| (job.created_at, job.message));
         jobs.truncate(limit);
         Ok(jobs)
+    }
+
+    async fn fail_queued_of_account(
+        &self,
+        tenant: &TenantId,
+        account: ChannelAccountId,
+        outcome: AttemptOutcome,
+    ) -> Result<u64> {
+        check_failure(&outcome, "memory.outbox.fail_queued_of_account")?;
+        let failed = outcome.failed_status().unwrap_or_else(|| unreachable!("checked: a failed outcome"));
+        let mut state = self.state();
+        let mut messages: Vec<MessageId> = state
+            .jobs
+            .values()
+            .filter(|job| &job.tenant == tenant && job.account == account && job.state == JobState::Queued)
+            .map(|job| job.message)
+            .collect();
+        messages.sort();
+        for message in &messages {
+            state.update_delivery(tenant, *message, &failed, None, "failed")?;
+            let job = state.jobs.get_mut(message).ok_or_else(no_job)?;
+            job.finish(outcome.clone());
+        }
+        Ok(messages.len() as u64)
     }
 }

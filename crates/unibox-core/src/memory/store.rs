@@ -7,7 +7,8 @@ use crate::changes::ChangeLog;
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::memory::{
-    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCreditLedger, MemoryDeletionRequests, MemoryInbox,
+    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryCreditLedger, MemoryDeletionRequests,
+    MemoryInbox,
     MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::outbox::Outbox;
@@ -57,6 +58,7 @@ impl MemoryStore {
             deletion_requests: true,
             orders: true,
             sync_cursors: true,
+            catalog: true,
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
@@ -80,6 +82,7 @@ impl MemoryStore {
                 deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
                 orders: Some(Arc::new(MemoryOrderStore::new())),
                 sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
+                catalog: Some(Arc::new(MemoryCatalog::new())),
                 capabilities,
             },
         }

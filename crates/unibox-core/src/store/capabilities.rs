@@ -41,6 +41,8 @@ pub struct StoreCapabilities {
     pub orders: bool,
     /// History pull cursors are kept ([`Store::sync_cursors`](crate::store::Store::sync_cursors)).
     pub sync_cursors: bool,
+    /// The product catalog is kept ([`Store::catalog`](crate::store::Store::catalog)).
+    pub catalog: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }

@@ -18,6 +18,7 @@ use crate::audit::AuditTrail;
 use crate::changes::ChangeLog;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 
+use crate::catalog::CatalogStore;
 use crate::history::SyncCursorStore;
 use crate::metering::{CreditLedger, UsageMeter};
 use crate::orders::OrderStore;
@@ -90,6 +91,9 @@ pub struct Store {
     /// The positions of history pulls, if the backend keeps them
     /// ([`HistoryWorker`](crate::history::HistoryWorker)).
     pub sync_cursors: Option<Arc<dyn SyncCursorStore>>,
+    /// The product catalog, if the backend keeps it
+    /// ([`Hub::search_products`](crate::Hub::search_products)).
+    pub catalog: Option<Arc<dyn CatalogStore>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }

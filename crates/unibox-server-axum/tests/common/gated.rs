@@ -80,6 +80,10 @@ impl ChannelAccounts for GatedInbox {
 /// Ingest through the gate; `accept` is the default (it ingests), so it passes the gate too.
 #[async_trait]
 impl EventIngest for GatedInbox {
+    fn accepting(&self) -> Result<()> {
+        self.ingest.accepting()
+    }
+
     async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>> {
         if self.held.load(Ordering::SeqCst) {
             self.waiting.fetch_add(1, Ordering::SeqCst);

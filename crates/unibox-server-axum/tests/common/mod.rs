@@ -135,8 +135,13 @@ pub async fn stored_message_ids(hub: &Hub, tenant: &str) -> Vec<String> {
 /// A hub on the SQLite file `db` with the webhook channel `acme-orders` and account `shop-1` of
 /// tenant `acme` connected (once: a second start on the same file finds it).
 pub async fn sqlite_hub_on(db: &std::path::Path) -> Hub {
+    sqlite_hub_with(db, unibox_store_sqlite::SqliteOptions::default()).await
+}
+
+/// [`sqlite_hub_on`] with `options`.
+pub async fn sqlite_hub_with(db: &std::path::Path, options: unibox_store_sqlite::SqliteOptions) -> Hub {
     use unibox_core::inbox::prelude::*;
-    let inbox = Arc::new(unibox_store_sqlite::SqliteInbox::open(db).await.unwrap());
+    let inbox = Arc::new(unibox_store_sqlite::SqliteInbox::open_with(db, options).await.unwrap());
     let channel: ChannelId = "acme-orders".parse().unwrap();
     let hub = Hub::builder(unibox_core::memory::MemoryStore::with_inbox(inbox.clone()))
         .channel(channel.clone(), webhook_channel())

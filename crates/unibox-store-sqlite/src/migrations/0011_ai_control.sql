@@ -1,4 +1,4 @@
--- Schema version 14: who holds each conversation, the AI assistant or a person (the handoff
+-- Schema version 11: who holds each conversation, the AI assistant or a person (the handoff
 -- state machine of unibox_core::ai). Only the state is kept: no prompt, no completion.
 
 CREATE TABLE IF NOT EXISTS ai_control (

@@ -1,4 +1,4 @@
--- unibox-store-sqlite schema version 13: message credits.
+-- unibox-store-sqlite schema version 12: message credits.
 --
 -- One append-only ledger per tenant: entries numbered 1, 2, 3, ... with the balance each one
 -- left, so the balance is the last entry's and a debit reads it and appends in one write

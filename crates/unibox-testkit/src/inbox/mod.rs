@@ -195,6 +195,7 @@ const CHECKS: &[(&str, Needs, Check)] = checks![
     Outbox: an_interrupted_attempt_is_claimed_again_in_flight,
     Outbox: outbox_jobs_are_tenant_scoped,
     Outbox: unknown_sends_are_resolved_by_a_person,
+    Outbox: an_accounts_queued_jobs_end_failed_at_once,
     ChangeLog: changes_are_logged_in_order_and_resumable,
     ChangeLog: trimmed_changes_are_reported_to_late_readers,
 ];

@@ -346,3 +346,53 @@ pub async fn unknown_sends_are_resolved_by_a_person(store: &Store) {
         "resolving another tenant's send",
     );
 }
+
+/// Disconnecting an account ends its queued jobs at once ([`Outbox::fail_queued_of_account`]):
+/// due, waiting for a retry, or leased, each job and its message become failed with the reason;
+/// an in-flight attempt and another account's jobs are untouched, and another tenant cannot end them; a lease holder of an ended job
+/// can no longer attempt it. Skipped for an outbox that answers `Unsupported`.
+pub async fn an_accounts_queued_jobs_end_failed_at_once(store: &Store) {
+    let Some(outbox) = store.outbox.as_deref() else { return };
+    let (tenant, conversation) = conversation(store, "acme").await;
+    // The same tenant's Messenger page: its jobs are another account's.
+    let (_, _, page_events) = tenant_with_account(store, "acme", fixtures::messenger_account).await;
+    let page_conversation =
+        text_in_conversation(store, &page_events, &fixtures::messenger_user(), "m-page", "hi", at(1)).await;
+    let (due, _) = enqueue(outbox, &tenant, conversation, "due now", EnqueueOptions::new(), at(10)).await;
+    let held = lease(at(100));
+    let (leased, _) =
+        enqueue(outbox, &tenant, conversation, "leased", EnqueueOptions::new().leased(held), at(11)).await;
+    let flying = lease(at(100));
+    let (in_flight, _) =
+        enqueue(outbox, &tenant, conversation, "in flight", EnqueueOptions::new().leased(flying), at(12)).await;
+    ok(outbox.begin_attempt(&tenant, in_flight.id, flying.id).await, "begin_attempt");
+    let (other, _) = enqueue(outbox, &tenant, page_conversation, "elsewhere", EnqueueOptions::new(), at(13)).await;
+    let account = due.account;
+
+    let reason = "not sent: the line account was disconnected";
+    let outcome = AttemptOutcome::Failed { reason: reason.into(), code: None, kind: Some(ErrorKind::PlatformRejected) };
+    let globex = fixtures::tenant("globex");
+    let ended_elsewhere = match outbox.fail_queued_of_account(&globex, account, outcome.clone()).await {
+        Err(error) if error.kind() == ErrorKind::Unsupported => return,
+        result => ok(result, "fail_queued_of_account"),
+    };
+    check_eq!(ended_elsewhere, 0, "another tenant cannot end them");
+    let ended = ok(outbox.fail_queued_of_account(&tenant, account, outcome.clone()).await, "fail_queued_of_account");
+    check_eq!(ended, 2, "the due and the leased job");
+    for message in [due.id, leased.id] {
+        let job = ok(outbox.job(&tenant, message).await, "job");
+        check_eq!((job.state, job.last_error.as_deref(), job.lease), (JobState::Failed, Some(reason), None));
+        let stored = ok(store.reads.message(&tenant, message).await, "message");
+        check_eq!(stored.delivery, outcome.failed_status().unwrap());
+    }
+    assert_kind(outbox.begin_attempt(&tenant, leased.id, held.id).await, ErrorKind::Conflict, "attempt an ended job");
+    check_eq!(ok(outbox.job(&tenant, in_flight.id).await, "job").state, JobState::InFlight, "left to its attempt");
+    check_eq!(ok(outbox.job(&tenant, other.id).await, "job").state, JobState::Queued, "another account's job");
+    let not_a_failure = AttemptOutcome::Retry { at: at(50), reason: "later".into() };
+    assert_kind(
+        outbox.fail_queued_of_account(&tenant, account, not_a_failure).await,
+        ErrorKind::InvalidInput,
+        "only failures",
+    );
+    check_eq!(ok(outbox.fail_queued_of_account(&tenant, account, outcome).await, "again"), 0, "nothing left");
+}
