@@ -30,7 +30,8 @@ impl Hub {
     pub async fn sync_catalog(&self, actor: &Actor, account: ChannelAccountId) -> Result<usize> {
         const OP: &str = "hub.sync_catalog";
         let store = self.catalog_or_unsupported(OP)?.clone();
-        let account = self.inner.store.accounts.account(actor.tenant(), account).await.map_err(|e| e.with_operation(OP))?;
+        let account =
+            self.inner.store.accounts.account(actor.tenant(), account).await.map_err(|e| e.with_operation(OP))?;
         self.authorize(actor, Action::ManageChannels, Resource::ChannelAccount(&account))?;
         let channel = self.channel_of(&account)?.clone();
         let source = channel.catalog().ok_or_else(|| {

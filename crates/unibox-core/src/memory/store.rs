@@ -8,8 +8,7 @@ use crate::inbox::MAX_PAGE_SIZE;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::memory::{
     MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryCreditLedger, MemoryDeletionRequests,
-    MemoryInbox,
-    MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
+    MemoryInbox, MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::outbox::Outbox;
 use crate::store::{Store, StoreCapabilities};

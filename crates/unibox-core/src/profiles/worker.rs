@@ -233,7 +233,12 @@ impl ProfileWorker {
     async fn store(&self, profile: &ContactProfile, update: ContactUpdate) -> Result<()> {
         let tenant = self.actor.tenant();
         let id = profile.contact.id;
-        self.hub.store().workflow.update_contact(tenant, id, &update).await.map_err(|e| e.with_operation("profiles.store"))?;
+        self.hub
+            .store()
+            .workflow
+            .update_contact(tenant, id, &update)
+            .await
+            .map_err(|e| e.with_operation("profiles.store"))?;
         self.hub.workflow_changed(&self.actor, WorkflowEvent::ContactUpdated { contact: id }).await;
         Ok(())
     }
