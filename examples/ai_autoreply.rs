@@ -189,7 +189,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         state.control.as_str(),
         state.reason.map(|r| r.code()).unwrap_or_default()
     );
-    for note in unibox::Inbox::notes(inbox.as_ref(), &tenant(), conversation.id).await? {
+    for note in unibox::inbox::InboxReads::notes(inbox.as_ref(), &tenant(), conversation.id).await? {
         println!("note for the team: {}", note.body);
     }
 

@@ -100,7 +100,7 @@ pub(crate) async fn webhook(State(shared): State<Arc<Shared>>, Path(name): Path<
             response::into_axum(answer)
         }
         Err(error) => {
-            // A store that reports its own refusal (`Inbox::accepting`, a disk short of room)
+            // A store that reports its own refusal (`EventIngest::accepting`, a disk short of room)
             // tells readiness the moment it is over; any other storage failure holds readiness
             // down for a while, as nothing else would say when it passed.
             let reported = error.kind() == ErrorKind::StorageFull && shared.hub.store().ingest.accepting().is_err();

@@ -60,7 +60,7 @@ pub(crate) async fn health() -> Response {
 }
 
 /// `GET /ready`: the store accepts events now (it refuses them all while its disk is short of
-/// room: [`Inbox::accepting`](unibox_core::Inbox::accepting)), no webhook failed to be stored in
+/// room: [`EventIngest::accepting`](unibox_core::inbox::EventIngest::accepting)), no webhook failed to be stored in
 /// the last 10 s (unless one was stored since), and the store answers a read within the
 /// readiness timeout. The read is a routing lookup that matches nothing, the same query every
 /// webhook runs first.

@@ -6,7 +6,7 @@
 //!
 //! What the platform said is kept in the contact's attributes ([`NAME_ATTRIBUTE`],
 //! [`PICTURE_ATTRIBUTE`], [`FETCHED_AT_ATTRIBUTE`], [`STATUS_ATTRIBUTE`]) through the contact
-//! update path ([`Inbox::update_contact`](crate::Inbox::update_contact)). The contact's display
+//! update path ([`TeamWorkflow::update_contact`](crate::inbox::TeamWorkflow::update_contact)). The contact's display
 //! name takes the platform's name only while nobody on the team chose another one.
 
 mod options;

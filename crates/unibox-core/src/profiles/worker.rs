@@ -56,7 +56,7 @@ pub enum ProfileOutcome {
 /// [`contact_profile`](crate::Channel::contact_profile) (at most one call per
 /// [interval](ProfileOptions::per_account_interval) per account, each given up after the
 /// [timeout](ProfileOptions::call_timeout)) and stores the answer through
-/// [`Inbox::update_contact`](crate::Inbox::update_contact), audited as `contact.update` by
+/// [`TeamWorkflow::update_contact`](crate::inbox::TeamWorkflow::update_contact), audited as `contact.update` by
 /// `profile-worker`. Errors are logged, never fatal; a platform's refusal (the contact blocked
 /// the bot) is recorded and not asked again before the TTL. The webhook path never waits for
 /// any of this.
