@@ -65,6 +65,23 @@ async fn wait_for<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T
     }
 }
 
+/// Runs `act` on the page, again when live updates re-rendered the element between finding it
+/// and using it (WebDriver then answers "stale element reference"); any other error fails.
+async fn on_fresh_element(what: &str, mut act: impl AsyncFnMut() -> Result<(), fantoccini::error::CmdError>) {
+    for _ in 0..20 {
+        match act().await {
+            Ok(()) => return,
+            Err(fantoccini::error::CmdError::Standard(error))
+                if error.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("{what}: {error}"),
+        }
+    }
+    panic!("{what}: the element kept being replaced");
+}
+
 async fn text_of(client: &Client, css: &str) -> Option<String> {
     client.find(Locator::Css(css)).await.ok()?.text().await.ok()
 }
@@ -154,13 +171,17 @@ async fn customers_appear_live_an_agent_replies_and_assigns_and_a_viewer_cannot_
     screenshot(&client, "web-inbox-list.png").await;
 
     // The agent opens the LINE conversation, replies, and takes it.
-    client.find(Locator::Css("#conversations li[data-channel=line]")).await.unwrap().click().await.unwrap();
+    on_fresh_element("#conversations li[data-channel=line]", async || {
+        client.find(Locator::Css("#conversations li[data-channel=line]")).await?.click().await.map(drop)
+    })
+    .await;
     wait_for("the conversation", async || {
         text_of(&client, "#messages li.inbound").await.filter(|t| t.contains("#A1234"))
     })
     .await;
     client.find(Locator::Id("reply-text")).await.unwrap().send_keys("It left our warehouse today.").await.unwrap();
-    client.find(Locator::Id("send-reply")).await.unwrap().click().await.unwrap();
+    on_fresh_element("send-reply", async || client.find(Locator::Id("send-reply")).await?.click().await.map(drop))
+        .await;
     wait_for("the reply, sent", async || {
         text_of(&client, "#messages li.outbound[data-delivery=sent]").await.filter(|t| t.contains("warehouse"))
     })
@@ -172,7 +193,10 @@ async fn customers_appear_live_an_agent_replies_and_assigns_and_a_viewer_cannot_
         .filter_map(|r| r.json().ok())
         .find(|json| json["messages"][0]["text"] == "It left our warehouse today.");
     assert!(to_line.is_some(), "the fake LINE API got the reply");
-    client.find(Locator::Id("assignee")).await.unwrap().select_by_value("sam").await.unwrap();
+    on_fresh_element("assignee", async || {
+        client.find(Locator::Id("assignee")).await?.select_by_value("sam").await.map(drop)
+    })
+    .await;
     wait_for("the assignment in the list", async || {
         text_of(&client, "#conversations li[data-channel=line] .meta").await.filter(|t| t.contains("@sam"))
     })
@@ -194,13 +218,14 @@ async fn customers_appear_live_an_agent_replies_and_assigns_and_a_viewer_cannot_
     assert!(client.find(Locator::Css("#messages li[data-kind=sticker]")).await.is_ok());
     assert!(text_of(&client, "#messages li[data-kind=location]").await.unwrap().contains("Acme Store Siam"));
     client.find(Locator::Id("reply-text")).await.unwrap().send_keys("Paid by card; VIP customer").await.unwrap();
-    client.find(Locator::Id("send-note")).await.unwrap().click().await.unwrap();
+    on_fresh_element("send-note", async || client.find(Locator::Id("send-note")).await?.click().await.map(drop)).await;
     wait_for("the note, apart from the messages", async || {
         text_of(&client, "#notes li").await.filter(|t| t.contains("sam: Paid by card"))
     })
     .await;
     client.find(Locator::Id("reply-text")).await.unwrap().send_keys("This one will fail").await.unwrap();
-    client.find(Locator::Id("send-reply")).await.unwrap().click().await.unwrap();
+    on_fresh_element("send-reply", async || client.find(Locator::Id("send-reply")).await?.click().await.map(drop))
+        .await;
     wait_for("the refused reply, failed with the reason", async || {
         text_of(&client, "#messages li.outbound[data-delivery=failed]").await.filter(|t| t.contains("failed:"))
     })
@@ -208,10 +233,13 @@ async fn customers_appear_live_an_agent_replies_and_assigns_and_a_viewer_cannot_
     screenshot(&client, "web-inbox-conversation.png").await;
 
     // A viewer sees the conversations but has no reply box.
-    client.find(Locator::Id("sign-out")).await.unwrap().click().await.unwrap();
+    on_fresh_element("sign-out", async || client.find(Locator::Id("sign-out")).await?.click().await.map(drop)).await;
     sign_in(&client, &base, "sign-in-viewer", "vic").await;
     wait_for("the list", async || text_of(&client, "#conversations li[data-channel=messenger] .name").await).await;
-    client.find(Locator::Css("#conversations li[data-channel=line]")).await.unwrap().click().await.unwrap();
+    on_fresh_element("#conversations li[data-channel=line]", async || {
+        client.find(Locator::Css("#conversations li[data-channel=line]")).await?.click().await.map(drop)
+    })
+    .await;
     wait_for("the conversation", async || {
         text_of(&client, "#messages li.outbound").await.filter(|t| t.contains("warehouse"))
     })
