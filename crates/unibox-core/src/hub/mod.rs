@@ -1,4 +1,4 @@
-//! The [`Hub`]: composes channels, a [`Store`](crate::store::Store) bundle (inbox, token store,
+//! The [`Hub`]: composes channels, a [`Store`] bundle (inbox, token store,
 //! audit trail, roster, analytics), the policy and the clock. It turns webhook requests into stored conversations and agents' replies into
 //! platform sends.
 
@@ -90,7 +90,7 @@ struct HubInner {
 impl Hub {
     /// Starts building a hub around a store's parts: `unibox_store_sqlite::SqliteStore` for
     /// an embedded file, [`MemoryStore`](crate::memory::MemoryStore) for tests, or any
-    /// backend's [`Store`](crate::store::Store).
+    /// backend's [`Store`].
     pub fn builder(store: impl Into<crate::store::Store>) -> HubBuilder {
         HubBuilder::new(store.into())
     }

@@ -29,7 +29,7 @@ pub enum IngestOutcome {
     Duplicate,
 }
 
-/// What accepting one event did (see [`EventIngest::accept`](EventIngest::accept)).
+/// What accepting one event did (see [`EventIngest::accept`](super::EventIngest::accept)).
 ///
 /// ```
 /// use unibox_core::inbox::{Acceptance, IngestOutcome};

@@ -36,7 +36,7 @@ pub struct ConversationQuery {
     pub tag: Option<String>,
     /// Only conversations with unread messages.
     pub unread_only: bool,
-    /// Page size, 1 to [`MAX_PAGE_SIZE`].
+    /// Page size, 1 to [`MAX_PAGE_SIZE`](super::MAX_PAGE_SIZE).
     pub limit: usize,
     /// Continue after this position.
     pub after: Option<Cursor>,
@@ -116,7 +116,7 @@ impl ConversationQuery {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageQuery {
-    /// Page size, 1 to [`MAX_PAGE_SIZE`].
+    /// Page size, 1 to [`MAX_PAGE_SIZE`](super::MAX_PAGE_SIZE).
     pub limit: usize,
     /// Continue with messages older than this position.
     pub before: Option<Cursor>,
@@ -163,7 +163,7 @@ impl MessageQuery {
 pub struct SearchQuery {
     /// The search text.
     pub text: String,
-    /// Page size, 1 to [`MAX_PAGE_SIZE`].
+    /// Page size, 1 to [`MAX_PAGE_SIZE`](super::MAX_PAGE_SIZE).
     pub limit: usize,
     /// Continue with older matches.
     pub before: Option<Cursor>,

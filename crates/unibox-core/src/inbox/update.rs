@@ -7,7 +7,7 @@ pub const MAX_TAG_LEN: usize = 64;
 /// The most tags a conversation can carry.
 pub const MAX_TAGS: usize = 50;
 
-/// A change to a conversation's workflow fields, for [`TeamWorkflow::update_conversation`](TeamWorkflow::update_conversation). Fields
+/// A change to a conversation's workflow fields, for [`TeamWorkflow::update_conversation`](super::TeamWorkflow::update_conversation). Fields
 /// left unset keep their value.
 ///
 /// Every backend applies it with [`ConversationUpdate::apply`], so they agree on the details:
