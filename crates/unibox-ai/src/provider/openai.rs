@@ -30,7 +30,7 @@ const PROVIDER: &str = "openai";
 /// use unibox_core::memory::MemoryTokenStore;
 /// # #[derive(Debug)] struct Http;
 /// # #[unibox_core::async_trait] impl unibox_core::http::HttpClient for Http {
-/// #     async fn execute(&self, _: unibox_core::http::HttpRequest) -> Result<unibox_core::http::HttpResponse, unibox_core::http::HttpError> { unimplemented!() }
+/// #     async fn execute(&self, _: unibox_core::http::HttpRequest) -> Result<unibox_core::http::HttpResponse, unibox_core::http::HttpError> { Err(unibox_core::http::HttpError::new(unibox_core::http::HttpErrorKind::Connect, "this example has no network")) }
 /// # }
 /// let keys = ApiKeys::new(Arc::new(MemoryTokenStore::new()), KeyScope::EachTenant);
 /// let responder = OpenAiResponder::new(Arc::new(Http), ProviderConfig::openai("gpt-5.4-mini"), keys);
