@@ -1,15 +1,19 @@
 //! Changes to stored messages (edits, unsends, reactions, receipts) and the pending table that
 //! holds them until their message arrives.
 //!
-//! Every change is written so that applying the same set in any order gives the same row:
-//! the latest edit by `(time, event id)` wins and sets `edited_at`; an unsend erases the
-//! content whatever edits come before or after, and keeps the earliest unsend time; reactions
-//! keep the latest per customer by `(time, event id)`; delivery statuses merge with
-//! [`DeliveryStatus::merge`].
+//! Which change wins is decided by the ingest rules of `unibox_core::ingest`, the same functions
+//! the memory backend calls: [`supersedes`] (the latest edit, and the latest reaction per
+//! customer, by `(time, event id)`), [`earliest`] (the unsend time kept) and
+//! [`DeliveryStatus::merge`]. This module only reads the state those rules compare (kept on
+//! [`Target`] as it changes) and writes their result, so applying the same set of changes in any
+//! order gives the same row.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use unibox_core::{ChannelAccountId, Content, ConversationId, DeliveryStatus, Direction, MessageId, Result, TenantId};
+use unibox_core::ingest::{earliest, supersedes};
+use unibox_core::{
+    ChannelAccountId, Content, ConversationId, DeliveryStatus, Direction, MessageId, Result, TenantId, Timestamp,
+};
 
 use crate::codec::{ERASED_CONTENT_JSON, parse_direction, to_json};
 use crate::error::{SqlResultExt, corrupt};
@@ -25,6 +29,62 @@ pub(crate) struct Target {
     pub(crate) conversation: ConversationId,
     pub(crate) direction: Direction,
     pub(crate) delivery: DeliveryStatus,
+    /// The edit that won so far: its time (Unix ms) and event id.
+    pub(crate) edited: Option<(i64, String)>,
+    /// When the message was unsent (Unix ms), if it was.
+    pub(crate) unsent_at: Option<i64>,
+}
+
+/// The columns [`target_from_row`] reads, in its order.
+pub(crate) const TARGET_COLUMNS: &str = "seq, id, conversation, direction, delivery, edited_at, edited_by, unsent_at";
+
+/// A [`Target`] from a row selected with [`TARGET_COLUMNS`] first.
+pub(crate) fn target_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawTarget> {
+    Ok(RawTarget {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        conversation: row.get(2)?,
+        direction: row.get(3)?,
+        delivery: row.get(4)?,
+        edited_at: row.get(5)?,
+        edited_by: row.get(6)?,
+        unsent_at: row.get(7)?,
+    })
+}
+
+/// A target's columns as read, before decoding.
+pub(crate) struct RawTarget {
+    seq: i64,
+    id: [u8; 16],
+    conversation: [u8; 16],
+    direction: String,
+    delivery: String,
+    edited_at: Option<i64>,
+    edited_by: Option<String>,
+    unsent_at: Option<i64>,
+}
+
+impl RawTarget {
+    /// Decodes the row; a stored value this version cannot read is reported as corrupt.
+    pub(crate) fn decode(self) -> Result<Target> {
+        Ok(Target {
+            seq: self.seq,
+            id: MessageId::from_bytes(self.id),
+            conversation: ConversationId::from_bytes(self.conversation),
+            direction: parse_direction(&self.direction)?,
+            delivery: serde_json::from_str(&self.delivery).map_err(|_| corrupt(OP, "delivery status"))?,
+            edited: self.edited_at.zip(self.edited_by),
+            unsent_at: self.unsent_at,
+        })
+    }
+}
+
+/// [`supersedes`] on stored times (Unix ms).
+fn wins(at: i64, event_id: &str, kept: Option<(i64, &str)>) -> bool {
+    supersedes(
+        (Timestamp::from_unix_millis(at), event_id),
+        kept.map(|(time, event)| (Timestamp::from_unix_millis(time), event)),
+    )
 }
 
 /// The message with this platform id on this account, if stored.
@@ -34,27 +94,15 @@ pub(crate) fn find_target(
     account: ChannelAccountId,
     platform_message_id: &str,
 ) -> Result<Option<Target>> {
-    let row = conn
-        .prepare_cached(
-            "SELECT seq, id, conversation, direction, delivery FROM messages \
-             WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3",
-        )
-        .during(OP)?
-        .query_row(params![tenant.as_str(), account.as_bytes(), platform_message_id], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get::<_, String>(3)?, row.get::<_, String>(4)?))
-        })
-        .optional()
-        .during(OP)?;
-    let Some((seq, id, conversation, direction, delivery)) = row else {
-        return Ok(None);
-    };
-    Ok(Some(Target {
-        seq,
-        id: MessageId::from_bytes(id),
-        conversation: ConversationId::from_bytes(conversation),
-        direction: parse_direction(&direction)?,
-        delivery: serde_json::from_str(&delivery).map_err(|_| corrupt(OP, "delivery status"))?,
-    }))
+    conn.prepare_cached(&format!(
+        "SELECT {TARGET_COLUMNS} FROM messages WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3"
+    ))
+    .during(OP)?
+    .query_row(params![tenant.as_str(), account.as_bytes(), platform_message_id], target_from_row)
+    .optional()
+    .during(OP)?
+    .map(RawTarget::decode)
+    .transpose()
 }
 
 /// The text a search finds a content by.
@@ -62,51 +110,51 @@ pub(crate) fn search_text(content: &Content) -> Option<String> {
     content.searchable_text().map(|text| text.into_owned()).filter(|text| !text.is_empty())
 }
 
-/// Applies an edit unless a later edit already won. On an unsent message only the edit's time
-/// is kept: the content stays erased.
+/// Applies an edit unless a later edit already won ([`supersedes`]). On an unsent message only
+/// the edit's time is kept: the content stays erased.
 pub(crate) fn apply_edit(
     tx: &WriteTx<'_>,
     tenant: &TenantId,
-    target: &Target,
+    target: &mut Target,
     at: i64,
     event_id: &str,
     content_json: &str,
     text: Option<&str>,
 ) -> Result<()> {
-    let unsent: Option<Option<i64>> = tx
-        .prepare_cached(
-            "UPDATE messages SET content = CASE WHEN unsent_at IS NULL THEN ?3 ELSE content END, \
-               edited_at = ?4, edited_by = ?5 \
-             WHERE tenant = ?1 AND seq = ?2 \
-               AND (edited_at IS NULL OR edited_at < ?4 OR (edited_at = ?4 AND edited_by < ?5)) \
-             RETURNING unsent_at",
-        )
-        .during(OP)?
-        .query_row(params![tenant.as_str(), target.seq, content_json, at, event_id], |row| row.get(0))
-        .optional()
-        .during(OP)?;
-    if let Some(None) = unsent {
-        tx.set_search_text(target.seq, text);
+    if !wins(at, event_id, target.edited.as_ref().map(|(time, event)| (*time, event.as_str()))) {
+        return Ok(());
     }
-    Ok(())
-}
-
-/// Erases a message's content for good: empty text, out of the search index. The earliest
-/// unsend time is kept.
-pub(crate) fn apply_unsend(tx: &WriteTx<'_>, tenant: &TenantId, target: &Target, at: i64) -> Result<()> {
+    let content = target.unsent_at.is_none().then_some(content_json);
     tx.prepare_cached(
-        "UPDATE messages SET content = ?3, \
-           unsent_at = CASE WHEN unsent_at IS NULL OR unsent_at > ?4 THEN ?4 ELSE unsent_at END \
+        "UPDATE messages SET content = COALESCE(?3, content), edited_at = ?4, edited_by = ?5 \
          WHERE tenant = ?1 AND seq = ?2",
     )
     .during(OP)?
-    .execute(params![tenant.as_str(), target.seq, ERASED_CONTENT_JSON, at])
+    .execute(params![tenant.as_str(), target.seq, content, at, event_id])
     .during(OP)?;
-    tx.set_search_text(target.seq, None);
+    if content.is_some() {
+        tx.set_search_text(target.seq, text);
+    }
+    target.edited = Some((at, event_id.to_owned()));
     Ok(())
 }
 
-/// Records a customer's reaction (or its removal, `emoji` `None`) unless a later one is stored.
+/// Erases a message's content for good: empty text, out of the search index. The [`earliest`]
+/// unsend time is kept.
+pub(crate) fn apply_unsend(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, at: i64) -> Result<()> {
+    let unsent_at =
+        earliest(target.unsent_at.map(Timestamp::from_unix_millis), Timestamp::from_unix_millis(at)).as_unix_millis();
+    tx.prepare_cached("UPDATE messages SET content = ?3, unsent_at = ?4 WHERE tenant = ?1 AND seq = ?2")
+        .during(OP)?
+        .execute(params![tenant.as_str(), target.seq, ERASED_CONTENT_JSON, unsent_at])
+        .during(OP)?;
+    tx.set_search_text(target.seq, None);
+    target.unsent_at = Some(unsent_at);
+    Ok(())
+}
+
+/// Records a customer's reaction (or its removal, `emoji` `None`) unless a later one is stored
+/// ([`supersedes`]). The row of a removed reaction stays, so an older event cannot bring it back.
 pub(crate) fn apply_reaction(
     conn: &Connection,
     tenant: &TenantId,
@@ -116,11 +164,19 @@ pub(crate) fn apply_reaction(
     at: i64,
     event_id: &str,
 ) -> Result<()> {
+    let kept: Option<(i64, String)> = conn
+        .prepare_cached("SELECT at, event_id FROM reactions WHERE tenant = ?1 AND message = ?2 AND reactor = ?3")
+        .during(OP)?
+        .query_row(params![tenant.as_str(), message.as_bytes(), reactor], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .during(OP)?;
+    if !wins(at, event_id, kept.as_ref().map(|(time, event)| (*time, event.as_str()))) {
+        return Ok(());
+    }
     conn.prepare_cached(
         "INSERT INTO reactions (tenant, message, reactor, emoji, at, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
          ON CONFLICT (tenant, message, reactor) DO UPDATE SET \
-           emoji = excluded.emoji, at = excluded.at, event_id = excluded.event_id \
-         WHERE excluded.at > reactions.at OR (excluded.at = reactions.at AND excluded.event_id > reactions.event_id)",
+           emoji = excluded.emoji, at = excluded.at, event_id = excluded.event_id",
     )
     .during(OP)?
     .execute(params![tenant.as_str(), message.as_bytes(), reactor, emoji, at, event_id])

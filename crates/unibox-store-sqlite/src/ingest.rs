@@ -248,8 +248,8 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
     match &event.action {
         Action::Message(message) => store_message(tx, event, message),
         Action::Edit { message_id, content_json, text } => match find_target(tx, tenant, account, message_id)? {
-            Some(target) => {
-                apply_edit(tx, tenant, &target, event.occurred_at, &event.event_id, content_json, text.as_deref())?;
+            Some(mut target) => {
+                apply_edit(tx, tenant, &mut target, event.occurred_at, &event.event_id, content_json, text.as_deref())?;
                 Ok(touched(&target))
             }
             None => {
@@ -264,8 +264,8 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
             }
         },
         Action::Unsend { message_id } => match find_target(tx, tenant, account, message_id)? {
-            Some(target) => {
-                apply_unsend(tx, tenant, &target, event.occurred_at)?;
+            Some(mut target) => {
+                apply_unsend(tx, tenant, &mut target, event.occurred_at)?;
                 Ok(touched(&target))
             }
             None => {
@@ -417,7 +417,8 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
     let seq = tx.last_insert_rowid();
     tx.add_search_text(seq, text);
     if !pending.is_empty() {
-        let mut target = Target { seq, id, conversation, direction: message.direction, delivery };
+        let mut target =
+            Target { seq, id, conversation, direction: message.direction, delivery, edited: None, unsent_at };
         let rest = pending.into_iter().filter(|p| !matches!(p.change, PendingChange::Unsend)).collect();
         apply_pending(tx, tenant, &mut target, rest)?;
     }

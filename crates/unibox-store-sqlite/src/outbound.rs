@@ -11,10 +11,13 @@ use unibox_core::{
 use unibox_core::Timestamp;
 use unibox_core::changes::{Change, ChangeKind};
 
-use crate::apply::{Target, apply_delivery, apply_pending, find_target, search_text, take_pending};
+use crate::apply::{
+    TARGET_COLUMNS, Target, apply_delivery, apply_pending, apply_reaction, find_target, search_text, take_pending,
+    target_from_row,
+};
 use crate::changes::append;
-use crate::codec::{direction_key, parse_direction, to_json};
-use crate::error::{SqlResultExt, corrupt};
+use crate::codec::{direction_key, to_json};
+use crate::error::SqlResultExt;
 use crate::queries::{conversation_exists, not_found};
 use crate::rows;
 use crate::writer::WriteTx;
@@ -165,34 +168,20 @@ pub(crate) fn update_delivery(
     detail: &str,
 ) -> Result<Message> {
     const OP: &str = "sqlite.update_delivery";
-    let row = tx
-        .prepare_cached(
-            "SELECT seq, conversation, account, direction, platform_message_id, delivery FROM messages \
-             WHERE tenant = ?1 AND id = ?2",
-        )
+    let (raw, account, stored_platform_id) = tx
+        .prepare_cached(&format!(
+            "SELECT {TARGET_COLUMNS}, account, platform_message_id FROM messages WHERE tenant = ?1 AND id = ?2"
+        ))
         .during(OP)?
         .query_row(params![tenant.as_str(), id.as_bytes()], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, [u8; 16]>(1)?,
-                row.get::<_, [u8; 16]>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, String>(5)?,
-            ))
+            Ok((target_from_row(row)?, row.get::<_, [u8; 16]>(8)?, row.get::<_, Option<String>>(9)?))
         })
         .optional()
         .during(OP)?
         .ok_or_else(|| not_found("message", OP))?;
-    let (seq, conversation, account, direction, stored_platform_id, delivery) = row;
     let account = ChannelAccountId::from_bytes(account);
-    let mut target = Target {
-        seq,
-        id,
-        conversation: ConversationId::from_bytes(conversation),
-        direction: parse_direction(&direction)?,
-        delivery: serde_json::from_str(&delivery).map_err(|_| corrupt(OP, "delivery status"))?,
-    };
+    let mut target = raw.decode()?;
+    let seq = target.seq;
     if target.direction != Direction::Outbound {
         return Err(
             Error::new(ErrorKind::InvalidInput, "only outbound messages have a delivery to update").with_operation(OP)
@@ -246,16 +235,23 @@ pub(crate) fn update_delivery(
 fn fold_echo(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, echo: Target) -> Result<()> {
     const OP: &str = "sqlite.update_delivery";
     apply_delivery(tx, tenant, target, &echo.delivery)?;
-    tx.prepare_cached(
-        "INSERT INTO reactions (tenant, message, reactor, emoji, at, event_id) \
-         SELECT tenant, ?3, reactor, emoji, at, event_id FROM reactions WHERE tenant = ?1 AND message = ?2 \
-         ON CONFLICT (tenant, message, reactor) DO UPDATE SET \
-           emoji = excluded.emoji, at = excluded.at, event_id = excluded.event_id \
-         WHERE excluded.at > reactions.at OR (excluded.at = reactions.at AND excluded.event_id > reactions.event_id)",
-    )
-    .during(OP)?
-    .execute(params![tenant.as_str(), echo.id.as_bytes(), target.id.as_bytes()])
-    .during(OP)?;
+    let reactions = tx
+        .prepare_cached("SELECT reactor, emoji, at, event_id FROM reactions WHERE tenant = ?1 AND message = ?2")
+        .during(OP)?
+        .query_map(params![tenant.as_str(), echo.id.as_bytes()], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, String>(3)?,
+            ))
+        })
+        .during(OP)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .during(OP)?;
+    for (reactor, emoji, at, event_id) in reactions {
+        apply_reaction(tx, tenant, target.id, &reactor, emoji.as_deref(), at, &event_id)?;
+    }
     let key = params![tenant.as_str(), echo.id.as_bytes()];
     tx.prepare_cached("DELETE FROM reactions WHERE tenant = ?1 AND message = ?2")
         .during(OP)?

@@ -51,9 +51,9 @@ impl Amendment<'_> {
 }
 
 /// Whether an edit or reaction made at `new` (time, event id) wins over the one `kept`: the
-/// later time wins, ties go to the larger event id, and anything wins over nothing. (SQLite
-/// states the same comparison in its `WHERE` clauses: `edited_at < ?at OR (edited_at = ?at AND
-/// edited_by < ?event)`.)
+/// later time wins, ties go to the larger event id, and anything wins over nothing. Every
+/// backend calls this (memory on its maps, SQLite on the row it read in the write transaction)
+/// rather than restating it in its own query language.
 ///
 /// ```
 /// use unibox_core::Timestamp;
