@@ -146,6 +146,21 @@ impl Channel for LazadaChannel {
         self.deliver(request).await
     }
 
+    /// `/order/get` and `/order/items/get`.
+    fn orders(&self) -> Option<&dyn unibox_core::orders::OrderSource> {
+        Some(self)
+    }
+
+    /// `/products/get`.
+    fn catalog(&self) -> Option<&dyn unibox_core::catalog::ProductSource> {
+        Some(self)
+    }
+
+    /// `/im/session/list` and `/im/message/list`.
+    fn history(&self) -> Option<&dyn unibox_core::history::ConversationHistory> {
+        Some(self)
+    }
+
     /// Exchanges the stored refresh token for a new access and refresh token
     /// (`/auth/token/refresh`). A refused or expired refresh token is `TokenInvalid` (the seller
     /// must authorize again); a Service Market app's `AUTH_TYPE_UNSUPPORTED` is `Unsupported`.

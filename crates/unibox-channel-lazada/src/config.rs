@@ -37,7 +37,18 @@ pub struct LazadaConfig {
     pub(crate) auth_base_url: Url,
     pub(crate) authorize_url: Url,
     pub(crate) send_rate: Option<Rate>,
+    pub(crate) currency: Option<String>,
 }
+
+/// The currency of each country's API host, for product prices (Lazada's answers name none).
+const COUNTRY_CURRENCIES: [(&str, &str); 6] = [
+    ("api.lazada.sg", "SGD"),
+    ("api.lazada.co.th", "THB"),
+    ("api.lazada.com.my", "MYR"),
+    ("api.lazada.vn", "VND"),
+    ("api.lazada.com.ph", "PHP"),
+    ("api.lazada.co.id", "IDR"),
+];
 
 impl LazadaConfig {
     /// A builder.
@@ -60,6 +71,21 @@ impl LazadaConfig {
         &self.auth_base_url
     }
 
+    /// The currency of the sellers' country (product prices are in it): the one configured, or
+    /// the API host's country's (`api.lazada.co.th` is `THB`).
+    ///
+    /// ```
+    /// use unibox_channel_lazada::LazadaConfig;
+    /// let config = LazadaConfig::builder().app_key("115527").app_secret("s").api_base_url("https://api.lazada.co.th/rest/".parse().unwrap()).build().unwrap();
+    /// assert_eq!(config.currency(), Some("THB"));
+    /// ```
+    pub fn currency(&self) -> Option<&str> {
+        self.currency.as_deref().or_else(|| {
+            let host = self.api_base_url.host_str()?;
+            COUNTRY_CURRENCIES.iter().find(|(h, _)| *h == host).map(|(_, c)| *c)
+        })
+    }
+
     /// The secret API calls are signed with: the first (current) one.
     pub(crate) fn current_secret(&self) -> &SecretString {
         // `build` refuses a configuration without a secret.
@@ -76,6 +102,7 @@ impl fmt::Debug for LazadaConfig {
             .field("auth_base_url", &self.auth_base_url.as_str())
             .field("authorize_url", &self.authorize_url.as_str())
             .field("send_rate", &self.send_rate)
+            .field("currency", &self.currency)
             .finish()
     }
 }
@@ -89,6 +116,7 @@ pub struct LazadaConfigBuilder {
     auth_base_url: Option<Url>,
     authorize_url: Option<Url>,
     send_rate: Option<Rate>,
+    currency: Option<String>,
 }
 
 impl LazadaConfigBuilder {
@@ -132,6 +160,12 @@ impl LazadaConfigBuilder {
         self
     }
 
+    /// The currency product prices are in (`THB`). Default: the API host's country's.
+    pub fn currency(mut self, currency: impl Into<String>) -> Self {
+        self.currency = Some(currency.into());
+        self
+    }
+
     /// Checks and builds: an app key of digits and a non-empty app secret are required.
     pub fn build(self) -> Result<LazadaConfig> {
         let app_key = check_credentials("Lazada", self.app_key, &self.app_secrets)?;
@@ -143,6 +177,7 @@ impl LazadaConfigBuilder {
             auth_base_url: url(self.auth_base_url, DEFAULT_AUTH_BASE_URL)?,
             authorize_url: url(self.authorize_url, DEFAULT_AUTHORIZE_URL)?,
             send_rate: self.send_rate,
+            currency: self.currency.filter(|c| !c.is_empty()),
         })
     }
 }

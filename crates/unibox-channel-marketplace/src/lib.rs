@@ -4,6 +4,7 @@ pub mod app;
 pub mod event_id;
 pub mod lenient;
 pub mod nested;
+pub mod orders;
 pub mod outbound;
 pub mod push;
 pub mod renewal;

@@ -24,6 +24,8 @@ pub(crate) struct Call<'a> {
     pub(crate) method: Method,
     pub(crate) path: &'a str,
     pub(crate) shop_cipher: Option<&'a str>,
+    /// Business query parameters (`page_size`, `page_token`, `ids`), signed with the rest.
+    pub(crate) query: &'a [(&'a str, &'a str)],
     pub(crate) access_token: &'a SecretString,
     /// The JSON body, exactly as sent and signed.
     pub(crate) body: Option<Vec<u8>>,
@@ -67,6 +69,7 @@ impl TikTokShopApi {
         if let Some(cipher) = call.shop_cipher {
             query.push(("shop_cipher", cipher));
         }
+        query.extend_from_slice(call.query);
         let body = call.body.unwrap_or_default();
         let sign = request_signature(config.current_secret().expose_secret(), call.path, &query, &body);
         {

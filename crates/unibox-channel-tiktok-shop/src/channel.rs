@@ -183,6 +183,21 @@ impl Channel for TikTokShopChannel {
         self.deliver(request).await
     }
 
+    /// `/order/202309/orders` and `/order/202309/orders/search` (by buyer).
+    fn orders(&self) -> Option<&dyn unibox_core::orders::OrderSource> {
+        Some(self)
+    }
+
+    /// `/product/202309/products/search`.
+    fn catalog(&self) -> Option<&dyn unibox_core::catalog::ProductSource> {
+        Some(self)
+    }
+
+    /// Customer Service conversations and their messages.
+    fn history(&self) -> Option<&dyn unibox_core::history::ConversationHistory> {
+        Some(self)
+    }
+
     /// Exchanges the stored refresh token for new tokens (`/api/v2/token/refresh`). Expired
     /// credentials are `TokenInvalid` (the seller must authorize again).
     async fn refresh_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<TokenSet> {
