@@ -258,6 +258,11 @@ impl Channel for WhatsAppChannel {
         }
     }
 
+    /// Cart messages as orders (items, total, currency); WhatsApp has no order API to fetch.
+    fn orders(&self) -> Option<&dyn unibox_core::orders::OrderSource> {
+        Some(self)
+    }
+
     /// Exchanges an expiring token for a new long-lived one (`fb_exchange_token`, about 60
     /// days), when the configuration names the app id.
     ///
