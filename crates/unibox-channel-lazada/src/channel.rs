@@ -135,11 +135,7 @@ impl Channel for LazadaChannel {
 
     /// Parses the push, and records an authorization-expiry warning for renewal.
     fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
-        let parsed = inbound::parse(request.body(), self.clock.now())?;
-        if let Some(alert) = parsed.alert {
-            self.alerts.record(alert);
-        }
-        Ok(parsed.events)
+        Ok(self.alerts.keep(inbound::parse(request.body(), self.clock.now())?))
     }
 
     async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {

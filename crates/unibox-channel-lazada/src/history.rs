@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use unibox_channel_marketplace::lenient::Id;
+use unibox_channel_marketplace::pulled;
 use unibox_core::history::{ConversationHistory, HistoryPage};
 use unibox_core::{ChannelAccount, Error, ErrorKind, InboundEvent, Result};
 
@@ -73,23 +74,12 @@ impl LazadaChannel {
         let parameters = [("session_id", session), ("start_time", start.as_str()), ("page_size", MESSAGES_PER_SESSION)];
         let data = self.read(account, token, MESSAGES_PATH, &parameters, OP).await?;
         let page: MessagePage = serde_json::from_value(data).map_err(|_| unexpected(OP, "the message list"))?;
-        let mut events = Vec::with_capacity(page.message_list.len());
-        for mut message in page.message_list {
+        let seller = &account.platform_account_id;
+        let as_push = |mut message: serde_json::Map<String, serde_json::Value>| {
             message.entry("session_id").or_insert_with(|| session.into());
-            // The shape of an IM push, so the push parser reads it and gives it the push's id.
-            let push = serde_json::json!({
-                "seller_id": account.platform_account_id,
-                "message_type": 2,
-                "data": message,
-            });
-            let body = serde_json::to_vec(&push).map_err(|_| unexpected(OP, "a message"))?;
-            match inbound::parse(&body, now) {
-                Ok(parsed) => events.extend(parsed.events),
-                // One unreadable message does not stop the back-fill of the others.
-                Err(error) => tracing::warn!(target: "unibox::lazada", %error, "a pulled message was skipped"),
-            }
-        }
-        Ok(events)
+            serde_json::json!({"seller_id": seller, "message_type": 2, "data": message})
+        };
+        Ok(pulled::events_of("lazada", page.message_list, as_push, |body| Ok(inbound::parse(body, now)?.events)))
     }
 }
 

@@ -6,6 +6,7 @@ pub mod lenient;
 pub mod nested;
 pub mod orders;
 pub mod outbound;
+pub mod pulled;
 pub mod push;
 pub mod renewal;
 pub mod signing;

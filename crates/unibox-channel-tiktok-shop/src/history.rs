@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use serde::Deserialize;
 use unibox_channel_marketplace::lenient::Id;
+use unibox_channel_marketplace::pulled;
 use unibox_core::history::{ConversationHistory, HistoryPage};
 use unibox_core::{ChannelAccount, Error, ErrorKind, InboundEvent, Result};
 
@@ -59,26 +60,16 @@ impl TikTokShopChannel {
         let data = self.read(account, token, &path, &query, None, OP).await?;
         let page: MessagePage = serde_json::from_value(data).map_err(|_| unexpected(OP, "the message list"))?;
         let now = self.clock.now();
-        let mut events = Vec::with_capacity(page.messages.len());
-        for mut message in page.messages {
+        let shop = &account.platform_account_id;
+        let as_webhook = |mut message: serde_json::Map<String, serde_json::Value>| {
             // The listing calls the message id `id`; the webhook `message_id`.
             if let Some(id) = message.remove("id") {
                 message.entry("message_id").or_insert(id);
             }
             message.entry("conversation_id").or_insert_with(|| conversation.into());
-            let webhook = serde_json::json!({
-                "type": 14,
-                "shop_id": account.platform_account_id,
-                "data": message,
-            });
-            let body = serde_json::to_vec(&webhook).map_err(|_| unexpected(OP, "a message"))?;
-            match inbound::parse(&body, now) {
-                Ok(parsed) => events.extend(parsed.events),
-                // One unreadable message does not stop the back-fill of the others.
-                Err(error) => tracing::warn!(target: "unibox::tiktok_shop", %error, "a pulled message was skipped"),
-            }
-        }
-        Ok(events)
+            serde_json::json!({"type": 14, "shop_id": shop, "data": message})
+        };
+        Ok(pulled::events_of("tiktok_shop", page.messages, as_webhook, |body| Ok(inbound::parse(body, now)?.events)))
     }
 }
 
