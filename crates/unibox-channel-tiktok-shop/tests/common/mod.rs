@@ -7,11 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use unibox_channel_tiktok_shop::{TikTokShopChannel, TikTokShopConfig, push_signature, request_signature};
+use unibox_channel_marketplace::push::signed_push;
+use unibox_channel_tiktok_shop::{TikTokShopChannel, TikTokShopConfig, request_signature};
 use unibox_core::channel::WebhookRequest;
-use unibox_core::{
-    Channel, ChannelAccount, ChannelKind, ContactIdentity, IdentityKind, InboundEvent, ManualClock, Timestamp,
-};
+use unibox_core::{ChannelAccount, ChannelKind, ContactIdentity, IdentityKind, InboundEvent, ManualClock, Timestamp};
 use unibox_testkit::http::{FakeServer, RecordedRequest, ScriptedResponse};
 
 /// The app key.
@@ -57,8 +56,7 @@ pub fn fixture_names() -> Vec<String> {
 
 /// A webhook of `body` signed with `secret` as TikTok Shop signs it.
 pub fn signed_with(secret: &str, body: &[u8]) -> WebhookRequest {
-    WebhookRequest::post(URL.parse().unwrap(), body.to_vec())
-        .with_header("authorization", &push_signature(APP_KEY, secret, body))
+    signed_push(URL.parse().unwrap(), APP_KEY, secret, body)
 }
 
 pub fn signed(body: &[u8]) -> WebhookRequest {
@@ -66,15 +64,11 @@ pub fn signed(body: &[u8]) -> WebhookRequest {
 }
 
 pub fn events_of(channel: &TikTokShopChannel, body: &[u8]) -> Vec<InboundEvent> {
-    let request = signed(body);
-    let verified = channel.verify(&request).unwrap_or_else(|e| panic!("failed verification: {e}"));
-    channel.parse(&verified).unwrap_or_else(|e| panic!("failed to parse: {e}"))
+    unibox_testkit::channel::events_of(channel, &signed(body))
 }
 
 pub fn event(name: &str) -> InboundEvent {
-    let mut events = events_of(&channel(), &fixture(name));
-    assert_eq!(events.len(), 1, "{name} should parse into exactly one event: {events:?}");
-    events.remove(0)
+    unibox_testkit::channel::one_event(&channel(), &signed(&fixture(name)))
 }
 
 /// A channel calling `platform` (a loopback fake of TikTok Shop) with a real HTTP client; it
