@@ -15,7 +15,7 @@ use unibox_core::{
 };
 
 use crate::api::LazadaApi;
-use crate::{LazadaConfig, inbound, verify};
+use crate::{LazadaConfig, inbound};
 
 /// The content kinds the channel sends.
 const SENDABLE: [ContentKind; 4] = [ContentKind::Text, ContentKind::Image, ContentKind::Product, ContentKind::Order];
@@ -130,7 +130,7 @@ impl Channel for LazadaChannel {
     }
 
     fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
-        verify::verify(request, &self.config)
+        self.config.app.verify(request, "lazada.verify")
     }
 
     /// Parses the push, and records an authorization-expiry warning for renewal.

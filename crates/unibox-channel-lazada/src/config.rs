@@ -3,7 +3,7 @@
 use std::fmt;
 
 use secrecy::SecretString;
-use unibox_channel_marketplace::app::{check_credentials, url_or_default};
+use unibox_channel_marketplace::app::{App, url_or_default};
 use unibox_core::Result;
 use unibox_core::channel::Rate;
 use url::Url;
@@ -31,8 +31,7 @@ pub const DEFAULT_AUTHORIZE_URL: &str = "https://auth.lazada.com/oauth/authorize
 /// ```
 #[derive(Clone)]
 pub struct LazadaConfig {
-    pub(crate) app_key: String,
-    pub(crate) app_secrets: Vec<SecretString>,
+    pub(crate) app: App,
     pub(crate) api_base_url: Url,
     pub(crate) auth_base_url: Url,
     pub(crate) authorize_url: Url,
@@ -58,7 +57,7 @@ impl LazadaConfig {
 
     /// The app key.
     pub fn app_key(&self) -> &str {
-        &self.app_key
+        self.app.key()
     }
 
     /// The API base URL.
@@ -85,19 +84,12 @@ impl LazadaConfig {
             COUNTRY_CURRENCIES.iter().find(|(h, _)| *h == host).map(|(_, c)| *c)
         })
     }
-
-    /// The secret API calls are signed with: the first (current) one.
-    pub(crate) fn current_secret(&self) -> &SecretString {
-        // `build` refuses a configuration without a secret.
-        &self.app_secrets[0]
-    }
 }
 
 impl fmt::Debug for LazadaConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LazadaConfig")
-            .field("app_key", &self.app_key)
-            .field("app_secrets", &format_args!("[{} redacted]", self.app_secrets.len()))
+            .field("app", &self.app)
             .field("api_base_url", &self.api_base_url.as_str())
             .field("auth_base_url", &self.auth_base_url.as_str())
             .field("authorize_url", &self.authorize_url.as_str())
@@ -168,11 +160,10 @@ impl LazadaConfigBuilder {
 
     /// Checks and builds: an app key of digits and a non-empty app secret are required.
     pub fn build(self) -> Result<LazadaConfig> {
-        let app_key = check_credentials("Lazada", self.app_key, &self.app_secrets)?;
+        let app = App::new("Lazada", self.app_key, self.app_secrets)?;
         let url = |given, default| url_or_default("Lazada", given, default);
         Ok(LazadaConfig {
-            app_key,
-            app_secrets: self.app_secrets,
+            app,
             api_base_url: url(self.api_base_url, DEFAULT_API_BASE_URL)?,
             auth_base_url: url(self.auth_base_url, DEFAULT_AUTH_BASE_URL)?,
             authorize_url: url(self.authorize_url, DEFAULT_AUTHORIZE_URL)?,

@@ -12,7 +12,6 @@ mod orders;
 mod outbound;
 mod signing;
 mod tokens;
-mod verify;
 
 pub use channel::LazadaChannel;
 pub use config::{

@@ -16,7 +16,7 @@ use unibox_core::{
 };
 
 use crate::api::TikTokShopApi;
-use crate::{MAX_TEXT_LENGTH, TikTokShopConfig, inbound, verify};
+use crate::{MAX_TEXT_LENGTH, TikTokShopConfig, inbound};
 
 /// TikTok Shop's default limit: 50 requests a second per API per app and shop.
 pub const API_RATE: Rate = Rate::per_second(50);
@@ -167,7 +167,7 @@ impl Channel for TikTokShopChannel {
     }
 
     fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
-        verify::verify(request, &self.config)
+        self.config.app.verify(request, "tiktok_shop.verify")
     }
 
     /// Parses the webhook, and records an authorization-expiry warning for renewal.
