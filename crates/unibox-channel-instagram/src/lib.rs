@@ -4,6 +4,7 @@
 //! ## Capabilities
 #![doc = include_str!("../docs.md")]
 
+pub use unibox_channel_meta::catalog::MetaCatalogs;
 pub use unibox_channel_meta::messaging::{
     HUMAN_AGENT_WINDOW, MessagingChannel, MessagingChannelBuilder, STANDARD_WINDOW, SenderAction, TokenRefresh,
 };

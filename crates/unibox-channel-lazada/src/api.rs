@@ -60,13 +60,13 @@ impl LazadaApi {
         let timestamp = now.as_unix_millis().to_string();
         let mut all: Vec<(&str, &str)> = Vec::with_capacity(parameters.len() + 5);
         all.extend_from_slice(parameters);
-        all.push(("app_key", &config.app_key));
+        all.push(("app_key", config.app.key()));
         all.push(("timestamp", &timestamp));
         all.push(("sign_method", "sha256"));
         if let Some(token) = access_token {
             all.push(("access_token", token.expose_secret()));
         }
-        let sign = request_signature(config.current_secret().expose_secret(), api_path, &all, None);
+        let sign = request_signature(config.app.current_secret().expose_secret(), api_path, &all, None);
         let form = {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
             for (name, value) in &all {

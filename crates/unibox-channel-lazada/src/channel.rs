@@ -15,7 +15,7 @@ use unibox_core::{
 };
 
 use crate::api::LazadaApi;
-use crate::{LazadaConfig, inbound, verify};
+use crate::{LazadaConfig, inbound};
 
 /// The content kinds the channel sends.
 const SENDABLE: [ContentKind; 4] = [ContentKind::Text, ContentKind::Image, ContentKind::Product, ContentKind::Order];
@@ -130,20 +130,31 @@ impl Channel for LazadaChannel {
     }
 
     fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
-        verify::verify(request, &self.config)
+        self.config.app.verify(request, "lazada.verify")
     }
 
     /// Parses the push, and records an authorization-expiry warning for renewal.
     fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
-        let parsed = inbound::parse(request.body(), self.clock.now())?;
-        if let Some(alert) = parsed.alert {
-            self.alerts.record(alert);
-        }
-        Ok(parsed.events)
+        Ok(self.alerts.keep(inbound::parse(request.body(), self.clock.now())?))
     }
 
     async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
         self.deliver(request).await
+    }
+
+    /// `/order/get` and `/order/items/get`.
+    fn orders(&self) -> Option<&dyn unibox_core::orders::OrderSource> {
+        Some(self)
+    }
+
+    /// `/products/get`.
+    fn catalog(&self) -> Option<&dyn unibox_core::catalog::ProductSource> {
+        Some(self)
+    }
+
+    /// `/im/session/list` and `/im/message/list`.
+    fn history(&self) -> Option<&dyn unibox_core::history::ConversationHistory> {
+        Some(self)
     }
 
     /// Exchanges the stored refresh token for a new access and refresh token

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use secrecy::SecretString;
-use unibox_channel_marketplace::app::{check_credentials, url_or_default};
+use unibox_channel_marketplace::app::{App, url_or_default};
 use unibox_core::Result;
 use unibox_core::channel::Rate;
 use url::Url;
@@ -31,13 +31,23 @@ pub const DEFAULT_AUTHORIZE_URL: &str = "https://auth.lazada.com/oauth/authorize
 /// ```
 #[derive(Clone)]
 pub struct LazadaConfig {
-    pub(crate) app_key: String,
-    pub(crate) app_secrets: Vec<SecretString>,
+    pub(crate) app: App,
     pub(crate) api_base_url: Url,
     pub(crate) auth_base_url: Url,
     pub(crate) authorize_url: Url,
     pub(crate) send_rate: Option<Rate>,
+    pub(crate) currency: Option<String>,
 }
+
+/// The currency of each country's API host, for product prices (Lazada's answers name none).
+const COUNTRY_CURRENCIES: [(&str, &str); 6] = [
+    ("api.lazada.sg", "SGD"),
+    ("api.lazada.co.th", "THB"),
+    ("api.lazada.com.my", "MYR"),
+    ("api.lazada.vn", "VND"),
+    ("api.lazada.com.ph", "PHP"),
+    ("api.lazada.co.id", "IDR"),
+];
 
 impl LazadaConfig {
     /// A builder.
@@ -47,7 +57,7 @@ impl LazadaConfig {
 
     /// The app key.
     pub fn app_key(&self) -> &str {
-        &self.app_key
+        self.app.key()
     }
 
     /// The API base URL.
@@ -60,22 +70,31 @@ impl LazadaConfig {
         &self.auth_base_url
     }
 
-    /// The secret API calls are signed with: the first (current) one.
-    pub(crate) fn current_secret(&self) -> &SecretString {
-        // `build` refuses a configuration without a secret.
-        &self.app_secrets[0]
+    /// The currency of the sellers' country (product prices are in it): the one configured, or
+    /// the API host's country's (`api.lazada.co.th` is `THB`).
+    ///
+    /// ```
+    /// use unibox_channel_lazada::LazadaConfig;
+    /// let config = LazadaConfig::builder().app_key("115527").app_secret("s").api_base_url("https://api.lazada.co.th/rest/".parse().unwrap()).build().unwrap();
+    /// assert_eq!(config.currency(), Some("THB"));
+    /// ```
+    pub fn currency(&self) -> Option<&str> {
+        self.currency.as_deref().or_else(|| {
+            let host = self.api_base_url.host_str()?;
+            COUNTRY_CURRENCIES.iter().find(|(h, _)| *h == host).map(|(_, c)| *c)
+        })
     }
 }
 
 impl fmt::Debug for LazadaConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LazadaConfig")
-            .field("app_key", &self.app_key)
-            .field("app_secrets", &format_args!("[{} redacted]", self.app_secrets.len()))
+            .field("app", &self.app)
             .field("api_base_url", &self.api_base_url.as_str())
             .field("auth_base_url", &self.auth_base_url.as_str())
             .field("authorize_url", &self.authorize_url.as_str())
             .field("send_rate", &self.send_rate)
+            .field("currency", &self.currency)
             .finish()
     }
 }
@@ -89,6 +108,7 @@ pub struct LazadaConfigBuilder {
     auth_base_url: Option<Url>,
     authorize_url: Option<Url>,
     send_rate: Option<Rate>,
+    currency: Option<String>,
 }
 
 impl LazadaConfigBuilder {
@@ -132,17 +152,23 @@ impl LazadaConfigBuilder {
         self
     }
 
+    /// The currency product prices are in (`THB`). Default: the API host's country's.
+    pub fn currency(mut self, currency: impl Into<String>) -> Self {
+        self.currency = Some(currency.into());
+        self
+    }
+
     /// Checks and builds: an app key of digits and a non-empty app secret are required.
     pub fn build(self) -> Result<LazadaConfig> {
-        let app_key = check_credentials("Lazada", self.app_key, &self.app_secrets)?;
+        let app = App::new("Lazada", self.app_key, self.app_secrets)?;
         let url = |given, default| url_or_default("Lazada", given, default);
         Ok(LazadaConfig {
-            app_key,
-            app_secrets: self.app_secrets,
+            app,
             api_base_url: url(self.api_base_url, DEFAULT_API_BASE_URL)?,
             auth_base_url: url(self.auth_base_url, DEFAULT_AUTH_BASE_URL)?,
             authorize_url: url(self.authorize_url, DEFAULT_AUTHORIZE_URL)?,
             send_rate: self.send_rate,
+            currency: self.currency.filter(|c| !c.is_empty()),
         })
     }
 }

@@ -114,7 +114,7 @@ impl LazadaChannel {
             .append_pair("response_type", "code")
             .append_pair("force_auth", "true")
             .append_pair("redirect_uri", redirect_uri.as_str())
-            .append_pair("client_id", &self.config.app_key)
+            .append_pair("client_id", self.config.app.key())
             .append_pair("state", state);
         url
     }

@@ -65,3 +65,62 @@ pub fn unix_time(value: i64) -> Timestamp {
         Timestamp::from_unix_seconds(value)
     }
 }
+
+/// A date and time as Lazada writes them (`2024-11-19 10:15:00 +0800`; the offset may be
+/// missing, then UTC); `None` for anything else.
+///
+/// ```
+/// use unibox_channel_marketplace::lenient::datetime;
+/// use unibox_core::Timestamp;
+/// assert_eq!(datetime("2024-11-19 10:15:00 +0800"), Some(Timestamp::from_unix_seconds(1_731_982_500)));
+/// assert_eq!(datetime("2024-11-19 02:15:00"), Some(Timestamp::from_unix_seconds(1_731_982_500)));
+/// assert_eq!(datetime("19/11/2024"), None);
+/// ```
+pub fn datetime(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    let (date, rest) = text.split_once(' ')?;
+    let (time, offset) = match rest.trim().split_once(' ') {
+        Some((time, offset)) => (time, Some(offset.trim())),
+        None => (rest.trim(), None),
+    };
+    let mut date_parts = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (date_parts.next()??, date_parts.next()??, date_parts.next()??);
+    let mut time_parts = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (hour, minute, second) = (time_parts.next()??, time_parts.next()??, time_parts.next().flatten().unwrap_or(0));
+    if date_parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    if !(0..24).contains(&hour) || !(0..60).contains(&minute) || !(0..61).contains(&second) {
+        return None;
+    }
+    let offset_seconds = match offset {
+        None | Some("") | Some("Z") => 0,
+        Some(offset) => {
+            let (sign, digits) = match offset.as_bytes().first()? {
+                b'+' => (1, &offset[1..]),
+                b'-' => (-1, &offset[1..]),
+                _ => return None,
+            };
+            let digits: String = digits.chars().filter(|c| *c != ':').collect();
+            if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let hours: i64 = digits[..2].parse().ok()?;
+            let minutes: i64 = digits[2..].parse().ok()?;
+            sign * (hours * 3600 + minutes * 60)
+        }
+    };
+    let days = days_from_civil(year, month, day);
+    Some(Timestamp::from_unix_seconds(days * 86_400 + hour * 3600 + minute * 60 + second - offset_seconds))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}

@@ -27,6 +27,19 @@ pub fn push_signature(app_key: &str, app_secret: &str, body: &[u8]) -> String {
     encode_hex_lower(&signature::hmac_sha256(app_secret.as_bytes(), &[app_key.as_bytes(), body]))
 }
 
+/// A push of `body` to `url`, signed as the platform signs it for the app `app_key` whose
+/// secret is `app_secret`: for tests and fake platforms.
+///
+/// ```
+/// use unibox_channel_marketplace::push::{push_signature, signed_push};
+/// let request = signed_push("https://inbox.example.com/lazada".parse().unwrap(), "115527", "app-secret", b"{}");
+/// assert_eq!(request.header("authorization"), Some(push_signature("115527", "app-secret", b"{}").as_str()));
+/// ```
+pub fn signed_push(url: url::Url, app_key: &str, app_secret: &str, body: &[u8]) -> WebhookRequest {
+    WebhookRequest::post(url, body.to_vec())
+        .with_header(PUSH_SIGNATURE_HEADER, &push_signature(app_key, app_secret, body))
+}
+
 /// Verifies a push of the app `app_key` against each secret in turn (two while rotating),
 /// over the exact raw body, in constant time. Every refusal is `SignatureInvalid` naming the
 /// rule that failed, with `operation` (`"lazada.verify"`) on the error.

@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use unibox_core::{ChannelId, Error, ErrorKind, Hub, Timestamp};
+use unibox_core::{ChannelId, Error, ErrorKind, Hub, InboundEvent, Timestamp};
 
 /// The most warnings kept between two [`renew`] calls; older ones are dropped first (the
 /// platforms repeat them daily).
@@ -40,6 +40,15 @@ pub struct ExpiryAlert {
     pub platform_account_id: String,
     /// When the platform says it expires.
     pub expires_at: Timestamp,
+}
+
+/// A parsed push: its events, and the expiry warning it carried, if any.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Parsed {
+    /// The push's events.
+    pub events: Vec<InboundEvent>,
+    /// The authorization-expiry warning it carried.
+    pub alert: Option<ExpiryAlert>,
 }
 
 /// Warnings a channel parsed and nobody has renewed yet.
@@ -67,6 +76,23 @@ impl ExpiryAlerts {
             pending.remove(0);
         }
         pending.push(alert);
+    }
+
+    /// Records the warning a parsed push carried, if any; its events.
+    ///
+    /// ```
+    /// use unibox_channel_marketplace::renewal::{ExpiryAlert, ExpiryAlerts, Parsed};
+    /// use unibox_core::Timestamp;
+    /// let alerts = ExpiryAlerts::default();
+    /// let alert = ExpiryAlert { platform_account_id: "1000165972".into(), expires_at: Timestamp::from_unix_seconds(1_627_542_238) };
+    /// assert!(alerts.keep(Parsed { events: Vec::new(), alert: Some(alert) }).is_empty());
+    /// assert_eq!(alerts.len(), 1);
+    /// ```
+    pub fn keep(&self, parsed: Parsed) -> Vec<InboundEvent> {
+        if let Some(alert) = parsed.alert {
+            self.record(alert);
+        }
+        parsed.events
     }
 
     /// The warnings recorded since the last call, one per account (its earliest expiry).

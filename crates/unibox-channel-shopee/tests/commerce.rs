@@ -378,4 +378,11 @@ async fn orders_of_a_contact_span_a_shopee_shop_and_a_whatsapp_cart() {
     assert_eq!(ids, [ORDER_SN, "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTORD01"]);
     let cart_order = orders.iter().find(|o| o.account == number.id).unwrap();
     assert_eq!(cart_order.status, "placed");
+    // The cart's lines and their sum, exactly as decimal text.
+    let lines: Vec<(&str, u32, Option<&str>)> =
+        cart_order.items.iter().map(|i| (i.name.as_str(), i.quantity, i.unit_price.as_deref())).collect();
+    assert_eq!(lines, [("SKU-DESK-120", 1, Some("459.0")), ("SKU-MAT-01", 2, Some("39.5"))]);
+    assert_eq!(cart_order.items[0].product_id.as_deref(), Some("SKU-DESK-120"));
+    assert_eq!((cart_order.total.as_deref(), cart_order.currency.as_deref()), (Some("538.0"), Some("USD")));
+    assert_eq!(cart_order.buyer.as_ref().map(|b| b.id.as_str()), Some("16505551234"));
 }

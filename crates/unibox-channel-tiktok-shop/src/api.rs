@@ -24,6 +24,8 @@ pub(crate) struct Call<'a> {
     pub(crate) method: Method,
     pub(crate) path: &'a str,
     pub(crate) shop_cipher: Option<&'a str>,
+    /// Business query parameters (`page_size`, `page_token`, `ids`), signed with the rest.
+    pub(crate) query: &'a [(&'a str, &'a str)],
     pub(crate) access_token: &'a SecretString,
     /// The JSON body, exactly as sent and signed.
     pub(crate) body: Option<Vec<u8>>,
@@ -63,12 +65,13 @@ impl TikTokShopApi {
     ) -> Result<HttpResponse, HttpError> {
         let mut url = endpoint(&config.api_base_url, call.path)?;
         let timestamp = now.as_unix_seconds().to_string();
-        let mut query: Vec<(&str, &str)> = vec![("app_key", &config.app_key), ("timestamp", &timestamp)];
+        let mut query: Vec<(&str, &str)> = vec![("app_key", config.app.key()), ("timestamp", &timestamp)];
         if let Some(cipher) = call.shop_cipher {
             query.push(("shop_cipher", cipher));
         }
+        query.extend_from_slice(call.query);
         let body = call.body.unwrap_or_default();
-        let sign = request_signature(config.current_secret().expose_secret(), call.path, &query, &body);
+        let sign = request_signature(config.app.current_secret().expose_secret(), call.path, &query, &body);
         {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in &query {
@@ -98,8 +101,8 @@ impl TikTokShopApi {
         let mut url = endpoint(&config.auth_base_url, path)?;
         {
             let mut pairs = url.query_pairs_mut();
-            pairs.append_pair("app_key", &config.app_key);
-            pairs.append_pair("app_secret", config.current_secret().expose_secret());
+            pairs.append_pair("app_key", config.app.key());
+            pairs.append_pair("app_secret", config.app.current_secret().expose_secret());
             for (name, value) in parameters {
                 pairs.append_pair(name, value);
             }

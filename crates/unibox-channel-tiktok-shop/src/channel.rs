@@ -16,7 +16,7 @@ use unibox_core::{
 };
 
 use crate::api::TikTokShopApi;
-use crate::{MAX_TEXT_LENGTH, TikTokShopConfig, inbound, verify};
+use crate::{MAX_TEXT_LENGTH, TikTokShopConfig, inbound};
 
 /// TikTok Shop's default limit: 50 requests a second per API per app and shop.
 pub const API_RATE: Rate = Rate::per_second(50);
@@ -167,20 +167,31 @@ impl Channel for TikTokShopChannel {
     }
 
     fn verify<'r>(&self, request: &'r WebhookRequest) -> Result<Verified<'r>> {
-        verify::verify(request, &self.config)
+        self.config.app.verify(request, "tiktok_shop.verify")
     }
 
     /// Parses the webhook, and records an authorization-expiry warning for renewal.
     fn parse(&self, request: &Verified<'_>) -> Result<Vec<InboundEvent>> {
-        let parsed = inbound::parse(request.body(), self.clock.now())?;
-        if let Some(alert) = parsed.alert {
-            self.alerts.record(alert);
-        }
-        Ok(parsed.events)
+        Ok(self.alerts.keep(inbound::parse(request.body(), self.clock.now())?))
     }
 
     async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
         self.deliver(request).await
+    }
+
+    /// `/order/202309/orders` and `/order/202309/orders/search` (by buyer).
+    fn orders(&self) -> Option<&dyn unibox_core::orders::OrderSource> {
+        Some(self)
+    }
+
+    /// `/product/202309/products/search`.
+    fn catalog(&self) -> Option<&dyn unibox_core::catalog::ProductSource> {
+        Some(self)
+    }
+
+    /// Customer Service conversations and their messages.
+    fn history(&self) -> Option<&dyn unibox_core::history::ConversationHistory> {
+        Some(self)
     }
 
     /// Exchanges the stored refresh token for new tokens (`/api/v2/token/refresh`). Expired

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use secrecy::SecretString;
-use unibox_channel_marketplace::app::{check_credentials, url_or_default};
+use unibox_channel_marketplace::app::{App, url_or_default};
 use unibox_core::Result;
 use url::Url;
 
@@ -40,8 +40,7 @@ pub const DEFAULT_AUTHORIZE_URL: &str = "https://services.tiktokshop.com/open/au
 /// ```
 #[derive(Clone)]
 pub struct TikTokShopConfig {
-    pub(crate) app_key: String,
-    pub(crate) app_secrets: Vec<SecretString>,
+    pub(crate) app: App,
     pub(crate) service_id: Option<String>,
     pub(crate) shops: HashMap<String, String>,
     pub(crate) api_base_url: Url,
@@ -57,7 +56,7 @@ impl TikTokShopConfig {
 
     /// The app key.
     pub fn app_key(&self) -> &str {
-        &self.app_key
+        self.app.key()
     }
 
     /// The configured `shop_cipher` of a shop.
@@ -69,18 +68,12 @@ impl TikTokShopConfig {
     pub fn api_base_url(&self) -> &Url {
         &self.api_base_url
     }
-
-    pub(crate) fn current_secret(&self) -> &SecretString {
-        // `build` refuses a configuration without a secret.
-        &self.app_secrets[0]
-    }
 }
 
 impl fmt::Debug for TikTokShopConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TikTokShopConfig")
-            .field("app_key", &self.app_key)
-            .field("app_secrets", &format_args!("[{} redacted]", self.app_secrets.len()))
+            .field("app", &self.app)
             .field("service_id", &self.service_id)
             .field("shops", &self.shops.len())
             .field("api_base_url", &self.api_base_url.as_str())
@@ -149,11 +142,10 @@ impl TikTokShopConfigBuilder {
 
     /// Checks and builds: an app key and a non-empty app secret are required.
     pub fn build(self) -> Result<TikTokShopConfig> {
-        let app_key = check_credentials("TikTok Shop", self.app_key, &self.app_secrets)?;
+        let app = App::new("TikTok Shop", self.app_key, self.app_secrets)?;
         let url = |given, default| url_or_default("TikTok Shop", given, default);
         Ok(TikTokShopConfig {
-            app_key,
-            app_secrets: self.app_secrets,
+            app,
             service_id: self.service_id,
             shops: self.shops,
             api_base_url: url(self.api_base_url, DEFAULT_API_BASE_URL)?,

@@ -1,14 +1,17 @@
 #![doc = include_str!("../docs.md")]
 
 mod api;
+mod catalog;
 mod channel;
 mod config;
 mod error_map;
+mod fetch;
+mod history;
 mod inbound;
+mod orders;
 mod outbound;
 mod signing;
 mod tokens;
-mod verify;
 
 pub use channel::{API_RATE, DAILY_SEND_QUOTA, TikTokShopChannel};
 pub use config::{

@@ -151,6 +151,7 @@ impl TikTokShopChannel {
             method: Method::GET,
             path: "/authorization/202309/shops",
             shop_cipher: None,
+            query: &[],
             access_token,
             body: None,
         };

@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use secrecy::SecretString;
 use serde::Deserialize;
+use unibox_channel_meta::catalog::MetaCatalogSource;
 use unibox_channel_meta::{AppCredentials, GraphClient, answer_handshake, verify_signature};
 use unibox_core::channel::{
     Capabilities, MessagingWindow, OutsideWindow, Rate, RateLimits, SendReceipt, SendRequest, UnroutableAnswer,
@@ -86,6 +87,7 @@ pub struct WhatsAppChannel {
     capabilities: Capabilities,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) graph: Option<GraphClient>,
+    catalog: Option<MetaCatalogSource>,
 }
 
 impl WhatsAppChannel {
@@ -119,13 +121,21 @@ impl WhatsAppChannel {
             // Meta retries a refused batch and then disables the app's webhook for every number.
             unroutable_delivery: UnroutableAnswer::Acknowledge,
         };
-        WhatsAppChannel { config, capabilities, clock: Arc::new(SystemClock), graph: None }
+        WhatsAppChannel { config, capabilities, clock: Arc::new(SystemClock), graph: None, catalog: None }
     }
 
     /// Reads time from `clock` (token expiry, items without a timestamp).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self.catalog = self.catalog_source();
         self
+    }
+
+    /// The catalog source, when there is a Graph client and a catalog is configured.
+    fn catalog_source(&self) -> Option<MetaCatalogSource> {
+        let graph = self.graph.clone()?;
+        (!self.config.catalogs.is_empty())
+            .then(|| MetaCatalogSource::new(graph, self.config.catalogs.clone(), self.clock.clone()))
     }
 
     /// Calls the Graph API through `client`, with `appsecret_proof` from the first app secret.
@@ -141,6 +151,7 @@ impl WhatsAppChannel {
             graph = graph.with_app_secret(secret.clone());
         }
         self.graph = Some(graph);
+        self.catalog = self.catalog_source();
         self
     }
 
@@ -256,6 +267,16 @@ impl Channel for WhatsAppChannel {
             )
             .with_operation(OPERATION)),
         }
+    }
+
+    /// The configured Meta catalogs (`GET /{catalog-id}/products`), when any is.
+    fn catalog(&self) -> Option<&dyn unibox_core::catalog::ProductSource> {
+        self.catalog.as_ref().map(|c| c as &dyn unibox_core::catalog::ProductSource)
+    }
+
+    /// Cart messages as orders (items, total, currency); WhatsApp has no order API to fetch.
+    fn orders(&self) -> Option<&dyn unibox_core::orders::OrderSource> {
+        Some(self)
     }
 
     /// Exchanges an expiring token for a new long-lived one (`fb_exchange_token`, about 60

@@ -4,6 +4,7 @@ use std::fmt;
 
 use secrecy::SecretString;
 use unibox_channel_meta::AppSecret;
+use unibox_channel_meta::catalog::MetaCatalogs;
 use unibox_core::{Error, ErrorKind, Result};
 use url::Url;
 
@@ -37,6 +38,7 @@ pub struct WhatsAppConfig {
     pub(crate) graph_version: Option<String>,
     pub(crate) keep_other_fields: bool,
     pub(crate) max_media_bytes: u64,
+    pub(crate) catalogs: MetaCatalogs,
 }
 
 impl WhatsAppConfig {
@@ -60,6 +62,11 @@ impl WhatsAppConfig {
     pub fn max_media_bytes(&self) -> u64 {
         self.max_media_bytes
     }
+
+    /// The Meta catalog each number sells from.
+    pub fn catalogs(&self) -> &MetaCatalogs {
+        &self.catalogs
+    }
 }
 
 impl fmt::Debug for WhatsAppConfig {
@@ -72,6 +79,7 @@ impl fmt::Debug for WhatsAppConfig {
             .field("graph_version", &self.graph_version)
             .field("keep_other_fields", &self.keep_other_fields)
             .field("max_media_bytes", &self.max_media_bytes)
+            .field("catalogs", &self.catalogs)
             .finish()
     }
 }
@@ -86,9 +94,19 @@ pub struct WhatsAppConfigBuilder {
     graph_version: Option<String>,
     skip_other_fields: bool,
     max_media_bytes: Option<u64>,
+    catalogs: MetaCatalogs,
 }
 
 impl WhatsAppConfigBuilder {
+    /// The Meta commerce catalog (Commerce Manager › the catalog's id) the number
+    /// `phone_number_id` sells from, connected to its WhatsApp Business Account: product
+    /// messages and carts name its products, and the channel syncs them into the tenant's
+    /// catalog (`Hub::sync_catalog`) with the number's token, which needs `catalog_management`.
+    pub fn catalog(mut self, phone_number_id: impl Into<String>, catalog_id: impl Into<String>) -> Self {
+        self.catalogs = std::mem::take(&mut self.catalogs).with(phone_number_id, catalog_id);
+        self
+    }
+
     /// The Meta app secret (App Dashboard › App settings › Basic), which signs webhooks and
     /// `appsecret_proof`. Call twice while rotating it: webhooks signed with either verify,
     /// and the first one signs `appsecret_proof`.
@@ -167,6 +185,7 @@ impl WhatsAppConfigBuilder {
             graph_version: self.graph_version,
             keep_other_fields: !self.skip_other_fields,
             max_media_bytes: self.max_media_bytes.unwrap_or(DEFAULT_MAX_MEDIA_BYTES),
+            catalogs: self.catalogs,
         })
     }
 }

@@ -6,6 +6,7 @@ mod config;
 mod error_map;
 mod inbound;
 mod media;
+mod orders;
 mod outbound;
 mod read_receipt;
 

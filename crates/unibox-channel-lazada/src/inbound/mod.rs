@@ -27,7 +27,7 @@ pub use content::template;
 use serde_json::value::RawValue;
 use unibox_channel_marketplace::event_id::fingerprint;
 use unibox_channel_marketplace::lenient::unix_time;
-use unibox_channel_marketplace::renewal::ExpiryAlert;
+use unibox_channel_marketplace::renewal::{ExpiryAlert, Parsed};
 use unibox_core::{
     Direction, Error, ErrorKind, EventKind, IdentityKind, InboundEvent, InboundMessage, OrderUpdate, PlatformUser,
     Result, Timestamp,
@@ -45,12 +45,6 @@ mod push_type {
     pub(super) const REVERSE_ORDER: i64 = 10;
     pub(super) const FULFILLMENT: i64 = 14;
     pub(super) const SESSION_UPDATE: i64 = 19;
-}
-
-/// A parsed push: its events, and the expiry warning it carried, if any.
-pub(crate) struct Parsed {
-    pub(crate) events: Vec<InboundEvent>,
-    pub(crate) alert: Option<ExpiryAlert>,
 }
 
 fn malformed(why: impl Into<std::borrow::Cow<'static, str>>) -> Error {

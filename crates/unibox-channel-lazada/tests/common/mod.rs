@@ -7,11 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use unibox_channel_lazada::{LazadaChannel, LazadaConfig, push_signature, request_signature};
+use unibox_channel_lazada::{LazadaChannel, LazadaConfig, request_signature};
+use unibox_channel_marketplace::push::signed_push;
 use unibox_core::channel::WebhookRequest;
-use unibox_core::{
-    Channel, ChannelAccount, ChannelKind, ContactIdentity, IdentityKind, InboundEvent, ManualClock, Timestamp,
-};
+use unibox_core::{ChannelAccount, ChannelKind, ContactIdentity, IdentityKind, InboundEvent, ManualClock, Timestamp};
 use unibox_testkit::http::{FakeServer, RecordedRequest, ScriptedResponse};
 
 /// The app key (App Console).
@@ -57,8 +56,7 @@ pub fn fixture_names() -> Vec<String> {
 
 /// A push of `body` signed with `secret` as Lazada signs it.
 pub fn signed_with(secret: &str, body: &[u8]) -> WebhookRequest {
-    WebhookRequest::post(URL.parse().unwrap(), body.to_vec())
-        .with_header("authorization", &push_signature(APP_KEY, secret, body))
+    signed_push(URL.parse().unwrap(), APP_KEY, secret, body)
 }
 
 pub fn signed(body: &[u8]) -> WebhookRequest {
@@ -67,16 +65,12 @@ pub fn signed(body: &[u8]) -> WebhookRequest {
 
 /// The events of a body, verified and parsed by `channel`.
 pub fn events_of(channel: &LazadaChannel, body: &[u8]) -> Vec<InboundEvent> {
-    let request = signed(body);
-    let verified = channel.verify(&request).unwrap_or_else(|e| panic!("failed verification: {e}"));
-    channel.parse(&verified).unwrap_or_else(|e| panic!("failed to parse: {e}"))
+    unibox_testkit::channel::events_of(channel, &signed(body))
 }
 
 /// The one event of a fixture.
 pub fn event(name: &str) -> InboundEvent {
-    let mut events = events_of(&channel(), &fixture(name));
-    assert_eq!(events.len(), 1, "{name} should parse into exactly one event: {events:?}");
-    events.remove(0)
+    unibox_testkit::channel::one_event(&channel(), &signed(&fixture(name)))
 }
 
 /// A channel calling `platform` (a loopback fake of Lazada) with a real HTTP client.
@@ -125,6 +119,16 @@ pub struct Books {
     pub sent: HashMap<String, HashMap<String, String>>,
     /// Sessions marked read: (session, last message).
     pub read: Vec<(String, String)>,
+    /// Orders by id: the `/order/get` data and the `/order/items/get` lines.
+    pub orders: HashMap<String, (serde_json::Value, serde_json::Value)>,
+    /// Chat sessions, newest first: (session id, its messages as `/im/message/list` lists them).
+    pub sessions: Vec<(String, Vec<serde_json::Value>)>,
+    /// The live products `/products/get` lists.
+    pub products: Vec<serde_json::Value>,
+    /// Every API path called, in order.
+    pub calls: Vec<String>,
+    /// An error code the next read answers with (once).
+    pub fail_next: Option<String>,
 }
 
 /// Answers like Lazada's Open Platform: checks `sign` over the received parameters, the
@@ -210,6 +214,65 @@ impl FakeLazada {
                         "IllegalRefreshToken",
                         "Refresh token is invalid or expired, please have your seller re-login",
                     )
+                }
+            }
+            "/order/get" | "/order/items/get" | "/im/session/list" | "/im/message/list" | "/products/get" => {
+                books.calls.push(api_path.to_owned());
+                let token = params.get("access_token").cloned().unwrap_or_default();
+                if !books.access.contains(&token) {
+                    return error("IllegalAccessToken", "The specified access token is invalid or expired");
+                }
+                if let Some(code) = books.fail_next.take() {
+                    return error(&code, "Api access frequency exceeds the limit. this ban will last 1 seconds");
+                }
+                let ok = |data: serde_json::Value| {
+                    ScriptedResponse::json(
+                        200,
+                        &json!({"code": "0", "data": data, "request_id": "2101b1c117320000100007777"}),
+                    )
+                };
+                let param = |name: &str| params.get(name).cloned().unwrap_or_default();
+                match api_path {
+                    "/order/get" | "/order/items/get" => match books.orders.get(&param("order_id")) {
+                        Some((order, _)) if api_path == "/order/get" => ok(order.clone()),
+                        Some((_, items)) => ok(items.clone()),
+                        None => error("E0001", "Order not found"),
+                    },
+                    "/im/session/list" => {
+                        // Paged by last_session_id: the sessions after it.
+                        let size: usize = param("page_size").parse().unwrap_or(20);
+                        let after = params.get("last_session_id");
+                        let start = after
+                            .and_then(|last| books.sessions.iter().position(|(id, _)| id == last).map(|i| i + 1))
+                            .unwrap_or(0);
+                        let page: Vec<&(String, Vec<serde_json::Value>)> =
+                            books.sessions.iter().skip(start).take(size).collect();
+                        let has_more = start + page.len() < books.sessions.len();
+                        let list: Vec<serde_json::Value> = page
+                            .iter()
+                            .map(|(id, _)| json!({"session_id": id, "title": "buyer", "summary": "…", "unread_count": 0, "site_id": "TH"}))
+                            .collect();
+                        ok(
+                            json!({"has_more": has_more, "next_start_time": NOW_MILLIS - 1000, "last_session_id": page.last().map(|(id, _)| id.clone()), "session_list": list}),
+                        )
+                    }
+                    "/im/message/list" => {
+                        let session = param("session_id");
+                        let messages = books
+                            .sessions
+                            .iter()
+                            .find(|(id, _)| *id == session)
+                            .map(|(_, m)| m.clone())
+                            .unwrap_or_default();
+                        ok(json!({"has_more": false, "next_start_time": 0, "message_list": messages}))
+                    }
+                    _ => {
+                        let offset: usize = param("offset").parse().unwrap_or(0);
+                        let limit: usize = param("limit").parse().unwrap_or(10);
+                        let page: Vec<serde_json::Value> =
+                            books.products.iter().skip(offset).take(limit).cloned().collect();
+                        ok(json!({"total_products": books.products.len(), "products": page}))
+                    }
                 }
             }
             "/im/message/send" | "/im/session/read" => {

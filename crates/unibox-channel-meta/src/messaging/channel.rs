@@ -18,6 +18,7 @@ use unibox_core::{
 use url::Url;
 
 use super::{MessagingPlatform, MessagingSender, SenderAction, parse_events};
+use crate::catalog::{MetaCatalogSource, MetaCatalogs};
 use crate::{AppCredentials, AppSecret, GraphClient, answer_handshake, verify_signature};
 
 /// The 24-hour customer-service window of Messenger and Instagram.
@@ -60,6 +61,7 @@ pub struct MessagingChannel {
     refresh: TokenRefresh,
     clock: Arc<dyn Clock>,
     capabilities: Capabilities,
+    catalog: Option<MetaCatalogSource>,
 }
 
 /// Builds a [`MessagingChannel`].
@@ -72,9 +74,17 @@ pub struct MessagingChannelBuilder {
     human_agent_tag: bool,
     refresh: TokenRefresh,
     clock: Arc<dyn Clock>,
+    catalogs: MetaCatalogs,
 }
 
 impl MessagingChannelBuilder {
+    /// The Meta commerce catalog each account sells from (Instagram product messages), synced
+    /// through [`Channel::catalog`] (`GET /{catalog-id}/products`); needs an HTTP client.
+    pub fn catalogs(mut self, catalogs: MetaCatalogs) -> Self {
+        self.catalogs = catalogs;
+        self
+    }
+
     /// The app secret that signs webhooks; add a second one while rotating.
     pub fn app_secret(mut self, secret: AppSecret) -> Self {
         self.secrets.push(secret);
@@ -143,6 +153,12 @@ impl MessagingChannelBuilder {
             };
             MessagingSender::new(graph, self.platform.clone()).with_human_agent_tag(self.human_agent_tag)
         });
+        let catalog = match (&sender, self.catalogs.is_empty()) {
+            (Some(sender), false) => {
+                Some(MetaCatalogSource::new(sender.graph().clone(), self.catalogs, self.clock.clone()))
+            }
+            _ => None,
+        };
         let messenger = self.platform.channel == ChannelKind::MESSENGER;
         let capabilities = Capabilities {
             send: match &sender {
@@ -177,6 +193,7 @@ impl MessagingChannelBuilder {
             refresh: self.refresh,
             clock: self.clock,
             capabilities,
+            catalog,
         })
     }
 }
@@ -203,6 +220,7 @@ impl MessagingChannel {
             human_agent_tag: false,
             refresh: TokenRefresh::None,
             clock: Arc::new(SystemClock),
+            catalogs: MetaCatalogs::new(),
         }
     }
 
@@ -281,6 +299,11 @@ impl Channel for MessagingChannel {
 
     async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
         self.sender()?.send(request).await
+    }
+
+    /// The configured Meta catalogs (`GET /{catalog-id}/products`), when any is.
+    fn catalog(&self) -> Option<&dyn unibox_core::catalog::ProductSource> {
+        self.catalog.as_ref().map(|c| c as &dyn unibox_core::catalog::ProductSource)
     }
 
     async fn refresh_tokens(&self, account: &ChannelAccount, tokens: &TokenSet) -> Result<TokenSet> {

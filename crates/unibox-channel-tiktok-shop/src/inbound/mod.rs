@@ -23,7 +23,7 @@ mod wire;
 use serde_json::value::RawValue;
 use unibox_channel_marketplace::event_id::fingerprint;
 use unibox_channel_marketplace::lenient::unix_time;
-use unibox_channel_marketplace::renewal::ExpiryAlert;
+use unibox_channel_marketplace::renewal::{ExpiryAlert, Parsed};
 use unibox_core::{
     Direction, Error, ErrorKind, EventKind, IdentityKind, InboundEvent, InboundMessage, OrderUpdate, PlatformUser,
     Result, Timestamp,
@@ -41,12 +41,6 @@ mod webhook_type {
     pub(super) const RETURN: i64 = 12;
     pub(super) const NEW_CONVERSATION: i64 = 13;
     pub(super) const NEW_MESSAGE: i64 = 14;
-}
-
-/// A parsed webhook: its events, and the expiry warning it carried, if any.
-pub(crate) struct Parsed {
-    pub(crate) events: Vec<InboundEvent>,
-    pub(crate) alert: Option<ExpiryAlert>,
 }
 
 fn malformed(why: impl Into<std::borrow::Cow<'static, str>>) -> Error {

@@ -12,7 +12,7 @@
 //! Everything else is `Unsupported` before any call. The recipient is the conversation id
 //! ([`CONVERSATION_IDENTITY`](crate::CONVERSATION_IDENTITY)).
 
-mod send;
+pub(crate) mod send;
 
 use serde_json::json;
 use unibox_core::{Content, Error, ErrorKind, MediaSource, Result};

@@ -14,7 +14,7 @@ use crate::error_map;
 const OPERATION: &str = "tiktok_shop.send";
 
 /// Conversation ids are decimal; anything else could change the path.
-fn conversation_path(conversation: &str, suffix: &str) -> Result<String> {
+pub(crate) fn conversation_path(conversation: &str, suffix: &str) -> Result<String> {
     if conversation.is_empty() || !conversation.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(Error::new(ErrorKind::InvalidInput, "a TikTok Shop conversation id is letters and digits")
             .with_operation(OPERATION));
@@ -42,6 +42,7 @@ impl TikTokShopChannel {
                 method: Method::POST,
                 path,
                 shop_cipher: Some(cipher),
+                query: &[],
                 access_token: token,
                 body: Some(body),
             };
@@ -81,6 +82,7 @@ impl TikTokShopChannel {
             method: Method::POST,
             path: &path,
             shop_cipher: Some(&cipher),
+            query: &[],
             access_token,
             body: Some(b"{}".to_vec()),
         };

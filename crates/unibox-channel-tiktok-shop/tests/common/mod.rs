@@ -7,11 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use unibox_channel_tiktok_shop::{TikTokShopChannel, TikTokShopConfig, push_signature, request_signature};
+use unibox_channel_marketplace::push::signed_push;
+use unibox_channel_tiktok_shop::{TikTokShopChannel, TikTokShopConfig, request_signature};
 use unibox_core::channel::WebhookRequest;
-use unibox_core::{
-    Channel, ChannelAccount, ChannelKind, ContactIdentity, IdentityKind, InboundEvent, ManualClock, Timestamp,
-};
+use unibox_core::{ChannelAccount, ChannelKind, ContactIdentity, IdentityKind, InboundEvent, ManualClock, Timestamp};
 use unibox_testkit::http::{FakeServer, RecordedRequest, ScriptedResponse};
 
 /// The app key.
@@ -57,8 +56,7 @@ pub fn fixture_names() -> Vec<String> {
 
 /// A webhook of `body` signed with `secret` as TikTok Shop signs it.
 pub fn signed_with(secret: &str, body: &[u8]) -> WebhookRequest {
-    WebhookRequest::post(URL.parse().unwrap(), body.to_vec())
-        .with_header("authorization", &push_signature(APP_KEY, secret, body))
+    signed_push(URL.parse().unwrap(), APP_KEY, secret, body)
 }
 
 pub fn signed(body: &[u8]) -> WebhookRequest {
@@ -66,15 +64,11 @@ pub fn signed(body: &[u8]) -> WebhookRequest {
 }
 
 pub fn events_of(channel: &TikTokShopChannel, body: &[u8]) -> Vec<InboundEvent> {
-    let request = signed(body);
-    let verified = channel.verify(&request).unwrap_or_else(|e| panic!("failed verification: {e}"));
-    channel.parse(&verified).unwrap_or_else(|e| panic!("failed to parse: {e}"))
+    unibox_testkit::channel::events_of(channel, &signed(body))
 }
 
 pub fn event(name: &str) -> InboundEvent {
-    let mut events = events_of(&channel(), &fixture(name));
-    assert_eq!(events.len(), 1, "{name} should parse into exactly one event: {events:?}");
-    events.remove(0)
+    unibox_testkit::channel::one_event(&channel(), &signed(&fixture(name)))
 }
 
 /// A channel calling `platform` (a loopback fake of TikTok Shop) with a real HTTP client; it
@@ -122,6 +116,16 @@ pub struct Books {
     /// Messages sent: id → (conversation, body JSON).
     pub sent: HashMap<String, (String, serde_json::Value)>,
     pub read: Vec<String>,
+    /// Orders by id, as `/order/202309/orders` answers them.
+    pub orders: Vec<serde_json::Value>,
+    /// Conversations, newest first: (id, its messages as the message list answers them).
+    pub conversations: Vec<(String, Vec<serde_json::Value>)>,
+    /// The active products the product search lists.
+    pub products: Vec<serde_json::Value>,
+    /// Every (method, API path) read, in order.
+    pub calls: Vec<String>,
+    /// An (HTTP status, code) the next read answers with (once).
+    pub fail_next: Option<(u16, i64)>,
 }
 
 /// Answers like TikTok Shop: checks `sign` (secret-wrapped, over the path, the sorted query and
@@ -220,6 +224,16 @@ impl FakeTikTokShop {
         if query.get("shop_cipher").map(String::as_str) != Some(CIPHER) {
             return failure(400, 106013, "shop_cipher is missing or wrong");
         }
+        let reads = request.method == http::Method::GET
+            || api_path == "/order/202309/orders/search"
+            || api_path == "/product/202309/products/search";
+        if reads {
+            books.calls.push(format!("{} {api_path}", request.method));
+            if let Some((status, code)) = books.fail_next.take() {
+                return failure(status, code, "Too many requests");
+            }
+            return self.read(&books, api_path, &query, &request.body);
+        }
         let Some(rest) = api_path.strip_prefix("/customer_service/202309/conversations/") else {
             return failure(404, 36009009, "invalid path");
         };
@@ -236,5 +250,56 @@ impl FakeTikTokShop {
         let id = format!("74945601097323{:05}", books.sent.len() + 1);
         books.sent.insert(id.clone(), (conversation.to_owned(), body));
         success(json!({"message_id": id}))
+    }
+
+    /// The reads: orders, the order search, conversations and messages, the product search.
+    fn read(&self, books: &Books, api_path: &str, query: &HashMap<String, String>, body: &[u8]) -> ScriptedResponse {
+        let size: usize = query.get("page_size").and_then(|s| s.parse().ok()).unwrap_or(10);
+        // Page tokens are the index of the page's first entry.
+        let start: usize = query.get("page_token").and_then(|t| t.strip_prefix("tok-")?.parse().ok()).unwrap_or(0);
+        let next = |total: usize| if start + size < total { format!("tok-{}", start + size) } else { String::new() };
+        match api_path {
+            "/order/202309/orders" => {
+                let ids: Vec<&str> = query.get("ids").map(|i| i.split(',').collect()).unwrap_or_default();
+                let orders: Vec<&serde_json::Value> =
+                    books.orders.iter().filter(|o| ids.contains(&o["id"].as_str().unwrap_or(""))).collect();
+                success(json!({"orders": orders}))
+            }
+            "/order/202309/orders/search" => {
+                let filter: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+                let orders: Vec<&serde_json::Value> =
+                    books.orders.iter().filter(|o| o["user_id"] == filter["buyer_user_id"]).collect();
+                success(json!({"orders": orders, "total_count": orders.len(), "next_page_token": ""}))
+            }
+            "/customer_service/202309/conversations" => {
+                let page: Vec<serde_json::Value> = books
+                    .conversations
+                    .iter()
+                    .skip(start)
+                    .take(size)
+                    .map(|(id, _)| json!({"id": id, "participant_count": 2, "can_send_message": true, "unread_count": 0,
+                        "create_time": NOW - 86_400, "participants": [{"im_user_id": "707885565181165594", "user_id": "7494560109732334274",
+                        "role": "BUYER", "nickname": "somchai.j", "avatar": "https://p16-oec-va.ibyteimg.com/avatar.jpeg", "buyer_platform": "TIKTOK_SHOP"}]}))
+                    .collect();
+                success(json!({"conversations": page, "next_page_token": next(books.conversations.len())}))
+            }
+            path => {
+                let conversation = path
+                    .strip_prefix("/customer_service/202309/conversations/")
+                    .and_then(|rest| rest.strip_suffix("/messages"));
+                match conversation.and_then(|c| books.conversations.iter().find(|(id, _)| id == c)) {
+                    Some((_, messages)) => {
+                        success(json!({"messages": messages, "next_page_token": "", "unsupported_msg_tips": ""}))
+                    }
+                    None if path == "/product/202309/products/search" => {
+                        let page: Vec<&serde_json::Value> = books.products.iter().skip(start).take(size).collect();
+                        success(
+                            json!({"products": page, "total_count": books.products.len(), "next_page_token": next(books.products.len())}),
+                        )
+                    }
+                    None => failure(404, 36009009, "invalid path"),
+                }
+            }
+        }
     }
 }

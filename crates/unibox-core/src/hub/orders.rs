@@ -150,6 +150,9 @@ impl Hub {
             );
             order.buyer = update.buyer.clone();
             order.tracking_number = push.tracking_number.clone();
+            order.items = push.items;
+            order.total = push.total;
+            order.currency = push.currency;
             order.history.push(OrderChange {
                 event_id: routed.event.id.clone(),
                 status: push.status,

@@ -225,3 +225,30 @@ pub async fn run_all(harness: &dyn ChannelHarness) {
     idempotent_resend_returns_the_same_receipt(harness).await;
     send_failures_map_to_the_right_kinds(harness).await;
 }
+
+/// The events of `request`, verified and parsed by `channel`; panics (failing the test) when
+/// either refuses it. For adapters' fixture tests.
+///
+/// ```
+/// # fn check(channel: &dyn unibox_core::Channel, request: &unibox_core::channel::WebhookRequest) {
+/// let events = unibox_testkit::channel::events_of(channel, request);
+/// assert!(events.iter().all(|e| !e.id.is_empty()));
+/// # }
+/// ```
+pub fn events_of(
+    channel: &dyn unibox_core::Channel,
+    request: &unibox_core::channel::WebhookRequest,
+) -> Vec<unibox_core::InboundEvent> {
+    let verified = channel.verify(request).unwrap_or_else(|e| panic!("failed verification: {e}"));
+    channel.parse(&verified).unwrap_or_else(|e| panic!("failed to parse: {e}"))
+}
+
+/// The one event of `request` (see [`events_of`]); panics unless there is exactly one.
+pub fn one_event(
+    channel: &dyn unibox_core::Channel,
+    request: &unibox_core::channel::WebhookRequest,
+) -> unibox_core::InboundEvent {
+    let mut events = events_of(channel, request);
+    assert_eq!(events.len(), 1, "the request should parse into exactly one event: {events:?}");
+    events.remove(0)
+}
