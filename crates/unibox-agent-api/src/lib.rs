@@ -5,6 +5,7 @@ mod conversations;
 mod credentials;
 mod error;
 mod events;
+mod export;
 mod extract;
 mod rows;
 mod session_routes;
@@ -202,6 +203,7 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AgentApi>)> {
         ("GET", "/conversations/{id}/orders", get(c::orders)),
         ("GET", "/search", get(c::search)),
         ("GET", "/events", get(events::stream)),
+        ("GET", "/export", get(export::download)),
     ]
 }
 

@@ -9,7 +9,10 @@
 //!
 //! [`redact`] and [`Redactor`] mask personal data out of text before it is sent to an AI
 //! provider or another processor.
+//!
+//! [`export`] writes a tenant's or a contact's data as JSON Lines and imports it back.
 
+pub mod export;
 mod redact;
 
 pub use redact::{CARD, EMAIL, PHONE, Redactor, redact};

@@ -48,6 +48,10 @@ impl InboxReads for CountedReads {
         self.count();
         self.inner.message(tenant, id).await
     }
+    async fn contacts(&self, tenant: &TenantId, after: Option<ContactId>, limit: usize) -> Result<Vec<Contact>> {
+        self.count();
+        self.inner.contacts(tenant, after, limit).await
+    }
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
         self.count();
         self.inner.contact(tenant, id).await

@@ -116,7 +116,7 @@ fn head(conn: &Connection, tenant: &TenantId, operation: &'static str) -> Result
     row.map(|(seq, hash)| Ok((u64::try_from(seq).map_err(|_| corrupt(operation, "audit seq"))?, hash?))).transpose()
 }
 
-fn insert(conn: &Connection, chained: &ChainedRecord, operation: &'static str) -> Result<()> {
+pub(crate) fn insert(conn: &Connection, chained: &ChainedRecord, operation: &'static str) -> Result<()> {
     let r = &chained.record;
     let (actor_type, actor, role) = match r.actor.principal() {
         Principal::User { id, role } => ("user", id.as_str(), Some(role.as_str())),
@@ -152,7 +152,7 @@ fn insert(conn: &Connection, chained: &ChainedRecord, operation: &'static str) -
 }
 
 /// Indexes the records of `tenant`'s chain after the last indexed one, up to `seq`.
-fn index_block(conn: &Connection, tenant: &TenantId, seq: i64, operation: &'static str) -> Result<()> {
+pub(crate) fn index_block(conn: &Connection, tenant: &TenantId, seq: i64, operation: &'static str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO audit_index (tenant, seq, at, actor, action, target) \
          SELECT tenant, seq, at, actor, action, target FROM audit_log \

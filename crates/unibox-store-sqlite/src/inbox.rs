@@ -289,7 +289,7 @@ impl SqliteInbox {
     }
 
     /// Waits until every event accepted before this call is applied (see [`EventIngest::accept`]).
-    async fn applied(&self, operation: &'static str) -> Result<()> {
+    pub(crate) async fn applied(&self, operation: &'static str) -> Result<()> {
         match &self.journal {
             Some(journal) => journal.state.wait_applied(operation, || self.writer.wake()).await,
             None => Ok(()),
@@ -494,6 +494,11 @@ impl InboxReads for SqliteInbox {
             Ok(found)
         })
         .await
+    }
+
+    async fn contacts(&self, tenant: &TenantId, after: Option<ContactId>, limit: usize) -> Result<Vec<Contact>> {
+        let tenant = tenant.clone();
+        self.read("sqlite.contacts", move |conn| queries::contacts(conn, &tenant, after, limit)).await
     }
 
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {

@@ -28,6 +28,7 @@ mod outbox;
 mod privacy;
 mod queries;
 mod readers;
+mod restore;
 mod roster;
 mod schema;
 mod search;

@@ -126,4 +126,37 @@ impl OrderStore for SqliteInbox {
         })
         .await
     }
+
+    async fn orders_after(
+        &self,
+        tenant: &TenantId,
+        after: Option<(ChannelAccountId, String)>,
+        limit: usize,
+    ) -> Result<Vec<Order>> {
+        const OP: &str = "sqlite.orders.after";
+        let tenant = tenant.as_str().to_owned();
+        // The empty blob sorts before every account id, so the first page starts at the start.
+        let (account, order_id) = match after {
+            Some((account, order_id)) => (account.as_bytes().to_vec(), order_id),
+            None => (Vec::new(), String::new()),
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(OP, move |conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT body FROM orders WHERE tenant = ?1 AND (account, order_id) > (?2, ?3) \
+                     ORDER BY account, order_id LIMIT ?4",
+                )
+                .during(OP)?;
+            let rows = statement
+                .query_map(params![tenant, account, order_id, limit], |row| row.get::<_, String>(0))
+                .during(OP)?;
+            let mut found = Vec::new();
+            for body in rows {
+                found.push(serde_json::from_str::<Order>(&body.during(OP)?).map_err(|_| corrupt(OP, "order"))?);
+            }
+            Ok(found)
+        })
+        .await
+    }
 }

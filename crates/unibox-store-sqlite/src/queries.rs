@@ -172,6 +172,31 @@ pub(crate) fn contact(conn: &Connection, tenant: &TenantId, id: ContactId) -> Re
     rows::contact(conn, tenant, id, OP)?.ok_or_else(|| not_found("contact", OP))
 }
 
+/// Up to `limit` contacts of the tenant in id order, after `after`.
+pub(crate) fn contacts(
+    conn: &Connection,
+    tenant: &TenantId,
+    after: Option<ContactId>,
+    limit: usize,
+) -> Result<Vec<Contact>> {
+    const OP: &str = "sqlite.contacts";
+    let after = after.map(|id| id.as_bytes().to_vec()).unwrap_or_default();
+    let ids = conn
+        .prepare_cached("SELECT id FROM contacts WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT ?3")
+        .during(OP)?
+        .query_map(params![tenant.as_str(), after, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+            row.get::<_, [u8; 16]>(0)
+        })
+        .during(OP)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .during(OP)?;
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        found.extend(rows::contact(conn, tenant, ContactId::from_bytes(id), OP)?);
+    }
+    Ok(found)
+}
+
 pub(crate) fn contact_by_identity(
     conn: &Connection,
     tenant: &TenantId,

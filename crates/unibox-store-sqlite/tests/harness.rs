@@ -25,6 +25,7 @@ async fn sqlite_store_passes_the_store_harness() {
         }
     };
     let capabilities = factory().await.capabilities;
+    assert!(capabilities.restore, "the SQLite store restores exports, so the export suite runs");
     unibox_testkit::harness::run(&factory, capabilities).await;
 }
 

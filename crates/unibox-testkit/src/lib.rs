@@ -16,6 +16,7 @@ pub mod ai;
 pub mod audit;
 pub mod catalog;
 pub mod credits;
+pub mod export;
 pub mod fixture_files;
 pub mod fixtures;
 pub mod harness;

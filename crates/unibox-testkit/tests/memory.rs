@@ -7,5 +7,6 @@ use unibox_core::store::Store;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_store_passes_the_store_harness() {
     let capabilities = Store::from(MemoryStore::new()).capabilities;
+    assert!(capabilities.restore, "the memory store restores exports, so the export suite runs");
     unibox_testkit::harness::run(&|| async { MemoryStore::new().into() }, capabilities).await;
 }

@@ -93,6 +93,9 @@ impl InboxReads for LeakySearch {
     async fn message(&self, tenant: &TenantId, id: MessageId) -> Result<Message> {
         self.inner.message(tenant, id).await
     }
+    async fn contacts(&self, tenant: &TenantId, after: Option<ContactId>, limit: usize) -> Result<Vec<Contact>> {
+        self.inner.contacts(tenant, after, limit).await
+    }
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
         self.inner.contact(tenant, id).await
     }

@@ -38,6 +38,8 @@ pub const ROLE_CHANGE: &str = "role.change";
 pub const MEMBER_REMOVE: &str = "member.remove";
 /// A data export was requested.
 pub const EXPORT_REQUEST: &str = "data.export";
+/// A tenant's or a contact's data was exported ([`Hub::export_data`](crate::Hub::export_data)).
+pub const PRIVACY_EXPORT: &str = "privacy.export";
 /// A deletion was requested.
 pub const DELETION_REQUEST: &str = "data.delete";
 /// A user signed in (a session was created).
@@ -59,7 +61,7 @@ pub const CREDITS_ADJUST: &str = "credits.adjust";
 pub const DELIVERY_WORKER: &str = "unibox-delivery";
 
 /// Every verb above, for validation and documentation.
-pub const ALL: [&str; 24] = [
+pub const ALL: [&str; 25] = [
     MESSAGE_SEND,
     MESSAGE_QUEUE,
     MESSAGE_RESOLVE,
@@ -78,6 +80,7 @@ pub const ALL: [&str; 24] = [
     MEMBER_REMOVE,
     EXPORT_REQUEST,
     DELETION_REQUEST,
+    PRIVACY_EXPORT,
     LOGIN,
     LOGOUT,
     SESSION_TERMINATE,

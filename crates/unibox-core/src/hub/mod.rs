@@ -12,6 +12,7 @@ mod credits;
 mod disconnect;
 mod event_time;
 mod events;
+mod export;
 mod handoff;
 mod inbox_view;
 mod metering;

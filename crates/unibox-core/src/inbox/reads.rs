@@ -87,6 +87,10 @@ pub trait InboxReads: Send + Sync + fmt::Debug + 'static {
         Ok(found)
     }
 
+    /// Up to `limit` of the tenant's contacts in id order, starting after the contact `after`
+    /// (the last of the previous page): an export walks every contact with it, a page at a time.
+    async fn contacts(&self, tenant: &TenantId, after: Option<ContactId>, limit: usize) -> Result<Vec<Contact>>;
+
     /// One contact.
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact>;
 

@@ -28,7 +28,7 @@ pub struct MemoryAuditLog {
 }
 
 #[derive(Debug, Default)]
-struct State {
+pub(super) struct State {
     chains: HashMap<TenantId, Vec<ChainedRecord>>,
     checkpoints: HashMap<TenantId, Vec<Checkpoint>>,
 }
@@ -39,7 +39,7 @@ impl MemoryAuditLog {
         Self::default()
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
+    pub(super) fn state(&self) -> MutexGuard<'_, State> {
         // Appends validate nothing that can panic halfway, so a poisoned lock guards whole chains.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -56,6 +56,25 @@ impl MemoryAuditLog {
     /// The tenant's chain as stored, oldest first.
     pub fn chained_records(&self, tenant: &TenantId) -> Vec<ChainedRecord> {
         self.state().chains.get(tenant).cloned().unwrap_or_default()
+    }
+}
+
+impl State {
+    /// Whether the tenant has audit records or checkpoints.
+    pub(super) fn holds(&self, tenant: &TenantId) -> bool {
+        self.chains.get(tenant).is_some_and(|chain| !chain.is_empty())
+            || self.checkpoints.get(tenant).is_some_and(|checkpoints| !checkpoints.is_empty())
+    }
+
+    /// Puts a restored chain and its checkpoints in place of the tenant's (empty) ones.
+    pub(super) fn restore(&mut self, tenant: &TenantId, chain: Vec<ChainedRecord>, mut checkpoints: Vec<Checkpoint>) {
+        checkpoints.sort_by_key(|c| c.seq);
+        if !chain.is_empty() {
+            self.chains.insert(tenant.clone(), chain);
+        }
+        if !checkpoints.is_empty() {
+            self.checkpoints.insert(tenant.clone(), checkpoints);
+        }
     }
 }
 

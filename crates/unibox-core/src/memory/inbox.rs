@@ -6,10 +6,12 @@ use async_trait::async_trait;
 
 use super::changes::ChangeState;
 
+mod restore;
 mod workflow;
 use crate::changes::{Change, ChangeKind, ingest_change};
 use crate::outbox::OutboxJob;
 use crate::workflow::{CannedReply, ContactProfile, ContactUpdate, ReadState};
+pub(super) use restore::InboxRecords;
 
 use crate::inbox::{
     AssigneeFilter, ChannelAccounts, ConversationQuery, ConversationUpdate, Cursor, EventIngest, InboxReads,
@@ -733,6 +735,18 @@ impl InboxReads for MemoryInbox {
     async fn messages_by_id(&self, tenant: &TenantId, ids: &[MessageId]) -> Result<Vec<Message>> {
         let state = self.state();
         Ok(ids.iter().filter_map(|id| state.message_of(tenant, *id).ok().map(|m| m.message.clone())).collect())
+    }
+
+    async fn contacts(&self, tenant: &TenantId, after: Option<ContactId>, limit: usize) -> Result<Vec<Contact>> {
+        let state = self.state();
+        let mut contacts: Vec<&Contact> = state
+            .contacts
+            .values()
+            .map(|stored| &stored.contact)
+            .filter(|c| &c.tenant == tenant && after.is_none_or(|after| c.id > after))
+            .collect();
+        contacts.sort_by_key(|c| c.id);
+        Ok(contacts.into_iter().take(limit).cloned().collect())
     }
 
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {

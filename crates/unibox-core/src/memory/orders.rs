@@ -28,7 +28,7 @@ impl MemoryOrderStore {
         Self::default()
     }
 
-    fn orders(&self) -> MutexGuard<'_, HashMap<Key, Order>> {
+    pub(super) fn orders(&self) -> MutexGuard<'_, HashMap<Key, Order>> {
         // Every write replaces one whole order, so a poisoned lock still holds consistent data.
         self.orders.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -85,5 +85,20 @@ impl OrderStore for MemoryOrderStore {
         found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.order_id.cmp(&b.order_id)));
         found.truncate(limit.min(MAX_ORDERS_LISTED));
         Ok(found)
+    }
+
+    async fn orders_after(
+        &self,
+        tenant: &TenantId,
+        after: Option<(ChannelAccountId, String)>,
+        limit: usize,
+    ) -> Result<Vec<Order>> {
+        let orders = self.orders();
+        let mut keys: Vec<&Key> = orders
+            .keys()
+            .filter(|(t, account, id)| t == tenant && after.as_ref().is_none_or(|(a, i)| (account, id) > (a, i)))
+            .collect();
+        keys.sort();
+        Ok(keys.into_iter().take(limit).filter_map(|key| orders.get(key).cloned()).collect())
     }
 }

@@ -8,9 +8,11 @@ use crate::inbox::MAX_PAGE_SIZE;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::memory::{
     MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryCreditLedger, MemoryDeletionRequests,
-    MemoryInbox, MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
+    MemoryInbox, MemoryOrderStore, MemoryRestore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore,
+    MemoryUsageMeter,
 };
 use crate::outbox::Outbox;
+use crate::privacy::export::Restore;
 use crate::store::{Store, StoreCapabilities};
 use crate::{Error, ErrorKind};
 
@@ -43,11 +45,19 @@ impl MemoryStore {
     /// Memory parts around `inbox`, a backend object that serves every inbox port, the outbox
     /// and the change log (a [`MemoryInbox`], or a SQLite inbox under test): the tokens, audit
     /// trail, roster, analytics, usage, sessions and deletion requests are in memory. The
-    /// capabilities say so: the bundle is not durable even when the inbox is.
+    /// capabilities say so: the bundle is not durable even when the inbox is. Exports can be
+    /// imported ([`Store::restore`]) when the inbox is a [`MemoryInbox`].
     pub fn with_inbox<B>(inbox: Arc<B>) -> Self
     where
         B: ChannelAccounts + EventIngest + InboxReads + OutboundMessages + TeamWorkflow + Outbox + ChangeLog,
     {
+        let audit_log = Arc::new(MemoryAuditLog::new());
+        let orders = Arc::new(MemoryOrderStore::new());
+        let any: Arc<dyn std::any::Any + Send + Sync> = inbox.clone();
+        let restore: Option<Arc<dyn Restore>> = any
+            .downcast::<MemoryInbox>()
+            .ok()
+            .map(|memory| Arc::new(MemoryRestore::new(memory, orders.clone(), audit_log.clone())) as Arc<dyn Restore>);
         let capabilities = StoreCapabilities {
             outbox: true,
             change_log: true,
@@ -58,10 +68,11 @@ impl MemoryStore {
             orders: true,
             sync_cursors: true,
             catalog: true,
+            restore: restore.is_some(),
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
-        let audit = Arc::new(AuditTrail::new(Arc::new(MemoryAuditLog::new()), random_audit_key()));
+        let audit = Arc::new(AuditTrail::new(audit_log, random_audit_key()));
         MemoryStore {
             store: Store {
                 accounts: inbox.clone(),
@@ -79,9 +90,10 @@ impl MemoryStore {
                 credits: Some(Arc::new(MemoryCreditLedger::new())),
                 sessions: Some(Arc::new(MemorySessionStore::new())),
                 deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
-                orders: Some(Arc::new(MemoryOrderStore::new())),
+                orders: Some(orders),
                 sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
                 catalog: Some(Arc::new(MemoryCatalog::new())),
+                restore,
                 capabilities,
             },
         }

@@ -44,4 +44,14 @@ pub trait OrderStore: Send + Sync + fmt::Debug + 'static {
     /// recently updated first, at most `limit` (capped at [`MAX_ORDERS_LISTED`]).
     async fn orders_of_buyers(&self, tenant: &TenantId, buyers: &[ContactIdentity], limit: usize)
     -> Result<Vec<Order>>;
+
+    /// Up to `limit` of the tenant's orders in (account, order id) order, starting after
+    /// `after` (the account and order id of the last order of the previous page): an export
+    /// walks every order with it, a page at a time.
+    async fn orders_after(
+        &self,
+        tenant: &TenantId,
+        after: Option<(ChannelAccountId, String)>,
+        limit: usize,
+    ) -> Result<Vec<Order>>;
 }

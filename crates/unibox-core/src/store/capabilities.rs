@@ -43,6 +43,8 @@ pub struct StoreCapabilities {
     pub sync_cursors: bool,
     /// The product catalog is kept ([`Store::catalog`](crate::store::Store::catalog)).
     pub catalog: bool,
+    /// Exports can be imported ([`Store::restore`](crate::store::Store::restore) is there).
+    pub restore: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }

@@ -24,13 +24,14 @@ use crate::metering::{CreditLedger, UsageMeter};
 use crate::orders::OrderStore;
 use crate::outbox::Outbox;
 use crate::privacy::DeletionRequestStore;
+use crate::privacy::export::Restore;
 use crate::session::SessionStore;
 use crate::workflow::AgentRoster;
 
 /// All the parts of one storage backend, each port its own field: the inbox ports (accounts,
 /// ingest, reads, outbound, workflow), the outbox and the change log, the token store, the
 /// audit trail, the agent roster, analytics, usage metering, message credits, sessions,
-/// deletion requests, orders and history sync cursors.
+/// deletion requests, orders, history sync cursors, the catalog and the restore of exports.
 ///
 /// One backend object may serve several ports (memory and SQLite serve every inbox port with
 /// one object); each field still holds its own `Arc`, so replacing one port with a decorator
@@ -94,6 +95,9 @@ pub struct Store {
     /// The product catalog, if the backend keeps it
     /// ([`Hub::search_products`](crate::Hub::search_products)).
     pub catalog: Option<Arc<dyn CatalogStore>>,
+    /// Where an import writes an export back, if the backend can restore one
+    /// ([`privacy::export::import`](crate::privacy::export::import); [`StoreCapabilities::restore`]).
+    pub restore: Option<Arc<dyn Restore>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }

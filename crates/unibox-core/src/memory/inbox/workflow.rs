@@ -20,7 +20,7 @@ const CHOSEN_BY_TEAM: Timestamp = Timestamp::from_unix_millis(i64::MAX);
 pub(super) struct WorkflowState {
     read_markers: HashMap<(ConversationId, UserId), Timestamp>,
     canned: BTreeMap<(TenantId, String), CannedReply>,
-    attributes: HashMap<ContactId, BTreeMap<String, String>>,
+    pub(super) attributes: HashMap<ContactId, BTreeMap<String, String>>,
 }
 
 impl State {

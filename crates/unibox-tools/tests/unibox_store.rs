@@ -1,0 +1,113 @@
+//! `unibox-store` as an operator runs it: a real process, real SQLite files, the vault keys in
+//! an environment variable. Export a tenant, import it into a new file, export again: the same
+//! records; bad input and missing keys are errors with a non-zero exit status.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use unibox_core::store::Store;
+use unibox_store_sqlite::SqliteStore;
+use unibox_vault::{Keyring, StoreKeys};
+
+const KEYS_VAR: &str = "UNIBOX_STORE_TEST_KEYS";
+
+/// Runs `unibox-store` with `args` and the keys in [`KEYS_VAR`] (`--keys-env` added).
+fn unibox_store(keys: &str, args: &[&str]) -> Output {
+    run(keys, &[args, &["--keys-env", KEYS_VAR]].concat())
+}
+
+/// Runs `unibox-store` with exactly `args`.
+fn run(keys: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unibox-store"))
+        .args(args)
+        .env(KEYS_VAR, keys)
+        .env_remove("UNIBOX_VAULT_KEYS")
+        .output()
+        .expect("unibox-store runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn records(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("the export file");
+    text.lines().skip(1).map(str::to_owned).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_moves_from_one_sqlite_file_to_another_and_exports_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Keyring::generate_entry(1);
+    let source = dir.path().join("source.db");
+    let seeded = {
+        let store = SqliteStore::open(&source, StoreKeys::try_from(Keyring::parse(&keys).unwrap()).unwrap()).await;
+        let store: Store = store.unwrap().into();
+        unibox_testkit::export::seed(&store).await
+    };
+    let tenant = seeded.tenant.as_str();
+    let first = dir.path().join("first.jsonl");
+    let second = dir.path().join("second.jsonl");
+    let target = dir.path().join("target.db");
+
+    let out = unibox_store(
+        &keys,
+        &["export", "--db", source.to_str().unwrap(), "--tenant", tenant, "--out", first.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("exported"), "{}", stderr(&out));
+    let out = unibox_store(&keys, &["import", "--db", target.to_str().unwrap(), "--in", first.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = unibox_store(
+        &keys,
+        &["export", "--db", target.to_str().unwrap(), "--tenant", tenant, "--out", second.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (first_records, second_records) = (records(&first), records(&second));
+    assert!(first_records.len() > 20, "a realistic tenant: {} records", first_records.len());
+    assert_eq!(first_records, second_records, "the moved tenant exports the same records");
+    assert!(std::fs::read_to_string(&first).unwrap().contains(unibox_testkit::export::THAI_TEXT));
+
+    // Standard output, one contact.
+    let contact = seeded.line_contact.to_string();
+    let out =
+        unibox_store(&keys, &["export", "--db", target.to_str().unwrap(), "--tenant", tenant, "--contact", &contact]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(unibox_testkit::export::THAI_TEXT));
+    assert!(!text.contains(unibox_testkit::export::MESSENGER_TEXT));
+    let manifest: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(manifest["scope"], "contact");
+
+    // A second import finds the tenant holding data.
+    let out = unibox_store(&keys, &["import", "--db", target.to_str().unwrap(), "--in", first.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already holds data"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_files_missing_keys_and_bad_usage_fail_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Keyring::generate_entry(1);
+    let db = dir.path().join("inbox.db");
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(
+        &broken,
+        "{\"format\":\"unibox.export\",\"schema_version\":1,\"unibox_version\":\"0.1.0\",\"tenant\":\"acme\",\"scope\":\"tenant\",\"created_at\":1}\n{\"type\":\"account\",\n",
+    )
+    .unwrap();
+    let out = unibox_store(&keys, &["import", "--db", db.to_str().unwrap(), "--in", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("line 2:"), "{}", stderr(&out));
+
+    let out = run(&keys, &["export", "--db", db.to_str().unwrap(), "--tenant", "acme"]);
+    assert_eq!(out.status.code(), Some(1), "UNIBOX_VAULT_KEYS is not set");
+    assert!(stderr(&out).contains("UNIBOX_VAULT_KEYS"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&keys), "the keys never reach the output");
+
+    let out = run(&keys, &["export", "--db", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("usage:"));
+    let out = run(&keys, &["dump"]);
+    assert_eq!(out.status.code(), Some(2));
+}
