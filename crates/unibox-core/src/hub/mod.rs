@@ -39,7 +39,7 @@ pub use webhook::WebhookReceipt;
 
 use crate::audit::{AuditOutcome, AuditRecord, AuditSink};
 use crate::store::Store;
-use crate::{Actor, Channel, ChannelId, Clock, Error, Policy, TokenStore};
+use crate::{Actor, Channel, ChannelId, Clock, Error, Policy, TenantId, TokenStore};
 
 /// The default limit on a webhook body: 1 MiB. Platforms send far less (Meta batches stay under
 /// a few hundred KiB), so anything larger is refused with 413 before it is hashed.
@@ -149,6 +149,11 @@ impl Hub {
         &self.inner.delivery
     }
 
+    /// Stops routing webhooks to `tenant`'s accounts from the cache (its accounts are being deleted).
+    pub(crate) fn forget_routes_of(&self, tenant: &TenantId) {
+        self.inner.routes.forget_tenant(tenant);
+    }
+
     /// A registered channel.
     pub fn channel(&self, id: &ChannelId) -> Option<&Arc<dyn Channel>> {
         self.inner.channels.get(id)
@@ -162,7 +167,7 @@ impl Hub {
         self.inner.audit.record(record).await
     }
 
-    async fn audit_after_the_fact(&self, actor: &Actor, action: &str, target: String, outcome: AuditOutcome) {
+    pub(crate) async fn audit_after_the_fact(&self, actor: &Actor, action: &str, target: String, outcome: AuditOutcome) {
         if let Err(error) = self.audit(actor, action, target, outcome).await {
             tracing::error!(target: "unibox::audit", %error, action, "could not record an audit entry");
         }

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use super::changes::ChangeState;
 
+mod lifecycle;
 mod workflow;
 use crate::changes::{Change, ChangeKind, ingest_change};
 use crate::outbox::OutboxJob;

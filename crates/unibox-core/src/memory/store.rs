@@ -5,6 +5,8 @@ use std::sync::Arc;
 use crate::audit::{AuditKey, AuditTrail};
 use crate::changes::ChangeLog;
 use crate::inbox::MAX_PAGE_SIZE;
+use crate::lifecycle::DataLifecycle;
+use crate::memory::lifecycle::MemoryLifecycle;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::memory::{
     MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryCreditLedger, MemoryDeletionRequests,
@@ -35,20 +37,60 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
-    /// A fresh memory store with an empty [`MemoryInbox`].
+    /// A fresh memory store with an empty [`MemoryInbox`], with every part, retention and
+    /// erasure included ([`Store::lifecycle`]).
     pub fn new() -> Self {
-        Self::with_inbox(Arc::new(MemoryInbox::new()))
+        let inbox = Arc::new(MemoryInbox::new());
+        Self::build(inbox.clone(), Some(inbox))
     }
 
     /// Memory parts around `inbox`, a backend object that serves every inbox port, the outbox
     /// and the change log (a [`MemoryInbox`], or a SQLite inbox under test): the tokens, audit
     /// trail, roster, analytics, usage, sessions and deletion requests are in memory. The
     /// capabilities say so: the bundle is not durable even when the inbox is.
+    ///
+    /// The bundle has no lifecycle part (retention and erasure need to reach into the inbox:
+    /// use [`MemoryStore::new`]).
     pub fn with_inbox<B>(inbox: Arc<B>) -> Self
     where
         B: ChannelAccounts + EventIngest + InboxReads + OutboundMessages + TeamWorkflow + Outbox + ChangeLog,
     {
+        Self::build(inbox, None)
+    }
+
+    fn build<B>(inbox: Arc<B>, memory_inbox: Option<Arc<MemoryInbox>>) -> Self
+    where
+        B: ChannelAccounts + EventIngest + InboxReads + OutboundMessages + TeamWorkflow + Outbox + ChangeLog,
+    {
+        let tokens = Arc::new(MemoryTokenStore::new());
+        let audit_log = Arc::new(MemoryAuditLog::new());
+        let roster = Arc::new(MemoryAgentRoster::new());
+        let analytics = Arc::new(MemoryAnalytics::new());
+        let meter = Arc::new(MemoryUsageMeter::new());
+        let credits = Arc::new(MemoryCreditLedger::new());
+        let sessions = Arc::new(MemorySessionStore::new());
+        let deletion_requests = Arc::new(MemoryDeletionRequests::new());
+        let orders = Arc::new(MemoryOrderStore::new());
+        let sync_cursors = Arc::new(MemorySyncCursors::new());
+        let catalog = Arc::new(MemoryCatalog::new());
+        let lifecycle = memory_inbox.map(|inbox| {
+            Arc::new(MemoryLifecycle {
+                inbox,
+                tokens: tokens.clone(),
+                audit: audit_log.clone(),
+                roster: roster.clone(),
+                analytics: analytics.clone(),
+                meter: meter.clone(),
+                credits: credits.clone(),
+                sessions: sessions.clone(),
+                deletion_requests: deletion_requests.clone(),
+                orders: orders.clone(),
+                sync_cursors: sync_cursors.clone(),
+                catalog: catalog.clone(),
+            }) as Arc<dyn DataLifecycle>
+        });
         let capabilities = StoreCapabilities {
+            lifecycle: lifecycle.is_some(),
             outbox: true,
             change_log: true,
             metering: true,
@@ -61,7 +103,7 @@ impl MemoryStore {
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
-        let audit = Arc::new(AuditTrail::new(Arc::new(MemoryAuditLog::new()), random_audit_key()));
+        let audit = Arc::new(AuditTrail::new(audit_log, random_audit_key()));
         MemoryStore {
             store: Store {
                 accounts: inbox.clone(),
@@ -71,17 +113,18 @@ impl MemoryStore {
                 workflow: inbox.clone(),
                 outbox: Some(inbox.clone()),
                 changes: Some(inbox),
-                tokens: Arc::new(MemoryTokenStore::new()),
+                tokens,
                 audit,
-                roster: Arc::new(MemoryAgentRoster::new()),
-                analytics: Arc::new(MemoryAnalytics::new()),
-                meter: Some(Arc::new(MemoryUsageMeter::new())),
-                credits: Some(Arc::new(MemoryCreditLedger::new())),
-                sessions: Some(Arc::new(MemorySessionStore::new())),
-                deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
-                orders: Some(Arc::new(MemoryOrderStore::new())),
-                sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
-                catalog: Some(Arc::new(MemoryCatalog::new())),
+                roster,
+                analytics,
+                meter: Some(meter),
+                credits: Some(credits),
+                sessions: Some(sessions),
+                deletion_requests: Some(deletion_requests),
+                orders: Some(orders),
+                sync_cursors: Some(sync_cursors),
+                catalog: Some(catalog),
+                lifecycle,
                 capabilities,
             },
         }

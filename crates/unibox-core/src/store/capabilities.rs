@@ -43,6 +43,8 @@ pub struct StoreCapabilities {
     pub sync_cursors: bool,
     /// The product catalog is kept ([`Store::catalog`](crate::store::Store::catalog)).
     pub catalog: bool,
+    /// Retention and erasure are supported ([`Store::lifecycle`](crate::store::Store::lifecycle)).
+    pub lifecycle: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }

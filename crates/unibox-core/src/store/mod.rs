@@ -20,6 +20,7 @@ use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, T
 
 use crate::catalog::CatalogStore;
 use crate::history::SyncCursorStore;
+use crate::lifecycle::DataLifecycle;
 use crate::metering::{CreditLedger, UsageMeter};
 use crate::orders::OrderStore;
 use crate::outbox::Outbox;
@@ -30,7 +31,7 @@ use crate::workflow::AgentRoster;
 /// All the parts of one storage backend, each port its own field: the inbox ports (accounts,
 /// ingest, reads, outbound, workflow), the outbox and the change log, the token store, the
 /// audit trail, the agent roster, analytics, usage metering, message credits, sessions,
-/// deletion requests, orders and history sync cursors.
+/// deletion requests, orders, history sync cursors, the catalog and the lifecycle part.
 ///
 /// One backend object may serve several ports (memory and SQLite serve every inbox port with
 /// one object); each field still holds its own `Arc`, so replacing one port with a decorator
@@ -94,6 +95,9 @@ pub struct Store {
     /// The product catalog, if the backend keeps it
     /// ([`Hub::search_products`](crate::Hub::search_products)).
     pub catalog: Option<Arc<dyn CatalogStore>>,
+    /// Retention purges and erasure, if the backend supports them
+    /// ([`LifecycleJob`](crate::lifecycle::LifecycleJob); [`StoreCapabilities::lifecycle`]).
+    pub lifecycle: Option<Arc<dyn DataLifecycle>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }
