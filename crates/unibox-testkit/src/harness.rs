@@ -19,6 +19,7 @@
 //! | [`credits`](crate::credits) | `credits` |
 //! | [`orders`](crate::orders) | `orders` |
 //! | [`sessions`](crate::sessions) | `sessions` |
+//! | [`lifecycle`](crate::lifecycle) (retention, contact erasure, tenant deletion) | `lifecycle` |
 //!
 //! Every suite runs even when another fails; at the end [`run`] panics naming every failed
 //! check. A backend's test file is a few lines:
@@ -143,6 +144,10 @@ pub async fn run(factory: &dyn StoreFactory, capabilities: StoreCapabilities) {
             Some(sessions) => suite("sessions", catch_panic(crate::sessions::run_all(sessions.as_ref())).await),
             None => suite("sessions", Err("the capability says sessions, the bundle has none".into())),
         }
+    }
+
+    if capabilities.lifecycle {
+        suite("lifecycle", catch_panic(crate::lifecycle::run_all(factory)).await);
     }
 
     if !failures.is_empty() {
