@@ -150,7 +150,10 @@ impl DataLifecycle for SqliteLifecycle {
         self.inbox
             .writer
             .read(OP, |conn| {
-                conn.execute_batch("PRAGMA incremental_vacuum").during(OP)?;
+                // The pragma frees pages as it is stepped: step it to the end.
+                let mut statement = conn.prepare("PRAGMA incremental_vacuum").during(OP)?;
+                let mut rows = statement.query([]).during(OP)?;
+                while rows.next().during(OP)?.is_some() {}
                 Ok(())
             })
             .await?;
