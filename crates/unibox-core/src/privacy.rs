@@ -10,8 +10,10 @@
 //! [`redact`] and [`Redactor`] mask personal data out of text before it is sent to an AI
 //! provider or another processor.
 
+mod callback;
 mod redact;
 
+pub use callback::PrivacyCallback;
 pub use redact::{CARD, EMAIL, PHONE, Redactor, redact};
 
 use std::fmt;

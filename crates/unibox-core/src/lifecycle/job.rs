@@ -271,6 +271,20 @@ impl LifecycleJob {
         Ok(completed)
     }
 
+    /// Starts [`process_requests`](Self::process_requests) for `tenant` in the background (on
+    /// the current tokio runtime) and returns at once: what a platform's callback calls so an
+    /// erasure starts when it is requested, not at the next pass.
+    pub fn start_requests(&self, tenant: TenantId) -> JoinHandle<Result<Vec<DeletionRequest>>> {
+        let job = self.clone();
+        tokio::spawn(async move {
+            let outcome = job.process_requests(&tenant).await;
+            if let Err(error) = &outcome {
+                tracing::error!(target: "unibox::privacy", %tenant, %error, "deletion requests failed; retried at the next pass");
+            }
+            outcome
+        })
+    }
+
     async fn carry_out(&self, request: &DeletionRequest) -> Result<()> {
         let tenant = &request.tenant;
         match request.kind {
