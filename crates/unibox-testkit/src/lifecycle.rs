@@ -185,6 +185,10 @@ pub async fn contact_erasure_spans_every_channel_identity(store: Store) {
     assert_eq!(found(&hub, &tenant, "keepme").await, 1, "the other customer keeps their message");
     ok(hub.store().reads.conversation(&tenant, other.id).await, "the other conversation stays");
 
+    let window = unibox_core::analytics::AnalyticsQuery::new(now().saturating_sub(DAY * 10), now().saturating_add(DAY * 2));
+    let report = ok(hub.store().analytics.report(&tenant, &window).await, "analytics");
+    assert_eq!(report.totals.messages_in, 4, "the anonymous tallies still count the erased messages");
+
     let trail = &hub.store().audit;
     let verification = ok(trail.verify(&tenant).await, "verify");
     assert!(verification.tamper.is_none(), "the audit chain verifies after the erasure: {:?}", verification.tamper);

@@ -297,6 +297,8 @@ impl LifecycleJob {
                 }
             }
             _ => {
+                // Analytics count the messages first: the tallies stay, anonymous.
+                self.hub.project_to_head(tenant).await?;
                 for contact in &request.contacts {
                     while !self.lifecycle.erase_contact(tenant, *contact, self.batch).await?.done {
                         self.breathe().await;
