@@ -8,7 +8,9 @@ use std::sync::Arc;
 use http::Method;
 use unibox_core::channel::{WebhookRequest, WebhookResponse, hex, signature};
 use unibox_core::lifecycle::LifecycleJob;
-use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyCallback, PrivacyRequestKind};
+use unibox_core::privacy::{
+    DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyCallback, PrivacyRequestKind,
+};
 use unibox_core::{Clock, Error, ErrorKind, Result, SystemClock, TenantId};
 use url::Url;
 

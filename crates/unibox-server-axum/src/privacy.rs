@@ -52,7 +52,11 @@ async fn handle(shared: Arc<Shared>, platform: String, endpoint: Endpoint, reque
 }
 
 /// `POST /privacy/{platform}/deletion`.
-pub(crate) async fn deletion(State(shared): State<Arc<Shared>>, Path(platform): Path<String>, request: Request) -> Response {
+pub(crate) async fn deletion(
+    State(shared): State<Arc<Shared>>,
+    Path(platform): Path<String>,
+    request: Request,
+) -> Response {
     handle(shared, platform, Endpoint::Deletion, request).await
 }
 
@@ -66,7 +70,11 @@ pub(crate) async fn deauthorization(
 }
 
 /// `GET /privacy/{platform}/status?code=...`.
-pub(crate) async fn status(State(shared): State<Arc<Shared>>, Path(platform): Path<String>, request: Request) -> Response {
+pub(crate) async fn status(
+    State(shared): State<Arc<Shared>>,
+    Path(platform): Path<String>,
+    request: Request,
+) -> Response {
     handle(shared, platform, Endpoint::Status, request).await
 }
 

@@ -193,7 +193,11 @@ impl WebhookServer {
     /// let app: axum::Router = WebhookServer::new(hub).privacy_callback("meta", Arc::new(meta)).router();
     /// # let _ = app;
     /// ```
-    pub fn privacy_callback(mut self, platform: &str, callback: Arc<dyn unibox_core::privacy::PrivacyCallback>) -> Self {
+    pub fn privacy_callback(
+        mut self,
+        platform: &str,
+        callback: Arc<dyn unibox_core::privacy::PrivacyCallback>,
+    ) -> Self {
         self.privacy.insert(platform.to_owned(), callback);
         self
     }

@@ -23,8 +23,10 @@ const APP_SCOPED_ID: &str = "10229301948";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metas_deletion_callback_erases_the_person_and_its_status_url_reports_completion() {
-    let messenger = unibox_channel_messenger::builder().app_secret(AppSecret::new(APP_SECRET)).verify_token("t").build();
-    let hub = Hub::builder(MemoryStore::new()).channel("meta-app".parse().unwrap(), Arc::new(messenger.unwrap())).build();
+    let messenger =
+        unibox_channel_messenger::builder().app_secret(AppSecret::new(APP_SECRET)).verify_token("t").build();
+    let hub =
+        Hub::builder(MemoryStore::new()).channel("meta-app".parse().unwrap(), Arc::new(messenger.unwrap())).build();
     connect(&hub, "acme", "meta-app", ChannelKind::MESSENGER, PAGE).await;
     let requests = hub.store().deletion_requests.clone().unwrap();
     let callback = unibox_channel_meta::DataDeletionCallback::new(
@@ -59,7 +61,8 @@ async fn metas_deletion_callback_erases_the_person_and_its_status_url_reports_co
     requests.link_platform_user(&tenant, "meta", APP_SCOPED_ID, contact.id).await.unwrap();
 
     let payload = format!(r#"{{"algorithm":"HMAC-SHA256","issued_at":1700000000,"user_id":"{APP_SCOPED_ID}"}}"#);
-    let signed = unibox_channel_meta::sign_request(&unibox_channel_meta::AppSecret::new(APP_SECRET), payload.as_bytes());
+    let signed =
+        unibox_channel_meta::sign_request(&unibox_channel_meta::AppSecret::new(APP_SECRET), payload.as_bytes());
     let answer = server
         .http
         .post(server.url("/privacy/meta/deletion"))

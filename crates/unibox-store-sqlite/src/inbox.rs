@@ -18,8 +18,8 @@ use unibox_core::{
 };
 
 use crate::codec::to_json;
-use crate::error::SqlResultExt;
 use crate::connection::{Location, open_checkpointer, open_writer};
+use crate::error::SqlResultExt;
 use crate::journal::{
     self, Applier, DiskReserve, JournalEntry, JournalState, Pruner, journal_path, open_journal_reader,
     open_journal_writer,

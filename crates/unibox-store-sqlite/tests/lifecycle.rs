@@ -40,7 +40,12 @@ fn hits(db: &Path, needle: &str) -> usize {
 }
 
 /// Saves the account and accepts (through the inbound journal) one text per entry.
-async fn accept(hub: &Hub, account: &ChannelAccount, customer: &PlatformUser, texts: &[(&str, &str, unibox_core::Timestamp)]) {
+async fn accept(
+    hub: &Hub,
+    account: &ChannelAccount,
+    customer: &PlatformUser,
+    texts: &[(&str, &str, unibox_core::Timestamp)],
+) {
     hub.store().accounts.save_account(account).await.unwrap();
     let events = AccountEvents::new(account);
     let batch = texts.iter().map(|(id, text, at)| events.text(&format!("evt-{id}"), customer, id, text, *at)).collect();
@@ -124,7 +129,9 @@ async fn a_contact_erasure_across_three_channels_leaves_no_byte_of_the_person() 
     let done = hub.store().deletion_requests.as_ref().unwrap().get(&tenant, &request.confirmation_code).await.unwrap();
     assert_eq!(done.unwrap().status, DeletionStatus::Completed);
 
-    for needle in ["Plantederase0", "Plantederase1", "Plantederase2", "0897654321", "Kanokwan", "77707", "6201234500000777"] {
+    for needle in
+        ["Plantederase0", "Plantederase1", "Plantederase2", "0897654321", "Kanokwan", "77707", "6201234500000777"]
+    {
         assert_eq!(hits(&db, needle), 0, "{needle} is in no file after the erasure");
     }
     assert!(hits(&db, "Keepthistext") > 0, "the other customer's message stays");

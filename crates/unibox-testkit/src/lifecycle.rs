@@ -44,7 +44,14 @@ pub fn hub(store: Store) -> (Hub, ManualClock) {
 }
 
 /// Saves `account` and ingests one text from `customer` at `at`; returns its conversation.
-pub async fn text(hub: &Hub, account: &ChannelAccount, customer: &PlatformUser, id: &str, body: &str, at: Timestamp) -> Conversation {
+pub async fn text(
+    hub: &Hub,
+    account: &ChannelAccount,
+    customer: &PlatformUser,
+    id: &str,
+    body: &str,
+    at: Timestamp,
+) -> Conversation {
     let store = hub.store();
     ok(store.accounts.save_account(account).await, "save account");
     let event = AccountEvents::new(account).text(&format!("evt-{id}"), customer, id, body, at);
@@ -55,7 +62,11 @@ pub async fn text(hub: &Hub, account: &ChannelAccount, customer: &PlatformUser, 
             .reads
             .contact_by_identity(
                 &account.tenant,
-                &unibox_core::ContactIdentity { account: account.id, kind: customer.kind.clone(), value: customer.id.clone() },
+                &unibox_core::ContactIdentity {
+                    account: account.id,
+                    kind: customer.kind.clone(),
+                    value: customer.id.clone(),
+                },
             )
             .await,
         "contact by identity",
@@ -110,7 +121,8 @@ pub async fn retention_purges_what_is_due_and_nothing_else(store: Store) {
         .with_channel("telegram".parse().expect("channel"), DAY * 730)
         .hold_contact(held_c.contact)
         .hold_conversation(held_v.id);
-    let job = ok(LifecycleJob::new(&hub, RetentionPolicies::default().with_tenant(tenant.clone(), policy)), "job").batch(2);
+    let job =
+        ok(LifecycleJob::new(&hub, RetentionPolicies::default().with_tenant(tenant.clone(), policy)), "job").batch(2);
 
     let dry = ok(job.purge(&tenant, true).await, "dry run");
     assert_eq!((dry.messages, dry.notes), (1, 1), "the dry run counts the one due message and note: {dry:?}");
@@ -118,7 +130,11 @@ pub async fn retention_purges_what_is_due_and_nothing_else(store: Store) {
     assert_eq!(message_ids(&hub, &tenant, &expired).await.len(), 2);
 
     let purged: PurgeCounts = ok(job.purge(&tenant, false).await, "purge");
-    assert_eq!((purged.messages, purged.notes), (dry.messages, dry.notes), "the purge removed what the dry run counted");
+    assert_eq!(
+        (purged.messages, purged.notes),
+        (dry.messages, dry.notes),
+        "the purge removed what the dry run counted"
+    );
     assert_eq!(found(&hub, &tenant, "plantedold").await, 0, "the purged message left the search index");
     assert_eq!(found(&hub, &tenant, "plantedrecent").await, 1, "the eleven-month-old message stays");
     assert_eq!(found(&hub, &tenant, "heldcontact").await, 1, "a held contact keeps its messages");
@@ -150,12 +166,20 @@ pub async fn contact_erasure_spans_every_channel_identity(store: Store) {
     let mut contacts: Vec<ContactId> = Vec::new();
     let mut conversations = Vec::new();
     for (n, (account, user)) in person.iter().enumerate() {
-        let conversation =
-            text(&hub, account, user, &format!("p-{n}"), &format!("erasemeplease{n} 0812345678"), clock_at(&clock, n)).await;
+        let conversation = text(
+            &hub,
+            account,
+            user,
+            &format!("p-{n}"),
+            &format!("erasemeplease{n} 0812345678"),
+            days_ago(n as u32 + 1),
+        )
+        .await;
         contacts.push(conversation.contact);
         conversations.push(conversation);
     }
-    let other = text(&hub, &line, &fixtures::customer(IdentityKind::LineUserId, 8), "o-1", "keepme please", now()).await;
+    let other =
+        text(&hub, &line, &fixtures::customer(IdentityKind::LineUserId, 8), "o-1", "keepme please", now()).await;
     let job = ok(LifecycleJob::new(&hub, RetentionPolicies::default()), "job").batch(1);
 
     let request = ok(job.request_contact_erasure(&tenant, contacts.clone()).await, "request");
@@ -167,8 +191,11 @@ pub async fn contact_erasure_spans_every_channel_identity(store: Store) {
     clock.advance(DAY);
     let report = ok(job.run_once().await, "run");
     assert!(report.completed.iter().any(|r| r.confirmation_code == request.confirmation_code), "{report:?}");
-    let done = ok(hub.store().deletion_requests.as_ref().expect("requests").get(&tenant, &request.confirmation_code).await, "get")
-        .expect("the request stays");
+    let done = ok(
+        hub.store().deletion_requests.as_ref().expect("requests").get(&tenant, &request.confirmation_code).await,
+        "get",
+    )
+    .expect("the request stays");
     assert_eq!(done.status, DeletionStatus::Completed);
     assert_eq!(done.completed_at(), Some(now().saturating_add(DAY)));
 
@@ -185,7 +212,8 @@ pub async fn contact_erasure_spans_every_channel_identity(store: Store) {
     assert_eq!(found(&hub, &tenant, "keepme").await, 1, "the other customer keeps their message");
     ok(hub.store().reads.conversation(&tenant, other.id).await, "the other conversation stays");
 
-    let window = unibox_core::analytics::AnalyticsQuery::new(now().saturating_sub(DAY * 10), now().saturating_add(DAY * 2));
+    let window =
+        unibox_core::analytics::AnalyticsQuery::new(now().saturating_sub(DAY * 10), now().saturating_add(DAY * 2));
     let report = ok(hub.store().analytics.report(&tenant, &window).await, "analytics");
     assert_eq!(report.totals.messages_in, 4, "the anonymous tallies still count the erased messages");
 
@@ -193,15 +221,17 @@ pub async fn contact_erasure_spans_every_channel_identity(store: Store) {
     let verification = ok(trail.verify(&tenant).await, "verify");
     assert!(verification.tamper.is_none(), "the audit chain verifies after the erasure: {:?}", verification.tamper);
     let records = ok(
-        trail.query(&tenant, &unibox_core::audit::AuditQuery::new().action(unibox_core::audit::actions::DATA_ERASE)).await,
+        trail
+            .query(&tenant, &unibox_core::audit::AuditQuery::new().action(unibox_core::audit::actions::DATA_ERASE))
+            .await,
         "audit query",
     );
     assert_eq!(records.items.len(), 1, "one erasure record");
     assert_eq!(records.items[0].record.target, format!("deletion_request:{}", request.confirmation_code));
 }
 
-fn clock_at(_clock: &ManualClock, n: usize) -> Timestamp {
-    now().saturating_sub(DAY * (n as u32 + 1))
+fn days_ago(days: u32) -> Timestamp {
+    now().saturating_sub(DAY * days)
 }
 
 /// Deleting a tenant destroys its keys at once (its tokens are unreadable), then a pass
@@ -230,8 +260,11 @@ pub async fn tenant_deletion_shreds_at_once_and_deletes_every_row(store: Store) 
     clock.advance(DAY * 31);
     let report = ok(job.run_once().await, "run");
     assert!(report.completed.iter().any(|r| r.kind == PrivacyRequestKind::TenantDeletion), "{report:?}");
-    let done = ok(hub.store().deletion_requests.as_ref().expect("requests").get(&gone, &request.confirmation_code).await, "get")
-        .expect("the request is kept as the record of the deletion");
+    let done = ok(
+        hub.store().deletion_requests.as_ref().expect("requests").get(&gone, &request.confirmation_code).await,
+        "get",
+    )
+    .expect("the request is kept as the record of the deletion");
     assert_eq!(done.status, DeletionStatus::Completed);
     assert!(done.completed_at().is_some());
     assert!(ok(hub.store().accounts.accounts(&gone).await, "accounts").is_empty(), "no account is left");
@@ -244,12 +277,17 @@ pub async fn tenant_deletion_shreds_at_once_and_deletes_every_row(store: Store) 
     assert!(ok(hub.store().audit.verify(&staying).await, "verify").tamper.is_none());
 }
 
+/// One check of the suite.
+type Check = fn(Store) -> crate::inbox::BoxFuture<'static, ()>;
+
 /// Runs every check on a fresh store from `factory` (its bundle must have a lifecycle part);
 /// panics naming each check that failed.
 pub async fn run_all(factory: &dyn StoreFactory) {
     let mut failures = Vec::new();
-    let checks: [(&str, fn(Store) -> crate::inbox::BoxFuture<'static, ()>); 3] = [
-        ("retention_purges_what_is_due_and_nothing_else", |s| Box::pin(retention_purges_what_is_due_and_nothing_else(s))),
+    let checks: [(&str, Check); 3] = [
+        ("retention_purges_what_is_due_and_nothing_else", |s| {
+            Box::pin(retention_purges_what_is_due_and_nothing_else(s))
+        }),
         ("contact_erasure_spans_every_channel_identity", |s| Box::pin(contact_erasure_spans_every_channel_identity(s))),
         ("tenant_deletion_shreds_at_once_and_deletes_every_row", |s| {
             Box::pin(tenant_deletion_shreds_at_once_and_deletes_every_row(s))

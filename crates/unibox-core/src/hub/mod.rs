@@ -167,7 +167,13 @@ impl Hub {
         self.inner.audit.record(record).await
     }
 
-    pub(crate) async fn audit_after_the_fact(&self, actor: &Actor, action: &str, target: String, outcome: AuditOutcome) {
+    pub(crate) async fn audit_after_the_fact(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: String,
+        outcome: AuditOutcome,
+    ) {
         if let Err(error) = self.audit(actor, action, target, outcome).await {
             tracing::error!(target: "unibox::audit", %error, action, "could not record an audit entry");
         }

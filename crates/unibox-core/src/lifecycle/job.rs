@@ -172,7 +172,9 @@ impl LifecycleJob {
         if !dry_run && counts.total() > 0 {
             self.lifecycle.reclaim_space().await?;
             let actor = Actor::automation(tenant.clone(), LIFECYCLE_WORKER);
-            self.hub.audit_after_the_fact(&actor, actions::DATA_PURGE, format!("tenant:{tenant}"), AuditOutcome::Success).await;
+            self.hub
+                .audit_after_the_fact(&actor, actions::DATA_PURGE, format!("tenant:{tenant}"), AuditOutcome::Success)
+                .await;
             tracing::info!(target: "unibox::privacy", %tenant, messages = counts.messages, notes = counts.notes,
                 events = counts.events, pending_actions = counts.pending_actions, changes = counts.changes, "retention purge");
         }
@@ -203,7 +205,11 @@ impl LifecycleJob {
     /// Records an operator's request to erase `contacts` (every contact of the person: one per
     /// channel identity the inbox did not merge), carried out by the next pass.
     /// `InvalidInput` when `contacts` is empty.
-    pub async fn request_contact_erasure(&self, tenant: &TenantId, contacts: Vec<ContactId>) -> Result<DeletionRequest> {
+    pub async fn request_contact_erasure(
+        &self,
+        tenant: &TenantId,
+        contacts: Vec<ContactId>,
+    ) -> Result<DeletionRequest> {
         if contacts.is_empty() {
             return Err(Error::new(ErrorKind::InvalidInput, "a contact erasure names at least one contact")
                 .with_operation("lifecycle.request_contact_erasure"));
@@ -211,7 +217,12 @@ impl LifecycleJob {
         self.open(tenant, PrivacyRequestKind::ContactErasure, contacts).await
     }
 
-    async fn open(&self, tenant: &TenantId, kind: PrivacyRequestKind, contacts: Vec<ContactId>) -> Result<DeletionRequest> {
+    async fn open(
+        &self,
+        tenant: &TenantId,
+        kind: PrivacyRequestKind,
+        contacts: Vec<ContactId>,
+    ) -> Result<DeletionRequest> {
         let mut code = [0u8; 12];
         getrandom::fill(&mut code)
             .map_err(|e| Error::new(ErrorKind::Unexpected, format!("the system random generator failed: {e}")))?;
@@ -321,7 +332,8 @@ impl LifecycleJob {
             let completed = self.process_requests(&tenant).await?;
             let deleted = completed.iter().any(|r| r.kind == PrivacyRequestKind::TenantDeletion);
             report.completed.extend(completed);
-            let deleting = self.requests.pending(&tenant).await?.iter().any(|r| r.kind == PrivacyRequestKind::TenantDeletion);
+            let deleting =
+                self.requests.pending(&tenant).await?.iter().any(|r| r.kind == PrivacyRequestKind::TenantDeletion);
             if !deleted && !deleting {
                 report.purged += self.purge(&tenant, false).await?;
             }

@@ -160,8 +160,13 @@ pub trait DataLifecycle: Send + Sync + fmt::Debug + 'static {
 
     /// Deletes up to `limit` rows of each log (event log, pending actions, change log) from
     /// before `before`, or with `dry_run` counts all of them and deletes nothing.
-    async fn purge_logs(&self, tenant: &TenantId, before: Timestamp, limit: usize, dry_run: bool)
-    -> Result<PurgeCounts>;
+    async fn purge_logs(
+        &self,
+        tenant: &TenantId,
+        before: Timestamp,
+        limit: usize,
+        dry_run: bool,
+    ) -> Result<PurgeCounts>;
 
     /// Deletes up to about `limit` rows of `contact`: its conversations' messages, notes,
     /// tags, read markers and outbox jobs, then the conversations, its orders, profile

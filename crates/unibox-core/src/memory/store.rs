@@ -5,9 +5,9 @@ use std::sync::Arc;
 use crate::audit::{AuditKey, AuditTrail};
 use crate::changes::ChangeLog;
 use crate::inbox::MAX_PAGE_SIZE;
+use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::lifecycle::DataLifecycle;
 use crate::memory::lifecycle::MemoryLifecycle;
-use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::memory::{
     MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryCreditLedger, MemoryDeletionRequests,
     MemoryInbox, MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,

@@ -13,7 +13,12 @@ const CONVERSATIONS: &str = "(SELECT id FROM conversations WHERE tenant = ?1 AND
 
 /// Up to `limit` messages of the contact's conversations; once none is left, the rest of the
 /// contact in the same transaction (a few rows per conversation and identity).
-pub(crate) fn erase_contact(conn: &Connection, tenant: &TenantId, contact: ContactId, limit: usize) -> Result<ErasureStep> {
+pub(crate) fn erase_contact(
+    conn: &Connection,
+    tenant: &TenantId,
+    contact: ContactId,
+    limit: usize,
+) -> Result<ErasureStep> {
     const OP: &str = "sqlite.lifecycle.erase_contact";
     let (t, c) = (tenant.as_str(), contact.as_bytes().as_slice());
     let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -66,7 +71,9 @@ pub(crate) fn erase_contact(conn: &Connection, tenant: &TenantId, contact: Conta
     };
     for (account, kind, value) in &identities {
         rows += conn
-            .prepare_cached("DELETE FROM orders WHERE tenant = ?1 AND account = ?2 AND buyer_kind = ?3 AND buyer_id = ?4")
+            .prepare_cached(
+                "DELETE FROM orders WHERE tenant = ?1 AND account = ?2 AND buyer_kind = ?3 AND buyer_id = ?4",
+            )
             .during(OP)?
             .execute(params![t, account, kind, value])
             .during(OP)? as u64;
@@ -114,10 +121,12 @@ pub(crate) fn delete_tenant(conn: &Connection, tenant: &TenantId, limit: usize) 
             .during(OP)?
             .execute(params![t, budget])
             .during(OP)?;
-            conn.prepare_cached("DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE tenant = ?1 LIMIT ?2)")
-                .during(OP)?
-                .execute(params![t, budget])
-                .during(OP)?
+            conn.prepare_cached(
+                "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE tenant = ?1 LIMIT ?2)",
+            )
+            .during(OP)?
+            .execute(params![t, budget])
+            .during(OP)?
         } else {
             let (name, key) = (table.name, table.key);
             conn.prepare_cached(&format!(

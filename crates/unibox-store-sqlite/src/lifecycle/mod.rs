@@ -20,7 +20,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use unibox_core::lifecycle::{DataLifecycle, ErasureStep, ExpiredCursor, ExpiredRecord, PurgeCounts, RecordKind, RecordRef};
+use unibox_core::lifecycle::{
+    DataLifecycle, ErasureStep, ExpiredCursor, ExpiredRecord, PurgeCounts, RecordKind, RecordRef,
+};
 use unibox_core::{ContactId, Result, TenantId, Timestamp};
 use unibox_vault::Vault;
 

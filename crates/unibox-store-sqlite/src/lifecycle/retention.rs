@@ -37,7 +37,13 @@ pub(crate) fn expired(
     let mut statement = conn.prepare_cached(sql).during(OP)?;
     let rows = statement
         .query_map(
-            params![tenant.as_str(), before.as_unix_millis(), after_at, after_id, i64::try_from(limit).unwrap_or(i64::MAX)],
+            params![
+                tenant.as_str(),
+                before.as_unix_millis(),
+                after_at,
+                after_id,
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
             |row| {
                 Ok((
                     row.get::<_, [u8; 16]>(0)?,
@@ -131,7 +137,8 @@ pub(crate) fn purge_logs(
     let (tenant, before, limit) = (tenant.as_str(), before.as_unix_millis(), i64::try_from(limit).unwrap_or(i64::MAX));
     if dry_run {
         let count = |sql: &str| -> Result<u64> {
-            let n: i64 = conn.prepare_cached(sql).during(OP)?.query_row(params![tenant, before], |r| r.get(0)).during(OP)?;
+            let n: i64 =
+                conn.prepare_cached(sql).during(OP)?.query_row(params![tenant, before], |r| r.get(0)).during(OP)?;
             Ok(u64::try_from(n).unwrap_or(0))
         };
         return Ok(PurgeCounts {

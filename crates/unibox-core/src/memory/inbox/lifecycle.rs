@@ -100,8 +100,7 @@ impl MemoryInbox {
         let old_change = |c: &crate::changes::Change| c.at < before;
         if dry_run {
             let events = state.event_log.iter().filter(|e| old_event(e)).count() as u64;
-            let changes =
-                state.changes.count_where(tenant, old_change);
+            let changes = state.changes.count_where(tenant, old_change);
             return PurgeCounts { events, changes, ..PurgeCounts::default() };
         }
         let mut events = 0usize;
@@ -126,8 +125,12 @@ impl MemoryInbox {
         let identities = stored.contact.identities.clone();
         let conversations: HashSet<ConversationId> =
             state.conversations.values().filter(|c| c.contact == contact).map(|c| c.id).collect();
-        let messages: Vec<MessageId> =
-            state.messages.values().filter(|m| conversations.contains(&m.message.conversation)).map(|m| m.message.id).collect();
+        let messages: Vec<MessageId> = state
+            .messages
+            .values()
+            .filter(|m| conversations.contains(&m.message.conversation))
+            .map(|m| m.message.id)
+            .collect();
         let mut deleted = 0u64;
         for id in messages {
             deleted += u64::from(state.delete_message(id));
