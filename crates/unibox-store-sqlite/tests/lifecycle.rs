@@ -174,10 +174,32 @@ async fn a_tenant_deletion_shreds_at_once_and_leaves_no_byte_of_the_tenant() {
     for needle in ["Plantedtenant", "0861112222"] {
         assert_eq!(hits(&db, needle), 0, "{needle} is in no file after the tenant deletion");
     }
+    let left = rows_of(&db, "leaving");
+    assert_eq!(left, vec![("privacy_requests".to_string(), 1)], "only the deletion request is left of the tenant");
+    assert!(!rows_of(&db, "staying").is_empty());
     assert!(hub.store().accounts.accounts(&leaving).await.unwrap().is_empty());
     assert!(hits(&db, "Stayingtenant") > 0, "the other tenant stays");
     // The same person also wrote to the staying tenant: their name stays there, once per file at most.
     assert!(hub.store().reads.conversations(&staying, &ConversationQuery::new()).await.unwrap().items.len() == 1);
+}
+
+/// The tables holding rows of `tenant`, with how many.
+fn rows_of(db: &Path, tenant: &str) -> Vec<(String, i64)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut statement = conn
+        .prepare("SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'tenant'")
+        .unwrap();
+    let tables: Vec<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+    tables
+        .into_iter()
+        .map(|table| {
+            let n: i64 = conn
+                .query_row(&format!("SELECT count(*) FROM {table} WHERE tenant = ?1"), [tenant], |row| row.get(0))
+                .unwrap();
+            (table, n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 fn pragma(db: &Path, name: &str) -> i64 {
