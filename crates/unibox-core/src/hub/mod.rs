@@ -149,7 +149,8 @@ impl Hub {
         &self.inner.delivery
     }
 
-    /// Stops routing webhooks to `tenant`'s accounts from the cache (its accounts are being deleted).
+    /// Drops `tenant`'s routes from the cache (its accounts are being deleted; until they are,
+    /// a webhook still finds them in the store).
     pub(crate) fn forget_routes_of(&self, tenant: &TenantId) {
         self.inner.routes.forget_tenant(tenant);
     }

@@ -182,7 +182,7 @@ impl LifecycleJob {
     }
 
     /// Deletes the tenant: destroys its data keys at once (tokens, and every sealed value, are
-    /// unreadable from this moment), stops routing its webhooks, and records a
+    /// unreadable from this moment), drops its cached webhook routes, and records a
     /// [`PrivacyRequestKind::TenantDeletion`] request that the next pass carries out, row by
     /// row, and marks completed. Asking again while one is pending returns the pending one.
     pub async fn request_tenant_deletion(&self, tenant: &TenantId) -> Result<DeletionRequest> {
