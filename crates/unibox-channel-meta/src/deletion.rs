@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use http::Method;
 use unibox_core::channel::{WebhookRequest, WebhookResponse, hex, signature};
-use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyRequestKind};
+use unibox_core::lifecycle::LifecycleJob;
+use unibox_core::privacy::{
+    DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyCallback, PrivacyRequestKind,
+};
 use unibox_core::{Clock, Error, ErrorKind, Result, SystemClock, TenantId};
 use url::Url;
 
@@ -76,6 +79,7 @@ pub struct DataDeletionCallback {
     status_url: Url,
     store: Arc<dyn DeletionRequestStore>,
     clock: Arc<dyn Clock>,
+    erasure: Option<LifecycleJob>,
 }
 
 impl DataDeletionCallback {
@@ -87,7 +91,14 @@ impl DataDeletionCallback {
         status_url: Url,
         store: Arc<dyn DeletionRequestStore>,
     ) -> Self {
-        DataDeletionCallback { secrets: vec![secret], tenants, status_url, store, clock: Arc::new(SystemClock) }
+        DataDeletionCallback {
+            secrets: vec![secret],
+            tenants,
+            status_url,
+            store,
+            clock: Arc::new(SystemClock),
+            erasure: None,
+        }
     }
 
     /// Also accepts requests signed with `secret` (while the app secret is rotated).
@@ -102,12 +113,27 @@ impl DataDeletionCallback {
         self
     }
 
+    /// Starts the erasure of the contacts a request names as soon as it is recorded, with
+    /// `job` (built over the same store), instead of leaving it to the job's next pass. The
+    /// status page then shows it in progress and completed.
+    pub fn with_erasure(mut self, job: LifecycleJob) -> Self {
+        self.erasure = Some(job);
+        self
+    }
+
     /// Handles a Data Deletion Request Callback (a POST form with `signed_request`): records a
-    /// deletion request and returns what Meta must get back
-    /// ([`DeletionCallbackResponse::to_webhook_response`]).
+    /// deletion request (starting its erasure when built [`with_erasure`](Self::with_erasure))
+    /// and returns what Meta must get back ([`DeletionCallbackResponse::to_webhook_response`]).
     pub async fn handle_deletion(&self, request: &WebhookRequest) -> Result<DeletionCallbackResponse> {
         let signed = self.signed_request(request)?;
         let recorded = self.record(&signed, PrivacyRequestKind::DataDeletion).await?;
+        if let Some(job) = &self.erasure {
+            for tenant in &self.tenants {
+                if self.store.get(tenant, &recorded.confirmation_code).await?.is_some_and(|r| !r.contacts.is_empty()) {
+                    drop(job.start_requests(tenant.clone()));
+                }
+            }
+        }
         let mut url = self.status_url.clone();
         url.query_pairs_mut().append_pair("code", &recorded.confirmation_code);
         Ok(DeletionCallbackResponse { url, confirmation_code: recorded.confirmation_code })
@@ -140,15 +166,18 @@ impl DataDeletionCallback {
     pub async fn status_page(&self, request: &WebhookRequest) -> Result<WebhookResponse> {
         let code = request.query("code").unwrap_or_default();
         Ok(match self.status(&code).await? {
-            Some(found) => WebhookResponse::text(
-                200,
-                format!(
-                    "Data deletion request {}\nReceived: {}\nStatus: {}\n",
-                    found.confirmation_code,
-                    found.requested_at,
-                    found.status.describe()
-                ),
-            ),
+            Some(found) => {
+                let completed = found.completed_at().map(|at| format!("Completed: {at}\n")).unwrap_or_default();
+                WebhookResponse::text(
+                    200,
+                    format!(
+                        "Data deletion request {}\nReceived: {}\nStatus: {}\n{completed}",
+                        found.confirmation_code,
+                        found.requested_at,
+                        found.status.describe()
+                    ),
+                )
+            }
             None => WebhookResponse::text(404, "No data deletion request has this confirmation code.\n"),
         })
     }
@@ -224,6 +253,22 @@ impl DataDeletionCallback {
     }
 }
 
+#[async_trait::async_trait]
+impl PrivacyCallback for DataDeletionCallback {
+    async fn deletion(&self, request: &WebhookRequest) -> Result<WebhookResponse> {
+        Ok(self.handle_deletion(request).await?.to_webhook_response())
+    }
+
+    async fn deauthorization(&self, request: &WebhookRequest) -> Result<WebhookResponse> {
+        self.handle_deauthorization(request).await?;
+        Ok(WebhookResponse::text(200, "ok\n"))
+    }
+
+    async fn status(&self, request: &WebhookRequest) -> Result<WebhookResponse> {
+        self.status_page(request).await
+    }
+}
+
 impl fmt::Debug for DataDeletionCallback {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DataDeletionCallback")
@@ -231,6 +276,7 @@ impl fmt::Debug for DataDeletionCallback {
             .field("tenants", &self.tenants)
             .field("status_url", &self.status_url.as_str())
             .field("store", &self.store)
+            .field("starts_erasure", &self.erasure.is_some())
             .finish_non_exhaustive()
     }
 }

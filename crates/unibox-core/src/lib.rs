@@ -35,6 +35,7 @@ pub mod hub;
 mod id;
 pub mod inbox;
 pub mod ingest;
+pub mod lifecycle;
 pub mod memory;
 pub mod metering;
 mod model;

@@ -13,8 +13,10 @@
 //! [`export`] writes a tenant's or a contact's data as JSON Lines and imports it back.
 
 pub mod export;
+mod callback;
 mod redact;
 
+pub use callback::PrivacyCallback;
 pub use redact::{CARD, EMAIL, PHONE, Redactor, redact};
 
 use std::fmt;
@@ -32,6 +34,10 @@ pub enum PrivacyRequestKind {
     DataDeletion,
     /// The user removed the app (Meta's Deauthorize Callback): stop processing, keep the record.
     Deauthorization,
+    /// Delete the whole tenant (its keys are shredded when the request is made).
+    TenantDeletion,
+    /// Erase named contacts (the right to be forgotten), requested by an operator.
+    ContactErasure,
 }
 
 impl PrivacyRequestKind {
@@ -40,6 +46,8 @@ impl PrivacyRequestKind {
         match self {
             PrivacyRequestKind::DataDeletion => "data_deletion",
             PrivacyRequestKind::Deauthorization => "deauthorization",
+            PrivacyRequestKind::TenantDeletion => "tenant_deletion",
+            PrivacyRequestKind::ContactErasure => "contact_erasure",
         }
     }
 }
@@ -117,6 +125,28 @@ pub struct DeletionRequest {
     pub requested_at: Timestamp,
     /// When the status last changed.
     pub updated_at: Timestamp,
+}
+
+impl DeletionRequest {
+    /// When the request was completed: its last status change once the status is
+    /// [`DeletionStatus::Completed`], `None` before.
+    ///
+    /// ```
+    /// use unibox_core::privacy::{DeletionRequest, DeletionStatus, PrivacyRequestKind};
+    /// use unibox_core::Timestamp;
+    /// let at = Timestamp::from_unix_seconds(1_700_000_000);
+    /// let mut request = DeletionRequest {
+    ///     tenant: "acme".parse().unwrap(), confirmation_code: "c0de".into(), kind: PrivacyRequestKind::TenantDeletion,
+    ///     platform: "operator".into(), platform_user_id: String::new(), contacts: vec![],
+    ///     status: DeletionStatus::InProgress, requested_at: at, updated_at: at,
+    /// };
+    /// assert_eq!(request.completed_at(), None);
+    /// request.status = DeletionStatus::Completed;
+    /// assert_eq!(request.completed_at(), Some(at));
+    /// ```
+    pub fn completed_at(&self) -> Option<Timestamp> {
+        matches!(self.status, DeletionStatus::Completed).then_some(self.updated_at)
+    }
 }
 
 /// Records privacy requests and the platform-user-to-contact mapping, per tenant.

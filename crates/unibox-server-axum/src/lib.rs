@@ -5,6 +5,7 @@ mod admission;
 mod body;
 mod handler;
 mod health;
+mod privacy;
 mod request;
 mod response;
 mod router;
@@ -15,7 +16,8 @@ mod trace;
 
 pub use router::{
     DEFAULT_ADMISSION_WAIT, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_OVERLOAD_RETRY_AFTER,
-    DEFAULT_READINESS_TIMEOUT, HEALTH_PATH, READY_PATH, WEBHOOK_PATH, WebhookServer, router,
+    DEFAULT_READINESS_TIMEOUT, HEALTH_PATH, PRIVACY_DEAUTHORIZATION_PATH, PRIVACY_DELETION_PATH, PRIVACY_STATUS_PATH,
+    READY_PATH, WEBHOOK_PATH, WebhookServer, router,
 };
 pub use sensitive::SENSITIVE_HEADERS;
 pub use serve::{

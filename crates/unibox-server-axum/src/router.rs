@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 use unibox_core::Hub;
@@ -24,6 +24,14 @@ pub const WEBHOOK_PATH: &str = "/webhooks/{channel}";
 pub const HEALTH_PATH: &str = "/health";
 /// Readiness: `200` when the store answers, `503` otherwise.
 pub const READY_PATH: &str = "/ready";
+/// A platform's data-deletion callback (POST), for a callback mounted with
+/// [`WebhookServer::privacy_callback`].
+pub const PRIVACY_DELETION_PATH: &str = "/privacy/{platform}/deletion";
+/// A platform's deauthorization callback (POST).
+pub const PRIVACY_DEAUTHORIZATION_PATH: &str = "/privacy/{platform}/deauthorization";
+/// The public status page of a deletion request (GET `?code=`): give the callback
+/// `https://<your host>/privacy/<platform>/status` as its status URL.
+pub const PRIVACY_STATUS_PATH: &str = "/privacy/{platform}/status";
 
 /// How many webhooks are verified and committed at once by default. Beyond the store's group
 /// commit size more concurrency only adds latency.
@@ -48,6 +56,7 @@ pub const DEFAULT_READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 /// | `GET /webhooks/{channel}` | the subscription handshake of channels that have one (Meta), without a body; `405` for the others and for a GET with a body |
 /// | any other method | `405` with `Allow` (a signed `HEAD` is never a delivery) |
 /// | `GET /health` | `200` (liveness) |
+/// | `POST /privacy/{platform}/deletion`, `POST /privacy/{platform}/deauthorization`, `GET /privacy/{platform}/status` | the platform's privacy callback, when one is mounted ([`privacy_callback`](Self::privacy_callback)); `404` otherwise |
 /// | `GET /ready` | `200` when the store answers a read and no webhook failed to be stored in the last 10 s (a full disk fails writes while reads work), `503` otherwise (readiness) |
 ///
 /// Signature and token headers are marked sensitive before tracing sees them, and traces record
@@ -80,6 +89,7 @@ pub struct WebhookServer {
     readiness_timeout: Duration,
     /// The fixed public origin, if one was set.
     origin: Option<Url>,
+    privacy: crate::privacy::Callbacks,
 }
 
 /// What every request handler shares.
@@ -92,6 +102,7 @@ pub(crate) struct Shared {
     pub(crate) admission: Admission,
     pub(crate) origin: PublicOrigin,
     pub(crate) writes: crate::health::WriteHealth,
+    pub(crate) privacy: crate::privacy::Callbacks,
 }
 
 impl WebhookServer {
@@ -107,6 +118,7 @@ impl WebhookServer {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             readiness_timeout: DEFAULT_READINESS_TIMEOUT,
             origin: None,
+            privacy: crate::privacy::Callbacks::new(),
         }
     }
 
@@ -155,6 +167,41 @@ impl WebhookServer {
         self
     }
 
+    /// Mounts a platform's privacy callbacks under `/privacy/{platform}/`: its data-deletion
+    /// request (`deletion`), deauthorization (`deauthorization`) and the status page of a
+    /// request (`status`). Meta's is `unibox_channel_meta::DataDeletionCallback`, built with
+    /// the status URL `https://<your host>/privacy/meta/status` and, to start erasures at once,
+    /// `with_erasure(LifecycleJob)`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use unibox_channel_meta::{AppSecret, DataDeletionCallback};
+    /// use unibox_core::Hub;
+    /// use unibox_core::lifecycle::{LifecycleJob, RetentionPolicies};
+    /// use unibox_core::memory::MemoryStore;
+    /// use unibox_server_axum::WebhookServer;
+    ///
+    /// let hub = Hub::builder(MemoryStore::new()).build();
+    /// let requests = hub.store().deletion_requests.clone().expect("the store keeps deletion requests");
+    /// let meta = DataDeletionCallback::new(
+    ///     AppSecret::new("appsecret"),
+    ///     vec!["acme".parse().unwrap()],
+    ///     "https://inbox.example.com/privacy/meta/status".parse().unwrap(),
+    ///     requests,
+    /// )
+    /// .with_erasure(LifecycleJob::new(&hub, RetentionPolicies::default()).unwrap());
+    /// let app: axum::Router = WebhookServer::new(hub).privacy_callback("meta", Arc::new(meta)).router();
+    /// # let _ = app;
+    /// ```
+    pub fn privacy_callback(
+        mut self,
+        platform: &str,
+        callback: Arc<dyn unibox_core::privacy::PrivacyCallback>,
+    ) -> Self {
+        self.privacy.insert(platform.to_owned(), callback);
+        self
+    }
+
     /// The router, with its state; merge or nest it into the application's router.
     pub fn router(self) -> Router {
         let shared = Arc::new(Shared {
@@ -165,11 +212,15 @@ impl WebhookServer {
             admission: Admission::new(self.max_in_flight, self.admission_wait, self.overload_retry_after),
             origin: self.origin.map_or_else(|| PublicOrigin::FromHost(LastHost::default()), PublicOrigin::Fixed),
             writes: crate::health::WriteHealth::default(),
+            privacy: self.privacy,
         });
         Router::new()
             .route(WEBHOOK_PATH, any(handler::webhook))
             .route(HEALTH_PATH, get(health::health))
             .route(READY_PATH, get(health::ready))
+            .route(PRIVACY_DELETION_PATH, post(crate::privacy::deletion))
+            .route(PRIVACY_DEAUTHORIZATION_PATH, post(crate::privacy::deauthorization))
+            .route(PRIVACY_STATUS_PATH, get(crate::privacy::status))
             .with_state(shared)
             .layer(TraceLayer::new_for_http().make_span_with(PathOnlySpan))
             // Outermost, so every layer and handler below sees the marks.

@@ -57,7 +57,16 @@ pub(crate) fn open_writer(location: &Location, options: &SqliteOptions) -> Resul
     conn.pragma_update(None, "secure_delete", "ON").during(OP)?;
     // Keep the WAL file from growing without bound after a burst of writes.
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).during(OP)?;
+    // Freed pages go back to the file system when a purge runs `PRAGMA incremental_vacuum`.
+    // The mode takes effect for a new file (set before its first table); a file created
+    // without it is switched by one VACUUM below, once.
+    conn.pragma_update(None, "auto_vacuum", "INCREMENTAL").during(OP)?;
     schema::migrate(&mut conn)?;
+    let auto_vacuum: i64 = conn.pragma_query_value(None, "auto_vacuum", |row| row.get(0)).during(OP)?;
+    if auto_vacuum != 2 {
+        tracing::info!(target: "unibox::sqlite", "switching the database to incremental auto-vacuum (one VACUUM; it may take a while for a large file)");
+        conn.execute_batch("VACUUM").during(OP)?;
+    }
     Ok(conn)
 }
 

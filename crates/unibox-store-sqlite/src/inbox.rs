@@ -19,6 +19,7 @@ use unibox_core::{
 
 use crate::codec::to_json;
 use crate::connection::{Location, open_checkpointer, open_writer};
+use crate::error::SqlResultExt;
 use crate::journal::{
     self, Applier, DiskReserve, JournalEntry, JournalState, Pruner, journal_path, open_journal_reader,
     open_journal_writer,
@@ -318,6 +319,42 @@ impl SqliteInbox {
         .await?;
         journal.known_accounts.lock().unwrap_or_else(PoisonError::into_inner).extend(unknown);
         Ok(())
+    }
+
+    /// Deletes every applied row from the inbound journal and truncates the journal's
+    /// write-ahead log, so erased webhook bytes leave both files (`secure_delete` zeroes the
+    /// rows' pages). Waits until what was accepted before is applied.
+    pub(crate) async fn scrub_journal(&self, operation: &'static str) -> Result<()> {
+        let Some(journal) = &self.journal else { return Ok(()) };
+        self.applied(operation).await?;
+        let through = journal.state.applied();
+        journal
+            .writer
+            .read(operation, move |conn| {
+                crate::journal::prune(conn, through).during(operation)?;
+                let started = std::time::Instant::now();
+                loop {
+                    let busy: i64 =
+                        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0)).during(operation)?;
+                    if busy == 0 || started.elapsed() >= std::time::Duration::from_secs(2) {
+                        return Ok(());
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+            })
+            .await
+    }
+
+    /// Forgets the cached accounts of `tenant` (its accounts are being deleted).
+    pub(crate) fn forget_known_accounts(&self, tenant: &TenantId) {
+        if let Some(journal) = &self.journal {
+            journal.known_accounts.lock().unwrap_or_else(PoisonError::into_inner).retain(|(owner, _)| owner != tenant);
+        }
+    }
+
+    /// Waits until every event accepted before this call is applied, for lifecycle work.
+    pub(crate) async fn wait_applied(&self, operation: &'static str) -> Result<()> {
+        self.applied(operation).await
     }
 
     /// A read of conversation data: it sees every event accepted before it.

@@ -20,6 +20,7 @@ mod error;
 mod inbox;
 mod ingest;
 mod journal;
+mod lifecycle;
 mod metering;
 mod options;
 mod orders;
@@ -39,6 +40,7 @@ mod workflow;
 mod writer;
 
 pub use inbox::SqliteInbox;
+pub use lifecycle::SqliteLifecycle;
 pub use options::{SqliteOptions, Synchronous};
 pub use schema::SCHEMA_VERSION;
 pub use store::SqliteStore;

@@ -16,6 +16,8 @@ fn kind_from(text: &str, operation: &'static str) -> Result<PrivacyRequestKind> 
     match text {
         "data_deletion" => Ok(PrivacyRequestKind::DataDeletion),
         "deauthorization" => Ok(PrivacyRequestKind::Deauthorization),
+        "tenant_deletion" => Ok(PrivacyRequestKind::TenantDeletion),
+        "contact_erasure" => Ok(PrivacyRequestKind::ContactErasure),
         _ => Err(corrupt(operation, "privacy request kind")),
     }
 }

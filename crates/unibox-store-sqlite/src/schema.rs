@@ -44,6 +44,9 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 12, sql: include_str!("migrations/0012_credits.sql") },
     Migration { version: 13, sql: include_str!("migrations/0013_sync_cursors.sql") },
     Migration { version: 14, sql: include_str!("migrations/0014_catalog.sql") },
+    // Assigned number 16 (15 is sealed conversation data, merged separately); it runs as 15
+    // until that lands: renumber to 16 at the merge.
+    Migration { version: 15, sql: include_str!("migrations/0016_lifecycle.sql") },
 ];
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.

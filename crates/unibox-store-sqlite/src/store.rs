@@ -9,7 +9,7 @@ use unibox_core::inbox::MAX_PAGE_SIZE;
 use unibox_core::store::{Store, StoreCapabilities};
 use unibox_vault::{StoreKeys, Vault};
 
-use crate::{SqliteInbox, SqliteOptions};
+use crate::{SqliteInbox, SqliteLifecycle, SqliteOptions};
 
 /// The embedded SQLite store: one file holds the inbox (with its outbox and change log), the
 /// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305, or AES-256-GCM-SIV chosen
@@ -76,6 +76,11 @@ impl SqliteStore {
         &self.vault
     }
 
+    /// Retention and erasure over this store (also the bundle's `lifecycle` part).
+    pub fn lifecycle(&self) -> SqliteLifecycle {
+        SqliteLifecycle::new(self.inbox.clone(), self.vault.clone())
+    }
+
     /// The audit trail (queries, verification, checkpoints).
     pub fn audit_trail(&self) -> &Arc<AuditTrail> {
         &self.audit
@@ -98,6 +103,7 @@ impl SqliteStore {
         capabilities.sync_cursors = true;
         capabilities.catalog = true;
         capabilities.restore = true;
+        capabilities.lifecycle = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -106,6 +112,7 @@ impl SqliteStore {
 impl From<SqliteStore> for Store {
     fn from(sqlite: SqliteStore) -> Store {
         let capabilities = sqlite.capabilities();
+        let lifecycle = Arc::new(sqlite.lifecycle());
         let inbox = sqlite.inbox;
         Store {
             accounts: inbox.clone(),
@@ -127,6 +134,7 @@ impl From<SqliteStore> for Store {
             sync_cursors: Some(inbox.clone()),
             catalog: Some(inbox.clone()),
             restore: Some(inbox),
+            lifecycle: Some(lifecycle),
             capabilities,
         }
     }

@@ -314,7 +314,7 @@ impl SqliteInbox {
     /// `secure_delete` overwrote it in the pages, and the log's older frames still held it.
     /// A reader holding an old snapshot can delay this; after [`PURGE_PATIENCE`] it is logged
     /// and left to the next checkpoint (the shred or revoke itself stands either way).
-    async fn purge_write_ahead_log(&self, operation: &'static str) {
+    pub(crate) async fn purge_write_ahead_log(&self, operation: &'static str) {
         let outcome = self
             .writer
             .read(operation, move |conn| {

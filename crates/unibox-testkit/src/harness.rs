@@ -20,6 +20,7 @@
 //! | [`orders`](crate::orders) | `orders` |
 //! | [`sessions`](crate::sessions) | `sessions` |
 //! | [`export`](crate::export): export, import, export again | `restore` |
+//! | [`lifecycle`](crate::lifecycle) (retention, contact erasure, tenant deletion) | `lifecycle` |
 //!
 //! Every suite runs even when another fails; at the end [`run`] panics naming every failed
 //! check. A backend's test file is a few lines:
@@ -148,6 +149,8 @@ pub async fn run(factory: &dyn StoreFactory, capabilities: StoreCapabilities) {
 
     if capabilities.restore {
         suite("export", catch_panic(crate::export::run_all(factory)).await);
+    if capabilities.lifecycle {
+        suite("lifecycle", catch_panic(crate::lifecycle::run_all(factory)).await);
     }
 
     if !failures.is_empty() {

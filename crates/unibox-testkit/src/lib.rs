@@ -21,6 +21,7 @@ pub mod fixture_files;
 pub mod fixtures;
 pub mod harness;
 pub mod inbox;
+pub mod lifecycle;
 pub mod logs;
 pub mod metering;
 pub mod mutation;

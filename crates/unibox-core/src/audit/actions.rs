@@ -42,6 +42,11 @@ pub const EXPORT_REQUEST: &str = "data.export";
 pub const PRIVACY_EXPORT: &str = "privacy.export";
 /// A deletion was requested.
 pub const DELETION_REQUEST: &str = "data.delete";
+/// Retention purged a tenant's expired data (target `tenant:<id>`).
+pub const DATA_PURGE: &str = "data.purge";
+/// A deletion request was carried out: the contacts it named are erased. The target is the
+/// request (`deletion_request:<confirmation code>`), never the person.
+pub const DATA_ERASE: &str = "data.erase";
 /// A user signed in (a session was created).
 pub const LOGIN: &str = "session.login";
 /// A user signed out.
@@ -61,7 +66,7 @@ pub const CREDITS_ADJUST: &str = "credits.adjust";
 pub const DELIVERY_WORKER: &str = "unibox-delivery";
 
 /// Every verb above, for validation and documentation.
-pub const ALL: [&str; 25] = [
+pub const ALL: [&str; 27] = [
     MESSAGE_SEND,
     MESSAGE_QUEUE,
     MESSAGE_RESOLVE,
@@ -81,6 +86,8 @@ pub const ALL: [&str; 25] = [
     EXPORT_REQUEST,
     DELETION_REQUEST,
     PRIVACY_EXPORT,
+    DATA_PURGE,
+    DATA_ERASE,
     LOGIN,
     LOGOUT,
     SESSION_TERMINATE,

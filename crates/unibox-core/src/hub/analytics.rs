@@ -131,6 +131,14 @@ impl Hub {
     }
 
     /// Catches the tenant's analytics up to `until` (or the end of the log, if it ends sooner).
+    /// Brings `tenant`'s analytics up to its change log's head (nothing without a change log):
+    /// an erasure calls it first, so the anonymous tallies count what it is about to delete.
+    pub(crate) async fn project_to_head(&self, tenant: &TenantId) -> Result<()> {
+        let Some(log) = &self.inner.store.changes else { return Ok(()) };
+        let head = log.head(tenant).await?;
+        self.project(tenant, head).await
+    }
+
     async fn project(&self, tenant: &TenantId, until: Position) -> Result<()> {
         self.projector().catch_up(tenant, until).await
     }

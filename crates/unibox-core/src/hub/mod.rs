@@ -40,7 +40,7 @@ pub use webhook::WebhookReceipt;
 
 use crate::audit::{AuditOutcome, AuditRecord, AuditSink};
 use crate::store::Store;
-use crate::{Actor, Channel, ChannelId, Clock, Error, Policy, TokenStore};
+use crate::{Actor, Channel, ChannelId, Clock, Error, Policy, TenantId, TokenStore};
 
 /// The default limit on a webhook body: 1 MiB. Platforms send far less (Meta batches stay under
 /// a few hundred KiB), so anything larger is refused with 413 before it is hashed.
@@ -150,6 +150,12 @@ impl Hub {
         &self.inner.delivery
     }
 
+    /// Drops `tenant`'s routes from the cache (its accounts are being deleted; until they are,
+    /// a webhook still finds them in the store).
+    pub(crate) fn forget_routes_of(&self, tenant: &TenantId) {
+        self.inner.routes.forget_tenant(tenant);
+    }
+
     /// A registered channel.
     pub fn channel(&self, id: &ChannelId) -> Option<&Arc<dyn Channel>> {
         self.inner.channels.get(id)
@@ -163,7 +169,13 @@ impl Hub {
         self.inner.audit.record(record).await
     }
 
-    async fn audit_after_the_fact(&self, actor: &Actor, action: &str, target: String, outcome: AuditOutcome) {
+    pub(crate) async fn audit_after_the_fact(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: String,
+        outcome: AuditOutcome,
+    ) {
         if let Err(error) = self.audit(actor, action, target, outcome).await {
             tracing::error!(target: "unibox::audit", %error, action, "could not record an audit entry");
         }

@@ -40,6 +40,14 @@ impl RouteCache {
         }
     }
 
+    /// Forgets every route to `tenant`.
+    pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
+        let mut routes = self.routes.write().unwrap_or_else(|p| p.into_inner());
+        for accounts in routes.values_mut() {
+            accounts.retain(|_, (owner, _)| owner != tenant);
+        }
+    }
+
     /// The route for an event, from the cache or the store; `None` when no connected account
     /// owns it (disconnected accounts have no route). Fails only when the store does.
     pub(crate) async fn resolve(

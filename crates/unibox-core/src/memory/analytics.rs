@@ -73,3 +73,21 @@ impl Analytics for MemoryAnalytics {
         Ok(report)
     }
 }
+
+impl MemoryAnalytics {
+    /// Forgets `tenant`'s analytics, or with `conversations` only what is remembered per
+    /// conversation (the anonymous tallies stay).
+    pub(crate) fn forget(&self, tenant: &TenantId, conversations: Option<&std::collections::HashSet<ConversationId>>) {
+        let mut tenants = self.tenants();
+        match conversations {
+            None => {
+                tenants.remove(tenant);
+            }
+            Some(conversations) => {
+                if let Some(analytics) = tenants.get_mut(tenant) {
+                    analytics.tracks.retain(|id, _| !conversations.contains(id));
+                }
+            }
+        }
+    }
+}

@@ -141,3 +141,11 @@ impl AuditLog for MemoryAuditLog {
         Ok(self.state().checkpoints.get(tenant).cloned().unwrap_or_default())
     }
 }
+
+impl MemoryAuditLog {
+    pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
+        let mut state = self.state();
+        state.chains.remove(tenant);
+        state.checkpoints.remove(tenant);
+    }
+}

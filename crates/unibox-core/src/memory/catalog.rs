@@ -66,3 +66,9 @@ impl CatalogStore for MemoryCatalog {
         Ok(found)
     }
 }
+
+impl MemoryCatalog {
+    pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
+        self.products().retain(|(owner, ..), _| owner != tenant);
+    }
+}

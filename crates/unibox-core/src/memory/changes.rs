@@ -34,6 +34,39 @@ impl ChangeState {
         self.log.push_back(InboxEvent { position, change });
         position
     }
+
+    /// Removes `tenant`'s changes that `remove` picks (retention and erasure); a reader behind
+    /// the last one removed is told it missed changes, as after a trim. Returns how many.
+    pub(super) fn remove_where(&mut self, tenant: &TenantId, remove: impl Fn(&Change) -> bool) -> u64 {
+        let mut removed = 0;
+        let mut last_removed = None;
+        self.log.retain(|event| {
+            let gone = &event.change.tenant == tenant && remove(&event.change);
+            if gone {
+                removed += 1;
+                last_removed = Some(event.position);
+            }
+            !gone
+        });
+        if let Some(position) = last_removed {
+            let through = self.trimmed.entry(tenant.clone()).or_insert(position);
+            *through = (*through).max(position);
+        }
+        removed
+    }
+
+    /// How many of `tenant`'s changes `pick` picks.
+    pub(super) fn count_where(&self, tenant: &TenantId, pick: impl Fn(&Change) -> bool) -> u64 {
+        self.log.iter().filter(|event| &event.change.tenant == tenant && pick(&event.change)).count() as u64
+    }
+
+    /// Forgets every change of `tenant`, and its trim mark.
+    pub(super) fn forget_tenant(&mut self, tenant: &TenantId) -> u64 {
+        let before = self.log.len();
+        self.log.retain(|event| &event.change.tenant != tenant);
+        self.trimmed.remove(tenant);
+        (before - self.log.len()) as u64
+    }
 }
 
 #[async_trait]

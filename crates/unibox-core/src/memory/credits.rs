@@ -59,3 +59,9 @@ impl CreditLedger for MemoryCreditLedger {
         Ok(entries[start..].iter().take(limit).cloned().collect())
     }
 }
+
+impl MemoryCreditLedger {
+    pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
+        self.tenants().remove(tenant);
+    }
+}

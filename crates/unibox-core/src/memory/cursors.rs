@@ -62,3 +62,9 @@ impl SyncCursorStore for MemorySyncCursors {
         Ok(())
     }
 }
+
+impl MemorySyncCursors {
+    pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
+        self.cursors().retain(|(owner, ..), _| owner != tenant);
+    }
+}

@@ -70,3 +70,9 @@ impl UsageMeter for MemoryUsageMeter {
         Ok(found)
     }
 }
+
+impl MemoryUsageMeter {
+    pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
+        self.counters().retain(|(owner, ..), _| owner != tenant);
+    }
+}

@@ -8,6 +8,7 @@ mod control;
 mod credits;
 mod cursors;
 mod inbox;
+mod lifecycle;
 mod metering;
 mod orders;
 mod outbox;

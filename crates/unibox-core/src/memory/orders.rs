@@ -102,3 +102,20 @@ impl OrderStore for MemoryOrderStore {
         Ok(keys.into_iter().take(limit).filter_map(|key| orders.get(key).cloned()).collect())
     }
 }
+
+impl MemoryOrderStore {
+    /// Removes `tenant`'s orders (all, or those of the buyers in `buyers`); returns how many.
+    pub(crate) fn forget(&self, tenant: &TenantId, buyers: Option<&[crate::ContactIdentity]>) -> u64 {
+        let mut orders = self.orders();
+        let before = orders.len();
+        orders.retain(|(owner, account, _), order| {
+            owner != tenant
+                || buyers.is_some_and(|buyers| {
+                    !order.buyer.as_ref().is_some_and(|buyer| {
+                        buyers.iter().any(|i| i.account == *account && i.kind == buyer.kind && i.value == buyer.id)
+                    })
+                })
+        });
+        (before - orders.len()) as u64
+    }
+}

@@ -98,3 +98,28 @@ impl DeletionRequestStore for MemoryDeletionRequests {
         Ok(pending)
     }
 }
+
+impl MemoryDeletionRequests {
+    /// Forgets the platform-user links of `tenant` (all, or those to `contact`); requests stay.
+    pub(crate) fn forget_links(&self, tenant: &TenantId, contact: Option<ContactId>) {
+        let mut state = self.state();
+        state.links.retain(|(owner, _, _), contacts| {
+            if owner != tenant {
+                return true;
+            }
+            match contact {
+                None => false,
+                Some(contact) => {
+                    contacts.retain(|c| *c != contact);
+                    !contacts.is_empty()
+                }
+            }
+        });
+    }
+}
+
+impl MemoryDeletionRequests {
+    pub(crate) fn tenants_with_pending(&self) -> Vec<TenantId> {
+        self.state().requests.values().filter(|r| r.status.is_pending()).map(|r| r.tenant.clone()).collect()
+    }
+}

@@ -78,3 +78,9 @@ impl AgentRoster for MemoryAgentRoster {
         Ok(chosen)
     }
 }
+
+impl MemoryAgentRoster {
+    pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
+        self.tenants().remove(tenant);
+    }
+}

@@ -97,3 +97,9 @@ impl SessionStore for MemorySessionStore {
         Ok((before - sessions.len()) as u64)
     }
 }
+
+impl MemorySessionStore {
+    pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
+        self.sessions().retain(|_, session| &session.tenant != tenant);
+    }
+}

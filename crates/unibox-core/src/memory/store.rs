@@ -6,6 +6,8 @@ use crate::audit::{AuditKey, AuditTrail};
 use crate::changes::ChangeLog;
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
+use crate::lifecycle::DataLifecycle;
+use crate::memory::lifecycle::MemoryLifecycle;
 use crate::memory::{
     MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryCreditLedger, MemoryDeletionRequests,
     MemoryInbox, MemoryOrderStore, MemoryRestore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore,
@@ -37,28 +39,64 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
-    /// A fresh memory store with an empty [`MemoryInbox`].
+    /// A fresh memory store with an empty [`MemoryInbox`], with every part, retention and
+    /// erasure included ([`Store::lifecycle`]).
     pub fn new() -> Self {
-        Self::with_inbox(Arc::new(MemoryInbox::new()))
+        let inbox = Arc::new(MemoryInbox::new());
+        Self::build(inbox.clone(), Some(inbox))
     }
 
     /// Memory parts around `inbox`, a backend object that serves every inbox port, the outbox
     /// and the change log (a [`MemoryInbox`], or a SQLite inbox under test): the tokens, audit
     /// trail, roster, analytics, usage, sessions and deletion requests are in memory. The
-    /// capabilities say so: the bundle is not durable even when the inbox is. Exports can be
-    /// imported ([`Store::restore`]) when the inbox is a [`MemoryInbox`].
+    /// capabilities say so: the bundle is not durable even when the inbox is. When the inbox is
+    /// a [`MemoryInbox`], exports can be imported ([`Store::restore`]) and retention and erasure
+    /// run ([`Store::lifecycle`]); around another inbox the bundle has neither.
     pub fn with_inbox<B>(inbox: Arc<B>) -> Self
     where
         B: ChannelAccounts + EventIngest + InboxReads + OutboundMessages + TeamWorkflow + Outbox + ChangeLog,
     {
-        let audit_log = Arc::new(MemoryAuditLog::new());
-        let orders = Arc::new(MemoryOrderStore::new());
         let any: Arc<dyn std::any::Any + Send + Sync> = inbox.clone();
-        let restore: Option<Arc<dyn Restore>> = any
-            .downcast::<MemoryInbox>()
-            .ok()
-            .map(|memory| Arc::new(MemoryRestore::new(memory, orders.clone(), audit_log.clone())) as Arc<dyn Restore>);
+        let memory = any.downcast::<MemoryInbox>().ok();
+        Self::build(inbox, memory)
+    }
+
+    fn build<B>(inbox: Arc<B>, memory_inbox: Option<Arc<MemoryInbox>>) -> Self
+    where
+        B: ChannelAccounts + EventIngest + InboxReads + OutboundMessages + TeamWorkflow + Outbox + ChangeLog,
+    {
+        let tokens = Arc::new(MemoryTokenStore::new());
+        let audit_log = Arc::new(MemoryAuditLog::new());
+        let roster = Arc::new(MemoryAgentRoster::new());
+        let analytics = Arc::new(MemoryAnalytics::new());
+        let meter = Arc::new(MemoryUsageMeter::new());
+        let credits = Arc::new(MemoryCreditLedger::new());
+        let sessions = Arc::new(MemorySessionStore::new());
+        let deletion_requests = Arc::new(MemoryDeletionRequests::new());
+        let orders = Arc::new(MemoryOrderStore::new());
+        let sync_cursors = Arc::new(MemorySyncCursors::new());
+        let catalog = Arc::new(MemoryCatalog::new());
+        let lifecycle = memory_inbox.clone().map(|inbox| {
+            Arc::new(MemoryLifecycle {
+                inbox,
+                tokens: tokens.clone(),
+                audit: audit_log.clone(),
+                roster: roster.clone(),
+                analytics: analytics.clone(),
+                meter: meter.clone(),
+                credits: credits.clone(),
+                sessions: sessions.clone(),
+                deletion_requests: deletion_requests.clone(),
+                orders: orders.clone(),
+                sync_cursors: sync_cursors.clone(),
+                catalog: catalog.clone(),
+            }) as Arc<dyn DataLifecycle>
+        });
+        let restore = memory_inbox.map(|memory| {
+            Arc::new(MemoryRestore::new(memory, orders.clone(), audit_log.clone())) as Arc<dyn Restore>
+        });
         let capabilities = StoreCapabilities {
+            lifecycle: lifecycle.is_some(),
             outbox: true,
             change_log: true,
             metering: true,
@@ -82,17 +120,18 @@ impl MemoryStore {
                 workflow: inbox.clone(),
                 outbox: Some(inbox.clone()),
                 changes: Some(inbox),
-                tokens: Arc::new(MemoryTokenStore::new()),
+                tokens,
                 audit,
-                roster: Arc::new(MemoryAgentRoster::new()),
-                analytics: Arc::new(MemoryAnalytics::new()),
-                meter: Some(Arc::new(MemoryUsageMeter::new())),
-                credits: Some(Arc::new(MemoryCreditLedger::new())),
-                sessions: Some(Arc::new(MemorySessionStore::new())),
-                deletion_requests: Some(Arc::new(MemoryDeletionRequests::new())),
+                roster,
+                analytics,
+                meter: Some(meter),
+                credits: Some(credits),
+                sessions: Some(sessions),
+                deletion_requests: Some(deletion_requests),
                 orders: Some(orders),
-                sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
-                catalog: Some(Arc::new(MemoryCatalog::new())),
+                sync_cursors: Some(sync_cursors),
+                catalog: Some(catalog),
+                lifecycle,
                 restore,
                 capabilities,
             },

@@ -245,3 +245,10 @@ impl SealedTokenBackend for MemorySealedBackend {
         Ok(destroyed as u64)
     }
 }
+
+impl MemoryTokenStore {
+    /// Forgets every token of `tenant`.
+    pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
+        self.slots().retain(|(owner, _), _| owner != tenant);
+    }
+}

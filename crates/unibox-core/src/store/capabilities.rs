@@ -45,6 +45,8 @@ pub struct StoreCapabilities {
     pub catalog: bool,
     /// Exports can be imported ([`Store::restore`](crate::store::Store::restore) is there).
     pub restore: bool,
+    /// Retention and erasure are supported ([`Store::lifecycle`](crate::store::Store::lifecycle)).
+    pub lifecycle: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }

@@ -20,6 +20,7 @@ use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, T
 
 use crate::catalog::CatalogStore;
 use crate::history::SyncCursorStore;
+use crate::lifecycle::DataLifecycle;
 use crate::metering::{CreditLedger, UsageMeter};
 use crate::orders::OrderStore;
 use crate::outbox::Outbox;
@@ -31,7 +32,8 @@ use crate::workflow::AgentRoster;
 /// All the parts of one storage backend, each port its own field: the inbox ports (accounts,
 /// ingest, reads, outbound, workflow), the outbox and the change log, the token store, the
 /// audit trail, the agent roster, analytics, usage metering, message credits, sessions,
-/// deletion requests, orders, history sync cursors, the catalog and the restore of exports.
+/// deletion requests, orders, history sync cursors, the catalog, the restore of exports and the
+/// lifecycle part.
 ///
 /// One backend object may serve several ports (memory and SQLite serve every inbox port with
 /// one object); each field still holds its own `Arc`, so replacing one port with a decorator
@@ -98,6 +100,9 @@ pub struct Store {
     /// Where an import writes an export back, if the backend can restore one
     /// ([`privacy::export::import`](crate::privacy::export::import); [`StoreCapabilities::restore`]).
     pub restore: Option<Arc<dyn Restore>>,
+    /// Retention purges and erasure, if the backend supports them
+    /// ([`LifecycleJob`](crate::lifecycle::LifecycleJob); [`StoreCapabilities::lifecycle`]).
+    pub lifecycle: Option<Arc<dyn DataLifecycle>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }

@@ -50,6 +50,6 @@ mod tests;
 pub(crate) use admission::{JournalEntry, accept, prepare};
 pub(crate) use applier::Applier;
 pub(crate) use file_format::{journal_path, open_journal_reader, open_journal_writer};
-pub(crate) use pruner::Pruner;
+pub(crate) use pruner::{Pruner, prune};
 pub(crate) use space::DiskReserve;
 pub(crate) use state::JournalState;

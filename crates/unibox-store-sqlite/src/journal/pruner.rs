@@ -81,7 +81,7 @@ impl Background for Pruner {
 }
 
 /// Deletes the journal rows through `through` (all applied), keeping their high-water mark.
-pub(super) fn prune(conn: &Connection, through: i64) -> rusqlite::Result<()> {
+pub(crate) fn prune(conn: &Connection, through: i64) -> rusqlite::Result<()> {
     execute(conn, "BEGIN IMMEDIATE")?;
     let deleted = conn
         .prepare_cached("UPDATE identity SET pruned_through = max(pruned_through, ?1)")

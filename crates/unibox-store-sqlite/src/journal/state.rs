@@ -122,7 +122,7 @@ impl JournalState {
         Ok(Arc::new(state))
     }
 
-    pub(super) fn applied(&self) -> i64 {
+    pub(crate) fn applied(&self) -> i64 {
         *self.applied.borrow()
     }
 

@@ -23,6 +23,25 @@ pub(super) struct WorkflowState {
     pub(super) attributes: HashMap<ContactId, BTreeMap<String, String>>,
 }
 
+impl WorkflowState {
+    /// Forgets the read markers of `conversations`, the attributes of `contacts`, and with
+    /// `canned_of` that tenant's canned replies (erasure and tenant deletion).
+    pub(super) fn forget(
+        &mut self,
+        conversations: &std::collections::HashSet<ConversationId>,
+        contacts: &std::collections::HashSet<ContactId>,
+        canned_of: Option<&TenantId>,
+    ) -> u64 {
+        let before = self.read_markers.len() + self.attributes.len() + self.canned.len();
+        self.read_markers.retain(|(conversation, _), _| !conversations.contains(conversation));
+        self.attributes.retain(|contact, _| !contacts.contains(contact));
+        if let Some(tenant) = canned_of {
+            self.canned.retain(|(owner, _), _| owner != tenant);
+        }
+        (before - (self.read_markers.len() + self.attributes.len() + self.canned.len())) as u64
+    }
+}
+
 impl State {
     fn read_state(&self, conversation: ConversationId, user: &UserId) -> ReadState {
         let read_up_to = self.workflow.read_markers.get(&(conversation, user.clone())).copied();

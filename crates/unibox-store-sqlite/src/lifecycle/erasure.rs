@@ -1,0 +1,143 @@
+//! Erasure's statements: a contact (right to be forgotten) and a whole tenant, a batch at a time.
+
+use rusqlite::{Connection, params};
+use unibox_core::lifecycle::ErasureStep;
+use unibox_core::{ContactId, Result, TenantId};
+
+use super::retention::delete_message;
+use super::tables::TENANT_DELETION;
+use crate::error::SqlResultExt;
+
+/// The contact's conversations, as a subquery on `?1` (tenant) and `?2` (contact).
+const CONVERSATIONS: &str = "(SELECT id FROM conversations WHERE tenant = ?1 AND contact = ?2)";
+
+/// Up to `limit` messages of the contact's conversations; once none is left, the rest of the
+/// contact in the same transaction (a few rows per conversation and identity).
+pub(crate) fn erase_contact(
+    conn: &Connection,
+    tenant: &TenantId,
+    contact: ContactId,
+    limit: usize,
+) -> Result<ErasureStep> {
+    const OP: &str = "sqlite.lifecycle.erase_contact";
+    let (t, c) = (tenant.as_str(), contact.as_bytes().as_slice());
+    let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+    let messages: Vec<[u8; 16]> = {
+        let mut statement = conn
+            .prepare_cached(&format!(
+                "SELECT id FROM messages WHERE tenant = ?1 AND conversation IN {CONVERSATIONS} LIMIT ?3"
+            ))
+            .during(OP)?;
+        let rows = statement.query_map(params![t, c, limit_sql], |row| row.get(0)).during(OP)?;
+        rows.collect::<rusqlite::Result<_>>().during(OP)?
+    };
+    let mut rows = 0u64;
+    for id in &messages {
+        rows += u64::from(delete_message(conn, tenant, id)?);
+    }
+    if messages.len() >= limit {
+        return Ok(ErasureStep { rows, done: false });
+    }
+    // Of its conversations.
+    for table in ["notes", "conversation_tags", "read_markers", "ai_control", "analytics_tracks"] {
+        rows += conn
+            .prepare_cached(&format!("DELETE FROM {table} WHERE tenant = ?1 AND conversation IN {CONVERSATIONS}"))
+            .during(OP)?
+            .execute(params![t, c])
+            .during(OP)? as u64;
+    }
+    rows += conn
+        .prepare_cached(&format!("DELETE FROM outbox WHERE tenant = ?1 AND conversation IN {CONVERSATIONS}"))
+        .during(OP)?
+        .execute(params![t, c])
+        .during(OP)? as u64;
+    rows += conn
+        .prepare_cached(&format!("DELETE FROM changes WHERE tenant = ?1 AND conversation IN {CONVERSATIONS}"))
+        .during(OP)?
+        .execute(params![t, c])
+        .during(OP)? as u64;
+    rows += conn
+        .prepare_cached("DELETE FROM conversations WHERE tenant = ?1 AND contact = ?2")
+        .during(OP)?
+        .execute(params![t, c])
+        .during(OP)? as u64;
+    // Rows naming one of its identities: orders it bought, events and pending changes it sent.
+    let identities: Vec<(Vec<u8>, String, String)> = {
+        let mut statement = conn
+            .prepare_cached("SELECT account, kind, value FROM contact_identities WHERE tenant = ?1 AND contact = ?2")
+            .during(OP)?;
+        let found = statement.query_map(params![t, c], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).during(OP)?;
+        found.collect::<rusqlite::Result<_>>().during(OP)?
+    };
+    for (account, kind, value) in &identities {
+        rows += conn
+            .prepare_cached(
+                "DELETE FROM orders WHERE tenant = ?1 AND account = ?2 AND buyer_kind = ?3 AND buyer_id = ?4",
+            )
+            .during(OP)?
+            .execute(params![t, account, kind, value])
+            .during(OP)? as u64;
+        rows += conn
+            .prepare_cached("DELETE FROM events WHERE tenant = ?1 AND account = ?2 AND instr(payload, ?3) > 0")
+            .during(OP)?
+            .execute(params![t, account, value])
+            .during(OP)? as u64;
+        rows += conn
+            .prepare_cached("DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 AND instr(payload, ?3) > 0")
+            .during(OP)?
+            .execute(params![t, account, value])
+            .during(OP)? as u64;
+    }
+    // The contact itself.
+    for table in ["contact_attributes", "privacy_user_links", "contact_identities"] {
+        rows += conn
+            .prepare_cached(&format!("DELETE FROM {table} WHERE tenant = ?1 AND contact = ?2"))
+            .during(OP)?
+            .execute(params![t, c])
+            .during(OP)? as u64;
+    }
+    rows += conn
+        .prepare_cached("DELETE FROM contacts WHERE tenant = ?1 AND id = ?2")
+        .during(OP)?
+        .execute(params![t, c])
+        .during(OP)? as u64;
+    Ok(ErasureStep { rows, done: true })
+}
+
+/// Up to about `limit` of the tenant's rows, table by table in [`TENANT_DELETION`] order.
+pub(crate) fn delete_tenant(conn: &Connection, tenant: &TenantId, limit: usize) -> Result<ErasureStep> {
+    const OP: &str = "sqlite.lifecycle.delete_tenant";
+    let t = tenant.as_str();
+    let mut budget = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
+    let mut rows = 0u64;
+    for table in TENANT_DELETION {
+        if budget == 0 {
+            return Ok(ErasureStep { rows, done: false });
+        }
+        let deleted = if table.name == "messages" {
+            conn.prepare_cached(
+                "DELETE FROM message_search WHERE rowid IN (SELECT seq FROM messages WHERE tenant = ?1 LIMIT ?2)",
+            )
+            .during(OP)?
+            .execute(params![t, budget])
+            .during(OP)?;
+            conn.prepare_cached(
+                "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE tenant = ?1 LIMIT ?2)",
+            )
+            .during(OP)?
+            .execute(params![t, budget])
+            .during(OP)?
+        } else {
+            let (name, key) = (table.name, table.key);
+            conn.prepare_cached(&format!(
+                "DELETE FROM {name} WHERE tenant = ?1 AND ({key}) IN (SELECT {key} FROM {name} WHERE tenant = ?1 LIMIT ?2)"
+            ))
+            .during(OP)?
+            .execute(params![t, budget])
+            .during(OP)?
+        };
+        rows += deleted as u64;
+        budget -= i64::try_from(deleted).unwrap_or(budget);
+    }
+    Ok(ErasureStep { rows, done: budget > 0 })
+}
