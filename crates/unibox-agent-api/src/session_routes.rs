@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use std::time::Duration;
+
+use http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
@@ -12,6 +14,7 @@ use unibox_core::{Error, ErrorKind, TenantId, UserId};
 
 use crate::auth::{Via, check_csrf, csrf_token};
 use crate::extract::{ApiJson, ApiQuery, PathId, parse_optional};
+use crate::throttle::Attempt;
 use crate::views::SessionView;
 use crate::{AgentApi, AgentSession, ApiError};
 
@@ -28,19 +31,48 @@ pub(crate) struct SignIn {
 }
 
 /// `POST /session`: checks the password with the application's verifier and signs in.
+///
+/// Failed sign-ins are counted per account and per client address (see [`ThrottleConfig`]);
+/// a locked one is answered `429` with `Retry-After` before the password is checked. Unknown
+/// users are counted, answered and audited like known ones.
+///
+/// [`ThrottleConfig`]: crate::ThrottleConfig
 pub(crate) async fn sign_in(
     State(api): State<AgentApi>,
     headers: HeaderMap,
+    extensions: Extensions,
     ApiJson(request): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
     // A sign-in posted from another site would log the victim's browser into the attacker's
     // account (login CSRF).
     api.check_origin(&headers)?;
+    let attempt = Attempt::new(&request.tenant, &request.user, api.client_address(&headers, &extensions));
+    if let Some(wait) = api.inner.throttle.locked_for(&attempt) {
+        tracing::info!(target: "unibox::agent_api", "a sign-in was refused: too many failed attempts");
+        return Err(throttled(wait));
+    }
     let wrong = || ApiError::from(Error::new(ErrorKind::Unauthenticated, "unknown user or wrong password"));
-    let tenant = request.tenant.parse::<TenantId>().map_err(|_| wrong())?;
-    let user = request.user.parse::<UserId>().map_err(|_| wrong())?;
+    let tenant = request.tenant.parse::<TenantId>().ok();
+    let user = request.user.parse::<UserId>().ok();
     let password = SecretString::from(request.password);
-    let role = api.inner.verifier.verify(&tenant, &user, &password).await?.ok_or_else(wrong)?;
+    let role = match (&tenant, &user) {
+        (Some(tenant), Some(user)) => api.inner.verifier.verify(tenant, user, &password).await?,
+        _ => None,
+    };
+    let (Some(tenant), Some(user), Some(role)) = (tenant.clone(), user.clone(), role) else {
+        let locked = api.inner.throttle.failed(&attempt);
+        if let (Some(tenant), Some(user)) = (&tenant, &user) {
+            let reason = match locked {
+                Some(lock) => format!("unknown user or wrong password; sign-in locked for {} s", seconds(lock)),
+                None => "unknown user or wrong password".to_string(),
+            };
+            if let Err(error) = api.inner.sessions.record_refused_sign_in(tenant, user, &reason).await {
+                tracing::warn!(target: "unibox::agent_api", %error, "could not audit a refused sign-in");
+            }
+        }
+        return Err(wrong());
+    };
+    api.inner.throttle.succeeded(&attempt);
     let (token, session) = api.inner.sessions.create(&tenant, &user, role).await?;
     let mut body = json!({ "session": SessionView::of(&session), "csrf_token": csrf_token(&token) });
     if request.bearer {
@@ -51,6 +83,19 @@ pub(crate) async fn sign_in(
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     response.headers_mut().insert(header::SET_COOKIE, api.cookie(token.expose(), max_age)?);
     Ok(response)
+}
+
+/// The 429 of a locked sign-in: the same for every account, known or not.
+fn throttled(wait: Duration) -> ApiError {
+    let wait = Duration::from_secs(seconds(wait));
+    ApiError::from(
+        Error::new(ErrorKind::RateLimited, "too many failed sign-ins; try again later").with_retry_after(wait),
+    )
+}
+
+/// Whole seconds, rounded up (a `Retry-After` of 0 would invite an immediate retry).
+fn seconds(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
 }
 
 #[derive(Deserialize)]
@@ -90,6 +135,8 @@ pub(crate) async fn current(session: AgentSession) -> Json<serde_json::Value> {
 /// `DELETE /session`: signs out and clears the cookie.
 pub(crate) async fn sign_out(State(api): State<AgentApi>, session: AgentSession) -> Result<Response, ApiError> {
     api.inner.sessions.logout(session.token()).await?;
+    // Its event streams end now (nobody listening is fine).
+    let _ = api.inner.ended_sessions.send(session.session().id);
     let mut response = StatusCode::NO_CONTENT.into_response();
     if session.via() == Via::Cookie {
         response.headers_mut().insert(header::SET_COOKIE, api.cookie("", 0)?);
@@ -123,6 +170,7 @@ pub(crate) async fn terminate(
     PathId(id): PathId<SessionId>,
 ) -> Result<StatusCode, ApiError> {
     api.inner.sessions.terminate(api.hub().policy().as_ref(), &session.actor(), id).await?;
+    let _ = api.inner.ended_sessions.send(id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -111,6 +111,7 @@ pub async fn serve_with(
             Ok(ticket) => {
                 tokio::spawn(connection::serve_connection(
                     stream,
+                    peer,
                     router.clone(),
                     Arc::clone(&builder),
                     Arc::clone(&registry),
