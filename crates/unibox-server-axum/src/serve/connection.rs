@@ -27,12 +27,11 @@ pub(crate) fn http1_builder(limits: &ConnectionLimits) -> http1::Builder {
     builder
 }
 
-/// Serves `stream` until the client closes it or it is closed for one of the reasons above.
-/// `shutdown` changes (or closes) when the server stops; the task holds it until it ends, so the
-/// server knows when every connection is done.
+/// Serves `stream` (accepted from `peer`) until the client closes it or it is closed for one of
+/// the reasons above. `shutdown` changes (or closes) when the server stops; the task holds it
+/// until it ends, so the server knows when every connection is done.
 pub(crate) async fn serve_connection(
-    stream: TcpStream,
-    peer: std::net::SocketAddr,
+    (stream, peer): (TcpStream, std::net::SocketAddr),
     router: Router,
     builder: Arc<http1::Builder>,
     registry: Arc<Registry>,
