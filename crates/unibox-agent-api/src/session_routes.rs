@@ -9,7 +9,7 @@ use http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
-use unibox_core::session::SessionId;
+use unibox_core::session::{SecondFactor, SessionId};
 use unibox_core::{Error, ErrorKind, TenantId, UserId};
 
 use crate::auth::{Via, check_csrf, csrf_token};
@@ -72,8 +72,12 @@ pub(crate) async fn sign_in(
         }
         return Err(wrong());
     };
-    api.inner.throttle.succeeded(&attempt);
     let (token, session) = api.inner.sessions.create(&tenant, &user, role).await?;
+    if !matches!(session.second_factor, SecondFactor::Pending { .. }) {
+        // With a second factor pending the count stays until the code is right: signing in
+        // again must not give a code guesser fresh attempts.
+        api.inner.throttle.succeeded(&attempt);
+    }
     let mut body = json!({ "session": SessionView::of(&session), "csrf_token": csrf_token(&token) });
     if request.bearer {
         body["token"] = json!(token.expose());
@@ -105,9 +109,13 @@ pub(crate) struct SecondFactorCode {
 }
 
 /// `POST /session/second-factor`: the TOTP code of a session signed in with a password.
+///
+/// Wrong codes count as failed sign-ins of the account (and the client address) in the sign-in
+/// throttle: a password holder cannot guess codes by signing in again and again.
 pub(crate) async fn second_factor(
     State(api): State<AgentApi>,
     headers: HeaderMap,
+    extensions: Extensions,
     ApiJson(request): ApiJson<SecondFactorCode>,
 ) -> Result<Response, ApiError> {
     let (token, via) = api.presented_token(&headers).ok_or_else(ApiError::unauthenticated)?;
@@ -117,13 +125,28 @@ pub(crate) async fn second_factor(
         check_csrf(&headers, &token)?;
     }
     let pending = api.inner.sessions.session(&token).await?;
+    let attempt =
+        Attempt::new(pending.tenant.as_str(), pending.user.as_str(), api.client_address(&headers, &extensions));
+    if let Some(wait) = api.inner.throttle.locked_for(&attempt) {
+        return Err(throttled(wait));
+    }
     let totp = api
         .inner
         .verifier
         .totp(&pending.tenant, &pending.user)
         .await?
         .ok_or_else(|| ApiError::forbidden("this user has no second factor enrolled"))?;
-    let session = api.inner.sessions.verify_second_factor(&token, &request.code, &totp).await?;
+    let session = match api.inner.sessions.verify_second_factor(&token, &request.code, &totp).await {
+        Ok(session) => session,
+        Err(error) => {
+            if error.kind() == ErrorKind::PermissionDenied {
+                // A wrong code (the session manager audits it and ends the session after a few).
+                api.inner.throttle.failed(&attempt);
+            }
+            return Err(error.into());
+        }
+    };
+    api.inner.throttle.succeeded(&attempt);
     Ok(Json(json!({ "session": SessionView::of(&session), "csrf_token": csrf_token(&token) })).into_response())
 }
 

@@ -127,3 +127,32 @@ async fn failed_sign_ins_from_one_address_lock_it_across_accounts() {
     let other = [("x-forwarded-for", "192.0.2.100")];
     assert_eq!(sign_in_from(&trial, Some(proxy), &other, "bob", "bob-password").await.0, StatusCode::CREATED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_second_factor_codes_count_so_signing_in_again_gives_no_fresh_guesses() {
+    const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let config = unibox_core::session::SessionConfig::default().require_second_factor(true);
+    let throttle = ThrottleConfig::default().free_failures(3).base_delay(Duration::from_secs(30));
+    let trial = Trial::start_with(config, common::Users::demo().with_totp(SECRET))
+        .await
+        .reconfigure(|api| api.sign_in_throttle(throttle));
+    let wrong = Some(json!({ "code": "000000" }));
+    // Two codes on one session, two on the next: the fourth wrong code locks the account.
+    for _ in 0..2 {
+        let ann = trial.bearer("acme", "ann").await;
+        for _ in 0..2 {
+            let (status, json) = trial.call("POST", "/api/session/second-factor", Some(&ann), wrong.clone()).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{json}");
+        }
+    }
+    let (status, retry_after, json) = sign_in(&trial, "ann", "ann-password").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{json}");
+    assert_eq!(retry_after.as_deref(), Some("30"));
+    // Bob's account is not affected.
+    let bob = trial.bearer("acme", "bob").await;
+    let code =
+        unibox_core::session::Totp::from_base32(SECRET).unwrap().code_at(unibox_core::Clock::now(&trial.session_clock));
+    let (status, json) =
+        trial.call("POST", "/api/session/second-factor", Some(&bob), Some(json!({ "code": code }))).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+}
