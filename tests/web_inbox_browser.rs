@@ -1,8 +1,9 @@
 //! The web inbox in a real browser: headless Chromium, driven over WebDriver (chromedriver),
 //! against `examples/web_inbox` on loopback. A LINE and a Messenger customer write through the
 //! "simulate customer" panel; both conversations appear live (the page has no polling, only
-//! server-sent events); an agent replies and assigns; a viewer gets no reply box. Screenshots
-//! go to `docs/screenshots/`.
+//! server-sent events) and then show the names and pictures their platforms' profile APIs
+//! gave; an agent replies and assigns; a viewer gets no reply box. Screenshots go under the
+//! build directory (`docs/screenshots/` with `UNIBOX_UPDATE_SCREENSHOTS=1`).
 //!
 //! Without `chromium` and `chromedriver` the test says it is skipped and passes, unless
 //! `UNIBOX_TEST_BROWSER_REQUIRED=1` (which `.ci/run` sets, after installing both).
@@ -172,6 +173,26 @@ async fn customers_appear_live_an_agent_replies_and_assigns_and_a_viewer_cannot_
         (line.contains("#A1234") && messenger.contains("blue kettle")).then_some(())
     })
     .await;
+    // Their names and pictures arrive from the (sandbox) platforms' profile APIs a moment
+    // later, fetched in the background; the page shows each picture as an <img> that loaded.
+    for channel in ["line", "messenger"] {
+        let row = format!("#conversations li[data-channel={channel}]");
+        let name = if channel == "line" { "Somchai" } else { "Malee" };
+        wait_for(&format!("the {channel} contact's name and picture"), async || {
+            let shown = text_of(&client, &format!("{row} .name")).await?;
+            let loaded = client
+                .execute(
+                    "const img = document.querySelector(arguments[0]); \
+                     return img && img.complete && img.naturalWidth > 0 ? img.getAttribute('src') : null;",
+                    vec![serde_json::json!(format!("{row} .avatar img"))],
+                )
+                .await
+                .ok()?;
+            let src = loaded.as_str()?.to_string();
+            (shown == name && src.contains("/sandbox/avatar/")).then_some(())
+        })
+        .await;
+    }
     let badge = text_of(&client, "#conversations li[data-channel=line] .badge").await.unwrap();
     assert_eq!(badge, "1", "an unread badge");
     screenshot(&client, "web-inbox-list.png").await;

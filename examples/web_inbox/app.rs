@@ -5,6 +5,7 @@
 //! agent API under `/api`, the channels' webhook routes under `/webhooks/{channel}`, the page
 //! at `/`, and `/sandbox/simulate`, which posts signed webhooks as a customer would.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,6 +50,10 @@ const APP_JS: &str = include_str!("assets/app.js");
 const STYLE_CSS: &str = include_str!("assets/style.css");
 const SAMPLE_SVG: &str = include_str!("assets/sample.svg");
 
+/// The sandbox customers: platform user id → the name the "simulate customer" panel gave,
+/// which the fake profile APIs answer with (as LINE and Graph would).
+type Customers = Arc<Mutex<HashMap<String, String>>>;
+
 /// A running trial.
 pub(crate) struct WebInbox {
     /// Where the page is.
@@ -61,6 +66,7 @@ pub(crate) struct WebInbox {
     pub(crate) graph: FakeServer,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     delivery: Option<unibox::delivery::WorkerHandle>,
+    profiles: Option<unibox::profiles::ProfileWorkerHandle>,
 }
 
 impl WebInbox {
@@ -69,6 +75,9 @@ impl WebInbox {
         self.server.abort();
         if let Some(delivery) = self.delivery.take() {
             delivery.shutdown().await;
+        }
+        if let Some(profiles) = self.profiles.take() {
+            profiles.shutdown().await;
         }
     }
 }
@@ -99,6 +108,7 @@ struct Demo {
     base: String,
     /// Message ids the fake Graph API handed out, for simulated delivery receipts.
     graph_mids: Arc<Mutex<Vec<String>>>,
+    customers: Customers,
 }
 
 impl FromRef<Demo> for AgentApi {
@@ -120,7 +130,12 @@ pub(crate) async fn start(dir: &Path, listen: SocketAddr) -> Result<WebInbox, Bo
     let sessions_store = store.sessions.clone().ok_or("the SQLite store keeps sessions")?;
     let audit = store.audit.clone();
 
-    let (sandbox, graph, graph_mids) = start_fakes().await?;
+    // The page's address first: the fake profile APIs hand out avatar URLs on it.
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}");
+    let customers: Customers = Arc::default();
+    let (sandbox, graph, graph_mids) = start_fakes(&base, customers.clone()).await?;
     let http = Arc::new(ReqwestClient::new());
     let line = {
         use unibox_channel_line::{LineChannel, LineConfig};
@@ -167,32 +182,35 @@ pub(crate) async fn start(dir: &Path, listen: SocketAddr) -> Result<WebInbox, Bo
     // `secure_cookie(true)` (the default) anywhere else.
     let api = AgentApi::new(hub.clone(), Arc::new(sessions), Arc::new(DemoUsers)).secure_cookie(false);
 
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    let addr = listener.local_addr()?;
-    let demo = Demo { api: api.clone(), http: reqwest::Client::new(), base: format!("http://{addr}"), graph_mids };
+    let demo = Demo { api: api.clone(), http: reqwest::Client::new(), base, graph_mids, customers };
     let page = Router::new()
         .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }))
         .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
         .route("/sandbox/sample.svg", get(|| async { asset("image/svg+xml", SAMPLE_SVG) }))
+        .route("/sandbox/avatar/{file}", get(sandbox_avatar))
         .route("/sandbox/simulate", post(simulate))
         .nest("/api", api.router())
         .with_state(demo);
     let app = page.merge(unibox_server_axum::WebhookServer::new(hub.clone()).router());
     let server = tokio::spawn(unibox_server_axum::serve(listener, app, std::future::pending()));
     let delivery = Some(unibox::delivery::DeliveryWorker::new(hub.clone()).spawn());
-    Ok(WebInbox { addr, database, sandbox, graph, server, delivery })
+    // Contacts' names and pictures from their platforms, fetched in the background when they
+    // write (ingest never waits for it) and refreshed once older than the TTL (7 days).
+    let profiles = Some(unibox::profiles::ProfileWorker::new(hub.clone(), tenant.clone()).spawn().await?);
+    Ok(WebInbox { addr, database, sandbox, graph, server, delivery, profiles })
 }
 
 /// A committed asset, with a content security policy that allows no inline script and no
-/// other origin: message content can never run as code on the page.
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+/// other origin (images aside: contacts' pictures and customers' images come from the
+/// platforms' HTTPS hosts): message content can never run as code on the page.
+fn asset(content_type: &'static str, body: impl IntoResponse) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+                "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "no-referrer"),
@@ -203,11 +221,30 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 }
 
 /// The fake platforms: LINE's API and the web shop's receiver on one server, the Graph API on
-/// another. A reply whose text contains "fail" is refused the way each platform refuses.
-async fn start_fakes() -> std::io::Result<(FakeServer, FakeServer, Arc<Mutex<Vec<String>>>)> {
+/// another. A reply whose text contains "fail" is refused the way each platform refuses. The
+/// profile APIs (LINE `GET /v2/bot/profile/{userId}`, Graph `GET /{psid}`) answer with the
+/// simulated customer's name and a sandbox avatar on the page's own address `base`.
+async fn start_fakes(
+    base: &str,
+    customers: Customers,
+) -> std::io::Result<(FakeServer, FakeServer, Arc<Mutex<Vec<String>>>)> {
     let sandbox = FakeServer::start().await?;
     let sent = Arc::new(AtomicU64::new(0));
+    let base = base.to_string();
+    let avatar = move |id: &str| format!("{base}/sandbox/avatar/{}.svg", &stable_hex(id)[..6]);
+    let (line_customers, line_avatar) = (customers.clone(), avatar.clone());
     sandbox.respond_with(move |request| {
+        if request.method == http::Method::GET {
+            let user = request.path().strip_prefix("/line/v2/bot/profile/").unwrap_or_default();
+            let known = line_customers.lock().unwrap_or_else(|e| e.into_inner()).get(user).cloned();
+            return match known {
+                Some(name) => ScriptedResponse::json(
+                    200,
+                    &json!({ "userId": user, "displayName": name, "pictureUrl": line_avatar(user), "language": "en" }),
+                ),
+                None => ScriptedResponse::json(404, &json!({ "message": "Not found" })),
+            };
+        }
         let json = request.json().unwrap_or_default();
         let text = json["messages"][0]["text"].as_str().or(json["content"]["text"].as_str()).unwrap_or_default();
         if text.contains("fail") {
@@ -226,6 +263,24 @@ async fn start_fakes() -> std::io::Result<(FakeServer, FakeServer, Arc<Mutex<Vec
     let handed_out = mids.clone();
     let counter = Arc::new(AtomicU64::new(0));
     graph.respond_with(move |request| {
+        if request.method == http::Method::GET {
+            let psid = request.path().rsplit('/').next().unwrap_or_default();
+            let known = customers.lock().unwrap_or_else(|e| e.into_inner()).get(psid).cloned();
+            return match known {
+                Some(name) => {
+                    let (first, last) = name.split_once(' ').unwrap_or((name.as_str(), ""));
+                    let mut profile = json!({ "id": psid, "first_name": first, "profile_pic": avatar(psid) });
+                    if !last.is_empty() {
+                        profile["last_name"] = json!(last);
+                    }
+                    ScriptedResponse::json(200, &profile)
+                }
+                None => ScriptedResponse::json(
+                    400,
+                    &json!({ "error": { "message": "(#100) sandbox: no such user", "type": "OAuthException", "code": 100, "fbtrace_id": "sandbox" } }),
+                ),
+            };
+        }
         let json = request.json().unwrap_or_default();
         if json["message"]["text"].as_str().unwrap_or_default().contains("fail") {
             return ScriptedResponse::json(
@@ -240,6 +295,17 @@ async fn start_fakes() -> std::io::Result<(FakeServer, FakeServer, Arc<Mutex<Vec
         ScriptedResponse::json(200, &json!({ "recipient_id": recipient, "message_id": mid }))
     });
     Ok((sandbox, graph, mids))
+}
+
+/// `GET /sandbox/avatar/{rrggbb}.svg`: a sandbox contact picture, a circle in that colour. Only
+/// six hex digits are taken from the request, so nothing a client sends becomes markup.
+async fn sandbox_avatar(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let colour = file.strip_suffix(".svg").filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_hexdigit()));
+    let Some(colour) = colour else { return StatusCode::NOT_FOUND.into_response() };
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\"><circle cx=\"32\" cy=\"32\" r=\"32\" fill=\"#{colour}\"/><circle cx=\"32\" cy=\"25\" r=\"11\" fill=\"#fff\" opacity=\".85\"/><path d=\"M12 54a20 16 0 0 1 40 0z\" fill=\"#fff\" opacity=\".85\"/></svg>"
+    );
+    asset("image/svg+xml", svg)
 }
 
 /// What the "simulate customer" panel posts.
@@ -285,6 +351,10 @@ async fn simulate(
                 }
                 _ => return Err(ApiError::invalid("LINE simulates text, image, sticker or location")),
             };
+            demo.customers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(format!("U{}", &tag[..32]), customer.to_string());
             let body = json!({ "destination": LINE_OA, "events": [{
                 "type": "message", "message": message, "webhookEventId": format!("01SANDBOX{n}X{now}"),
                 "deliveryContext": { "isRedelivery": false }, "timestamp": now,
@@ -310,6 +380,7 @@ async fn simulate(
                 }
                 _ => return Err(ApiError::invalid("Messenger simulates text, image, postback or delivered")),
             };
+            demo.customers.lock().unwrap_or_else(|e| e.into_inner()).insert(psid.clone(), customer.to_string());
             let mut entry = json!({ "sender": { "id": psid }, "recipient": { "id": PAGE_ID }, "timestamp": now });
             for (key, value) in event.as_object().into_iter().flatten() {
                 entry[key] = value.clone();

@@ -14,7 +14,7 @@ use unibox_core::{
 
 use crate::extract::{ApiJson, ApiQuery, PathId, parse_optional};
 use crate::rows::inbox_rows;
-use crate::views::{AccountView, MessageView, NoteView};
+use crate::views::{AccountView, ContactView, MessageView, NoteView};
 use crate::{AgentApi, AgentSession, ApiError};
 
 type JsonResult = Result<Json<Value>, ApiError>;
@@ -336,4 +336,15 @@ pub(crate) async fn agents(State(api): State<AgentApi>, session: AgentSession) -
         .map(|agent| json!({ "user": agent.user.as_str(), "available": agent.available, "capacity": agent.capacity }))
         .collect();
     Ok(Json(json!({ "items": items })))
+}
+
+/// `GET /contacts/{id}`: a contact with their name, picture, platform profile state,
+/// identities and attributes.
+pub(crate) async fn contact(
+    State(api): State<AgentApi>,
+    session: AgentSession,
+    PathId(id): PathId<ContactId>,
+) -> JsonResult {
+    let profile = api.hub().contact_profile(&session.actor(), id).await?;
+    Ok(Json(json!(ContactView::of(&profile))))
 }

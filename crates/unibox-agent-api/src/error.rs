@@ -77,6 +77,9 @@ struct Body<'a> {
 struct Detail<'a> {
     kind: &'static str,
     message: &'a str,
+    /// Seconds to wait before trying again (rate limits), also sent as `Retry-After`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
 }
 
 impl IntoResponse for ApiError {
@@ -97,6 +100,12 @@ impl IntoResponse for ApiError {
         } else {
             self.0.message()
         };
-        (status, Json(Body { error: Detail { kind: kind.as_str(), message } })).into_response()
+        let retry_after = self.0.retry_after().map(|wait| wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
+        let mut response =
+            (status, Json(Body { error: Detail { kind: kind.as_str(), message, retry_after } })).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
+        response
     }
 }

@@ -9,22 +9,31 @@ mod export;
 mod extract;
 mod rows;
 mod session_routes;
+mod throttle;
 mod views;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{MethodRouter, delete, get, post};
+use tokio::sync::broadcast;
 use unibox_core::Hub;
-use unibox_core::session::SessionManager;
+use unibox_core::session::{SessionId, SessionManager};
 
 pub use auth::{AgentSession, CSRF_HEADER, Via};
 pub use credentials::PasswordVerifier;
 pub use error::ApiError;
 pub use rows::{InboxRow, RowChannel, RowContact, RowMessage, WindowState};
+use throttle::SignInThrottle;
+pub use throttle::ThrottleConfig;
 
 /// The name of the session cookie unless [`AgentApi::cookie_name`] changes it.
 pub const DEFAULT_COOKIE_NAME: &str = "unibox_session";
+
+/// How often an event stream checks its session unless [`AgentApi::session_check_interval`]
+/// changes it.
+pub const DEFAULT_SESSION_CHECK_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The agent API: build one around a [`Hub`], a [`SessionManager`] and the application's
 /// [`PasswordVerifier`], then mount [`router`](AgentApi::router) in any axum app.
@@ -54,6 +63,13 @@ struct Inner {
     verifier: Arc<dyn PasswordVerifier>,
     cookie: CookieSettings,
     allowed_origins: Vec<String>,
+    /// How often an event stream checks that its session is still live.
+    session_check_interval: Duration,
+    /// Sessions signed out or terminated through this API, announced to their event streams.
+    ended_sessions: broadcast::Sender<SessionId>,
+    throttle: Arc<SignInThrottle>,
+    /// The header a trusted reverse proxy puts the client's address in.
+    client_address_header: Option<http::HeaderName>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,7 +90,19 @@ impl AgentApi {
     /// ```
     pub fn new(hub: Hub, sessions: Arc<SessionManager>, verifier: Arc<dyn PasswordVerifier>) -> Self {
         let cookie = CookieSettings { name: DEFAULT_COOKIE_NAME.to_string(), secure: true, path: "/".to_string() };
-        AgentApi { inner: Arc::new(Inner { hub, sessions, verifier, cookie, allowed_origins: Vec::new() }) }
+        AgentApi {
+            inner: Arc::new(Inner {
+                hub,
+                sessions,
+                verifier,
+                cookie,
+                allowed_origins: Vec::new(),
+                session_check_interval: DEFAULT_SESSION_CHECK_INTERVAL,
+                ended_sessions: broadcast::channel(256).0,
+                throttle: Arc::new(SignInThrottle::new(ThrottleConfig::default())),
+                client_address_header: None,
+            }),
+        }
     }
 
     /// Changes this API's settings (clones made before keep theirs).
@@ -130,6 +158,66 @@ impl AgentApi {
     pub fn allow_origin(self, origin: impl Into<String>) -> Self {
         let origin = origin.into();
         self.edit(|inner| inner.allowed_origins.push(origin))
+    }
+
+    /// How often an open event stream (`GET /events`) checks that its session is still live
+    /// (default [`DEFAULT_SESSION_CHECK_INTERVAL`]): a session that timed out, or was ended
+    /// outside this API, closes its streams within this time. Signing out or terminating a
+    /// session through this API closes its streams at once.
+    ///
+    /// ```
+    /// # fn show(api: unibox_agent_api::AgentApi) {
+    /// let api = api.session_check_interval(std::time::Duration::from_secs(5));
+    /// # }
+    /// ```
+    pub fn session_check_interval(self, interval: Duration) -> Self {
+        self.edit(|inner| inner.session_check_interval = interval.max(Duration::from_millis(10)))
+    }
+
+    /// How failed sign-ins are throttled (default [`ThrottleConfig::default`]).
+    ///
+    /// ```
+    /// # fn show(api: unibox_agent_api::AgentApi) {
+    /// use unibox_agent_api::ThrottleConfig;
+    /// let api = api.sign_in_throttle(ThrottleConfig::default().free_failures(3));
+    /// # }
+    /// ```
+    pub fn sign_in_throttle(self, config: ThrottleConfig) -> Self {
+        self.edit(|inner| inner.throttle = Arc::new(SignInThrottle::new(config)))
+    }
+
+    /// Behind a reverse proxy: the header it puts the client's address in
+    /// (`x-forwarded-for`, `x-real-ip`); its last value is used. Without it the client address
+    /// is the connection's peer, when the server provides it (axum's `ConnectInfo`, which
+    /// `unibox_server_axum::serve` and `into_make_service_with_connect_info` both set). Set it
+    /// only when a proxy you run overwrites the header: clients can send it themselves.
+    ///
+    /// ```
+    /// # fn show(api: unibox_agent_api::AgentApi) {
+    /// let api = api.client_address_header(http::HeaderName::from_static("x-forwarded-for"));
+    /// # }
+    /// ```
+    pub fn client_address_header(self, name: http::HeaderName) -> Self {
+        self.edit(|inner| inner.client_address_header = Some(name))
+    }
+
+    /// The client address of a request: the trusted proxy header's last value when one is
+    /// configured, else the connection's peer.
+    pub(crate) fn client_address(
+        &self,
+        headers: &http::HeaderMap,
+        extensions: &http::Extensions,
+    ) -> Option<std::net::IpAddr> {
+        if let Some(name) = &self.inner.client_address_header {
+            return headers
+                .get_all(name)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .next_back()
+                .and_then(|last| last.trim().parse().ok());
+        }
+        extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip())
     }
 
     /// The hub.
@@ -201,6 +289,7 @@ fn table() -> Vec<(&'static str, &'static str, MethodRouter<AgentApi>)> {
         ("POST", "/conversations/{id}/snooze", post(c::snooze)),
         ("POST", "/conversations/{id}/read", post(c::mark_read)),
         ("GET", "/conversations/{id}/orders", get(c::orders)),
+        ("GET", "/contacts/{id}", get(c::contact)),
         ("GET", "/search", get(c::search)),
         ("GET", "/events", get(events::stream)),
         ("GET", "/export", get(export::download)),

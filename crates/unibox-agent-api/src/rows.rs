@@ -54,6 +54,12 @@ pub struct RowContact {
     pub id: String,
     /// The display name, when known (from the platform or set by the team).
     pub name: Option<String>,
+    /// The contact's picture on their platform (LINE, Messenger, Instagram, ...), fetched in the
+    /// background by the [`ProfileWorker`](unibox_core::profiles::ProfileWorker) and refreshed
+    /// when it is older than its TTL; `None` until then, for platforms without pictures, and for
+    /// anything that is not an `http(s)` URL. Show it as an image's source (never as markup),
+    /// falling back to the name's initials.
+    pub avatar_url: Option<String>,
 }
 
 /// The channel account of an [`InboxRow`].
@@ -153,8 +159,9 @@ impl WindowState {
     }
 }
 
-/// Builds the rows of a page of conversations (read through the hub before) in three batch
-/// reads: the tenant's accounts, the page's contacts and the page's newest messages.
+/// Builds the rows of a page of conversations (read through the hub before) in four batch
+/// reads: the tenant's accounts, the page's contacts, their pictures and the page's newest
+/// messages.
 pub(crate) async fn inbox_rows(hub: &Hub, actor: &Actor, conversations: &[Conversation]) -> Result<Vec<InboxRow>> {
     if conversations.is_empty() {
         return Ok(Vec::new());
@@ -162,6 +169,7 @@ pub(crate) async fn inbox_rows(hub: &Hub, actor: &Actor, conversations: &[Conver
     let accounts: HashMap<_, _> = hub.accounts(actor).await?.into_iter().map(|a| (a.id, a)).collect();
     let contact_ids: Vec<_> = conversations.iter().map(|c| c.contact).collect();
     let contacts: HashMap<_, _> = hub.contacts(actor, &contact_ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut pictures = hub.contact_pictures(actor, &contact_ids).await?;
     let latest: HashMap<_, _> =
         hub.latest_messages(actor, conversations).await?.into_iter().map(|m| (m.conversation, m)).collect();
     let now = hub.clock().now();
@@ -184,6 +192,7 @@ pub(crate) async fn inbox_rows(hub: &Hub, actor: &Actor, conversations: &[Conver
                 contact: RowContact {
                     id: conversation.contact.to_string(),
                     name: contacts.get(&conversation.contact).and_then(|c| c.display_name.clone()),
+                    avatar_url: pictures.remove(&conversation.contact).and_then(avatar_url),
                 },
                 channel: RowChannel {
                     account: conversation.account.to_string(),
@@ -203,4 +212,28 @@ pub(crate) async fn inbox_rows(hub: &Hub, actor: &Actor, conversations: &[Conver
             }
         })
         .collect())
+}
+
+/// A stored picture URL as the page may use it: only `https://` and `http://` URLs (a platform
+/// never sends anything else; a `javascript:` or `data:` value would be refused here anyway).
+pub(crate) fn avatar_url(url: String) -> Option<String> {
+    let lower = url.get(..8).unwrap_or(&url).to_ascii_lowercase();
+    let web = lower.starts_with("https://") || lower.starts_with("http://");
+    (web && url.len() <= 2048 && !url.chars().any(char::is_control)).then_some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::avatar_url;
+
+    #[test]
+    fn only_web_urls_are_given_as_avatars() {
+        let line = "https://profile.line-scdn.net/0hAbCd".to_string();
+        assert_eq!(avatar_url(line.clone()), Some(line));
+        assert_eq!(avatar_url("http://127.0.0.1:8080/a.svg".into()).as_deref(), Some("http://127.0.0.1:8080/a.svg"));
+        assert_eq!(avatar_url("javascript:alert(1)".into()), None);
+        assert_eq!(avatar_url("data:image/svg+xml,<svg onload=alert(1)>".into()), None);
+        assert_eq!(avatar_url("https://x/\u{7}".into()), None);
+        assert_eq!(avatar_url("HTTPS://EXAMPLE.COM/A.PNG".into()).as_deref(), Some("HTTPS://EXAMPLE.COM/A.PNG"));
+    }
 }

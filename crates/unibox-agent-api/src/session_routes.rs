@@ -3,15 +3,18 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, StatusCode, header};
+use std::time::Duration;
+
+use http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
-use unibox_core::session::SessionId;
+use unibox_core::session::{SecondFactor, SessionId};
 use unibox_core::{Error, ErrorKind, TenantId, UserId};
 
 use crate::auth::{Via, check_csrf, csrf_token};
 use crate::extract::{ApiJson, ApiQuery, PathId, parse_optional};
+use crate::throttle::Attempt;
 use crate::views::SessionView;
 use crate::{AgentApi, AgentSession, ApiError};
 
@@ -28,20 +31,53 @@ pub(crate) struct SignIn {
 }
 
 /// `POST /session`: checks the password with the application's verifier and signs in.
+///
+/// Failed sign-ins are counted per account and per client address (see [`ThrottleConfig`]);
+/// a locked one is answered `429` with `Retry-After` before the password is checked. Unknown
+/// users are counted, answered and audited like known ones.
+///
+/// [`ThrottleConfig`]: crate::ThrottleConfig
 pub(crate) async fn sign_in(
     State(api): State<AgentApi>,
     headers: HeaderMap,
+    extensions: Extensions,
     ApiJson(request): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
     // A sign-in posted from another site would log the victim's browser into the attacker's
     // account (login CSRF).
     api.check_origin(&headers)?;
+    let attempt = Attempt::new(&request.tenant, &request.user, api.client_address(&headers, &extensions));
+    if let Some(wait) = api.inner.throttle.locked_for(&attempt) {
+        tracing::info!(target: "unibox::agent_api", "a sign-in was refused: too many failed attempts");
+        return Err(throttled(wait));
+    }
     let wrong = || ApiError::from(Error::new(ErrorKind::Unauthenticated, "unknown user or wrong password"));
-    let tenant = request.tenant.parse::<TenantId>().map_err(|_| wrong())?;
-    let user = request.user.parse::<UserId>().map_err(|_| wrong())?;
+    let tenant = request.tenant.parse::<TenantId>().ok();
+    let user = request.user.parse::<UserId>().ok();
     let password = SecretString::from(request.password);
-    let role = api.inner.verifier.verify(&tenant, &user, &password).await?.ok_or_else(wrong)?;
+    let role = match (&tenant, &user) {
+        (Some(tenant), Some(user)) => api.inner.verifier.verify(tenant, user, &password).await?,
+        _ => None,
+    };
+    let (Some(tenant), Some(user), Some(role)) = (tenant.clone(), user.clone(), role) else {
+        let locked = api.inner.throttle.failed(&attempt);
+        if let (Some(tenant), Some(user)) = (&tenant, &user) {
+            let reason = match locked {
+                Some(lock) => format!("unknown user or wrong password; sign-in locked for {} s", seconds(lock)),
+                None => "unknown user or wrong password".to_string(),
+            };
+            if let Err(error) = api.inner.sessions.record_refused_sign_in(tenant, user, &reason).await {
+                tracing::warn!(target: "unibox::agent_api", %error, "could not audit a refused sign-in");
+            }
+        }
+        return Err(wrong());
+    };
     let (token, session) = api.inner.sessions.create(&tenant, &user, role).await?;
+    if !matches!(session.second_factor, SecondFactor::Pending { .. }) {
+        // With a second factor pending the count stays until the code is right: signing in
+        // again must not give a code guesser fresh attempts.
+        api.inner.throttle.succeeded(&attempt);
+    }
     let mut body = json!({ "session": SessionView::of(&session), "csrf_token": csrf_token(&token) });
     if request.bearer {
         body["token"] = json!(token.expose());
@@ -53,6 +89,19 @@ pub(crate) async fn sign_in(
     Ok(response)
 }
 
+/// The 429 of a locked sign-in: the same for every account, known or not.
+fn throttled(wait: Duration) -> ApiError {
+    let wait = Duration::from_secs(seconds(wait));
+    ApiError::from(
+        Error::new(ErrorKind::RateLimited, "too many failed sign-ins; try again later").with_retry_after(wait),
+    )
+}
+
+/// Whole seconds, rounded up (a `Retry-After` of 0 would invite an immediate retry).
+fn seconds(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SecondFactorCode {
@@ -60,9 +109,13 @@ pub(crate) struct SecondFactorCode {
 }
 
 /// `POST /session/second-factor`: the TOTP code of a session signed in with a password.
+///
+/// Wrong codes count as failed sign-ins of the account (and the client address) in the sign-in
+/// throttle: a password holder cannot guess codes by signing in again and again.
 pub(crate) async fn second_factor(
     State(api): State<AgentApi>,
     headers: HeaderMap,
+    extensions: Extensions,
     ApiJson(request): ApiJson<SecondFactorCode>,
 ) -> Result<Response, ApiError> {
     let (token, via) = api.presented_token(&headers).ok_or_else(ApiError::unauthenticated)?;
@@ -72,13 +125,28 @@ pub(crate) async fn second_factor(
         check_csrf(&headers, &token)?;
     }
     let pending = api.inner.sessions.session(&token).await?;
+    let attempt =
+        Attempt::new(pending.tenant.as_str(), pending.user.as_str(), api.client_address(&headers, &extensions));
+    if let Some(wait) = api.inner.throttle.locked_for(&attempt) {
+        return Err(throttled(wait));
+    }
     let totp = api
         .inner
         .verifier
         .totp(&pending.tenant, &pending.user)
         .await?
         .ok_or_else(|| ApiError::forbidden("this user has no second factor enrolled"))?;
-    let session = api.inner.sessions.verify_second_factor(&token, &request.code, &totp).await?;
+    let session = match api.inner.sessions.verify_second_factor(&token, &request.code, &totp).await {
+        Ok(session) => session,
+        Err(error) => {
+            if error.kind() == ErrorKind::PermissionDenied {
+                // A wrong code (the session manager audits it and ends the session after a few).
+                api.inner.throttle.failed(&attempt);
+            }
+            return Err(error.into());
+        }
+    };
+    api.inner.throttle.succeeded(&attempt);
     Ok(Json(json!({ "session": SessionView::of(&session), "csrf_token": csrf_token(&token) })).into_response())
 }
 
@@ -90,6 +158,8 @@ pub(crate) async fn current(session: AgentSession) -> Json<serde_json::Value> {
 /// `DELETE /session`: signs out and clears the cookie.
 pub(crate) async fn sign_out(State(api): State<AgentApi>, session: AgentSession) -> Result<Response, ApiError> {
     api.inner.sessions.logout(session.token()).await?;
+    // Its event streams end now (nobody listening is fine).
+    let _ = api.inner.ended_sessions.send(session.session().id);
     let mut response = StatusCode::NO_CONTENT.into_response();
     if session.via() == Via::Cookie {
         response.headers_mut().insert(header::SET_COOKIE, api.cookie("", 0)?);
@@ -123,6 +193,7 @@ pub(crate) async fn terminate(
     PathId(id): PathId<SessionId>,
 ) -> Result<StatusCode, ApiError> {
     api.inner.sessions.terminate(api.hub().policy().as_ref(), &session.actor(), id).await?;
+    let _ = api.inner.ended_sessions.send(id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,9 +2,14 @@
 //! change without changing what clients read.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+use unibox_core::profiles::{FETCHED_AT_ATTRIBUTE, NAME_ATTRIBUTE, PICTURE_ATTRIBUTE, STATUS_ATTRIBUTE};
 use unibox_core::session::{SecondFactor, Session};
+use unibox_core::workflow::ContactProfile;
 use unibox_core::{
-    Author, ChannelAccount, Content, DeliveryStatus, Direction, InternalNote, Message, Reaction, Timestamp,
+    Author, ChannelAccount, ContactIdentity, Content, DeliveryStatus, Direction, InternalNote, Message, Reaction,
+    Timestamp,
 };
 
 /// A message: its content kind and content, and where its delivery stands.
@@ -120,6 +125,50 @@ impl<'a> SessionView<'a> {
                 SecondFactor::Pending { .. } => "pending",
                 SecondFactor::Verified { .. } => "verified",
             },
+        }
+    }
+}
+
+/// A contact: their name and picture, what their platforms said about them, their
+/// identities and the attributes the team recorded.
+#[derive(Serialize)]
+pub(crate) struct ContactView<'a> {
+    pub(crate) id: String,
+    pub(crate) name: Option<&'a str>,
+    /// The platform's picture (an `http(s)` URL), as in the inbox rows.
+    pub(crate) avatar_url: Option<String>,
+    /// The name the platform reported (the team may have chosen another `name`).
+    pub(crate) platform_name: Option<&'a str>,
+    /// When the platform profile was last asked for.
+    pub(crate) profile_fetched_at: Option<Timestamp>,
+    /// `unavailable` when the platform would not describe the contact (they blocked the bot).
+    pub(crate) profile_status: Option<&'a str>,
+    pub(crate) created_at: Timestamp,
+    pub(crate) identities: &'a [ContactIdentity],
+    /// The attributes the team recorded (the platform's own are the fields above).
+    pub(crate) attributes: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> ContactView<'a> {
+    pub(crate) fn of(profile: &'a ContactProfile) -> Self {
+        let attribute = |name: &str| profile.attributes.get(name).map(String::as_str);
+        ContactView {
+            id: profile.contact.id.to_string(),
+            name: profile.contact.display_name.as_deref(),
+            avatar_url: attribute(PICTURE_ATTRIBUTE).map(str::to_owned).and_then(crate::rows::avatar_url),
+            platform_name: attribute(NAME_ATTRIBUTE),
+            profile_fetched_at: attribute(FETCHED_AT_ATTRIBUTE)
+                .and_then(|at| at.parse::<i64>().ok())
+                .map(Timestamp::from_unix_millis),
+            profile_status: attribute(STATUS_ATTRIBUTE),
+            created_at: profile.contact.created_at,
+            identities: &profile.contact.identities,
+            attributes: profile
+                .attributes
+                .iter()
+                .filter(|(name, _)| !name.starts_with("platform."))
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .collect(),
         }
     }
 }

@@ -113,3 +113,74 @@ async fn events_stream_live_changes_and_resume_after_last_event_id() {
     assert_eq!(open(&trial, &ann, Some("yesterday"), "").await.0, StatusCode::BAD_REQUEST);
     assert_eq!(open(&trial, "not-a-session", None, "").await.0, StatusCode::UNAUTHORIZED);
 }
+
+/// Reads until the stream ends (3 s at most): the events it sent last.
+async fn until_closed(body: &mut Body, buffer: &mut String) -> Vec<Sse> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let frame = tokio::time::timeout_at(deadline, body.frame()).await.expect("the stream closes within 3 s");
+        match frame {
+            None => break,
+            Some(frame) => {
+                if let Ok(data) = frame.unwrap().into_data() {
+                    buffer.push_str(std::str::from_utf8(&data).unwrap());
+                }
+            }
+        }
+    }
+    let mut events = Vec::new();
+    for frame in buffer.split("\n\n") {
+        let event = frame.lines().find_map(|l| l.strip_prefix("event: ").or_else(|| l.strip_prefix("event:")));
+        let data = frame.lines().find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")));
+        if let (Some(event), Some(data)) = (event, data) {
+            events.push(Sse { id: None, event: event.trim().to_string(), data: serde_json::from_str(data).unwrap() });
+        }
+    }
+    events
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_stream_ends_when_its_session_is_terminated_signed_out_or_timed_out() {
+    let config = unibox_core::session::SessionConfig::default().idle_timeout(Duration::from_secs(30 * 60));
+    let trial = Trial::start_with(config, common::Users::demo())
+        .await
+        .reconfigure(|api| api.session_check_interval(Duration::from_millis(100)));
+    let ann = trial.bearer("acme", "ann").await;
+    let bob = trial.bearer("acme", "bob").await;
+    let (_, mut ann_stream) = open(&trial, &ann, None, "").await;
+    let (_, mut bob_stream) = open(&trial, &bob, None, "").await;
+
+    // An admin terminates bob's session: his stream ends with `session_ended`.
+    let (_, sessions) = trial.call("GET", "/api/sessions?user=bob", Some(&ann), None).await;
+    let id = sessions["items"][0]["id"].as_str().unwrap().to_string();
+    let started = tokio::time::Instant::now();
+    assert_eq!(trial.call("DELETE", &format!("/api/sessions/{id}"), Some(&ann), None).await.0, StatusCode::NO_CONTENT);
+    let last = until_closed(&mut bob_stream, &mut String::new()).await;
+    assert!(started.elapsed() < Duration::from_secs(2), "closed at once: {:?}", started.elapsed());
+    let ended = last.last().expect("a last event");
+    assert_eq!(ended.event, "session_ended");
+    assert_eq!(ended.data["kind"], "unauthenticated");
+
+    // Ann's stream goes on.
+    trial.text_from(ACME_OA, "U80696558e1aa831a5e4f1c0e6c2a8a3b", 1, "still live").await;
+    read_until(&mut ann_stream, &mut String::new(), |e| e.event == "message_added").await;
+
+    // Signing out ends her stream.
+    assert_eq!(trial.call("DELETE", "/api/session", Some(&ann), None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(until_closed(&mut ann_stream, &mut String::new()).await.last().unwrap().event, "session_ended");
+
+    // An idle timeout ends a stream within the check interval: an open stream is not activity.
+    let vic = trial.bearer("acme", "vic").await;
+    let (status, mut vic_stream) = open(&trial, &vic, None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    trial.session_clock.advance(Duration::from_secs(31 * 60));
+    assert_eq!(until_closed(&mut vic_stream, &mut String::new()).await.last().unwrap().event, "session_ended");
+    assert_eq!(open(&trial, &vic, None, "").await.0, StatusCode::UNAUTHORIZED);
+
+    // A session ended outside this API (another process: straight in the session manager) is
+    // noticed by the periodic check.
+    let sam = trial.bearer("acme", "bob").await;
+    let (_, mut sam_stream) = open(&trial, &sam, None, "").await;
+    trial.api.sessions().logout(&unibox_core::session::SessionToken::from(sam.clone())).await.unwrap();
+    assert_eq!(until_closed(&mut sam_stream, &mut String::new()).await.last().unwrap().event, "session_ended");
+}

@@ -35,6 +35,28 @@ pub(crate) fn profile(
     Ok(ContactProfile { contact, attributes })
 }
 
+/// The value of attribute `name` of each contact in `ids` that has it: one prepared
+/// statement, one point lookup per contact, all in one read.
+pub(crate) fn attribute_of_each(
+    conn: &Connection,
+    tenant: &TenantId,
+    ids: &[ContactId],
+    name: &str,
+    operation: &'static str,
+) -> Result<std::collections::HashMap<ContactId, String>> {
+    let mut statement = conn
+        .prepare_cached("SELECT value FROM contact_attributes WHERE tenant = ?1 AND contact = ?2 AND name = ?3")
+        .during(operation)?;
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for id in ids {
+        let mut rows = statement.query(params![tenant.as_str(), id.as_bytes(), name]).during(operation)?;
+        if let Some(row) = rows.next().during(operation)? {
+            found.insert(*id, row.get::<_, String>(0).during(operation)?);
+        }
+    }
+    Ok(found)
+}
+
 fn replace_attributes(
     conn: &Connection,
     tenant: &TenantId,

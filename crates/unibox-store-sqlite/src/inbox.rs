@@ -683,6 +683,17 @@ impl TeamWorkflow for SqliteInbox {
             .await
     }
 
+    async fn contacts_attribute(
+        &self,
+        tenant: &TenantId,
+        ids: &[ContactId],
+        name: &str,
+    ) -> Result<HashMap<ContactId, String>> {
+        const OP: &str = "sqlite.contacts_attribute";
+        let (tenant, ids, name) = (tenant.clone(), ids.to_vec(), name.to_owned());
+        self.read(OP, move |conn| contacts::attribute_of_each(conn, &tenant, &ids, &name, OP)).await
+    }
+
     async fn update_contact(&self, tenant: &TenantId, id: ContactId, update: &ContactUpdate) -> Result<ContactProfile> {
         update.validate()?;
         let (tenant, update) = (tenant.clone(), update.clone());

@@ -100,6 +100,36 @@ function customerName(row) {
   return (CHANNEL_LABEL[row.channel.kind] || 'Customer') + ' customer ' + row.contact.id.slice(-4);
 }
 
+// Up to two initials of a name, for contacts without a picture.
+function initials(name) {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  return words.slice(0, 2).map((word) => Array.from(word)[0]).join('').toUpperCase() || '?';
+}
+
+// The contact's picture from their platform (LINE, Messenger, ...), or their initials when
+// there is none yet (profiles arrive a moment after the first message) or it fails to load.
+// The URL is only ever an attribute of an <img>, and only an http(s) one.
+function avatar(row) {
+  const box = el('span', 'avatar');
+  const fallback = () => {
+    box.replaceChildren();
+    box.classList.add('initials');
+    box.textContent = initials(customerName(row));
+  };
+  const url = row.contact.avatar_url;
+  if (url && /^https?:\/\//i.test(url)) {
+    const img = el('img');
+    img.alt = '';
+    img.referrerPolicy = 'no-referrer';
+    img.addEventListener('error', fallback, { once: true });
+    img.src = url;
+    box.append(img);
+  } else {
+    fallback();
+  }
+  return box;
+}
+
 function relativeTime(millis) {
   const seconds = Math.max(0, Math.round((Date.now() - millis) / 1000));
   if (seconds < 60) return 'just now';
@@ -141,14 +171,16 @@ function renderRow(row) {
   item.dataset.id = row.id;
   item.dataset.channel = row.channel.kind;
   if (row.id === state.selected) item.classList.add('selected');
-  item.append(el('span', 'channel-icon ' + row.channel.kind, CHANNEL_ICON[row.channel.kind] || '?'));
+  const who = el('span', 'who');
+  who.append(avatar(row), el('span', 'channel-icon ' + row.channel.kind, CHANNEL_ICON[row.channel.kind] || '?'));
+  item.append(who);
   item.append(el('span', 'name', customerName(row)));
   const badge = el('span', 'badge', row.unread_count > 0 ? row.unread_count : '');
   if (row.unread_count === 0) badge.hidden = true;
   item.append(badge);
   item.append(el('span', 'preview', preview(row.last_message)));
-  const who = row.assignee ? '@' + row.assignee : 'unassigned';
-  item.append(el('span', 'meta', row.status + ' · ' + who + ' · ' + relativeTime(row.last_activity_at)));
+  const assignee = row.assignee ? '@' + row.assignee : 'unassigned';
+  item.append(el('span', 'meta', row.status + ' · ' + assignee + ' · ' + relativeTime(row.last_activity_at)));
   item.addEventListener('click', () => select(row.id));
   return item;
 }
@@ -193,6 +225,7 @@ async function refreshConversation() {
   if (id !== state.selected) return;
   // The agent is looking at it: what arrives while it is open is read.
   if (row.unread_count > 0) api('POST', '/conversations/' + id + '/read').catch(() => {});
+  $('conv-avatar').replaceChildren(avatar(row));
   const icon = $('conv-icon');
   icon.className = 'channel-icon ' + row.channel.kind;
   icon.textContent = CHANNEL_ICON[row.channel.kind] || '?';
@@ -362,6 +395,9 @@ function listen() {
   const events = new EventSource('/api/events');
   events.onopen = () => $('live').classList.add('on');
   events.onerror = () => $('live').classList.remove('on');
+  // The session ended (signed out elsewhere, terminated, timed out): the server closed the
+  // stream; stop it reconnecting and show the sign-in page.
+  events.addEventListener('session_ended', () => { events.close(); location.reload(); });
   const kinds = ['message_added', 'message_changed', 'delivery_changed', 'conversation_changed', 'note_added', 'account_changed', 'event_logged'];
   for (const kind of kinds) {
     events.addEventListener(kind, (event) => {

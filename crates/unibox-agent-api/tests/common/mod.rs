@@ -91,6 +91,13 @@ impl Trial {
             unibox_store_sqlite::SqliteStore::open(dir.path().join("inbox.db"), keys).await.unwrap().into();
         let line_api = FakeServer::start().await.unwrap();
         line_api.respond_with(|request| {
+            // The profile API: every customer is "Somchai", with a picture.
+            if let Some(user) = request.path().strip_prefix("/v2/bot/profile/") {
+                return ScriptedResponse::json(
+                    200,
+                    &json!({ "userId": user, "displayName": "Somchai", "pictureUrl": format!("https://profile.line-scdn.net/{user}") }),
+                );
+            }
             let text = request.json().ok().and_then(|j| j["messages"][0]["text"].as_str().map(str::to_string));
             if text.as_deref() == Some("please fail") {
                 return ScriptedResponse::json(400, &json!({ "message": "The request body has 1 error(s)" }));
@@ -117,6 +124,13 @@ impl Trial {
         let api = AgentApi::new(hub.clone(), Arc::new(sessions), Arc::new(users));
         let router = Router::new().nest("/api", api.router());
         Trial { hub, api, router, line_api, session_clock, channel, _dir: dir }
+    }
+
+    /// The same trial with the API changed by `change` (a throttle, a check interval).
+    pub fn reconfigure(mut self, change: impl FnOnce(AgentApi) -> AgentApi) -> Trial {
+        self.api = change(self.api.clone());
+        self.router = Router::new().nest("/api", self.api.router());
+        self
     }
 
     /// A LINE customer writes to `oa`: a signed webhook through the hub.

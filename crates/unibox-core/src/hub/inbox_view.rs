@@ -23,6 +23,35 @@ impl Hub {
         self.inner.store.reads.contacts_by_id(actor.tenant(), ids).await.map_err(|e| e.with_operation("hub.contacts"))
     }
 
+    /// The pictures of the contacts of the actor's tenant with these ids, by contact, as the
+    /// [`ProfileWorker`](crate::profiles::ProfileWorker) stored them from their platforms
+    /// ([`PICTURE_ATTRIBUTE`](crate::profiles::PICTURE_ATTRIBUTE)); contacts without one (or
+    /// unknown) are left out. Read in one go where the store can. Requires
+    /// [`Action::ReadConversations`].
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use unibox_core::memory::MemoryStore;
+    /// use unibox_core::{Actor, ContactId, Hub, Role};
+    /// let hub = Hub::builder(MemoryStore::new()).build();
+    /// let agent = Actor::user("acme".parse().unwrap(), "ann".parse().unwrap(), Role::Agent);
+    /// assert!(hub.contact_pictures(&agent, &[ContactId::new()]).await.unwrap().is_empty());
+    /// # });
+    /// ```
+    pub async fn contact_pictures(
+        &self,
+        actor: &Actor,
+        ids: &[ContactId],
+    ) -> Result<std::collections::HashMap<ContactId, String>> {
+        self.authorize(actor, Action::ReadConversations, Resource::Tenant)?;
+        self.inner
+            .store
+            .workflow
+            .contacts_attribute(actor.tenant(), ids, crate::profiles::PICTURE_ATTRIBUTE)
+            .await
+            .map_err(|e| e.with_operation("hub.contact_pictures"))
+    }
+
     /// The newest message of each of `conversations` (read through the hub before, so they
     /// belong to the actor's tenant), in their order, read in one go where the store can.
     /// Requires [`Action::ReadConversations`] on each conversation.

@@ -91,6 +91,31 @@ pub trait TeamWorkflow: Send + Sync + fmt::Debug + 'static {
     /// A contact with the attributes agents recorded.
     async fn contact_profile(&self, tenant: &TenantId, id: ContactId) -> Result<ContactProfile>;
 
+    /// The value of attribute `name` for each of these contacts that exists in the tenant and
+    /// has it (the others are left out): an inbox list shows a page of conversations with
+    /// their contacts' pictures. The default reads the profiles one by one; a backend
+    /// overrides it to read them in one go.
+    async fn contacts_attribute(
+        &self,
+        tenant: &TenantId,
+        ids: &[ContactId],
+        name: &str,
+    ) -> Result<HashMap<ContactId, String>> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for id in ids {
+            match self.contact_profile(tenant, *id).await {
+                Ok(mut profile) => {
+                    if let Some(value) = profile.attributes.remove(name) {
+                        found.insert(*id, value);
+                    }
+                }
+                Err(error) if error.kind() == crate::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(found)
+    }
+
     /// Edits a contact's profile with [`ContactUpdate::apply`]. A display name set here is kept
     /// when platforms later report another name.
     async fn update_contact(&self, tenant: &TenantId, id: ContactId, update: &ContactUpdate) -> Result<ContactProfile>;

@@ -290,6 +290,9 @@ fn update_for(profile: &ContactProfile, platform: &PlatformProfile, now: Timesta
     }
     match platform.picture_url.as_deref() {
         Some(url) if url.len() <= MAX_PICTURE_BYTES => update = update.attribute(PICTURE_ATTRIBUTE, url),
+        // The contact removed their picture (or it became unusable): a refresh must not keep
+        // showing the old one.
+        _ if profile.attributes.contains_key(PICTURE_ATTRIBUTE) => update = update.remove_attribute(PICTURE_ATTRIBUTE),
         _ => {}
     }
     update
@@ -366,6 +369,17 @@ mod tests {
         assert_eq!(chosen.attributes[NAME_ATTRIBUTE].as_deref(), Some("Somchai"));
         assert_eq!(chosen.attributes[FETCHED_AT_ATTRIBUTE].as_deref(), Some("10000"));
         assert!(chosen.validate().is_ok());
+    }
+
+    #[test]
+    fn a_refresh_without_a_picture_removes_the_old_one() {
+        let mut known = profile(Some("Som"), Some("Som"));
+        known.attributes.insert(PICTURE_ATTRIBUTE.to_string(), "https://profile.line-scdn.net/old".to_string());
+        let refreshed =
+            update_for(&known, &PlatformProfile::new().with_display_name("Som"), Timestamp::from_unix_seconds(9));
+        assert_eq!(refreshed.attributes.get(PICTURE_ATTRIBUTE), Some(&None), "the stale picture goes");
+        let first = update_for(&profile(None, None), &PlatformProfile::new(), Timestamp::from_unix_seconds(9));
+        assert!(!first.attributes.contains_key(PICTURE_ATTRIBUTE), "nothing to remove");
     }
 
     #[test]

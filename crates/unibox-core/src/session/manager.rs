@@ -11,6 +11,9 @@ use crate::session::{
 };
 use crate::{Action, Actor, Clock, Error, ErrorKind, Policy, Resource, Result, Role, SystemClock, TenantId, UserId};
 
+/// The automation name refused sign-ins are audited under: nobody is signed in yet.
+const UNAUTHENTICATED: &str = "unauthenticated";
+
 /// Manages the sessions of the embedding application's users.
 ///
 /// - [`create`](Self::create) signs a user in and returns the token to hand them.
@@ -208,6 +211,27 @@ impl SessionManager {
                     .with_context("failures", failures))
             }
         }
+    }
+
+    /// Audits a refused sign-in of `user` (a wrong password, an unknown user, or too many
+    /// failed attempts: `reason` says which, in words that never include the password), as
+    /// [`actions::LOGIN`] denied, by the automation `unauthenticated`. The application's sign-in
+    /// calls it; the agent API's does.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// use std::sync::Arc;
+    /// use unibox_core::memory::MemorySessionStore;
+    /// use unibox_core::session::{SessionConfig, SessionManager};
+    /// let sessions = SessionManager::new(Arc::new(MemorySessionStore::new()), SessionConfig::default()).unwrap();
+    /// sessions.record_refused_sign_in(&"acme".parse().unwrap(), &"nok".parse().unwrap(), "wrong credentials").await.unwrap();
+    /// # });
+    /// ```
+    pub async fn record_refused_sign_in(&self, tenant: &TenantId, user: &UserId, reason: &str) -> Result<()> {
+        let actor = Actor::automation(tenant.clone(), UNAUTHENTICATED);
+        let outcome = AuditOutcome::Denied { reason: reason.to_string() };
+        let record = AuditRecord::new(&actor, actions::LOGIN, format!("user:{user}"), self.clock.now(), outcome);
+        self.audit.record(record).await
     }
 
     /// Signs the user of `token` out.

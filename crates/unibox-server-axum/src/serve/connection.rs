@@ -27,11 +27,11 @@ pub(crate) fn http1_builder(limits: &ConnectionLimits) -> http1::Builder {
     builder
 }
 
-/// Serves `stream` until the client closes it or it is closed for one of the reasons above.
-/// `shutdown` changes (or closes) when the server stops; the task holds it until it ends, so the
-/// server knows when every connection is done.
+/// Serves `stream` (accepted from `peer`) until the client closes it or it is closed for one of
+/// the reasons above. `shutdown` changes (or closes) when the server stops; the task holds it
+/// until it ends, so the server knows when every connection is done.
 pub(crate) async fn serve_connection(
-    stream: TcpStream,
+    (stream, peer): (TcpStream, std::net::SocketAddr),
     router: Router,
     builder: Arc<http1::Builder>,
     registry: Arc<Registry>,
@@ -44,7 +44,11 @@ pub(crate) async fn serve_connection(
     let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
         let in_flight = InFlight::begin(&state, epoch);
         let mut router = router.clone();
-        let answer = router.call(request.map(Body::new));
+        let mut request = request.map(Body::new);
+        // The peer address, as axum's `into_make_service_with_connect_info` gives it: handlers
+        // (sign-in throttling, logs) read it with the `ConnectInfo` extractor.
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        let answer = router.call(request);
         async move {
             let answer: Result<_, Infallible> = answer.await;
             drop(in_flight);

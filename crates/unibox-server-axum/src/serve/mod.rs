@@ -110,7 +110,7 @@ pub async fn serve_with(
         match registry.admit(peer.ip()) {
             Ok(ticket) => {
                 tokio::spawn(connection::serve_connection(
-                    stream,
+                    (stream, peer),
                     router.clone(),
                     Arc::clone(&builder),
                     Arc::clone(&registry),

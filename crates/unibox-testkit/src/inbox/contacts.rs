@@ -51,6 +51,34 @@ pub async fn contact_update_sets_name_and_attributes_and_the_name_sticks(store: 
     assert_kind(store.workflow.contact_profile(&globex, contact).await, ErrorKind::NotFound, "foreign profile");
 }
 
+/// One attribute of a page of contacts is read at once: contacts without it, unknown ids and
+/// another tenant's contacts are left out.
+pub async fn one_attribute_of_many_contacts_is_read_at_once(store: &Store) {
+    let (tenant, _, events) = tenant_with_account(store, "acme", fixtures::line_account).await;
+    let first = text_in_conversation(store, &events, &fixtures::line_user(), "m-1", THAI_ORDER_TEXT, at(0)).await;
+    let second_user = unibox_core::PlatformUser::new(IdentityKind::LineUserId, "U0000000000000000000000000000beef");
+    let second = text_in_conversation(store, &events, &second_user, "m-2", THAI_SHIPPING_TEXT, at(10)).await;
+    let first = ok(store.reads.conversation(&tenant, first).await, "conversation").contact;
+    let second = ok(store.reads.conversation(&tenant, second).await, "conversation").contact;
+    let picture = ContactUpdate::new().attribute("platform.picture_url", "https://profile.example/1.jpg");
+    ok(store.workflow.update_contact(&tenant, first, &picture).await, "update_contact");
+    let other = ContactUpdate::new().attribute("email", "b@example.com");
+    ok(store.workflow.update_contact(&tenant, second, &other).await, "update_contact");
+
+    let unknown = unibox_core::ContactId::new();
+    let found = ok(
+        store.workflow.contacts_attribute(&tenant, &[first, second, unknown], "platform.picture_url").await,
+        "contacts_attribute",
+    );
+    check_eq!(found.len(), 1, "only the contact that has it");
+    check_eq!(found.get(&first).map(String::as_str), Some("https://profile.example/1.jpg"));
+    check!(ok(store.workflow.contacts_attribute(&tenant, &[], "email").await, "empty").is_empty());
+
+    let (globex, _, _) = tenant_with_account(store, "globex", fixtures::shopee_account).await;
+    let foreign = ok(store.workflow.contacts_attribute(&globex, &[first], "platform.picture_url").await, "foreign");
+    check!(foreign.is_empty(), "another tenant's contact is left out");
+}
+
 /// A customer who wrote on LINE and on Messenger becomes one contact: both identities, both
 /// conversations, the duplicate's messages authored by the kept contact, merged attributes;
 /// the duplicate is gone, and later messages on its identity reach the kept contact.

@@ -183,6 +183,7 @@ const CHECKS: &[(&str, Needs, Check)] = checks![
     Inbox: conversations_filter_by_contact,
     Inbox: canned_replies_are_saved_replaced_listed_and_deleted,
     Inbox: contact_update_sets_name_and_attributes_and_the_name_sticks,
+    Inbox: one_attribute_of_many_contacts_is_read_at_once,
     Inbox: merging_contacts_moves_identities_conversations_and_messages,
     Inbox: merging_contacts_refuses_self_same_account_and_foreign_contacts,
     Inbox: a_changed_customer_id_keeps_the_contact_and_conversation,
