@@ -97,6 +97,7 @@ impl SqliteStore {
         capabilities.orders = true;
         capabilities.sync_cursors = true;
         capabilities.catalog = true;
+        capabilities.conversation_control = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -124,7 +125,8 @@ impl From<SqliteStore> for Store {
             deletion_requests: Some(inbox.clone()),
             orders: Some(inbox.clone()),
             sync_cursors: Some(inbox.clone()),
-            catalog: Some(inbox),
+            catalog: Some(inbox.clone()),
+            conversation_control: Some(inbox),
             capabilities,
         }
     }

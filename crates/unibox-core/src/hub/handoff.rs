@@ -129,7 +129,7 @@ impl Hub {
     /// nobody was assigned. Otherwise nothing is recorded and `Conflict` is returned: an agent's
     /// reply that lands while the model is still generating always wins.
     ///
-    /// `actor` must be an automation; the trigger is audited as `auto_reply.trigger` with the
+    /// `actor` must be an automation; the trigger is audited as `auto_reply.triggered` with the
     /// rule's id in the actor's name (`unibox-ai:<rule>`), never the content.
     ///
     /// ```
@@ -160,7 +160,7 @@ impl Hub {
             Err(error) => AuditOutcome::Failed { error: error.kind().as_str().to_string() },
         };
         let target = crate::audit::targets::conversation(conversation);
-        self.audit_after_the_fact(actor, actions::AUTO_REPLY_TRIGGER, target, outcome).await;
+        self.audit_after_the_fact(actor, actions::AUTO_REPLY_TRIGGERED, target, outcome).await;
         result.map_err(|e| e.with_operation(OP))
     }
 

@@ -7,8 +7,9 @@ use crate::changes::ChangeLog;
 use crate::inbox::MAX_PAGE_SIZE;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 use crate::memory::{
-    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryCreditLedger, MemoryDeletionRequests,
-    MemoryInbox, MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore, MemoryUsageMeter,
+    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryConversationControl, MemoryCreditLedger,
+    MemoryDeletionRequests, MemoryInbox, MemoryOrderStore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore,
+    MemoryUsageMeter,
 };
 use crate::outbox::Outbox;
 use crate::store::{Store, StoreCapabilities};
@@ -42,7 +43,8 @@ impl MemoryStore {
 
     /// Memory parts around `inbox`, a backend object that serves every inbox port, the outbox
     /// and the change log (a [`MemoryInbox`], or a SQLite inbox under test): the tokens, audit
-    /// trail, roster, analytics, usage, sessions and deletion requests are in memory. The
+    /// trail, roster, analytics, usage, sessions, deletion requests, orders, catalog and
+    /// conversation control are in memory. The
     /// capabilities say so: the bundle is not durable even when the inbox is.
     pub fn with_inbox<B>(inbox: Arc<B>) -> Self
     where
@@ -58,6 +60,7 @@ impl MemoryStore {
             orders: true,
             sync_cursors: true,
             catalog: true,
+            conversation_control: true,
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
@@ -82,6 +85,7 @@ impl MemoryStore {
                 orders: Some(Arc::new(MemoryOrderStore::new())),
                 sync_cursors: Some(Arc::new(MemorySyncCursors::new())),
                 catalog: Some(Arc::new(MemoryCatalog::new())),
+                conversation_control: Some(Arc::new(MemoryConversationControl::new())),
                 capabilities,
             },
         }

@@ -43,6 +43,9 @@ pub struct StoreCapabilities {
     pub sync_cursors: bool,
     /// The product catalog is kept ([`Store::catalog`](crate::store::Store::catalog)).
     pub catalog: bool,
+    /// Who holds each conversation (bot or person) is kept
+    /// ([`Store::conversation_control`](crate::store::Store::conversation_control)).
+    pub conversation_control: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }
