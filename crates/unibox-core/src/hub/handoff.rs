@@ -57,8 +57,10 @@ pub(crate) enum SendGate {
 }
 
 impl Hub {
-    /// The handoff store, when the hub was built with one
-    /// ([`HubBuilder::conversation_control`](crate::hub::HubBuilder::conversation_control)).
+    /// The handoff store: the store bundle's
+    /// ([`Store::conversation_control`](crate::store::Store::conversation_control)) unless
+    /// [`HubBuilder::conversation_control`](crate::hub::HubBuilder::conversation_control) gave
+    /// another; `None` when neither did.
     pub fn conversation_control(&self) -> Option<&Arc<dyn ConversationControlStore>> {
         self.inner.control.as_ref()
     }
@@ -67,7 +69,7 @@ impl Hub {
         self.inner.control.as_ref().ok_or_else(|| {
             Error::new(
                 ErrorKind::Configuration,
-                "this hub has no conversation-control store; build it with HubBuilder::conversation_control",
+                "this hub has no conversation-control store: its store keeps none; give one with HubBuilder::conversation_control",
             )
             .with_operation(operation)
         })
