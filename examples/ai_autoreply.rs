@@ -101,11 +101,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()?,
     )
     .with_http_client(Arc::new(ReqwestClient::new()));
-    let hub = Hub::builder(store)
-        .channel(channel_id.clone(), Arc::new(channel))
-        .conversation_control(inbox.clone())
-        .metered()
-        .build();
+    let hub = Hub::builder(store).channel(channel_id.clone(), Arc::new(channel)).metered().build();
     let admin = Actor::user(tenant(), "ann".parse()?, Role::Admin);
     let account =
         ChannelAccount::new(tenant(), channel_id.clone(), ChannelKind::WEBHOOK, "shop-bangkok", Timestamp::now());

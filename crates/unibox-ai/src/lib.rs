@@ -34,5 +34,5 @@ pub use rules::{
     AutomationRule, AutomationRules, ClockTime, Condition, DEFAULT_PERSON_PHRASES, DailyWindow, HandoffTopic,
     OpeningHours, Weekday,
 };
-pub use tools::{ContextTools, ToolDefinition};
+pub use tools::{ContextTools, GET_ORDER, InboxTools, LIST_ORDERS, SEARCH_PRODUCTS, ToolDefinition};
 pub use worker::{AUTOMATION, AutoReplyOutcome, AutoReplyWorker};

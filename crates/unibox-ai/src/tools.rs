@@ -1,7 +1,11 @@
-//! Context the model may ask for while it answers: the buyer's orders, a product's stock. The
-//! application (or the order and catalog ports, once wired) implements [`ContextTools`]; the
-//! providers offer its tools to the model and run the calls it makes. Every result is redacted
-//! before it goes back to the provider.
+//! Context the model may ask for while it answers: the buyer's orders, a product's stock.
+//! [`InboxTools`] answers them from the store's orders and catalog; an application may
+//! implement [`ContextTools`] itself. The providers offer the tools to the model and run the
+//! calls it makes. Every result is redacted before it goes back to the provider.
+
+mod inbox;
+
+pub use inbox::{GET_ORDER, InboxTools, LIST_ORDERS, SEARCH_PRODUCTS};
 
 use std::fmt;
 

@@ -74,13 +74,16 @@ struct Inner {
 
 impl AutoReplyWorker {
     /// A worker for `tenant`. `InvalidInput` when the rules do not validate; `Configuration`
-    /// when the hub keeps no conversation control ([`HubBuilder::conversation_control`](unibox_core::hub::HubBuilder::conversation_control)).
+    /// when the hub keeps no conversation control (its store's
+    /// [`Store::conversation_control`](unibox_core::store::Store::conversation_control), which
+    /// SQLite and memory stores provide, or
+    /// [`HubBuilder::conversation_control`](unibox_core::hub::HubBuilder::conversation_control)).
     pub fn new(hub: Hub, tenant: TenantId, responder: Arc<dyn Responder>, rules: AutomationRules) -> Result<Self> {
         rules.validate()?;
         if hub.conversation_control().is_none() {
             return Err(Error::new(
                 ErrorKind::Configuration,
-                "automatic replies need a hub built with HubBuilder::conversation_control",
+                "automatic replies need conversation control: a store that keeps it, or HubBuilder::conversation_control",
             ));
         }
         let zone = Zone::named(&rules.time_zone)?;

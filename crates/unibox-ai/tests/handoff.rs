@@ -43,7 +43,7 @@ async fn the_bot_answers_through_the_hub_and_the_audit_names_the_rule_not_the_co
         assert_eq!((state.control, state.bot_replies), (Control::Bot, 1));
 
         let trail = world.hub.audit_trail().unwrap();
-        let records = trail.query(&tenant(), &AuditQuery::new().action("auto_reply.trigger")).await.unwrap().items;
+        let records = trail.query(&tenant(), &AuditQuery::new().action("auto_reply.triggered")).await.unwrap().items;
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].record.actor.to_string(), "automation unibox-ai:always");
         assert_eq!(records[0].record.target, format!("conversation:{}", conversation.id));

@@ -9,7 +9,6 @@ mod graph_error;
 mod handshake;
 mod media;
 pub mod messaging;
-mod multipart;
 mod secret;
 mod signed_request;
 mod tokens;
@@ -23,10 +22,11 @@ pub use envelope::{Change, Entry, Notification, fingerprint, parse_notification}
 pub use graph_error::{GraphError, classify, error_from_response, error_from_transport};
 pub use handshake::{MAX_CHALLENGE_LENGTH, answer_handshake};
 pub use media::MediaInfo;
-pub use multipart::MultipartForm;
 pub use secret::AppSecret;
 pub use signed_request::{MAX_SIGNED_REQUEST_LENGTH, SignedRequest, parse_signed_request, sign_request};
 pub use tokens::AppCredentials;
+/// The multipart form of uploads: one in core for every channel (`unibox_core::http::MultipartForm`).
+pub use unibox_core::http::MultipartForm;
 pub use usage::{
     APP_USAGE_HEADER, BUSINESS_USE_CASE_USAGE_HEADER, EXHAUSTED_BUDGET_WAIT, PAGE_USAGE_HEADER, rate_limit_delay,
 };

@@ -1,4 +1,5 @@
-//! The HTTP calls to the Bot API: `POST {base}/bot<token>/<method>` with a JSON body.
+//! The HTTP calls to the Bot API: `POST {base}/bot<token>/<method>` with a JSON body, or a
+//! `multipart/form-data` one for uploads.
 //!
 //! The token is in the URL path, so the URL never leaves this module: requests are built here,
 //! errors carry the method name only, and a transport error's text is redacted before it
@@ -9,7 +10,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
-use unibox_core::http::{HttpClient, HttpErrorKind, HttpRequest, HttpResponse};
+use unibox_core::http::{HttpClient, HttpErrorKind, HttpRequest, HttpResponse, MultipartForm};
 use url::Url;
 
 use crate::BotToken;
@@ -54,6 +55,26 @@ impl BotApi {
         method: &str,
         body: &serde_json::Value,
     ) -> Result<HttpResponse, TransportError> {
+        self.post(token, method, "application/json", Bytes::from(body.to_string())).await
+    }
+
+    /// `POST bot<token>/<method>` with `form` as `multipart/form-data` (file uploads).
+    pub(crate) async fn call_multipart(
+        &self,
+        token: &BotToken,
+        method: &str,
+        form: &MultipartForm,
+    ) -> Result<HttpResponse, TransportError> {
+        self.post(token, method, &form.content_type(), form.to_bytes()).await
+    }
+
+    async fn post(
+        &self,
+        token: &BotToken,
+        method: &str,
+        content_type: &str,
+        body: Bytes,
+    ) -> Result<HttpResponse, TransportError> {
         let invalid = |what: &str| TransportError {
             kind: HttpErrorKind::InvalidRequest,
             text: format!("the Bot API request for {method} could not be built ({what})"),
@@ -65,8 +86,8 @@ impl BotApi {
             .join(&format!("./bot{}/{method}", token.expose()))
             .map_err(|_| invalid("check the API base URL"))?;
         let request: HttpRequest = http::Request::post(url.as_str())
-            .header(CONTENT_TYPE, "application/json")
-            .body(Bytes::from(body.to_string()))
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
             // The error would describe the URL: it is dropped.
             .map_err(|_| invalid("invalid URL"))?;
         self.client.execute(request).await.map_err(|error| TransportError {

@@ -11,6 +11,7 @@ mod media;
 mod outbound;
 mod send;
 mod token;
+mod upload;
 mod verify;
 mod webhook;
 
@@ -24,5 +25,6 @@ pub use outbound::{
     FormattedText, MAX_CALLBACK_DATA_BYTES, MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH, MessageEntity, ParseMode, utf16_length,
 };
 pub use token::{BotToken, MAX_SECRET_TOKEN_LENGTH, WebhookSecret};
+pub use upload::{MAX_PHOTO_UPLOAD_BYTES, MAX_UPLOAD_BYTES, Upload, UploadKind, UploadReceipt};
 pub use verify::SECRET_TOKEN_HEADER;
 pub use webhook::{ALLOWED_UPDATES, WebhookInfo, WebhookOptions};

@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 use unibox_core::channel::{SendReceipt, SendRequest};
+use unibox_core::http::HttpResponse;
 use unibox_core::{ContactIdentity, Error, ErrorKind, Result};
 
 use crate::error_map::{self, Call};
@@ -18,17 +19,33 @@ use crate::{BotToken, FormattedText, TelegramChannel};
 
 const OPERATION: &str = "telegram.send";
 
-/// `{"ok": true, "result": {"message_id": …}}`.
+/// `{"ok": true, "result": {"message_id": …, …}}`.
 #[derive(Deserialize)]
 struct Sent {
     ok: bool,
     #[serde(default)]
-    result: Option<SentMessage>,
+    result: Option<serde_json::Value>,
 }
 
-#[derive(Deserialize)]
-struct SentMessage {
-    message_id: i64,
+/// The sent message of a send call's answer (`result`), with its `message_id`; the error of a
+/// refused call; `DeliveryUnknown` (never retried) when Telegram accepted the call but its
+/// answer names no message.
+pub(crate) fn read_sent(response: &HttpResponse, method: &'static str) -> Result<(i64, serde_json::Value)> {
+    if !response.status().is_success() {
+        return Err(error_map::from_response(response).with_context("method", method));
+    }
+    match serde_json::from_slice::<Sent>(response.body()) {
+        Ok(Sent { ok: true, result: Some(result) }) if result["message_id"].is_i64() => {
+            Ok((result["message_id"].as_i64().unwrap_or_default(), result))
+        }
+        Ok(Sent { ok: false, .. }) => Err(error_map::from_response(response).with_context("method", method)),
+        _ => Err(Error::new(
+            ErrorKind::DeliveryUnknown,
+            "Telegram accepted the message but its answer names no message id: check before resending",
+        )
+        .persistent()
+        .with_context("method", method)),
+    }
 }
 
 impl TelegramChannel {
@@ -126,24 +143,12 @@ impl TelegramChannel {
             .call(token, call.method, &call.body)
             .await
             .map_err(|e| error_map::from_transport(Call::Send, e).with_context("method", call.method))?;
-        if !response.status().is_success() {
-            return Err(error_map::from_response(&response).with_context("method", call.method));
-        }
-        match serde_json::from_slice::<Sent>(response.body()) {
-            Ok(Sent { ok: true, result: Some(message) }) => Ok(message.message_id),
-            Ok(Sent { ok: false, .. }) => Err(error_map::from_response(&response).with_context("method", call.method)),
-            _ => Err(Error::new(
-                ErrorKind::DeliveryUnknown,
-                "Telegram accepted the message but its answer names no message id: check before resending",
-            )
-            .persistent()
-            .with_context("method", call.method)),
-        }
+        read_sent(&response, call.method).map(|(message_id, _)| message_id)
     }
 }
 
 /// The Telegram message id of `reply_to` when it names a message of `to`'s chat
 /// (`<customer id>:<message_id>`); replies to other chats' messages are dropped.
-fn reply_to_in(to: &ContactIdentity, reply_to: Option<&str>) -> Option<i64> {
+pub(crate) fn reply_to_in(to: &ContactIdentity, reply_to: Option<&str>) -> Option<i64> {
     reply_to?.strip_prefix(to.value.as_str())?.strip_prefix(':')?.parse().ok()
 }

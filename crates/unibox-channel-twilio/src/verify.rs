@@ -48,7 +48,7 @@ fn invalid(why: &'static str) -> Error {
 /// ```
 pub fn signature_header(auth_token: &str, url: &str, form_body: &[u8]) -> String {
     let form = Form::parse(form_body);
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(1 + 2 * form.pairs().len());
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(1 + 2 * form.len());
     parts.push(url.as_bytes());
     for (name, value) in form.pairs() {
         parts.push(name.as_bytes());
@@ -125,7 +125,7 @@ pub(crate) fn verify_signature<'r>(
     // A JSON body is not part of the signed string: its hash in the URL is.
     let form = if body_hash.is_some() { Form::default() } else { Form::parse(&request.body) };
     let query = request.url.query();
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(4 + 2 * form.pairs().len());
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(4 + 2 * form.len());
     for url in &config.signed_urls {
         parts.clear();
         parts.extend([url.origin_without_port.as_bytes(), url.path.as_bytes()]);

@@ -6,6 +6,10 @@ use std::fmt;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+mod multipart;
+
+pub use multipart::MultipartForm;
+
 /// The URL of `path` under `base`, keeping the base's whole path: a platform API configured at
 /// `http://proxy.internal/line` is called at `http://proxy.internal/line/v2/...`, with or
 /// without a trailing slash on the base and a leading slash on the path. (`Url::join` alone

@@ -104,6 +104,7 @@ impl SqliteStore {
         capabilities.catalog = true;
         capabilities.restore = true;
         capabilities.lifecycle = true;
+        capabilities.conversation_control = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -133,8 +134,9 @@ impl From<SqliteStore> for Store {
             orders: Some(inbox.clone()),
             sync_cursors: Some(inbox.clone()),
             catalog: Some(inbox.clone()),
-            restore: Some(inbox),
+            restore: Some(inbox.clone()),
             lifecycle: Some(lifecycle),
+            conversation_control: Some(inbox),
             capabilities,
         }
     }

@@ -41,7 +41,7 @@ fn record(tenant: &TenantId, i: i64) -> AuditRecord {
             actions::MESSAGE_SEND,
             AuditOutcome::Denied { reason: "vic (viewer) lacks the send_message permission".into() },
         ),
-        _ => (Actor::automation(tenant.clone(), "auto-reply"), actions::AUTO_REPLY_TRIGGER, AuditOutcome::Success),
+        _ => (Actor::automation(tenant.clone(), "auto-reply"), actions::AUTO_REPLY_TRIGGERED, AuditOutcome::Success),
     };
     AuditRecord::new(&actor, action, format!("conversation:{}", i / 2), fixtures::at(i * 60), outcome)
 }

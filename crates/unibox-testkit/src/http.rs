@@ -87,6 +87,84 @@ impl RecordedRequest {
     pub fn json(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::from_slice(&self.body)
     }
+
+    /// The body parsed as `multipart/form-data` with the boundary of its `Content-Type`, strictly
+    /// (every delimiter, header block and the closing delimiter where RFC 7578 puts them);
+    /// `None` when it is not such a body.
+    ///
+    /// ```
+    /// use unibox_testkit::http::RecordedRequest;
+    /// let request = RecordedRequest {
+    ///     method: http::Method::POST,
+    ///     target: "/upload".into(),
+    ///     headers: [(http::header::CONTENT_TYPE, "multipart/form-data; boundary=XyZ".parse().unwrap())].into_iter().collect(),
+    ///     body: "--XyZ\r\nContent-Disposition: form-data; name=\"chat_id\"\r\n\r\n42\r\n--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\u{ff}\r\n--XyZ--\r\n".into(),
+    /// };
+    /// let parts = request.multipart().unwrap();
+    /// assert_eq!((parts[0].name.as_str(), parts[0].body.as_ref()), ("chat_id", &b"42"[..]));
+    /// assert_eq!((parts[1].file_name.as_deref(), parts[1].content_type.as_deref()), (Some("a.jpg"), Some("image/jpeg")));
+    /// ```
+    pub fn multipart(&self) -> Option<Vec<FormPart>> {
+        let content_type = self.header("content-type")?;
+        let (kind, parameters) = content_type.split_once(';')?;
+        if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+            return None;
+        }
+        let boundary = parameters.trim().strip_prefix("boundary=")?.trim_matches('"');
+        let delimiter = format!("--{boundary}");
+        let next_delimiter = format!("\r\n{delimiter}");
+        let mut rest: &[u8] = self.body.strip_prefix(delimiter.as_bytes())?;
+        let mut parts = Vec::new();
+        loop {
+            if rest == b"--\r\n" {
+                return Some(parts);
+            }
+            rest = rest.strip_prefix(b"\r\n")?;
+            let head_end = find(rest, b"\r\n\r\n")?;
+            let head = std::str::from_utf8(&rest[..head_end]).ok()?;
+            rest = &rest[head_end + 4..];
+            let body_end = find(rest, next_delimiter.as_bytes())?;
+            let body = Bytes::copy_from_slice(&rest[..body_end]);
+            rest = &rest[body_end + next_delimiter.len()..];
+            let (mut name, mut file_name, mut content_type) = (None, None, None);
+            for line in head.split("\r\n") {
+                let (header, value) = line.split_once(':')?;
+                if header.eq_ignore_ascii_case("content-type") {
+                    content_type = Some(value.trim().to_owned());
+                } else if header.eq_ignore_ascii_case("content-disposition") {
+                    let mut parameters = value.split(';').map(str::trim);
+                    if parameters.next() != Some("form-data") {
+                        return None;
+                    }
+                    for parameter in parameters {
+                        let quoted = |prefix: &str| {
+                            parameter.strip_prefix(prefix)?.strip_prefix('"')?.strip_suffix('"').map(str::to_owned)
+                        };
+                        if let Some(value) = quoted("name=") {
+                            name = Some(value);
+                        } else if let Some(value) = quoted("filename=") {
+                            file_name = Some(value);
+                        }
+                    }
+                }
+            }
+            parts.push(FormPart { name: name?, file_name, content_type, body });
+        }
+    }
+}
+
+/// One part of a `multipart/form-data` body ([`RecordedRequest::multipart`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FormPart {
+    /// The field name.
+    pub name: String,
+    /// The file name, for a file.
+    pub file_name: Option<String>,
+    /// The part's `Content-Type`, if given.
+    pub content_type: Option<String>,
+    /// The bytes.
+    pub body: Bytes,
 }
 
 /// What the fake server answers to one request.

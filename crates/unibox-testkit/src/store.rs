@@ -29,6 +29,11 @@ pub async fn capabilities_are_true(store: &Store) {
     assert_eq!(capabilities.sync_cursors, store.sync_cursors.is_some(), "capability `sync_cursors`");
     assert_eq!(capabilities.catalog, store.catalog.is_some(), "capability `catalog`");
     assert_eq!(capabilities.restore, store.restore.is_some(), "capability `restore`");
+    assert_eq!(
+        capabilities.conversation_control,
+        store.conversation_control.is_some(),
+        "capability `conversation_control`"
+    );
     assert!(capabilities.max_page_size >= 1, "capability `max_page_size` must be at least 1");
     if capabilities.durable {
         assert!(capabilities.durable_audit, "a durable store keeps its audit trail durably too");

@@ -64,7 +64,7 @@ fn default_min_confidence() -> f32 {
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AutomationRule {
-    /// A stable id, named in the audit trail (`auto_reply.trigger` by `unibox-ai:<id>`).
+    /// A stable id, named in the audit trail (`auto_reply.triggered` by `unibox-ai:<id>`).
     pub id: String,
     /// The channels it applies to; empty for all.
     #[serde(default)]

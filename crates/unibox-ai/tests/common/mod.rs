@@ -92,11 +92,7 @@ impl World {
         let channel = WebhookChannel::new(channel_config).with_http_client(Arc::new(ReqwestClient::new()));
         let keys = StoreKeys::try_from(Keyring::new().with_key(1, [7; 32])).unwrap();
         let store = SqliteStore::from_inbox(inbox.clone(), keys);
-        let hub = Hub::builder(store)
-            .channel(channel_id(), Arc::new(channel))
-            .conversation_control(inbox.clone())
-            .metered()
-            .build();
+        let hub = Hub::builder(store).channel(channel_id(), Arc::new(channel)).metered().build();
         let admin = Actor::user(tenant(), "ann".parse().unwrap(), Role::Admin);
         let account =
             ChannelAccount::new(tenant(), channel_id(), ChannelKind::WEBHOOK, "shop-bangkok", Timestamp::now());

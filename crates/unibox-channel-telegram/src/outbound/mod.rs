@@ -154,7 +154,7 @@ pub(crate) fn calls(content: &Content, chat: &Chat, reply_to: Option<i64>) -> Re
     Ok(calls)
 }
 
-fn check_length(what: &str, text: &str, limit: usize) -> Result<()> {
+pub(crate) fn check_length(what: &str, text: &str, limit: usize) -> Result<()> {
     let length = utf16_length(text);
     if length > limit {
         return Err(invalid(format!(

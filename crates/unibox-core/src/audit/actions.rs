@@ -21,7 +21,7 @@ pub const CONVERSATION_TAG: &str = "conversation.tag";
 /// A contact was edited or merged.
 pub const CONTACT_EDIT: &str = "contact.edit";
 /// An automatic reply was triggered.
-pub const AUTO_REPLY_TRIGGER: &str = "auto_reply.trigger";
+pub const AUTO_REPLY_TRIGGERED: &str = "auto_reply.triggered";
 /// A channel account was connected.
 pub const CHANNEL_CONNECT: &str = "channel.connect";
 /// A channel account's tokens were refreshed.
@@ -75,7 +75,7 @@ pub const ALL: [&str; 27] = [
     CONVERSATION_STATUS,
     CONVERSATION_TAG,
     CONTACT_EDIT,
-    AUTO_REPLY_TRIGGER,
+    AUTO_REPLY_TRIGGERED,
     CHANNEL_CONNECT,
     CHANNEL_REFRESH,
     CHANNEL_REVOKE,

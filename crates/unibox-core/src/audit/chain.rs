@@ -87,7 +87,7 @@ impl ChainedRecord {
     /// use unibox_core::audit::{AuditOutcome, AuditRecord, ChainedRecord};
     /// use unibox_core::{Actor, Timestamp};
     /// let actor = Actor::automation("acme".parse().unwrap(), "auto-reply");
-    /// let record = AuditRecord::new(&actor, "auto_reply.trigger", "conversation:1", Timestamp::UNIX_EPOCH, AuditOutcome::Success);
+    /// let record = AuditRecord::new(&actor, "auto_reply.triggered", "conversation:1", Timestamp::UNIX_EPOCH, AuditOutcome::Success);
     /// let first = ChainedRecord::link(None, record.clone());
     /// let second = ChainedRecord::link(Some((first.seq, first.hash)), record);
     /// assert_eq!((first.seq, second.seq), (1, 2));

@@ -99,7 +99,7 @@ impl AuditVerification {
 /// let key = AuditKey::new("k1", vec![1; 32]).unwrap();
 /// let mut chain = Vec::new();
 /// for i in 0..3 {
-///     let record = AuditRecord::new(&actor, "auto_reply.trigger", format!("conversation:{i}"), Timestamp::from_unix_seconds(i), AuditOutcome::Success);
+///     let record = AuditRecord::new(&actor, "auto_reply.triggered", format!("conversation:{i}"), Timestamp::from_unix_seconds(i), AuditOutcome::Success);
 ///     chain.push(ChainedRecord::link(chain.last().map(|r: &ChainedRecord| (r.seq, r.hash)), record));
 /// }
 /// let checkpoint = key.sign(actor.tenant(), 3, chain[2].hash, Timestamp::from_unix_seconds(9));

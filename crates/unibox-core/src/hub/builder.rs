@@ -8,8 +8,8 @@ use crate::{Channel, ChannelId, Clock, Policy, RolePolicy, SystemClock, TokenSto
 
 /// Configures a [`Hub`] around a [`Store`] bundle.
 ///
-/// Every stored part comes from the store: inbox, tokens, audit trail, agent roster and
-/// analytics. Defaults for the rest: the built-in [`RolePolicy`], the system clock, a 1 MiB
+/// Every stored part comes from the store: inbox, tokens, audit trail, agent roster,
+/// analytics and conversation control. Defaults for the rest: the built-in [`RolePolicy`], the system clock, a 1 MiB
 /// webhook body limit, no usage metering ([`metered`](HubBuilder::metered) turns it on).
 /// The `tokens`, `audit`, `roster` and `analytics` methods replace a part of the store by an
 /// explicit choice.
@@ -30,12 +30,14 @@ pub struct HubBuilder {
 
 impl HubBuilder {
     pub(crate) fn new(store: Store) -> Self {
+        // The store's own, durable with a durable store: AI replies work on the obvious path.
+        let control = store.conversation_control.clone();
         HubBuilder {
             store,
             audit: None,
             policy: None,
             meter: None,
-            control: None,
+            control,
             credits: None,
             clock: None,
             channels: HashMap::new(),
@@ -106,15 +108,19 @@ impl HubBuilder {
         self
     }
 
-    /// Records who holds each conversation, the bot or a person, in `control`: a person's reply
-    /// and an assignment then take the conversation from the bot at once, and
-    /// [`Hub::send_auto_reply`] refuses to answer a conversation a person holds. Needed for AI
-    /// replies (`unibox-ai`). `unibox_store_sqlite::SqliteInbox` keeps it durably;
-    /// [`MemoryConversationControl`](crate::memory::MemoryConversationControl) is the choice for tests.
+    /// Records who holds each conversation, the bot or a person, in `control` instead of the
+    /// store's own ([`Store::conversation_control`](crate::store::Store::conversation_control),
+    /// which the hub uses by default: `unibox_store_sqlite::SqliteStore` keeps it durably in the
+    /// same file, [`MemoryStore`](crate::memory::MemoryStore) in memory). A person's reply and an
+    /// assignment take the conversation from the bot at once, and [`Hub::send_auto_reply`]
+    /// refuses to answer a conversation a person holds. Needed for AI replies (`unibox-ai`).
     ///
     /// ```
     /// use std::sync::Arc;
     /// use unibox_core::{Hub, memory::{MemoryConversationControl, MemoryStore}};
+    /// // The store's own control store comes with the bundle:
+    /// assert!(Hub::builder(MemoryStore::new()).build().conversation_control().is_some());
+    /// // An explicit one replaces it:
     /// let hub = Hub::builder(MemoryStore::new()).conversation_control(Arc::new(MemoryConversationControl::new())).build();
     /// assert!(hub.conversation_control().is_some());
     /// ```

@@ -57,8 +57,10 @@ pub(crate) enum SendGate {
 }
 
 impl Hub {
-    /// The handoff store, when the hub was built with one
-    /// ([`HubBuilder::conversation_control`](crate::hub::HubBuilder::conversation_control)).
+    /// The handoff store: the store bundle's
+    /// ([`Store::conversation_control`](crate::store::Store::conversation_control)) unless
+    /// [`HubBuilder::conversation_control`](crate::hub::HubBuilder::conversation_control) gave
+    /// another; `None` when neither did.
     pub fn conversation_control(&self) -> Option<&Arc<dyn ConversationControlStore>> {
         self.inner.control.as_ref()
     }
@@ -67,7 +69,7 @@ impl Hub {
         self.inner.control.as_ref().ok_or_else(|| {
             Error::new(
                 ErrorKind::Configuration,
-                "this hub has no conversation-control store; build it with HubBuilder::conversation_control",
+                "this hub has no conversation-control store: its store keeps none; give one with HubBuilder::conversation_control",
             )
             .with_operation(operation)
         })
@@ -129,7 +131,7 @@ impl Hub {
     /// nobody was assigned. Otherwise nothing is recorded and `Conflict` is returned: an agent's
     /// reply that lands while the model is still generating always wins.
     ///
-    /// `actor` must be an automation; the trigger is audited as `auto_reply.trigger` with the
+    /// `actor` must be an automation; the trigger is audited as `auto_reply.triggered` with the
     /// rule's id in the actor's name (`unibox-ai:<rule>`), never the content.
     ///
     /// ```
@@ -160,7 +162,7 @@ impl Hub {
             Err(error) => AuditOutcome::Failed { error: error.kind().as_str().to_string() },
         };
         let target = crate::audit::targets::conversation(conversation);
-        self.audit_after_the_fact(actor, actions::AUTO_REPLY_TRIGGER, target, outcome).await;
+        self.audit_after_the_fact(actor, actions::AUTO_REPLY_TRIGGERED, target, outcome).await;
         result.map_err(|e| e.with_operation(OP))
     }
 

@@ -9,8 +9,9 @@ use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, T
 use crate::lifecycle::DataLifecycle;
 use crate::memory::lifecycle::MemoryLifecycle;
 use crate::memory::{
-    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryCreditLedger, MemoryDeletionRequests,
-    MemoryInbox, MemoryOrderStore, MemoryRestore, MemorySessionStore, MemorySyncCursors, MemoryTokenStore,
+    MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryConversationControl, MemoryCreditLedger,
+    MemoryDeletionRequests, MemoryInbox, MemoryOrderStore, MemoryRestore, MemorySessionStore, MemorySyncCursors,
+    MemoryTokenStore,
     MemoryUsageMeter,
 };
 use crate::outbox::Outbox;
@@ -48,7 +49,8 @@ impl MemoryStore {
 
     /// Memory parts around `inbox`, a backend object that serves every inbox port, the outbox
     /// and the change log (a [`MemoryInbox`], or a SQLite inbox under test): the tokens, audit
-    /// trail, roster, analytics, usage, sessions and deletion requests are in memory. The
+    /// trail, roster, analytics, usage, sessions, deletion requests, orders, catalog and
+    /// conversation control are in memory. The
     /// capabilities say so: the bundle is not durable even when the inbox is. When the inbox is
     /// a [`MemoryInbox`], exports can be imported ([`Store::restore`]) and retention and erasure
     /// run ([`Store::lifecycle`]); around another inbox the bundle has neither.
@@ -107,6 +109,7 @@ impl MemoryStore {
             sync_cursors: true,
             catalog: true,
             restore: restore.is_some(),
+            conversation_control: true,
             max_page_size: MAX_PAGE_SIZE,
             ..StoreCapabilities::default()
         };
@@ -133,6 +136,7 @@ impl MemoryStore {
                 catalog: Some(catalog),
                 lifecycle,
                 restore,
+                conversation_control: Some(Arc::new(MemoryConversationControl::new())),
                 capabilities,
             },
         }

@@ -47,6 +47,9 @@ pub struct StoreCapabilities {
     pub restore: bool,
     /// Retention and erasure are supported ([`Store::lifecycle`](crate::store::Store::lifecycle)).
     pub lifecycle: bool,
+    /// Who holds each conversation (bot or person) is kept
+    /// ([`Store::conversation_control`](crate::store::Store::conversation_control)).
+    pub conversation_control: bool,
     /// The largest page a listing serves.
     pub max_page_size: usize,
 }

@@ -18,6 +18,7 @@ use crate::audit::AuditTrail;
 use crate::changes::ChangeLog;
 use crate::inbox::{ChannelAccounts, EventIngest, InboxReads, OutboundMessages, TeamWorkflow};
 
+use crate::ai::ConversationControlStore;
 use crate::catalog::CatalogStore;
 use crate::history::SyncCursorStore;
 use crate::lifecycle::DataLifecycle;
@@ -32,8 +33,8 @@ use crate::workflow::AgentRoster;
 /// All the parts of one storage backend, each port its own field: the inbox ports (accounts,
 /// ingest, reads, outbound, workflow), the outbox and the change log, the token store, the
 /// audit trail, the agent roster, analytics, usage metering, message credits, sessions,
-/// deletion requests, orders, history sync cursors, the catalog, the restore of exports and the
-/// lifecycle part.
+/// deletion requests, orders, history sync cursors, the catalog, conversation control, the
+/// restore of exports and the lifecycle part.
 ///
 /// One backend object may serve several ports (memory and SQLite serve every inbox port with
 /// one object); each field still holds its own `Arc`, so replacing one port with a decorator
@@ -103,6 +104,10 @@ pub struct Store {
     /// Retention purges and erasure, if the backend supports them
     /// ([`LifecycleJob`](crate::lifecycle::LifecycleJob); [`StoreCapabilities::lifecycle`]).
     pub lifecycle: Option<Arc<dyn DataLifecycle>>,
+    /// Who holds each conversation, the bot or a person, if the backend keeps it (AI replies
+    /// need it; [`HubBuilder::conversation_control`](crate::hub::HubBuilder::conversation_control)
+    /// replaces it).
+    pub conversation_control: Option<Arc<dyn ConversationControlStore>>,
     /// What the backend can do.
     pub capabilities: StoreCapabilities,
 }

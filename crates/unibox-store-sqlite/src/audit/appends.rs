@@ -212,7 +212,7 @@ mod tests {
         let record = || {
             AuditRecord::new(
                 &actor,
-                "auto_reply.trigger",
+                "auto_reply.triggered",
                 "conversation:1",
                 Timestamp::UNIX_EPOCH,
                 AuditOutcome::Success,
