@@ -7,12 +7,17 @@
 //! from such ids to contacts whenever it becomes known, so a request can name the contacts
 //! to erase.
 //!
+//! [`DataKeys`] and [`TenantSeal`] seal conversation data at rest (with blind indexes for
+//! lookups and search, see [`search_trigrams`]).
+//!
 //! [`redact`] and [`Redactor`] mask personal data out of text before it is sent to an AI
 //! provider or another processor.
 
 mod redact;
+mod sealing;
 
 pub use redact::{CARD, EMAIL, PHONE, Redactor, redact};
+pub use sealing::{BLIND_LEN, DataKeys, SealedCell, TenantSeal, search_trigrams};
 
 use std::fmt;
 

@@ -13,6 +13,7 @@ use unibox_core::{ChannelAccountId, Content, ConversationId, DeliveryStatus, Dir
 
 use crate::codec::{ERASED_CONTENT_JSON, parse_direction, to_json};
 use crate::error::{SqlResultExt, corrupt};
+use crate::sealing::{self, cells::field};
 use crate::writer::WriteTx;
 
 const OP: &str = "sqlite.ingest";
@@ -73,20 +74,24 @@ pub(crate) fn apply_edit(
     content_json: &str,
     text: Option<&str>,
 ) -> Result<()> {
+    let sealer = sealing::current(OP)?;
+    let (content_json, content_sealed) =
+        sealer.store_required(field::MESSAGE_CONTENT, target.id.as_bytes(), content_json)?;
     let unsent: Option<Option<i64>> = tx
         .prepare_cached(
             "UPDATE messages SET content = CASE WHEN unsent_at IS NULL THEN ?3 ELSE content END, \
+               content_sealed = CASE WHEN unsent_at IS NULL THEN ?6 ELSE content_sealed END, \
                edited_at = ?4, edited_by = ?5 \
              WHERE tenant = ?1 AND seq = ?2 \
                AND (edited_at IS NULL OR edited_at < ?4 OR (edited_at = ?4 AND edited_by < ?5)) \
              RETURNING unsent_at",
         )
         .during(OP)?
-        .query_row(params![tenant.as_str(), target.seq, content_json, at, event_id], |row| row.get(0))
+        .query_row(params![tenant.as_str(), target.seq, content_json, at, event_id, content_sealed], |row| row.get(0))
         .optional()
         .during(OP)?;
     if let Some(None) = unsent {
-        tx.set_search_text(target.seq, text);
+        tx.set_search_text(target.seq, text)?;
     }
     Ok(())
 }
@@ -95,14 +100,14 @@ pub(crate) fn apply_edit(
 /// unsend time is kept.
 pub(crate) fn apply_unsend(tx: &WriteTx<'_>, tenant: &TenantId, target: &Target, at: i64) -> Result<()> {
     tx.prepare_cached(
-        "UPDATE messages SET content = ?3, \
+        "UPDATE messages SET content = ?3, content_sealed = NULL, \
            unsent_at = CASE WHEN unsent_at IS NULL OR unsent_at > ?4 THEN ?4 ELSE unsent_at END \
          WHERE tenant = ?1 AND seq = ?2",
     )
     .during(OP)?
     .execute(params![tenant.as_str(), target.seq, ERASED_CONTENT_JSON, at])
     .during(OP)?;
-    tx.set_search_text(target.seq, None);
+    tx.set_search_text(target.seq, None)?;
     Ok(())
 }
 
@@ -224,6 +229,7 @@ pub(crate) fn pend(
 ) -> Result<()> {
     let key = params![tenant.as_str(), account.as_bytes(), platform_message_id];
     let mut payload = pending.change.payload()?;
+    let mut erased = false;
     match pending.change {
         PendingChange::Edit { .. } => {
             let unsent = conn
@@ -236,11 +242,12 @@ pub(crate) fn pend(
                 .during(OP)?;
             if unsent {
                 payload = ERASED_CONTENT_JSON.to_owned();
+                erased = true;
             }
         }
         PendingChange::Unsend => {
             conn.prepare_cached(
-                "UPDATE pending_actions SET payload = ?4 WHERE tenant = ?1 AND account = ?2 \
+                "UPDATE pending_actions SET payload = ?4, payload_sealed = NULL WHERE tenant = ?1 AND account = ?2 \
                  AND platform_message_id = ?3 AND kind = 'edit'",
             )
             .during(OP)?
@@ -249,9 +256,15 @@ pub(crate) fn pend(
         }
         PendingChange::Reaction { .. } | PendingChange::Delivery(_) => {}
     }
+    let row = pending_row(account, platform_message_id, &pending.event_id);
+    let (payload, payload_sealed) = if erased {
+        (payload, None)
+    } else {
+        sealing::current(OP)?.store_required(field::PENDING_PAYLOAD, &row, &payload)?
+    };
     conn.prepare_cached(
-        "INSERT INTO pending_actions (tenant, account, platform_message_id, event_id, kind, at, payload) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+        "INSERT INTO pending_actions (tenant, account, platform_message_id, event_id, kind, at, payload, payload_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
     )
     .during(OP)?
     .execute(params![
@@ -262,6 +275,7 @@ pub(crate) fn pend(
         pending.change.kind(),
         pending.at,
         payload,
+        payload_sealed,
     ])
     .during(OP)?;
     Ok(())
@@ -277,12 +291,18 @@ pub(crate) fn take_pending(
     let key = params![tenant.as_str(), account.as_bytes(), platform_message_id];
     let rows = conn
         .prepare_cached(
-            "SELECT event_id, at, kind, payload FROM pending_actions \
+            "SELECT event_id, at, kind, payload, payload_sealed FROM pending_actions \
              WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3 ORDER BY at, event_id",
         )
         .during(OP)?
         .query_map(key, |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<Vec<u8>>>(4)?,
+            ))
         })
         .during(OP)?
         .collect::<rusqlite::Result<Vec<_>>>()
@@ -294,11 +314,23 @@ pub(crate) fn take_pending(
         .during(OP)?
         .execute(key)
         .during(OP)?;
+    let sealer = sealing::current(OP)?;
     rows.into_iter()
-        .map(|(event_id, at, kind, payload)| {
+        .map(|(event_id, at, kind, payload, payload_sealed)| {
+            let row = pending_row(account, platform_message_id, &event_id);
+            let payload = sealer.open_required(field::PENDING_PAYLOAD, &row, payload, payload_sealed)?;
             Ok(Pending { event_id, at, change: PendingChange::decode(&kind, payload)? })
         })
         .collect()
+}
+
+/// The row id a pending change's sealed payload is bound to.
+fn pending_row(account: ChannelAccountId, platform_message_id: &str, event_id: &str) -> Vec<u8> {
+    let mut row = account.as_bytes().to_vec();
+    row.extend_from_slice(platform_message_id.as_bytes());
+    row.push(0);
+    row.extend_from_slice(event_id.as_bytes());
+    row
 }
 
 /// Applies changes that waited for a message, now stored as `target`.

@@ -30,6 +30,7 @@ mod queries;
 mod readers;
 mod roster;
 mod schema;
+mod sealing;
 mod search;
 mod sessions;
 mod store;
