@@ -143,7 +143,7 @@ impl SqliteInbox {
 
     /// Attaches the keys of a sealed inbox, loads the seals of the tenants whose events wait in
     /// the journal, and starts applying it.
-    pub(crate) async fn attach_keys(&self, keys: Arc<dyn DataKeys>) -> Result<()> {
+    pub(crate) async fn attach_keys(&self, keys: std::sync::Weak<dyn DataKeys>) -> Result<()> {
         let waiting = match (&self.location, &self.journal) {
             (Location::File(path), Some(_)) => {
                 let journal = journal_path(path);

@@ -41,7 +41,8 @@ use crate::{SqliteInbox, SqliteOptions};
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     inbox: Arc<SqliteInbox>,
-    vault: Vault,
+    /// In an `Arc`: a sealed inbox holds it weakly for its conversation keys.
+    vault: Arc<Vault>,
     audit: Arc<AuditTrail>,
 }
 
@@ -66,7 +67,9 @@ impl SqliteStore {
         }
         let inbox = Arc::new(SqliteInbox::open_sealed(path, options).await?);
         let store = Self::from_inbox(inbox, keys);
-        store.inbox.attach_keys(Arc::new(store.vault.clone())).await?;
+        let vault = Arc::clone(&store.vault);
+        let keys: Arc<dyn unibox_core::privacy::DataKeys> = vault;
+        store.inbox.attach_keys(Arc::downgrade(&keys)).await?;
         Ok(store)
     }
 
@@ -78,7 +81,7 @@ impl SqliteStore {
         let (provider, trail) = keys.audit_trail(inbox.clone());
         let audit = Arc::new(trail);
         let vault = Vault::builder(inbox.clone(), provider).audit(audit.clone()).cipher(cipher).build();
-        SqliteStore { inbox, vault, audit }
+        SqliteStore { inbox, vault: Arc::new(vault), audit }
     }
 
     /// The inbox (for its SQLite-specific operations: [`SqliteInbox::close`] after the hub is
@@ -130,7 +133,7 @@ impl From<SqliteStore> for Store {
             workflow: inbox.clone(),
             outbox: Some(inbox.clone()),
             changes: Some(inbox.clone()),
-            tokens: Arc::new(sqlite.vault),
+            tokens: sqlite.vault,
             audit: sqlite.audit,
             roster: inbox.clone(),
             analytics: inbox.clone(),

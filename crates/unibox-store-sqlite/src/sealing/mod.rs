@@ -23,7 +23,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use unibox_core::privacy::{DataKeys, TenantSeal};
 use unibox_core::{Error, ErrorKind, Result, TenantId};
@@ -70,7 +70,8 @@ pub(crate) fn current(operation: &'static str) -> Result<Sealer> {
 /// the tenants seen (the journal's applier, a synchronous thread, takes them from here).
 pub(crate) struct Sealing {
     sealed: bool,
-    keys: OnceLock<Arc<dyn DataKeys>>,
+    /// Weak: the keys (the store's vault) hold the inbox as their backend.
+    keys: OnceLock<Weak<dyn DataKeys>>,
     /// Set once the keys are attached and the seals of the journal's waiting tenants loaded:
     /// until then the journal is not applied.
     ready: AtomicBool,
@@ -112,7 +113,7 @@ impl Sealing {
 
     /// Attaches the keys; `waiting` are the tenants with events in the journal, whose seals are
     /// loaded before applying starts.
-    pub(crate) async fn attach(&self, keys: Arc<dyn DataKeys>, waiting: Vec<TenantId>) -> Result<()> {
+    pub(crate) async fn attach(&self, keys: Weak<dyn DataKeys>, waiting: Vec<TenantId>) -> Result<()> {
         if self.keys.set(keys).is_err() {
             return Err(Error::new(ErrorKind::Configuration, "the inbox already has its keys"));
         }
@@ -137,6 +138,12 @@ impl Sealing {
             Error::new(
                 ErrorKind::Configuration,
                 "this inbox seals conversation data and has no keys: open it with SqliteStore::open",
+            )
+        })?;
+        let keys = keys.upgrade().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Configuration,
+                "the store holding this inbox's keys was dropped; keep the SqliteStore (or the Store built from it)",
             )
         })?;
         let seal = match access {
