@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{ConversationQuery, MessageQuery, SearchQuery};
+use unibox_core::orders::{Order, OrderItem, OrderStore};
 use unibox_core::workflow::ContactUpdate;
 use unibox_core::{
     ChannelAccount, ErrorKind, IdentityKind, InternalNote, NoteId, PlatformUser, TenantId, TokenSet, TokenStore,
@@ -95,6 +96,18 @@ async fn add_personal_data(store: &SqliteStore, tenant: &TenantId) {
     inbox.add_note(&note).await.unwrap();
     let update = ContactUpdate::new().attribute("phone", PHONE).display_name(NAME);
     inbox.update_contact(tenant, conversation.contact, &update).await.unwrap();
+    let mut order = Order::new(tenant.clone(), conversation.account, "order-77", "shipped", at(3)).with_buyer(customer());
+    order.tracking_number = Some(PHONE.to_owned());
+    order.items.push(OrderItem::new(NOTE, 1));
+    inbox.merge_order(order).await.unwrap();
+    let buyer = unibox_core::ContactIdentity {
+        account: conversation.account,
+        kind: IdentityKind::LineUserId,
+        value: CUSTOMER_ID.to_owned(),
+    };
+    let orders = inbox.orders_of_buyers(tenant, &[buyer], 10).await.unwrap();
+    assert_eq!(orders.len(), 1, "found by the buyer's blind");
+    assert_eq!(orders[0].items[0].name, NOTE);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
