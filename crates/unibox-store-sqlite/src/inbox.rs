@@ -20,6 +20,7 @@ use unibox_core::{
 
 use crate::codec::to_json;
 use crate::connection::{Location, open_checkpointer, open_writer};
+use crate::error::SqlResultExt;
 use crate::journal::{
     self, Applier, DiskReserve, JournalEntry, JournalState, Pruner, journal_path, open_journal_reader,
     open_journal_writer,
@@ -27,7 +28,6 @@ use crate::journal::{
 use crate::options::SqliteOptions;
 use crate::outbound::PreparedDraft;
 use crate::readers::ReaderPool;
-use crate::error::SqlResultExt;
 use crate::sealing::{self, Access, Sealer, Sealing};
 use crate::writer::{Writer, WriterSetup};
 use crate::{canned, contacts, ingest, outbound, queries, schema, search, workflow};
@@ -159,7 +159,9 @@ impl SqliteInbox {
                     tenants.iter().map(|tenant| tenant.parse()).collect()
                 })
                 .await
-                .map_err(|_| unibox_core::Error::new(unibox_core::ErrorKind::Unexpected, "reading the journal panicked"))??
+                .map_err(|_| {
+                    unibox_core::Error::new(unibox_core::ErrorKind::Unexpected, "reading the journal panicked")
+                })??
             }
             _ => Vec::new(),
         };
@@ -230,8 +232,7 @@ impl SqliteInbox {
                 let state = JournalState::load(&conn, &journal_conn, space)?;
                 crate::sealing::mode::settle(&conn, applier_sealing.is_sealed(), state.backlog() > 0)?;
                 let reader = open_journal_reader(&journal_path(&path), &options)?;
-                let applier =
-                    Applier::new(Arc::clone(&state), reader, options.max_journal_backlog, applier_sealing);
+                let applier = Applier::new(Arc::clone(&state), reader, options.max_journal_backlog, applier_sealing);
                 let checkpointer = open_checkpointer(&path, &options)?;
                 let pool = ReaderPool::open(path, options)?;
                 Ok(WriterSetup {
@@ -283,12 +284,7 @@ impl SqliteInbox {
         let (writer, ()) = Writer::start(options.queue_capacity, options.max_batch, move || {
             let conn = open_writer(&Location::Memory, &options)?;
             crate::sealing::mode::settle(&conn, false, false)?;
-            Ok(WriterSetup {
-                conn,
-                checkpointer: None,
-                background: None,
-                extra: (),
-            })
+            Ok(WriterSetup { conn, checkpointer: None, background: None, extra: () })
         })
         .await?;
         // Nothing outlives an in-memory inbox, so it has no journal: `accept` applies at once.
@@ -533,7 +529,10 @@ impl InboxReads for SqliteInbox {
         query.validate()?;
         let tenant = tenant.clone();
         let query = query.clone();
-        self.read_sealed("sqlite.messages", &tenant.clone(), move |conn| queries::messages(conn, &tenant, conversation, &query)).await
+        self.read_sealed("sqlite.messages", &tenant.clone(), move |conn| {
+            queries::messages(conn, &tenant, conversation, &query)
+        })
+        .await
     }
 
     async fn message(&self, tenant: &TenantId, id: MessageId) -> Result<Message> {
@@ -599,8 +598,10 @@ impl InboxReads for SqliteInbox {
     async fn contact_by_identity(&self, tenant: &TenantId, identity: &ContactIdentity) -> Result<Option<Contact>> {
         let tenant = tenant.clone();
         let identity = identity.clone();
-        self.read_sealed("sqlite.contact_by_identity", &tenant.clone(), move |conn| queries::contact_by_identity(conn, &tenant, &identity))
-            .await
+        self.read_sealed("sqlite.contact_by_identity", &tenant.clone(), move |conn| {
+            queries::contact_by_identity(conn, &tenant, &identity)
+        })
+        .await
     }
 
     async fn search(&self, tenant: &TenantId, query: &SearchQuery) -> Result<Page<Message>> {
@@ -622,8 +623,10 @@ impl OutboundMessages for SqliteInbox {
         let tenant = tenant.clone();
         let prepared = PreparedDraft::new(draft)?;
         self.applied("sqlite.record_outbound").await?;
-        self.write_sealed("sqlite.record_outbound", &tenant.clone(), move |conn| outbound::record_outbound(conn, &tenant, prepared))
-            .await
+        self.write_sealed("sqlite.record_outbound", &tenant.clone(), move |conn| {
+            outbound::record_outbound(conn, &tenant, prepared)
+        })
+        .await
     }
 
     async fn update_delivery(
@@ -636,10 +639,10 @@ impl OutboundMessages for SqliteInbox {
         let tenant = tenant.clone();
         let platform_message_id = platform_message_id.map(str::to_owned);
         self.write_sealed("sqlite.update_delivery", &tenant.clone(), move |conn| {
-                let platform_message_id = platform_message_id.as_deref();
-                outbound::update_delivery(conn, &tenant, message, &status, platform_message_id, status.as_str())
-            })
-            .await
+            let platform_message_id = platform_message_id.as_deref();
+            outbound::update_delivery(conn, &tenant, message, &status, platform_message_id, status.as_str())
+        })
+        .await
     }
 }
 
@@ -730,18 +733,26 @@ impl TeamWorkflow for SqliteInbox {
 
     async fn contact_profile(&self, tenant: &TenantId, id: ContactId) -> Result<ContactProfile> {
         let tenant = tenant.clone();
-        self.read_sealed("sqlite.contact_profile", &tenant.clone(), move |conn| contacts::profile(conn, &tenant, id, "sqlite.contact_profile"))
-            .await
+        self.read_sealed("sqlite.contact_profile", &tenant.clone(), move |conn| {
+            contacts::profile(conn, &tenant, id, "sqlite.contact_profile")
+        })
+        .await
     }
 
     async fn update_contact(&self, tenant: &TenantId, id: ContactId, update: &ContactUpdate) -> Result<ContactProfile> {
         update.validate()?;
         let (tenant, update) = (tenant.clone(), update.clone());
-        self.write_sealed("sqlite.update_contact", &tenant.clone(), move |conn| contacts::update(conn, &tenant, id, &update)).await
+        self.write_sealed("sqlite.update_contact", &tenant.clone(), move |conn| {
+            contacts::update(conn, &tenant, id, &update)
+        })
+        .await
     }
 
     async fn merge_contacts(&self, tenant: &TenantId, keep: ContactId, duplicate: ContactId) -> Result<ContactProfile> {
         let tenant = tenant.clone();
-        self.write_sealed("sqlite.merge_contacts", &tenant.clone(), move |conn| contacts::merge(conn, &tenant, keep, duplicate)).await
+        self.write_sealed("sqlite.merge_contacts", &tenant.clone(), move |conn| {
+            contacts::merge(conn, &tenant, keep, duplicate)
+        })
+        .await
     }
 }

@@ -123,7 +123,10 @@ pub(crate) fn validate(routed: &RoutedEvent) -> Result<()> {
 
 /// Validates and encodes a call's events; any invalid event fails the whole call. `sealer`
 /// gives each event's tenant's sealer.
-pub(crate) fn prepare(events: Vec<RoutedEvent>, sealer: impl Fn(&TenantId) -> Result<Sealer>) -> Result<Vec<PreparedEvent>> {
+pub(crate) fn prepare(
+    events: Vec<RoutedEvent>,
+    sealer: impl Fn(&TenantId) -> Result<Sealer>,
+) -> Result<Vec<PreparedEvent>> {
     events
         .into_iter()
         .map(|event| {
@@ -336,7 +339,8 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
             Ok(untouched())
         }
         Action::MoveIdentity { kind, previous, current } => {
-            let (previous, current_key) = (identity_lookup(sealer, kind, previous), identity_lookup(sealer, kind, current));
+            let (previous, current_key) =
+                (identity_lookup(sealer, kind, previous), identity_lookup(sealer, kind, current));
             let row = identity_row(account.as_bytes(), kind, &current_key);
             let (_, current_sealed) = sealer.store(field::IDENTITY_VALUE, &row, Some(current))?;
             // OR IGNORE: when the new value already belongs to a contact, nothing moves.

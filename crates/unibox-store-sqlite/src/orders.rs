@@ -36,7 +36,13 @@ fn order_row(account: &[u8], order_id: &str) -> Vec<u8> {
     row
 }
 
-fn open_order(account: &[u8], order_id: &str, body: String, sealed: Option<Vec<u8>>, op: &'static str) -> Result<Order> {
+fn open_order(
+    account: &[u8],
+    order_id: &str,
+    body: String,
+    sealed: Option<Vec<u8>>,
+    op: &'static str,
+) -> Result<Order> {
     let body = sealing::current(op)?.open_required(field::ORDER_BODY, &order_row(account, order_id), body, sealed)?;
     serde_json::from_str::<Order>(&body).map_err(|_| corrupt(op, "order"))
 }
@@ -57,54 +63,54 @@ impl OrderStore for SqliteInbox {
         }
         let tenant_id = order.tenant.clone();
         self.write_sealed(OP, &tenant_id, move |conn| {
-                let tenant = order.tenant.as_str().to_owned();
-                let account = *order.account.as_bytes();
-                let merged = match read_order(conn, &tenant, &account, &order.order_id, OP)? {
-                    Some(mut stored) => {
-                        stored.merge(order);
-                        stored
-                    }
-                    None => {
-                        let mut fresh = order.clone();
-                        fresh.history.clear();
-                        fresh.merge(order);
-                        fresh
-                    }
-                };
-                let sealer = sealing::current(OP)?;
-                let (buyer_kind, buyer_id) = match &merged.buyer {
-                    Some(buyer) => {
-                        let kind = identity_kind_key(&buyer.kind)?;
-                        let id = buyer_lookup(&sealer, &kind, &buyer.id);
-                        (Some(kind), Some(id))
-                    }
-                    None => (None, None),
-                };
-                let json = to_json(&merged, "order")?;
-                let (body, body_sealed) =
-                    sealer.store_required(field::ORDER_BODY, &order_row(&account, &merged.order_id), &json)?;
-                conn.prepare_cached(
-                    "INSERT INTO orders (tenant, account, order_id, buyer_kind, buyer_id, updated_at, body, body_sealed) \
+            let tenant = order.tenant.as_str().to_owned();
+            let account = *order.account.as_bytes();
+            let merged = match read_order(conn, &tenant, &account, &order.order_id, OP)? {
+                Some(mut stored) => {
+                    stored.merge(order);
+                    stored
+                }
+                None => {
+                    let mut fresh = order.clone();
+                    fresh.history.clear();
+                    fresh.merge(order);
+                    fresh
+                }
+            };
+            let sealer = sealing::current(OP)?;
+            let (buyer_kind, buyer_id) = match &merged.buyer {
+                Some(buyer) => {
+                    let kind = identity_kind_key(&buyer.kind)?;
+                    let id = buyer_lookup(&sealer, &kind, &buyer.id);
+                    (Some(kind), Some(id))
+                }
+                None => (None, None),
+            };
+            let json = to_json(&merged, "order")?;
+            let (body, body_sealed) =
+                sealer.store_required(field::ORDER_BODY, &order_row(&account, &merged.order_id), &json)?;
+            conn.prepare_cached(
+                "INSERT INTO orders (tenant, account, order_id, buyer_kind, buyer_id, updated_at, body, body_sealed) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
                      ON CONFLICT (tenant, account, order_id) DO UPDATE SET buyer_kind = excluded.buyer_kind, \
                      buyer_id = excluded.buyer_id, updated_at = excluded.updated_at, body = excluded.body, \
                      body_sealed = excluded.body_sealed",
-                )
-                .during(OP)?
-                .execute(params![
-                    tenant,
-                    account.as_slice(),
-                    merged.order_id,
-                    buyer_kind,
-                    buyer_id,
-                    merged.updated_at.as_unix_millis(),
-                    body,
-                    body_sealed
-                ])
-                .during(OP)?;
-                Ok(merged)
-            })
-            .await
+            )
+            .during(OP)?
+            .execute(params![
+                tenant,
+                account.as_slice(),
+                merged.order_id,
+                buyer_kind,
+                buyer_id,
+                merged.updated_at.as_unix_millis(),
+                body,
+                body_sealed
+            ])
+            .during(OP)?;
+            Ok(merged)
+        })
+        .await
     }
 
     async fn order(&self, tenant: &TenantId, account: ChannelAccountId, order_id: &str) -> Result<Option<Order>> {

@@ -3,8 +3,8 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use unibox_core::inbox::{Cursor, Page};
 use unibox_core::{
-    ChannelAccount, ChannelAccountId, ChannelId, ChannelKind, Contact, ContactId, ContactIdentity, Conversation,
-    Content, ConversationId, Message, MessageId, Reaction, Result, TenantId, Timestamp, UserId,
+    ChannelAccount, ChannelAccountId, ChannelId, ChannelKind, Contact, ContactId, ContactIdentity, Content,
+    Conversation, ConversationId, Message, MessageId, Reaction, Result, TenantId, Timestamp, UserId,
 };
 
 use crate::codec::{json_column, parse_direction, parse_status, parsed_column, time_column};

@@ -9,9 +9,9 @@ use rusqlite::{Connection, params};
 use unibox_core::inbox::{Page, SearchQuery};
 use unibox_core::{Message, Result, TenantId};
 
+use crate::apply::search_text;
 use crate::codec::{fetch_limit, keyset};
 use crate::error::SqlResultExt;
-use crate::apply::search_text;
 use crate::rows::{finish_message_page, message_from_row, open_messages};
 use crate::sealing::Sealer;
 use unibox_core::privacy::TenantSeal;

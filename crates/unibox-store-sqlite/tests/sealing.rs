@@ -96,7 +96,8 @@ async fn add_personal_data(store: &SqliteStore, tenant: &TenantId) {
     inbox.add_note(&note).await.unwrap();
     let update = ContactUpdate::new().attribute("phone", PHONE).display_name(NAME);
     inbox.update_contact(tenant, conversation.contact, &update).await.unwrap();
-    let mut order = Order::new(tenant.clone(), conversation.account, "order-77", "shipped", at(3)).with_buyer(customer());
+    let mut order =
+        Order::new(tenant.clone(), conversation.account, "order-77", "shipped", at(3)).with_buyer(customer());
     order.tracking_number = Some(PHONE.to_owned());
     order.items.push(OrderItem::new(NOTE, 1));
     inbox.merge_order(order).await.unwrap();
@@ -155,7 +156,8 @@ async fn the_same_scan_finds_the_planted_data_with_sealing_off() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inbox.db");
     let options = SqliteOptions::new().conversation_sealing(false);
-    let store = SqliteStore::open_with(&path, options, keys(&Keyring::generate_entry(1), Cipher::default())).await.unwrap();
+    let store =
+        SqliteStore::open_with(&path, options, keys(&Keyring::generate_entry(1), Cipher::default())).await.unwrap();
     assert!(!store.inbox().seals_conversations());
     let account = fixtures::line_account(&fixtures::tenant("acme"));
     let tenant = plant(&store, &account).await;
@@ -174,9 +176,13 @@ async fn a_file_keeps_its_mode() {
     let dir = tempfile::tempdir().unwrap();
     let (plain, sealed) = (dir.path().join("plain.db"), dir.path().join("sealed.db"));
     let entry = Keyring::generate_entry(1);
-    let store = SqliteStore::open_with(&plain, SqliteOptions::new().conversation_sealing(false), keys(&entry, Cipher::default()))
-        .await
-        .unwrap();
+    let store = SqliteStore::open_with(
+        &plain,
+        SqliteOptions::new().conversation_sealing(false),
+        keys(&entry, Cipher::default()),
+    )
+    .await
+    .unwrap();
     plant(&store, &fixtures::line_account(&fixtures::tenant("acme"))).await;
     close(store).await;
     let refused = SqliteStore::open(&plain, keys(&entry, Cipher::default())).await.unwrap_err();

@@ -45,7 +45,8 @@ pub(crate) fn prepare(
             ingest::validate(&routed)?;
             let json = to_json(&routed.event, "event")?;
             let row = ingest::event_row(routed.account, &routed.event.id);
-            let (event_json, event_sealed) = sealer(&routed.tenant)?.store_required(field::JOURNAL_EVENT, &row, &json)?;
+            let (event_json, event_sealed) =
+                sealer(&routed.tenant)?.store_required(field::JOURNAL_EVENT, &row, &json)?;
             Ok(JournalEntry {
                 event_json,
                 event_sealed,

@@ -87,7 +87,12 @@ async fn a_read_waits_only_for_events_accepted_before_it() {
 fn a_waiting_read_drains_what_was_accepted_before_it_and_no_more() {
     let state = Arc::new(state(10, 0));
     state.note_commit();
-    let mut applier = Applier::new(Arc::clone(&state), Connection::open_in_memory().unwrap(), 100_000, Arc::new(crate::sealing::Sealing::plain()));
+    let mut applier = Applier::new(
+        Arc::clone(&state),
+        Connection::open_in_memory().unwrap(),
+        100_000,
+        Arc::new(crate::sealing::Sealing::plain()),
+    );
     // What the last run left behind is applied without waiting for a quiet moment.
     assert!(applier.ready());
     applier.applied_through(Some(10));
@@ -112,7 +117,12 @@ fn a_waiting_read_drains_what_was_accepted_before_it_and_no_more() {
 #[test]
 fn under_a_steady_load_events_wait_at_most_max_delay_then_the_backlog_is_applied_whole() {
     let state = Arc::new(state(0, 0));
-    let mut applier = Applier::new(Arc::clone(&state), Connection::open_in_memory().unwrap(), 100_000, Arc::new(crate::sealing::Sealing::plain()));
+    let mut applier = Applier::new(
+        Arc::clone(&state),
+        Connection::open_in_memory().unwrap(),
+        100_000,
+        Arc::new(crate::sealing::Sealing::plain()),
+    );
     applier.applied_through(None);
     // Events keep arriving: the journal is never quiet.
     state.head.store(3000, Ordering::Release);

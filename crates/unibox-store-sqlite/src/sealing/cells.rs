@@ -40,11 +40,18 @@ impl Sealer {
 
     /// A value for a pair of columns: `(plain, sealed)`. Plain: the value and no blob; sealed:
     /// no plaintext and the blob.
-    pub(crate) fn store(&self, field: &str, row: &[u8], value: Option<&str>) -> Result<(Option<String>, Option<Vec<u8>>)> {
+    pub(crate) fn store(
+        &self,
+        field: &str,
+        row: &[u8],
+        value: Option<&str>,
+    ) -> Result<(Option<String>, Option<Vec<u8>>)> {
         match (self, value) {
             (_, None) => Ok((None, None)),
             (Sealer::Plain, Some(value)) => Ok((Some(value.to_owned()), None)),
-            (Sealer::Sealed(seal), Some(value)) => Ok((None, Some(seal.seal(SealedCell::new(field, row), value.as_bytes())?))),
+            (Sealer::Sealed(seal), Some(value)) => {
+                Ok((None, Some(seal.seal(SealedCell::new(field, row), value.as_bytes())?)))
+            }
         }
     }
 
@@ -56,7 +63,13 @@ impl Sealer {
 
     /// The value of a pair of columns: the sealed blob opened when there is one, else the plain
     /// column (a plain inbox, or a value without personal data such as erased content).
-    pub(crate) fn open(&self, field: &str, row: &[u8], plain: Option<String>, sealed: Option<Vec<u8>>) -> Result<Option<String>> {
+    pub(crate) fn open(
+        &self,
+        field: &str,
+        row: &[u8],
+        plain: Option<String>,
+        sealed: Option<Vec<u8>>,
+    ) -> Result<Option<String>> {
         match (self, sealed) {
             (_, None) => Ok(plain),
             (Sealer::Sealed(seal), Some(blob)) => {
@@ -73,7 +86,13 @@ impl Sealer {
     }
 
     /// [`open`](Self::open) for a column that is never NULL.
-    pub(crate) fn open_required(&self, field: &str, row: &[u8], plain: String, sealed: Option<Vec<u8>>) -> Result<String> {
+    pub(crate) fn open_required(
+        &self,
+        field: &str,
+        row: &[u8],
+        plain: String,
+        sealed: Option<Vec<u8>>,
+    ) -> Result<String> {
         Ok(self.open(field, row, Some(plain), sealed)?.unwrap_or_default())
     }
 
