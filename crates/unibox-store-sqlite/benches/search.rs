@@ -3,11 +3,13 @@
 //!
 //! The fixture (1,000,000 messages of 12 words each from a vocabulary of 3,000 made-up English
 //! words and 40 Thai words, from 20,000 customers) is built once through `ingest` into
-//! `<target dir>/bench-fixtures/sealed-search-1m.db` under a fixed bench key, and reused by
-//! later runs (delete the file to rebuild it; building takes a few minutes).
+//! `<target dir>/bench-fixtures/sealed-search-<N>.db` under a fixed bench key, and reused by
+//! later runs. Building resumes where an interrupted run stopped (redelivered events are
+//! recognised by their ids); it takes several minutes on a quiet machine.
+//! `UNIBOX_SEARCH_MESSAGES=N` builds and searches a fixture of N messages instead.
 //!
 //! - `search/sealed_1m_two_words`: two-word queries (both words long enough for trigrams), cycling
-//!   through pairs that occur together in a few dozen to a few hundred messages; page size 20.
+//!   through pairs that occur together in a few dozen messages per million; the default page (50).
 //! - `search/sealed_1m_one_rare_word`: one word occurring in a few hundred messages.
 //!
 //! Run with `cargo bench -p unibox-store-sqlite --bench search -- --warm-up-time 1 --measurement-time 3`.
@@ -26,7 +28,10 @@ use unibox_core::{
 use unibox_store_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use unibox_vault::{Keyring, StoreKeys};
 
-const MESSAGES: u64 = 1_000_000;
+/// The fixture's size: `UNIBOX_SEARCH_MESSAGES`, default 1,000,000.
+fn messages() -> u64 {
+    std::env::var("UNIBOX_SEARCH_MESSAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000)
+}
 const WORDS_PER_MESSAGE: u64 = 12;
 const VOCABULARY: u64 = 3_000;
 const CUSTOMERS: u64 = 20_000;
@@ -151,7 +156,7 @@ fn fixture_path() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("bench-fixtures").join("sealed-search-1m.db")
+    target.join("bench-fixtures").join(format!("sealed-search-{}.db", messages()))
 }
 
 /// Opens the fixture, building it first if it is missing.
@@ -160,23 +165,25 @@ async fn fixture() -> SqliteStore {
     let ready = path.with_extension("ready");
     if !ready.exists() {
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("fixture directory");
-        for suffix in ["", "-wal", "-shm", ".inbound", ".inbound-wal", ".inbound-shm"] {
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(file));
-        }
+        // Resume: calls commit whole but four run at once, so start a few calls before the count.
+        let stored: u64 = rusqlite::Connection::open(&path)
+            .and_then(|conn| conn.query_row("SELECT count(*) FROM messages", [], |row| row.get::<_, i64>(0)))
+            .map(|count| u64::try_from(count).unwrap_or(0))
+            .unwrap_or(0);
         let options = SqliteOptions::new().synchronous(Synchronous::Normal);
         let store = SqliteStore::open_with(&path, options, keys()).await.expect("open the fixture");
         let account = account();
         store.inbox().save_account(&account).await.expect("account");
         let started = Instant::now();
         let inbox = Arc::clone(store.inbox());
-        let mut next = 0;
-        while next < MESSAGES {
+        let total = messages();
+        let mut next = (stored / BATCH).saturating_sub(4) * BATCH;
+        eprintln!("fixture: building {total} messages from {next}");
+        while next < total {
             let mut calls = Vec::new();
             for _ in 0..4 {
                 let first = next;
-                next = (next + BATCH).min(MESSAGES);
+                next = (next + BATCH).min(total);
                 let events: Vec<RoutedEvent> = (first..next).map(|n| event(&account, n)).collect();
                 let inbox = Arc::clone(&inbox);
                 calls.push(tokio::spawn(async move { inbox.ingest(events).await.expect("ingest") }));
@@ -184,7 +191,7 @@ async fn fixture() -> SqliteStore {
             for call in calls {
                 call.await.expect("task");
             }
-            if next % 100_000 == 0 {
+            if next.is_multiple_of(40_000) {
                 eprintln!("fixture: {next} messages in {:.0?}", started.elapsed());
             }
         }
