@@ -92,11 +92,13 @@ fn index_keys(root: &[u8; KEY_LEN]) -> Result<(Hmac<Sha256>, (u64, u64))> {
 
 /// The associated-data subject of a cell: its field and the row id in hex.
 fn subject(cell: SealedCell<'_>) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut subject = String::with_capacity(cell.field.len() + 1 + cell.row.len() * 2);
     subject.push_str(cell.field);
     subject.push(':');
     for byte in cell.row {
-        subject.push_str(&format!("{byte:02x}"));
+        subject.push(char::from(HEX[usize::from(byte >> 4)]));
+        subject.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
     subject
 }
