@@ -42,7 +42,11 @@ use crate::{canned, contacts, ingest, outbound, queries, schema, search, workflo
 ///   disk flush.
 /// - **Concurrent reads.** Read-only connections serve reads on tokio's blocking threads and
 ///   never wait for the writer.
-/// - **Search.** An FTS5 trigram index finds substrings in any language, Thai and CJK included.
+/// - **Search.** An FTS5 trigram index finds substrings in any language, Thai and CJK included
+///   (in a sealed store, a blind index of keyed trigram hashes; see `docs/privacy.md`).
+/// - **Plain or sealed.** Opened with [`open`](Self::open) the inbox has no keys and stores
+///   conversation data in plaintext; [`SqliteStore::open`](crate::SqliteStore::open) opens it
+///   sealed (the default). A file keeps the mode it was created with.
 /// - **Team workflow and analytics.** It is also an
 ///   [`AgentRoster`](unibox_core::workflow::AgentRoster) and an
 ///   [`Analytics`](unibox_core::analytics::Analytics): hand the same `Arc` to
