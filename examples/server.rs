@@ -139,6 +139,10 @@ struct Storage {
     cache_size_kib: Option<u32>,
     /// The free space kept on the database's disk for applying what was acknowledged, in MiB.
     disk_reserve_mib: Option<u64>,
+    /// Conversation data sealed at rest under each tenant's data key (default true); false
+    /// stores it in plaintext, for measuring what sealing costs. A file keeps the mode it was
+    /// created with.
+    conversation_sealing: Option<bool>,
 }
 
 /// When a commit reaches the disk; see `unibox_store_sqlite::Synchronous`.
@@ -266,6 +270,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(mib) = config.storage.disk_reserve_mib {
         options = options.disk_reserve_bytes(mib.saturating_mul(1024 * 1024));
+    }
+    if let Some(sealed) = config.storage.conversation_sealing {
+        options = options.conversation_sealing(sealed);
     }
     let keys = vault_keys(&config.database, sandbox.is_some())?;
     let store = SqliteStore::open_with(&config.database, options, keys).await?;

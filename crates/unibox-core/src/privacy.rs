@@ -7,17 +7,22 @@
 //! from such ids to contacts whenever it becomes known, so a request can name the contacts
 //! to erase.
 //!
+//! [`DataKeys`] and [`TenantSeal`] seal conversation data at rest (with blind indexes for
+//! lookups and search, see [`search_trigrams`]).
+//!
 //! [`redact`] and [`Redactor`] mask personal data out of text before it is sent to an AI
 //! provider or another processor.
 //!
 //! [`export`] writes a tenant's or a contact's data as JSON Lines and imports it back.
 
-pub mod export;
 mod callback;
+pub mod export;
 mod redact;
+mod sealing;
 
 pub use callback::PrivacyCallback;
 pub use redact::{CARD, EMAIL, PHONE, Redactor, redact};
+pub use sealing::{BLIND_LEN, DataKeys, SealedCell, TenantSeal, search_trigrams};
 
 use std::fmt;
 

@@ -16,6 +16,10 @@
 //!   round; `*_until_applied` rounds end once a read sees every event applied (the sustained
 //!   rate of acknowledging and applying).
 //!
+//! - `sealing/*_{sealed,plain}`: the same shapes through a `SqliteStore` with conversation
+//!   sealing on (the default) and off, side by side: what sealing content, blind indexes and the
+//!   journal costs per event.
+//!
 //! Run with `cargo bench -p unibox-store-sqlite --bench ingest`.
 
 use std::sync::Arc;
@@ -29,7 +33,8 @@ use unibox_core::{
     ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, InboundEvent, InboundMessage, PlatformUser,
     TenantId, Timestamp,
 };
-use unibox_store_sqlite::{SqliteInbox, SqliteOptions, Synchronous};
+use unibox_store_sqlite::{SqliteInbox, SqliteOptions, SqliteStore, Synchronous};
+use unibox_vault::{Keyring, StoreKeys};
 
 const CALLS_PER_TASK: u64 = 16;
 /// Customers the messages come from: each event updates one of 500 conversations and contacts,
@@ -66,6 +71,8 @@ fn message_event(account: &ChannelAccount, n: u64) -> RoutedEvent {
 struct Setup {
     runtime: tokio::runtime::Runtime,
     inbox: Arc<SqliteInbox>,
+    /// The store of a sealed (or explicitly plain) setup: its vault holds the keys.
+    _store: Option<SqliteStore>,
     account: ChannelAccount,
     next: Arc<AtomicU64>,
     _dir: tempfile::TempDir,
@@ -81,7 +88,24 @@ fn setup(synchronous: Synchronous) -> Setup {
         inbox.save_account(&account).await.expect("save account");
         inbox
     });
-    Setup { runtime, inbox: Arc::new(inbox), account, next: Arc::new(AtomicU64::new(0)), _dir: dir }
+    Setup { runtime, inbox: Arc::new(inbox), _store: None, account, next: Arc::new(AtomicU64::new(0)), _dir: dir }
+}
+
+/// A `SqliteStore` with conversation sealing on or off.
+fn store_setup(sealed: bool) -> Setup {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("bench.db");
+    let account = messenger_account();
+    let store = runtime.block_on(async {
+        let keys = StoreKeys::try_from(Keyring::ephemeral()).expect("keys");
+        let options = SqliteOptions::new().conversation_sealing(sealed);
+        let store = SqliteStore::open_with(&path, options, keys).await.expect("open");
+        store.inbox().save_account(&account).await.expect("save account");
+        store
+    });
+    let inbox = Arc::clone(store.inbox());
+    Setup { runtime, inbox, _store: Some(store), account, next: Arc::new(AtomicU64::new(0)), _dir: dir }
 }
 
 /// Which write path a round takes.
@@ -162,6 +186,24 @@ fn bench_ingest(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter_custom(|iterations| (0..iterations).map(|_| ingest_round(&setup, tasks, per_call, path)).sum());
         });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("sealing");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    for (name, tasks, per_call, path) in [
+        ("ingest_8_tasks_32_event_calls", 8, 32, Path::Ingest),
+        ("accept_64_tasks_until_applied", 64, 1, Path::AcceptApplied),
+        ("accept_64_tasks_32_event_calls_until_applied", 64, 32, Path::AcceptApplied),
+    ] {
+        for sealed in [true, false] {
+            let setup = store_setup(sealed);
+            group.throughput(Throughput::Elements(tasks * CALLS_PER_TASK * per_call));
+            let name = format!("{name}_{}", if sealed { "sealed" } else { "plain" });
+            group.bench_function(name, |b| {
+                b.iter_custom(|iterations| (0..iterations).map(|_| ingest_round(&setup, tasks, per_call, path)).sum());
+            });
+        }
     }
     group.finish();
 }

@@ -17,6 +17,7 @@ use unibox_core::{
 
 use crate::codec::{ERASED_CONTENT_JSON, parse_direction, to_json};
 use crate::error::{SqlResultExt, corrupt};
+use crate::sealing::{self, cells::field};
 use crate::writer::WriteTx;
 
 const OP: &str = "sqlite.ingest";
@@ -124,16 +125,23 @@ pub(crate) fn apply_edit(
     if !wins(at, event_id, target.edited.as_ref().map(|(time, event)| (*time, event.as_str()))) {
         return Ok(());
     }
-    let content = target.unsent_at.is_none().then_some(content_json);
-    tx.prepare_cached(
-        "UPDATE messages SET content = COALESCE(?3, content), edited_at = ?4, edited_by = ?5 \
-         WHERE tenant = ?1 AND seq = ?2",
-    )
-    .during(OP)?
-    .execute(params![tenant.as_str(), target.seq, content, at, event_id])
-    .during(OP)?;
-    if content.is_some() {
-        tx.set_search_text(target.seq, text);
+    if target.unsent_at.is_some() {
+        tx.prepare_cached("UPDATE messages SET edited_at = ?3, edited_by = ?4 WHERE tenant = ?1 AND seq = ?2")
+            .during(OP)?
+            .execute(params![tenant.as_str(), target.seq, at, event_id])
+            .during(OP)?;
+    } else {
+        let sealer = sealing::current(OP)?;
+        let (content_json, content_sealed) =
+            sealer.store_required(field::MESSAGE_CONTENT, target.id.as_bytes(), content_json)?;
+        tx.prepare_cached(
+            "UPDATE messages SET content = ?3, content_sealed = ?4, edited_at = ?5, edited_by = ?6 \
+             WHERE tenant = ?1 AND seq = ?2",
+        )
+        .during(OP)?
+        .execute(params![tenant.as_str(), target.seq, content_json, content_sealed, at, event_id])
+        .during(OP)?;
+        tx.set_search_text(target.seq, text)?;
     }
     target.edited = Some((at, event_id.to_owned()));
     Ok(())
@@ -144,11 +152,13 @@ pub(crate) fn apply_edit(
 pub(crate) fn apply_unsend(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, at: i64) -> Result<()> {
     let unsent_at =
         earliest(target.unsent_at.map(Timestamp::from_unix_millis), Timestamp::from_unix_millis(at)).as_unix_millis();
-    tx.prepare_cached("UPDATE messages SET content = ?3, unsent_at = ?4 WHERE tenant = ?1 AND seq = ?2")
-        .during(OP)?
-        .execute(params![tenant.as_str(), target.seq, ERASED_CONTENT_JSON, unsent_at])
-        .during(OP)?;
-    tx.set_search_text(target.seq, None);
+    tx.prepare_cached(
+        "UPDATE messages SET content = ?3, content_sealed = NULL, unsent_at = ?4 WHERE tenant = ?1 AND seq = ?2",
+    )
+    .during(OP)?
+    .execute(params![tenant.as_str(), target.seq, ERASED_CONTENT_JSON, unsent_at])
+    .during(OP)?;
+    tx.set_search_text(target.seq, None)?;
     target.unsent_at = Some(unsent_at);
     Ok(())
 }
@@ -280,6 +290,7 @@ pub(crate) fn pend(
 ) -> Result<()> {
     let key = params![tenant.as_str(), account.as_bytes(), platform_message_id];
     let mut payload = pending.change.payload()?;
+    let mut erased = false;
     match pending.change {
         PendingChange::Edit { .. } => {
             let unsent = conn
@@ -292,11 +303,12 @@ pub(crate) fn pend(
                 .during(OP)?;
             if unsent {
                 payload = ERASED_CONTENT_JSON.to_owned();
+                erased = true;
             }
         }
         PendingChange::Unsend => {
             conn.prepare_cached(
-                "UPDATE pending_actions SET payload = ?4 WHERE tenant = ?1 AND account = ?2 \
+                "UPDATE pending_actions SET payload = ?4, payload_sealed = NULL WHERE tenant = ?1 AND account = ?2 \
                  AND platform_message_id = ?3 AND kind = 'edit'",
             )
             .during(OP)?
@@ -305,9 +317,15 @@ pub(crate) fn pend(
         }
         PendingChange::Reaction { .. } | PendingChange::Delivery(_) => {}
     }
+    let row = pending_row(account, platform_message_id, &pending.event_id);
+    let (payload, payload_sealed) = if erased {
+        (payload, None)
+    } else {
+        sealing::current(OP)?.store_required(field::PENDING_PAYLOAD, &row, &payload)?
+    };
     conn.prepare_cached(
-        "INSERT INTO pending_actions (tenant, account, platform_message_id, event_id, kind, at, payload) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+        "INSERT INTO pending_actions (tenant, account, platform_message_id, event_id, kind, at, payload, payload_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
     )
     .during(OP)?
     .execute(params![
@@ -318,6 +336,7 @@ pub(crate) fn pend(
         pending.change.kind(),
         pending.at,
         payload,
+        payload_sealed,
     ])
     .during(OP)?;
     Ok(())
@@ -333,12 +352,18 @@ pub(crate) fn take_pending(
     let key = params![tenant.as_str(), account.as_bytes(), platform_message_id];
     let rows = conn
         .prepare_cached(
-            "SELECT event_id, at, kind, payload FROM pending_actions \
+            "SELECT event_id, at, kind, payload, payload_sealed FROM pending_actions \
              WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3 ORDER BY at, event_id",
         )
         .during(OP)?
         .query_map(key, |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<Vec<u8>>>(4)?,
+            ))
         })
         .during(OP)?
         .collect::<rusqlite::Result<Vec<_>>>()
@@ -350,11 +375,23 @@ pub(crate) fn take_pending(
         .during(OP)?
         .execute(key)
         .during(OP)?;
+    let sealer = sealing::current(OP)?;
     rows.into_iter()
-        .map(|(event_id, at, kind, payload)| {
+        .map(|(event_id, at, kind, payload, payload_sealed)| {
+            let row = pending_row(account, platform_message_id, &event_id);
+            let payload = sealer.open_required(field::PENDING_PAYLOAD, &row, payload, payload_sealed)?;
             Ok(Pending { event_id, at, change: PendingChange::decode(&kind, payload)? })
         })
         .collect()
+}
+
+/// The row id a pending change's sealed payload is bound to.
+fn pending_row(account: ChannelAccountId, platform_message_id: &str, event_id: &str) -> Vec<u8> {
+    let mut row = account.as_bytes().to_vec();
+    row.extend_from_slice(platform_message_id.as_bytes());
+    row.push(0);
+    row.extend_from_slice(event_id.as_bytes());
+    row
 }
 
 /// Applies changes that waited for a message, now stored as `target`.

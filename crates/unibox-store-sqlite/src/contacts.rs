@@ -12,6 +12,7 @@ use crate::codec::to_json;
 use crate::error::SqlResultExt;
 use crate::queries::not_found;
 use crate::rows;
+use crate::sealing::{self, cells::field};
 
 /// The `named_at` of a display name the team chose: later than any event, so ingest never
 /// replaces it (it keeps the name of the newest event by this column).
@@ -25,18 +26,28 @@ pub(crate) fn profile(
 ) -> Result<ContactProfile> {
     let contact = rows::contact(conn, tenant, id, operation)?.ok_or_else(|| not_found("contact", operation))?;
     let mut statement = conn
-        .prepare_cached("SELECT name, value FROM contact_attributes WHERE tenant = ?1 AND contact = ?2 ORDER BY name")
+        .prepare_cached(
+            "SELECT name, value, value_sealed FROM contact_attributes WHERE tenant = ?1 AND contact = ?2 ORDER BY name",
+        )
         .during(operation)?;
-    let attributes = statement
-        .query_map(params![tenant.as_str(), id.as_bytes()], |row| Ok((row.get(0)?, row.get(1)?)))
+    let stored = statement
+        .query_map(params![tenant.as_str(), id.as_bytes()], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<Vec<u8>>>(2)?))
+        })
         .during(operation)?
-        .collect::<rusqlite::Result<BTreeMap<String, String>>>()
+        .collect::<rusqlite::Result<Vec<_>>>()
         .during(operation)?;
+    let sealer = sealing::current(operation)?;
+    let mut attributes = BTreeMap::new();
+    for (name, value, sealed) in stored {
+        let value = sealer.open_required(field::ATTRIBUTE_VALUE, &attribute_row(id, &name), value, sealed)?;
+        attributes.insert(name, value);
+    }
     Ok(ContactProfile { contact, attributes })
 }
 
 /// The value of attribute `name` of each contact in `ids` that has it: one prepared
-/// statement, one point lookup per contact, all in one read.
+/// statement, one point lookup per contact, all in one read (opened when sealed).
 pub(crate) fn attribute_of_each(
     conn: &Connection,
     tenant: &TenantId,
@@ -45,16 +56,28 @@ pub(crate) fn attribute_of_each(
     operation: &'static str,
 ) -> Result<std::collections::HashMap<ContactId, String>> {
     let mut statement = conn
-        .prepare_cached("SELECT value FROM contact_attributes WHERE tenant = ?1 AND contact = ?2 AND name = ?3")
+        .prepare_cached(
+            "SELECT value, value_sealed FROM contact_attributes WHERE tenant = ?1 AND contact = ?2 AND name = ?3",
+        )
         .during(operation)?;
+    let sealer = sealing::current(operation)?;
     let mut found = std::collections::HashMap::with_capacity(ids.len());
     for id in ids {
         let mut rows = statement.query(params![tenant.as_str(), id.as_bytes(), name]).during(operation)?;
         if let Some(row) = rows.next().during(operation)? {
-            found.insert(*id, row.get::<_, String>(0).during(operation)?);
+            let value = row.get::<_, String>(0).during(operation)?;
+            let sealed = row.get::<_, Option<Vec<u8>>>(1).during(operation)?;
+            found.insert(*id, sealer.open_required(field::ATTRIBUTE_VALUE, &attribute_row(*id, name), value, sealed)?);
         }
     }
     Ok(found)
+}
+
+/// The row id a sealed attribute value is bound to: the contact and the attribute's name.
+fn attribute_row(contact: ContactId, name: &str) -> Vec<u8> {
+    let mut row = contact.as_bytes().to_vec();
+    row.extend_from_slice(name.as_bytes());
+    row
 }
 
 fn replace_attributes(
@@ -69,10 +92,14 @@ fn replace_attributes(
         .execute(params![tenant.as_str(), id.as_bytes()])
         .during(operation)?;
     let mut insert = conn
-        .prepare_cached("INSERT INTO contact_attributes (tenant, contact, name, value) VALUES (?1, ?2, ?3, ?4)")
+        .prepare_cached(
+            "INSERT INTO contact_attributes (tenant, contact, name, value, value_sealed) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
         .during(operation)?;
+    let sealer = sealing::current(operation)?;
     for (name, value) in attributes {
-        insert.execute(params![tenant.as_str(), id.as_bytes(), name, value]).during(operation)?;
+        let (value, sealed) = sealer.store_required(field::ATTRIBUTE_VALUE, &attribute_row(id, name), value)?;
+        insert.execute(params![tenant.as_str(), id.as_bytes(), name, value, sealed]).during(operation)?;
     }
     Ok(())
 }
@@ -87,11 +114,14 @@ pub(crate) fn update(
     let mut profile = profile(conn, tenant, id, OP)?;
     update.apply(&mut profile)?;
     if update.display_name.is_some() {
+        let (name, sealed) =
+            sealing::current(OP)?.store(field::CONTACT_NAME, id.as_bytes(), profile.contact.display_name.as_deref())?;
         conn.prepare_cached(
-            "UPDATE contacts SET display_name = ?3, named_at = ?4, named_by = '' WHERE tenant = ?1 AND id = ?2",
+            "UPDATE contacts SET display_name = ?3, named_at = ?4, named_by = '', display_name_sealed = ?5 \
+             WHERE tenant = ?1 AND id = ?2",
         )
         .during(OP)?
-        .execute(params![tenant.as_str(), id.as_bytes(), profile.contact.display_name, CHOSEN_BY_TEAM])
+        .execute(params![tenant.as_str(), id.as_bytes(), name, CHOSEN_BY_TEAM, sealed])
         .during(OP)?;
     }
     if !update.attributes.is_empty() {
@@ -132,8 +162,10 @@ pub(crate) fn merge(
     let t = tenant.as_str();
     // The name's provenance travels with the name, so later events compare against the right one.
     let source = if kept.contact.display_name.is_some() { keep } else { duplicate };
+    let (name, name_sealed) =
+        sealing::current(OP)?.store(field::CONTACT_NAME, keep.as_bytes(), merged.contact.display_name.as_deref())?;
     conn.prepare_cached(
-        "UPDATE contacts SET display_name = ?3, created_at = ?4, \
+        "UPDATE contacts SET display_name = ?3, created_at = ?4, display_name_sealed = ?6, \
            named_at = (SELECT named_at FROM contacts WHERE tenant = ?1 AND id = ?5), \
            named_by = (SELECT named_by FROM contacts WHERE tenant = ?1 AND id = ?5) \
          WHERE tenant = ?1 AND id = ?2",
@@ -142,9 +174,10 @@ pub(crate) fn merge(
     .execute(params![
         t,
         keep.as_bytes(),
-        merged.contact.display_name,
+        name,
         merged.contact.created_at.as_unix_millis(),
-        source.as_bytes()
+        source.as_bytes(),
+        name_sealed
     ])
     .during(OP)?;
     conn.prepare_cached(

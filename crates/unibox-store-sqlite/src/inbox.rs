@@ -11,6 +11,7 @@ use unibox_core::inbox::{
     Acceptance, ChannelAccounts, ConversationQuery, ConversationUpdate, EventIngest, InboxReads, IngestOutcome,
     MessageQuery, OutboundDraft, OutboundMessages, Page, RoutedEvent, SearchQuery, TeamWorkflow,
 };
+use unibox_core::privacy::DataKeys;
 use unibox_core::workflow::{CannedReply, ContactProfile, ContactUpdate, ReadState};
 use unibox_core::{
     ChannelAccount, ChannelAccountId, ChannelId, Contact, ContactId, ContactIdentity, Conversation, ConversationId,
@@ -27,6 +28,7 @@ use crate::journal::{
 use crate::options::SqliteOptions;
 use crate::outbound::PreparedDraft;
 use crate::readers::ReaderPool;
+use crate::sealing::{self, Access, Sealer, Sealing};
 use crate::writer::{Writer, WriterSetup};
 use crate::{canned, contacts, ingest, outbound, queries, schema, search, workflow};
 
@@ -40,7 +42,11 @@ use crate::{canned, contacts, ingest, outbound, queries, schema, search, workflo
 ///   disk flush.
 /// - **Concurrent reads.** Read-only connections serve reads on tokio's blocking threads and
 ///   never wait for the writer.
-/// - **Search.** An FTS5 trigram index finds substrings in any language, Thai and CJK included.
+/// - **Search.** An FTS5 trigram index finds substrings in any language, Thai and CJK included
+///   (in a sealed store, a blind index of keyed trigram hashes; see `docs/privacy.md`).
+/// - **Plain or sealed.** Opened with [`open`](Self::open) the inbox has no keys and stores
+///   conversation data in plaintext; [`SqliteStore::open`](crate::SqliteStore::open) opens it
+///   sealed (the default). A file keeps the mode it was created with.
 /// - **Team workflow and analytics.** It is also an
 ///   [`AgentRoster`](unibox_core::workflow::AgentRoster) and an
 ///   [`Analytics`](unibox_core::analytics::Analytics): hand the same `Arc` to
@@ -67,6 +73,8 @@ pub struct SqliteInbox {
     journal: Option<InboundJournal>,
     /// Audit appends waiting for the writer (see `audit.rs`).
     pub(crate) audit: Arc<crate::audit::AuditAppends>,
+    /// Whether conversation data is sealed, and with which keys (see `sealing`).
+    pub(crate) sealing: Arc<Sealing>,
 }
 
 /// The inbound journal: its own file and writer thread.
@@ -128,7 +136,92 @@ impl SqliteInbox {
     /// # }
     /// ```
     pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
-        let path: PathBuf = path.as_ref().to_path_buf();
+        Self::open_file(path.as_ref(), options, Arc::new(Sealing::plain())).await
+    }
+
+    /// Opens the file as a sealed inbox, waiting for its keys ([`attach_keys`](Self::attach_keys)):
+    /// until they are attached nothing is applied from the journal.
+    pub(crate) async fn open_sealed(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        Self::open_file(path.as_ref(), options, Arc::new(Sealing::sealed())).await
+    }
+
+    /// Attaches the keys of a sealed inbox, loads the seals of the tenants whose events wait in
+    /// the journal, and starts applying it.
+    pub(crate) async fn attach_keys(&self, keys: std::sync::Weak<dyn DataKeys>) -> Result<()> {
+        let waiting = match (&self.location, &self.journal) {
+            (Location::File(path), Some(_)) => {
+                let journal = journal_path(path);
+                tokio::task::spawn_blocking(move || -> Result<Vec<TenantId>> {
+                    const OP: &str = "sqlite.open";
+                    let conn = open_journal_reader(&journal, &SqliteOptions::default())?;
+                    let mut statement = conn.prepare("SELECT DISTINCT tenant FROM inbound").during(OP)?;
+                    let tenants = statement
+                        .query_map([], |row| row.get::<_, String>(0))
+                        .during(OP)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                        .during(OP)?;
+                    tenants.iter().map(|tenant| tenant.parse()).collect()
+                })
+                .await
+                .map_err(|_| {
+                    unibox_core::Error::new(unibox_core::ErrorKind::Unexpected, "reading the journal panicked")
+                })??
+            }
+            _ => Vec::new(),
+        };
+        self.sealing.attach(keys, waiting).await?;
+        self.writer.nudge();
+        Ok(())
+    }
+
+    /// Whether this inbox seals conversation data at rest.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// let inbox = unibox_store_sqlite::SqliteInbox::open_in_memory().await?;
+    /// assert!(!inbox.seals_conversations());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn seals_conversations(&self) -> bool {
+        self.sealing.is_sealed()
+    }
+
+    /// A write job of `tenant`'s conversation data, run with the tenant's sealer.
+    pub(crate) async fn write_sealed<T, F>(&self, operation: &'static str, tenant: &TenantId, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&crate::writer::WriteTx<'_>) -> Result<T> + Send + 'static,
+    {
+        let sealer = self.sealing.sealer(tenant, Access::Write).await?;
+        self.writer.write(operation, move |tx| sealing::scope(&sealer, || work(tx))).await
+    }
+
+    /// A read of `tenant`'s conversation data, run with the tenant's sealer.
+    pub(crate) async fn read_sealed<T, F>(&self, operation: &'static str, tenant: &TenantId, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let sealer = self.sealing.sealer(tenant, Access::Read).await?;
+        self.read(operation, move |conn| sealing::scope(&sealer, || work(conn))).await
+    }
+
+    /// The writing sealers of the tenants of `events`.
+    async fn sealers(&self, events: &[RoutedEvent]) -> Result<HashMap<TenantId, Sealer>> {
+        let mut sealers = HashMap::new();
+        for event in events {
+            if !sealers.contains_key(&event.tenant) {
+                sealers.insert(event.tenant.clone(), self.sealing.sealer(&event.tenant, Access::Write).await?);
+            }
+        }
+        Ok(sealers)
+    }
+
+    async fn open_file(path: &Path, options: SqliteOptions, sealing: Arc<Sealing>) -> Result<Self> {
+        let path: PathBuf = path.to_path_buf();
+        let applier_sealing = Arc::clone(&sealing);
         let location = Location::File(path.clone());
         let opened = location.clone();
         let journal_file = journal_path(&path);
@@ -141,8 +234,9 @@ impl SqliteInbox {
                 let journal_conn = open_journal_writer(&journal_path(&path), &options)?;
                 let space = DiskReserve::new(&path, &journal_path(&path), options.disk_reserve_bytes);
                 let state = JournalState::load(&conn, &journal_conn, space)?;
+                crate::sealing::mode::settle(&conn, applier_sealing.is_sealed(), state.backlog() > 0)?;
                 let reader = open_journal_reader(&journal_path(&path), &options)?;
-                let applier = Applier::new(Arc::clone(&state), reader, options.max_journal_backlog);
+                let applier = Applier::new(Arc::clone(&state), reader, options.max_journal_backlog, applier_sealing);
                 let checkpointer = open_checkpointer(&path, &options)?;
                 let pool = ReaderPool::open(path, options)?;
                 Ok(WriterSetup {
@@ -174,7 +268,7 @@ impl SqliteInbox {
             known_accounts: Mutex::new(HashSet::new()),
         };
         let audit = Arc::default();
-        Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location, journal: Some(journal), audit })
+        Ok(SqliteInbox { writer, reads: Reads::Pool(Arc::new(pool)), location, journal: Some(journal), audit, sealing })
     }
 
     /// A private in-memory database, for tests and trials: nothing survives the inbox, and
@@ -192,17 +286,15 @@ impl SqliteInbox {
     pub async fn open_in_memory() -> Result<Self> {
         let options = SqliteOptions::default();
         let (writer, ()) = Writer::start(options.queue_capacity, options.max_batch, move || {
-            Ok(WriterSetup {
-                conn: open_writer(&Location::Memory, &options)?,
-                checkpointer: None,
-                background: None,
-                extra: (),
-            })
+            let conn = open_writer(&Location::Memory, &options)?;
+            crate::sealing::mode::settle(&conn, false, false)?;
+            Ok(WriterSetup { conn, checkpointer: None, background: None, extra: () })
         })
         .await?;
         // Nothing outlives an in-memory inbox, so it has no journal: `accept` applies at once.
         let audit = Arc::default();
-        Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory, journal: None, audit })
+        let sealing = Arc::new(Sealing::plain());
+        Ok(SqliteInbox { writer, reads: Reads::Writer, location: Location::Memory, journal: None, audit, sealing })
     }
 
     /// The schema version of the open database (always [`SCHEMA_VERSION`](crate::SCHEMA_VERSION)
@@ -419,7 +511,8 @@ impl EventIngest for SqliteInbox {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let prepared = ingest::prepare(events)?;
+        let sealers = self.sealers(&events).await?;
+        let prepared = ingest::prepare(events, |tenant| Ok(sealers[tenant].clone()))?;
         self.writer.write("sqlite.ingest", move |conn| ingest::ingest(conn, &prepared)).await
     }
 
@@ -434,7 +527,8 @@ impl EventIngest for SqliteInbox {
             let outcomes = self.ingest(events).await?;
             return Ok(outcomes.into_iter().map(Acceptance::from).collect());
         };
-        let entries = journal::prepare(events)?;
+        let sealers = self.sealers(&events).await?;
+        let entries = journal::prepare(events, |tenant| Ok(sealers[tenant].clone()))?;
         self.check_accounts(journal, &entries).await?;
         journal.state.admit(journal.max_backlog).await?;
         let state = Arc::clone(&journal.state);
@@ -475,19 +569,22 @@ impl InboxReads for SqliteInbox {
         query.validate()?;
         let tenant = tenant.clone();
         let query = query.clone();
-        self.read("sqlite.messages", move |conn| queries::messages(conn, &tenant, conversation, &query)).await
+        self.read_sealed("sqlite.messages", &tenant.clone(), move |conn| {
+            queries::messages(conn, &tenant, conversation, &query)
+        })
+        .await
     }
 
     async fn message(&self, tenant: &TenantId, id: MessageId) -> Result<Message> {
         let tenant = tenant.clone();
-        self.read("sqlite.message", move |conn| queries::message(conn, &tenant, id)).await
+        self.read_sealed("sqlite.message", &tenant.clone(), move |conn| queries::message(conn, &tenant, id)).await
     }
 
     async fn messages_by_id(&self, tenant: &TenantId, ids: &[MessageId]) -> Result<Vec<Message>> {
         const OP: &str = "sqlite.messages_by_id";
         let (tenant, ids) = (tenant.clone(), ids.to_vec());
         // One read (one snapshot, one trip to a reader) for the whole page.
-        self.read(OP, move |conn| {
+        self.read_sealed(OP, &tenant.clone(), move |conn| {
             let mut found = Vec::with_capacity(ids.len());
             for id in ids {
                 found.extend(crate::rows::message(conn, &tenant, id, OP)?);
@@ -501,7 +598,7 @@ impl InboxReads for SqliteInbox {
         const OP: &str = "sqlite.latest_messages";
         let (tenant, conversations) = (tenant.clone(), conversations.to_vec());
         // One read (one snapshot, one trip to a reader) for a whole inbox page.
-        self.read(OP, move |conn| {
+        self.read_sealed(OP, &tenant.clone(), move |conn| {
             let newest = MessageQuery::new().limit(1);
             let mut found = Vec::with_capacity(conversations.len());
             for conversation in conversations {
@@ -519,7 +616,7 @@ impl InboxReads for SqliteInbox {
     async fn contacts_by_id(&self, tenant: &TenantId, ids: &[ContactId]) -> Result<Vec<Contact>> {
         const OP: &str = "sqlite.contacts_by_id";
         let (tenant, ids) = (tenant.clone(), ids.to_vec());
-        self.read(OP, move |conn| {
+        self.read_sealed(OP, &tenant.clone(), move |conn| {
             let mut found = Vec::with_capacity(ids.len());
             for id in ids {
                 match queries::contact(conn, &tenant, id) {
@@ -540,26 +637,28 @@ impl InboxReads for SqliteInbox {
 
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
         let tenant = tenant.clone();
-        self.read("sqlite.contact", move |conn| queries::contact(conn, &tenant, id)).await
+        self.read_sealed("sqlite.contact", &tenant.clone(), move |conn| queries::contact(conn, &tenant, id)).await
     }
 
     async fn contact_by_identity(&self, tenant: &TenantId, identity: &ContactIdentity) -> Result<Option<Contact>> {
         let tenant = tenant.clone();
         let identity = identity.clone();
-        self.read("sqlite.contact_by_identity", move |conn| queries::contact_by_identity(conn, &tenant, &identity))
-            .await
+        self.read_sealed("sqlite.contact_by_identity", &tenant.clone(), move |conn| {
+            queries::contact_by_identity(conn, &tenant, &identity)
+        })
+        .await
     }
 
     async fn search(&self, tenant: &TenantId, query: &SearchQuery) -> Result<Page<Message>> {
         query.validate()?;
         let tenant = tenant.clone();
         let query = query.clone();
-        self.read("sqlite.search", move |conn| search::search(conn, &tenant, &query)).await
+        self.read_sealed("sqlite.search", &tenant.clone(), move |conn| search::search(conn, &tenant, &query)).await
     }
 
     async fn notes(&self, tenant: &TenantId, conversation: ConversationId) -> Result<Vec<InternalNote>> {
         let tenant = tenant.clone();
-        self.read("sqlite.notes", move |conn| queries::notes(conn, &tenant, conversation)).await
+        self.read_sealed("sqlite.notes", &tenant.clone(), move |conn| queries::notes(conn, &tenant, conversation)).await
     }
 }
 
@@ -569,9 +668,10 @@ impl OutboundMessages for SqliteInbox {
         let tenant = tenant.clone();
         let prepared = PreparedDraft::new(draft)?;
         self.applied("sqlite.record_outbound").await?;
-        self.writer
-            .write("sqlite.record_outbound", move |conn| outbound::record_outbound(conn, &tenant, prepared))
-            .await
+        self.write_sealed("sqlite.record_outbound", &tenant.clone(), move |conn| {
+            outbound::record_outbound(conn, &tenant, prepared)
+        })
+        .await
     }
 
     async fn update_delivery(
@@ -583,12 +683,11 @@ impl OutboundMessages for SqliteInbox {
     ) -> Result<Message> {
         let tenant = tenant.clone();
         let platform_message_id = platform_message_id.map(str::to_owned);
-        self.writer
-            .write("sqlite.update_delivery", move |conn| {
-                let platform_message_id = platform_message_id.as_deref();
-                outbound::update_delivery(conn, &tenant, message, &status, platform_message_id, status.as_str())
-            })
-            .await
+        self.write_sealed("sqlite.update_delivery", &tenant.clone(), move |conn| {
+            let platform_message_id = platform_message_id.as_deref();
+            outbound::update_delivery(conn, &tenant, message, &status, platform_message_id, status.as_str())
+        })
+        .await
     }
 }
 
@@ -612,7 +711,7 @@ impl TeamWorkflow for SqliteInbox {
     async fn add_note(&self, note: &InternalNote) -> Result<()> {
         let note = note.clone();
         self.applied("sqlite.add_note").await?;
-        self.writer.write("sqlite.add_note", move |conn| outbound::add_note(conn, &note)).await
+        self.write_sealed("sqlite.add_note", &note.tenant.clone(), move |conn| outbound::add_note(conn, &note)).await
     }
 
     async fn mark_read_by(
@@ -679,8 +778,10 @@ impl TeamWorkflow for SqliteInbox {
 
     async fn contact_profile(&self, tenant: &TenantId, id: ContactId) -> Result<ContactProfile> {
         let tenant = tenant.clone();
-        self.read("sqlite.contact_profile", move |conn| contacts::profile(conn, &tenant, id, "sqlite.contact_profile"))
-            .await
+        self.read_sealed("sqlite.contact_profile", &tenant.clone(), move |conn| {
+            contacts::profile(conn, &tenant, id, "sqlite.contact_profile")
+        })
+        .await
     }
 
     async fn contacts_attribute(
@@ -697,11 +798,17 @@ impl TeamWorkflow for SqliteInbox {
     async fn update_contact(&self, tenant: &TenantId, id: ContactId, update: &ContactUpdate) -> Result<ContactProfile> {
         update.validate()?;
         let (tenant, update) = (tenant.clone(), update.clone());
-        self.writer.write("sqlite.update_contact", move |conn| contacts::update(conn, &tenant, id, &update)).await
+        self.write_sealed("sqlite.update_contact", &tenant.clone(), move |conn| {
+            contacts::update(conn, &tenant, id, &update)
+        })
+        .await
     }
 
     async fn merge_contacts(&self, tenant: &TenantId, keep: ContactId, duplicate: ContactId) -> Result<ContactProfile> {
         let tenant = tenant.clone();
-        self.writer.write("sqlite.merge_contacts", move |conn| contacts::merge(conn, &tenant, keep, duplicate)).await
+        self.write_sealed("sqlite.merge_contacts", &tenant.clone(), move |conn| {
+            contacts::merge(conn, &tenant, keep, duplicate)
+        })
+        .await
     }
 }

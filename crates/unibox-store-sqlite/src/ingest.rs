@@ -20,6 +20,9 @@ use crate::apply::{
 use crate::codec::{ERASED_CONTENT_JSON, direction_key, identity_kind_key, to_json};
 use crate::error::SqlResultExt;
 use crate::queries::not_found;
+use crate::rows::{identity_lookup, identity_row};
+use crate::sealing::cells::{field, index};
+use crate::sealing::{self, Sealer};
 use crate::writer::WriteTx;
 
 const OP: &str = "sqlite.ingest";
@@ -36,6 +39,8 @@ pub(crate) struct PreparedEvent {
     /// The whole event as JSON, for the event log (events without a table of their own).
     logged: Option<String>,
     action: Action,
+    /// How the tenant's conversation data is stored.
+    sealer: Sealer,
 }
 
 #[derive(Debug)]
@@ -116,13 +121,23 @@ pub(crate) fn validate(routed: &RoutedEvent) -> Result<()> {
     }
 }
 
-/// Validates and encodes a call's events; any invalid event fails the whole call.
-pub(crate) fn prepare(events: Vec<RoutedEvent>) -> Result<Vec<PreparedEvent>> {
-    events.into_iter().map(prepare_one).collect()
+/// Validates and encodes a call's events; any invalid event fails the whole call. `sealer`
+/// gives each event's tenant's sealer.
+pub(crate) fn prepare(
+    events: Vec<RoutedEvent>,
+    sealer: impl Fn(&TenantId) -> Result<Sealer>,
+) -> Result<Vec<PreparedEvent>> {
+    events
+        .into_iter()
+        .map(|event| {
+            let sealer = sealer(&event.tenant)?;
+            prepare_one(event, sealer)
+        })
+        .collect()
 }
 
 /// Validates and encodes one event.
-pub(crate) fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
+pub(crate) fn prepare_one(routed: RoutedEvent, sealer: Sealer) -> Result<PreparedEvent> {
     validate(&routed)?;
     let RoutedEvent { tenant, account, received_at, event } = routed;
     let kind = event.kind.name();
@@ -185,6 +200,7 @@ pub(crate) fn prepare_one(routed: RoutedEvent) -> Result<PreparedEvent> {
         logged,
         action,
         event_id: event.id,
+        sealer,
     })
 }
 
@@ -215,19 +231,31 @@ pub(crate) fn check_account(conn: &Connection, tenant: &TenantId, account: Chann
 
 /// Stores one prepared event (the account is known to exist) and logs the change it made.
 pub(crate) fn store_event(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> {
-    let outcome = ingest_one(tx, event)?;
-    crate::changes::log_ingest(tx, &event.tenant, event.received_at, event.kind, &outcome)?;
-    Ok(outcome)
+    sealing::scope(&event.sealer, || {
+        let outcome = ingest_one(tx, event)?;
+        crate::changes::log_ingest(tx, &event.tenant, event.received_at, event.kind, &outcome)?;
+        Ok(outcome)
+    })
+}
+
+/// The row id an event's sealed payload is bound to: the account and the event id.
+pub(crate) fn event_row(account: ChannelAccountId, event_id: &str) -> Vec<u8> {
+    let mut row = account.as_bytes().to_vec();
+    row.extend_from_slice(event_id.as_bytes());
+    row
 }
 
 /// Stores one prepared event (the account is known to exist).
 fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> {
     let tenant = &event.tenant;
     let account = event.account;
+    let sealer = &event.sealer;
+    let (payload, payload_sealed) =
+        sealer.store(field::EVENT_PAYLOAD, &event_row(account, &event.event_id), event.logged.as_deref())?;
     let first_time = tx
         .prepare_cached(
-            "INSERT INTO events (tenant, account, event_id, kind, occurred_at, received_at, payload) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+            "INSERT INTO events (tenant, account, event_id, kind, occurred_at, received_at, payload, payload_sealed) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
         )
         .during(OP)?
         .execute(params![
@@ -237,7 +265,8 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
             event.kind,
             event.occurred_at,
             event.received_at,
-            event.logged,
+            payload,
+            payload_sealed,
         ])
         .during(OP)?
         > 0;
@@ -245,9 +274,11 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
         return Ok(IngestOutcome::Duplicate);
     }
     let pending = |change| Pending { event_id: event.event_id.clone(), at: event.occurred_at, change };
+    // Platform message ids are looked up by their blind in a sealed inbox.
+    let key = |message_id: &str| sealer.lookup(index::PLATFORM_MESSAGE_ID, message_id);
     match &event.action {
         Action::Message(message) => store_message(tx, event, message),
-        Action::Edit { message_id, content_json, text } => match find_target(tx, tenant, account, message_id)? {
+        Action::Edit { message_id, content_json, text } => match find_target(tx, tenant, account, &key(message_id))? {
             Some(mut target) => {
                 apply_edit(tx, tenant, &mut target, event.occurred_at, &event.event_id, content_json, text.as_deref())?;
                 Ok(touched(&target))
@@ -257,36 +288,37 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
                     tx,
                     tenant,
                     account,
-                    message_id,
+                    &key(message_id),
                     &pending(PendingChange::Edit { content_json: content_json.clone() }),
                 )?;
                 Ok(untouched())
             }
         },
-        Action::Unsend { message_id } => match find_target(tx, tenant, account, message_id)? {
+        Action::Unsend { message_id } => match find_target(tx, tenant, account, &key(message_id))? {
             Some(mut target) => {
                 apply_unsend(tx, tenant, &mut target, event.occurred_at)?;
                 Ok(touched(&target))
             }
             None => {
-                pend(tx, tenant, account, message_id, &pending(PendingChange::Unsend))?;
+                pend(tx, tenant, account, &key(message_id), &pending(PendingChange::Unsend))?;
                 Ok(untouched())
             }
         },
-        Action::Reaction { message_id, reactor, emoji } => match find_target(tx, tenant, account, message_id)? {
+        Action::Reaction { message_id, reactor, emoji } => match find_target(tx, tenant, account, &key(message_id))? {
             Some(target) => {
                 apply_reaction(tx, tenant, target.id, reactor, emoji.as_deref(), event.occurred_at, &event.event_id)?;
                 Ok(touched(&target))
             }
             None => {
                 let change = PendingChange::Reaction { reactor: reactor.clone(), emoji: emoji.clone() };
-                pend(tx, tenant, account, message_id, &pending(change))?;
+                pend(tx, tenant, account, &key(message_id), &pending(change))?;
                 Ok(untouched())
             }
         },
         Action::Delivery { message_ids, status } => {
             let mut outcome = untouched();
             for message_id in message_ids {
+                let message_id = &key(message_id);
                 match find_target(tx, tenant, account, message_id)? {
                     Some(mut target) => {
                         apply_delivery(tx, tenant, &mut target, status)?;
@@ -307,13 +339,17 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
             Ok(untouched())
         }
         Action::MoveIdentity { kind, previous, current } => {
+            let (previous, current_key) =
+                (identity_lookup(sealer, kind, previous), identity_lookup(sealer, kind, current));
+            let row = identity_row(account.as_bytes(), kind, &current_key);
+            let (_, current_sealed) = sealer.store(field::IDENTITY_VALUE, &row, Some(current))?;
             // OR IGNORE: when the new value already belongs to a contact, nothing moves.
             tx.prepare_cached(
-                "UPDATE OR IGNORE contact_identities SET value = ?5 \
+                "UPDATE OR IGNORE contact_identities SET value = ?5, value_sealed = ?6 \
                  WHERE tenant = ?1 AND account = ?2 AND kind = ?3 AND value = ?4",
             )
             .during(OP)?
-            .execute(params![tenant.as_str(), account.as_bytes(), kind, previous, current])
+            .execute(params![tenant.as_str(), account.as_bytes(), kind, previous, current_key, current_sealed])
             .during(OP)?;
             Ok(untouched())
         }
@@ -332,10 +368,12 @@ fn untouched() -> IngestOutcome {
 fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) -> Result<IngestOutcome> {
     let tenant = &event.tenant;
     let account = event.account;
+    let sealer = &event.sealer;
+    let platform_key = sealer.lookup(index::PLATFORM_MESSAGE_ID, &message.platform_id);
     let already = tx
         .prepare_cached("SELECT 1 FROM messages WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3")
         .during(OP)?
-        .exists(params![tenant.as_str(), account.as_bytes(), message.platform_id])
+        .exists(params![tenant.as_str(), account.as_bytes(), platform_key])
         .during(OP)?;
     if already {
         return Ok(IngestOutcome::Duplicate);
@@ -379,7 +417,7 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
         .during(OP)?;
     let conversation = ConversationId::from_bytes(conversation);
 
-    let pending = take_pending(tx, tenant, account, &message.platform_id)?;
+    let pending = take_pending(tx, tenant, account, &platform_key)?;
     // An unsend that arrived first: the content is never written.
     let unsent_at = pending.iter().filter(|p| matches!(p.change, PendingChange::Unsend)).map(|p| p.at).min();
     let (content_json, text) = match unsent_at {
@@ -392,10 +430,19 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
         Direction::Outbound => (Author::System, DeliveryStatus::Sent),
     };
     let id = message.ids.message;
+    let row = id.as_bytes();
+    let (content_json, content_sealed) = match unsent_at {
+        // Erased content holds nothing personal.
+        Some(_) => (content_json.to_owned(), None),
+        None => sealer.store_required(field::MESSAGE_CONTENT, row, content_json)?,
+    };
+    let (reply_to, reply_to_sealed) = sealer.store(field::MESSAGE_REPLY_TO, row, message.reply_to.as_deref())?;
+    let (_, platform_id_sealed) = sealer.store(field::MESSAGE_PLATFORM_ID, row, Some(&message.platform_id))?;
     tx.prepare_cached(
         "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
-           reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, ?13)",
+           reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery, \
+           content_sealed, reply_to_sealed, platform_message_id_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, ?13, ?14, ?15, ?16)",
     )
     .during(OP)?
     .execute(params![
@@ -406,16 +453,19 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
         direction_key(message.direction),
         to_json(&author, "author")?,
         content_json,
-        message.platform_id,
-        message.reply_to,
+        platform_key,
+        reply_to,
         sent_at,
         event.received_at,
         unsent_at,
         to_json(&delivery, "delivery status")?,
+        content_sealed,
+        reply_to_sealed,
+        platform_id_sealed,
     ])
     .during(OP)?;
     let seq = tx.last_insert_rowid();
-    tx.add_search_text(seq, text);
+    tx.add_search_text(seq, text)?;
     if !pending.is_empty() {
         let mut target =
             Target { seq, id, conversation, direction: message.direction, delivery, edited: None, unsent_at };
@@ -430,57 +480,69 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
 fn find_or_create_contact(conn: &Connection, event: &PreparedEvent, message: &NewMessage) -> Result<ContactId> {
     let tenant = event.tenant.as_str();
     let account = event.account.as_bytes();
+    let sealer = &event.sealer;
+    let identity_key = identity_lookup(sealer, &message.customer_kind, &message.customer_id);
     let existing: Option<[u8; 16]> = conn
         .prepare_cached(
             "SELECT contact FROM contact_identities WHERE tenant = ?1 AND account = ?2 AND kind = ?3 AND value = ?4",
         )
         .during(OP)?
-        .query_row(params![tenant, account, message.customer_kind, message.customer_id], |row| row.get(0))
+        .query_row(params![tenant, account, message.customer_kind, identity_key], |row| row.get(0))
         .optional()
         .during(OP)?;
     let name = message.customer_name.as_deref();
     let at = event.occurred_at;
     if let Some(id) = existing {
+        let (plain_name, sealed_name) = sealer.store(field::CONTACT_NAME, &id, name)?;
         // Every SET expression sees the row as it was, so the "newer name" test is the same in each.
         conn.prepare_cached(
             "UPDATE contacts SET \
                created_at = min(created_at, ?3), \
                display_name = CASE WHEN \
-                 ?4 IS NOT NULL AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
+                 ?6 AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
                  THEN ?4 ELSE display_name END, \
+               display_name_sealed = CASE WHEN \
+                 ?6 AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
+                 THEN ?7 ELSE display_name_sealed END, \
                named_by = CASE WHEN \
-                 ?4 IS NOT NULL AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
+                 ?6 AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
                  THEN ?5 ELSE named_by END, \
                named_at = CASE WHEN \
-                 ?4 IS NOT NULL AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
+                 ?6 AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5)) \
                  THEN ?3 ELSE named_at END \
              WHERE tenant = ?1 AND id = ?2 AND (created_at > ?3 OR \
-               (?4 IS NOT NULL AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5))))",
+               (?6 AND (named_at IS NULL OR named_at < ?3 OR (named_at = ?3 AND named_by < ?5))))",
         )
         .during(OP)?
-        .execute(params![tenant, id, at, name, event.event_id])
+        .execute(params![tenant, id, at, plain_name, event.event_id, name.is_some(), sealed_name])
         .during(OP)?;
         return Ok(ContactId::from_bytes(id));
     }
     let id = message.ids.contact;
+    let (plain_name, sealed_name) = sealer.store(field::CONTACT_NAME, id.as_bytes(), name)?;
     conn.prepare_cached(
-        "INSERT INTO contacts (id, tenant, display_name, named_at, named_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO contacts (id, tenant, display_name, named_at, named_by, created_at, display_name_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .during(OP)?
     .execute(params![
         id.as_bytes(),
         tenant,
-        name,
+        plain_name,
         name.map(|_| at),
         name.map(|_| event.event_id.as_str()),
-        at
+        at,
+        sealed_name
     ])
     .during(OP)?;
+    let row = identity_row(account, &message.customer_kind, &identity_key);
+    let (_, value_sealed) = sealer.store(field::IDENTITY_VALUE, &row, Some(&message.customer_id))?;
     conn.prepare_cached(
-        "INSERT INTO contact_identities (tenant, account, kind, value, contact) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO contact_identities (tenant, account, kind, value, contact, value_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )
     .during(OP)?
-    .execute(params![tenant, account, message.customer_kind, message.customer_id, id.as_bytes()])
+    .execute(params![tenant, account, message.customer_kind, identity_key, id.as_bytes(), value_sealed])
     .during(OP)?;
     Ok(id)
 }

@@ -32,6 +32,7 @@ mod readers;
 mod restore;
 mod roster;
 mod schema;
+mod sealing;
 mod search;
 mod sessions;
 mod store;

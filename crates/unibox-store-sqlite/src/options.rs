@@ -55,6 +55,7 @@ pub struct SqliteOptions {
     pub(crate) cache_size_kib: u32,
     pub(crate) max_journal_backlog: u64,
     pub(crate) disk_reserve_bytes: u64,
+    pub(crate) conversation_sealing: bool,
 }
 
 impl Default for SqliteOptions {
@@ -68,6 +69,7 @@ impl Default for SqliteOptions {
             cache_size_kib: 16 * 1024,
             max_journal_backlog: 100_000,
             disk_reserve_bytes: 64 * 1024 * 1024,
+            conversation_sealing: true,
         }
     }
 }
@@ -148,6 +150,29 @@ impl SqliteOptions {
     /// ```
     pub fn disk_reserve_bytes(mut self, bytes: u64) -> Self {
         self.disk_reserve_bytes = bytes;
+        self
+    }
+
+    /// Whether [`SqliteStore::open_with`](crate::SqliteStore::open_with) seals conversation data
+    /// at rest (default `true`): message content, notes, contact names, identities and profile
+    /// attributes, order details, event payloads and the events waiting in the inbound journal
+    /// are sealed with the tenant's data key from the store's vault before they reach a file,
+    /// and lookups and search go through keyed blind indexes (`docs/privacy.md`).
+    ///
+    /// `false` stores them in plaintext: a documented choice for measuring what sealing costs,
+    /// or for a deployment whose disk encryption is enough. A file keeps the mode it was created
+    /// with; opening it in the other mode fails with a
+    /// [`Configuration`](unibox_core::ErrorKind::Configuration) error. [`SqliteInbox::open`](crate::SqliteInbox::open)
+    /// and [`SqliteInbox::open_with`](crate::SqliteInbox::open_with), which have no keys, always
+    /// open a plain inbox.
+    ///
+    /// ```
+    /// use unibox_store_sqlite::SqliteOptions;
+    /// let unsealed = SqliteOptions::new().conversation_sealing(false);
+    /// assert_ne!(unsealed, SqliteOptions::default());
+    /// ```
+    pub fn conversation_sealing(mut self, sealed: bool) -> Self {
+        self.conversation_sealing = sealed;
         self
     }
 }

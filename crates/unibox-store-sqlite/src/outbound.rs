@@ -20,6 +20,8 @@ use crate::codec::{direction_key, to_json};
 use crate::error::SqlResultExt;
 use crate::queries::{conversation_exists, not_found};
 use crate::rows;
+use crate::sealing::cells::{field, index};
+use crate::sealing::{self};
 use crate::writer::WriteTx;
 
 /// Creates or replaces an account. Another account of the same channel with the same platform
@@ -117,10 +119,14 @@ pub(crate) fn record_outbound(tx: &WriteTx<'_>, tenant: &TenantId, prepared: Pre
         return Err(Error::new(ErrorKind::Conflict, "a message with this id already exists").with_operation(OP));
     }
     let at = draft.at.as_unix_millis();
+    let sealer = sealing::current(OP)?;
+    let row = draft.id.as_bytes();
+    let (content, content_sealed) = sealer.store_required(field::MESSAGE_CONTENT, row, &content_json)?;
+    let (reply_to, reply_to_sealed) = sealer.store(field::MESSAGE_REPLY_TO, row, draft.reply_to.as_deref())?;
     tx.prepare_cached(
         "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
-           reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?9, NULL, NULL, NULL, ?10)",
+           reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery, content_sealed, reply_to_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?9, NULL, NULL, NULL, ?10, ?11, ?12)",
     )
     .during(OP)?
     .execute(params![
@@ -130,13 +136,15 @@ pub(crate) fn record_outbound(tx: &WriteTx<'_>, tenant: &TenantId, prepared: Pre
         account,
         direction_key(Direction::Outbound),
         author_json,
-        content_json,
-        draft.reply_to,
+        content,
+        reply_to,
         at,
         to_json(&DeliveryStatus::Queued, "delivery status")?,
+        content_sealed,
+        reply_to_sealed,
     ])
     .during(OP)?;
-    tx.add_search_text(tx.last_insert_rowid(), text.as_deref());
+    tx.add_search_text(tx.last_insert_rowid(), text.as_deref())?;
     tx.prepare_cached(
         "UPDATE conversations SET last_activity_at = max(last_activity_at, ?3) WHERE tenant = ?1 AND id = ?2",
     )
@@ -179,6 +187,9 @@ pub(crate) fn update_delivery(
         .optional()
         .during(OP)?
         .ok_or_else(|| not_found("message", OP))?;
+    let sealer = sealing::current(OP)?;
+    // Stored and compared by blind in a sealed inbox.
+    let given_key = platform_message_id.map(|given| sealer.lookup(index::PLATFORM_MESSAGE_ID, given));
     let account = ChannelAccountId::from_bytes(account);
     let mut target = raw.decode()?;
     let seq = target.seq;
@@ -189,7 +200,7 @@ pub(crate) fn update_delivery(
     }
     match (stored_platform_id.as_deref(), platform_message_id) {
         (_, None) => {}
-        (Some(stored), Some(given)) if stored == given => {}
+        (Some(stored), Some(_)) if Some(stored) == given_key.as_deref() => {}
         (Some(_), Some(_)) => {
             return Err(Error::new(ErrorKind::Conflict, "the message already has another platform message id")
                 .with_operation(OP));
@@ -198,7 +209,8 @@ pub(crate) fn update_delivery(
             if given.is_empty() {
                 return Err(Error::new(ErrorKind::InvalidInput, "the platform message id is empty").with_operation(OP));
             }
-            if let Some(echo) = find_target(tx, tenant, account, given)? {
+            let given_key = given_key.as_deref().unwrap_or(given);
+            if let Some(echo) = find_target(tx, tenant, account, given_key)? {
                 if echo.direction != Direction::Outbound {
                     return Err(Error::new(
                         ErrorKind::Conflict,
@@ -208,11 +220,15 @@ pub(crate) fn update_delivery(
                 }
                 fold_echo(tx, tenant, &mut target, echo)?;
             }
-            tx.prepare_cached("UPDATE messages SET platform_message_id = ?3 WHERE tenant = ?1 AND seq = ?2")
-                .during(OP)?
-                .execute(params![tenant.as_str(), seq, given])
-                .during(OP)?;
-            let pending = take_pending(tx, tenant, account, given)?;
+            let (_, given_sealed) = sealer.store(field::MESSAGE_PLATFORM_ID, id.as_bytes(), Some(given))?;
+            tx.prepare_cached(
+                "UPDATE messages SET platform_message_id = ?3, platform_message_id_sealed = ?4 \
+                 WHERE tenant = ?1 AND seq = ?2",
+            )
+            .during(OP)?
+            .execute(params![tenant.as_str(), seq, given_key, given_sealed])
+            .during(OP)?;
+            let pending = take_pending(tx, tenant, account, given_key)?;
             apply_pending(tx, tenant, &mut target, pending)?;
         }
     }
@@ -257,7 +273,7 @@ fn fold_echo(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, echo: Tar
         .during(OP)?
         .execute(key)
         .during(OP)?;
-    tx.set_search_text(echo.seq, None);
+    tx.set_search_text(echo.seq, None)?;
     tx.prepare_cached("DELETE FROM messages WHERE tenant = ?1 AND id = ?2").during(OP)?.execute(key).during(OP)?;
     Ok(())
 }
@@ -269,10 +285,12 @@ pub(crate) fn add_note(conn: &Connection, note: &InternalNote) -> Result<()> {
     if !conversation_exists(conn, &note.tenant, note.conversation, OP)? {
         return Err(not_found("conversation", OP));
     }
+    let sealer = sealing::current(OP)?;
+    let (body, body_sealed) = sealer.store_required(field::NOTE_BODY, note.id.as_bytes(), &note.body)?;
     let inserted = conn
         .prepare_cached(
-            "INSERT INTO notes (id, tenant, conversation, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-             ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO notes (id, tenant, conversation, author, body, created_at, body_sealed) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
         )
         .during(OP)?
         .execute(params![
@@ -280,8 +298,9 @@ pub(crate) fn add_note(conn: &Connection, note: &InternalNote) -> Result<()> {
             note.tenant.as_str(),
             note.conversation.as_bytes(),
             note.author.as_str(),
-            note.body,
+            body,
             note.created_at.as_unix_millis(),
+            body_sealed,
         ])
         .during(OP)?;
     if inserted > 0 {
@@ -293,21 +312,28 @@ pub(crate) fn add_note(conn: &Connection, note: &InternalNote) -> Result<()> {
         )?;
         return Ok(());
     }
-    let same = conn
+    let stored: Option<(String, Option<Vec<u8>>)> = conn
         .prepare_cached(
-            "SELECT 1 FROM notes WHERE id = ?1 AND tenant = ?2 AND conversation = ?3 AND author = ?4 AND body = ?5 \
-             AND created_at = ?6",
+            "SELECT body, body_sealed FROM notes WHERE id = ?1 AND tenant = ?2 AND conversation = ?3 AND author = ?4 \
+             AND created_at = ?5",
         )
         .during(OP)?
-        .exists(params![
-            note.id.as_bytes(),
-            note.tenant.as_str(),
-            note.conversation.as_bytes(),
-            note.author.as_str(),
-            note.body,
-            note.created_at.as_unix_millis(),
-        ])
+        .query_row(
+            params![
+                note.id.as_bytes(),
+                note.tenant.as_str(),
+                note.conversation.as_bytes(),
+                note.author.as_str(),
+                note.created_at.as_unix_millis(),
+            ],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
         .during(OP)?;
+    let same = match stored {
+        Some((body, sealed)) => sealer.open_required(field::NOTE_BODY, note.id.as_bytes(), body, sealed)? == note.body,
+        None => false,
+    };
     if same {
         Ok(())
     } else {

@@ -354,7 +354,10 @@ impl Outbox for SqliteInbox {
     ) -> Result<(Message, OutboxJob)> {
         let tenant = tenant.clone();
         let prepared = PreparedDraft::new(draft)?;
-        self.writer.write("sqlite.outbox.enqueue", move |tx| enqueue(tx, &tenant, prepared, options, now)).await
+        self.write_sealed("sqlite.outbox.enqueue", &tenant.clone(), move |tx| {
+            enqueue(tx, &tenant, prepared, options, now)
+        })
+        .await
     }
 
     async fn claim(&self, now: Timestamp, lease: Lease, limit: usize) -> Result<Vec<OutboxJob>> {
@@ -364,7 +367,10 @@ impl Outbox for SqliteInbox {
 
     async fn begin_attempt(&self, tenant: &TenantId, message: MessageId, lease: LeaseId) -> Result<OutboxJob> {
         let tenant = tenant.clone();
-        self.writer.write("sqlite.outbox.begin_attempt", move |tx| begin_attempt(tx, &tenant, message, lease)).await
+        self.write_sealed("sqlite.outbox.begin_attempt", &tenant.clone(), move |tx| {
+            begin_attempt(tx, &tenant, message, lease)
+        })
+        .await
     }
 
     async fn finish_attempt(
@@ -375,9 +381,10 @@ impl Outbox for SqliteInbox {
         outcome: AttemptOutcome,
     ) -> Result<(Message, OutboxJob)> {
         let tenant = tenant.clone();
-        self.writer
-            .write("sqlite.outbox.finish_attempt", move |tx| finish_attempt(tx, &tenant, message, lease, outcome))
-            .await
+        self.write_sealed("sqlite.outbox.finish_attempt", &tenant.clone(), move |tx| {
+            finish_attempt(tx, &tenant, message, lease, outcome)
+        })
+        .await
     }
 
     async fn resolve_unknown(
@@ -388,9 +395,10 @@ impl Outbox for SqliteInbox {
         now: Timestamp,
     ) -> Result<(Message, OutboxJob)> {
         let tenant = tenant.clone();
-        self.writer
-            .write("sqlite.outbox.resolve_unknown", move |tx| resolve_unknown(tx, &tenant, message, resolution, now))
-            .await
+        self.write_sealed("sqlite.outbox.resolve_unknown", &tenant.clone(), move |tx| {
+            resolve_unknown(tx, &tenant, message, resolution, now)
+        })
+        .await
     }
 
     async fn job(&self, tenant: &TenantId, message: MessageId) -> Result<OutboxJob> {
@@ -412,10 +420,9 @@ impl Outbox for SqliteInbox {
     ) -> Result<u64> {
         check_failure(&outcome, "sqlite.outbox.fail_queued_of_account")?;
         let tenant = tenant.clone();
-        self.writer
-            .write("sqlite.outbox.fail_queued_of_account", move |tx| {
-                fail_queued_of_account(tx, &tenant, account, &outcome)
-            })
-            .await
+        self.write_sealed("sqlite.outbox.fail_queued_of_account", &tenant.clone(), move |tx| {
+            fail_queued_of_account(tx, &tenant, account, &outcome)
+        })
+        .await
     }
 }

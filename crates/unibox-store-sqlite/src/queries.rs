@@ -159,7 +159,7 @@ pub(crate) fn messages(
         )
         .during(OP)?;
     let items = rows.collect::<rusqlite::Result<Vec<_>>>().during(OP)?;
-    finish_message_page(conn, tenant, items, query.limit, OP)
+    finish_message_page(conn, tenant, rows::open_messages(items, OP)?, query.limit, OP)
 }
 
 pub(crate) fn message(conn: &Connection, tenant: &TenantId, id: unibox_core::MessageId) -> Result<Message> {
@@ -204,12 +204,13 @@ pub(crate) fn contact_by_identity(
 ) -> Result<Option<Contact>> {
     const OP: &str = "sqlite.contact_by_identity";
     let kind = identity_kind_key(&identity.kind)?;
+    let value = rows::identity_lookup(&crate::sealing::current(OP)?, &kind, &identity.value);
     let id: Option<[u8; 16]> = conn
         .prepare_cached(
             "SELECT contact FROM contact_identities WHERE tenant = ?1 AND account = ?2 AND kind = ?3 AND value = ?4",
         )
         .during(OP)?
-        .query_row(params![tenant.as_str(), identity.account.as_bytes(), kind, identity.value], |row| row.get(0))
+        .query_row(params![tenant.as_str(), identity.account.as_bytes(), kind, value], |row| row.get(0))
         .optional()
         .during(OP)?;
     match id {
@@ -225,23 +226,37 @@ pub(crate) fn notes(conn: &Connection, tenant: &TenantId, conversation: Conversa
     }
     let mut statement = conn
         .prepare_cached(
-            "SELECT id, author, body, created_at FROM notes WHERE tenant = ?1 AND conversation = ?2 \
+            "SELECT id, author, body, created_at, body_sealed FROM notes WHERE tenant = ?1 AND conversation = ?2 \
              ORDER BY created_at, id",
         )
         .during(OP)?;
     let rows = statement
         .query_map(params![tenant.as_str(), conversation.as_bytes()], |row| {
-            Ok(InternalNote {
+            let note = InternalNote {
                 id: NoteId::from_bytes(row.get(0)?),
                 tenant: tenant.clone(),
                 conversation,
                 author: parsed_column(row, 1, |s| UserId::new(s))?,
                 body: row.get(2)?,
                 created_at: Timestamp::from_unix_millis(row.get(3)?),
-            })
+            };
+            Ok((note, row.get::<_, Option<Vec<u8>>>(4)?))
         })
         .during(OP)?;
-    rows.collect::<rusqlite::Result<_>>().during(OP)
+    let stored = rows.collect::<rusqlite::Result<Vec<_>>>().during(OP)?;
+    let sealer = crate::sealing::current(OP)?;
+    stored
+        .into_iter()
+        .map(|(mut note, sealed)| {
+            note.body = sealer.open_required(
+                crate::sealing::cells::field::NOTE_BODY,
+                note.id.as_bytes(),
+                std::mem::take(&mut note.body),
+                sealed,
+            )?;
+            Ok(note)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -194,7 +194,7 @@ fn message_rows(tx: &WriteTx<'_>, message: &Message) -> Result<()> {
     .during(OP)?;
     let seq = tx.last_insert_rowid();
     if message.unsent_at.is_none() {
-        tx.add_search_text(seq, message.content.searchable_text().as_deref());
+        tx.add_search_text(seq, message.content.searchable_text().as_deref())?;
     }
     let mut reaction = tx
         .prepare_cached(

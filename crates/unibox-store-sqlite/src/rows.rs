@@ -3,18 +3,41 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use unibox_core::inbox::{Cursor, Page};
 use unibox_core::{
-    ChannelAccount, ChannelAccountId, ChannelId, ChannelKind, Contact, ContactId, ContactIdentity, Conversation,
-    ConversationId, Message, MessageId, Reaction, Result, TenantId, Timestamp, UserId,
+    ChannelAccount, ChannelAccountId, ChannelId, ChannelKind, Contact, ContactId, ContactIdentity, Content,
+    Conversation, ConversationId, Message, MessageId, Reaction, Result, TenantId, Timestamp, UserId,
 };
 
 use crate::codec::{json_column, parse_direction, parse_status, parsed_column, time_column};
-use crate::error::SqlResultExt;
+use crate::error::{SqlResultExt, corrupt};
+use crate::sealing::{self, cells::field};
+
+/// What `contact_identities.value` holds for an identity: the value (plain) or the blind of
+/// kind and value (sealed).
+pub(crate) fn identity_lookup(sealer: &sealing::Sealer, kind: &str, value: &str) -> String {
+    if sealer.is_sealed() {
+        sealer.lookup(sealing::cells::index::IDENTITY, &format!("{kind}\u{0}{value}"))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// The row id a sealed identity value is bound to: the account, the kind's key and the value's
+/// lookup key (its blind), which together are the identity's primary key.
+pub(crate) fn identity_row(account: &[u8; 16], kind: &str, lookup: &str) -> Vec<u8> {
+    let mut row = Vec::with_capacity(16 + kind.len() + 1 + lookup.len());
+    row.extend_from_slice(account);
+    row.extend_from_slice(kind.as_bytes());
+    row.push(0);
+    row.extend_from_slice(lookup.as_bytes());
+    row
+}
 
 /// The message columns [`message_from_row`] reads, from a table aliased `m`.
 macro_rules! message_columns {
     () => {
         "m.id, m.conversation, m.account, m.direction, m.author, m.content, m.platform_message_id, \
-         m.reply_to, m.sent_at, m.recorded_at, m.edited_at, m.unsent_at, m.delivery"
+         m.reply_to, m.sent_at, m.recorded_at, m.edited_at, m.unsent_at, m.delivery, \
+         m.content_sealed, m.reply_to_sealed, m.platform_message_id_sealed"
     };
 }
 
@@ -33,16 +56,49 @@ macro_rules! account_columns {
     };
 }
 
-/// A message without its reactions (see [`load_reactions`]).
-pub(crate) fn message_from_row(row: &Row<'_>, tenant: &TenantId) -> rusqlite::Result<Message> {
-    Ok(Message {
+/// A message row as read, its sealed columns not opened yet ([`StoredMessage::open`]).
+pub(crate) struct StoredMessage {
+    message: Message,
+    content: String,
+    content_sealed: Option<Vec<u8>>,
+    reply_to_sealed: Option<Vec<u8>>,
+    platform_message_id_sealed: Option<Vec<u8>>,
+}
+
+impl StoredMessage {
+    /// The message, its sealed columns opened with the current job's sealer.
+    pub(crate) fn open(self, operation: &'static str) -> Result<Message> {
+        let sealer = sealing::current(operation)?;
+        let StoredMessage { mut message, content, content_sealed, reply_to_sealed, platform_message_id_sealed } = self;
+        let row = *message.id.as_bytes();
+        let content = sealer.open_required(field::MESSAGE_CONTENT, &row, content, content_sealed)?;
+        message.content = serde_json::from_str(&content).map_err(|_| corrupt(operation, "message content"))?;
+        if reply_to_sealed.is_some() {
+            message.reply_to = sealer.open(field::MESSAGE_REPLY_TO, &row, None, reply_to_sealed)?;
+        }
+        if platform_message_id_sealed.is_some() {
+            message.platform_message_id =
+                sealer.open(field::MESSAGE_PLATFORM_ID, &row, None, platform_message_id_sealed)?;
+        }
+        Ok(message)
+    }
+}
+
+/// Opens a page of stored messages.
+pub(crate) fn open_messages(stored: Vec<StoredMessage>, operation: &'static str) -> Result<Vec<Message>> {
+    stored.into_iter().map(|message| message.open(operation)).collect()
+}
+
+/// A message without its reactions (see [`load_reactions`]), sealed columns still closed.
+pub(crate) fn message_from_row(row: &Row<'_>, tenant: &TenantId) -> rusqlite::Result<StoredMessage> {
+    let message = Message {
         id: MessageId::from_bytes(row.get(0)?),
         tenant: tenant.clone(),
         conversation: ConversationId::from_bytes(row.get(1)?),
         account: ChannelAccountId::from_bytes(row.get(2)?),
         direction: parsed_column(row, 3, parse_direction)?,
         author: json_column(row, 4)?,
-        content: json_column(row, 5)?,
+        content: Content::text(""),
         platform_message_id: row.get(6)?,
         reply_to: row.get(7)?,
         sent_at: Timestamp::from_unix_millis(row.get(8)?),
@@ -51,6 +107,13 @@ pub(crate) fn message_from_row(row: &Row<'_>, tenant: &TenantId) -> rusqlite::Re
         unsent_at: time_column(row, 11)?,
         delivery: json_column(row, 12)?,
         reactions: Vec::new(),
+    };
+    Ok(StoredMessage {
+        message,
+        content: row.get(5)?,
+        content_sealed: row.get(13)?,
+        reply_to_sealed: row.get(14)?,
+        platform_message_id_sealed: row.get(15)?,
     })
 }
 
@@ -84,7 +147,9 @@ pub(crate) fn message(
         .during(operation)?
         .query_row(params![tenant.as_str(), id.as_bytes()], |row| message_from_row(row, tenant))
         .optional()
-        .during(operation)?;
+        .during(operation)?
+        .map(|stored| stored.open(operation))
+        .transpose()?;
     match message {
         Some(mut message) => {
             load_reactions(conn, &mut message, operation)?;
@@ -180,33 +245,57 @@ pub(crate) fn contact(
     operation: &'static str,
 ) -> Result<Option<Contact>> {
     let found = conn
-        .prepare_cached("SELECT display_name, created_at FROM contacts WHERE tenant = ?1 AND id = ?2")
+        .prepare_cached(
+            "SELECT display_name, created_at, display_name_sealed FROM contacts WHERE tenant = ?1 AND id = ?2",
+        )
         .during(operation)?
         .query_row(params![tenant.as_str(), id.as_bytes()], |row| {
-            Ok((row.get::<_, Option<String>>(0)?, Timestamp::from_unix_millis(row.get(1)?)))
+            Ok((
+                row.get::<_, Option<String>>(0)?,
+                Timestamp::from_unix_millis(row.get(1)?),
+                row.get::<_, Option<Vec<u8>>>(2)?,
+            ))
         })
         .optional()
         .during(operation)?;
-    let Some((display_name, created_at)) = found else {
+    let Some((display_name, created_at, display_name_sealed)) = found else {
         return Ok(None);
     };
+    let sealer = sealing::current(operation)?;
+    let display_name = sealer.open(field::CONTACT_NAME, id.as_bytes(), display_name, display_name_sealed)?;
     let mut statement = conn
         .prepare_cached(
-            "SELECT account, kind, value FROM contact_identities WHERE tenant = ?1 AND contact = ?2 \
+            "SELECT account, kind, value, value_sealed FROM contact_identities WHERE tenant = ?1 AND contact = ?2 \
              ORDER BY account, kind, value",
         )
         .during(operation)?;
-    let identities = statement
+    let stored = statement
         .query_map(params![tenant.as_str(), id.as_bytes()], |row| {
-            Ok(ContactIdentity {
-                account: ChannelAccountId::from_bytes(row.get(0)?),
-                kind: json_column(row, 1)?,
-                value: row.get(2)?,
-            })
+            Ok((
+                row.get::<_, [u8; 16]>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, Option<Vec<u8>>>(3)?,
+            ))
         })
         .during(operation)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .during(operation)?;
+    let mut opened = Vec::with_capacity(stored.len());
+    for (account, kind, value, value_sealed) in stored {
+        let row = identity_row(&account, &kind, &value);
+        let value = sealer.open_required(field::IDENTITY_VALUE, &row, value, value_sealed)?;
+        opened.push((account, kind, value));
+    }
+    // Sealed identities are stored by blind; readers see them ordered by value, as in a plain file.
+    opened.sort();
+    let identities = opened
+        .into_iter()
+        .map(|(account, kind, value)| {
+            let kind = serde_json::from_str(&kind).map_err(|_| corrupt(operation, "identity kind"))?;
+            Ok(ContactIdentity { account: ChannelAccountId::from_bytes(account), kind, value })
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Some(Contact { id, tenant: tenant.clone(), display_name, identities, created_at }))
 }
 

@@ -44,10 +44,41 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 12, sql: include_str!("migrations/0012_credits.sql") },
     Migration { version: 13, sql: include_str!("migrations/0013_sync_cursors.sql") },
     Migration { version: 14, sql: include_str!("migrations/0014_catalog.sql") },
-    // Assigned number 16 (15 is sealed conversation data, merged separately); it runs as 15
-    // until that lands: renumber to 16 at the merge.
-    Migration { version: 15, sql: include_str!("migrations/0016_lifecycle.sql") },
+    Migration { version: 15, sql: include_str!("migrations/0015_sealing.sql") },
+    Migration { version: 16, sql: include_str!("migrations/0016_lifecycle.sql") },
 ];
+
+/// Columns a migration adds (version, table, column, type), each only when missing, before its
+/// SQL runs: `ALTER TABLE ADD COLUMN` has no `IF NOT EXISTS`, and migrations must replay.
+const ADDED_COLUMNS: &[(u32, &str, &str, &str)] = &[
+    (15, "messages", "content_sealed", "BLOB"),
+    (15, "messages", "reply_to_sealed", "BLOB"),
+    (15, "messages", "platform_message_id_sealed", "BLOB"),
+    (15, "contacts", "display_name_sealed", "BLOB"),
+    (15, "contact_identities", "value_sealed", "BLOB"),
+    (15, "contact_attributes", "value_sealed", "BLOB"),
+    (15, "notes", "body_sealed", "BLOB"),
+    (15, "events", "payload_sealed", "BLOB"),
+    (15, "pending_actions", "payload_sealed", "BLOB"),
+    (15, "orders", "body_sealed", "BLOB"),
+];
+
+/// Adds the columns of migration `version` that the database lacks.
+fn add_missing_columns(conn: &Connection, version: u32) -> Result<()> {
+    const OP: &str = "sqlite.migrate";
+    for (_, table, column, kind) in ADDED_COLUMNS.iter().filter(|(v, ..)| *v == version) {
+        let exists: bool = conn
+            .query_row(&format!("SELECT count(*) FROM pragma_table_info('{table}') WHERE name = ?1"), [column], |row| {
+                row.get::<_, i64>(0)
+            })
+            .during(OP)?
+            > 0;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}")).during(OP)?;
+        }
+    }
+    Ok(())
+}
 
 /// Brings the database to [`SCHEMA_VERSION`], or refuses a file this version cannot use.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
@@ -82,6 +113,7 @@ pub(crate) fn migrate_up_to(conn: &mut Connection, target: u32) -> Result<()> {
         .with_operation(OP));
     }
     for migration in MIGRATIONS.iter().filter(|m| i64::from(m.version) > version && m.version <= target) {
+        add_missing_columns(&tx, migration.version)?;
         tx.execute_batch(migration.sql).during(OP)?;
         tx.pragma_update(None, "user_version", migration.version).during(OP)?;
         tracing::info!(version = migration.version, "applied unibox SQLite schema migration");

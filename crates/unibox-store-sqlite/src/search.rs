@@ -9,9 +9,12 @@ use rusqlite::{Connection, params};
 use unibox_core::inbox::{Page, SearchQuery};
 use unibox_core::{Message, Result, TenantId};
 
+use crate::apply::search_text;
 use crate::codec::{fetch_limit, keyset};
 use crate::error::SqlResultExt;
-use crate::rows::{finish_message_page, message_from_row};
+use crate::rows::{finish_message_page, message_from_row, open_messages};
+use crate::sealing::Sealer;
+use unibox_core::privacy::TenantSeal;
 
 const OP: &str = "sqlite.search";
 
@@ -72,8 +75,79 @@ pub(crate) const SEARCH_SCAN: &str = concat!(
      ORDER BY m.sent_at DESC, m.id DESC LIMIT ?5"
 );
 
+/// Search in a sealed inbox through the blind index: every message holding all the looked-up
+/// tokens, newest first; each is opened and checked exactly in Rust.
+pub(crate) const SEARCH_SEALED_INDEXED: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM message_terms s CROSS JOIN messages m ON m.seq = s.rowid \
+     WHERE message_terms MATCH ?1 AND m.tenant = ?2 AND (m.sent_at, m.id) < (?3, ?4) \
+     ORDER BY m.sent_at DESC, m.id DESC"
+);
+
+/// Search in a sealed inbox for terms too short for trigrams: the tenant's messages newest
+/// first, each opened and checked, until the page is full.
+pub(crate) const SEARCH_SEALED_SCAN: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages m WHERE m.tenant = ?1 AND (m.sent_at, m.id) < (?2, ?3) ORDER BY m.sent_at DESC, m.id DESC"
+);
+
+/// The FTS5 query over the blind index for the query's terms of three characters or more:
+/// their trigrams' tokens (a bounded, evenly spread sample), joined by AND.
+fn blind_query(seal: &dyn TenantSeal, query: &SearchQuery) -> Option<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    for term in query.terms() {
+        for token in crate::sealing::terms::query_tokens(seal, term) {
+            if !tokens.contains(&token) {
+                tokens.push(token);
+            }
+        }
+    }
+    if tokens.is_empty() {
+        return None;
+    }
+    let step = tokens.len().div_ceil(MAX_TRIGRAMS);
+    Some(tokens.iter().step_by(step).map(|token| format!("\"{token}\"")).collect::<Vec<_>>().join(" AND "))
+}
+
+/// A sealed inbox's search: candidates from the blind index (or a scan), opened and filtered.
+fn search_sealed(
+    conn: &Connection,
+    tenant: &TenantId,
+    query: &SearchQuery,
+    seal: &dyn TenantSeal,
+) -> Result<Page<Message>> {
+    let (before_at, before_id) = keyset(query.before);
+    let wanted = query.limit + 1;
+    let blind = blind_query(seal, query);
+    let mut statement = match blind {
+        Some(_) => conn.prepare_cached(SEARCH_SEALED_INDEXED).during(OP)?,
+        None => conn.prepare_cached(SEARCH_SEALED_SCAN).during(OP)?,
+    };
+    let mut rows = match &blind {
+        Some(fts) => statement.query(params![fts, tenant.as_str(), before_at, before_id]).during(OP)?,
+        None => statement.query(params![tenant.as_str(), before_at, before_id]).during(OP)?,
+    };
+    let mut found = Vec::with_capacity(wanted.min(64));
+    while let Some(row) = rows.next().during(OP)? {
+        let message = message_from_row(row, tenant).during(OP)?.open(OP)?;
+        let text = search_text(&message.content);
+        if text.is_some_and(|text| matches_all_terms(&text, &query.text)) {
+            found.push(message);
+            if found.len() >= wanted {
+                break;
+            }
+        }
+    }
+    finish_message_page(conn, tenant, found, query.limit, OP)
+}
+
 /// Runs a validated search for `tenant`.
 pub(crate) fn search(conn: &Connection, tenant: &TenantId, query: &SearchQuery) -> Result<Page<Message>> {
+    if let Sealer::Sealed(seal) = crate::sealing::current(OP)? {
+        return search_sealed(conn, tenant, query, seal.as_ref());
+    }
     let (before_at, before_id) = keyset(query.before);
     let limit = fetch_limit(query.limit);
     let rows = match trigram_query(query) {
@@ -84,7 +158,7 @@ pub(crate) fn search(conn: &Connection, tenant: &TenantId, query: &SearchQuery) 
                     message_from_row(row, tenant)
                 })
                 .during(OP)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().during(OP)?
+            open_messages(rows.collect::<rusqlite::Result<Vec<_>>>().during(OP)?, OP)?
         }
         None => {
             let mut statement = conn.prepare_cached(SEARCH_SCAN).during(OP)?;
@@ -93,7 +167,7 @@ pub(crate) fn search(conn: &Connection, tenant: &TenantId, query: &SearchQuery) 
                     message_from_row(row, tenant)
                 })
                 .during(OP)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().during(OP)?
+            open_messages(rows.collect::<rusqlite::Result<Vec<_>>>().during(OP)?, OP)?
         }
     };
     finish_message_page(conn, tenant, rows, query.limit, OP)

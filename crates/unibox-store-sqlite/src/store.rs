@@ -11,7 +11,9 @@ use unibox_vault::{StoreKeys, Vault};
 
 use crate::{SqliteInbox, SqliteLifecycle, SqliteOptions};
 
-/// The embedded SQLite store: one file holds the inbox (with its outbox and change log), the
+/// The embedded SQLite store: one file holds the inbox (with its outbox and change log, its
+/// conversation data sealed at rest under each tenant's data key by default, see
+/// [`SqliteOptions::conversation_sealing`]), the
 /// platform tokens sealed by the token [`Vault`] (XChaCha20-Poly1305, or AES-256-GCM-SIV chosen
 /// with [`StoreKeys::with_cipher`], under per-tenant data keys wrapped by your [`StoreKeys`]), the
 /// audit hash chain (the vault's own records included), the agent roster, analytics, usage
@@ -30,6 +32,7 @@ use crate::{SqliteInbox, SqliteLifecycle, SqliteOptions};
 /// let keys = StoreKeys::try_from(Keyring::parse(&text)?)?;
 /// let store = SqliteStore::open(dir.path().join("inbox.db"), keys).await?;
 /// assert!(store.capabilities().durable && store.capabilities().sealed_tokens);
+/// assert!(store.inbox().seals_conversations());
 /// let hub = unibox_core::Hub::builder(store).build();
 /// # drop(hub);
 /// # Ok(())
@@ -38,7 +41,8 @@ use crate::{SqliteInbox, SqliteLifecycle, SqliteOptions};
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     inbox: Arc<SqliteInbox>,
-    vault: Vault,
+    /// In an `Arc`: a sealed inbox holds it weakly for its conversation keys.
+    vault: Arc<Vault>,
     audit: Arc<AuditTrail>,
 }
 
@@ -49,20 +53,35 @@ impl SqliteStore {
         Self::open_with(path, SqliteOptions::default(), keys).await
     }
 
-    /// Opens the store at `path` with `options`.
+    /// Opens the store at `path` with `options`. Conversation data is sealed at rest under the
+    /// vault's per-tenant data keys unless `options` turn it off
+    /// ([`SqliteOptions::conversation_sealing`]).
+    ///
+    /// Fails with [`Configuration`](unibox_core::ErrorKind::Configuration) when the file was
+    /// created in the other mode (a plaintext file holding conversation data is not sealed in
+    /// place: a file never mixes the two).
     pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions, keys: StoreKeys) -> Result<Self> {
-        let inbox = Arc::new(SqliteInbox::open_with(path, options).await?);
-        Ok(Self::from_inbox(inbox, keys))
+        if !options.conversation_sealing {
+            let inbox = Arc::new(SqliteInbox::open_with(path, options).await?);
+            return Ok(Self::from_inbox(inbox, keys));
+        }
+        let inbox = Arc::new(SqliteInbox::open_sealed(path, options).await?);
+        let store = Self::from_inbox(inbox, keys);
+        let vault = Arc::clone(&store.vault);
+        let keys: Arc<dyn unibox_core::privacy::DataKeys> = vault;
+        store.inbox.attach_keys(Arc::downgrade(&keys)).await?;
+        Ok(store)
     }
 
     /// The store's parts over an inbox already open (tokens, audit trail and the rest live in
-    /// the same file).
+    /// the same file). The inbox keeps its mode: an inbox from [`SqliteInbox::open`] stores
+    /// conversation data in plaintext; [`open`](Self::open) gives a sealed one.
     pub fn from_inbox(inbox: Arc<SqliteInbox>, keys: StoreKeys) -> Self {
         let cipher = keys.cipher();
         let (provider, trail) = keys.audit_trail(inbox.clone());
         let audit = Arc::new(trail);
         let vault = Vault::builder(inbox.clone(), provider).audit(audit.clone()).cipher(cipher).build();
-        SqliteStore { inbox, vault, audit }
+        SqliteStore { inbox, vault: Arc::new(vault), audit }
     }
 
     /// The inbox (for its SQLite-specific operations: [`SqliteInbox::close`] after the hub is
@@ -78,7 +97,7 @@ impl SqliteStore {
 
     /// Retention and erasure over this store (also the bundle's `lifecycle` part).
     pub fn lifecycle(&self) -> SqliteLifecycle {
-        SqliteLifecycle::new(self.inbox.clone(), self.vault.clone())
+        SqliteLifecycle::new(self.inbox.clone(), (*self.vault).clone())
     }
 
     /// The audit trail (queries, verification, checkpoints).
@@ -123,7 +142,7 @@ impl From<SqliteStore> for Store {
             workflow: inbox.clone(),
             outbox: Some(inbox.clone()),
             changes: Some(inbox.clone()),
-            tokens: Arc::new(sqlite.vault),
+            tokens: sqlite.vault,
             audit: sqlite.audit,
             roster: inbox.clone(),
             analytics: inbox.clone(),

@@ -20,6 +20,11 @@
 //!   resumes after a crash; **crypto-shredding** ([`Vault::shred_tenant`]) destroys a tenant's
 //!   data keys.
 //!
+//! - **Conversation data.** The vault is also a
+//!   [`DataKeys`](unibox_core::privacy::DataKeys): stores seal message content, notes and contact
+//!   data under the same per-tenant data keys (purpose `conversation-data`), with keyed blind
+//!   indexes for lookups and search, so shredding a tenant makes its conversations unreadable too.
+//!
 //! `docs/security.md` has the threat model and the procedures.
 //!
 //! ```
@@ -44,6 +49,7 @@
 
 mod cipher;
 mod codec;
+mod conversation;
 mod envelope;
 mod events;
 mod key_provider;

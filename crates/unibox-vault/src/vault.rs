@@ -13,6 +13,7 @@ use unibox_core::{
     SealedTokens, SystemClock, TenantId, Timestamp, TokenSet, TokenStatus, TokenStore, WrappedDataKey,
 };
 
+use crate::conversation::ConversationSeal;
 use crate::envelope::{self, Binding, SealingKey};
 use crate::key_provider::{DataKey, KeyProvider, WrapContext};
 use crate::{Cipher, Purpose, VaultEvent, codec};
@@ -65,6 +66,8 @@ pub(crate) struct Inner {
     /// The cipher new values are sealed with; blobs name their own when opened.
     cipher: Cipher,
     cache: Mutex<HashMap<TenantId, TenantKeys>>,
+    /// Conversation seals handed to stores (see `conversation.rs`), cached like data keys.
+    seals: Mutex<HashMap<TenantId, Arc<ConversationSeal>>>,
     pub(crate) flights: Mutex<HashMap<(TenantId, ChannelAccountId), Turn>>,
     /// This instance's name in refresh leases: unique per process and vault.
     pub(crate) holder: String,
@@ -177,6 +180,7 @@ impl VaultBuilder {
                 key_cache_ttl: self.key_cache_ttl,
                 cipher: self.cipher,
                 cache: Mutex::new(HashMap::new()),
+                seals: Mutex::new(HashMap::new()),
                 flights: Mutex::new(HashMap::new()),
                 holder: format!("vault-{}", uuid::Uuid::now_v7()),
             }),
@@ -387,6 +391,29 @@ impl Vault {
 
     pub(crate) fn forget_tenant(&self, tenant: &TenantId) {
         self.cache().remove(tenant);
+        // A seal a store still holds stops opening at once.
+        if let Some(seal) = self.seals().remove(tenant) {
+            seal.destroy();
+        }
+    }
+
+    /// The tenant's first data key, for a store sealing its first conversation value.
+    pub(crate) async fn create_first_data_key(&self, tenant: &TenantId) -> Result<()> {
+        self.create_data_key(tenant, 1).await
+    }
+
+    pub(crate) fn cached_conversation_seal(&self, tenant: &TenantId) -> Option<Arc<ConversationSeal>> {
+        let seals = self.seals();
+        seals.get(tenant).filter(|seal| seal.loaded.elapsed() < self.inner.key_cache_ttl).cloned()
+    }
+
+    pub(crate) fn cache_conversation_seal(&self, tenant: &TenantId, seal: Arc<ConversationSeal>) {
+        self.seals().insert(tenant.clone(), seal);
+    }
+
+    fn seals(&self) -> MutexGuard<'_, HashMap<TenantId, Arc<ConversationSeal>>> {
+        // Entries are inserted and removed whole, so a poisoned lock is still consistent.
+        self.inner.seals.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn cache(&self) -> MutexGuard<'_, HashMap<TenantId, TenantKeys>> {

@@ -11,8 +11,7 @@ use crate::memory::lifecycle::MemoryLifecycle;
 use crate::memory::{
     MemoryAgentRoster, MemoryAnalytics, MemoryAuditLog, MemoryCatalog, MemoryConversationControl, MemoryCreditLedger,
     MemoryDeletionRequests, MemoryInbox, MemoryOrderStore, MemoryRestore, MemorySessionStore, MemorySyncCursors,
-    MemoryTokenStore,
-    MemoryUsageMeter,
+    MemoryTokenStore, MemoryUsageMeter,
 };
 use crate::outbox::Outbox;
 use crate::privacy::export::Restore;
@@ -94,9 +93,8 @@ impl MemoryStore {
                 catalog: catalog.clone(),
             }) as Arc<dyn DataLifecycle>
         });
-        let restore = memory_inbox.map(|memory| {
-            Arc::new(MemoryRestore::new(memory, orders.clone(), audit_log.clone())) as Arc<dyn Restore>
-        });
+        let restore = memory_inbox
+            .map(|memory| Arc::new(MemoryRestore::new(memory, orders.clone(), audit_log.clone())) as Arc<dyn Restore>);
         let capabilities = StoreCapabilities {
             lifecycle: lifecycle.is_some(),
             outbox: true,

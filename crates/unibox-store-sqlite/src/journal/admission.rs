@@ -14,6 +14,8 @@ use super::state::JournalState;
 use crate::codec::to_json;
 use crate::error::SqlResultExt;
 use crate::ingest;
+use crate::sealing::Sealer;
+use crate::sealing::cells::field;
 use crate::writer::WriteTx;
 
 const OP: &str = "sqlite.accept";
@@ -26,17 +28,28 @@ pub(crate) struct JournalEntry {
     pub(super) event_id: String,
     pub(super) received_at: i64,
     pub(super) event_json: String,
+    /// The event sealed with the tenant's key (a sealed inbox; `event_json` is then empty).
+    pub(super) event_sealed: Option<Vec<u8>>,
 }
 
-/// Validates and encodes a call's events; any invalid event fails the whole call, as `ingest`.
-pub(crate) fn prepare(events: Vec<RoutedEvent>) -> Result<Vec<JournalEntry>> {
+/// Validates and encodes a call's events, sealing each with its tenant's sealer; any invalid
+/// event fails the whole call, as `ingest`.
+pub(crate) fn prepare(
+    events: Vec<RoutedEvent>,
+    sealer: impl Fn(&TenantId) -> Result<Sealer>,
+) -> Result<Vec<JournalEntry>> {
     events
         .into_iter()
         .map(|routed| {
             // The same checks as ingest, so what is accepted can be applied.
             ingest::validate(&routed)?;
+            let json = to_json(&routed.event, "event")?;
+            let row = ingest::event_row(routed.account, &routed.event.id);
+            let (event_json, event_sealed) =
+                sealer(&routed.tenant)?.store_required(field::JOURNAL_EVENT, &row, &json)?;
             Ok(JournalEntry {
-                event_json: to_json(&routed.event, "event")?,
+                event_json,
+                event_sealed,
                 tenant: routed.tenant,
                 account: routed.account,
                 event_id: routed.event.id,
@@ -53,9 +66,9 @@ pub(crate) fn prepare(events: Vec<RoutedEvent>) -> Result<Vec<JournalEntry>> {
 pub(crate) fn accept(tx: &WriteTx<'_>, state: &Arc<JournalState>, entries: &[JournalEntry]) -> Result<Vec<Acceptance>> {
     let mut statement = tx
         .prepare_cached(
-            "INSERT INTO inbound (seq, tenant, account, event_id, received_at, event) \
+            "INSERT INTO inbound (seq, tenant, account, event_id, received_at, event, event_sealed) \
              VALUES (max(coalesce((SELECT max(seq) FROM inbound), 0), (SELECT pruned_through FROM identity)) + 1, \
-                     ?1, ?2, ?3, ?4, ?5)",
+                     ?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .during(OP)?;
     entries
@@ -73,7 +86,8 @@ pub(crate) fn accept(tx: &WriteTx<'_>, state: &Arc<JournalState>, entries: &[Jou
                     entry.account.as_bytes(),
                     entry.event_id,
                     entry.received_at,
-                    entry.event_json
+                    entry.event_json,
+                    entry.event_sealed,
                 ])
                 .during(OP)?;
             Ok(Acceptance::Accepted)

@@ -12,6 +12,8 @@ use unibox_core::{ChannelAccountId, Error, ErrorKind, InboundEvent, Result, Tena
 use super::state::JournalState;
 use crate::error::{SqlResultExt, storage};
 use crate::ingest::{self, PreparedEvent};
+use crate::sealing::Sealing;
+use crate::sealing::cells::field;
 use crate::writer::{Background, WriteTx, bug, execute};
 
 const APPLY_OP: &str = "sqlite.apply_journal";
@@ -29,6 +31,7 @@ pub(super) struct Row {
     pub(super) event_id: String,
     pub(super) received_at: i64,
     pub(super) event_json: String,
+    pub(super) event_sealed: Option<Vec<u8>>,
 }
 
 /// The inbox writer's background work: applies the journal.
@@ -41,6 +44,8 @@ pub(super) struct Row {
 /// the inbox gets under a steady load.
 pub(crate) struct Applier {
     state: Arc<JournalState>,
+    /// A sealed inbox applies nothing until its keys are attached.
+    sealing: Arc<Sealing>,
     journal: Connection,
     /// A read waits for the events accepted up to this journal position: applying without
     /// pause until they are applied. Events accepted after the read started do not extend it,
@@ -60,11 +65,11 @@ const QUIET: Duration = Duration::from_millis(3);
 pub(super) const MAX_DELAY: Duration = Duration::from_millis(500);
 
 impl Applier {
-    pub(crate) fn new(state: Arc<JournalState>, journal: Connection, max_backlog: u64) -> Self {
+    pub(crate) fn new(state: Arc<JournalState>, journal: Connection, max_backlog: u64, sealing: Arc<Sealing>) -> Self {
         let urgent_backlog = i64::try_from(max_backlog / 2).unwrap_or(i64::MAX).max(1);
         // What a previous run left in the journal is applied at once.
         let drain_through = Some(state.head.load(Ordering::Acquire));
-        Applier { state, journal, drain_through, urgent_backlog, waiting_since: Cell::new(None) }
+        Applier { state, sealing, journal, drain_through, urgent_backlog, waiting_since: Cell::new(None) }
     }
 
     /// One round: read rows after the applied position, apply them, record the new position,
@@ -81,9 +86,9 @@ impl Applier {
             for row in &rows {
                 turn.share();
                 if one_by_one {
-                    apply_isolated(&tx, row)?;
+                    apply_isolated(&tx, row, &self.sealing)?;
                 } else {
-                    ingest::store_event(&tx, &prepare_row(row)?)?;
+                    ingest::store_event(&tx, &prepare_row(row, &self.sealing)?)?;
                 }
             }
             tx.prepare_cached("UPDATE journal_applied SET seq = ?1 WHERE id = 1")
@@ -144,7 +149,7 @@ impl Applier {
         let mut statement = self
             .journal
             .prepare_cached(
-                "SELECT seq, tenant, account, event_id, received_at, event FROM inbound WHERE seq > ?1 \
+                "SELECT seq, tenant, account, event_id, received_at, event, event_sealed FROM inbound WHERE seq > ?1 \
                  ORDER BY seq LIMIT ?2",
             )
             .during(APPLY_OP)?;
@@ -157,6 +162,7 @@ impl Applier {
                     event_id: row.get(3)?,
                     received_at: row.get(4)?,
                     event_json: row.get(5)?,
+                    event_sealed: row.get(6)?,
                 })
             })
             .during(APPLY_OP)?;
@@ -173,7 +179,7 @@ impl Background for Applier {
     }
 
     fn pending(&self) -> bool {
-        self.state.backlog() > 0
+        self.sealing.ready() && self.state.backlog() > 0
     }
 
     fn ready(&self) -> bool {
@@ -184,10 +190,13 @@ impl Background for Applier {
     }
 
     fn urgent(&self) -> bool {
-        self.state.backlog() >= self.urgent_backlog
+        self.sealing.ready() && self.state.backlog() >= self.urgent_backlog
     }
 
     fn run(&mut self, conn: &Connection) -> bool {
+        if !self.sealing.ready() {
+            return true;
+        }
         self.waiting_for();
         // Without savepoints first; if an event fails, again one event at a time.
         let round = self.round(conn, false).or_else(|error| {
@@ -241,10 +250,10 @@ fn catch<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
 
 /// Applies one row in a savepoint; an event that cannot be applied is kept whole in the event
 /// log (where its id also keeps redeliveries out) and reported, never dropped.
-fn apply_isolated(tx: &WriteTx<'_>, row: &Row) -> Result<()> {
+fn apply_isolated(tx: &WriteTx<'_>, row: &Row, sealing: &Sealing) -> Result<()> {
     execute(tx, "SAVEPOINT apply_event").during(APPLY_OP)?;
     let mark = tx.mark();
-    match prepare_row(row).and_then(|event| ingest::store_event(tx, &event)) {
+    match prepare_row(row, sealing).and_then(|event| ingest::store_event(tx, &event)) {
         Ok(_) => execute(tx, "RELEASE apply_event").during(APPLY_OP),
         Err(error) => {
             tx.rollback_to(mark);
@@ -252,29 +261,37 @@ fn apply_isolated(tx: &WriteTx<'_>, row: &Row) -> Result<()> {
                 .and_then(|()| execute(tx, "RELEASE apply_event"))
                 .during(APPLY_OP)?;
             tracing::error!(%error, event = %ingest::truncated(&row.event_id), "an accepted event could not be applied; it is kept in the event log");
+            // A sealed event stays sealed (as the journal sealed it) in the event log.
+            let payload = row.event_sealed.is_none().then_some(row.event_json.as_str());
             tx.prepare_cached(
-                "INSERT INTO events (tenant, account, event_id, kind, occurred_at, received_at, payload) \
-                 VALUES (?1, ?2, ?3, 'unapplied', ?4, ?4, ?5) ON CONFLICT DO NOTHING",
+                "INSERT INTO events (tenant, account, event_id, kind, occurred_at, received_at, payload, payload_sealed) \
+                 VALUES (?1, ?2, ?3, 'unapplied', ?4, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
             )
             .during(APPLY_OP)?
-            .execute(params![row.tenant, row.account, row.event_id, row.received_at, row.event_json])
+            .execute(params![row.tenant, row.account, row.event_id, row.received_at, payload, row.event_sealed])
             .during(APPLY_OP)?;
             Ok(())
         }
     }
 }
 
-fn prepare_row(row: &Row) -> Result<PreparedEvent> {
-    let event: InboundEvent = serde_json::from_str(&row.event_json).map_err(|err| {
+fn prepare_row(row: &Row, sealing: &Sealing) -> Result<PreparedEvent> {
+    let tenant: TenantId = row.tenant.parse().map_err(|err: Error| err.with_operation(APPLY_OP))?;
+    let account = ChannelAccountId::from_bytes(row.account);
+    let sealer = sealing.cached_writer(&tenant)?;
+    let json = sealer.open_required(
+        field::JOURNAL_EVENT,
+        &ingest::event_row(account, &row.event_id),
+        row.event_json.clone(),
+        row.event_sealed.clone(),
+    )?;
+    let event: InboundEvent = serde_json::from_str(&json).map_err(|err| {
         Error::new(ErrorKind::Storage, "a journal row holds an event that does not decode")
             .with_operation(APPLY_OP)
             .with_source(err)
     })?;
-    let tenant: TenantId = row.tenant.parse().map_err(|err: Error| err.with_operation(APPLY_OP))?;
-    ingest::prepare_one(RoutedEvent {
-        tenant,
-        account: ChannelAccountId::from_bytes(row.account),
-        received_at: Timestamp::from_unix_millis(row.received_at),
-        event,
-    })
+    ingest::prepare_one(
+        RoutedEvent { tenant, account, received_at: Timestamp::from_unix_millis(row.received_at), event },
+        sealer,
+    )
 }

@@ -66,6 +66,11 @@ pub(crate) fn open_journal_writer(path: &Path, options: &SqliteOptions) -> Resul
         let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0)).during(OPEN)?;
         match version {
             JOURNAL_VERSION => {}
+            2 => {
+                // Version 3 seals the event of a sealed inbox into a column of its own.
+                tx.execute_batch("ALTER TABLE inbound ADD COLUMN event_sealed BLOB").during(OPEN)?;
+                tx.pragma_update(None, "user_version", JOURNAL_VERSION).during(OPEN)?;
+            }
             1 => {
                 // Version 1 kept a unique index of event ids and an AUTOINCREMENT counter: two
                 // more pages written per commit. The rows (applied or not) move over as they are,
@@ -76,7 +81,8 @@ pub(crate) fn open_journal_writer(path: &Path, options: &SqliteOptions) -> Resul
                          coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'inbound'), 0);
                      ALTER TABLE inbound RENAME TO inbound_v1;
                      {INBOUND_TABLE};
-                     INSERT INTO inbound SELECT seq, tenant, account, event_id, received_at, event FROM inbound_v1;
+                     INSERT INTO inbound (seq, tenant, account, event_id, received_at, event)
+                         SELECT seq, tenant, account, event_id, received_at, event FROM inbound_v1;
                      DROP TABLE inbound_v1;"
                 ))
                 .during(OPEN)?;
@@ -102,8 +108,9 @@ pub(crate) fn open_journal_writer(path: &Path, options: &SqliteOptions) -> Resul
 /// The journal's format (`PRAGMA user_version`). 1: an AUTOINCREMENT key and a unique index of
 /// event ids; 2: neither: a new row's `seq` follows the newest row or, in an emptied table,
 /// `identity.pruned_through` (the newest row ever deleted), so sequence numbers never repeat
-/// even with several processes on one file; pending duplicates are kept by [`JournalState`].
-pub(super) const JOURNAL_VERSION: i64 = 2;
+/// even with several processes on one file; pending duplicates are kept by [`JournalState`];
+/// 3: `event_sealed`, the event sealed with its tenant's key (a sealed inbox; `event` is then empty).
+pub(super) const JOURNAL_VERSION: i64 = 3;
 
 /// The journal's one table. Rows are appended in `seq` order and deleted from the front once
 /// applied, so an insert touches only the last pages of one B-tree.
@@ -113,7 +120,8 @@ const INBOUND_TABLE: &str = "CREATE TABLE inbound (
          account     BLOB NOT NULL,
          event_id    TEXT NOT NULL,
          received_at INTEGER NOT NULL,
-         event       TEXT NOT NULL
+         event       TEXT NOT NULL,
+         event_sealed BLOB
      ) STRICT";
 
 /// Opens a read-only connection to the journal file (the inbox's writer reads rows to apply).

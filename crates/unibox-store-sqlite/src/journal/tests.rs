@@ -87,7 +87,12 @@ async fn a_read_waits_only_for_events_accepted_before_it() {
 fn a_waiting_read_drains_what_was_accepted_before_it_and_no_more() {
     let state = Arc::new(state(10, 0));
     state.note_commit();
-    let mut applier = Applier::new(Arc::clone(&state), Connection::open_in_memory().unwrap(), 100_000);
+    let mut applier = Applier::new(
+        Arc::clone(&state),
+        Connection::open_in_memory().unwrap(),
+        100_000,
+        Arc::new(crate::sealing::Sealing::plain()),
+    );
     // What the last run left behind is applied without waiting for a quiet moment.
     assert!(applier.ready());
     applier.applied_through(Some(10));
@@ -112,7 +117,12 @@ fn a_waiting_read_drains_what_was_accepted_before_it_and_no_more() {
 #[test]
 fn under_a_steady_load_events_wait_at_most_max_delay_then_the_backlog_is_applied_whole() {
     let state = Arc::new(state(0, 0));
-    let mut applier = Applier::new(Arc::clone(&state), Connection::open_in_memory().unwrap(), 100_000);
+    let mut applier = Applier::new(
+        Arc::clone(&state),
+        Connection::open_in_memory().unwrap(),
+        100_000,
+        Arc::new(crate::sealing::Sealing::plain()),
+    );
     applier.applied_through(None);
     // Events keep arriving: the journal is never quiet.
     state.head.store(3000, Ordering::Release);
@@ -149,6 +159,7 @@ fn entry(event_id: &str) -> JournalEntry {
         event_id: event_id.to_owned(),
         received_at: 1_732_000_000_000,
         event_json: r#"{"id":"x"}"#.to_owned(),
+        event_sealed: None,
     }
 }
 
@@ -190,6 +201,7 @@ fn a_redelivery_is_a_duplicate_until_applied_and_a_rolled_back_accept_leaves_no_
         event_id: "evt-1".to_owned(),
         received_at: 0,
         event_json: String::new(),
+        event_sealed: None,
     }];
     state.pending.applied(&rows);
     assert_eq!(accept_one(&conn, &state, "evt-1"), Acceptance::Accepted);
@@ -281,10 +293,10 @@ fn a_journal_from_a_newer_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inbox.db.inbound");
     drop(open_journal_writer(&path, &SqliteOptions::default()).unwrap());
-    Connection::open(&path).unwrap().pragma_update(None, "user_version", 3).unwrap();
+    Connection::open(&path).unwrap().pragma_update(None, "user_version", 4).unwrap();
     let refused = open_journal_writer(&path, &SqliteOptions::default()).unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Configuration);
-    assert!(refused.to_string().contains("format 3, newer"), "{refused}");
+    assert!(refused.to_string().contains("format 4, newer"), "{refused}");
 }
 
 #[test]

@@ -5,11 +5,17 @@ use std::ops::Deref;
 
 use rusqlite::Connection;
 
-/// A change to the search index, applied when the batch commits.
+use crate::sealing::Sealer;
+
+/// A change to the search index, applied when the batch commits: the plaintext trigram index
+/// of a plain inbox, or the blind index (`message_terms`) of a sealed one.
 #[derive(Debug)]
 enum SearchChange {
     Remove(i64),
     Add(i64, String),
+    RemoveTerms(i64),
+    /// A sealed message's blind tokens (computed in the job, under its tenant's key).
+    AddTerms(i64, String),
 }
 
 /// The group-commit transaction as a write job sees it: the connection (through `Deref`), the
@@ -44,20 +50,34 @@ impl<'c> WriteTx<'c> {
         WriteTx { conn, search: RefCell::new(Vec::new()), undo: RefCell::new(Vec::new()) }
     }
 
-    /// Makes `text` the searchable text of message `seq` (none: not searchable).
-    pub(crate) fn set_search_text(&self, seq: i64, text: Option<&str>) {
-        let mut search = self.search.borrow_mut();
-        search.push(SearchChange::Remove(seq));
-        if let Some(text) = text.filter(|text| !text.is_empty()) {
-            search.push(SearchChange::Add(seq, text.to_owned()));
-        }
+    /// Makes `text` the searchable text of message `seq` (none: not searchable), in the index
+    /// of the current job's sealer.
+    pub(crate) fn set_search_text(&self, seq: i64, text: Option<&str>) -> unibox_core::Result<()> {
+        let sealer = crate::sealing::current("sqlite.search_index")?;
+        self.search.borrow_mut().push(match sealer {
+            Sealer::Plain => SearchChange::Remove(seq),
+            Sealer::Sealed(_) => SearchChange::RemoveTerms(seq),
+        });
+        self.add_search_text(seq, text)
     }
 
     /// Indexes the text of a message inserted in this transaction.
-    pub(crate) fn add_search_text(&self, seq: i64, text: Option<&str>) {
-        if let Some(text) = text.filter(|text| !text.is_empty()) {
-            self.search.borrow_mut().push(SearchChange::Add(seq, text.to_owned()));
-        }
+    pub(crate) fn add_search_text(&self, seq: i64, text: Option<&str>) -> unibox_core::Result<()> {
+        let Some(text) = text.filter(|text| !text.is_empty()) else {
+            return Ok(());
+        };
+        let change = match crate::sealing::current("sqlite.search_index")? {
+            Sealer::Plain => SearchChange::Add(seq, text.to_owned()),
+            Sealer::Sealed(seal) => {
+                let terms = crate::sealing::terms::index_row(seal.as_ref(), text);
+                if terms.is_empty() {
+                    return Ok(());
+                }
+                SearchChange::AddTerms(seq, terms)
+            }
+        };
+        self.search.borrow_mut().push(change);
+        Ok(())
     }
 
     /// Registers `undo`, run if the writes made so far in the current job (or the whole batch)
@@ -106,6 +126,14 @@ impl<'c> WriteTx<'c> {
                     self.conn
                         .prepare_cached("INSERT INTO message_search (rowid, text) VALUES (?1, ?2)")?
                         .execute(rusqlite::params![seq, text])?;
+                }
+                SearchChange::RemoveTerms(seq) => {
+                    self.conn.prepare_cached("DELETE FROM message_terms WHERE rowid = ?1")?.execute([seq])?;
+                }
+                SearchChange::AddTerms(seq, terms) => {
+                    self.conn
+                        .prepare_cached("INSERT INTO message_terms (rowid, terms) VALUES (?1, ?2)")?
+                        .execute(rusqlite::params![seq, terms])?;
                 }
             }
             between();

@@ -1,0 +1,115 @@
+//! Sealing, opening and blinding one column value.
+//!
+//! A sealed column is a pair: the original column (kept for plain inboxes, and for values that
+//! hold no personal data such as erased content) and a `*_sealed` BLOB column beside it. A
+//! looked-up column (a platform message id, an identity value) holds the value's blind in hex
+//! in a sealed inbox, and its sealed copy sits beside it for reading back.
+
+use unibox_core::privacy::SealedCell;
+use unibox_core::{Error, ErrorKind, Result};
+
+use super::Sealer;
+
+/// The fields sealed values are bound to (with the row id and tenant).
+pub(crate) mod field {
+    pub(crate) const MESSAGE_CONTENT: &str = "messages.content";
+    pub(crate) const MESSAGE_REPLY_TO: &str = "messages.reply_to";
+    pub(crate) const MESSAGE_PLATFORM_ID: &str = "messages.platform_message_id";
+    pub(crate) const CONTACT_NAME: &str = "contacts.display_name";
+    pub(crate) const IDENTITY_VALUE: &str = "contact_identities.value";
+    pub(crate) const ATTRIBUTE_VALUE: &str = "contact_attributes.value";
+    pub(crate) const NOTE_BODY: &str = "notes.body";
+    pub(crate) const EVENT_PAYLOAD: &str = "events.payload";
+    pub(crate) const PENDING_PAYLOAD: &str = "pending_actions.payload";
+    pub(crate) const JOURNAL_EVENT: &str = "inbound.event";
+    pub(crate) const ORDER_BODY: &str = "orders.body";
+}
+
+/// The blind indexes (each its own keyed PRF domain).
+pub(crate) mod index {
+    pub(crate) const PLATFORM_MESSAGE_ID: &str = "platform-message-id";
+    pub(crate) const IDENTITY: &str = "contact-identity";
+    pub(crate) const ORDER_BUYER: &str = "order-buyer";
+}
+
+impl Sealer {
+    /// Whether values are sealed.
+    pub(crate) fn is_sealed(&self) -> bool {
+        matches!(self, Sealer::Sealed(_))
+    }
+
+    /// A value for a pair of columns: `(plain, sealed)`. Plain: the value and no blob; sealed:
+    /// no plaintext and the blob.
+    pub(crate) fn store(
+        &self,
+        field: &str,
+        row: &[u8],
+        value: Option<&str>,
+    ) -> Result<(Option<String>, Option<Vec<u8>>)> {
+        match (self, value) {
+            (_, None) => Ok((None, None)),
+            (Sealer::Plain, Some(value)) => Ok((Some(value.to_owned()), None)),
+            (Sealer::Sealed(seal), Some(value)) => {
+                Ok((None, Some(seal.seal(SealedCell::new(field, row), value.as_bytes())?)))
+            }
+        }
+    }
+
+    /// [`store`](Self::store) for a column that is never NULL: sealed, the plain column holds `""`.
+    pub(crate) fn store_required(&self, field: &str, row: &[u8], value: &str) -> Result<(String, Option<Vec<u8>>)> {
+        let (plain, sealed) = self.store(field, row, Some(value))?;
+        Ok((plain.unwrap_or_default(), sealed))
+    }
+
+    /// The value of a pair of columns: the sealed blob opened when there is one, else the plain
+    /// column (a plain inbox, or a value without personal data such as erased content).
+    pub(crate) fn open(
+        &self,
+        field: &str,
+        row: &[u8],
+        plain: Option<String>,
+        sealed: Option<Vec<u8>>,
+    ) -> Result<Option<String>> {
+        match (self, sealed) {
+            (_, None) => Ok(plain),
+            (Sealer::Sealed(seal), Some(blob)) => {
+                let opened = seal.open(SealedCell::new(field, row), &blob)?;
+                String::from_utf8(opened).map(Some).map_err(|_| {
+                    Error::new(ErrorKind::Storage, "a sealed value opened to something that is not text").permanent()
+                })
+            }
+            (Sealer::Plain, Some(_)) => Err(Error::new(
+                ErrorKind::Configuration,
+                "a sealed value was read through a plain inbox: open the file with SqliteStore and its keys",
+            )),
+        }
+    }
+
+    /// [`open`](Self::open) for a column that is never NULL.
+    pub(crate) fn open_required(
+        &self,
+        field: &str,
+        row: &[u8],
+        plain: String,
+        sealed: Option<Vec<u8>>,
+    ) -> Result<String> {
+        Ok(self.open(field, row, Some(plain), sealed)?.unwrap_or_default())
+    }
+
+    /// What an equality lookup compares: the value itself (plain), or its blind in hex (sealed).
+    pub(crate) fn lookup(&self, index: &str, value: &str) -> String {
+        match self {
+            Sealer::Plain => value.to_owned(),
+            Sealer::Sealed(seal) => hex(&seal.blind(index, value.as_bytes())),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}

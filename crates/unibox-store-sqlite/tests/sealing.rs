@@ -1,0 +1,289 @@
+//! Conversation data sealed at rest: byte scans of every file the store writes find no planted
+//! personal data with sealing on (and do find it with sealing off, so the scan is real), search
+//! finds Thai, Japanese and English words in sealed messages and nothing of another tenant's,
+//! a shredded tenant's data no longer opens, and either cipher opens the other's values.
+
+use std::path::{Path, PathBuf};
+
+use unibox_core::inbox::prelude::*;
+use unibox_core::inbox::{ConversationQuery, MessageQuery, SearchQuery};
+use unibox_core::orders::{Order, OrderItem, OrderStore};
+use unibox_core::workflow::ContactUpdate;
+use unibox_core::{
+    ChannelAccount, ErrorKind, IdentityKind, InternalNote, NoteId, PlatformUser, TenantId, TokenSet, TokenStore,
+};
+use unibox_store_sqlite::{SqliteOptions, SqliteStore};
+use unibox_testkit::fixtures::{self, AccountEvents, at};
+use unibox_vault::{Cipher, Keyring, StoreKeys};
+
+const SENTENCE: &str = "Please leave the parcel behind the blue gate at 42 Sukhumvit";
+const PHONE: &str = "+66812345678";
+const NAME: &str = "Somchai Jaidee";
+const CUSTOMER_ID: &str = "U4af4980629c37e7b3ad0a4e2e0a8b2ed";
+const TOKEN: &str = "EAAG-planted-access-token-91c2";
+const NOTE: &str = "Customer asked for a refund to card ending 4242";
+const MESSAGE_ID: &str = "468789577898262501";
+
+fn keys(entry: &str, cipher: Cipher) -> StoreKeys {
+    StoreKeys::try_from(Keyring::parse(entry).expect("a keyring")).expect("store keys").with_cipher(cipher)
+}
+
+/// Every file the store writes: the inbox, its log, the journal and its log.
+fn store_files(path: &Path) -> Vec<PathBuf> {
+    ["", "-wal", ".inbound", ".inbound-wal"]
+        .iter()
+        .map(|suffix| {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            PathBuf::from(file)
+        })
+        .filter(|file| file.exists())
+        .collect()
+}
+
+/// Which planted values occur (as UTF-8 bytes) in any of the store's files.
+fn scan(path: &Path) -> Vec<&'static str> {
+    let files = store_files(path);
+    assert!(files.len() >= 2, "the inbox and its journal exist: {files:?}");
+    let mut found = Vec::new();
+    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, TOKEN, NOTE, MESSAGE_ID] {
+        if files.iter().any(|file| {
+            let bytes = std::fs::read(file).expect("a readable store file");
+            bytes.windows(planted.len()).any(|window| window == planted.as_bytes())
+        }) {
+            found.push(planted);
+        }
+    }
+    found
+}
+
+fn customer() -> PlatformUser {
+    PlatformUser::new(IdentityKind::LineUserId, CUSTOMER_ID).with_name(NAME)
+}
+
+/// Closes the store's inbox (finishing its writes) before the file is opened again.
+async fn close(store: SqliteStore) {
+    let inbox = store.inbox().clone();
+    std::mem::drop(store);
+    match std::sync::Arc::try_unwrap(inbox) {
+        Ok(inbox) => inbox.close().await,
+        Err(_) => panic!("the store held the only other reference to its inbox"),
+    }
+}
+
+async fn plant(store: &SqliteStore, account: &ChannelAccount) -> TenantId {
+    let tenant = account.tenant.clone();
+    let inbox = store.inbox();
+    inbox.save_account(account).await.unwrap();
+    store.vault().put(&tenant, account.id, TokenSet::new(TOKEN)).await.unwrap();
+    let events = AccountEvents::new(account);
+    let text = format!("{SENTENCE}, call me on {PHONE}");
+    inbox.accept(vec![events.text("evt-1", &customer(), MESSAGE_ID, &text, at(1))]).await.unwrap();
+    tenant
+}
+
+async fn add_personal_data(store: &SqliteStore, tenant: &TenantId) {
+    let inbox = store.inbox();
+    let conversation = inbox.conversations(tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
+    let note = InternalNote {
+        id: NoteId::new(),
+        tenant: tenant.clone(),
+        conversation: conversation.id,
+        author: fixtures::user("agent-1"),
+        body: NOTE.to_owned(),
+        created_at: at(2),
+    };
+    inbox.add_note(&note).await.unwrap();
+    let update = ContactUpdate::new().attribute("phone", PHONE).display_name(NAME);
+    inbox.update_contact(tenant, conversation.contact, &update).await.unwrap();
+    let mut order =
+        Order::new(tenant.clone(), conversation.account, "order-77", "shipped", at(3)).with_buyer(customer());
+    order.tracking_number = Some(PHONE.to_owned());
+    order.items.push(OrderItem::new(NOTE, 1));
+    inbox.merge_order(order).await.unwrap();
+    let buyer = unibox_core::ContactIdentity {
+        account: conversation.account,
+        kind: IdentityKind::LineUserId,
+        value: CUSTOMER_ID.to_owned(),
+    };
+    let orders = inbox.orders_of_buyers(tenant, &[buyer], 10).await.unwrap();
+    assert_eq!(orders.len(), 1, "found by the buyer's blind");
+    assert_eq!(orders[0].items[0].name, NOTE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_planted_personal_data_reaches_any_file_with_sealing_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.db");
+    let store = SqliteStore::open(&path, keys(&Keyring::generate_entry(1), Cipher::default())).await.unwrap();
+    assert!(store.inbox().seals_conversations());
+    let account = fixtures::line_account(&fixtures::tenant("acme"));
+    let tenant = plant(&store, &account).await;
+    // Accepted: in the journal, not applied yet (or just applied).
+    assert_eq!(scan(&path), Vec::<&str>::new(), "after accepting");
+
+    // Reading waits for the journal to be applied; everything reads back in plaintext.
+    let conversation = store.inbox().conversations(&tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
+    let messages = store.inbox().messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
+    assert!(messages[0].content.searchable_text().unwrap().contains(SENTENCE));
+    assert_eq!(messages[0].platform_message_id.as_deref(), Some(MESSAGE_ID));
+    let contact = store.inbox().contact(&tenant, conversation.contact).await.unwrap();
+    assert_eq!(contact.display_name.as_deref(), Some(NAME));
+    assert_eq!(contact.identities[0].value, CUSTOMER_ID);
+    let identity = contact.identities[0].clone();
+    let found = store.inbox().contact_by_identity(&tenant, &identity).await.unwrap().expect("found by identity");
+    assert_eq!(found.id, contact.id);
+    add_personal_data(&store, &tenant).await;
+    let notes = store.inbox().notes(&tenant, conversation.id).await.unwrap();
+    assert_eq!(notes[0].body, NOTE);
+    let profile = store.inbox().contact_profile(&tenant, conversation.contact).await.unwrap();
+    assert_eq!(profile.attributes.get("phone").map(String::as_str), Some(PHONE));
+    // A redelivery is recognised through the blind index of platform message ids.
+    let events = AccountEvents::new(&account);
+    store.inbox().accept(vec![events.text("evt-1b", &customer(), MESSAGE_ID, "again", at(3))]).await.unwrap();
+    let again = store.inbox().messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
+    assert_eq!(again.len(), 1, "the same platform message id is stored once");
+    assert_eq!(scan(&path), Vec::<&str>::new(), "after applying, notes and profile updates");
+
+    close(store).await;
+    assert_eq!(scan(&path), Vec::<&str>::new(), "after closing (logs checkpointed)");
+}
+
+/// The control: the same scan finds the planted values when sealing is off, so a zero above
+/// means sealed, not a scan that cannot see.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_scan_finds_the_planted_data_with_sealing_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.db");
+    let options = SqliteOptions::new().conversation_sealing(false);
+    let store =
+        SqliteStore::open_with(&path, options, keys(&Keyring::generate_entry(1), Cipher::default())).await.unwrap();
+    assert!(!store.inbox().seals_conversations());
+    let account = fixtures::line_account(&fixtures::tenant("acme"));
+    let tenant = plant(&store, &account).await;
+    assert!(scan(&path).contains(&SENTENCE), "the journal holds the event in plaintext");
+    add_personal_data(&store, &tenant).await;
+    let found = scan(&path);
+    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, NOTE, MESSAGE_ID] {
+        assert!(found.contains(&planted), "{planted} in plaintext: {found:?}");
+    }
+    // Tokens are sealed by the vault either way.
+    assert!(!found.contains(&TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_keeps_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, sealed) = (dir.path().join("plain.db"), dir.path().join("sealed.db"));
+    let entry = Keyring::generate_entry(1);
+    let store = SqliteStore::open_with(
+        &plain,
+        SqliteOptions::new().conversation_sealing(false),
+        keys(&entry, Cipher::default()),
+    )
+    .await
+    .unwrap();
+    plant(&store, &fixtures::line_account(&fixtures::tenant("acme"))).await;
+    close(store).await;
+    let refused = SqliteStore::open(&plain, keys(&entry, Cipher::default())).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Configuration);
+    assert!(refused.to_string().contains("plaintext conversation data"), "{refused}");
+
+    let store = SqliteStore::open(&sealed, keys(&entry, Cipher::default())).await.unwrap();
+    plant(&store, &fixtures::line_account(&fixtures::tenant("acme"))).await;
+    close(store).await;
+    let refused = unibox_store_sqlite::SqliteInbox::open(&sealed).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Configuration);
+    assert!(refused.to_string().contains("sealed conversation data"), "{refused}");
+    // Reopened with its keys, everything (including what waited in the journal) is there.
+    let store = SqliteStore::open(&sealed, keys(&entry, Cipher::default())).await.unwrap();
+    let tenant = fixtures::tenant("acme");
+    let hits = store.inbox().search(&tenant, &SearchQuery::new("parcel")).await.unwrap().items;
+    assert_eq!(hits.len(), 1);
+}
+
+async fn say(store: &SqliteStore, events: &AccountEvents, n: u32, text: &str) {
+    let customer = fixtures::customer(IdentityKind::LineUserId, n % 3);
+    let event = events.text(&format!("evt-{n}"), &customer, &format!("m-{n}"), text, at(n.into()));
+    store.inbox().accept(vec![event]).await.unwrap();
+}
+
+async fn texts(store: &SqliteStore, tenant: &TenantId, query: &str) -> Vec<String> {
+    let page = store.inbox().search(tenant, &SearchQuery::new(query)).await.unwrap();
+    page.items.iter().map(|m| m.content.searchable_text().unwrap_or_default().into_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_thai_japanese_and_english_in_sealed_messages_and_nothing_of_another_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.db");
+    let store = SqliteStore::open(&path, keys(&Keyring::generate_entry(1), Cipher::default())).await.unwrap();
+    let (acme, globex) = (fixtures::tenant("acme"), fixtures::tenant("globex"));
+    let acme_account = fixtures::line_account(&acme);
+    let mut globex_account = fixtures::line_account(&globex);
+    globex_account.platform_account_id = "globex-line".to_owned();
+    store.inbox().save_account(&acme_account).await.unwrap();
+    store.inbox().save_account(&globex_account).await.unwrap();
+    let (acme_events, globex_events) = (AccountEvents::new(&acme_account), AccountEvents::new(&globex_account));
+    say(&store, &acme_events, 1, "สวัสดีครับ ต้องการคืนเงิน").await;
+    say(&store, &acme_events, 2, "ありがとうございます、注文した商品がまだ届きません").await;
+    say(&store, &acme_events, 3, "Where is my ORDER #1234? It is late").await;
+    say(&store, &acme_events, 4, "ok").await;
+    say(&store, &globex_events, 5, "สวัสดีครับ globex order").await;
+
+    assert_eq!(texts(&store, &acme, "สวัสดีครับ").await, ["สวัสดีครับ ต้องการคืนเงิน"]);
+    assert_eq!(texts(&store, &acme, "คืนเงิน").await.len(), 1, "a Thai word inside a sentence");
+    assert_eq!(texts(&store, &acme, "ありがとうございます").await.len(), 1);
+    assert_eq!(texts(&store, &acme, "商品 届き").await.len(), 1, "two Japanese terms");
+    assert_eq!(texts(&store, &acme, "order late").await, ["Where is my ORDER #1234? It is late"]);
+    assert!(texts(&store, &acme, "order refund").await.is_empty(), "every term must occur");
+    assert_eq!(texts(&store, &acme, "ok").await.len(), 1, "a short term is found by scanning");
+    assert_eq!(texts(&store, &globex, "สวัสดีครับ").await, ["สวัสดีครับ globex order"], "only globex's own");
+    assert!(texts(&store, &globex, "ありがとう").await.is_empty(), "nothing of acme's");
+    assert!(texts(&store, &fixtures::tenant("initech"), "order").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shredded_tenants_conversations_no_longer_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.db");
+    let store = SqliteStore::open(&path, keys(&Keyring::generate_entry(1), Cipher::default())).await.unwrap();
+    let account = fixtures::line_account(&fixtures::tenant("acme"));
+    let tenant = plant(&store, &account).await;
+    let conversation = store.inbox().conversations(&tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
+    store.vault().shred_tenant(&tenant).await.unwrap();
+    let read = store.inbox().messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap_err();
+    assert_eq!(read.kind(), ErrorKind::TokenInvalid, "{read}");
+    assert!(read.to_string().contains("crypto-shredded"), "{read}");
+    let contact = store.inbox().contact(&tenant, conversation.contact).await.unwrap_err();
+    assert_eq!(contact.kind(), ErrorKind::TokenInvalid);
+    assert!(store.inbox().search(&tenant, &SearchQuery::new("parcel")).await.unwrap().items.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aes_deployment_opens_xchacha_values_and_the_other_way_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.db");
+    let entry = Keyring::generate_entry(1);
+    let tenant = fixtures::tenant("acme");
+    let account = fixtures::line_account(&tenant);
+    let events = AccountEvents::new(&account);
+    let store = SqliteStore::open(&path, keys(&entry, Cipher::XChaCha20Poly1305)).await.unwrap();
+    store.inbox().save_account(&account).await.unwrap();
+    say(&store, &events, 1, "sealed with xchacha first").await;
+    assert_eq!(texts(&store, &tenant, "xchacha").await.len(), 1);
+    close(store).await;
+    let store = SqliteStore::open(&path, keys(&entry, Cipher::Aes256GcmSiv)).await.unwrap();
+    say(&store, &events, 2, "then sealed with aes").await;
+    assert_eq!(texts(&store, &tenant, "sealed").await.len(), 2, "the AES deployment opens both");
+    close(store).await;
+    let store = SqliteStore::open(&path, keys(&entry, Cipher::XChaCha20Poly1305)).await.unwrap();
+    assert_eq!(texts(&store, &tenant, "sealed").await.len(), 2, "and so does the XChaCha one");
+
+    // The stored blobs name their cipher.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut statement = conn.prepare("SELECT content_sealed FROM messages ORDER BY sent_at").unwrap();
+    let blobs: Vec<Vec<u8>> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+    let ciphers: Vec<Cipher> = blobs.iter().map(|blob| unibox_vault::Vault::cipher_of(blob).unwrap()).collect();
+    assert_eq!(ciphers, [Cipher::XChaCha20Poly1305, Cipher::Aes256GcmSiv]);
+}
