@@ -149,6 +149,7 @@ pub async fn run(factory: &dyn StoreFactory, capabilities: StoreCapabilities) {
 
     if capabilities.restore {
         suite("export", catch_panic(crate::export::run_all(factory)).await);
+    }
     if capabilities.lifecycle {
         suite("lifecycle", catch_panic(crate::lifecycle::run_all(factory)).await);
     }
