@@ -125,3 +125,68 @@ async fn without_a_catalog_there_is_no_source_and_a_refused_token_is_token_inval
     let token = secrecy::SecretString::from(ACCESS_TOKEN);
     assert_eq!(source.list_products(&other, Some(&token), None).await.unwrap_err().kind(), ErrorKind::Configuration);
 }
+
+/// The exact body of a single-product message WhatsApp's Cloud API documents.
+fn expected_product_message(catalog: &str) -> serde_json::Value {
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": common::CUSTOMER,
+        "type": "interactive",
+        "interactive": {
+            "type": "product",
+            "body": { "text": "Standing desk 117" },
+            "action": { "catalog_id": catalog, "product_retailer_id": "SKU-DESK-117" }
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_product_from_the_catalog_goes_out_as_a_single_product_message() {
+    let graph = FakeServer::start().await.unwrap();
+    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let answered = counter.clone();
+    graph.respond_with(move |request| {
+        if request.path() != format!("/v23.0/{}/messages", PHONE_NUMBER_ID) {
+            return ScriptedResponse::json(404, &json!({"error": {"message": "Unknown path", "code": 100}}));
+        }
+        let mut body = request.json().unwrap_or_default();
+        // unibox's own message id, echoed in statuses: present, then compared without it.
+        if body.as_object_mut().and_then(|b| b.remove("biz_opaque_callback_data")).is_none()
+            || body != expected_product_message(CATALOG)
+        {
+            return ScriptedResponse::json(
+                400,
+                &json!({"error": {"message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100, "fbtrace_id": "AbE"}}),
+            );
+        }
+        common::graph_messages_endpoint(&answered, request)
+    });
+    let with = channel(&graph, true);
+    assert!(with.capabilities().send.contains(unibox_core::ContentKind::Product));
+    let account = common::account();
+    let customer = common::customer(&account);
+    let product = unibox_core::Content::Product {
+        product_id: "SKU-DESK-117".into(),
+        name: Some("Standing desk 117".into()),
+        url: None,
+    };
+    let token = secrecy::SecretString::from(ACCESS_TOKEN);
+    let request = unibox_core::channel::SendRequest::new(&account, &customer, &product, unibox_core::MessageId::new())
+        .with_access_token(Some(&token));
+    let receipt = with.send(&request).await.unwrap();
+    assert!(receipt.platform_message_id.starts_with("wamid."), "{receipt:?}");
+    assert_eq!(graph.request_count(), 1);
+
+    // Without a catalog for the number: a typed refusal before any call, never a silent drop.
+    let without = channel(&graph, false);
+    assert!(!without.capabilities().send.contains(unibox_core::ContentKind::Product));
+    let refused = without.send(&request).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Unsupported);
+    assert!(refused.to_string().contains("catalog"), "{refused}");
+    let empty = unibox_core::Content::Product { product_id: " ".into(), name: None, url: None };
+    let request = unibox_core::channel::SendRequest::new(&account, &customer, &empty, unibox_core::MessageId::new())
+        .with_access_token(Some(&token));
+    assert_eq!(with.send(&request).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(graph.request_count(), 1, "refused sends call nothing");
+}
