@@ -12,8 +12,8 @@
 //!
 //! [`export`] writes a tenant's or a contact's data as JSON Lines and imports it back.
 
-pub mod export;
 mod callback;
+pub mod export;
 mod redact;
 
 pub use callback::PrivacyCallback;

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use super::changes::ChangeState;
 
-mod restore;
 mod lifecycle;
+mod restore;
 mod workflow;
 use crate::changes::{Change, ChangeKind, ingest_change};
 use crate::outbox::OutboxJob;

@@ -92,9 +92,8 @@ impl MemoryStore {
                 catalog: catalog.clone(),
             }) as Arc<dyn DataLifecycle>
         });
-        let restore = memory_inbox.map(|memory| {
-            Arc::new(MemoryRestore::new(memory, orders.clone(), audit_log.clone())) as Arc<dyn Restore>
-        });
+        let restore = memory_inbox
+            .map(|memory| Arc::new(MemoryRestore::new(memory, orders.clone(), audit_log.clone())) as Arc<dyn Restore>);
         let capabilities = StoreCapabilities {
             lifecycle: lifecycle.is_some(),
             outbox: true,
