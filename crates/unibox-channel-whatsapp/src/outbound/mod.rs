@@ -48,7 +48,9 @@ fn recipient(identity: &ContactIdentity) -> Result<(&'static str, &str)> {
 pub(crate) fn message_body(request: &SendRequest<'_>, catalog: Option<&str>) -> Result<Value> {
     let (field, to) = recipient(request.recipient)?;
     let (kind, object) = match request.content {
-        Content::Product { product_id, name, .. } => ("interactive", product_object(product_id, name.as_deref(), catalog)?),
+        Content::Product { product_id, name, .. } => {
+            ("interactive", product_object(product_id, name.as_deref(), catalog)?)
+        }
         other => content_object(other)?,
     };
     let mut body = Map::with_capacity(8);
