@@ -43,7 +43,30 @@ impl Hub {
         let orders = self.orders_or_unsupported(OP)?;
         let contact =
             self.inner.store.reads.contact(actor.tenant(), contact).await.map_err(|e| e.with_operation(OP))?;
-        orders.orders_of_buyers(actor.tenant(), &contact.identities, MAX_ORDERS_LISTED).await
+        let buyers = self.with_order_buyers(actor.tenant(), contact.identities).await;
+        orders.orders_of_buyers(actor.tenant(), &buyers, MAX_ORDERS_LISTED).await
+    }
+
+    /// `identities` and the buyer identities their channels' orders name for them
+    /// ([`OrderSource::order_buyer`](crate::orders::OrderSource::order_buyer): a Lazada chat is
+    /// keyed by its IM session, whose id carries the buyer id the orders name). An identity
+    /// whose account or channel is gone adds nothing.
+    async fn with_order_buyers(
+        &self,
+        tenant: &crate::TenantId,
+        identities: Vec<crate::ContactIdentity>,
+    ) -> Vec<crate::ContactIdentity> {
+        let mut buyers = identities.clone();
+        for identity in &identities {
+            let Ok(account) = self.inner.store.accounts.account(tenant, identity.account).await else { continue };
+            let Some(source) = self.channel_of(&account).ok().and_then(|channel| channel.orders()) else { continue };
+            if let Some(buyer) = source.order_buyer(identity).filter(|b| b.account == identity.account)
+                && !buyers.contains(&buyer)
+            {
+                buyers.push(buyer);
+            }
+        }
+        buyers
     }
 
     /// The orders beside one conversation: those of its contact on its account. Their
@@ -63,7 +86,8 @@ impl Hub {
             .map_err(|e| e.with_operation(OP))?;
         let identities: Vec<_> =
             contact.identities.into_iter().filter(|identity| identity.account == conversation.account).collect();
-        orders.orders_of_buyers(actor.tenant(), &identities, MAX_ORDERS_LISTED).await
+        let buyers = self.with_order_buyers(actor.tenant(), identities).await;
+        orders.orders_of_buyers(actor.tenant(), &buyers, MAX_ORDERS_LISTED).await
     }
 
     /// One stored order of the actor's tenant. Requires [`Action::ReadConversations`]. Fails

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 
 use crate::orders::{Order, OrderPush};
-use crate::{ChannelAccount, Error, ErrorKind, OrderUpdate, Result};
+use crate::{ChannelAccount, ContactIdentity, Error, ErrorKind, OrderUpdate, Result};
 
 /// A channel that can fetch orders from its platform (Shopee `get_order_detail`, Lazada
 /// `/order/get` + `/order/items/get`, TikTok Shop `/order/202309/orders`). A channel offers one
@@ -58,5 +58,30 @@ pub trait OrderSource: Send + Sync {
     /// What an order push of this channel says. The default: the update's status.
     fn read_push(&self, update: &OrderUpdate) -> OrderPush {
         OrderPush::status_of(update)
+    }
+
+    /// The buyer identity this channel's orders name for `chat`, a chat identity of a contact on
+    /// this channel, when the chat id itself carries the buyer's id (a Lazada IM session id
+    /// holds the buyer's account id); [`Hub::orders_of_contact`](crate::Hub::orders_of_contact)
+    /// adds it to the contact's identities. The default: none (the chat identity is the buyer
+    /// identity, as on Shopee, or carries no buyer id).
+    ///
+    /// ```
+    /// # use unibox_core::orders::OrderSource;
+    /// # use unibox_core::{ChannelAccountId, ContactIdentity, IdentityKind};
+    /// # fn show(source: &dyn OrderSource) {
+    /// let chat = ContactIdentity {
+    ///     account: ChannelAccountId::new(),
+    ///     kind: IdentityKind::Other("lazada_session".into()),
+    ///     value: "100094063_2_1011822749_1_103".into(),
+    /// };
+    /// if let Some(buyer) = source.order_buyer(&chat) {
+    ///     println!("orders of {:?} {}", buyer.kind, buyer.value);
+    /// }
+    /// # }
+    /// ```
+    fn order_buyer(&self, chat: &ContactIdentity) -> Option<ContactIdentity> {
+        let _ = chat;
+        None
     }
 }
