@@ -110,11 +110,20 @@ impl OrderSource for LazadaChannel {
     /// A Lazada chat is keyed by its IM session ([`SESSION_IDENTITY`](crate::SESSION_IDENTITY));
     /// the session id carries the buyer's account id, the `buyer_id` orders name
     /// ([`session_buyer`](crate::session_buyer)).
-    fn order_buyer(&self, chat: &ContactIdentity) -> Option<ContactIdentity> {
-        if chat.kind != IdentityKind::Other(crate::SESSION_IDENTITY.into()) {
-            return None;
+    /// No call: the session id alone says it.
+    async fn order_buyer(
+        &self,
+        account: &ChannelAccount,
+        _access_token: Option<&SecretString>,
+        chat: &ContactIdentity,
+    ) -> Result<Option<ContactIdentity>> {
+        if chat.kind != IdentityKind::Other(crate::SESSION_IDENTITY.into()) || chat.account != account.id {
+            return Ok(None);
         }
-        let buyer = crate::session_buyer(&chat.value)?;
-        Some(ContactIdentity { account: chat.account, kind: IdentityKind::MarketplaceBuyerId, value: buyer.to_owned() })
+        Ok(crate::session_buyer(&chat.value).map(|buyer| ContactIdentity {
+            account: chat.account,
+            kind: IdentityKind::MarketplaceBuyerId,
+            value: buyer.to_owned(),
+        }))
     }
 }

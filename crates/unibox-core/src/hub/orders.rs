@@ -49,8 +49,9 @@ impl Hub {
 
     /// `identities` and the buyer identities their channels' orders name for them
     /// ([`OrderSource::order_buyer`](crate::orders::OrderSource::order_buyer): a Lazada chat is
-    /// keyed by its IM session, whose id carries the buyer id the orders name). An identity
-    /// whose account or channel is gone adds nothing.
+    /// keyed by its IM session, a TikTok Shop chat by its conversation, while orders name the
+    /// buyer id). An identity whose account or channel is gone adds nothing; a failed lookup
+    /// is logged and adds nothing, so the orders found through the other identities still show.
     async fn with_order_buyers(
         &self,
         tenant: &crate::TenantId,
@@ -59,11 +60,18 @@ impl Hub {
         let mut buyers = identities.clone();
         for identity in &identities {
             let Ok(account) = self.inner.store.accounts.account(tenant, identity.account).await else { continue };
-            let Some(source) = self.channel_of(&account).ok().and_then(|channel| channel.orders()) else { continue };
-            if let Some(buyer) = source.order_buyer(identity).filter(|b| b.account == identity.account)
-                && !buyers.contains(&buyer)
-            {
-                buyers.push(buyer);
+            let Ok(channel) = self.channel_of(&account).cloned() else { continue };
+            let Some(source) = channel.orders() else { continue };
+            let found = match self.access_token(tenant, &account).await {
+                Ok(tokens) => source.order_buyer(&account, tokens.as_ref().map(|t| &t.access_token), identity).await,
+                Err(error) => Err(error),
+            };
+            match found {
+                Ok(Some(buyer)) if buyer.account == identity.account && !buyers.contains(&buyer) => buyers.push(buyer),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(target: "unibox::orders", %error, account = %account.id, "could not find the buyer of a chat")
+                }
             }
         }
         buyers

@@ -61,27 +61,33 @@ pub trait OrderSource: Send + Sync {
     }
 
     /// The buyer identity this channel's orders name for `chat`, a chat identity of a contact on
-    /// this channel, when the chat id itself carries the buyer's id (a Lazada IM session id
-    /// holds the buyer's account id); [`Hub::orders_of_contact`](crate::Hub::orders_of_contact)
-    /// adds it to the contact's identities. The default: none (the chat identity is the buyer
-    /// identity, as on Shopee, or carries no buyer id).
+    /// `account`, when it differs from the chat identity: a Lazada chat is keyed by its IM
+    /// session, whose id carries the buyer's account id; a TikTok Shop chat by its
+    /// conversation, whose buyer `user_id` the conversation list names.
+    /// [`Hub::orders_of_contact`](crate::Hub::orders_of_contact) adds it to the contact's
+    /// identities. The default: none (the chat identity is the buyer identity, as on Shopee).
     ///
     /// ```
     /// # use unibox_core::orders::OrderSource;
-    /// # use unibox_core::{ChannelAccountId, ContactIdentity, IdentityKind};
-    /// # fn show(source: &dyn OrderSource) {
+    /// # use unibox_core::{ChannelAccount, ContactIdentity, IdentityKind};
+    /// # async fn show(source: &dyn OrderSource, account: &ChannelAccount, token: &secrecy::SecretString) -> unibox_core::Result<()> {
     /// let chat = ContactIdentity {
-    ///     account: ChannelAccountId::new(),
+    ///     account: account.id,
     ///     kind: IdentityKind::Other("lazada_session".into()),
     ///     value: "100094063_2_1011822749_1_103".into(),
     /// };
-    /// if let Some(buyer) = source.order_buyer(&chat) {
+    /// if let Some(buyer) = source.order_buyer(account, Some(token), &chat).await? {
     ///     println!("orders of {:?} {}", buyer.kind, buyer.value);
     /// }
-    /// # }
+    /// # Ok(()) }
     /// ```
-    fn order_buyer(&self, chat: &ContactIdentity) -> Option<ContactIdentity> {
-        let _ = chat;
-        None
+    async fn order_buyer(
+        &self,
+        account: &ChannelAccount,
+        access_token: Option<&SecretString>,
+        chat: &ContactIdentity,
+    ) -> Result<Option<ContactIdentity>> {
+        let _ = (account, access_token, chat);
+        Ok(None)
     }
 }
