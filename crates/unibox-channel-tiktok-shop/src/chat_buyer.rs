@@ -2,15 +2,17 @@
 //! webhook names the buyer only by `im_user_id`, which TikTok Shop says cannot look up orders.
 //! The conversation list (`GET /customer_service/202309/conversations`) names each
 //! participant's `user_id` (the `buyer_user_id` orders carry) beside its role, so the buyer of
-//! a conversation is found there, among the most recent conversations, and remembered.
+//! a conversation is found there, among the most recent conversations, and remembered; a
+//! conversation not found is not searched again for 10 minutes.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Deserialize;
 use unibox_channel_marketplace::lenient::Id;
-use unibox_core::{ChannelAccount, ContactIdentity, IdentityKind, Result};
+use unibox_core::{ChannelAccount, ContactIdentity, IdentityKind, Result, Timestamp};
 
 use crate::fetch::unexpected;
 use crate::history::CONVERSATIONS_PATH;
@@ -23,23 +25,33 @@ const PAGE_SIZE: &str = "20";
 const MAX_PAGES: usize = 5;
 /// Conversations remembered per channel before the memory starts over.
 const REMEMBERED: usize = 10_000;
+/// How long a conversation the search did not find is not searched again.
+const MISS_KEPT: Duration = Duration::from_secs(600);
 
-/// Conversation id -> the buyer's `user_id`, as the conversation list named them (a
-/// conversation's buyer never changes).
+/// What the conversation list said of a conversation.
+#[derive(Clone)]
+enum Known {
+    /// Its buyer's `user_id` (a conversation's buyer never changes).
+    Buyer(String),
+    /// Not among the most recent conversations when searched at this time.
+    Missing(Timestamp),
+}
+
+/// Conversation id -> what the conversation list said of it.
 #[derive(Default)]
-pub(crate) struct ChatBuyers(Mutex<HashMap<String, String>>);
+pub(crate) struct ChatBuyers(Mutex<HashMap<String, Known>>);
 
 impl ChatBuyers {
-    fn get(&self, conversation: &str) -> Option<String> {
+    fn get(&self, conversation: &str) -> Option<Known> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).get(conversation).cloned()
     }
 
-    fn remember(&self, conversation: String, buyer: String) {
-        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if known.len() >= REMEMBERED {
-            known.clear();
+    fn remember(&self, conversation: String, known: Known) {
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if all.len() >= REMEMBERED {
+            all.clear();
         }
-        known.insert(conversation, buyer);
+        all.insert(conversation, known);
     }
 }
 
@@ -86,8 +98,13 @@ impl TikTokShopChannel {
             kind: IdentityKind::MarketplaceBuyerId,
             value: user,
         };
-        if let Some(user) = self.chat_buyers.get(&chat.value) {
-            return Ok(Some(buyer_of(user)));
+        let now = self.clock.now();
+        match self.chat_buyers.get(&chat.value) {
+            Some(Known::Buyer(user)) => return Ok(Some(buyer_of(user))),
+            Some(Known::Missing(at)) if now.as_unix_seconds() - at.as_unix_seconds() < MISS_KEPT.as_secs() as i64 => {
+                return Ok(None);
+            }
+            _ => {}
         }
         let mut page_token: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -110,7 +127,7 @@ impl TikTokShopChannel {
                     if id == chat.value {
                         found = Some(user.clone());
                     }
-                    self.chat_buyers.remember(id, user);
+                    self.chat_buyers.remember(id, Known::Buyer(user));
                 }
             }
             if found.is_some() {
@@ -121,6 +138,7 @@ impl TikTokShopChannel {
                 None => break,
             }
         }
+        self.chat_buyers.remember(chat.value.clone(), Known::Missing(now));
         Ok(None)
     }
 }

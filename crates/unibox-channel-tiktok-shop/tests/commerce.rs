@@ -295,8 +295,13 @@ async fn a_buyers_order_shows_under_the_contact_of_their_chat() {
     assert!(searched >= 2, "the buyer's conversation is on the second page");
     assert_eq!(hub.conversation_orders(&agent(&account), conversation).await.unwrap().len(), 1, "beside the chat");
     assert_eq!(listed(&tiktok), searched, "the conversation's buyer is remembered");
-    // A conversation the list does not hold (its buyer unknown) finds no order, and is no error.
+    // A conversation the list does not hold (its buyer unknown) finds no order, and is no error;
+    // it is not searched again at once.
     assert!(hub.orders_of_contact(&agent(&account), stranger).await.unwrap().is_empty());
+    let after_miss = listed(&tiktok);
+    assert_eq!(after_miss, searched + 2, "both pages searched once");
+    assert!(hub.orders_of_contact(&agent(&account), stranger).await.unwrap().is_empty());
+    assert_eq!(listed(&tiktok), after_miss, "the miss is remembered");
     let globex = Actor::user("globex".parse().unwrap(), "agent".parse().unwrap(), Role::Agent);
     assert_eq!(hub.orders_of_contact(&globex, contact).await.unwrap_err().kind(), ErrorKind::NotFound);
 }
