@@ -18,7 +18,7 @@ pub use config::{
     DEFAULT_API_BASE_URL, DEFAULT_AUTH_BASE_URL, DEFAULT_AUTHORIZE_URL, LazadaConfig, LazadaConfigBuilder,
 };
 pub use error_map::LazadaApiError;
-pub use inbound::{SESSION_IDENTITY, template};
+pub use inbound::{SESSION_IDENTITY, session_buyer, template};
 pub use signing::{request_signature, signed_string};
 pub use tokens::{LazadaAuthorization, LazadaSeller};
 pub use unibox_channel_marketplace::push::push_signature;

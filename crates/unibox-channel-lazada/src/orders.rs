@@ -1,6 +1,9 @@
 //! [`OrderSource`] for Lazada: `/order/get` (status, price, times) and `/order/items/get` (the
 //! lines: one per unit, folded into items; buyer id, currency, tracking code).
 //!
+//! A chat's contact is keyed by its IM session; its orders are found through the buyer id the
+//! session id carries ([`order_buyer`](OrderSource::order_buyer)).
+//!
 //! Lazada lists orders only by time (`/orders/get`), not by buyer, so
 //! [`fetch_buyer_orders`](OrderSource::fetch_buyer_orders) stays unsupported.
 
@@ -10,7 +13,7 @@ use serde::Deserialize;
 use unibox_channel_marketplace::lenient::{Id, datetime};
 use unibox_channel_marketplace::orders::{decimal, fold_lines};
 use unibox_core::orders::{Order, OrderItem, OrderSource};
-use unibox_core::{ChannelAccount, Error, ErrorKind, IdentityKind, PlatformUser, Result};
+use unibox_core::{ChannelAccount, ContactIdentity, Error, ErrorKind, IdentityKind, PlatformUser, Result};
 
 use crate::LazadaChannel;
 use crate::fetch::unexpected;
@@ -102,5 +105,25 @@ impl OrderSource for LazadaChannel {
             .collect();
         order.items = fold_lines(items);
         Ok(order)
+    }
+
+    /// A Lazada chat is keyed by its IM session ([`SESSION_IDENTITY`](crate::SESSION_IDENTITY));
+    /// the session id carries the buyer's account id, the `buyer_id` orders name
+    /// ([`session_buyer`](crate::session_buyer)).
+    /// No call: the session id alone says it.
+    async fn order_buyer(
+        &self,
+        account: &ChannelAccount,
+        _access_token: Option<&SecretString>,
+        chat: &ContactIdentity,
+    ) -> Result<Option<ContactIdentity>> {
+        if chat.kind != IdentityKind::Other(crate::SESSION_IDENTITY.into()) || chat.account != account.id {
+            return Ok(None);
+        }
+        Ok(crate::session_buyer(&chat.value).map(|buyer| ContactIdentity {
+            account: chat.account,
+            kind: IdentityKind::MarketplaceBuyerId,
+            value: buyer.to_owned(),
+        }))
     }
 }

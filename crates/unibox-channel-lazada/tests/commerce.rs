@@ -275,3 +275,51 @@ async fn read_errors_map_to_kinds() {
     let offset = channel.list_products(&account, Some(&token()), Some("-1")).await.unwrap_err();
     assert_eq!(offset.kind(), ErrorKind::InvalidInput);
 }
+
+/// The chat's contact is keyed by the IM session, the order by the buyer id; the session id
+/// carries the buyer's account id, so the order shows under the chat's contact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyers_order_shows_under_the_contact_of_their_chat() {
+    let platform = FakeServer::start().await.unwrap();
+    let lazada = FakeLazada::new();
+    lazada.books.lock().unwrap().orders.insert(ORDER_ID.into(), order_books());
+    lazada.serve(&platform);
+    let hub = hub(&platform, common::clock());
+    let account = connected(&hub).await;
+    // The buyer writes first (session 100094063_2_1011822749_1_103), then orders.
+    let chat = pushed(common::SESSION, "1zYOS7N0cuIqw96026", "Is the red scarf in stock?", NOW_MILLIS - 60_000);
+    hub.receive_webhook(&channel_id(), &common::signed(&chat)).await.unwrap();
+    // Another buyer's chat, whose contact must not see the order.
+    let other = pushed("100094063_2_1099999999_1_103", "2aBCD8O1dvJrx07137", "Hello", NOW_MILLIS - 50_000);
+    hub.receive_webhook(&channel_id(), &common::signed(&other)).await.unwrap();
+    let mut trade_order: serde_json::Value = serde_json::from_slice(&common::fixture("trade_order")).unwrap();
+    trade_order["seller_id"] = json!(SELLER);
+    hub.receive_webhook(&channel_id(), &common::signed(&serde_json::to_vec(&trade_order).unwrap())).await.unwrap();
+
+    let conversations = hub.conversations(&agent(&account), &ConversationQuery::new()).await.unwrap().items;
+    assert_eq!(conversations.len(), 2);
+    let mut contacts = Vec::new();
+    for conversation in &conversations {
+        let contact = hub.contact_profile(&agent(&account), conversation.contact).await.unwrap().contact;
+        contacts.push((contact.identities[0].value.clone(), conversation.id, conversation.contact));
+    }
+    let (_, conversation, contact) = contacts.iter().find(|(session, ..)| session == common::SESSION).unwrap().clone();
+    let (_, _, stranger) = contacts.iter().find(|(session, ..)| session != common::SESSION).unwrap().clone();
+
+    // The push names no buyer; the order API does (fetched in the background).
+    let mut orders = Vec::new();
+    for _ in 0..100 {
+        orders = hub.orders_of_contact(&agent(&account), contact).await.unwrap();
+        if !orders.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(orders.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(), [ORDER_ID]);
+    assert_eq!(orders[0].buyer.as_ref().map(|b| b.id.as_str()), Some(BUYER_ID));
+    let beside = hub.conversation_orders(&agent(&account), conversation).await.unwrap();
+    assert_eq!(beside.len(), 1, "beside the chat too");
+    assert!(hub.orders_of_contact(&agent(&account), stranger).await.unwrap().is_empty(), "another buyer's chat");
+    let globex = Actor::user("globex".parse().unwrap(), "agent".parse().unwrap(), Role::Agent);
+    assert_eq!(hub.orders_of_contact(&globex, contact).await.unwrap_err().kind(), ErrorKind::NotFound);
+}

@@ -134,6 +134,66 @@ impl MetaCatalogs {
     }
 }
 
+#[derive(Deserialize)]
+struct IdPage {
+    #[serde(default)]
+    data: Vec<IdOnly>,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    retailer_id: Option<String>,
+}
+
+/// Meta's own id of the product whose `retailer_id` is `retailer_id` in `catalog`, which the
+/// Messenger and Instagram product template names (unibox's catalog keeps the retailer id):
+/// `GET /{catalog-id}/products?filter={"retailer_id":{"eq":…}}&fields=id,retailer_id`.
+/// `NotFound` when the catalog has no such product.
+///
+/// ```no_run
+/// # async fn lookup(graph: unibox_channel_meta::GraphClient, token: secrecy::SecretString) -> unibox_core::Result<()> {
+/// let id = unibox_channel_meta::catalog::meta_product_id(&graph, "354160437058781", "SKU-DESK-117", &token).await?;
+/// println!("send the product template with elements: [{{\"id\": \"{id}\"}}]");
+/// # Ok(()) }
+/// ```
+pub async fn meta_product_id(
+    graph: &GraphClient,
+    catalog: &str,
+    retailer_id: &str,
+    token: &SecretString,
+) -> Result<String> {
+    const OP: &str = "meta.catalog.product_id";
+    if catalog.is_empty() || !catalog.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::new(ErrorKind::Configuration, "a Meta catalog id is digits").with_operation(OP));
+    }
+    if retailer_id.trim().is_empty() || retailer_id.len() > 100 {
+        return Err(
+            Error::new(ErrorKind::InvalidInput, "a product's retailer id is 1 to 100 characters").with_operation(OP)
+        );
+    }
+    let filter = serde_json::json!({ "retailer_id": { "eq": retailer_id } }).to_string();
+    let page: IdPage = graph
+        .get(
+            &format!("{catalog}/products"),
+            &[("fields", "id,retailer_id"), ("filter", filter.as_str()), ("limit", "2")],
+            Some(token),
+        )
+        .await
+        .map_err(|e| e.with_operation(OP))?;
+    page.data
+        .into_iter()
+        .find(|p| p.retailer_id.as_deref() == Some(retailer_id))
+        .and_then(|p| p.id.filter(|id| !id.is_empty()))
+        .ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, "the account's Meta catalog has no product with this retailer id")
+                .with_operation(OP)
+                .with_context("product", retailer_id)
+        })
+}
+
 /// Lists a Meta catalog's products for the accounts [`MetaCatalogs`] names, through a
 /// [`GraphClient`]. The WhatsApp and Instagram channels offer one through
 /// [`Channel::catalog`](unibox_core::Channel::catalog) when catalogs are configured.

@@ -55,6 +55,7 @@ pub struct TikTokShopChannel {
     api: Option<TikTokShopApi>,
     ciphers: RwLock<HashMap<String, String>>,
     alerts: ExpiryAlerts,
+    pub(crate) chat_buyers: crate::chat_buyer::ChatBuyers,
 }
 
 impl TikTokShopChannel {
@@ -93,6 +94,7 @@ impl TikTokShopChannel {
             api: None,
             ciphers,
             alerts: ExpiryAlerts::default(),
+            chat_buyers: Default::default(),
         }
     }
 

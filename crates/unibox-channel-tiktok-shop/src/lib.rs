@@ -3,6 +3,7 @@
 mod api;
 mod catalog;
 mod channel;
+mod chat_buyer;
 mod config;
 mod error_map;
 mod fetch;

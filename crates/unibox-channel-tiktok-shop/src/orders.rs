@@ -11,7 +11,7 @@ use serde::Deserialize;
 use unibox_channel_marketplace::lenient::{Id, unix_time};
 use unibox_channel_marketplace::orders::{decimal, fold_lines};
 use unibox_core::orders::{Order, OrderItem, OrderSource};
-use unibox_core::{ChannelAccount, Error, ErrorKind, IdentityKind, PlatformUser, Result};
+use unibox_core::{ChannelAccount, ContactIdentity, Error, ErrorKind, IdentityKind, PlatformUser, Result};
 
 use crate::TikTokShopChannel;
 use crate::fetch::unexpected;
@@ -149,5 +149,16 @@ impl OrderSource for TikTokShopChannel {
         let data = self.read(account, access_token, ORDER_SEARCH_PATH, &query, Some(body), OP).await?;
         let list: OrderList = serde_json::from_value(data).map_err(|_| unexpected(OP, "the order list"))?;
         Ok(list.orders.into_iter().filter_map(|wire| self.order_of(account, wire)).collect())
+    }
+
+    /// The buyer `user_id` of a chat's conversation, from the conversation list's participants
+    /// (the webhook names only the `im_user_id`, which cannot look up orders).
+    async fn order_buyer(
+        &self,
+        account: &ChannelAccount,
+        access_token: Option<&SecretString>,
+        chat: &ContactIdentity,
+    ) -> Result<Option<ContactIdentity>> {
+        self.chat_buyer(account, access_token, chat).await
     }
 }

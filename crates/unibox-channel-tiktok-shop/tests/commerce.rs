@@ -232,3 +232,76 @@ async fn read_errors_map_to_kinds() {
     let unknown_shop = no_cipher.fetch_order(&account, Some(&token), ORDER_ID).await.unwrap_err();
     assert_eq!(unknown_shop.kind(), ErrorKind::Configuration, "no shop_cipher for the shop");
 }
+
+/// The chat's contact is keyed by the conversation and the webhook names only the buyer's
+/// `im_user_id`; the conversation list names the buyer's `user_id`, which the order carries,
+/// so the order shows under the chat's contact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyers_order_shows_under_the_contact_of_their_chat() {
+    let platform = FakeServer::start().await.unwrap();
+    let tiktok = FakeTikTokShop::new();
+    let chat = "7494560109732334999";
+    let stranger_chat = "7494560109732330003";
+    {
+        let mut books = tiktok.books.lock().unwrap();
+        books.orders = vec![order(ORDER_ID, "IN_TRANSIT", NOW - 100)];
+        // 25 conversations, the buyer's on the second page of 20.
+        for i in 0..25 {
+            let id = if i == 22 { chat.to_owned() } else { format!("74945601097323{:05}", i) };
+            books.buyers.insert(id.clone(), format!("70000000000000{:05}", i));
+            books.conversations.push((id, Vec::new()));
+        }
+        books.buyers.insert(chat.into(), BUYER.into());
+    }
+    tiktok.serve(&platform);
+    let hub = hub(&platform);
+    let account = connected(&hub).await;
+    hub.receive_webhook(
+        &channel_id(),
+        &common::signed(&pushed(chat, "7494560109732311111", "Is it shipped?", NOW - 60)),
+    )
+    .await
+    .unwrap();
+    hub.receive_webhook(&channel_id(), &common::signed(&pushed(stranger_chat, "7494560109732322222", "Hi", NOW - 50)))
+        .await
+        .unwrap();
+    hub.receive_webhook(&channel_id(), &common::signed(&common::fixture("order_status"))).await.unwrap();
+
+    let conversations = hub.conversations(&agent(&account), &ConversationQuery::new()).await.unwrap().items;
+    assert_eq!(conversations.len(), 2);
+    let mut contacts = Vec::new();
+    for conversation in &conversations {
+        let contact = hub.contact_profile(&agent(&account), conversation.contact).await.unwrap().contact;
+        contacts.push((contact.identities[0].value.clone(), conversation.id, conversation.contact));
+    }
+    let (_, conversation, contact) = contacts.iter().find(|(id, ..)| id == chat).unwrap().clone();
+    let (_, _, stranger) = contacts.iter().find(|(id, ..)| id == stranger_chat).unwrap().clone();
+
+    // The push names no buyer; the order API does (fetched in the background).
+    let mut orders = Vec::new();
+    for _ in 0..100 {
+        orders = hub.orders_of_contact(&agent(&account), contact).await.unwrap();
+        if !orders.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(orders.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(), [ORDER_ID]);
+    assert_eq!(orders[0].buyer.as_ref().map(|b| b.id.as_str()), Some(BUYER));
+    let listed = |tiktok: &FakeTikTokShop| {
+        tiktok.books.lock().unwrap().calls.iter().filter(|c| *c == "GET /customer_service/202309/conversations").count()
+    };
+    let searched = listed(&tiktok);
+    assert!(searched >= 2, "the buyer's conversation is on the second page");
+    assert_eq!(hub.conversation_orders(&agent(&account), conversation).await.unwrap().len(), 1, "beside the chat");
+    assert_eq!(listed(&tiktok), searched, "the conversation's buyer is remembered");
+    // A conversation the list does not hold (its buyer unknown) finds no order, and is no error;
+    // it is not searched again at once.
+    assert!(hub.orders_of_contact(&agent(&account), stranger).await.unwrap().is_empty());
+    let after_miss = listed(&tiktok);
+    assert_eq!(after_miss, searched + 2, "both pages searched once");
+    assert!(hub.orders_of_contact(&agent(&account), stranger).await.unwrap().is_empty());
+    assert_eq!(listed(&tiktok), after_miss, "the miss is remembered");
+    let globex = Actor::user("globex".parse().unwrap(), "agent".parse().unwrap(), Role::Agent);
+    assert_eq!(hub.orders_of_contact(&globex, contact).await.unwrap_err().kind(), ErrorKind::NotFound);
+}

@@ -95,7 +95,12 @@ impl WhatsAppChannel {
     /// client with [`with_http_client`](Self::with_http_client) to send).
     pub fn new(config: WhatsAppConfig) -> Self {
         let capabilities = Capabilities {
-            send: ContentKinds::of(&SENDABLE),
+            // A product message names the number's catalog.
+            send: if config.catalogs.is_empty() {
+                ContentKinds::of(&SENDABLE)
+            } else {
+                ContentKinds::of(&SENDABLE).with(ContentKind::Product)
+            },
             max_text_length: Some(MAX_TEXT_LENGTH),
             messaging_window: Some(MessagingWindow {
                 free_form: CUSTOMER_SERVICE_WINDOW,
@@ -254,7 +259,7 @@ impl Channel for WhatsAppChannel {
         let graph = self.graph(OPERATION)?;
         let token = token(request.access_token, OPERATION)?;
         let phone_number_id = phone_number_id(request.account, OPERATION)?;
-        let body = outbound::message_body(request)?;
+        let body = outbound::message_body(request, self.config.catalogs.of(phone_number_id))?;
         let answer: SendAnswer = graph
             .post_json(&format!("{phone_number_id}/messages"), token, &body)
             .await

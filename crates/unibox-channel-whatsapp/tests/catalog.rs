@@ -125,3 +125,121 @@ async fn without_a_catalog_there_is_no_source_and_a_refused_token_is_token_inval
     let token = secrecy::SecretString::from(ACCESS_TOKEN);
     assert_eq!(source.list_products(&other, Some(&token), None).await.unwrap_err().kind(), ErrorKind::Configuration);
 }
+
+/// The exact body of a single-product message WhatsApp's Cloud API documents.
+fn expected_product_message(catalog: &str) -> serde_json::Value {
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": common::CUSTOMER,
+        "type": "interactive",
+        "interactive": {
+            "type": "product",
+            "body": { "text": "Standing desk 117" },
+            "action": { "catalog_id": catalog, "product_retailer_id": "SKU-DESK-117" }
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_product_from_the_catalog_goes_out_as_a_single_product_message() {
+    let graph = FakeServer::start().await.unwrap();
+    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let answered = counter.clone();
+    graph.respond_with(move |request| {
+        if request.path() != format!("/v23.0/{}/messages", PHONE_NUMBER_ID) {
+            return ScriptedResponse::json(404, &json!({"error": {"message": "Unknown path", "code": 100}}));
+        }
+        let mut body = request.json().unwrap_or_default();
+        // unibox's own message id, echoed in statuses: present, then compared without it.
+        if body.as_object_mut().and_then(|b| b.remove("biz_opaque_callback_data")).is_none()
+            || body != expected_product_message(CATALOG)
+        {
+            return ScriptedResponse::json(
+                400,
+                &json!({"error": {"message": "(#100) Invalid parameter", "type": "OAuthException", "code": 100, "fbtrace_id": "AbE"}}),
+            );
+        }
+        common::graph_messages_endpoint(&answered, request)
+    });
+    let with = channel(&graph, true);
+    assert!(with.capabilities().send.contains(unibox_core::ContentKind::Product));
+    let account = common::account();
+    let customer = common::customer(&account);
+    let product = unibox_core::Content::Product {
+        product_id: "SKU-DESK-117".into(),
+        name: Some("Standing desk 117".into()),
+        url: None,
+    };
+    let token = secrecy::SecretString::from(ACCESS_TOKEN);
+    let request = unibox_core::channel::SendRequest::new(&account, &customer, &product, unibox_core::MessageId::new())
+        .with_access_token(Some(&token));
+    let receipt = with.send(&request).await.unwrap();
+    assert!(receipt.platform_message_id.starts_with("wamid."), "{receipt:?}");
+    assert_eq!(graph.request_count(), 1);
+
+    // Without a catalog for the number: a typed refusal before any call, never a silent drop.
+    let without = channel(&graph, false);
+    assert!(!without.capabilities().send.contains(unibox_core::ContentKind::Product));
+    let refused = without.send(&request).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Unsupported);
+    assert!(refused.to_string().contains("catalog"), "{refused}");
+    let empty = unibox_core::Content::Product { product_id: " ".into(), name: None, url: None };
+    let request = unibox_core::channel::SendRequest::new(&account, &customer, &empty, unibox_core::MessageId::new())
+        .with_access_token(Some(&token));
+    assert_eq!(with.send(&request).await.unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(graph.request_count(), 1, "refused sends call nothing");
+}
+
+/// The agent's path end to end: the customer writes, the catalog is synced, the agent finds a
+/// desk and `Hub::send_product` sends it as a product message the fake Graph API checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_finds_a_product_and_sends_it_on_the_customers_whatsapp_chat() {
+    let graph = FakeServer::start().await.unwrap();
+    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let answered = counter.clone();
+    let all = products();
+    graph.respond_with(move |request| {
+        if request.path() == format!("/v23.0/{CATALOG}/products") {
+            return ScriptedResponse::json(
+                200,
+                &json!({"data": all[115..118], "paging": {"cursors": {"after": "c3"}}}),
+            );
+        }
+        let mut body = request.json().unwrap_or_default();
+        body.as_object_mut().map(|b| b.remove("biz_opaque_callback_data"));
+        if body != expected_product_message(CATALOG) {
+            return ScriptedResponse::json(
+                400,
+                &json!({"error": {"message": "(#100) Invalid parameter", "code": 100}}),
+            );
+        }
+        common::graph_messages_endpoint(&answered, request)
+    });
+    let channel_id: unibox_core::ChannelId = "acme-whatsapp".parse().unwrap();
+    let hub = Hub::builder(MemoryStore::new())
+        .channel(channel_id.clone(), Arc::new(channel(&graph, true)))
+        .clock(common::clock())
+        .build();
+    let account = common::account();
+    let admin = Actor::user(account.tenant.clone(), "admin".parse().unwrap(), Role::Admin);
+    let agent = Actor::user(account.tenant.clone(), "agent".parse().unwrap(), Role::Agent);
+    let account = hub.ensure_account(&admin, account, Some(TokenSet::new(ACCESS_TOKEN))).await.unwrap();
+    let text = json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{
+        "field": "messages",
+        "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": common::CUSTOMER}],
+            "messages": [{"from": common::CUSTOMER, "id": "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQVdJTjAy",
+                "timestamp": (common::NOW - 60).to_string(), "type": "text", "text": {"body": "Do you have standing desks?"}}]}}]}]});
+    let response = hub.handle_webhook(&channel_id, common::signed(APP_SECRET, text.to_string().as_bytes())).await;
+    assert_eq!(response.status.as_u16(), 200);
+    let conversation =
+        hub.conversations(&agent, &unibox_core::inbox::ConversationQuery::new()).await.unwrap().items[0].id;
+
+    assert_eq!(hub.sync_catalog(&admin, account.id).await.unwrap(), 3);
+    let found = hub.search_products(&agent, "standing desk 117", 1).await.unwrap();
+    let sent = hub.send_product(&agent, conversation, account.id, &found[0].product_id).await.unwrap();
+    assert_eq!(sent.delivery, unibox_core::DeliveryStatus::Sent, "{sent:?}");
+    assert_eq!(counter.load(std::sync::atomic::Ordering::SeqCst), 1, "one product message went out");
+}

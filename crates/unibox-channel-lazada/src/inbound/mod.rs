@@ -37,6 +37,23 @@ use unibox_core::{
 /// seller account, 2, buyer account, 1, a suffix), which is where messages are sent.
 pub const SESSION_IDENTITY: &str = "lazada_session";
 
+/// The buyer's account id in a Lazada IM session id (`{seller account}_2_{buyer account}_1_{suffix}`:
+/// account type 2 is the seller, 1 the buyer), which is the `buyer_id` Lazada's orders and
+/// fulfillment pushes name; `None` for any other shape.
+///
+/// ```
+/// use unibox_channel_lazada::session_buyer;
+/// assert_eq!(session_buyer("100094063_2_1011822749_1_103"), Some("1011822749"));
+/// assert_eq!(session_buyer("1011822749_1_100094063_2_103"), None, "not the documented order");
+/// assert_eq!(session_buyer("not-a-session"), None);
+/// ```
+pub fn session_buyer(session: &str) -> Option<&str> {
+    let mut parts = session.split('_');
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let (seller, seller_type, buyer, buyer_type) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (digits(seller) && seller_type == "2" && digits(buyer) && buyer_type == "1").then_some(buyer)
+}
+
 /// `message_type` values unibox maps.
 mod push_type {
     pub(super) const TRADE_ORDER: i64 = 0;

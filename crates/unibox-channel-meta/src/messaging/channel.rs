@@ -151,7 +151,9 @@ impl MessagingChannelBuilder {
                 }
                 _ => graph,
             };
-            MessagingSender::new(graph, self.platform.clone()).with_human_agent_tag(self.human_agent_tag)
+            MessagingSender::new(graph, self.platform.clone())
+                .with_human_agent_tag(self.human_agent_tag)
+                .with_catalogs(self.catalogs.clone())
         });
         let catalog = match (&sender, self.catalogs.is_empty()) {
             (Some(sender), false) => {
@@ -162,7 +164,7 @@ impl MessagingChannelBuilder {
         let messenger = self.platform.channel == ChannelKind::MESSENGER;
         let capabilities = Capabilities {
             send: match &sender {
-                Some(sender) => ContentKinds::of(sender.sendable()),
+                Some(sender) => sender.sendable_kinds(),
                 None => ContentKinds::NONE,
             },
             max_text_length: Some(if messenger { 2000 } else { 1000 }),

@@ -6,11 +6,13 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use unibox_core::channel::{SendReceipt, SendRequest};
 use unibox_core::{
-    ButtonAction, ChannelAccount, ChannelKind, Content, ContentKind, Error, ErrorKind, Media, MediaSource, Result,
+    ButtonAction, ChannelAccount, ChannelKind, Content, ContentKind, ContentKinds, Error, ErrorKind, Media,
+    MediaSource, Result,
 };
 
 use super::MessagingPlatform;
 use super::channel::{HUMAN_AGENT_WINDOW, STANDARD_WINDOW};
+use crate::catalog::{MetaCatalogs, meta_product_id};
 use crate::{GraphClient, MultipartForm};
 
 /// The most quick replies one message may carry.
@@ -88,12 +90,21 @@ pub struct MessagingSender {
     graph: GraphClient,
     platform: MessagingPlatform,
     human_agent_tag: bool,
+    catalogs: MetaCatalogs,
 }
 
 impl MessagingSender {
     /// A sender for `platform` through `graph`, without the human-agent tag.
     pub fn new(graph: GraphClient, platform: MessagingPlatform) -> Self {
-        MessagingSender { graph, platform, human_agent_tag: false }
+        MessagingSender { graph, platform, human_agent_tag: false, catalogs: MetaCatalogs::new() }
+    }
+
+    /// The Meta catalog each account (page or Instagram account, by platform id) sells from:
+    /// a `Content::Product` to a customer of such an account goes out as the product template,
+    /// and is `Unsupported` from an account without one.
+    pub fn with_catalogs(mut self, catalogs: MetaCatalogs) -> Self {
+        self.catalogs = catalogs;
+        self
     }
 
     /// Whether human agents' messages after the 24-hour window carry the `HUMAN_AGENT` tag
@@ -113,7 +124,14 @@ impl MessagingSender {
         &self.graph
     }
 
-    /// The content kinds [`message_bodies`](Self::message_bodies) can express.
+    /// The content kinds [`message_bodies`](Self::message_bodies) can express: those of
+    /// [`sendable`](Self::sendable), and `Product` when a catalog is configured.
+    pub fn sendable_kinds(&self) -> ContentKinds {
+        let kinds = ContentKinds::of(self.sendable());
+        if self.catalogs.is_empty() { kinds } else { kinds.with(ContentKind::Product) }
+    }
+
+    /// The content kinds [`message_bodies`](Self::message_bodies) can express without a catalog.
     pub fn sendable(&self) -> &'static [ContentKind] {
         if self.platform.buttons_as_generic_template {
             &[
@@ -149,9 +167,25 @@ impl MessagingSender {
 
     /// The Send API bodies for a request, in order: one, or two when media has a caption
     /// (the platform has no captions, so it follows as a text message).
+    ///
+    /// A `Content::Product` becomes the product template (`attachment: {type: "template",
+    /// payload: {template_type: "product", elements: [{id}]}}`) with its `product_id` as the
+    /// element's id, which the platform reads as Meta's product id;
+    /// [`send`](Self::send) first looks that id up from the retailer id unibox's catalog keeps.
+    /// From an account without a configured catalog it is `Unsupported`.
     pub fn message_bodies(&self, request: &SendRequest<'_>) -> Result<Vec<Value>> {
+        self.bodies_of(request, request.content)
+    }
+
+    fn bodies_of(&self, request: &SendRequest<'_>, content: &Content) -> Result<Vec<Value>> {
         let recipient = json!({ "id": request.recipient.value });
-        if let Content::Reaction { target_message_id, emoji } = request.content {
+        if let Content::Product { product_id, .. } = content {
+            self.catalog_of(request.account)?;
+            if product_id.trim().is_empty() {
+                return Err(self.invalid("a product message needs the product's id"));
+            }
+        }
+        if let Content::Reaction { target_message_id, emoji } = content {
             let action = if emoji.is_empty() { "unreact" } else { "react" };
             // The platforms accept one reaction, the heart ("love"), whatever emoji was chosen.
             return Ok(vec![json!({
@@ -161,11 +195,11 @@ impl MessagingSender {
             })]);
         }
         let tagged = self.tagged(request)?;
-        let mut messages = vec![self.message(request.content)?];
+        let mut messages = vec![self.message(content)?];
         if let Content::Image(Media { caption: Some(caption), .. })
         | Content::Video(Media { caption: Some(caption), .. })
         | Content::Audio(Media { caption: Some(caption), .. })
-        | Content::File(Media { caption: Some(caption), .. }) = request.content
+        | Content::File(Media { caption: Some(caption), .. }) = content
             && !caption.is_empty()
         {
             messages.push(json!({ "text": caption }));
@@ -219,9 +253,30 @@ impl MessagingSender {
         .with_operation(self.operation()))
     }
 
+    /// The catalog the account sells from, or `Unsupported`.
+    fn catalog_of(&self, account: &ChannelAccount) -> Result<&str> {
+        self.catalogs.of(&account.platform_account_id).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the {} product template names a product of the account's Meta catalog: configure the catalog (MetaCatalogs) for this account",
+                    self.platform.channel
+                ),
+            )
+            .with_operation(self.operation())
+            .with_context("account", account.id)
+        })
+    }
+
     fn message(&self, content: &Content) -> Result<Value> {
         Ok(match content {
             Content::Text { text } => json!({ "text": text }),
+            Content::Product { product_id, .. } => json!({
+                "attachment": {
+                    "type": "template",
+                    "payload": { "template_type": "product", "elements": [{ "id": product_id }] },
+                }
+            }),
             Content::Image(media) => self.attachment("image", media)?,
             Content::Video(media) => self.attachment("video", media)?,
             Content::Audio(media) => self.attachment("audio", media)?,
@@ -297,7 +352,19 @@ impl MessagingSender {
     /// receipt is `reaction:<target id>` (the platform gives it no id of its own).
     pub async fn send(&self, request: &SendRequest<'_>) -> Result<SendReceipt> {
         let token = self.token(request.access_token, request.account)?;
-        let bodies = self.message_bodies(request)?;
+        let bodies = match request.content {
+            Content::Product { product_id, name, url } => {
+                // Refused before any call when there is no catalog or no id.
+                self.message_bodies(request)?;
+                let catalog = self.catalog_of(request.account)?;
+                let meta_id = meta_product_id(&self.graph, catalog, product_id, token)
+                    .await
+                    .map_err(|e| e.with_operation(self.operation()).with_context("account", request.account.id))?;
+                let resolved = Content::Product { product_id: meta_id, name: name.clone(), url: url.clone() };
+                self.bodies_of(request, &resolved)?
+            }
+            _ => self.message_bodies(request)?,
+        };
         let path = format!("{}/messages", request.account.platform_account_id);
         let mut first_id = None;
         for body in &bodies {

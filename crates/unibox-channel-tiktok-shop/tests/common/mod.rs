@@ -120,6 +120,8 @@ pub struct Books {
     pub orders: Vec<serde_json::Value>,
     /// Conversations, newest first: (id, its messages as the message list answers them).
     pub conversations: Vec<(String, Vec<serde_json::Value>)>,
+    /// The buyer `user_id` of a conversation, where it is not `7494560109732334274`.
+    pub buyers: HashMap<String, String>,
     /// The active products the product search lists.
     pub products: Vec<serde_json::Value>,
     /// Every (method, API path) read, in order.
@@ -278,7 +280,8 @@ impl FakeTikTokShop {
                     .skip(start)
                     .take(size)
                     .map(|(id, _)| json!({"id": id, "participant_count": 2, "can_send_message": true, "unread_count": 0,
-                        "create_time": NOW - 86_400, "participants": [{"im_user_id": "707885565181165594", "user_id": "7494560109732334274",
+                        "create_time": NOW - 86_400, "participants": [{"im_user_id": "707885565181165594",
+                        "user_id": books.buyers.get(id).map_or("7494560109732334274", String::as_str),
                         "role": "BUYER", "nickname": "somchai.j", "avatar": "https://p16-oec-va.ibyteimg.com/avatar.jpeg", "buyer_platform": "TIKTOK_SHOP"}]}))
                     .collect();
                 success(json!({"conversations": page, "next_page_token": next(books.conversations.len())}))

@@ -9,6 +9,7 @@
 //! | `Buttons`, `QuickReplies` | `interactive` reply buttons (up to 3), a list (up to 10 rows) or a call-to-action URL button; see the crate docs |
 //! | `Template` | `template` with the body parameters as text parameters |
 //! | `Reaction` | `reaction` (an empty emoji removes it) |
+//! | `Product` | `interactive` single-product message (`action.catalog_id` the number's catalog from `WhatsAppConfigBuilder::catalog`, `action.product_retailer_id` the product id, `body.text` the name when given); `Unsupported` when the number has no catalog configured |
 //!
 //! Every body has `messaging_product: "whatsapp"`, the recipient (`to` for a phone number or
 //! wa_id, `recipient` for a business-scoped user id), `context.message_id` when replying, and
@@ -43,9 +44,15 @@ fn recipient(identity: &ContactIdentity) -> Result<(&'static str, &str)> {
 }
 
 /// The body that sends `request.content` to `request.recipient`.
-pub(crate) fn message_body(request: &SendRequest<'_>) -> Result<Value> {
+/// `catalog` is the Meta catalog the sending number sells from, if one is configured.
+pub(crate) fn message_body(request: &SendRequest<'_>, catalog: Option<&str>) -> Result<Value> {
     let (field, to) = recipient(request.recipient)?;
-    let (kind, object) = content_object(request.content)?;
+    let (kind, object) = match request.content {
+        Content::Product { product_id, name, .. } => {
+            ("interactive", product_object(product_id, name.as_deref(), catalog)?)
+        }
+        other => content_object(other)?,
+    };
     let mut body = Map::with_capacity(8);
     body.insert("messaging_product".into(), "whatsapp".into());
     body.insert("recipient_type".into(), "individual".into());
@@ -138,6 +145,35 @@ fn content_object(content: &Content) -> Result<(&'static str, Value)> {
     })
 }
 
+/// The `interactive` object of a single-product message: the product `product_id` (its
+/// `retailer_id`, the id unibox's catalog keeps for Meta products) of `catalog`.
+fn product_object(product_id: &str, name: Option<&str>, catalog: Option<&str>) -> Result<Value> {
+    let Some(catalog) = catalog else {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "a WhatsApp product message names the number's catalog: configure it with WhatsAppConfigBuilder::catalog",
+        )
+        .with_operation("whatsapp.send"));
+    };
+    if product_id.trim().is_empty() {
+        return Err(invalid("a product message needs the product's id (its retailer_id in the catalog)"));
+    }
+    let mut object = json!({
+        "type": "product",
+        "action": { "catalog_id": catalog, "product_retailer_id": product_id },
+    });
+    if let Some(name) = name.filter(|n| !n.trim().is_empty()) {
+        if name.chars().count() > MAX_INTERACTIVE_BODY {
+            return Err(invalid(format!("a product message's body is at most {MAX_INTERACTIVE_BODY} characters")));
+        }
+        object["body"] = json!({ "text": name });
+    }
+    Ok(object)
+}
+
+/// The longest body of an interactive message WhatsApp accepts, in characters.
+const MAX_INTERACTIVE_BODY: usize = 1024;
+
 /// `{"link": url}` or `{"id": media_id}`, with the caption and file name where WhatsApp takes them.
 fn media_object(media: &Media, takes_caption: bool, takes_file_name: bool) -> Result<Value> {
     let mut object = match &media.source {
@@ -176,7 +212,7 @@ mod tests {
         );
         let recipient = ContactIdentity { account: account.id, kind: identity, value: "16505551234".into() };
         let request = SendRequest::new(&account, &recipient, content, MessageId::new()).with_reply_to(reply_to);
-        message_body(&request)
+        message_body(&request, None)
     }
 
     #[test]

@@ -43,7 +43,38 @@ impl Hub {
         let orders = self.orders_or_unsupported(OP)?;
         let contact =
             self.inner.store.reads.contact(actor.tenant(), contact).await.map_err(|e| e.with_operation(OP))?;
-        orders.orders_of_buyers(actor.tenant(), &contact.identities, MAX_ORDERS_LISTED).await
+        let buyers = self.with_order_buyers(actor.tenant(), contact.identities).await;
+        orders.orders_of_buyers(actor.tenant(), &buyers, MAX_ORDERS_LISTED).await
+    }
+
+    /// `identities` and the buyer identities their channels' orders name for them
+    /// ([`OrderSource::order_buyer`](crate::orders::OrderSource::order_buyer): a Lazada chat is
+    /// keyed by its IM session, a TikTok Shop chat by its conversation, while orders name the
+    /// buyer id). An identity whose account or channel is gone adds nothing; a failed lookup
+    /// is logged and adds nothing, so the orders found through the other identities still show.
+    async fn with_order_buyers(
+        &self,
+        tenant: &crate::TenantId,
+        identities: Vec<crate::ContactIdentity>,
+    ) -> Vec<crate::ContactIdentity> {
+        let mut buyers = identities.clone();
+        for identity in &identities {
+            let Ok(account) = self.inner.store.accounts.account(tenant, identity.account).await else { continue };
+            let Ok(channel) = self.channel_of(&account).cloned() else { continue };
+            let Some(source) = channel.orders() else { continue };
+            let found = match self.access_token(tenant, &account).await {
+                Ok(tokens) => source.order_buyer(&account, tokens.as_ref().map(|t| &t.access_token), identity).await,
+                Err(error) => Err(error),
+            };
+            match found {
+                Ok(Some(buyer)) if buyer.account == identity.account && !buyers.contains(&buyer) => buyers.push(buyer),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(target: "unibox::orders", %error, account = %account.id, "could not find the buyer of a chat")
+                }
+            }
+        }
+        buyers
     }
 
     /// The orders beside one conversation: those of its contact on its account. Their
@@ -63,7 +94,8 @@ impl Hub {
             .map_err(|e| e.with_operation(OP))?;
         let identities: Vec<_> =
             contact.identities.into_iter().filter(|identity| identity.account == conversation.account).collect();
-        orders.orders_of_buyers(actor.tenant(), &identities, MAX_ORDERS_LISTED).await
+        let buyers = self.with_order_buyers(actor.tenant(), identities).await;
+        orders.orders_of_buyers(actor.tenant(), &buyers, MAX_ORDERS_LISTED).await
     }
 
     /// One stored order of the actor's tenant. Requires [`Action::ReadConversations`]. Fails

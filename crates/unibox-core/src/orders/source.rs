@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 
 use crate::orders::{Order, OrderPush};
-use crate::{ChannelAccount, Error, ErrorKind, OrderUpdate, Result};
+use crate::{ChannelAccount, ContactIdentity, Error, ErrorKind, OrderUpdate, Result};
 
 /// A channel that can fetch orders from its platform (Shopee `get_order_detail`, Lazada
 /// `/order/get` + `/order/items/get`, TikTok Shop `/order/202309/orders`). A channel offers one
@@ -58,5 +58,36 @@ pub trait OrderSource: Send + Sync {
     /// What an order push of this channel says. The default: the update's status.
     fn read_push(&self, update: &OrderUpdate) -> OrderPush {
         OrderPush::status_of(update)
+    }
+
+    /// The buyer identity this channel's orders name for `chat`, a chat identity of a contact on
+    /// `account`, when it differs from the chat identity: a Lazada chat is keyed by its IM
+    /// session, whose id carries the buyer's account id; a TikTok Shop chat by its
+    /// conversation, whose buyer `user_id` the conversation list names.
+    /// [`Hub::orders_of_contact`](crate::Hub::orders_of_contact) adds it to the contact's
+    /// identities. The default: none (the chat identity is the buyer identity, as on Shopee).
+    ///
+    /// ```
+    /// # use unibox_core::orders::OrderSource;
+    /// # use unibox_core::{ChannelAccount, ContactIdentity, IdentityKind};
+    /// # async fn show(source: &dyn OrderSource, account: &ChannelAccount, token: &secrecy::SecretString) -> unibox_core::Result<()> {
+    /// let chat = ContactIdentity {
+    ///     account: account.id,
+    ///     kind: IdentityKind::Other("lazada_session".into()),
+    ///     value: "100094063_2_1011822749_1_103".into(),
+    /// };
+    /// if let Some(buyer) = source.order_buyer(account, Some(token), &chat).await? {
+    ///     println!("orders of {:?} {}", buyer.kind, buyer.value);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn order_buyer(
+        &self,
+        account: &ChannelAccount,
+        access_token: Option<&SecretString>,
+        chat: &ContactIdentity,
+    ) -> Result<Option<ContactIdentity>> {
+        let _ = (account, access_token, chat);
+        Ok(None)
     }
 }
