@@ -105,7 +105,8 @@ fn account_row(tx: &WriteTx<'_>, account: &ChannelAccount) -> Result<()> {
 fn contact_rows(tx: &WriteTx<'_>, sealer: &Sealer, exported: &ExportedContact) -> Result<()> {
     let contact = &exported.contact;
     let tenant = contact.tenant.as_str();
-    let (name, name_sealed) = sealer.store(field::CONTACT_NAME, contact.id.as_bytes(), contact.display_name.as_deref())?;
+    let (name, name_sealed) =
+        sealer.store(field::CONTACT_NAME, contact.id.as_bytes(), contact.display_name.as_deref())?;
     // No naming event is known: the next event that names the contact sets its name, as it would
     // for a contact whose name came from the team.
     tx.prepare_cached(

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use unibox_core::inbox::ConversationQuery;
+use unibox_core::inbox::SearchQuery;
 use unibox_core::lifecycle::{LifecycleJob, RetentionPolicies};
 use unibox_core::privacy::DeletionStatus;
 use unibox_core::{ChannelAccount, ChannelKind, Hub, IdentityKind, PlatformUser};
-use unibox_core::inbox::SearchQuery;
 use unibox_store_sqlite::{SqliteOptions, SqliteStore};
 use unibox_testkit::fixtures::{self, AccountEvents};
 use unibox_testkit::lifecycle::{hub, months_ago, now};

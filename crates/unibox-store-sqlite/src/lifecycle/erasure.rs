@@ -175,9 +175,7 @@ fn naming_pending(conn: &Connection, sealer: &Sealer, tenant: &str, account: &[u
              WHERE tenant = ?1 AND account = ?2",
         )
         .during(OP)?
-        .query_map(params![tenant, account.as_slice()], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })
+        .query_map(params![tenant, account.as_slice()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
         .during(OP)?
         .collect::<rusqlite::Result<_>>()
         .during(OP)?;

@@ -133,7 +133,9 @@ impl DataLifecycle for SqliteLifecycle {
         self.inbox.wait_applied(OP).await?;
         // Under the tenant's sealer: the contact's identities and the payloads naming them are
         // sealed in a sealed inbox, and are opened to be matched.
-        self.inbox.write_sealed(OP, &tenant.clone(), move |conn| erasure::erase_contact(conn, &tenant, contact, limit)).await
+        self.inbox
+            .write_sealed(OP, &tenant.clone(), move |conn| erasure::erase_contact(conn, &tenant, contact, limit))
+            .await
     }
 
     async fn delete_tenant(&self, tenant: &TenantId, limit: usize) -> Result<ErasureStep> {
