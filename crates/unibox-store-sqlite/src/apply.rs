@@ -386,7 +386,7 @@ pub(crate) fn take_pending(
 }
 
 /// The row id a pending change's sealed payload is bound to.
-fn pending_row(account: ChannelAccountId, platform_message_id: &str, event_id: &str) -> Vec<u8> {
+pub(crate) fn pending_row(account: ChannelAccountId, platform_message_id: &str, event_id: &str) -> Vec<u8> {
     let mut row = account.as_bytes().to_vec();
     row.extend_from_slice(platform_message_id.as_bytes());
     row.push(0);

@@ -74,7 +74,7 @@ pub(crate) fn attribute_of_each(
 }
 
 /// The row id a sealed attribute value is bound to: the contact and the attribute's name.
-fn attribute_row(contact: ContactId, name: &str) -> Vec<u8> {
+pub(crate) fn attribute_row(contact: ContactId, name: &str) -> Vec<u8> {
     let mut row = contact.as_bytes().to_vec();
     row.extend_from_slice(name.as_bytes());
     row

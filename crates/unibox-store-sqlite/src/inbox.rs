@@ -632,7 +632,8 @@ impl InboxReads for SqliteInbox {
 
     async fn contacts(&self, tenant: &TenantId, after: Option<ContactId>, limit: usize) -> Result<Vec<Contact>> {
         let tenant = tenant.clone();
-        self.read("sqlite.contacts", move |conn| queries::contacts(conn, &tenant, after, limit)).await
+        self.read_sealed("sqlite.contacts", &tenant.clone(), move |conn| queries::contacts(conn, &tenant, after, limit))
+            .await
     }
 
     async fn contact(&self, tenant: &TenantId, id: ContactId) -> Result<Contact> {
@@ -792,7 +793,8 @@ impl TeamWorkflow for SqliteInbox {
     ) -> Result<HashMap<ContactId, String>> {
         const OP: &str = "sqlite.contacts_attribute";
         let (tenant, ids, name) = (tenant.clone(), ids.to_vec(), name.to_owned());
-        self.read(OP, move |conn| contacts::attribute_of_each(conn, &tenant, &ids, &name, OP)).await
+        self.read_sealed(OP, &tenant.clone(), move |conn| contacts::attribute_of_each(conn, &tenant, &ids, &name, OP))
+            .await
     }
 
     async fn update_contact(&self, tenant: &TenantId, id: ContactId, update: &ContactUpdate) -> Result<ContactProfile> {

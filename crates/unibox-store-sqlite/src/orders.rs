@@ -30,7 +30,7 @@ fn read_order(
 }
 
 /// The row id an order's sealed body is bound to: the account and the platform's order id.
-fn order_row(account: &[u8], order_id: &str) -> Vec<u8> {
+pub(crate) fn order_row(account: &[u8], order_id: &str) -> Vec<u8> {
     let mut row = account.to_vec();
     row.extend_from_slice(order_id.as_bytes());
     row
@@ -48,7 +48,7 @@ fn open_order(
 }
 
 /// What `orders.buyer_id` holds: the buyer's id (plain) or its blind (sealed).
-fn buyer_lookup(sealer: &Sealer, kind: &str, id: &str) -> String {
+pub(crate) fn buyer_lookup(sealer: &Sealer, kind: &str, id: &str) -> String {
     if sealer.is_sealed() { sealer.lookup(index::ORDER_BUYER, &format!("{kind}\u{0}{id}")) } else { id.to_owned() }
 }
 
@@ -173,6 +173,7 @@ impl OrderStore for SqliteInbox {
         limit: usize,
     ) -> Result<Vec<Order>> {
         const OP: &str = "sqlite.orders.after";
+        let tenant_id = tenant.clone();
         let tenant = tenant.as_str().to_owned();
         // The empty blob sorts before every account id, so the first page starts at the start.
         let (account, order_id) = match after {
@@ -180,19 +181,29 @@ impl OrderStore for SqliteInbox {
             None => (Vec::new(), String::new()),
         };
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.read(OP, move |conn| {
+        self.read_sealed(OP, &tenant_id, move |conn| {
             let mut statement = conn
                 .prepare_cached(
-                    "SELECT body FROM orders WHERE tenant = ?1 AND (account, order_id) > (?2, ?3) \
+                    "SELECT account, order_id, body, body_sealed FROM orders \
+                     WHERE tenant = ?1 AND (account, order_id) > (?2, ?3) \
                      ORDER BY account, order_id LIMIT ?4",
                 )
                 .during(OP)?;
             let rows = statement
-                .query_map(params![tenant, account, order_id, limit], |row| row.get::<_, String>(0))
+                .query_map(params![tenant, account, order_id, limit], |row| {
+                    Ok((
+                        row.get::<_, Vec<u8>>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<Vec<u8>>>(3)?,
+                    ))
+                })
+                .during(OP)?
+                .collect::<rusqlite::Result<Vec<_>>>()
                 .during(OP)?;
-            let mut found = Vec::new();
-            for body in rows {
-                found.push(serde_json::from_str::<Order>(&body.during(OP)?).map_err(|_| corrupt(OP, "order"))?);
+            let mut found = Vec::with_capacity(rows.len());
+            for (account, order_id, body, sealed) in rows {
+                found.push(open_order(&account, &order_id, body, sealed, OP)?);
             }
             Ok(found)
         })

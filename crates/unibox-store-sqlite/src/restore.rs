@@ -7,9 +7,12 @@ use unibox_core::orders::Order;
 use unibox_core::privacy::export::{ExportRecord, ExportedContact, Restore};
 use unibox_core::{ChannelAccount, Conversation, Error, ErrorKind, InternalNote, Message, Result, TenantId};
 
-use crate::codec::{direction_key, identity_kind_key, to_json};
+use crate::codec::{ERASED_CONTENT_JSON, direction_key, identity_kind_key, to_json};
 use crate::error::{SqlResultExt, corrupt};
 use crate::inbox::SqliteInbox;
+use crate::rows::{identity_lookup, identity_row};
+use crate::sealing::cells::{field, index};
+use crate::sealing::{self, Sealer};
 use crate::writer::WriteTx;
 
 const OP: &str = "sqlite.restore";
@@ -22,7 +25,8 @@ const TENANT_TABLES: [&str; 8] =
 impl Restore for SqliteInbox {
     /// Writes the records in one job of the writer: one transaction (a savepoint of a group
     /// commit), so a failure part way (a conflict with another tenant's ids or routing keys)
-    /// leaves nothing behind.
+    /// leaves nothing behind. The job runs under the tenant's sealer, so a sealed inbox stores
+    /// exactly what ingest would have stored: sealed values, blind lookups, blind search terms.
     async fn restore(&self, tenant: &TenantId, records: Vec<ExportRecord>) -> Result<()> {
         if let Some(other) = records.iter().find(|record| record.tenant() != tenant) {
             return Err(Error::new(ErrorKind::InvalidInput, format!("a {} belongs to another tenant", other.kind()))
@@ -31,7 +35,7 @@ impl Restore for SqliteInbox {
         // Events accepted before the restore land first, so the emptiness check sees them.
         self.applied(OP).await?;
         let tenant = tenant.clone();
-        self.writer.write(OP, move |tx| restore(tx, &tenant, &records)).await
+        self.write_sealed(OP, &tenant.clone(), move |tx| restore(tx, &tenant, &records)).await
     }
 }
 
@@ -50,15 +54,17 @@ fn restore(tx: &WriteTx<'_>, tenant: &TenantId, records: &[ExportRecord]) -> Res
             .with_operation(OP));
         }
     }
+    let sealer = sealing::current(OP)?;
+    let sealer = &sealer;
     let mut last_seq = 0u64;
     for record in records {
         match record {
             ExportRecord::Account(account) => account_row(tx, account)?,
-            ExportRecord::Contact(contact) => contact_rows(tx, contact)?,
+            ExportRecord::Contact(contact) => contact_rows(tx, sealer, contact)?,
             ExportRecord::Conversation(conversation) => conversation_rows(tx, conversation)?,
-            ExportRecord::Message(message) => message_rows(tx, message)?,
-            ExportRecord::Note(note) => note_row(tx, note)?,
-            ExportRecord::Order(order) => order_row(tx, order)?,
+            ExportRecord::Message(message) => message_rows(tx, sealer, message)?,
+            ExportRecord::Note(note) => note_row(tx, sealer, note)?,
+            ExportRecord::Order(order) => order_row(tx, sealer, order)?,
             ExportRecord::Audit(chained) => {
                 if chained.seq != last_seq + 1 {
                     return Err(Error::new(
@@ -96,39 +102,45 @@ fn account_row(tx: &WriteTx<'_>, account: &ChannelAccount) -> Result<()> {
     Ok(())
 }
 
-fn contact_rows(tx: &WriteTx<'_>, exported: &ExportedContact) -> Result<()> {
+fn contact_rows(tx: &WriteTx<'_>, sealer: &Sealer, exported: &ExportedContact) -> Result<()> {
     let contact = &exported.contact;
     let tenant = contact.tenant.as_str();
+    let (name, name_sealed) =
+        sealer.store(field::CONTACT_NAME, contact.id.as_bytes(), contact.display_name.as_deref())?;
     // No naming event is known: the next event that names the contact sets its name, as it would
     // for a contact whose name came from the team.
     tx.prepare_cached(
-        "INSERT INTO contacts (id, tenant, display_name, named_at, named_by, created_at) \
-         VALUES (?1, ?2, ?3, NULL, NULL, ?4)",
+        "INSERT INTO contacts (id, tenant, display_name, named_at, named_by, created_at, display_name_sealed) \
+         VALUES (?1, ?2, ?3, NULL, NULL, ?4, ?5)",
     )
     .during(OP)?
-    .execute(params![contact.id.as_bytes(), tenant, contact.display_name, contact.created_at.as_unix_millis()])
+    .execute(params![contact.id.as_bytes(), tenant, name, contact.created_at.as_unix_millis(), name_sealed])
     .during(OP)?;
     let mut identity = tx
         .prepare_cached(
-            "INSERT INTO contact_identities (tenant, account, kind, value, contact) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO contact_identities (tenant, account, kind, value, contact, value_sealed) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .during(OP)?;
     for found in &contact.identities {
+        // As ingest stores an identity: looked up by its blind, its value sealed beside it.
+        let kind = identity_kind_key(&found.kind)?;
+        let key = identity_lookup(sealer, &kind, &found.value);
+        let row = identity_row(found.account.as_bytes(), &kind, &key);
+        let (_, value_sealed) = sealer.store(field::IDENTITY_VALUE, &row, Some(&found.value))?;
         identity
-            .execute(params![
-                tenant,
-                found.account.as_bytes(),
-                identity_kind_key(&found.kind)?,
-                found.value,
-                contact.id.as_bytes()
-            ])
+            .execute(params![tenant, found.account.as_bytes(), kind, key, contact.id.as_bytes(), value_sealed])
             .during(OP)?;
     }
     let mut attribute = tx
-        .prepare_cached("INSERT INTO contact_attributes (tenant, contact, name, value) VALUES (?1, ?2, ?3, ?4)")
+        .prepare_cached(
+            "INSERT INTO contact_attributes (tenant, contact, name, value, value_sealed) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
         .during(OP)?;
     for (name, value) in &exported.attributes {
-        attribute.execute(params![tenant, contact.id.as_bytes(), name, value]).during(OP)?;
+        let (value, value_sealed) =
+            sealer.store_required(field::ATTRIBUTE_VALUE, &crate::contacts::attribute_row(contact.id, name), value)?;
+        attribute.execute(params![tenant, contact.id.as_bytes(), name, value, value_sealed]).during(OP)?;
     }
     Ok(())
 }
@@ -164,12 +176,27 @@ fn conversation_rows(tx: &WriteTx<'_>, conversation: &Conversation) -> Result<()
     Ok(())
 }
 
-fn message_rows(tx: &WriteTx<'_>, message: &Message) -> Result<()> {
+fn message_rows(tx: &WriteTx<'_>, sealer: &Sealer, message: &Message) -> Result<()> {
     let tenant = message.tenant.as_str();
+    let row = message.id.as_bytes();
+    let content_json = to_json(&message.content, "content")?;
+    let (content, content_sealed) = if message.unsent_at.is_some() && content_json == ERASED_CONTENT_JSON {
+        // Erased content holds nothing personal: stored as ingest stores it, in the clear.
+        (content_json, None)
+    } else {
+        sealer.store_required(field::MESSAGE_CONTENT, row, &content_json)?
+    };
+    let (reply_to, reply_to_sealed) = sealer.store(field::MESSAGE_REPLY_TO, row, message.reply_to.as_deref())?;
+    // Looked up by its blind in a sealed inbox, its value sealed beside it.
+    let platform_key =
+        message.platform_message_id.as_deref().map(|given| sealer.lookup(index::PLATFORM_MESSAGE_ID, given));
+    let (_, platform_id_sealed) =
+        sealer.store(field::MESSAGE_PLATFORM_ID, row, message.platform_message_id.as_deref())?;
     tx.prepare_cached(
         "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
-           reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+           reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery, \
+           content_sealed, reply_to_sealed, platform_message_id_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )
     .during(OP)?
     .execute(params![
@@ -179,9 +206,9 @@ fn message_rows(tx: &WriteTx<'_>, message: &Message) -> Result<()> {
         message.account.as_bytes(),
         direction_key(message.direction),
         to_json(&message.author, "author")?,
-        to_json(&message.content, "content")?,
-        message.platform_message_id,
-        message.reply_to,
+        content,
+        platform_key,
+        reply_to,
         message.sent_at.as_unix_millis(),
         message.recorded_at.as_unix_millis(),
         message.edited_at.map(|at| at.as_unix_millis()),
@@ -190,6 +217,9 @@ fn message_rows(tx: &WriteTx<'_>, message: &Message) -> Result<()> {
         message.edited_at.map(|_| ""),
         message.unsent_at.map(|at| at.as_unix_millis()),
         to_json(&message.delivery, "delivery status")?,
+        content_sealed,
+        reply_to_sealed,
+        platform_id_sealed,
     ])
     .during(OP)?;
     let seq = tx.last_insert_rowid();
@@ -209,9 +239,11 @@ fn message_rows(tx: &WriteTx<'_>, message: &Message) -> Result<()> {
     Ok(())
 }
 
-fn note_row(tx: &WriteTx<'_>, note: &InternalNote) -> Result<()> {
+fn note_row(tx: &WriteTx<'_>, sealer: &Sealer, note: &InternalNote) -> Result<()> {
+    let (body, body_sealed) = sealer.store_required(field::NOTE_BODY, note.id.as_bytes(), &note.body)?;
     tx.prepare_cached(
-        "INSERT INTO notes (id, tenant, conversation, author, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO notes (id, tenant, conversation, author, body, created_at, body_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .during(OP)?
     .execute(params![
@@ -219,21 +251,31 @@ fn note_row(tx: &WriteTx<'_>, note: &InternalNote) -> Result<()> {
         note.tenant.as_str(),
         note.conversation.as_bytes(),
         note.author.as_str(),
-        note.body,
+        body,
         note.created_at.as_unix_millis(),
+        body_sealed,
     ])
     .during(OP)?;
     Ok(())
 }
 
-fn order_row(tx: &WriteTx<'_>, order: &Order) -> Result<()> {
+fn order_row(tx: &WriteTx<'_>, sealer: &Sealer, order: &Order) -> Result<()> {
     let (buyer_kind, buyer_id) = match &order.buyer {
-        Some(buyer) => (Some(identity_kind_key(&buyer.kind)?), Some(buyer.id.as_str())),
+        Some(buyer) => {
+            let kind = identity_kind_key(&buyer.kind)?;
+            let id = crate::orders::buyer_lookup(sealer, &kind, &buyer.id);
+            (Some(kind), Some(id))
+        }
         None => (None, None),
     };
+    let (body, body_sealed) = sealer.store_required(
+        field::ORDER_BODY,
+        &crate::orders::order_row(order.account.as_bytes(), &order.order_id),
+        &to_json(order, "order")?,
+    )?;
     tx.prepare_cached(
-        "INSERT INTO orders (tenant, account, order_id, buyer_kind, buyer_id, updated_at, body) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO orders (tenant, account, order_id, buyer_kind, buyer_id, updated_at, body, body_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )
     .during(OP)?
     .execute(params![
@@ -243,7 +285,8 @@ fn order_row(tx: &WriteTx<'_>, order: &Order) -> Result<()> {
         buyer_kind,
         buyer_id,
         order.updated_at.as_unix_millis(),
-        to_json(order, "order")?,
+        body,
+        body_sealed,
     ])
     .during(OP)?;
     Ok(())

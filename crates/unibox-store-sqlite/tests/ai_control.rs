@@ -62,11 +62,11 @@ async fn a_hub_on_the_sqlite_bundle_keeps_control_in_the_file_by_default() {
         let inbox = std::sync::Arc::try_unwrap(inbox).expect("the hub held the last other handles");
         inbox.close().await;
     }
-    let inbox = SqliteInbox::open(&path).await.unwrap();
-    let state = inbox.state(&tenant, conversation).await.unwrap();
+    // Reopened with its keys (the file holds sealed conversation data: a plain open refuses it).
+    let store = unibox_store_sqlite::SqliteStore::open(&path, keys()).await.unwrap();
+    let state = store.inbox().state(&tenant, conversation).await.unwrap();
     assert_eq!((state.control, state.reason), (Control::Human, Some(HandoffReason::CustomerAskedForPerson)));
     // An explicit choice still replaces it.
-    let store = unibox_store_sqlite::SqliteStore::from_inbox(std::sync::Arc::new(inbox), keys());
     let memory = std::sync::Arc::new(MemoryConversationControl::new());
     let hub = unibox_core::Hub::builder(store).conversation_control(memory).build();
     let state = hub.conversation_control().unwrap().state(&tenant, conversation).await.unwrap();

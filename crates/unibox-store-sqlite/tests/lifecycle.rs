@@ -1,27 +1,54 @@
 //! Retention and erasure on a SQLite file, proven by scanning the bytes of every file the
 //! store writes (the inbox, its WAL, the `.inbound` journal and the journal's WAL) for planted
 //! message text, a phone number and a name: after a purge, after a contact erasure and after a
-//! tenant deletion, none is left. Conversation data is not sealed here, so a zero proves the
-//! rows (and their old page images) are really gone, not merely unreadable.
+//! tenant deletion, none is left. Conversation data is not sealed in those scans, so a zero
+//! proves the rows (and their old page images) are really gone, not merely unreadable. The
+//! `sealed_` variants run the same operations on a sealed store (the default) and check that the
+//! rows, the blind search terms and the sealed event and pending payloads naming the person go.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use unibox_core::inbox::ConversationQuery;
+use unibox_core::inbox::SearchQuery;
 use unibox_core::lifecycle::{LifecycleJob, RetentionPolicies};
 use unibox_core::privacy::DeletionStatus;
 use unibox_core::{ChannelAccount, ChannelKind, Hub, IdentityKind, PlatformUser};
-use unibox_store_sqlite::SqliteStore;
+use unibox_store_sqlite::{SqliteOptions, SqliteStore};
 use unibox_testkit::fixtures::{self, AccountEvents};
 use unibox_testkit::lifecycle::{hub, months_ago, now};
 use unibox_vault::{Keyring, Purpose, StoreKeys};
 
 const DAY: Duration = Duration::from_secs(86_400);
 
+/// A store with conversation sealing off: planted values are plain bytes until deleted.
 async fn open(dir: &Path) -> (SqliteStore, PathBuf) {
     let path = dir.join("inbox.db");
     let keys = StoreKeys::try_from(Keyring::parse(&Keyring::generate_entry(1)).unwrap()).unwrap();
-    (SqliteStore::open(&path, keys).await.unwrap(), path)
+    let options = SqliteOptions::new().conversation_sealing(false);
+    let store = SqliteStore::open_with(&path, options, keys).await.unwrap();
+    assert!(!store.inbox().seals_conversations());
+    (store, path)
+}
+
+/// A sealed store (what `SqliteStore::open` gives by default).
+async fn open_sealed(dir: &Path) -> (SqliteStore, PathBuf) {
+    let path = dir.join("inbox.db");
+    let keys = StoreKeys::try_from(Keyring::parse(&Keyring::generate_entry(1)).unwrap()).unwrap();
+    let store = SqliteStore::open(&path, keys).await.unwrap();
+    assert!(store.inbox().seals_conversations());
+    (store, path)
+}
+
+/// `SELECT count(*)` of `sql` (a `FROM ...` clause) in the file, read beside the store.
+fn count(db: &Path, from: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(&format!("SELECT count(*) {from}"), [], |row| row.get(0)).unwrap()
+}
+
+/// How many messages of `tenant` a search for `query` finds.
+async fn found(hub: &Hub, tenant: &unibox_core::TenantId, query: &str) -> usize {
+    hub.store().reads.search(tenant, &SearchQuery::new(query)).await.unwrap().items.len()
 }
 
 /// Every file the store writes: the inbox, its WAL, the journal and the journal's WAL.
@@ -238,4 +265,135 @@ async fn a_file_created_without_auto_vacuum_is_switched_when_opened() {
     assert_eq!(pragma(&path, "auto_vacuum"), 0);
     unibox_store_sqlite::SqliteInbox::open(&path).await.unwrap().close().await;
     assert_eq!(pragma(&path, "auto_vacuum"), 2, "opening switched it to incremental (one VACUUM)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_a_purge_deletes_the_messages_and_their_blind_search_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, db) = open_sealed(dir.path()).await;
+    let (hub, _clock) = hub(store.into());
+    let tenant = fixtures::tenant("acme");
+    let customer = PlatformUser::new(IdentityKind::LineUserId, "U0000000000000000000000000000a001").with_name("Wiset");
+    accept(
+        &hub,
+        &fixtures::line_account(&tenant),
+        &customer,
+        &[
+            ("m-old", "Plantedpurge from Kanyarat call 0891234567", months_ago(13)),
+            ("m-new", "Keptrecent message", months_ago(11)),
+        ],
+    )
+    .await;
+    assert_eq!(found(&hub, &tenant, "Plantedpurge").await, 1, "found through the blind index before");
+    assert_eq!(count(&db, "FROM message_terms"), 2);
+    for needle in ["Plantedpurge", "0891234567", "Kanyarat", "Keptrecent"] {
+        assert_eq!(hits(&db, needle), 0, "{needle} is sealed");
+    }
+
+    let job = LifecycleJob::new(&hub, RetentionPolicies::default()).unwrap().batch(1);
+    assert_eq!(job.purge(&tenant, true).await.unwrap().messages, 1);
+    assert_eq!(count(&db, "FROM messages"), 2, "a dry run deletes nothing");
+    assert_eq!(job.purge(&tenant, false).await.unwrap().messages, 1);
+    assert_eq!(count(&db, "FROM messages"), 1);
+    assert_eq!(count(&db, "FROM message_terms"), 1, "the purged message's blind terms are gone");
+    assert_eq!(found(&hub, &tenant, "Plantedpurge").await, 0);
+    assert_eq!(found(&hub, &tenant, "Keptrecent").await, 1, "the kept message is still found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_a_contact_erasure_across_three_channels_finds_the_person_through_sealed_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, db) = open_sealed(dir.path()).await;
+    let (hub, _clock) = hub(store.into());
+    let tenant = fixtures::tenant("acme");
+    let accounts = [fixtures::line_account(&tenant), fixtures::messenger_account(&tenant), telegram(&tenant)];
+    let identities = [
+        PlatformUser::new(IdentityKind::LineUserId, "U0000000000000000000000000000b002").with_name("Kanokwan"),
+        PlatformUser::new(IdentityKind::PageScopedId, "6201234500000777").with_name("Kanokwan"),
+        PlatformUser::new(IdentityKind::TelegramUserId, "77707").with_name("Kanokwan"),
+    ];
+    for (n, (account, person)) in accounts.iter().zip(&identities).enumerate() {
+        let text = format!("Plantederase{n} my number is 0897654321");
+        accept(&hub, account, person, &[(&format!("p-{n}"), &text, now())]).await;
+    }
+    // Rows naming the person without a message of theirs: a logged follow (a sealed event
+    // payload) and a reaction to a message not seen yet (a sealed pending change).
+    let events = AccountEvents::new(&accounts[0]);
+    hub.store()
+        .ingest
+        .accept(vec![
+            events.follow("evt-follow", &identities[0], now()),
+            events.reaction("evt-react", &identities[0], "not-seen-yet", Some("❤"), now()),
+        ])
+        .await
+        .unwrap();
+    let other = PlatformUser::new(IdentityKind::LineUserId, "U0000000000000000000000000000c003").with_name("Boonmee");
+    accept(&hub, &accounts[0], &other, &[("o-1", "Keepthistext please", now())]).await;
+    assert_eq!(count(&db, "FROM pending_actions WHERE payload_sealed IS NOT NULL"), 1, "the pending reaction");
+    let logged = count(&db, "FROM events WHERE payload_sealed IS NOT NULL");
+    assert!(logged >= 1, "the follow is logged sealed");
+
+    let conversations = hub.store().reads.conversations(&tenant, &ConversationQuery::new()).await.unwrap().items;
+    let mut contacts = Vec::new();
+    for conversation in &conversations {
+        let contact = hub.store().reads.contact(&tenant, conversation.contact).await.unwrap();
+        if contact.display_name.as_deref() == Some("Kanokwan") {
+            contacts.push(contact.id);
+        }
+    }
+    assert_eq!(contacts.len(), 3, "one contact per channel identity");
+    assert_eq!(found(&hub, &tenant, "Plantederase1").await, 1);
+    assert_eq!(count(&db, "FROM message_terms"), 4);
+
+    let job = LifecycleJob::new(&hub, RetentionPolicies::default()).unwrap().batch(1);
+    let request = job.request_contact_erasure(&tenant, contacts).await.unwrap();
+    job.run_once().await.unwrap();
+    let done = hub.store().deletion_requests.as_ref().unwrap().get(&tenant, &request.confirmation_code).await.unwrap();
+    assert_eq!(done.unwrap().status, DeletionStatus::Completed);
+
+    for n in 0..3 {
+        assert_eq!(found(&hub, &tenant, &format!("Plantederase{n}")).await, 0, "Plantederase{n} is not found");
+    }
+    assert_eq!(found(&hub, &tenant, "Keepthistext").await, 1, "the other customer's message stays");
+    assert_eq!(count(&db, "FROM messages"), 1);
+    assert_eq!(count(&db, "FROM message_terms"), 1, "the erased messages' blind terms are gone");
+    assert_eq!(count(&db, "FROM contacts"), 1, "only the other customer is left");
+    assert_eq!(count(&db, "FROM contact_identities"), 1);
+    assert_eq!(count(&db, "FROM conversations"), 1);
+    assert_eq!(count(&db, "FROM pending_actions"), 0, "the sealed pending reaction naming the person is gone");
+    assert_eq!(
+        count(&db, "FROM events WHERE payload_sealed IS NOT NULL"),
+        logged - 1,
+        "the sealed follow naming the person is gone"
+    );
+    let verification = hub.store().audit.verify(&tenant).await.unwrap();
+    assert!(verification.tamper.is_none(), "the audit chain verifies after the erasure");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_a_tenant_deletion_leaves_no_row_and_no_blind_term_of_the_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, db) = open_sealed(dir.path()).await;
+    let (hub, clock) = hub(store.into());
+    let leaving = fixtures::tenant("leaving");
+    let staying = fixtures::tenant("staying");
+    let person = PlatformUser::new(IdentityKind::LineUserId, "U0000000000000000000000000000d004").with_name("Siriporn");
+    accept(&hub, &fixtures::line_account(&leaving), &person, &[("l-1", "Plantedtenant call 0861112222", now())]).await;
+    let staying_account = fixtures::account(&staying, "line-2", ChannelKind::LINE, "Ub-staying");
+    accept(&hub, &staying_account, &person, &[("s-1", "Stayingtenant text", now())]).await;
+    assert_eq!(count(&db, "FROM message_terms"), 2);
+
+    let job = LifecycleJob::new(&hub, RetentionPolicies::default()).unwrap().batch(4);
+    let request = job.request_tenant_deletion(&leaving).await.unwrap();
+    clock.advance(DAY * 30);
+    job.run_once().await.unwrap();
+    let done = hub.store().deletion_requests.as_ref().unwrap().get(&leaving, &request.confirmation_code).await.unwrap();
+    assert_eq!(done.expect("the request is kept").status, DeletionStatus::Completed);
+
+    assert_eq!(rows_of(&db, "leaving"), vec![("privacy_requests".to_string(), 1)], "only the request is left");
+    assert_eq!(count(&db, "FROM message_terms"), 1, "the deleted tenant's blind terms are gone");
+    assert_eq!(found(&hub, &staying, "Stayingtenant").await, 1, "the other tenant is still found");
+    for needle in ["Plantedtenant", "0861112222", "Siriporn"] {
+        assert_eq!(hits(&db, needle), 0, "{needle} is in no file");
+    }
 }

@@ -287,3 +287,65 @@ async fn an_aes_deployment_opens_xchacha_values_and_the_other_way_round() {
     let ciphers: Vec<Cipher> = blobs.iter().map(|blob| unibox_vault::Vault::cipher_of(blob).unwrap()).collect();
     assert_eq!(ciphers, [Cipher::XChaCha20Poly1305, Cipher::Aes256GcmSiv]);
 }
+
+/// An export of a plain inbox (which holds every planted value in plaintext) imported into a
+/// sealed one: the import stores what ingest would (sealed values, blind lookups, blind search
+/// terms), so no planted value reaches a file, and everything reads back and is found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_into_a_sealed_store_writes_no_planted_personal_data() {
+    use unibox_core::privacy::export::{ExportScope, export, import};
+    let dir = tempfile::tempdir().unwrap();
+    let (source_path, path) = (dir.path().join("plain.db"), dir.path().join("sealed.db"));
+    let entry = Keyring::generate_entry(1);
+    let source = SqliteStore::open_with(
+        &source_path,
+        SqliteOptions::new().conversation_sealing(false),
+        keys(&entry, Cipher::default()),
+    )
+    .await
+    .unwrap();
+    let account = fixtures::line_account(&fixtures::tenant("acme"));
+    let tenant = plant(&source, &account).await;
+    add_personal_data(&source, &tenant).await;
+    let source = unibox_core::store::Store::from(source);
+    let mut exported = Vec::new();
+    export(&source, &tenant, &ExportScope::Tenant, at(10), &mut exported).await.unwrap();
+    let text = String::from_utf8(exported.clone()).unwrap();
+    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, NOTE, MESSAGE_ID] {
+        assert!(text.contains(planted), "the export carries {planted}");
+    }
+
+    let store = SqliteStore::open(&path, keys(&entry, Cipher::default())).await.unwrap();
+    assert!(store.inbox().seals_conversations());
+    let summary = import(store.inbox().as_ref(), exported.as_slice()).await.unwrap();
+    assert!(summary.counts.total() > 0);
+    assert_eq!(scan(&path), Vec::<&str>::new(), "after the import");
+
+    // Everything reads back, is found by its blind lookups and by search.
+    let inbox = store.inbox();
+    let conversation = inbox.conversations(&tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
+    let messages = inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
+    assert!(messages[0].content.searchable_text().unwrap().contains(SENTENCE));
+    assert_eq!(messages[0].platform_message_id.as_deref(), Some(MESSAGE_ID));
+    let contact = inbox.contact(&tenant, conversation.contact).await.unwrap();
+    assert_eq!(contact.display_name.as_deref(), Some(NAME));
+    let found = inbox.contact_by_identity(&tenant, &contact.identities[0]).await.unwrap().expect("by identity");
+    assert_eq!(found.id, contact.id);
+    assert_eq!(inbox.notes(&tenant, conversation.id).await.unwrap()[0].body, NOTE);
+    let profile = inbox.contact_profile(&tenant, conversation.contact).await.unwrap();
+    assert_eq!(profile.attributes.get("phone").map(String::as_str), Some(PHONE));
+    let buyer = unibox_core::ContactIdentity {
+        account: conversation.account,
+        kind: IdentityKind::LineUserId,
+        value: CUSTOMER_ID.to_owned(),
+    };
+    assert_eq!(inbox.orders_of_buyers(&tenant, &[buyer], 10).await.unwrap().len(), 1, "by the buyer's blind");
+    assert_eq!(texts(&store, &tenant, "parcel Sukhumvit").await.len(), 1, "found through the blind index");
+    // A redelivery of the imported message is recognised through the blind platform id.
+    let events = AccountEvents::new(&account);
+    inbox.accept(vec![events.text("evt-again", &customer(), MESSAGE_ID, "again", at(11))]).await.unwrap();
+    assert_eq!(inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items.len(), 1);
+
+    close(store).await;
+    assert_eq!(scan(&path), Vec::<&str>::new(), "after closing (logs checkpointed)");
+}

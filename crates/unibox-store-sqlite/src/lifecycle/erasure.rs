@@ -7,6 +7,9 @@ use unibox_core::{ContactId, Result, TenantId};
 use super::retention::delete_message;
 use super::tables::TENANT_DELETION;
 use crate::error::SqlResultExt;
+use crate::rows::identity_row;
+use crate::sealing::cells::field;
+use crate::sealing::{self, Sealer};
 
 /// The contact's conversations, as a subquery on `?1` (tenant) and `?2` (contact).
 const CONVERSATIONS: &str = "(SELECT id FROM conversations WHERE tenant = ?1 AND contact = ?2)";
@@ -62,31 +65,47 @@ pub(crate) fn erase_contact(
         .execute(params![t, c])
         .during(OP)? as u64;
     // Rows naming one of its identities: orders it bought, events and pending changes it sent.
-    let identities: Vec<(Vec<u8>, String, String)> = {
+    // In a sealed inbox the identity's value is its blind (the sealed copy beside it opens to the
+    // value), an order's buyer is a blind of another index, and payloads are sealed: each is
+    // opened with the tenant's sealer and matched in memory.
+    let sealer = sealing::current(OP)?;
+    let identities: Vec<([u8; 16], String, String)> = {
         let mut statement = conn
-            .prepare_cached("SELECT account, kind, value FROM contact_identities WHERE tenant = ?1 AND contact = ?2")
+            .prepare_cached(
+                "SELECT account, kind, value, value_sealed FROM contact_identities WHERE tenant = ?1 AND contact = ?2",
+            )
             .during(OP)?;
-        let found = statement.query_map(params![t, c], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).during(OP)?;
-        found.collect::<rusqlite::Result<_>>().during(OP)?
+        let found = statement
+            .query_map(params![t, c], |row| {
+                Ok((
+                    row.get::<_, [u8; 16]>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<Vec<u8>>>(3)?,
+                ))
+            })
+            .during(OP)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .during(OP)?;
+        let mut opened = Vec::with_capacity(found.len());
+        for (account, kind, key, sealed) in found {
+            let row = identity_row(&account, &kind, &key);
+            let value = sealer.open_required(field::IDENTITY_VALUE, &row, key, sealed)?;
+            opened.push((account, kind, value));
+        }
+        opened
     };
     for (account, kind, value) in &identities {
+        let buyer = crate::orders::buyer_lookup(&sealer, kind, value);
         rows += conn
             .prepare_cached(
                 "DELETE FROM orders WHERE tenant = ?1 AND account = ?2 AND buyer_kind = ?3 AND buyer_id = ?4",
             )
             .during(OP)?
-            .execute(params![t, account, kind, value])
+            .execute(params![t, account.as_slice(), kind, buyer])
             .during(OP)? as u64;
-        rows += conn
-            .prepare_cached("DELETE FROM events WHERE tenant = ?1 AND account = ?2 AND instr(payload, ?3) > 0")
-            .during(OP)?
-            .execute(params![t, account, value])
-            .during(OP)? as u64;
-        rows += conn
-            .prepare_cached("DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 AND instr(payload, ?3) > 0")
-            .during(OP)?
-            .execute(params![t, account, value])
-            .during(OP)? as u64;
+        rows += naming_events(conn, &sealer, t, account, value)?;
+        rows += naming_pending(conn, &sealer, t, account, value)?;
     }
     // The contact itself.
     for table in ["contact_attributes", "privacy_user_links", "contact_identities"] {
@@ -104,6 +123,80 @@ pub(crate) fn erase_contact(
     Ok(ErasureStep { rows, done: true })
 }
 
+/// Deletes the event-log rows of `account` whose payload (opened when sealed) names `value`.
+fn naming_events(conn: &Connection, sealer: &Sealer, tenant: &str, account: &[u8; 16], value: &str) -> Result<u64> {
+    const OP: &str = "sqlite.lifecycle.erase_contact";
+    if !sealer.is_sealed() {
+        return Ok(conn
+            .prepare_cached("DELETE FROM events WHERE tenant = ?1 AND account = ?2 AND instr(payload, ?3) > 0")
+            .during(OP)?
+            .execute(params![tenant, account.as_slice(), value])
+            .during(OP)? as u64);
+    }
+    let stored: Vec<(String, Option<String>, Option<Vec<u8>>)> = conn
+        .prepare_cached(
+            "SELECT event_id, payload, payload_sealed FROM events WHERE tenant = ?1 AND account = ?2 \
+             AND (payload_sealed IS NOT NULL OR payload IS NOT NULL)",
+        )
+        .during(OP)?
+        .query_map(params![tenant, account.as_slice()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .during(OP)?
+        .collect::<rusqlite::Result<_>>()
+        .during(OP)?;
+    let account_id = unibox_core::ChannelAccountId::from_bytes(*account);
+    let mut deleted = 0u64;
+    for (event_id, payload, sealed) in stored {
+        let row = crate::ingest::event_row(account_id, &event_id);
+        let opened = sealer.open(field::EVENT_PAYLOAD, &row, payload, sealed)?;
+        if opened.is_some_and(|payload| payload.contains(value)) {
+            deleted += conn
+                .prepare_cached("DELETE FROM events WHERE tenant = ?1 AND account = ?2 AND event_id = ?3")
+                .during(OP)?
+                .execute(params![tenant, account.as_slice(), event_id])
+                .during(OP)? as u64;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Deletes the pending changes of `account` whose payload (opened when sealed) names `value`.
+fn naming_pending(conn: &Connection, sealer: &Sealer, tenant: &str, account: &[u8; 16], value: &str) -> Result<u64> {
+    const OP: &str = "sqlite.lifecycle.erase_contact";
+    if !sealer.is_sealed() {
+        return Ok(conn
+            .prepare_cached("DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 AND instr(payload, ?3) > 0")
+            .during(OP)?
+            .execute(params![tenant, account.as_slice(), value])
+            .during(OP)? as u64);
+    }
+    let stored: Vec<(String, String, String, Option<Vec<u8>>)> = conn
+        .prepare_cached(
+            "SELECT platform_message_id, event_id, payload, payload_sealed FROM pending_actions \
+             WHERE tenant = ?1 AND account = ?2",
+        )
+        .during(OP)?
+        .query_map(params![tenant, account.as_slice()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .during(OP)?
+        .collect::<rusqlite::Result<_>>()
+        .during(OP)?;
+    let account_id = unibox_core::ChannelAccountId::from_bytes(*account);
+    let mut deleted = 0u64;
+    for (platform_message_id, event_id, payload, sealed) in stored {
+        let row = crate::apply::pending_row(account_id, &platform_message_id, &event_id);
+        if sealer.open_required(field::PENDING_PAYLOAD, &row, payload, sealed)?.contains(value) {
+            deleted += conn
+                .prepare_cached(
+                    "DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 \
+                     AND platform_message_id = ?3 AND event_id = ?4",
+                )
+                .during(OP)?
+                .execute(params![tenant, account.as_slice(), platform_message_id, event_id])
+                .during(OP)? as u64;
+        }
+    }
+    Ok(deleted)
+}
+
 /// Up to about `limit` of the tenant's rows, table by table in [`TENANT_DELETION`] order.
 pub(crate) fn delete_tenant(conn: &Connection, tenant: &TenantId, limit: usize) -> Result<ErasureStep> {
     const OP: &str = "sqlite.lifecycle.delete_tenant";
@@ -115,12 +208,14 @@ pub(crate) fn delete_tenant(conn: &Connection, tenant: &TenantId, limit: usize) 
             return Ok(ErasureStep { rows, done: false });
         }
         let deleted = if table.name == "messages" {
-            conn.prepare_cached(
-                "DELETE FROM message_search WHERE rowid IN (SELECT seq FROM messages WHERE tenant = ?1 LIMIT ?2)",
-            )
-            .during(OP)?
-            .execute(params![t, budget])
-            .during(OP)?;
+            for index in ["message_search", "message_terms"] {
+                conn.prepare_cached(&format!(
+                    "DELETE FROM {index} WHERE rowid IN (SELECT seq FROM messages WHERE tenant = ?1 LIMIT ?2)"
+                ))
+                .during(OP)?
+                .execute(params![t, budget])
+                .during(OP)?;
+            }
             conn.prepare_cached(
                 "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE tenant = ?1 LIMIT ?2)",
             )

@@ -131,7 +131,11 @@ impl DataLifecycle for SqliteLifecycle {
         const OP: &str = "sqlite.lifecycle.erase_contact";
         let tenant = tenant.clone();
         self.inbox.wait_applied(OP).await?;
-        self.inbox.writer.write(OP, move |conn| erasure::erase_contact(conn, &tenant, contact, limit)).await
+        // Under the tenant's sealer: the contact's identities and the payloads naming them are
+        // sealed in a sealed inbox, and are opened to be matched.
+        self.inbox
+            .write_sealed(OP, &tenant.clone(), move |conn| erasure::erase_contact(conn, &tenant, contact, limit))
+            .await
     }
 
     async fn delete_tenant(&self, tenant: &TenantId, limit: usize) -> Result<ErasureStep> {

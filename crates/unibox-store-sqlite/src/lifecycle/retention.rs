@@ -83,7 +83,9 @@ pub(crate) fn delete_message(conn: &Connection, tenant: &TenantId, id: &[u8; 16]
         .optional()
         .during(OP)?;
     let Some((seq, account, platform_id)) = found else { return Ok(false) };
+    // Both search indexes: the plaintext one (a plain inbox) and the blind one (a sealed inbox).
     conn.prepare_cached("DELETE FROM message_search WHERE rowid = ?1").during(OP)?.execute([seq]).during(OP)?;
+    conn.prepare_cached("DELETE FROM message_terms WHERE rowid = ?1").during(OP)?.execute([seq]).during(OP)?;
     conn.prepare_cached("DELETE FROM reactions WHERE tenant = ?1 AND message = ?2")
         .during(OP)?
         .execute(params![tenant.as_str(), id])

@@ -14,8 +14,9 @@ const fn table(name: &'static str, key: &'static str) -> TenantTable {
 }
 
 /// Every table tenant deletion empties of the tenant's rows, in this order (dependent rows
-/// first). `messages` is special: its search text in `message_search` (an FTS table without a
-/// tenant column, keyed by `messages.seq`) goes in the same batch.
+/// first). `messages` is special: its search text in `message_search` and its blind terms in
+/// `message_terms` (FTS tables without a tenant column, keyed by `messages.seq`) go in the same
+/// batch.
 pub(crate) const TENANT_DELETION: &[TenantTable] = &[
     table("messages", "seq"),
     table("reactions", "message, reactor"),
@@ -70,6 +71,7 @@ pub(crate) const CONTACT_ERASURE: &[&str] = &[
     // Of its conversations:
     "messages",
     "message_search",
+    "message_terms",
     "reactions",
     "pending_actions",
     "outbox",

@@ -22,3 +22,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS message_terms USING fts5(
 );
 -- As for message_search: merge index segments eight at a time (fewer rewrites while ingesting).
 INSERT INTO message_terms (message_terms, rank) VALUES ('automerge', 8);
+-- As for message_search: a deleted message's terms leave the index at once (a purge or erasure
+-- leaves no blind term of it behind in a segment).
+INSERT INTO message_terms (message_terms, rank) VALUES ('secure-delete', 1);
