@@ -103,6 +103,8 @@ impl PasswordVerifier for DemoUsers {
 /// The page's server state.
 #[derive(Clone)]
 struct Demo {
+    /// The channels configured with real accounts (never simulated).
+    real: Vec<&'static str>,
     api: AgentApi,
     http: reqwest::Client,
     base: String,
@@ -137,18 +139,44 @@ pub(crate) async fn start(dir: &Path, listen: SocketAddr) -> Result<WebInbox, Bo
     let customers: Customers = Arc::default();
     let (sandbox, graph, graph_mids) = start_fakes(&base, customers.clone()).await?;
     let http = Arc::new(ReqwestClient::new());
+    let real_line = RealAccount::from_env("LINE")?;
+    let real_messenger = RealAccount::from_env("MESSENGER")?;
     let line = {
         use unibox_channel_line::{LineChannel, LineConfig};
-        let config =
-            LineConfig::builder().channel_secret(LINE_SECRET).api_base_url(sandbox.url_for("/line/")).build()?;
+        let config = match &real_line {
+            Some(real) => {
+                let builder = LineConfig::builder().channel_secret(real.secret.expose_secret());
+                match &real.api_base {
+                    Some(base) => builder.api_base_url(base.parse::<reqwest::Url>()?).build()?,
+                    None => builder.build()?,
+                }
+            }
+            None => {
+                LineConfig::builder().channel_secret(LINE_SECRET).api_base_url(sandbox.url_for("/line/")).build()?
+            }
+        };
         LineChannel::new(config).with_http_client(http.clone())
     };
-    let messenger = unibox_channel_messenger::builder()
-        .app_secret(unibox_channel_messenger::AppSecret::from(SecretString::from(MESSENGER_SECRET)))
-        .verify_token("sandbox-verify-token")
-        .http_client(http.clone())
-        .graph_base_url(graph.url())
-        .build()?;
+    let messenger = match &real_messenger {
+        Some(real) => {
+            let builder = unibox_channel_messenger::builder()
+                .app_secret(unibox_channel_messenger::AppSecret::from(real.secret.clone()))
+                .verify_token(
+                    std::env::var("UNIBOX_MESSENGER_VERIFY_TOKEN").map_err(|_| "set UNIBOX_MESSENGER_VERIFY_TOKEN")?,
+                )
+                .http_client(http.clone());
+            match &real.api_base {
+                Some(base) => builder.graph_base_url(base.parse::<reqwest::Url>()?).build()?,
+                None => builder.build()?,
+            }
+        }
+        None => unibox_channel_messenger::builder()
+            .app_secret(unibox_channel_messenger::AppSecret::from(SecretString::from(MESSENGER_SECRET)))
+            .verify_token("sandbox-verify-token")
+            .http_client(http.clone())
+            .graph_base_url(graph.url())
+            .build()?,
+    };
     let web = WebhookChannel::builder()
         .secret(WEB_SECRET)?
         .http_client(http.clone())
@@ -162,14 +190,22 @@ pub(crate) async fn start(dir: &Path, listen: SocketAddr) -> Result<WebInbox, Bo
 
     let tenant: TenantId = TENANT.parse()?;
     let admin = Actor::user(tenant.clone(), "ada".parse()?, Role::Admin);
-    for (channel, kind, id, name) in [
-        ("line", ChannelKind::LINE, LINE_OA, "Demo Shop on LINE"),
-        ("messenger", ChannelKind::MESSENGER, PAGE_ID, "Demo Shop on Messenger"),
-        ("web", ChannelKind::WEBHOOK, SHOP_ID, "Demo web shop chat"),
+    let mut real = Vec::new();
+    for (channel, kind, id, name, configured) in [
+        ("line", ChannelKind::LINE, LINE_OA, "Demo Shop on LINE", &real_line),
+        ("messenger", ChannelKind::MESSENGER, PAGE_ID, "Demo Shop on Messenger", &real_messenger),
+        ("web", ChannelKind::WEBHOOK, SHOP_ID, "Demo web shop chat", &None),
     ] {
+        let (id, token) = match configured {
+            Some(account) => {
+                real.push(channel);
+                (account.account_id.as_str(), TokenSet::new(account.token.expose_secret()))
+            }
+            None => (id, TokenSet::new("sandbox-access-token")),
+        };
         let channel: ChannelId = channel.parse()?;
         let account = ChannelAccount::new(tenant.clone(), channel, kind, id, Timestamp::now()).with_display_name(name);
-        hub.ensure_account(&admin, account, Some(TokenSet::new("sandbox-access-token"))).await?;
+        hub.ensure_account(&admin, account, Some(token)).await?;
     }
     for (user, role) in USERS {
         if role != Role::Viewer {
@@ -182,7 +218,7 @@ pub(crate) async fn start(dir: &Path, listen: SocketAddr) -> Result<WebInbox, Bo
     // `secure_cookie(true)` (the default) anywhere else.
     let api = AgentApi::new(hub.clone(), Arc::new(sessions), Arc::new(DemoUsers)).secure_cookie(false);
 
-    let demo = Demo { api: api.clone(), http: reqwest::Client::new(), base, graph_mids, customers };
+    let demo = Demo { real, api: api.clone(), http: reqwest::Client::new(), base, graph_mids, customers };
     let page = Router::new()
         .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }))
         .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
@@ -336,6 +372,9 @@ async fn simulate(
     if customer.is_empty() || customer.len() > 64 {
         return Err(ApiError::invalid("name the customer (up to 64 bytes)"));
     }
+    if demo.real.contains(&request.channel.as_str()) {
+        return Err(ApiError::invalid("this channel is a real account: only sandbox channels are simulated"));
+    }
     let tag = stable_hex(customer);
     let (body, headers): (String, Vec<(&str, String)>) = match request.channel.as_str() {
         "line" => {
@@ -443,4 +482,28 @@ static NEXT: AtomicU64 = AtomicU64::new(1);
 fn stable_hex(name: &str) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(name.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A real account read from `UNIBOX_<PLATFORM>_SECRET`, `_TOKEN`, `_ACCOUNT_ID` and the optional
+/// `_API_BASE_URL`; the secrets are never printed.
+struct RealAccount {
+    secret: SecretString,
+    token: SecretString,
+    account_id: String,
+    api_base: Option<String>,
+}
+
+impl RealAccount {
+    /// `None` when `UNIBOX_<PLATFORM>_SECRET` is unset (the sandbox fake is used).
+    fn from_env(platform: &str) -> Result<Option<Self>, String> {
+        let var = |name: &str| std::env::var(format!("UNIBOX_{platform}_{name}")).ok();
+        let Some(secret) = var("SECRET") else { return Ok(None) };
+        let need = |name: &str| var(name).ok_or_else(|| format!("set UNIBOX_{platform}_{name} too"));
+        Ok(Some(Self {
+            secret: SecretString::from(secret),
+            token: SecretString::from(need("TOKEN")?),
+            account_id: need("ACCOUNT_ID")?,
+            api_base: var("API_BASE_URL"),
+        }))
+    }
 }
