@@ -121,6 +121,18 @@ impl FromRef<Demo> for AgentApi {
 
 /// Starts the trial: the database in `dir` (created if missing), the page on `listen`.
 pub(crate) async fn start(dir: &Path, listen: SocketAddr) -> Result<WebInbox, Box<dyn std::error::Error>> {
+    let line = RealAccount::from_env("LINE")?;
+    let messenger = RealAccount::from_env("MESSENGER")?;
+    start_with(dir, listen, line, messenger).await
+}
+
+/// [`start`] with the real LINE and Messenger accounts given (`None`: the sandbox fake).
+pub(crate) async fn start_with(
+    dir: &Path,
+    listen: SocketAddr,
+    real_line: Option<RealAccount>,
+    real_messenger: Option<RealAccount>,
+) -> Result<WebInbox, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let database = dir.join("web-inbox.db");
     let keys_file = dir.join("web-inbox.vault-keys");
@@ -139,8 +151,6 @@ pub(crate) async fn start(dir: &Path, listen: SocketAddr) -> Result<WebInbox, Bo
     let customers: Customers = Arc::default();
     let (sandbox, graph, graph_mids) = start_fakes(&base, customers.clone()).await?;
     let http = Arc::new(ReqwestClient::new());
-    let real_line = RealAccount::from_env("LINE")?;
-    let real_messenger = RealAccount::from_env("MESSENGER")?;
     let line = {
         use unibox_channel_line::{LineChannel, LineConfig};
         let config = match &real_line {
@@ -486,16 +496,18 @@ fn stable_hex(name: &str) -> String {
 
 /// A real account read from `UNIBOX_<PLATFORM>_SECRET`, `_TOKEN`, `_ACCOUNT_ID` and the optional
 /// `_API_BASE_URL`; the secrets are never printed.
-struct RealAccount {
-    secret: SecretString,
-    token: SecretString,
-    account_id: String,
-    api_base: Option<String>,
+pub(crate) struct RealAccount {
+    pub(crate) secret: SecretString,
+    pub(crate) token: SecretString,
+    pub(crate) account_id: String,
+    pub(crate) api_base: Option<String>,
+    /// Messenger's webhook verify token (`UNIBOX_MESSENGER_VERIFY_TOKEN`).
+    pub(crate) verify_token: Option<String>,
 }
 
 impl RealAccount {
     /// `None` when `UNIBOX_<PLATFORM>_SECRET` is unset (the sandbox fake is used).
-    fn from_env(platform: &str) -> Result<Option<Self>, String> {
+    pub(crate) fn from_env(platform: &str) -> Result<Option<Self>, String> {
         let var = |name: &str| std::env::var(format!("UNIBOX_{platform}_{name}")).ok();
         let Some(secret) = var("SECRET") else { return Ok(None) };
         let need = |name: &str| var(name).ok_or_else(|| format!("set UNIBOX_{platform}_{name} too"));
@@ -504,6 +516,7 @@ impl RealAccount {
             token: SecretString::from(need("TOKEN")?),
             account_id: need("ACCOUNT_ID")?,
             api_base: var("API_BASE_URL"),
+            verify_token: var("VERIFY_TOKEN"),
         }))
     }
 }
