@@ -171,9 +171,7 @@ pub(crate) async fn start_with(
         Some(real) => {
             let builder = unibox_channel_messenger::builder()
                 .app_secret(unibox_channel_messenger::AppSecret::from(real.secret.clone()))
-                .verify_token(
-                    std::env::var("UNIBOX_MESSENGER_VERIFY_TOKEN").map_err(|_| "set UNIBOX_MESSENGER_VERIFY_TOKEN")?,
-                )
+                .verify_token(real.verify_token.clone().ok_or("set UNIBOX_MESSENGER_VERIFY_TOKEN")?)
                 .http_client(http.clone());
             match &real.api_base {
                 Some(base) => builder.graph_base_url(base.parse::<reqwest::Url>()?).build()?,
