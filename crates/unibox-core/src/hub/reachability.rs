@@ -1,19 +1,24 @@
 //! Whether a contact can be reached, learned from what the platforms say: a permanent
-//! `RecipientUnavailable` on a send or an unfollow marks the contact unreachable, and an inbound
-//! message or a follow clears the mark (see [`Reachability`](crate::profiles::Reachability)).
+//! `RecipientUnavailable` on a send or an unfollow marks the contact unreachable, and a follow
+//! (an unblock: Telegram's `my_chat_member`, LINE's follow) clears the mark (see
+//! [`Reachability`](crate::profiles::Reachability)).
+//!
+//! Only follows and unfollows are looked at on the webhook path: they are rare, while reading
+//! the contact for every inbound message would put a read (waiting for the journal to apply) in
+//! front of every acknowledgement.
 
+use crate::EventKind;
 use crate::hub::Hub;
 use crate::inbox::{Acceptance, RoutedEvent};
 use crate::profiles::{REACHABLE_ATTRIBUTE, reachable_update, unreachable_update};
 use crate::{ChannelAccountId, ContactIdentity, IdentityKind, TenantId, Timestamp};
-use crate::{Direction, EventKind};
 
 /// What an accepted event says about its contact's reachability.
 pub(super) struct ReachabilityChange {
     tenant: TenantId,
     identity: ContactIdentity,
     at: Timestamp,
-    /// `true` when the contact wrote or followed; `false` when they unfollowed or blocked.
+    /// `true` when the contact followed (or unblocked); `false` when they unfollowed or blocked.
     reachable: bool,
 }
 
@@ -21,7 +26,6 @@ impl ReachabilityChange {
     /// The change `event` makes, if it makes one.
     pub(super) fn of(event: &RoutedEvent) -> Option<Self> {
         let (customer, reachable) = match &event.event.kind {
-            EventKind::Message(message) if message.direction == Direction::Inbound => (&message.customer, true),
             EventKind::Follow { customer } => (customer, true),
             EventKind::Unfollow { customer } => (customer, false),
             _ => return None,
@@ -60,7 +64,7 @@ impl Hub {
             return Ok(());
         };
         if change.reachable {
-            // Most contacts were never marked: read the one attribute before writing anything.
+            // Most followers were never marked: read the one attribute before writing anything.
             let marked = store.workflow.contacts_attribute(&change.tenant, &[contact.id], REACHABLE_ATTRIBUTE).await?;
             if marked.is_empty() {
                 return Ok(());

@@ -515,7 +515,7 @@ impl Hub {
     }
 
     /// Records on the contact that the platform refused to deliver to them for good (they
-    /// blocked the bot or unfollowed), so the team sees it; an inbound message clears it.
+    /// blocked the bot or unfollowed), so the team sees it; a follow (an unblock) clears it.
     async fn mark_unreachable(&self, tenant: &TenantId, contact: crate::ContactId, reason: &str) {
         let now = self.inner.clock.now();
         let update = crate::profiles::unreachable_update(now, reason);

@@ -93,7 +93,7 @@ pub(crate) fn unreachable_update(now: crate::Timestamp, reason: &str) -> crate::
         .attribute(UNREACHABLE_REASON_ATTRIBUTE, &reason[..end])
 }
 
-/// The contact update clearing an unreachable mark (the contact wrote again or followed back).
+/// The contact update clearing an unreachable mark (the contact followed back or unblocked).
 pub(crate) fn reachable_update() -> crate::workflow::ContactUpdate {
     crate::workflow::ContactUpdate::new()
         .remove_attribute(REACHABLE_ATTRIBUTE)
