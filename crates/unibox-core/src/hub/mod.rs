@@ -18,6 +18,7 @@ mod inbox_view;
 mod metering;
 mod operations;
 mod orders;
+mod reachability;
 mod roster;
 mod routing;
 mod send;

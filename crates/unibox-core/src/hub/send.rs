@@ -19,6 +19,7 @@ struct Attempt {
     recipient: ContactIdentity,
     channel: std::sync::Arc<dyn Channel>,
     customer_last_message_at: Option<crate::Timestamp>,
+    contact: crate::ContactId,
 }
 
 impl Hub {
@@ -164,8 +165,14 @@ impl Hub {
                         // The first attempt reuses the rows just read: each is read once per
                         // send. It refunds a send that fails for good itself.
                         let customer_last_message_at = conversation.last_inbound_at;
-                        let loaded =
-                            Attempt { message, account, recipient, channel: channel.clone(), customer_last_message_at };
+                        let loaded = Attempt {
+                            message,
+                            account,
+                            recipient,
+                            channel: channel.clone(),
+                            customer_last_message_at,
+                            contact: contact.id,
+                        };
                         self.deliver_loaded(job, lease.id, Some(loaded)).await
                     }
                     Err(error) => {
@@ -365,6 +372,9 @@ impl Hub {
                 if error.kind() == ErrorKind::TokenInvalid {
                     self.mark_reauthorization_required(&attempt.account, error.message()).await;
                 }
+                if error.kind() == ErrorKind::RecipientUnavailable {
+                    self.mark_unreachable(tenant, attempt.contact, error.message()).await;
+                }
                 self.record_failure(outbox, job, lease, error, started.attempts, idempotent).await
             }
         }
@@ -383,7 +393,7 @@ impl Hub {
         let contact = store.reads.contact(tenant, conversation.contact).await?;
         let recipient = recipient_of(&contact, &account)?;
         let customer_last_message_at = conversation.last_inbound_at;
-        Ok(Attempt { message, account, recipient, channel, customer_last_message_at })
+        Ok(Attempt { message, account, recipient, channel, customer_last_message_at, contact: contact.id })
     }
 
     /// Records a failed attempt as the retry policy decides: a retry (the message is returned
@@ -502,6 +512,16 @@ impl Hub {
                 ),
             )
         })
+    }
+
+    /// Records on the contact that the platform refused to deliver to them for good (they
+    /// blocked the bot or unfollowed), so the team sees it; a follow (an unblock) clears it.
+    async fn mark_unreachable(&self, tenant: &TenantId, contact: crate::ContactId, reason: &str) {
+        let now = self.inner.clock.now();
+        let update = crate::profiles::unreachable_update(now, reason);
+        if let Err(error) = self.inner.store.workflow.update_contact(tenant, contact, &update).await {
+            tracing::error!(target: "unibox::send", %error, %contact, "could not mark the contact unreachable");
+        }
     }
 
     async fn mark_reauthorization_required(&self, account: &ChannelAccount, reason: &str) {

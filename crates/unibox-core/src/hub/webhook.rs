@@ -172,6 +172,7 @@ impl Hub {
         // Orders first: a merge is idempotent, so an order push applied here and then refused by
         // the inbox is applied again, harmlessly, when the platform redelivers it.
         self.apply_order_pushes(channel, &routed).await?;
+        let reachability: Vec<_> = routed.iter().map(super::reachability::ReachabilityChange::of).collect();
         let outcomes = if routed.is_empty() {
             Vec::new()
         } else {
@@ -182,6 +183,7 @@ impl Hub {
             self.analytics_changed(&tenants);
         }
         self.meter_accepted(metered, &outcomes);
+        self.apply_reachability(reachability, &outcomes).await;
         let duplicates = outcomes.iter().filter(|o| matches!(o, Acceptance::Duplicate)).count();
         let receipt = WebhookReceipt {
             events: events_count,
