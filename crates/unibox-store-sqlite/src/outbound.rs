@@ -280,29 +280,39 @@ fn fold_echo(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, echo: Tar
 
 /// Adds a note to a conversation of the note's tenant. Adding the same note again is a no-op;
 /// another note with the same id is a conflict.
+/// Inserts a note's row, its body sealed when the inbox is: 1 if inserted, 0 if a note with its
+/// id is already stored. Used by `add_note` and by the restore of an export.
+pub(crate) fn insert_note(
+    conn: &Connection,
+    sealer: &crate::sealing::Sealer,
+    note: &InternalNote,
+    operation: &'static str,
+) -> Result<usize> {
+    let (body, body_sealed) = sealer.store_required(field::NOTE_BODY, note.id.as_bytes(), &note.body)?;
+    conn.prepare_cached(
+        "INSERT INTO notes (id, tenant, conversation, author, body, created_at, body_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+    )
+    .during(operation)?
+    .execute(params![
+        note.id.as_bytes(),
+        note.tenant.as_str(),
+        note.conversation.as_bytes(),
+        note.author.as_str(),
+        body,
+        note.created_at.as_unix_millis(),
+        body_sealed,
+    ])
+    .during(operation)
+}
+
 pub(crate) fn add_note(conn: &Connection, note: &InternalNote) -> Result<()> {
     const OP: &str = "sqlite.add_note";
     if !conversation_exists(conn, &note.tenant, note.conversation, OP)? {
         return Err(not_found("conversation", OP));
     }
     let sealer = sealing::current(OP)?;
-    let (body, body_sealed) = sealer.store_required(field::NOTE_BODY, note.id.as_bytes(), &note.body)?;
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO notes (id, tenant, conversation, author, body, created_at, body_sealed) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
-        )
-        .during(OP)?
-        .execute(params![
-            note.id.as_bytes(),
-            note.tenant.as_str(),
-            note.conversation.as_bytes(),
-            note.author.as_str(),
-            body,
-            note.created_at.as_unix_millis(),
-            body_sealed,
-        ])
-        .during(OP)?;
+    let inserted = insert_note(conn, &sealer, note, OP)?;
     if inserted > 0 {
         append(
             conn,

@@ -240,22 +240,9 @@ fn message_rows(tx: &WriteTx<'_>, sealer: &Sealer, message: &Message) -> Result<
 }
 
 fn note_row(tx: &WriteTx<'_>, sealer: &Sealer, note: &InternalNote) -> Result<()> {
-    let (body, body_sealed) = sealer.store_required(field::NOTE_BODY, note.id.as_bytes(), &note.body)?;
-    tx.prepare_cached(
-        "INSERT INTO notes (id, tenant, conversation, author, body, created_at, body_sealed) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .during(OP)?
-    .execute(params![
-        note.id.as_bytes(),
-        note.tenant.as_str(),
-        note.conversation.as_bytes(),
-        note.author.as_str(),
-        body,
-        note.created_at.as_unix_millis(),
-        body_sealed,
-    ])
-    .during(OP)?;
+    if crate::outbound::insert_note(tx, sealer, note, OP)? == 0 {
+        return Err(Error::new(ErrorKind::Conflict, "a note with this id is already stored").with_operation(OP));
+    }
     Ok(())
 }
 
