@@ -46,10 +46,10 @@ fn identity(account: ChannelAccountId, kind: IdentityKind, value: &str) -> Conta
 impl Hub {
     /// Applies the reachability changes of the events the store accepted (duplicates change
     /// nothing). Best effort: the events are already durable, so a failure is logged.
-    pub(super) async fn apply_reachability(&self, changes: Vec<Option<ReachabilityChange>>, outcomes: &[Acceptance]) {
-        for (change, outcome) in changes.into_iter().zip(outcomes) {
-            let Some(change) = change else { continue };
-            if !matches!(outcome, Acceptance::Accepted) {
+    /// `changes` pairs each change with the index of its event in `outcomes`.
+    pub(super) async fn apply_reachability(&self, changes: Vec<(usize, ReachabilityChange)>, outcomes: &[Acceptance]) {
+        for (index, change) in changes {
+            if !matches!(outcomes.get(index), Some(Acceptance::Accepted)) {
                 continue;
             }
             if let Err(error) = self.apply_reachability_change(&change).await {

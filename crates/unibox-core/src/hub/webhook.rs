@@ -172,7 +172,14 @@ impl Hub {
         // Orders first: a merge is idempotent, so an order push applied here and then refused by
         // the inbox is applied again, harmlessly, when the platform redelivers it.
         self.apply_order_pushes(channel, &routed).await?;
-        let reachability: Vec<_> = routed.iter().map(super::reachability::ReachabilityChange::of).collect();
+        // Follows and unfollows only: for the usual webhook this stays empty and allocates nothing.
+        let reachability: Vec<_> = routed
+            .iter()
+            .enumerate()
+            .filter_map(|(index, event)| {
+                super::reachability::ReachabilityChange::of(event).map(|change| (index, change))
+            })
+            .collect();
         let outcomes = if routed.is_empty() {
             Vec::new()
         } else {
