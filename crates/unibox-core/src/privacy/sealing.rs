@@ -115,19 +115,65 @@ pub trait DataKeys: Send + Sync + fmt::Debug {
 /// assert!(search_trigrams("ab").is_empty());
 /// ```
 pub fn search_trigrams(text: &str) -> Vec<String> {
-    let lower: Vec<char> = text.to_lowercase().chars().collect();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::<String>::new();
     let mut out = Vec::new();
-    for window in lower.windows(3) {
-        if window.iter().any(|c| c.is_whitespace()) {
+    visit_search_trigrams(text, |trigram| {
+        if !seen.contains(trigram) {
+            seen.insert(trigram.to_owned());
+            out.push(trigram.to_owned());
+        }
+    });
+    out
+}
+
+/// The blind search terms of `text` under `seal`: [`TenantSeal::term`] of each of its
+/// [`search_trigrams`], sorted and without repeats. This is what a store's blind full-text index
+/// holds for a message (and looks up for a query term), written once here so every backend
+/// indexes the same terms.
+///
+/// It allocates once for the lowercased text and once for the terms, however long the text:
+/// it runs for every stored message on the ingest path.
+///
+/// ```
+/// use unibox_core::privacy::{SealedCell, TenantSeal, search_terms};
+/// # #[derive(Debug)] struct Seal;
+/// # impl TenantSeal for Seal {
+/// #     fn seal(&self, _: SealedCell<'_>, p: &[u8]) -> unibox_core::Result<Vec<u8>> { Ok(p.to_vec()) }
+/// #     fn open(&self, _: SealedCell<'_>, s: &[u8]) -> unibox_core::Result<Vec<u8>> { Ok(s.to_vec()) }
+/// #     fn blind(&self, _: &str, _: &[u8]) -> [u8; 16] { [0; 16] }
+/// #     fn term(&self, term: &str) -> u64 { term.bytes().fold(7, |h, b| h * 31 + u64::from(b)) }
+/// # }
+/// let terms = search_terms(&Seal, "Order ORDER order 12");
+/// assert_eq!(terms.len(), 3); // "ord", "rde", "der", each once
+/// assert!(terms.windows(2).all(|pair| pair[0] < pair[1]));
+/// ```
+pub fn search_terms(seal: &dyn TenantSeal, text: &str) -> Vec<u64> {
+    let mut terms = Vec::with_capacity(text.len());
+    visit_search_trigrams(text, |trigram| terms.push(seal.term(trigram)));
+    terms.sort_unstable();
+    terms.dedup();
+    terms
+}
+
+/// Calls `visit` with every whitespace-free run of three characters of the lowercased text, in
+/// order, repeats included; no allocation beyond the lowercased copy.
+fn visit_search_trigrams(text: &str, mut visit: impl FnMut(&str)) {
+    let lower = text.to_lowercase();
+    // Byte offsets of the last three characters' starts; `run` counts the characters since the
+    // last whitespace, so a window is visited only when its three characters are all non-space.
+    let mut starts = [0usize; 3];
+    let mut run = 0usize;
+    for (offset, c) in lower.char_indices() {
+        if c.is_whitespace() {
+            run = 0;
             continue;
         }
-        let trigram: String = window.iter().collect();
-        if seen.insert(trigram.clone()) {
-            out.push(trigram);
+        starts = [starts[1], starts[2], offset];
+        run += 1;
+        if run >= 3 {
+            visit(&lower[starts[0]..offset + c.len_utf8()]);
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -144,5 +190,12 @@ mod tests {
             }
         }
         assert!(!indexed.iter().any(|t| t.contains(' ')));
+    }
+
+    #[test]
+    fn trigrams_skip_every_window_with_whitespace() {
+        assert_eq!(search_trigrams("ab cde\tfg\u{3000}hij"), vec!["cde", "hij"]);
+        assert_eq!(search_trigrams("ÄÖÜß"), vec!["äöü", "öüß"]);
+        assert_eq!(search_trigrams("abab ababab"), vec!["aba", "bab"]);
     }
 }

@@ -30,6 +30,8 @@ pub(crate) struct JournalEntry {
     pub(super) event_json: String,
     /// The event sealed with the tenant's key (a sealed inbox; `event_json` is then empty).
     pub(super) event_sealed: Option<Vec<u8>>,
+    /// A sealed event's JSON, kept in memory for applying (never written).
+    pub(super) opened: Option<String>,
 }
 
 /// Validates and encodes a call's events, sealing each with its tenant's sealer; any invalid
@@ -47,9 +49,11 @@ pub(crate) fn prepare(
             let row = ingest::event_row(routed.account, &routed.event.id);
             let (event_json, event_sealed) =
                 sealer(&routed.tenant)?.store_required(field::JOURNAL_EVENT, &row, &json)?;
+            let opened = event_sealed.is_some().then_some(json);
             Ok(JournalEntry {
                 event_json,
                 event_sealed,
+                opened,
                 tenant: routed.tenant,
                 account: routed.account,
                 event_id: routed.event.id,
@@ -90,6 +94,10 @@ pub(crate) fn accept(tx: &WriteTx<'_>, state: &Arc<JournalState>, entries: &[Jou
                     entry.event_sealed,
                 ])
                 .during(OP)?;
+            // Removed with the key if the call rolls back (`on_rollback` above).
+            if let Some(json) = &entry.opened {
+                state.pending.keep_opened(key, json);
+            }
             Ok(Acceptance::Accepted)
         })
         .collect()

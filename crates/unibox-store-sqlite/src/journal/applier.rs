@@ -88,7 +88,9 @@ impl Applier {
                 if one_by_one {
                     apply_isolated(&tx, row, &self.sealing)?;
                 } else {
-                    ingest::store_event(&tx, &prepare_row(row, &self.sealing)?)?;
+                    let key = self.state.pending.key(&row.tenant, &row.account, &row.event_id);
+                    let opened = self.state.pending.take_opened(key);
+                    ingest::store_event(&tx, &prepare_row(row, &self.sealing, opened)?)?;
                 }
             }
             tx.prepare_cached("UPDATE journal_applied SET seq = ?1 WHERE id = 1")
@@ -253,7 +255,7 @@ fn catch<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
 fn apply_isolated(tx: &WriteTx<'_>, row: &Row, sealing: &Sealing) -> Result<()> {
     execute(tx, "SAVEPOINT apply_event").during(APPLY_OP)?;
     let mark = tx.mark();
-    match prepare_row(row, sealing).and_then(|event| ingest::store_event(tx, &event)) {
+    match prepare_row(row, sealing, None).and_then(|event| ingest::store_event(tx, &event)) {
         Ok(_) => execute(tx, "RELEASE apply_event").during(APPLY_OP),
         Err(error) => {
             tx.rollback_to(mark);
@@ -275,16 +277,21 @@ fn apply_isolated(tx: &WriteTx<'_>, row: &Row, sealing: &Sealing) -> Result<()> 
     }
 }
 
-fn prepare_row(row: &Row, sealing: &Sealing) -> Result<PreparedEvent> {
+/// The event of a journal row, ready to store; `opened`: its JSON as accepting kept it in
+/// memory (a sealed row then needs no opening).
+fn prepare_row(row: &Row, sealing: &Sealing, opened: Option<String>) -> Result<PreparedEvent> {
     let tenant: TenantId = row.tenant.parse().map_err(|err: Error| err.with_operation(APPLY_OP))?;
     let account = ChannelAccountId::from_bytes(row.account);
     let sealer = sealing.cached_writer(&tenant)?;
-    let json = sealer.open_required(
-        field::JOURNAL_EVENT,
-        &ingest::event_row(account, &row.event_id),
-        row.event_json.clone(),
-        row.event_sealed.clone(),
-    )?;
+    let json = match opened {
+        Some(json) => json,
+        None => sealer.open_required(
+            field::JOURNAL_EVENT,
+            &ingest::event_row(account, &row.event_id),
+            row.event_json.clone(),
+            row.event_sealed.clone(),
+        )?,
+    };
     let event: InboundEvent = serde_json::from_str(&json).map_err(|err| {
         Error::new(ErrorKind::Storage, "a journal row holds an event that does not decode")
             .with_operation(APPLY_OP)

@@ -160,7 +160,53 @@ fn entry(event_id: &str) -> JournalEntry {
         received_at: 1_732_000_000_000,
         event_json: r#"{"id":"x"}"#.to_owned(),
         event_sealed: None,
+        opened: None,
     }
+}
+
+/// A sealed entry as a sealed inbox's `prepare` makes it: no plaintext column, its JSON kept.
+fn sealed_entry(event_id: &str) -> JournalEntry {
+    JournalEntry {
+        event_json: String::new(),
+        event_sealed: Some(vec![1, 2, 3]),
+        opened: Some(format!(r#"{{"id":"{event_id}"}}"#)),
+        ..entry(event_id)
+    }
+}
+
+#[test]
+fn a_sealed_event_is_kept_opened_for_applying_only_once_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (conn, state) = journal(dir.path());
+    let key = |event_id: &str| state.pending.key("acme", &[7; 16], event_id);
+
+    execute(&conn, "BEGIN IMMEDIATE").unwrap();
+    let tx = WriteTx::new(&conn);
+    let mark = tx.mark();
+    accept(&tx, &state, &[sealed_entry("evt-1")]).unwrap();
+    tx.rollback_to(mark);
+    accept(&tx, &state, &[sealed_entry("evt-2"), sealed_entry("evt-3")]).unwrap();
+    execute(&conn, "COMMIT").unwrap();
+    tx.committed();
+
+    assert_eq!(state.pending.take_opened(key("evt-1")), None, "a rolled-back accept keeps nothing");
+    assert_eq!(state.pending.take_opened(key("evt-2")).as_deref(), Some(r#"{"id":"evt-2"}"#));
+    assert_eq!(state.pending.take_opened(key("evt-2")), None, "taken once");
+    // Applied without taking it (an event applied one by one opens its row): forgotten anyway.
+    let row = Row {
+        seq: 2,
+        tenant: "acme".to_owned(),
+        account: [7; 16],
+        event_id: "evt-3".to_owned(),
+        received_at: 0,
+        event_json: String::new(),
+        event_sealed: Some(vec![1, 2, 3]),
+    };
+    state.pending.applied(&[row]);
+    assert_eq!(state.pending.take_opened(key("evt-3")), None);
+    // A plain entry keeps nothing: its row holds the JSON.
+    assert_eq!(accept_one(&conn, &state, "evt-4"), Acceptance::Accepted);
+    assert_eq!(state.pending.take_opened(key("evt-4")), None);
 }
 
 #[test]
