@@ -13,35 +13,34 @@ const TOKEN_LEN: usize = 17;
 /// The index row of `text`: its blind terms' tokens, space-separated.
 pub(crate) fn index_row(seal: &dyn TenantSeal, text: &str) -> String {
     let terms = search_terms(seal, text);
-    let mut row = String::with_capacity(terms.len() * (TOKEN_LEN + 1));
+    let mut row = Vec::with_capacity(terms.len() * (TOKEN_LEN + 1));
     for term in terms {
         if !row.is_empty() {
-            row.push(' ');
+            row.push(b' ');
         }
-        push_token(&mut row, term);
+        row.extend_from_slice(&token(term));
     }
-    row
+    // ASCII only: one check for the whole row.
+    String::from_utf8(row).unwrap_or_default()
 }
 
 /// The tokens a query term's trigrams are looked up by.
 pub(crate) fn query_tokens(seal: &dyn TenantSeal, term: &str) -> Vec<String> {
     search_terms(seal, term)
         .into_iter()
-        .map(|term| {
-            let mut token = String::with_capacity(TOKEN_LEN);
-            push_token(&mut token, term);
-            token
-        })
+        .map(|term| token(term).iter().copied().map(char::from).collect())
         .collect()
 }
 
-fn push_token(out: &mut String, term: u64) {
+/// The token of a term: `t` (a letter first, so no token reads as a number or an FTS5
+/// keyword) and the term in 16 lowercase hex digits.
+fn token(term: u64) -> [u8; TOKEN_LEN] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    // A letter first, so no token reads as a number or an FTS5 keyword.
-    out.push('t');
-    for shift in (0..16).rev() {
-        out.push(char::from(HEX[((term >> (shift * 4)) & 0xf) as usize]));
+    let mut token = [b't'; TOKEN_LEN];
+    for (digit, byte) in token[1..].iter_mut().enumerate() {
+        *byte = HEX[((term >> (60 - 4 * digit)) & 0xf) as usize];
     }
+    token
 }
 
 #[cfg(test)]
@@ -50,12 +49,8 @@ mod tests {
 
     #[test]
     fn tokens_are_a_letter_and_sixteen_hex_digits() {
-        let mut token = String::new();
-        push_token(&mut token, 0x0123_4567_89ab_cdef);
-        assert_eq!(token, "t0123456789abcdef");
-        token.clear();
-        push_token(&mut token, u64::MAX);
-        assert_eq!(token, format!("t{:016x}", u64::MAX));
-        assert_eq!(token.len(), TOKEN_LEN);
+        assert_eq!(&token(0x0123_4567_89ab_cdef), b"t0123456789abcdef");
+        assert_eq!(token(u64::MAX).to_vec(), format!("t{:016x}", u64::MAX).into_bytes());
+        assert_eq!(&token(0), b"t0000000000000000");
     }
 }
