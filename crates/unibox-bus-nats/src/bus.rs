@@ -1,0 +1,208 @@
+//! [`NatsChangeBus`]: the [`ChangeBus`] port over NATS JetStream.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use async_nats::jetstream::{self, consumer, stream};
+use async_trait::async_trait;
+use unibox_core::changes::{BusNotice, BusStream, ChangeBus, Position, PublishedEvent};
+use unibox_core::{Result, TenantId};
+
+use crate::config::NatsBusConfig;
+use crate::error::{misconfigured, unavailable};
+use crate::subject::{message_id, tenant_subject};
+use crate::wire;
+
+/// A [`ChangeBus`] on a NATS JetStream stream: what one hub process publishes, every process
+/// subscribed to the tenant receives.
+///
+/// One stream holds every tenant's events, one subject per tenant, each event stored once by its
+/// message id (`<tenant>:<position>`) within the duplicate window. A subscriber gets an ordered
+/// consumer of its tenant's subject, from the events published after it subscribed: the
+/// consumer is recreated after a reconnect from the last event it received, so a restart of the
+/// server costs nothing but time. [`connect`](NatsChangeBus::connect) needs the server; after
+/// that the client reconnects by itself for as long as the bus lives, and while it is away the
+/// hub's relay keeps its changes in the log and subscribers read the log.
+///
+/// ```no_run
+/// # async fn run() -> unibox_core::Result<()> {
+/// use std::sync::Arc;
+/// use unibox_bus_nats::{NatsBusConfig, NatsChangeBus};
+/// use unibox_core::{Hub, memory::MemoryStore};
+/// let bus = NatsChangeBus::connect(NatsBusConfig::new("nats://127.0.0.1:4222")?).await?;
+/// let hub = Hub::builder(MemoryStore::new()).change_bus(Arc::new(bus)).build();
+/// let background = hub.start_background(); // runs the relay that publishes to the bus
+/// # background.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub struct NatsChangeBus {
+    config: NatsBusConfig,
+    jetstream: jetstream::Context,
+    /// Whether the stream is known to exist; cleared by a failure, so the next call makes sure
+    /// of it again (a server restarted without its store has lost it).
+    stream_ready: AtomicBool,
+}
+
+impl fmt::Debug for NatsChangeBus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NatsChangeBus").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl NatsChangeBus {
+    /// Connects to the servers of `config` and makes sure the stream exists (creating it with
+    /// the configured limits if not; an existing one is used as it is). A temporary `Storage`
+    /// error when no server answers, `Configuration` when NATS refuses the stream.
+    pub async fn connect(config: NatsBusConfig) -> Result<Self> {
+        const OP: &str = "nats.connect";
+        let client = async_nats::ConnectOptions::new()
+            .name(config.connection_name_value())
+            // Reconnect for as long as the bus lives: the log covers the outage.
+            .max_reconnects(None)
+            .connect(config.url())
+            .await
+            // The kind only: the error's own text could repeat the address.
+            .map_err(|error| unavailable(OP, error.kind()).with_context("url", config.redacted_url()))?;
+        let bus = NatsChangeBus { jetstream: jetstream::new(client), config, stream_ready: AtomicBool::new(false) };
+        bus.ensure_stream().await?;
+        tracing::info!(target: "unibox::bus", url = bus.config.redacted_url(), stream = bus.config.stream_name(), "connected to the NATS change bus");
+        Ok(bus)
+    }
+
+    /// The configuration (its URL is shown without credentials).
+    pub fn config(&self) -> &NatsBusConfig {
+        &self.config
+    }
+
+    async fn ensure_stream(&self) -> Result<()> {
+        const OP: &str = "nats.stream";
+        if self.stream_ready.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let config = stream::Config {
+            name: self.config.stream_name().to_owned(),
+            subjects: vec![format!("{}.>", self.config.prefix())],
+            storage: stream::StorageType::File,
+            retention: stream::RetentionPolicy::Limits,
+            discard: stream::DiscardPolicy::Old,
+            max_age: self.config.max_age_value(),
+            duplicate_window: self.config.duplicate_window_value(),
+            num_replicas: self.config.replicas_value(),
+            ..Default::default()
+        };
+        self.jetstream.get_or_create_stream(config).await.map_err(|error| match error.kind() {
+            stream_error @ (jetstream::context::CreateStreamErrorKind::JetStream(_)
+            | jetstream::context::CreateStreamErrorKind::InvalidStreamName) => misconfigured(OP, stream_error),
+            other => unavailable(OP, other),
+        })?;
+        self.stream_ready.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// The stream's handle (no request to the server).
+    async fn stream(&self) -> Result<stream::Stream<()>> {
+        self.ensure_stream().await?;
+        self.jetstream
+            .get_stream_no_info(self.config.stream_name())
+            .await
+            .map_err(|error| misconfigured("nats.stream", error))
+    }
+
+    fn subject(&self, tenant: &TenantId) -> String {
+        tenant_subject(self.config.prefix(), tenant)
+    }
+
+    /// Passes `result` on; after a failure the next call checks the stream again.
+    fn failed<T>(&self, result: Result<T>) -> Result<T> {
+        if result.is_err() {
+            self.stream_ready.store(false, Ordering::Release);
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl ChangeBus for NatsChangeBus {
+    async fn publish(&self, tenant: &TenantId, events: &[PublishedEvent]) -> Result<()> {
+        const OP: &str = "nats.publish";
+        self.ensure_stream().await?;
+        let subject = self.subject(tenant);
+        // Sent one after another on one connection, so the stream stores them in order; the
+        // acknowledgements are awaited after, in order.
+        let mut acks = Vec::with_capacity(events.len());
+        for published in events {
+            let payload = wire::encode(published)?;
+            let publish = jetstream::message::PublishMessage::build()
+                .payload(payload)
+                .message_id(message_id(tenant, published.event.position));
+            let sent = self.jetstream.send_publish(subject.clone(), publish).await;
+            acks.push(self.failed(sent.map_err(|error| unavailable(OP, error.kind())))?);
+        }
+        for ack in acks {
+            let acked = ack.await;
+            self.failed(acked.map_err(|error| unavailable(OP, error.kind())))?;
+        }
+        Ok(())
+    }
+
+    async fn last_published(&self, tenant: &TenantId) -> Result<Option<Position>> {
+        const OP: &str = "nats.last_published";
+        let stream = self.stream().await?;
+        match stream.get_last_raw_message_by_subject(&self.subject(tenant)).await {
+            Ok(message) => Ok(Some(wire::decode(&message.payload)?.event.position)),
+            Err(error) if error.kind() == stream::LastRawMessageErrorKind::NoMessageFound => Ok(None),
+            Err(error) => self.failed(Err(unavailable(OP, error.kind()))),
+        }
+    }
+
+    async fn subscribe(&self, tenant: &TenantId) -> Result<BusStream> {
+        const OP: &str = "nats.subscribe";
+        let stream = self.stream().await?;
+        let config = consumer::push::OrderedConfig {
+            deliver_subject: self.jetstream.client().new_inbox(),
+            filter_subject: self.subject(tenant),
+            deliver_policy: consumer::DeliverPolicy::New,
+            ..Default::default()
+        };
+        let consumer = match stream.create_consumer(config).await {
+            Ok(consumer) => consumer,
+            Err(error) => return self.failed(Err(unavailable(OP, error.kind()))),
+        };
+        let messages = match consumer.messages().await {
+            Ok(messages) => messages,
+            Err(error) => return self.failed(Err(unavailable(OP, error.kind()))),
+        };
+        Ok(Box::pin(Notices { messages, tenant: tenant.clone() }))
+    }
+}
+
+/// A tenant's notices: the ordered consumer's messages, decoded.
+struct Notices {
+    messages: consumer::push::Ordered,
+    tenant: TenantId,
+}
+
+impl futures_core::Stream for Notices {
+    type Item = Result<BusNotice>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            let polled = futures_core::Stream::poll_next(Pin::new(&mut self.messages), cx);
+            return match polled {
+                Poll::Ready(Some(Ok(message))) => match wire::decode(&message.message.payload) {
+                    // The subject is the tenant's; a payload naming another is not handed on.
+                    Ok(published) if published.event.change.tenant != self.tenant => continue,
+                    Ok(published) => Poll::Ready(Some(Ok(BusNotice::Event(published)))),
+                    Err(error) => Poll::Ready(Some(Err(error.with_operation("nats.subscribe")))),
+                },
+                Poll::Ready(Some(Err(error))) => {
+                    Poll::Ready(Some(Err(unavailable("nats.subscribe", error.kind()))))
+                }
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            };
+        }
+    }
+}
