@@ -197,9 +197,7 @@ impl futures_core::Stream for Notices {
                     Ok(published) => Poll::Ready(Some(Ok(BusNotice::Event(published)))),
                     Err(error) => Poll::Ready(Some(Err(error.with_operation("nats.subscribe")))),
                 },
-                Poll::Ready(Some(Err(error))) => {
-                    Poll::Ready(Some(Err(unavailable("nats.subscribe", error.kind()))))
-                }
+                Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(unavailable("nats.subscribe", error.kind())))),
                 Poll::Ready(None) => Poll::Ready(None),
                 Poll::Pending => Poll::Pending,
             };

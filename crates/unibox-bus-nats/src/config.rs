@@ -85,9 +85,9 @@ impl NatsBusConfig {
     pub fn subject_prefix(mut self, prefix: impl Into<String>) -> Result<Self> {
         let prefix = prefix.into();
         let valid = !prefix.is_empty()
-            && prefix
-                .split('.')
-                .all(|token| !token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')));
+            && prefix.split('.').all(|token| {
+                !token.is_empty() && token.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+            });
         if !valid {
             return Err(Error::new(
                 ErrorKind::Configuration,

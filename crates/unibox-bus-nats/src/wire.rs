@@ -26,9 +26,9 @@ struct Incoming {
 /// The payload of `published`.
 pub(crate) fn encode(published: &PublishedEvent) -> Result<Bytes> {
     let outgoing = Outgoing { v: VERSION, event: &published.event, previous: published.previous };
-    serde_json::to_vec(&outgoing).map(Bytes::from).map_err(|error| {
-        Error::new(ErrorKind::Unexpected, format!("could not encode a change event: {error}"))
-    })
+    serde_json::to_vec(&outgoing)
+        .map(Bytes::from)
+        .map_err(|error| Error::new(ErrorKind::Unexpected, format!("could not encode a change event: {error}")))
 }
 
 /// The event in a payload; `MalformedPayload` for anything else.
@@ -58,8 +58,10 @@ mod tests {
             .conversation(ConversationId::new())
             .message(MessageId::new())
             .detail("message");
-        let published =
-            PublishedEvent { event: InboxEvent { position: Position::new(9), change }, previous: Some(Position::new(4)) };
+        let published = PublishedEvent {
+            event: InboxEvent { position: Position::new(9), change },
+            previous: Some(Position::new(4)),
+        };
         let payload = encode(&published).unwrap();
         assert_eq!(decode(&payload).unwrap(), published);
         assert_eq!(decode(b"{}").unwrap_err().kind(), ErrorKind::MalformedPayload);

@@ -14,14 +14,19 @@ use unibox_testkit::bus::{self, FanOut, LONG_SAFETY_POLL};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_reaches_a_subscriber_of_another_hub() {
     let Some(server) = NatsServer::start("every_event_reaches_a_subscriber_of_another_hub") else { return };
-    bus::every_event_reaches_a_subscriber_of_another_hub(MemoryStore::new().into(), server.bus().await, server.bus().await)
-        .await;
+    bus::every_event_reaches_a_subscriber_of_another_hub(
+        MemoryStore::new().into(),
+        server.bus().await,
+        server.bus().await,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_resumes_from_a_position() {
     let Some(server) = NatsServer::start("a_subscription_resumes_from_a_position") else { return };
-    bus::a_subscription_resumes_from_a_position(MemoryStore::new().into(), server.bus().await, server.bus().await).await;
+    bus::a_subscription_resumes_from_a_position(MemoryStore::new().into(), server.bus().await, server.bus().await)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,15 +19,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use unibox_core::changes::{
-    BusNotice, BusStream, Change, ChangeBus, ChangeKind, InboxEvent, Position, PublishedEvent,
-};
+use unibox_core::changes::{BusNotice, BusStream, Change, ChangeBus, ChangeKind, InboxEvent, Position, PublishedEvent};
 use unibox_core::channel::{Capabilities, SendReceipt, SendRequest, Verified, WebhookRequest};
 use unibox_core::hub::{Background, Subscription};
 use unibox_core::store::Store;
 use unibox_core::{
-    Actor, Channel, ChannelAccount, ChannelKind, Error, ErrorKind, Hub, InboundEvent, Result, Role, TenantId,
-    Timestamp,
+    Actor, Channel, ChannelAccount, ChannelKind, Error, ErrorKind, Hub, InboundEvent, Result, Role, TenantId, Timestamp,
 };
 
 use crate::fixtures::{self, AccountEvents};
