@@ -175,7 +175,11 @@ async fn connect_bus(section: &BusSection) -> Result<Arc<dyn unibox::bus::Change
         config = config.subject_prefix(prefix.clone())?;
     }
     let bus = NatsChangeBus::connect(config).await?;
-    println!("  change bus: NATS {} (stream {})", bus.config().redacted_url(), section.stream.as_deref().unwrap_or(unibox::bus::nats::DEFAULT_STREAM));
+    println!(
+        "  change bus: NATS {} (stream {})",
+        bus.config().redacted_url(),
+        section.stream.as_deref().unwrap_or(unibox::bus::nats::DEFAULT_STREAM)
+    );
     Ok(Arc::new(bus))
 }
 

@@ -1,12 +1,15 @@
 //! [`NatsChangeBus`]: the [`ChangeBus`] port over NATS JetStream.
 
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use async_nats::jetstream::{self, consumer, stream};
 use async_trait::async_trait;
+use tokio::sync::watch;
 use unibox_core::changes::{BusNotice, BusStream, ChangeBus, Position, PublishedEvent};
 use unibox_core::{Result, TenantId};
 
@@ -43,6 +46,9 @@ pub struct NatsChangeBus {
     /// Whether the stream is known to exist; cleared by a failure, so the next call makes sure
     /// of it again (a server restarted without its store has lost it).
     stream_ready: AtomicBool,
+    /// Whether the client is connected, as its events say: subscribers hear of a disconnection
+    /// (and read the log often meanwhile) and of the reconnection (and read it once more).
+    connected: watch::Receiver<bool>,
 }
 
 impl fmt::Debug for NatsChangeBus {
@@ -57,15 +63,33 @@ impl NatsChangeBus {
     /// error when no server answers, `Configuration` when NATS refuses the stream.
     pub async fn connect(config: NatsBusConfig) -> Result<Self> {
         const OP: &str = "nats.connect";
+        let (connection, connected) = watch::channel(true);
+        let connection = Arc::new(connection);
         let client = async_nats::ConnectOptions::new()
             .name(config.connection_name_value())
+            .event_callback(move |event| {
+                let connection = connection.clone();
+                async move {
+                    match event {
+                        // Only a change is news (the first connection is not).
+                        async_nats::Event::Connected => set(&connection, true),
+                        async_nats::Event::Disconnected | async_nats::Event::Closed => set(&connection, false),
+                        _ => {}
+                    }
+                }
+            })
             // Reconnect for as long as the bus lives: the log covers the outage.
             .max_reconnects(None)
             .connect(config.url())
             .await
             // The kind only: the error's own text could repeat the address.
             .map_err(|error| unavailable(OP, error.kind()).with_context("url", config.redacted_url()))?;
-        let bus = NatsChangeBus { jetstream: jetstream::new(client), config, stream_ready: AtomicBool::new(false) };
+        let bus = NatsChangeBus {
+            jetstream: jetstream::new(client),
+            config,
+            stream_ready: AtomicBool::new(false),
+            connected,
+        };
         bus.ensure_stream().await?;
         tracing::info!(target: "unibox::bus", url = bus.config.redacted_url(), stream = bus.config.stream_name(), "connected to the NATS change bus");
         Ok(bus)
@@ -174,20 +198,53 @@ impl ChangeBus for NatsChangeBus {
             Ok(messages) => messages,
             Err(error) => return self.failed(Err(unavailable(OP, error.kind()))),
         };
-        Ok(Box::pin(Notices { messages, tenant: tenant.clone() }))
+        let connection = Some(next_state(self.connected.clone()));
+        Ok(Box::pin(Notices { messages, tenant: tenant.clone(), connection }))
     }
 }
 
-/// A tenant's notices: the ordered consumer's messages, decoded.
+/// Records the connection state, telling subscribers only when it changed.
+fn set(connection: &watch::Sender<bool>, connected: bool) {
+    connection.send_if_modified(|state| std::mem::replace(state, connected) != connected);
+}
+
+type StateChange = Pin<Box<dyn Future<Output = Option<(bool, watch::Receiver<bool>)>> + Send>>;
+
+/// The next change of the connection state (`None` once the client is gone).
+fn next_state(mut connected: watch::Receiver<bool>) -> StateChange {
+    Box::pin(async move {
+        connected.changed().await.ok()?;
+        let now = *connected.borrow_and_update();
+        Some((now, connected))
+    })
+}
+
+/// A tenant's notices: the ordered consumer's messages, decoded, and the connection's ups and
+/// downs: a disconnection is an `Err` (the subscriber reads the log often until the bus is
+/// back), a reconnection a [`BusNotice::Wake`] (it reads the log once more).
 struct Notices {
     messages: consumer::push::Ordered,
     tenant: TenantId,
+    connection: Option<StateChange>,
 }
 
 impl futures_core::Stream for Notices {
     type Item = Result<BusNotice>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(change) = self.connection.as_mut()
+            && let Poll::Ready(state) = change.as_mut().poll(cx)
+        {
+            self.connection = state.as_ref().map(|(_, receiver)| next_state(receiver.clone()));
+            match state {
+                Some((true, _)) => return Poll::Ready(Some(Ok(BusNotice::Wake))),
+                Some((false, _)) => {
+                    let error = unavailable("nats.subscribe", "disconnected; reconnecting");
+                    return Poll::Ready(Some(Err(error)));
+                }
+                None => {}
+            }
+        }
         loop {
             let polled = futures_core::Stream::poll_next(Pin::new(&mut self.messages), cx);
             return match polled {

@@ -120,6 +120,8 @@ async fn follow(hub: Hub, tenant: TenantId, after: Position, sender: mpsc::Sende
     // When to (re)subscribe to the bus; `None` without a bus.
     let mut subscribe_at = bus.as_ref().map(|_| Instant::now());
     let mut read_log = true;
+    // The bus said it failed (a disconnection): read the log often until it speaks again.
+    let mut degraded = false;
     let mut next_poll = Instant::now();
     loop {
         if let (Some(bus), Some(at)) = (&bus, subscribe_at)
@@ -165,7 +167,7 @@ async fn follow(hub: Hub, tenant: TenantId, after: Position, sender: mpsc::Sende
             }
             read_log = false;
             // With a live bus the log is only the safety net; without one it is the way.
-            next_poll = Instant::now() + if live.is_some() { hub.inner.bus_safety_poll } else { POLL };
+            next_poll = Instant::now() + if live.is_some() && !degraded { hub.inner.bus_safety_poll } else { POLL };
         }
         let bus_down = live.is_none();
         let resubscribe = async {
@@ -180,17 +182,21 @@ async fn follow(hub: Hub, tenant: TenantId, after: Position, sender: mpsc::Sende
             () = sender.closed() => return,
             () = resubscribe => {}
             notice = next_notice(&mut live) => match notice {
-                Some(Ok(notice)) => match cursor.on_notice(notice) {
-                    LiveStep::Deliver(event) => {
-                        if sender.send(Ok(event)).await.is_err() {
-                            return;
+                Some(Ok(notice)) => {
+                    degraded = false;
+                    match cursor.on_notice(notice) {
+                        LiveStep::Deliver(event) => {
+                            if sender.send(Ok(event)).await.is_err() {
+                                return;
+                            }
                         }
+                        LiveStep::Ignore => {}
+                        LiveStep::ReadLog => read_log = true,
                     }
-                    LiveStep::Ignore => {}
-                    LiveStep::ReadLog => read_log = true,
-                },
+                }
                 Some(Err(error)) => {
                     tracing::debug!(target: "unibox::bus", %error, %tenant, "bus notice failed; reading the log");
+                    degraded = true;
                     read_log = true;
                 }
                 None => {
