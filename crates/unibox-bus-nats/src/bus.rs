@@ -18,6 +18,9 @@ use crate::error::{misconfigured, unavailable};
 use crate::subject::{message_id, tenant_subject};
 use crate::wire;
 
+/// How many events are sent before their acknowledgements are awaited.
+const PUBLISH_CHUNK: usize = 128;
+
 /// A [`ChangeBus`] on a NATS JetStream stream: what one hub process publishes, every process
 /// subscribed to the tenant receives.
 ///
@@ -154,19 +157,22 @@ impl ChangeBus for NatsChangeBus {
         self.ensure_stream().await?;
         let subject = self.subject(tenant);
         // Sent one after another on one connection, so the stream stores them in order; the
-        // acknowledgements are awaited after, in order.
-        let mut acks = Vec::with_capacity(events.len());
-        for published in events {
-            let payload = wire::encode(published)?;
-            let publish = jetstream::message::PublishMessage::build()
-                .payload(payload)
-                .message_id(message_id(tenant, published.event.position));
-            let sent = self.jetstream.send_publish(subject.clone(), publish).await;
-            acks.push(self.failed(sent.map_err(|error| unavailable(OP, error.kind())))?);
-        }
-        for ack in acks {
-            let acked = ack.await;
-            self.failed(acked.map_err(|error| unavailable(OP, error.kind())))?;
+        // acknowledgements of a chunk are awaited after it, in order (a chunk stays well within
+        // the client's 5,000 acknowledgements in flight, whoever else publishes).
+        for chunk in events.chunks(PUBLISH_CHUNK) {
+            let mut acks = Vec::with_capacity(chunk.len());
+            for published in chunk {
+                let payload = wire::encode(published)?;
+                let publish = jetstream::message::PublishMessage::build()
+                    .payload(payload)
+                    .message_id(message_id(tenant, published.event.position));
+                let sent = self.jetstream.send_publish(subject.clone(), publish).await;
+                acks.push(self.failed(sent.map_err(|error| unavailable(OP, error.kind())))?);
+            }
+            for ack in acks {
+                let acked = ack.await;
+                self.failed(acked.map_err(|error| unavailable(OP, error.kind())))?;
+            }
         }
         Ok(())
     }

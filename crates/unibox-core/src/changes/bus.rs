@@ -172,3 +172,50 @@ impl LiveCursor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Timestamp;
+    use crate::changes::{Change, ChangeKind};
+
+    fn tenant(name: &str) -> TenantId {
+        name.parse().unwrap()
+    }
+
+    fn event(tenant: &TenantId, position: u64) -> InboxEvent {
+        let change = Change::new(tenant.clone(), Timestamp::from_unix_seconds(1), ChangeKind::MessageAdded);
+        InboxEvent { position: Position::new(position), change }
+    }
+
+    fn notice(tenant: &TenantId, position: u64, previous: Option<u64>) -> BusNotice {
+        BusNotice::Event(PublishedEvent { event: event(tenant, position), previous: previous.map(Position::new) })
+    }
+
+    #[test]
+    fn only_the_next_event_of_the_tenant_is_taken_as_it_is() {
+        let acme = tenant("acme");
+        let mut cursor = LiveCursor::new(acme.clone(), Position::new(10));
+        assert_eq!(cursor.on_notice(notice(&acme, 12, None)), LiveStep::ReadLog, "no previous: the log knows");
+        assert_eq!(cursor.on_notice(notice(&acme, 12, Some(11))), LiveStep::ReadLog, "a gap: the log knows");
+        assert_eq!(cursor.on_notice(BusNotice::Wake), LiveStep::ReadLog);
+        assert_eq!(cursor.on_notice(notice(&tenant("globex"), 12, Some(10))), LiveStep::Ignore, "another tenant's");
+        assert_eq!(cursor.after(), Position::new(10), "nothing handed over yet");
+        assert_eq!(cursor.on_notice(notice(&acme, 12, Some(10))), LiveStep::Deliver(event(&acme, 12)));
+        assert_eq!(cursor.on_notice(notice(&acme, 12, Some(10))), LiveStep::Ignore, "a duplicate");
+        assert_eq!(cursor.on_notice(notice(&acme, 11, None)), LiveStep::Ignore, "behind the cursor");
+        assert_eq!(cursor.after(), Position::new(12));
+    }
+
+    #[test]
+    fn events_read_from_the_log_are_handed_over_once() {
+        let acme = tenant("acme");
+        let mut cursor = LiveCursor::new(acme.clone(), Position::new(10));
+        assert!(cursor.advance(&event(&acme, 13)));
+        assert!(!cursor.advance(&event(&acme, 13)), "the same again");
+        assert!(!cursor.advance(&event(&acme, 12)), "an older one");
+        assert!(!cursor.advance(&event(&tenant("globex"), 20)), "another tenant's");
+        assert_eq!(cursor.after(), Position::new(13));
+        assert_eq!(cursor.on_notice(notice(&acme, 13, Some(10))), LiveStep::Ignore, "the bus's copy of it");
+    }
+}

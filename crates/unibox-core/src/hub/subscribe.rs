@@ -122,6 +122,7 @@ async fn follow(hub: Hub, tenant: TenantId, after: Position, sender: mpsc::Sende
     let mut read_log = true;
     // The bus said it failed (a disconnection): read the log often until it speaks again.
     let mut degraded = false;
+    let mut warned = false;
     let mut next_poll = Instant::now();
     loop {
         if let (Some(bus), Some(at)) = (&bus, subscribe_at)
@@ -131,9 +132,16 @@ async fn follow(hub: Hub, tenant: TenantId, after: Position, sender: mpsc::Sende
             // Subscribed before the log is read, so a change committed meanwhile is in one or
             // the other.
             match bus.subscribe(&tenant).await {
-                Ok(stream) => live = Some(stream),
+                Ok(stream) => {
+                    live = Some(stream);
+                    warned = false;
+                }
                 Err(error) => {
-                    tracing::warn!(target: "unibox::bus", %error, %tenant, "could not subscribe to the bus; reading the log meanwhile");
+                    // Said once per outage, not once a second.
+                    if !warned {
+                        tracing::warn!(target: "unibox::bus", %error, %tenant, "could not subscribe to the bus; reading the log until it is back");
+                    }
+                    warned = true;
                     subscribe_at = Some(Instant::now() + BUS_RETRY);
                 }
             }
@@ -200,7 +208,7 @@ async fn follow(hub: Hub, tenant: TenantId, after: Position, sender: mpsc::Sende
                     read_log = true;
                 }
                 None => {
-                    tracing::warn!(target: "unibox::bus", %tenant, "the bus subscription ended; reading the log until it is back");
+                    tracing::debug!(target: "unibox::bus", %tenant, "the bus subscription ended; reading the log until it is back");
                     live = None;
                     subscribe_at = Some(Instant::now() + BUS_RETRY);
                     read_log = true;
