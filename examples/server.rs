@@ -842,6 +842,8 @@ mod tests {
             .collect::<Vec<_>>()
             .join("\n");
         let all = config(&uncommented);
+        let bus = all.bus.as_ref().expect("server.example.toml shows a [bus] section");
+        assert_eq!(bus.nats_url_env, "UNIBOX_NATS_URL");
         let kinds: BTreeSet<&str> = all.channels.iter().map(|c| c.kind.as_str()).collect();
         for kind in ["webhook", "messenger", "line", "telegram", "twilio", "shopee", "lazada", "tiktok-shop"] {
             assert!(kinds.contains(kind), "server.example.toml shows a {kind} channel");
