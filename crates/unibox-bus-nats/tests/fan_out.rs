@@ -21,6 +21,20 @@ async fn every_event_reaches_a_subscriber_of_another_hub() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_stored_in_sqlite_reaches_a_subscriber_of_another_hub() {
+    let Some(server) = NatsServer::start("every_event_stored_in_sqlite_reaches_a_subscriber_of_another_hub") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let keys = unibox_vault::StoreKeys::try_from(
+        unibox_vault::Keyring::parse(&unibox_vault::Keyring::generate_entry(1)).unwrap(),
+    )
+    .unwrap();
+    let store = unibox_store_sqlite::SqliteStore::open(dir.path().join("inbox.db"), keys).await.unwrap();
+    bus::every_event_reaches_a_subscriber_of_another_hub(store.into(), server.bus().await, server.bus().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_resumes_from_a_position() {
     let Some(server) = NatsServer::start("a_subscription_resumes_from_a_position") else { return };
     bus::a_subscription_resumes_from_a_position(MemoryStore::new().into(), server.bus().await, server.bus().await)
