@@ -21,6 +21,9 @@
 //! - Replies go through the inbox's durable outbox: a send that failed in a way known not to have
 //!   delivered (429, 5xx, a refused connection) is retried by the delivery worker this server runs,
 //!   with backoff, and a send left queued by a crash goes out after the restart.
+//! - `[bus]` (built with `--features bus-nats`): publishes the inbox's changes to NATS JetStream,
+//!   so other processes on a shared store serve agents' live inboxes at once; the URL comes from
+//!   the variable the section names.
 //! - `UNIBOX_LOG=debug` for more logging (`error`, `warn`, `info` (default), `debug`, `trace`).
 //!
 //! Post a signed webhook yourself (Standard Webhooks: HMAC-SHA256 of `{id}.{timestamp}.{body}`
@@ -88,6 +91,9 @@ struct Config {
     limits: Limits,
     #[serde(default)]
     storage: Storage,
+    /// Real-time fan-out of the inbox's changes to other processes (feature `bus-nats`).
+    #[serde(default)]
+    bus: Option<BusSection>,
     #[serde(default, rename = "channel")]
     channels: Vec<ChannelSection>,
     #[serde(default, rename = "account")]
@@ -143,6 +149,44 @@ struct Storage {
     /// stores it in plaintext, for measuring what sealing costs. A file keeps the mode it was
     /// created with.
     conversation_sealing: Option<bool>,
+}
+
+/// The change bus: NATS JetStream, its URL in an environment variable (it may carry credentials).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BusSection {
+    nats_url_env: String,
+    stream: Option<String>,
+    subject_prefix: Option<String>,
+}
+
+/// Connects the `[bus]` section's NATS change bus.
+#[cfg(feature = "bus-nats")]
+async fn connect_bus(section: &BusSection) -> Result<Arc<dyn unibox::bus::ChangeBus>, Box<dyn std::error::Error>> {
+    use unibox::bus::nats::{NatsBusConfig, NatsChangeBus};
+    let url = std::env::var(&section.nats_url_env).map_err(|_| {
+        format!("set {} to the NATS server's URL (nats://host:4222), or remove [bus]", section.nats_url_env)
+    })?;
+    let mut config = NatsBusConfig::new(url)?;
+    if let Some(stream) = &section.stream {
+        config = config.stream(stream.clone())?;
+    }
+    if let Some(prefix) = &section.subject_prefix {
+        config = config.subject_prefix(prefix.clone())?;
+    }
+    let bus = NatsChangeBus::connect(config).await?;
+    println!(
+        "  change bus: NATS {} (stream {})",
+        bus.config().redacted_url(),
+        section.stream.as_deref().unwrap_or(unibox::bus::nats::DEFAULT_STREAM)
+    );
+    Ok(Arc::new(bus))
+}
+
+/// Without the `bus-nats` feature a `[bus]` section is refused rather than ignored.
+#[cfg(not(feature = "bus-nats"))]
+async fn connect_bus(_section: &BusSection) -> Result<Arc<dyn unibox::bus::ChangeBus>, Box<dyn std::error::Error>> {
+    Err("[bus] needs the bus-nats feature: cargo run --example server --features bus-nats".into())
 }
 
 /// When a commit reaches the disk; see `unibox_store_sqlite::Synchronous`.
@@ -281,6 +325,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let http = Arc::new(ReqwestClient::new());
     let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
     let mut hub = Hub::builder(store).max_body_bytes(max_body_bytes);
+    if let Some(bus) = &config.bus {
+        // The background work below runs the relay that publishes this server's changes.
+        hub = hub.change_bus(connect_bus(bus).await?);
+    }
     let mut secrets = Vec::new();
     let mut kinds = HashMap::new();
     for channel in &config.channels {
@@ -341,7 +389,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // The hub's background work, started explicitly: the delivery worker (retries after a
-    // platform's 429 or 5xx, and sends a crash left queued) and the analytics projection.
+    // platform's 429 or 5xx, and sends a crash left queued), the analytics projection and, with
+    // a [bus], the relay of the inbox's changes to it.
     let background = hub.start_background();
     let connections = config.limits.connections();
     unibox::server::serve_with(listener, server.router(), connections, unibox::server::shutdown_signal()).await?;
@@ -793,6 +842,8 @@ mod tests {
             .collect::<Vec<_>>()
             .join("\n");
         let all = config(&uncommented);
+        let bus = all.bus.as_ref().expect("server.example.toml shows a [bus] section");
+        assert_eq!(bus.nats_url_env, "UNIBOX_NATS_URL");
         let kinds: BTreeSet<&str> = all.channels.iter().map(|c| c.kind.as_str()).collect();
         for kind in ["webhook", "messenger", "line", "telegram", "twilio", "shopee", "lazada", "tiktok-shop"] {
             assert!(kinds.contains(kind), "server.example.toml shows a {kind} channel");

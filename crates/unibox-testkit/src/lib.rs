@@ -14,6 +14,7 @@ pub mod disk;
 
 pub mod ai;
 pub mod audit;
+pub mod bus;
 pub mod catalog;
 pub mod credits;
 pub mod export;

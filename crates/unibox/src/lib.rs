@@ -26,6 +26,7 @@
 //! | `server-axum` | `unibox::server`: the axum webhook server (routes, limits, health, readiness) | no |
 //! | `agent-api` | `unibox::agent_api`: an axum Router for agents' inbox apps (sign-in, inbox rows, replies, notes, assignment, search, server-sent events) | no |
 //! | `policy-cedar` | `unibox::policy_cedar`: Cedar policies as the hub's [`Policy`] | no |
+//! | `bus-nats` | `unibox::bus::nats`: real-time fan-out of inbox changes between hub processes over NATS JetStream | no |
 //! | `vault` | [`vault`]: tokens encrypted at rest, rotation, shredding, refresh | yes |
 //!
 //! The defaults are what the quickstart needs and nothing more; turn them off with
@@ -124,6 +125,22 @@ pub mod store {
     #[cfg(feature = "store-sqlite")]
     #[doc(inline)]
     pub use unibox_store_sqlite as sqlite;
+}
+
+/// Live fan-out of inbox changes between hub processes: the [`ChangeBus`](bus::ChangeBus) port
+/// (attached with [`HubBuilder::change_bus`](crate::hub::HubBuilder::change_bus)) and its
+/// backends: [`MemoryChangeBus`](bus::MemoryChangeBus) within one process, NATS JetStream
+/// (`unibox::bus::nats`, feature `bus-nats`).
+pub mod bus {
+    #[doc(inline)]
+    pub use unibox_core::changes::{BusNotice, ChangeBus, LiveCursor, PublishedEvent};
+    #[doc(inline)]
+    pub use unibox_core::memory::MemoryChangeBus;
+
+    /// NATS JetStream (feature `bus-nats`).
+    #[cfg(feature = "bus-nats")]
+    #[doc(inline)]
+    pub use unibox_bus_nats as nats;
 }
 
 /// Channel adapters, one module per feature.

@@ -116,7 +116,8 @@ impl Hub {
     }
 
     /// Tells the projection that `tenants` changed; the background task (if started) catches
-    /// them up. Cheap and never waits: it remembers the names and wakes the task.
+    /// them up. The bus relay hears of them too ([`Hub::relay_changed`]), and this hub's
+    /// subscriptions are woken. Cheap and never waits: it remembers the names and wakes the tasks.
     pub(crate) fn analytics_changed<'a>(&self, tenants: impl IntoIterator<Item = &'a TenantId>) {
         let projection = &self.inner.projection;
         {
@@ -125,9 +126,11 @@ impl Hub {
                 if pending.len() < MAX_PENDING_TENANTS && !pending.contains(tenant) {
                     pending.insert(tenant.clone());
                 }
+                self.relay_changed(tenant);
             }
         }
         projection.wake.notify_one();
+        self.delivery().changed.notify_waiters();
     }
 
     /// Catches the tenant's analytics up to `until` (or the end of the log, if it ends sooner).

@@ -7,13 +7,15 @@ use crate::delivery::{DeliveryWorker, WorkerHandle};
 use crate::hub::Hub;
 
 /// The hub's running background work, from [`Hub::start_background`]: the delivery worker
-/// (when the store has an outbox) and the analytics projection (when it has a change log).
-/// [`shutdown`](Background::shutdown) stops both and waits for them; dropping it stops them
+/// (when the store has an outbox), the analytics projection (when it has a change log) and the
+/// bus relay (when a [`ChangeBus`](crate::changes::ChangeBus) is attached as well).
+/// [`shutdown`](Background::shutdown) stops them and waits for them; dropping it stops them
 /// without waiting.
 #[derive(Debug)]
 pub struct Background {
     delivery: Option<WorkerHandle>,
     analytics: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+    relay: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
 }
 
 impl Background {
@@ -27,6 +29,11 @@ impl Background {
         self.analytics.is_some()
     }
 
+    /// Whether the bus relay runs (a bus that needs one is attached, and the store has a change log).
+    pub fn relays_to_bus(&self) -> bool {
+        self.relay.is_some()
+    }
+
     /// Stops the background work and waits until it has stopped: a send being attempted
     /// finishes and is recorded first.
     ///
@@ -38,7 +45,7 @@ impl Background {
     /// # }
     /// ```
     pub async fn shutdown(mut self) {
-        if let Some((stop, task)) = self.analytics.take() {
+        for (stop, task) in [self.analytics.take(), self.relay.take()].into_iter().flatten() {
             let _ = stop.send(());
             let _ = task.await;
         }
@@ -50,7 +57,7 @@ impl Background {
 
 impl Drop for Background {
     fn drop(&mut self) {
-        if let Some((stop, _)) = self.analytics.take() {
+        for (stop, _) in [self.analytics.take(), self.relay.take()].into_iter().flatten() {
             let _ = stop.send(());
         }
         // The worker handle stops its worker when dropped.
@@ -61,7 +68,8 @@ impl Hub {
     /// Starts the hub's background work, on the current tokio runtime: a
     /// [`DeliveryWorker`] that retries queued sends and sends what a crash left queued (when the
     /// store has an outbox), and the analytics projection that keeps analytics current from the
-    /// change log (when it has one). Nothing runs in the background until this is called:
+    /// change log (when it has one), and the relay that publishes the change log to the hub's
+    /// bus ([`HubBuilder::change_bus`](crate::hub::HubBuilder::change_bus)). Nothing runs in the background until this is called:
     /// without it sends are attempted once inline and reports catch up by themselves when asked.
     /// Call it once per process (several are safe: the outbox leases each job to one worker,
     /// and analytics record each change once).
@@ -77,17 +85,20 @@ impl Hub {
     /// ```
     pub fn start_background(&self) -> Background {
         let delivery = self.store().outbox.is_some().then(|| DeliveryWorker::new(self.clone()).spawn());
-        let analytics = self.store().changes.is_some().then(|| {
-            let (stop, stopped) = oneshot::channel::<()>();
-            let projection = self.analytics_projection_task();
-            let task = tokio::spawn(async move {
-                tokio::select! {
-                    _ = stopped => {}
-                    () = projection => {}
-                }
-            });
-            (stop, task)
-        });
-        Background { delivery, analytics }
+        let analytics = self.store().changes.is_some().then(|| stoppable(self.analytics_projection_task()));
+        let relay = self.relay_task().map(stoppable);
+        Background { delivery, analytics, relay }
     }
+}
+
+/// Spawns `work` with a way to stop it.
+fn stoppable(work: impl std::future::Future<Output = ()> + Send + 'static) -> (oneshot::Sender<()>, JoinHandle<()>) {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        tokio::select! {
+            _ = stopped => {}
+            () = work => {}
+        }
+    });
+    (stop, task)
 }

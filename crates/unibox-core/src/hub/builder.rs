@@ -26,6 +26,8 @@ pub struct HubBuilder {
     max_body_bytes: usize,
     event_time: super::EventTimeBounds,
     delivery: crate::delivery::DeliveryOptions,
+    bus: Option<Arc<dyn crate::changes::ChangeBus>>,
+    bus_safety_poll: std::time::Duration,
 }
 
 impl HubBuilder {
@@ -44,6 +46,8 @@ impl HubBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             event_time: super::EventTimeBounds::default(),
             delivery: crate::delivery::DeliveryOptions::default(),
+            bus: None,
+            bus_safety_poll: super::subscribe::DEFAULT_BUS_SAFETY_POLL,
         }
     }
 
@@ -197,6 +201,40 @@ impl HubBuilder {
         self
     }
 
+    /// Fans the inbox's changes out through `bus` to every process serving subscribers (NATS
+    /// JetStream with `unibox-bus-nats`). [`Hub::start_background`](crate::Hub::start_background)
+    /// then runs a relay that publishes the change log of every tenant this hub changes;
+    /// [`Hub::subscribe`](crate::Hub::subscribe) follows the bus and keeps the log as its safety
+    /// net. Every process that changes the inbox should attach the bus and start its background
+    /// work; a process that does not is still seen by the others, at their safety poll.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use unibox_core::{Hub, memory::{MemoryChangeBus, MemoryStore}};
+    /// let hub = Hub::builder(MemoryStore::new()).change_bus(Arc::new(MemoryChangeBus::new())).build();
+    /// assert!(hub.change_bus().is_some());
+    /// ```
+    pub fn change_bus(mut self, bus: Arc<dyn crate::changes::ChangeBus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
+    /// How often a subscription following a live bus reads the change log all the same, the
+    /// safety net for a bus message lost after the last one it received (5 seconds by default;
+    /// at least 10 ms). Without a bus, or while it is down, subscriptions read the log every
+    /// 200 ms.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use unibox_core::{Hub, memory::MemoryStore};
+    /// let hub = Hub::builder(MemoryStore::new()).bus_safety_poll(Duration::from_secs(30)).build();
+    /// # drop(hub);
+    /// ```
+    pub fn bus_safety_poll(mut self, every: std::time::Duration) -> Self {
+        self.bus_safety_poll = every.max(std::time::Duration::from_millis(10));
+        self
+    }
+
     /// Builds the hub.
     pub fn build(self) -> Hub {
         let store = self.store;
@@ -224,6 +262,9 @@ impl HubBuilder {
                 event_time: self.event_time,
                 routes: RouteCache::default(),
                 delivery: crate::delivery::DeliveryState::new(self.delivery),
+                bus: self.bus,
+                bus_safety_poll: self.bus_safety_poll,
+                relay: Default::default(),
                 store,
             }),
         }

@@ -101,6 +101,7 @@ impl Hub {
         let deleted = self.inner.store.tokens.revoke(&tenant, account.id, self.inner.clock.now()).await;
         let sends_failed = self.fail_queued_sends(&account).await;
         self.delivery().changed.notify_waiters();
+        self.relay_changed(&tenant);
 
         let platform = match tokens {
             Ok(Some(tokens)) => self.revoke_at_platform(actor, &account, &tokens).await,

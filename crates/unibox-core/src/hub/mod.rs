@@ -19,6 +19,7 @@ mod metering;
 mod operations;
 mod orders;
 mod reachability;
+mod relay;
 mod roster;
 mod routing;
 mod send;
@@ -87,6 +88,12 @@ struct HubInner {
     event_time: EventTimeBounds,
     routes: routing::RouteCache,
     delivery: crate::delivery::DeliveryState,
+    /// The live fan-out to other processes, when attached.
+    bus: Option<Arc<dyn crate::changes::ChangeBus>>,
+    /// How often a subscription with a live bus reads the log all the same.
+    bus_safety_poll: std::time::Duration,
+    /// The tenants whose changes the relay publishes to the bus.
+    relay: relay::RelayState,
 }
 
 impl Hub {
@@ -129,6 +136,17 @@ impl Hub {
     /// and [`terminate`](crate::session::SessionManager::terminate)).
     pub fn policy(&self) -> &Arc<dyn Policy> {
         &self.inner.policy
+    }
+
+    /// The bus the hub's changes fan out through, when one is attached
+    /// ([`HubBuilder::change_bus`]).
+    ///
+    /// ```
+    /// let hub = unibox_core::Hub::builder(unibox_core::memory::MemoryStore::new()).build();
+    /// assert!(hub.change_bus().is_none());
+    /// ```
+    pub fn change_bus(&self) -> Option<&Arc<dyn crate::changes::ChangeBus>> {
+        self.inner.bus.as_ref()
     }
 
     /// The store's history pull cursors, when it keeps them.

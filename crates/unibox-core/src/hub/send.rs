@@ -261,6 +261,7 @@ impl Hub {
         self.audit_after_the_fact(actor, actions::MESSAGE_RESOLVE, target, outcome).await;
         let (resolved, _) = result.map_err(|e| e.with_operation(OP))?;
         self.delivery().changed.notify_waiters();
+        self.relay_changed(tenant);
         if resend {
             self.delivery().work.notify_one();
         }
@@ -284,6 +285,7 @@ impl Hub {
             self.refund_failed_job(&job).await;
         }
         self.delivery().changed.notify_waiters();
+        self.relay_changed(&job.tenant);
         result.map_err(|e| e.with_operation(OP).with_context("message", job.message))
     }
 

@@ -2,6 +2,7 @@
 
 mod analytics;
 mod audit;
+mod bus;
 mod catalog;
 mod changes;
 mod control;
@@ -21,6 +22,7 @@ mod tokens;
 
 pub use analytics::MemoryAnalytics;
 pub use audit::MemoryAuditLog;
+pub use bus::MemoryChangeBus;
 pub use catalog::MemoryCatalog;
 pub use control::MemoryConversationControl;
 pub use credits::MemoryCreditLedger;

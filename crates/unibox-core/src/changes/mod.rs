@@ -5,6 +5,13 @@
 //! An entry says what changed and where (conversation, message), never the content: a
 //! consumer reads the current state through the [inbox ports](crate::inbox). That keeps the log
 //! cheap to append on the ingest path and free of personal data.
+//!
+//! A [`ChangeBus`] carries committed events to the other processes that serve subscribers
+//! (see [`ChangeBus`] for who publishes, and [`LiveCursor`] for how a subscriber uses it).
+
+mod bus;
+
+pub use bus::{BusNotice, BusStream, ChangeBus, LiveCursor, LiveStep, PublishedEvent};
 
 use std::fmt;
 use std::str::FromStr;
