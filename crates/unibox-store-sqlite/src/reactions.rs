@@ -159,3 +159,26 @@ pub(crate) fn all_rows(
         .collect::<rusqlite::Result<Vec<_>>>()
         .during(operation)
 }
+
+/// Deletes the reactions `reactor` placed on messages of `account` (a contact erasure: rows
+/// naming one of the contact's identities, on messages of other conversations too). A sealed
+/// row is found by the reactor's blind, a row an earlier build stored in a sealed file by the id.
+pub(crate) fn delete_by_reactor(
+    conn: &Connection,
+    sealer: &Sealer,
+    tenant: &str,
+    account: &[u8; 16],
+    reactor: &str,
+    operation: &'static str,
+) -> Result<u64> {
+    let lookup = reactor_lookup(sealer, reactor);
+    let deleted = conn
+        .prepare_cached(
+            "DELETE FROM reactions WHERE tenant = ?1 AND (reactor = ?2 OR (reactor = ?3 AND reactor_sealed IS NULL)) \
+             AND EXISTS (SELECT 1 FROM messages m WHERE m.tenant = ?1 AND m.id = reactions.message AND m.account = ?4)",
+        )
+        .during(operation)?
+        .execute(params![tenant, lookup, reactor, account.as_slice()])
+        .during(operation)?;
+    Ok(deleted as u64)
+}

@@ -11,4 +11,7 @@
 -- got from an earlier build keep their plaintext reactor and emoji and are read as they are
 -- (a value is opened only when its sealed column is set). The next reaction by the same
 -- reactor to the same message that wins replaces such a row with a sealed one.
-SELECT 1;
+
+-- A contact erasure deletes the reactions of the contact's identities on messages of other
+-- conversations (src/lifecycle/erasure.rs): found by reactor (its blind in a sealed inbox).
+CREATE INDEX IF NOT EXISTS reactions_by_reactor ON reactions (tenant, reactor);
