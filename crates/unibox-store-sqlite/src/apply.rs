@@ -17,6 +17,7 @@ use unibox_core::{
 
 use crate::codec::{ERASED_CONTENT_JSON, parse_direction, to_json};
 use crate::error::{SqlResultExt, corrupt};
+use crate::reactions;
 use crate::sealing::{self, cells::field};
 use crate::writer::WriteTx;
 
@@ -165,6 +166,9 @@ pub(crate) fn apply_unsend(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Tar
 
 /// Records a customer's reaction (or its removal, `emoji` `None`) unless a later one is stored
 /// ([`supersedes`]). The row of a removed reaction stays, so an older event cannot bring it back.
+/// In a sealed inbox the row is found by the reactor's blind and written sealed
+/// ([`reactions`](crate::reactions)); a row an earlier build wrote there in plaintext is found
+/// by the reactor id, and replaced by a sealed row when the new reaction wins.
 pub(crate) fn apply_reaction(
     conn: &Connection,
     tenant: &TenantId,
@@ -174,24 +178,39 @@ pub(crate) fn apply_reaction(
     at: i64,
     event_id: &str,
 ) -> Result<()> {
-    let kept: Option<(i64, String)> = conn
-        .prepare_cached("SELECT at, event_id FROM reactions WHERE tenant = ?1 AND message = ?2 AND reactor = ?3")
+    let sealer = sealing::current(OP)?;
+    let lookup = reactions::reactor_lookup(&sealer, reactor);
+    let kept: Vec<(i64, String, bool)> = conn
+        .prepare_cached(
+            "SELECT at, event_id, reactor_sealed IS NULL FROM reactions WHERE tenant = ?1 AND message = ?2 \
+             AND (reactor = ?3 OR (reactor = ?4 AND reactor_sealed IS NULL))",
+        )
         .during(OP)?
-        .query_row(params![tenant.as_str(), message.as_bytes(), reactor], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()
+        .query_map(params![tenant.as_str(), message.as_bytes(), lookup, reactor], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .during(OP)?
+        .collect::<rusqlite::Result<_>>()
         .during(OP)?;
-    if !wins(at, event_id, kept.as_ref().map(|(time, event)| (*time, event.as_str()))) {
+    if !kept.iter().all(|(time, event, _)| wins(at, event_id, Some((*time, event.as_str())))) {
         return Ok(());
     }
-    conn.prepare_cached(
-        "INSERT INTO reactions (tenant, message, reactor, emoji, at, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-         ON CONFLICT (tenant, message, reactor) DO UPDATE SET \
-           emoji = excluded.emoji, at = excluded.at, event_id = excluded.event_id",
+    if sealer.is_sealed() && kept.iter().any(|(_, _, plaintext)| *plaintext) {
+        conn.prepare_cached(
+            "DELETE FROM reactions WHERE tenant = ?1 AND message = ?2 AND reactor = ?3 AND reactor_sealed IS NULL",
+        )
+        .during(OP)?
+        .execute(params![tenant.as_str(), message.as_bytes(), reactor])
+        .during(OP)?;
+    }
+    reactions::write(
+        conn,
+        &sealer,
+        tenant,
+        &lookup,
+        &reactions::NewReaction { message, reactor, emoji, at, event_id },
+        OP,
     )
-    .during(OP)?
-    .execute(params![tenant.as_str(), message.as_bytes(), reactor, emoji, at, event_id])
-    .during(OP)?;
-    Ok(())
 }
 
 /// Merges a delivery status into an outbound message's. Receipts never apply to inbound

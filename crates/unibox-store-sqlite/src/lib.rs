@@ -28,6 +28,7 @@ mod outbound;
 mod outbox;
 mod privacy;
 mod queries;
+mod reactions;
 mod readers;
 mod restore;
 mod roster;

@@ -19,6 +19,7 @@ use crate::changes::append;
 use crate::codec::{direction_key, to_json};
 use crate::error::SqlResultExt;
 use crate::queries::{conversation_exists, not_found};
+use crate::reactions;
 use crate::rows;
 use crate::sealing::cells::{field, index};
 use crate::sealing::{self};
@@ -251,22 +252,10 @@ pub(crate) fn update_delivery(
 fn fold_echo(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, echo: Target) -> Result<()> {
     const OP: &str = "sqlite.update_delivery";
     apply_delivery(tx, tenant, target, &echo.delivery)?;
-    let reactions = tx
-        .prepare_cached("SELECT reactor, emoji, at, event_id FROM reactions WHERE tenant = ?1 AND message = ?2")
-        .during(OP)?
-        .query_map(params![tenant.as_str(), echo.id.as_bytes()], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, Option<String>>(1)?,
-                row.get::<_, i64>(2)?,
-                row.get::<_, String>(3)?,
-            ))
-        })
-        .during(OP)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .during(OP)?;
-    for (reactor, emoji, at, event_id) in reactions {
-        apply_reaction(tx, tenant, target.id, &reactor, emoji.as_deref(), at, &event_id)?;
+    let sealer = sealing::current(OP)?;
+    for found in reactions::all_rows(tx, tenant, echo.id, OP)? {
+        let opened = found.open(&sealer)?;
+        apply_reaction(tx, tenant, target.id, &opened.reactor, opened.emoji.as_deref(), found.at, &found.event_id)?;
     }
     let key = params![tenant.as_str(), echo.id.as_bytes()];
     tx.prepare_cached("DELETE FROM reactions WHERE tenant = ?1 AND message = ?2")

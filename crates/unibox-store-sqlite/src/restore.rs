@@ -10,6 +10,7 @@ use unibox_core::{ChannelAccount, Conversation, Error, ErrorKind, InternalNote, 
 use crate::codec::{ERASED_CONTENT_JSON, direction_key, identity_kind_key, to_json};
 use crate::error::{SqlResultExt, corrupt};
 use crate::inbox::SqliteInbox;
+use crate::reactions;
 use crate::rows::{identity_lookup, identity_row};
 use crate::sealing::cells::{field, index};
 use crate::sealing::{self, Sealer};
@@ -226,15 +227,17 @@ fn message_rows(tx: &WriteTx<'_>, sealer: &Sealer, message: &Message) -> Result<
     if message.unsent_at.is_none() {
         tx.add_search_text(seq, message.content.searchable_text().as_deref())?;
     }
-    let mut reaction = tx
-        .prepare_cached(
-            "INSERT INTO reactions (tenant, message, reactor, emoji, at, event_id) VALUES (?1, ?2, ?3, ?4, ?5, '')",
-        )
-        .during(OP)?;
     for found in &message.reactions {
-        reaction
-            .execute(params![tenant, message.id.as_bytes(), found.by, found.emoji, found.at.as_unix_millis()])
-            .during(OP)?;
+        // The event that set a reaction is not exported; the empty id loses every tie.
+        let lookup = reactions::reactor_lookup(sealer, &found.by);
+        let reaction = reactions::NewReaction {
+            message: message.id,
+            reactor: &found.by,
+            emoji: Some(&found.emoji),
+            at: found.at.as_unix_millis(),
+            event_id: "",
+        };
+        reactions::write(tx, sealer, &message.tenant, &lookup, &reaction, OP)?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use unibox_core::inbox::{Cursor, Page};
 use unibox_core::{
     ChannelAccount, ChannelAccountId, ChannelId, ChannelKind, Contact, ContactId, ContactIdentity, Content,
-    Conversation, ConversationId, Message, MessageId, Reaction, Result, TenantId, Timestamp, UserId,
+    Conversation, ConversationId, Message, MessageId, Result, TenantId, Timestamp, UserId,
 };
 
 use crate::codec::{json_column, parse_direction, parse_status, parsed_column, time_column};
@@ -119,18 +119,8 @@ pub(crate) fn message_from_row(row: &Row<'_>, tenant: &TenantId) -> rusqlite::Re
 
 /// Fills in a message's current reactions (removed ones are not returned), oldest first.
 pub(crate) fn load_reactions(conn: &Connection, message: &mut Message, operation: &'static str) -> Result<()> {
-    let mut statement = conn
-        .prepare_cached(
-            "SELECT reactor, emoji, at FROM reactions WHERE tenant = ?1 AND message = ?2 AND emoji IS NOT NULL \
-             ORDER BY at, reactor",
-        )
-        .during(operation)?;
-    let reactions = statement
-        .query_map(params![message.tenant.as_str(), message.id.as_bytes()], |row| {
-            Ok(Reaction { by: row.get(0)?, emoji: row.get(1)?, at: Timestamp::from_unix_millis(row.get(2)?) })
-        })
-        .during(operation)?;
-    message.reactions = reactions.collect::<rusqlite::Result<_>>().during(operation)?;
+    let sealer = sealing::current(operation)?;
+    message.reactions = crate::reactions::current(conn, &sealer, &message.tenant, message.id, operation)?;
     Ok(())
 }
 

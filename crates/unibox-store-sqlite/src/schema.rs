@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 14, sql: include_str!("migrations/0014_catalog.sql") },
     Migration { version: 15, sql: include_str!("migrations/0015_sealing.sql") },
     Migration { version: 16, sql: include_str!("migrations/0016_lifecycle.sql") },
+    Migration { version: 17, sql: include_str!("migrations/0017_sealed_reactions.sql") },
 ];
 
 /// Columns a migration adds (version, table, column, type), each only when missing, before its
@@ -61,6 +62,8 @@ const ADDED_COLUMNS: &[(u32, &str, &str, &str)] = &[
     (15, "events", "payload_sealed", "BLOB"),
     (15, "pending_actions", "payload_sealed", "BLOB"),
     (15, "orders", "body_sealed", "BLOB"),
+    (17, "reactions", "reactor_sealed", "BLOB"),
+    (17, "reactions", "emoji_sealed", "BLOB"),
 ];
 
 /// Adds the columns of migration `version` that the database lacks.

@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use unibox_core::inbox::ConversationQuery;
 use unibox_core::inbox::SearchQuery;
+use unibox_core::inbox::{ConversationQuery, MessageQuery};
 use unibox_core::lifecycle::{LifecycleJob, RetentionPolicies};
 use unibox_core::privacy::DeletionStatus;
 use unibox_core::{ChannelAccount, ChannelKind, Hub, IdentityKind, PlatformUser};
@@ -329,6 +329,19 @@ async fn sealed_a_contact_erasure_across_three_channels_finds_the_person_through
         .unwrap();
     let other = PlatformUser::new(IdentityKind::LineUserId, "U0000000000000000000000000000c003").with_name("Boonmee");
     accept(&hub, &accounts[0], &other, &[("o-1", "Keepthistext please", now())]).await;
+    // The person's reaction to the other customer's message (a group chat): a sealed reaction
+    // naming them in a conversation that stays; the other customer's own reaction stays.
+    hub.store()
+        .ingest
+        .accept(vec![
+            events.reaction("evt-react-o1", &identities[0], "o-1", Some("❤"), now()),
+            events.reaction("evt-react-o1-other", &other, "o-1", Some("👍"), now()),
+        ])
+        .await
+        .unwrap();
+    // A read waits until the journal is applied.
+    hub.store().reads.conversations(&tenant, &ConversationQuery::new()).await.unwrap();
+    assert_eq!(count(&db, "FROM reactions WHERE reactor_sealed IS NOT NULL AND emoji_sealed IS NOT NULL"), 2);
     assert_eq!(count(&db, "FROM pending_actions WHERE payload_sealed IS NOT NULL"), 1, "the pending reaction");
     let logged = count(&db, "FROM events WHERE payload_sealed IS NOT NULL");
     assert!(logged >= 1, "the follow is logged sealed");
@@ -361,6 +374,11 @@ async fn sealed_a_contact_erasure_across_three_channels_finds_the_person_through
     assert_eq!(count(&db, "FROM contact_identities"), 1);
     assert_eq!(count(&db, "FROM conversations"), 1);
     assert_eq!(count(&db, "FROM pending_actions"), 0, "the sealed pending reaction naming the person is gone");
+    assert_eq!(count(&db, "FROM reactions"), 1, "the person's sealed reaction to another's message is gone");
+    let kept = hub.store().reads.conversations(&tenant, &ConversationQuery::new()).await.unwrap().items;
+    let messages = hub.store().reads.messages(&tenant, kept[0].id, &MessageQuery::new()).await.unwrap().items;
+    let reactions: Vec<&str> = messages[0].reactions.iter().map(|found| found.by.as_str()).collect();
+    assert_eq!(reactions, [other.id.as_str()], "the other customer's reaction stays");
     assert_eq!(
         count(&db, "FROM events WHERE payload_sealed IS NOT NULL"),
         logged - 1,

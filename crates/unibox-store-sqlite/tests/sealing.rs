@@ -23,6 +23,9 @@ const CUSTOMER_ID: &str = "U4af4980629c37e7b3ad0a4e2e0a8b2ed";
 const TOKEN: &str = "EAAG-planted-access-token-91c2";
 const NOTE: &str = "Customer asked for a refund to card ending 4242";
 const MESSAGE_ID: &str = "468789577898262501";
+/// Another customer (in a group chat) reacting to the customer's message, and the emoji.
+const REACTOR: &str = "U7be0c1d2e3f4a5b6c7d8e9f0a1b2c3d4";
+const EMOJI: &str = "\u{1f9a9}";
 
 fn keys(entry: &str, cipher: Cipher) -> StoreKeys {
     StoreKeys::try_from(Keyring::parse(entry).expect("a keyring")).expect("store keys").with_cipher(cipher)
@@ -46,7 +49,7 @@ fn scan(path: &Path) -> Vec<&'static str> {
     let files = store_files(path);
     assert!(files.len() >= 2, "the inbox and its journal exist: {files:?}");
     let mut found = Vec::new();
-    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, TOKEN, NOTE, MESSAGE_ID] {
+    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, TOKEN, NOTE, MESSAGE_ID, REACTOR, EMOJI] {
         if files.iter().any(|file| {
             let bytes = std::fs::read(file).expect("a readable store file");
             bytes.windows(planted.len()).any(|window| window == planted.as_bytes())
@@ -80,6 +83,30 @@ async fn plant(store: &SqliteStore, account: &ChannelAccount) -> TenantId {
     let text = format!("{SENTENCE}, call me on {PHONE}");
     inbox.accept(vec![events.text("evt-1", &customer(), MESSAGE_ID, &text, at(1))]).await.unwrap();
     tenant
+}
+
+/// A reaction by [`REACTOR`] to the planted message, and one to a message that arrives after
+/// it (kept pending, then applied); both read back.
+async fn add_reactions(store: &SqliteStore, account: &ChannelAccount) {
+    let (inbox, tenant) = (store.inbox(), &account.tenant);
+    let events = AccountEvents::new(account);
+    let reactor = PlatformUser::new(IdentityKind::LineUserId, REACTOR);
+    inbox
+        .accept(vec![
+            events.reaction("evt-react-1", &reactor, MESSAGE_ID, Some(EMOJI), at(4)),
+            events.reaction("evt-react-2", &reactor, "later-1", Some(EMOJI), at(5)),
+            events.text("evt-later-1", &customer(), "later-1", "later", at(6)),
+        ])
+        .await
+        .unwrap();
+    let conversation = inbox.conversations(tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
+    let messages = inbox.messages(tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    for message in &messages {
+        let reactions: Vec<(&str, &str)> =
+            message.reactions.iter().map(|found| (found.by.as_str(), found.emoji.as_str())).collect();
+        assert_eq!(reactions, [(REACTOR, EMOJI)], "{:?}", message.platform_message_id);
+    }
 }
 
 async fn add_personal_data(store: &SqliteStore, tenant: &TenantId) {
@@ -143,7 +170,8 @@ async fn no_planted_personal_data_reaches_any_file_with_sealing_on() {
     store.inbox().accept(vec![events.text("evt-1b", &customer(), MESSAGE_ID, "again", at(3))]).await.unwrap();
     let again = store.inbox().messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
     assert_eq!(again.len(), 1, "the same platform message id is stored once");
-    assert_eq!(scan(&path), Vec::<&str>::new(), "after applying, notes and profile updates");
+    add_reactions(&store, &account).await;
+    assert_eq!(scan(&path), Vec::<&str>::new(), "after applying, notes, profile updates and reactions");
 
     close(store).await;
     assert_eq!(scan(&path), Vec::<&str>::new(), "after closing (logs checkpointed)");
@@ -163,8 +191,9 @@ async fn the_same_scan_finds_the_planted_data_with_sealing_off() {
     let tenant = plant(&store, &account).await;
     assert!(scan(&path).contains(&SENTENCE), "the journal holds the event in plaintext");
     add_personal_data(&store, &tenant).await;
+    add_reactions(&store, &account).await;
     let found = scan(&path);
-    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, NOTE, MESSAGE_ID] {
+    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, NOTE, MESSAGE_ID, REACTOR, EMOJI] {
         assert!(found.contains(&planted), "{planted} in plaintext: {found:?}");
     }
     // Tokens are sealed by the vault either way.
@@ -307,11 +336,12 @@ async fn an_import_into_a_sealed_store_writes_no_planted_personal_data() {
     let account = fixtures::line_account(&fixtures::tenant("acme"));
     let tenant = plant(&source, &account).await;
     add_personal_data(&source, &tenant).await;
+    add_reactions(&source, &account).await;
     let source = unibox_core::store::Store::from(source);
     let mut exported = Vec::new();
     export(&source, &tenant, &ExportScope::Tenant, at(10), &mut exported).await.unwrap();
     let text = String::from_utf8(exported.clone()).unwrap();
-    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, NOTE, MESSAGE_ID] {
+    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, NOTE, MESSAGE_ID, REACTOR, EMOJI] {
         assert!(text.contains(planted), "the export carries {planted}");
     }
 
@@ -324,9 +354,19 @@ async fn an_import_into_a_sealed_store_writes_no_planted_personal_data() {
     // Everything reads back, is found by its blind lookups and by search.
     let inbox = store.inbox();
     let conversation = inbox.conversations(&tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
-    let messages = inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
-    assert!(messages[0].content.searchable_text().unwrap().contains(SENTENCE));
-    assert_eq!(messages[0].platform_message_id.as_deref(), Some(MESSAGE_ID));
+    let planted = |messages: Vec<unibox_core::Message>| {
+        messages.into_iter().find(|found| found.platform_message_id.as_deref() == Some(MESSAGE_ID)).expect("planted")
+    };
+    let message = planted(inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items);
+    assert!(message.content.searchable_text().unwrap().contains(SENTENCE));
+    assert_eq!(message.reactions.len(), 1);
+    assert_eq!((message.reactions[0].by.as_str(), message.reactions[0].emoji.as_str()), (REACTOR, EMOJI));
+    // A later removal by the same reactor replaces the imported reaction, found by its blind.
+    let events = AccountEvents::new(&account);
+    let reactor = PlatformUser::new(IdentityKind::LineUserId, REACTOR);
+    inbox.accept(vec![events.reaction("evt-react-3", &reactor, MESSAGE_ID, None, at(12))]).await.unwrap();
+    let message = planted(inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items);
+    assert!(message.reactions.is_empty(), "the removal replaced the imported reaction: {message:?}");
     let contact = inbox.contact(&tenant, conversation.contact).await.unwrap();
     assert_eq!(contact.display_name.as_deref(), Some(NAME));
     let found = inbox.contact_by_identity(&tenant, &contact.identities[0]).await.unwrap().expect("by identity");
@@ -342,10 +382,66 @@ async fn an_import_into_a_sealed_store_writes_no_planted_personal_data() {
     assert_eq!(inbox.orders_of_buyers(&tenant, &[buyer], 10).await.unwrap().len(), 1, "by the buyer's blind");
     assert_eq!(texts(&store, &tenant, "parcel Sukhumvit").await.len(), 1, "found through the blind index");
     // A redelivery of the imported message is recognised through the blind platform id.
-    let events = AccountEvents::new(&account);
     inbox.accept(vec![events.text("evt-again", &customer(), MESSAGE_ID, "again", at(11))]).await.unwrap();
-    assert_eq!(inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items.len(), 1);
+    assert_eq!(inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items.len(), 2);
 
     close(store).await;
     assert_eq!(scan(&path), Vec::<&str>::new(), "after closing (logs checkpointed)");
+}
+
+/// A sealed file may hold reactions an earlier build (schema version 16) stored in plaintext:
+/// they still read back, and the next winning reaction by the same reactor to the same message
+/// replaces the plaintext row with a sealed one (an older one does not).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plaintext_reaction_of_an_earlier_build_keeps_working_in_a_sealed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.db");
+    let entry = Keyring::generate_entry(1);
+    let account = fixtures::line_account(&fixtures::tenant("acme"));
+    let store = SqliteStore::open(&path, keys(&entry, Cipher::default())).await.unwrap();
+    let tenant = plant(&store, &account).await;
+    let conversation = store.inbox().conversations(&tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
+    let message = store.inbox().messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items.remove(0);
+    close(store).await;
+    // What a build before schema version 17 wrote: the reactor and emoji in plaintext.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO reactions (tenant, message, reactor, emoji, at, event_id) VALUES (?1, ?2, ?3, ?4, ?5, 'evt-old')",
+        rusqlite::params![tenant.as_str(), message.id.as_bytes(), REACTOR, "+1", at(5).as_unix_millis()],
+    )
+    .unwrap();
+    drop(conn);
+    let rows = |path: &Path| {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut statement = conn
+            .prepare("SELECT reactor = ?1, reactor_sealed IS NOT NULL, emoji IS NULL FROM reactions ORDER BY at")
+            .unwrap();
+        statement
+            .query_map([REACTOR], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect::<Vec<(bool, bool, bool)>>()
+    };
+    assert_eq!(rows(&path), [(true, false, false)], "one plaintext row");
+
+    let store = SqliteStore::open(&path, keys(&entry, Cipher::default())).await.unwrap();
+    let inbox = store.inbox();
+    let reactions = |messages: Vec<unibox_core::Message>| -> Vec<(String, String)> {
+        messages[0].reactions.iter().map(|found| (found.by.clone(), found.emoji.clone())).collect()
+    };
+    let read = inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
+    assert_eq!(reactions(read), [(REACTOR.to_owned(), "+1".to_owned())], "read as it is");
+    let events = AccountEvents::new(&account);
+    let reactor = PlatformUser::new(IdentityKind::LineUserId, REACTOR);
+    // Older than the stored row: loses against it.
+    inbox.accept(vec![events.reaction("evt-older", &reactor, MESSAGE_ID, Some("older"), at(4))]).await.unwrap();
+    let read = inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
+    assert_eq!(reactions(read), [(REACTOR.to_owned(), "+1".to_owned())], "the older reaction lost");
+    // Newer: replaces it, sealed.
+    inbox.accept(vec![events.reaction("evt-newer", &reactor, MESSAGE_ID, Some(EMOJI), at(6))]).await.unwrap();
+    let read = inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
+    assert_eq!(reactions(read), [(REACTOR.to_owned(), EMOJI.to_owned())], "the newer reaction won");
+    close(store).await;
+    assert_eq!(rows(&path), [(false, true, true)], "one sealed row: the blind as reactor, no plaintext emoji");
+    assert_eq!(scan(&path), Vec::<&str>::new(), "nothing of the reaction in plaintext any more");
 }

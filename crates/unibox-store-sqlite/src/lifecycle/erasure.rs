@@ -64,7 +64,8 @@ pub(crate) fn erase_contact(
         .during(OP)?
         .execute(params![t, c])
         .during(OP)? as u64;
-    // Rows naming one of its identities: orders it bought, events and pending changes it sent.
+    // Rows naming one of its identities: orders it bought, events and pending changes it sent,
+    // reactions it placed on messages of other conversations (a group chat).
     // In a sealed inbox the identity's value is its blind (the sealed copy beside it opens to the
     // value), an order's buyer is a blind of another index, and payloads are sealed: each is
     // opened with the tenant's sealer and matched in memory.
@@ -106,6 +107,7 @@ pub(crate) fn erase_contact(
             .during(OP)? as u64;
         rows += naming_events(conn, &sealer, t, account, value)?;
         rows += naming_pending(conn, &sealer, t, account, value)?;
+        rows += crate::reactions::delete_by_reactor(conn, &sealer, t, account, value, OP)?;
     }
     // The contact itself.
     for table in ["contact_attributes", "privacy_user_links", "contact_identities"] {

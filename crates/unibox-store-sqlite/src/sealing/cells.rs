@@ -23,6 +23,8 @@ pub(crate) mod field {
     pub(crate) const PENDING_PAYLOAD: &str = "pending_actions.payload";
     pub(crate) const JOURNAL_EVENT: &str = "inbound.event";
     pub(crate) const ORDER_BODY: &str = "orders.body";
+    pub(crate) const REACTION_REACTOR: &str = "reactions.reactor";
+    pub(crate) const REACTION_EMOJI: &str = "reactions.emoji";
 }
 
 /// The blind indexes (each its own keyed PRF domain).
@@ -30,6 +32,7 @@ pub(crate) mod index {
     pub(crate) const PLATFORM_MESSAGE_ID: &str = "platform-message-id";
     pub(crate) const IDENTITY: &str = "contact-identity";
     pub(crate) const ORDER_BUYER: &str = "order-buyer";
+    pub(crate) const REACTOR: &str = "reactor";
 }
 
 impl Sealer {

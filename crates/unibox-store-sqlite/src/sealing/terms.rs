@@ -26,10 +26,7 @@ pub(crate) fn index_row(seal: &dyn TenantSeal, text: &str) -> String {
 
 /// The tokens a query term's trigrams are looked up by.
 pub(crate) fn query_tokens(seal: &dyn TenantSeal, term: &str) -> Vec<String> {
-    search_terms(seal, term)
-        .into_iter()
-        .map(|term| token(term).iter().copied().map(char::from).collect())
-        .collect()
+    search_terms(seal, term).into_iter().map(|term| token(term).iter().copied().map(char::from).collect()).collect()
 }
 
 /// The token of a term: `t` (a letter first, so no token reads as a number or an FTS5
