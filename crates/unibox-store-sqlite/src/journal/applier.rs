@@ -88,8 +88,10 @@ impl Applier {
                 if one_by_one {
                     apply_isolated(&tx, row, &self.sealing)?;
                 } else {
-                    let key = self.state.pending.key(&row.tenant, &row.account, &row.event_id);
-                    let opened = self.state.pending.take_opened(key);
+                    // Only a sealed row has JSON kept for it: a plain one costs no lookup.
+                    let opened = row.event_sealed.as_ref().and_then(|_| {
+                        self.state.pending.take_opened(self.state.pending.key(&row.tenant, &row.account, &row.event_id))
+                    });
                     ingest::store_event(&tx, &prepare_row(row, &self.sealing, opened)?)?;
                 }
             }
