@@ -230,6 +230,72 @@ pub async fn contact_erasure_spans_every_channel_identity(store: Store) {
     assert_eq!(records.items[0].record.target, format!("deletion_request:{}", request.confirmation_code));
 }
 
+/// The reactions on the message with platform id `platform_id` in `conversation`: (who, emoji).
+async fn reactions_on(
+    hub: &Hub,
+    tenant: &TenantId,
+    conversation: &Conversation,
+    platform_id: &str,
+) -> Vec<(String, String)> {
+    let page = ok(hub.store().reads.messages(tenant, conversation.id, &Default::default()).await, "messages");
+    let message = page
+        .items
+        .into_iter()
+        .find(|m| m.platform_message_id.as_deref() == Some(platform_id))
+        .unwrap_or_else(|| panic!("message {platform_id} is in its conversation"));
+    message.reactions.into_iter().map(|r| (r.by, r.emoji)).collect()
+}
+
+/// A person who reacted to another customer's messages (a group chat: one message already
+/// stored, one that arrives only after the erasure, so the reaction waited for it) is erased:
+/// both reactions are gone, the other customer's reactions and messages stay.
+pub async fn contact_erasure_removes_the_persons_reactions_on_other_conversations(store: Store) {
+    let (hub, clock) = hub(store);
+    let tenant = fixtures::tenant("reactions");
+    let line = fixtures::line_account(&tenant);
+    let person = fixtures::customer(IdentityKind::LineUserId, 5);
+    let other = fixtures::customer(IdentityKind::LineUserId, 6);
+    let own = text(&hub, &line, &person, "r-p", "personsmessage words", days_ago(3)).await;
+    let others = text(&hub, &line, &other, "r-o", "otherscustomer words", days_ago(3)).await;
+    assert_ne!(own.id, others.id, "two conversations");
+    let events = AccountEvents::new(&line);
+    let reactions = vec![
+        events.reaction("evt-r-1", &person, "r-o", Some("\u{2764}"), days_ago(2)),
+        events.reaction("evt-r-2", &other, "r-o", Some("\u{1f44d}"), days_ago(2)),
+        // To a message not stored yet: kept until it arrives.
+        events.reaction("evt-r-3", &person, "r-o2", Some("\u{2764}"), days_ago(2)),
+        events.reaction("evt-r-4", &other, "r-o2", Some("\u{1f44d}"), days_ago(2)),
+    ];
+    ok(hub.store().ingest.ingest(reactions).await, "ingest reactions");
+    let before = reactions_on(&hub, &tenant, &others, "r-o").await;
+    assert_eq!(before.len(), 2, "both customers reacted: {before:?}");
+
+    let job = ok(LifecycleJob::new(&hub, RetentionPolicies::default()), "job").batch(1);
+    let request = ok(job.request_contact_erasure(&tenant, vec![own.contact]).await, "request");
+    clock.advance(DAY);
+    let report = ok(job.run_once().await, "run");
+    assert!(report.completed.iter().any(|r| r.confirmation_code == request.confirmation_code), "{report:?}");
+
+    let gone = hub.store().reads.contact(&tenant, own.contact).await.map(|_| ());
+    assert_eq!(gone.unwrap_err().kind(), ErrorKind::NotFound, "the person is erased");
+    ok(hub.store().reads.conversation(&tenant, others.id).await, "the other conversation stays");
+    assert_eq!(
+        reactions_on(&hub, &tenant, &others, "r-o").await,
+        [(other.id.clone(), "\u{1f44d}".to_owned())],
+        "the person's reaction to the other customer's message is gone, the other's stays"
+    );
+    assert_eq!(found(&hub, &tenant, "otherscustomer").await, 1, "the other customer's message stays");
+
+    // The message the person's reaction waited for arrives after the erasure.
+    let later = vec![events.text("evt-r-o2", &other, "r-o2", "arrivedlater words", days_ago(1))];
+    ok(hub.store().ingest.ingest(later).await, "ingest the later message");
+    assert_eq!(
+        reactions_on(&hub, &tenant, &others, "r-o2").await,
+        [(other.id.clone(), "\u{1f44d}".to_owned())],
+        "the person's waiting reaction was erased too"
+    );
+}
+
 fn days_ago(days: u32) -> Timestamp {
     now().saturating_sub(DAY * days)
 }
@@ -284,11 +350,14 @@ type Check = fn(Store) -> crate::inbox::BoxFuture<'static, ()>;
 /// panics naming each check that failed.
 pub async fn run_all(factory: &dyn StoreFactory) {
     let mut failures = Vec::new();
-    let checks: [(&str, Check); 3] = [
+    let checks: [(&str, Check); 4] = [
         ("retention_purges_what_is_due_and_nothing_else", |s| {
             Box::pin(retention_purges_what_is_due_and_nothing_else(s))
         }),
         ("contact_erasure_spans_every_channel_identity", |s| Box::pin(contact_erasure_spans_every_channel_identity(s))),
+        ("contact_erasure_removes_the_persons_reactions_on_other_conversations", |s| {
+            Box::pin(contact_erasure_removes_the_persons_reactions_on_other_conversations(s))
+        }),
         ("tenant_deletion_shreds_at_once_and_deletes_every_row", |s| {
             Box::pin(tenant_deletion_shreds_at_once_and_deletes_every_row(s))
         }),

@@ -185,6 +185,12 @@ impl Amendments {
         }
     }
 
+    /// Forgets `by`'s reaction (or removal) entirely, as if it never happened (a contact
+    /// erasure); whether there was one.
+    fn forget_reaction(&mut self, by: &str) -> bool {
+        self.reactions.remove(by).is_some()
+    }
+
     fn deliver(&mut self, status: &DeliveryStatus) {
         self.delivery = Some(match &self.delivery {
             Some(current) => current.merge(status),
@@ -217,6 +223,15 @@ impl Amendments {
 }
 
 impl StoredMessage {
+    /// Forgets `by`'s reaction to this message (a contact erasure); whether there was one.
+    fn forget_reaction(&mut self, by: &str) -> bool {
+        let forgotten = self.amendments.forget_reaction(by);
+        if forgotten {
+            self.message.reactions.retain(|reaction| reaction.by != by);
+        }
+        forgotten
+    }
+
     /// Applies `changes`, then brings the message's fields in line with all its amendments.
     fn amend(&mut self, changes: Amendments) {
         let old_edit = self.amendments.edit.as_ref().map(|(t, id, _)| (*t, id.clone()));

@@ -26,6 +26,24 @@ impl State {
         self.changes.remove_where(&stored.message.tenant, |change| change.message == Some(id));
         true
     }
+
+    /// Forgets the reactions each of `identities` placed on messages of its account, stored or
+    /// waiting for their message (a contact erasure: a group chat's messages of other
+    /// conversations too). Returns how many stored messages lost a reaction.
+    fn forget_reactions_of(&mut self, identities: &[crate::ContactIdentity]) -> u64 {
+        let mut forgotten = 0u64;
+        for identity in identities {
+            for stored in self.messages.values_mut().filter(|m| m.message.account == identity.account) {
+                forgotten += u64::from(stored.forget_reaction(&identity.value));
+            }
+            for ((account, _), waiting) in &mut self.pending {
+                if *account == identity.account {
+                    forgotten += u64::from(waiting.forget_reaction(&identity.value));
+                }
+            }
+        }
+        forgotten
+    }
 }
 
 impl MemoryInbox {
@@ -115,7 +133,8 @@ impl MemoryInbox {
 
     /// Everything of `contact`: messages and notes of its conversations (with their jobs,
     /// pending changes and change-log rows), the conversations, read markers, attributes,
-    /// identities, the events its identities sent, and the contact. Returns the identities
+    /// identities, the reactions its identities placed on other conversations' messages (stored
+    /// or waiting), the events its identities sent, and the contact. Returns the identities
     /// (orders and platform links are erased by their own stores) and how many records went.
     pub(crate) fn erase_contact(&self, tenant: &TenantId, contact: ContactId) -> (Vec<crate::ContactIdentity>, u64) {
         let mut state = self.state();
@@ -145,6 +164,7 @@ impl MemoryInbox {
         deleted += conversations.len() as u64;
         deleted += state.workflow.forget(&conversations, &HashSet::from([contact]), None);
         state.identities.retain(|_, owner| *owner != contact);
+        deleted += state.forget_reactions_of(&identities);
         let senders: HashSet<(crate::ChannelAccountId, &str)> =
             identities.iter().map(|i| (i.account, i.value.as_str())).collect();
         let events_before = state.event_log.len();
