@@ -47,6 +47,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 15, sql: include_str!("migrations/0015_sealing.sql") },
     Migration { version: 16, sql: include_str!("migrations/0016_lifecycle.sql") },
     Migration { version: 17, sql: include_str!("migrations/0017_sealed_reactions.sql") },
+    Migration { version: 18, sql: include_str!("migrations/0018_sealed_privacy_users.sql") },
 ];
 
 /// Columns a migration adds (version, table, column, type), each only when missing, before its
@@ -64,6 +65,8 @@ const ADDED_COLUMNS: &[(u32, &str, &str, &str)] = &[
     (15, "orders", "body_sealed", "BLOB"),
     (17, "reactions", "reactor_sealed", "BLOB"),
     (17, "reactions", "emoji_sealed", "BLOB"),
+    (18, "privacy_user_links", "platform_user_id_sealed", "BLOB"),
+    (18, "privacy_requests", "platform_user_id_sealed", "BLOB"),
 ];
 
 /// Adds the columns of migration `version` that the database lacks.

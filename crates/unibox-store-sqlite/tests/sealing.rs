@@ -2,12 +2,14 @@
 //! personal data with sealing on (and do find it with sealing off, so the scan is real), search
 //! finds Thai, Japanese and English words in sealed messages and nothing of another tenant's,
 //! a shredded tenant's data no longer opens, and either cipher opens the other's values.
+//! The planted values include the platform user id a Meta data-deletion request names.
 
 use std::path::{Path, PathBuf};
 
 use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{ConversationQuery, MessageQuery, SearchQuery};
 use unibox_core::orders::{Order, OrderItem, OrderStore};
+use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyRequestKind};
 use unibox_core::workflow::ContactUpdate;
 use unibox_core::{
     ChannelAccount, ErrorKind, IdentityKind, InternalNote, NoteId, PlatformUser, TenantId, TokenSet, TokenStore,
@@ -26,6 +28,9 @@ const MESSAGE_ID: &str = "468789577898262501";
 /// Another customer (in a group chat) reacting to the customer's message, and the emoji.
 const REACTOR: &str = "U7be0c1d2e3f4a5b6c7d8e9f0a1b2c3d4";
 const EMOJI: &str = "\u{1f9a9}";
+/// The app-scoped user id of Meta's data-deletion callback: linked to the customer's contact
+/// and named by a deletion request.
+const META_USER: &str = "3591046287719402";
 
 fn keys(entry: &str, cipher: Cipher) -> StoreKeys {
     StoreKeys::try_from(Keyring::parse(entry).expect("a keyring")).expect("store keys").with_cipher(cipher)
@@ -49,7 +54,7 @@ fn scan(path: &Path) -> Vec<&'static str> {
     let files = store_files(path);
     assert!(files.len() >= 2, "the inbox and its journal exist: {files:?}");
     let mut found = Vec::new();
-    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, TOKEN, NOTE, MESSAGE_ID, REACTOR, EMOJI] {
+    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, TOKEN, NOTE, MESSAGE_ID, REACTOR, EMOJI, META_USER] {
         if files.iter().any(|file| {
             let bytes = std::fs::read(file).expect("a readable store file");
             bytes.windows(planted.len()).any(|window| window == planted.as_bytes())
@@ -136,6 +141,33 @@ async fn add_personal_data(store: &SqliteStore, tenant: &TenantId) {
     let orders = inbox.orders_of_buyers(tenant, &[buyer], 10).await.unwrap();
     assert_eq!(orders.len(), 1, "found by the buyer's blind");
     assert_eq!(orders[0].items[0].name, NOTE);
+    add_deletion_request(store, tenant, conversation.contact).await;
+}
+
+/// What Meta's data-deletion callback stores: [`META_USER`] linked to the contact, and a
+/// request naming it; both read back (the link found by its blind when sealed).
+async fn add_deletion_request(store: &SqliteStore, tenant: &TenantId, contact: unibox_core::ContactId) {
+    let inbox = store.inbox();
+    inbox.link_platform_user(tenant, "meta", META_USER, contact).await.unwrap();
+    assert_eq!(inbox.linked_contacts(tenant, "meta", META_USER).await.unwrap(), [contact]);
+    assert!(inbox.linked_contacts(tenant, "meta", "3591046287719403").await.unwrap().is_empty());
+    assert!(inbox.linked_contacts(tenant, "line", META_USER).await.unwrap().is_empty(), "per platform");
+    let request = DeletionRequest {
+        tenant: tenant.clone(),
+        confirmation_code: "5ea1ed0c0de".into(),
+        kind: PrivacyRequestKind::DataDeletion,
+        platform: "meta".into(),
+        platform_user_id: META_USER.into(),
+        contacts: vec![contact],
+        status: DeletionStatus::Received,
+        requested_at: at(7),
+        updated_at: at(7),
+    };
+    assert_eq!(inbox.open(request.clone()).await.unwrap(), request);
+    assert_eq!(inbox.pending(tenant).await.unwrap(), std::slice::from_ref(&request));
+    let moved = inbox.set_status(tenant, "5ea1ed0c0de", DeletionStatus::InProgress, at(8)).await.unwrap();
+    assert_eq!(moved.platform_user_id, META_USER);
+    assert_eq!(inbox.get(tenant, "5ea1ed0c0de").await.unwrap().unwrap().platform_user_id, META_USER);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,7 +203,11 @@ async fn no_planted_personal_data_reaches_any_file_with_sealing_on() {
     let again = store.inbox().messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items;
     assert_eq!(again.len(), 1, "the same platform message id is stored once");
     add_reactions(&store, &account).await;
-    assert_eq!(scan(&path), Vec::<&str>::new(), "after applying, notes, profile updates and reactions");
+    assert_eq!(
+        scan(&path),
+        Vec::<&str>::new(),
+        "after applying, notes, profile updates, a deletion request and reactions"
+    );
 
     close(store).await;
     assert_eq!(scan(&path), Vec::<&str>::new(), "after closing (logs checkpointed)");
@@ -193,7 +229,7 @@ async fn the_same_scan_finds_the_planted_data_with_sealing_off() {
     add_personal_data(&store, &tenant).await;
     add_reactions(&store, &account).await;
     let found = scan(&path);
-    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, NOTE, MESSAGE_ID, REACTOR, EMOJI] {
+    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, NOTE, MESSAGE_ID, REACTOR, EMOJI, META_USER] {
         assert!(found.contains(&planted), "{planted} in plaintext: {found:?}");
     }
     // Tokens are sealed by the vault either way.

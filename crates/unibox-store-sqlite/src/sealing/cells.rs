@@ -25,6 +25,8 @@ pub(crate) mod field {
     pub(crate) const ORDER_BODY: &str = "orders.body";
     pub(crate) const REACTION_REACTOR: &str = "reactions.reactor";
     pub(crate) const REACTION_EMOJI: &str = "reactions.emoji";
+    pub(crate) const PRIVACY_LINK_USER: &str = "privacy_user_links.platform_user_id";
+    pub(crate) const PRIVACY_REQUEST_USER: &str = "privacy_requests.platform_user_id";
 }
 
 /// The blind indexes (each its own keyed PRF domain).
@@ -33,6 +35,7 @@ pub(crate) mod index {
     pub(crate) const IDENTITY: &str = "contact-identity";
     pub(crate) const ORDER_BUYER: &str = "order-buyer";
     pub(crate) const REACTOR: &str = "reactor";
+    pub(crate) const PRIVACY_USER: &str = "privacy-user";
 }
 
 impl Sealer {

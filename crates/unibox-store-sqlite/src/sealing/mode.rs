@@ -47,7 +47,8 @@ fn holds_conversation_data(conn: &Connection) -> Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM messages) OR EXISTS (SELECT 1 FROM contacts) \
          OR EXISTS (SELECT 1 FROM notes) OR EXISTS (SELECT 1 FROM events) \
-         OR EXISTS (SELECT 1 FROM pending_actions) OR EXISTS (SELECT 1 FROM orders)",
+         OR EXISTS (SELECT 1 FROM pending_actions) OR EXISTS (SELECT 1 FROM orders) \
+         OR EXISTS (SELECT 1 FROM privacy_user_links) OR EXISTS (SELECT 1 FROM privacy_requests WHERE platform_user_id <> '')",
         [],
         |row| row.get::<_, bool>(0),
     )

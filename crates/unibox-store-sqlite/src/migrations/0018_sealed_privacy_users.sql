@@ -1,0 +1,19 @@
+-- Schema version 18: the platform user id of privacy requests sealed in a sealed inbox
+-- (src/privacy/users.rs). The columns privacy_user_links.platform_user_id_sealed and
+-- privacy_requests.platform_user_id_sealed are added by the migration code when missing
+-- (schema.rs, ADDED_COLUMNS), so this migration replays.
+--
+-- In a sealed inbox, privacy_user_links.platform_user_id holds the blind of the platform and
+-- user id (the "privacy-user" index: Meta's data-deletion callback finds a user's contacts by
+-- it, within the tenant), and privacy_requests.platform_user_id is empty; the id is sealed
+-- beside each, bound to the row (the link's contact and blind; the request's confirmation
+-- code). A request that names no user (an operator's or a tenant deletion) keeps its empty id
+-- unsealed. Plain inboxes are unchanged.
+--
+-- Existing rows are not rewritten: a plain file stays plain, and the links and requests a
+-- sealed file got from an earlier build keep their plaintext id and are read as they are (a
+-- value is opened only when its sealed column is set; a link is found by its blind or, when it
+-- has no sealed id, by the id itself). Linking the same user to the same contact again replaces
+-- such a link with a sealed one.
+--
+-- The lookup uses the unique index of migration 6 (tenant, platform, platform_user_id, contact).
