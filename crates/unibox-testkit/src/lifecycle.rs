@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use unibox_core::inbox::{ConversationQuery, SearchQuery};
 use unibox_core::lifecycle::{LifecycleJob, PurgeCounts, RetentionPolicies, RetentionPolicy};
-use unibox_core::privacy::{DeletionStatus, PrivacyRequestKind};
+use unibox_core::privacy::{DeletionRequest, DeletionStatus, PrivacyRequestKind};
 use unibox_core::store::Store;
 use unibox_core::{
     ChannelAccount, ChannelKind, ContactId, Conversation, ErrorKind, Hub, IdentityKind, InternalNote, ManualClock,
@@ -300,8 +300,12 @@ fn days_ago(days: u32) -> Timestamp {
     now().saturating_sub(DAY * days)
 }
 
+/// A Meta app-scoped user id, linked to a contact and named by a request.
+const META_USER: &str = "5810293746102938";
+
 /// Deleting a tenant destroys its keys at once (its tokens are unreadable), then a pass
-/// deletes every row and completes the request; another tenant keeps everything.
+/// deletes every row and completes the request, also when another request of the tenant (a
+/// deauthorization naming a Meta user) stays pending; another tenant keeps everything.
 pub async fn tenant_deletion_shreds_at_once_and_deletes_every_row(store: Store) {
     let (hub, clock) = hub(store);
     let gone = fixtures::tenant("leaving");
@@ -309,11 +313,26 @@ pub async fn tenant_deletion_shreds_at_once_and_deletes_every_row(store: Store) 
     let gone_line = fixtures::line_account(&gone);
     let staying_line = fixtures::account(&staying, "line-2", ChannelKind::LINE, "Ub-staying");
     let user = fixtures::customer(IdentityKind::LineUserId, 9);
-    text(&hub, &gone_line, &user, "g-1", "leavingtenant words", now()).await;
+    let leaving = text(&hub, &gone_line, &user, "g-1", "leavingtenant words", now()).await;
     text(&hub, &staying_line, &user, "s-1", "stayingtenant words", now()).await;
     for (tenant, account) in [(&gone, &gone_line), (&staying, &staying_line)] {
         ok(hub.store().tokens.put(tenant, account.id, TokenSet::new("token-value")).await, "put token");
     }
+    // A Meta user linked to the contact, who removed the app: a request that stays pending.
+    let requests = hub.store().deletion_requests.clone().expect("a store with a lifecycle part records requests");
+    ok(requests.link_platform_user(&gone, "meta", META_USER, leaving.contact).await, "link");
+    let deauthorized = DeletionRequest {
+        tenant: gone.clone(),
+        confirmation_code: "de0a17ed".into(),
+        kind: PrivacyRequestKind::Deauthorization,
+        platform: "meta".into(),
+        platform_user_id: META_USER.into(),
+        contacts: Vec::new(),
+        status: DeletionStatus::Received,
+        requested_at: now(),
+        updated_at: now(),
+    };
+    ok(requests.open(deauthorized).await, "deauthorization");
     let job = ok(LifecycleJob::new(&hub, RetentionPolicies::default()), "job").batch(3);
 
     let request = ok(job.request_tenant_deletion(&gone).await, "request deletion");
@@ -336,6 +355,9 @@ pub async fn tenant_deletion_shreds_at_once_and_deletes_every_row(store: Store) 
     assert!(ok(hub.store().accounts.accounts(&gone).await, "accounts").is_empty(), "no account is left");
     assert!(ok(hub.store().reads.conversations(&gone, &ConversationQuery::new()).await, "list").items.is_empty());
     assert_eq!(found(&hub, &gone, "leavingtenant").await, 0);
+    let kept = ok(requests.get(&gone, "de0a17ed").await, "get the deauthorization").expect("requests are kept");
+    assert_eq!(kept.kind, PrivacyRequestKind::Deauthorization, "it reads after the tenant's keys were destroyed");
+    assert!(ok(requests.linked_contacts(&gone, "meta", META_USER).await, "links").is_empty(), "links are deleted");
 
     assert_eq!(found(&hub, &staying, "stayingtenant").await, 1, "the other tenant keeps its messages");
     let token = ok(hub.store().tokens.get(&staying, staying_line.id).await, "other token");

@@ -170,8 +170,9 @@ pub trait DataLifecycle: Send + Sync + fmt::Debug + 'static {
 
     /// Deletes up to about `limit` rows of `contact`: its conversations' messages, notes,
     /// tags, read markers and outbox jobs, then the conversations, its orders, profile
-    /// attributes, platform-user links, identities and the contact itself. Anonymous analytics
-    /// tallies stay. `done` once nothing is left.
+    /// attributes, platform-user links, the reactions its identities placed on messages of other
+    /// conversations (stored or waiting for their message), identities and the contact itself.
+    /// Anonymous analytics tallies stay. `done` once nothing is left.
     async fn erase_contact(&self, tenant: &TenantId, contact: ContactId, limit: usize) -> Result<ErasureStep>;
 
     /// Deletes up to about `limit` of the tenant's rows, every table; the tenant's deletion

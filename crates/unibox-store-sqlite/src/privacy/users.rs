@@ -112,10 +112,14 @@ pub(crate) fn store_request_user(sealer: &Sealer, code: &str, user: &str) -> Res
     sealer.store_required(field::PRIVACY_REQUEST_USER, code.as_bytes(), user)
 }
 
-/// A request's platform user id, opened where it is sealed. Once the tenant's keys are
-/// destroyed (a tenant deletion keeps its requests as the record that it happened) the id is
-/// unreadable, and the request reads with an empty one instead of failing, so its status can
-/// still be read and changed.
+/// A request's platform user id, opened where it is sealed.
+///
+/// The request is the record of a deletion and the lifecycle job's queue: its code, kind,
+/// contacts and status are not sealed, and the id is only informative. So an id that does not
+/// open reads as empty instead of failing the request: after the tenant's keys were destroyed
+/// (a tenant deletion keeps its requests; the id was shredded with the keys), and also when the
+/// keys were destroyed and created again since (an event or request of the tenant written after
+/// the shredding; the old id is then unopenable) or the value was altered (logged as a warning).
 pub(crate) fn open_request_user(
     sealer: &Sealer,
     tenant: &TenantId,
@@ -127,6 +131,11 @@ pub(crate) fn open_request_user(
         Err(error) if error.kind() == ErrorKind::TokenInvalid => {
             tracing::debug!(target: "unibox::privacy", %tenant, code,
                 "the tenant's keys were destroyed: the request's platform user id is unreadable");
+            Ok(String::new())
+        }
+        Err(error) if error.kind() == ErrorKind::Storage => {
+            tracing::warn!(target: "unibox::privacy", %tenant, code, %error,
+                "a privacy request's platform user id does not open (its key was destroyed, or it was altered): read as empty");
             Ok(String::new())
         }
         opened => opened,
