@@ -97,10 +97,8 @@ impl SealingKey {
         let mut blob = Vec::with_capacity(plaintext.len() + overhead(self.cipher));
         blob.push(self.cipher.format_byte());
         blob.extend_from_slice(&self.key_id.to_be_bytes());
-        match &self.aead {
-            Aead::XChaCha(_) => blob.extend_from_slice(&chacha20poly1305::XNonce::generate()),
-            Aead::Aes(_) => blob.extend_from_slice(&aes_gcm_siv::Nonce::generate()),
-        }
+        blob.resize(header_len, 0);
+        crate::nonces::fill(&mut blob[5..header_len])?;
         let commitment = self.commitment(&blob[..header_len]).finalize().into_bytes();
         blob.extend_from_slice(&commitment);
         let sealed = with_associated_data(binding, &blob[..header_len], |aad| {

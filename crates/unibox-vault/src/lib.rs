@@ -54,6 +54,7 @@ mod envelope;
 mod events;
 mod key_provider;
 mod keyring;
+mod nonces;
 #[doc(hidden)]
 pub mod primitives;
 mod purpose;
