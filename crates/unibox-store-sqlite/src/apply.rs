@@ -133,6 +133,8 @@ pub(crate) fn apply_edit(
             .during(OP)?;
     } else {
         let sealer = sealing::current(OP)?;
+        // The replaced content must not stay inside the message's sealed body.
+        sealing::body::split(tx, &sealer, tenant, target.seq, target.id.as_bytes())?;
         let (content_json, content_sealed) =
             sealer.store_required(field::MESSAGE_CONTENT, target.id.as_bytes(), content_json)?;
         tx.prepare_cached(
@@ -153,6 +155,8 @@ pub(crate) fn apply_edit(
 pub(crate) fn apply_unsend(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, at: i64) -> Result<()> {
     let unsent_at =
         earliest(target.unsent_at.map(Timestamp::from_unix_millis), Timestamp::from_unix_millis(at)).as_unix_millis();
+    // The erased content must not stay inside the message's sealed body.
+    sealing::body::split(tx, &sealing::current(OP)?, tenant, target.seq, target.id.as_bytes())?;
     tx.prepare_cached(
         "UPDATE messages SET content = ?3, content_sealed = NULL, unsent_at = ?4 WHERE tenant = ?1 AND seq = ?2",
     )

@@ -22,7 +22,7 @@ use crate::error::SqlResultExt;
 use crate::queries::not_found;
 use crate::rows::{identity_lookup, identity_row};
 use crate::sealing::cells::{field, index};
-use crate::sealing::{self, Sealer};
+use crate::sealing::{self, Sealer, body};
 use crate::writer::WriteTx;
 
 const OP: &str = "sqlite.ingest";
@@ -431,18 +431,28 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
     };
     let id = message.ids.message;
     let row = id.as_bytes();
-    let (content_json, content_sealed) = match unsent_at {
-        // Erased content holds nothing personal.
-        Some(_) => (content_json.to_owned(), None),
-        None => sealer.store_required(field::MESSAGE_CONTENT, row, content_json)?,
+    // Sealed, a message keeps its parts in one body (one seal); erased content (an unsend that
+    // came first) holds nothing personal and stays in the plain column, its ids sealed apart.
+    let body = match unsent_at {
+        Some(_) => None,
+        None => body::seal(sealer, row, &message.platform_id, message.reply_to.as_deref(), content_json)?,
     };
-    let (reply_to, reply_to_sealed) = sealer.store(field::MESSAGE_REPLY_TO, row, message.reply_to.as_deref())?;
-    let (_, platform_id_sealed) = sealer.store(field::MESSAGE_PLATFORM_ID, row, Some(&message.platform_id))?;
+    let ((content_json, content_sealed), (reply_to, reply_to_sealed), platform_id_sealed) = if body.is_some() {
+        ((String::new(), None), (None, None), None)
+    } else {
+        let content = match unsent_at {
+            Some(_) => (content_json.to_owned(), None),
+            None => sealer.store_required(field::MESSAGE_CONTENT, row, content_json)?,
+        };
+        let reply_to = sealer.store(field::MESSAGE_REPLY_TO, row, message.reply_to.as_deref())?;
+        let (_, platform_id_sealed) = sealer.store(field::MESSAGE_PLATFORM_ID, row, Some(&message.platform_id))?;
+        (content, reply_to, platform_id_sealed)
+    };
     tx.prepare_cached(
         "INSERT INTO messages (id, tenant, conversation, account, direction, author, content, platform_message_id, \
            reply_to, sent_at, recorded_at, edited_at, edited_by, unsent_at, delivery, \
-           content_sealed, reply_to_sealed, platform_message_id_sealed) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, ?13, ?14, ?15, ?16)",
+           content_sealed, reply_to_sealed, platform_message_id_sealed, body_sealed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL, NULL, ?12, ?13, ?14, ?15, ?16, ?17)",
     )
     .during(OP)?
     .execute(params![
@@ -462,6 +472,7 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
         content_sealed,
         reply_to_sealed,
         platform_id_sealed,
+        body,
     ])
     .during(OP)?;
     let seq = tx.last_insert_rowid();

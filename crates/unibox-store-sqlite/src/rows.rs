@@ -37,7 +37,7 @@ macro_rules! message_columns {
     () => {
         "m.id, m.conversation, m.account, m.direction, m.author, m.content, m.platform_message_id, \
          m.reply_to, m.sent_at, m.recorded_at, m.edited_at, m.unsent_at, m.delivery, \
-         m.content_sealed, m.reply_to_sealed, m.platform_message_id_sealed"
+         m.content_sealed, m.reply_to_sealed, m.platform_message_id_sealed, m.body_sealed"
     };
 }
 
@@ -63,14 +63,31 @@ pub(crate) struct StoredMessage {
     content_sealed: Option<Vec<u8>>,
     reply_to_sealed: Option<Vec<u8>>,
     platform_message_id_sealed: Option<Vec<u8>>,
+    /// The parts above sealed as one ([`body`](crate::sealing::body)); then they are empty.
+    body_sealed: Option<Vec<u8>>,
 }
 
 impl StoredMessage {
     /// The message, its sealed columns opened with the current job's sealer.
     pub(crate) fn open(self, operation: &'static str) -> Result<Message> {
         let sealer = sealing::current(operation)?;
-        let StoredMessage { mut message, content, content_sealed, reply_to_sealed, platform_message_id_sealed } = self;
+        let StoredMessage {
+            mut message,
+            content,
+            content_sealed,
+            reply_to_sealed,
+            platform_message_id_sealed,
+            body_sealed,
+        } = self;
         let row = *message.id.as_bytes();
+        if let Some(sealed) = body_sealed {
+            let body = crate::sealing::body::open(&sealer, &row, &sealed)?;
+            message.content =
+                serde_json::from_str(&body.content_json).map_err(|_| corrupt(operation, "message content"))?;
+            message.reply_to = body.reply_to;
+            message.platform_message_id = body.platform_id;
+            return Ok(message);
+        }
         let content = sealer.open_required(field::MESSAGE_CONTENT, &row, content, content_sealed)?;
         message.content = serde_json::from_str(&content).map_err(|_| corrupt(operation, "message content"))?;
         if reply_to_sealed.is_some() {
@@ -114,6 +131,7 @@ pub(crate) fn message_from_row(row: &Row<'_>, tenant: &TenantId) -> rusqlite::Re
         content_sealed: row.get(13)?,
         reply_to_sealed: row.get(14)?,
         platform_message_id_sealed: row.get(15)?,
+        body_sealed: row.get(16)?,
     })
 }
 

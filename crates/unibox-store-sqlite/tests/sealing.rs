@@ -347,7 +347,8 @@ async fn an_aes_deployment_opens_xchacha_values_and_the_other_way_round() {
 
     // The stored blobs name their cipher.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let mut statement = conn.prepare("SELECT content_sealed FROM messages ORDER BY sent_at").unwrap();
+    let mut statement =
+        conn.prepare("SELECT coalesce(body_sealed, content_sealed) FROM messages ORDER BY sent_at").unwrap();
     let blobs: Vec<Vec<u8>> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
     let ciphers: Vec<Cipher> = blobs.iter().map(|blob| unibox_vault::Vault::cipher_of(blob).unwrap()).collect();
     assert_eq!(ciphers, [Cipher::XChaCha20Poly1305, Cipher::Aes256GcmSiv]);
@@ -480,4 +481,88 @@ async fn a_plaintext_reaction_of_an_earlier_build_keeps_working_in_a_sealed_file
     close(store).await;
     assert_eq!(rows(&path), [(false, true, true)], "one sealed row: the blind as reactor, no plaintext emoji");
     assert_eq!(scan(&path), Vec::<&str>::new(), "nothing of the reaction in plaintext any more");
+}
+
+/// What the file holds for a message: (body sealed, content sealed, reply-to sealed, platform
+/// id sealed), each whether set.
+fn sealed_columns(path: &Path) -> Vec<(bool, bool, bool, bool)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut statement = conn
+        .prepare(
+            "SELECT body_sealed IS NOT NULL, content_sealed IS NOT NULL, reply_to_sealed IS NOT NULL, \
+             platform_message_id_sealed IS NOT NULL FROM messages ORDER BY sent_at",
+        )
+        .unwrap();
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Ingest seals a message's platform id, reply-to and content as one body; an edit or unsend
+/// splits it into its parts first, so the replaced or erased content is not kept inside the
+/// body, and every part still reads back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_body_is_sealed_as_one_and_split_by_an_edit_or_unsend() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inbox.db");
+    let store = SqliteStore::open(&path, keys(&Keyring::generate_entry(1), Cipher::default())).await.unwrap();
+    let account = fixtures::line_account(&fixtures::tenant("acme"));
+    let tenant = account.tenant.clone();
+    store.inbox().save_account(&account).await.unwrap();
+    let events = AccountEvents::new(&account);
+    let reply = unibox_core::InboundMessage {
+        reply_to: Some(MESSAGE_ID.to_owned()),
+        ..unibox_core::InboundMessage::inbound(customer(), "468789577898262502", unibox_core::Content::text("second"))
+    };
+    store
+        .inbox()
+        .accept(vec![
+            events.text("evt-1", &customer(), MESSAGE_ID, SENTENCE, at(1)),
+            events.message("evt-2", reply, at(2)),
+            events.text("evt-3", &customer(), "468789577898262503", "third", at(3)),
+        ])
+        .await
+        .unwrap();
+    let read = |store: &SqliteStore| {
+        let (inbox, tenant) = (store.inbox().clone(), tenant.clone());
+        async move {
+            let conversation = inbox.conversations(&tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
+            inbox.messages(&tenant, conversation.id, &MessageQuery::new()).await.unwrap().items
+        }
+    };
+    let messages = read(&store).await;
+    let by_id = |messages: &[unibox_core::Message], id: &str| {
+        messages.iter().find(|m| m.platform_message_id.as_deref() == Some(id)).cloned().expect("the message")
+    };
+    assert_eq!(by_id(&messages, "468789577898262502").reply_to.as_deref(), Some(MESSAGE_ID));
+    assert_eq!(by_id(&messages, MESSAGE_ID).content.searchable_text().as_deref(), Some(SENTENCE));
+    assert_eq!(sealed_columns(&path), vec![(true, false, false, false); 3], "one body per message");
+
+    store
+        .inbox()
+        .accept(vec![
+            events.edit("evt-4", &customer(), "468789577898262502", "second, edited", at(4)),
+            events.unsend("evt-5", &customer(), "468789577898262503", at(5)),
+        ])
+        .await
+        .unwrap();
+    let messages = read(&store).await;
+    let edited = by_id(&messages, "468789577898262502");
+    assert_eq!(edited.content.searchable_text().as_deref(), Some("second, edited"));
+    assert_eq!(edited.reply_to.as_deref(), Some(MESSAGE_ID), "the reply-to survives the split");
+    let unsent = by_id(&messages, "468789577898262503");
+    assert!(unsent.unsent_at.is_some());
+    assert_eq!(unsent.content.searchable_text().unwrap_or_default(), "");
+    assert_eq!(
+        sealed_columns(&path),
+        vec![(true, false, false, false), (false, true, true, true), (false, false, false, true)],
+        "the edited message holds its parts; the unsent one only its platform id"
+    );
+    // A later redelivery of the edited message is still recognised by its platform id.
+    store.inbox().accept(vec![events.text("evt-6", &customer(), "468789577898262502", "again", at(6))]).await.unwrap();
+    assert_eq!(read(&store).await.len(), 3);
+    assert_eq!(store.inbox().search(&tenant, &SearchQuery::new("edited")).await.unwrap().items.len(), 1);
+    assert!(store.inbox().search(&tenant, &SearchQuery::new("third")).await.unwrap().items.is_empty());
 }

@@ -15,6 +15,7 @@ pub(crate) mod field {
     pub(crate) const MESSAGE_CONTENT: &str = "messages.content";
     pub(crate) const MESSAGE_REPLY_TO: &str = "messages.reply_to";
     pub(crate) const MESSAGE_PLATFORM_ID: &str = "messages.platform_message_id";
+    pub(crate) const MESSAGE_BODY: &str = "messages.body";
     pub(crate) const CONTACT_NAME: &str = "contacts.display_name";
     pub(crate) const IDENTITY_VALUE: &str = "contact_identities.value";
     pub(crate) const ATTRIBUTE_VALUE: &str = "contact_attributes.value";

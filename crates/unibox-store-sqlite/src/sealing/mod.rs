@@ -11,10 +11,12 @@
 //! writer and reader threads are synchronous. A job that reaches a sealed column outside a
 //! scope fails with an error instead of writing plaintext.
 //!
+//! - [`body`]: a stored message's platform id, reply-to and content sealed as one value.
 //! - [`cells`]: sealing, opening and blinding one column value.
 //! - [`mode`]: which mode a file is in, decided once and checked at every open.
 //! - [`terms`]: the blind full-text index of sealed messages.
 
+pub(crate) mod body;
 pub(crate) mod cells;
 pub(crate) mod mode;
 pub(crate) mod terms;
