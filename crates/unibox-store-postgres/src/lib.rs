@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod accounts;
+mod codec;
+mod error;
+mod inbox;
+mod migrations;
+mod options;
+mod pool;
+mod roles;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use inbox::{PostgresInbox, migrate};
+pub use migrations::SCHEMA_VERSION;
+pub use options::PostgresOptions;
+
+#[cfg(all(test, feature = "testing"))]
+mod tests;
