@@ -11,6 +11,7 @@ mod pool;
 mod roles;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tokens;
 
 pub use inbox::{PostgresInbox, migrate};
 pub use migrations::SCHEMA_VERSION;
