@@ -8,6 +8,7 @@ use crate::migrations::{self, SCHEMA_VERSION};
 use crate::options::PostgresOptions;
 use crate::pool::{Db, connect_one};
 use crate::roles::check_application_role;
+use crate::sealing::Keys;
 
 const OP: &str = "postgres.connect";
 
@@ -27,6 +28,8 @@ const OP: &str = "postgres.connect";
 /// ```
 pub struct PostgresInbox {
     pub(crate) db: Db,
+    /// The data keys conversation data is sealed with (attached by the store).
+    pub(crate) keys: Keys,
 }
 
 impl fmt::Debug for PostgresInbox {
@@ -68,7 +71,16 @@ impl PostgresInbox {
             .with_operation(OP));
         }
         drop(client);
-        Ok(PostgresInbox { db })
+        Ok(PostgresInbox { db, keys: Keys::default() })
+    }
+
+    /// Attaches the data keys conversation data is sealed with (the store's vault): until then
+    /// every operation on conversation data fails with a `Configuration` error. Held weakly,
+    /// since the keys hold the inbox as their backend: keep them alive as long as the inbox.
+    ///
+    /// Fails with `Configuration` when keys are attached already.
+    pub fn attach_keys(&self, keys: std::sync::Weak<dyn unibox_core::privacy::DataKeys>) -> Result<()> {
+        self.keys.attach(keys)
     }
 }
 

@@ -5,10 +5,14 @@ mod accounts;
 mod codec;
 mod error;
 mod inbox;
+mod ingest;
 mod migrations;
 mod options;
 mod pool;
+mod reads;
 mod roles;
+mod rows;
+mod sealing;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;

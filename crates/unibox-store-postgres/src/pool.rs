@@ -125,3 +125,16 @@ pub(crate) async fn connect_one(config: &Config, timeout: Duration, operation: &
     });
     Ok(client)
 }
+
+/// The transaction every port's work runs in.
+pub(crate) type Tx<'a> = Transaction<'a>;
+
+/// Takes a transaction-level advisory lock on `key` (released at commit or rollback): writes
+/// keyed by the same platform message or customer identity, from any process, run one after
+/// the other, and the later one sees what the earlier committed.
+pub(crate) async fn lock_key(tx: &Tx<'_>, key: &str, operation: &'static str) -> Result<()> {
+    let statement =
+        tx.prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").await.during(operation)?;
+    tx.execute(&statement, &[&key]).await.during(operation)?;
+    Ok(())
+}

@@ -25,8 +25,10 @@ struct Migration {
 }
 
 /// Every migration, in order; `version` is the position in this list, from 1.
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "foundation", sql: include_str!("0001_foundation.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "foundation", sql: include_str!("0001_foundation.sql") },
+    Migration { version: 2, name: "inbox", sql: include_str!("0002_inbox.sql") },
+];
 
 /// The schema version this build writes: the number of its migrations.
 ///
