@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod audit;
 mod codec;
 mod error;
 mod inbox;

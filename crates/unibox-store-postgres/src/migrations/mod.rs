@@ -28,6 +28,8 @@ struct Migration {
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "foundation", sql: include_str!("0001_foundation.sql") },
     Migration { version: 2, name: "inbox", sql: include_str!("0002_inbox.sql") },
+    // pg-b's migrations (files 0020 and up), numbered after pg-a's when the branches merge.
+    Migration { version: 3, name: "audit", sql: include_str!("0020_audit.sql") },
 ];
 
 /// The schema version this build writes: the number of its migrations.
