@@ -4,16 +4,21 @@
 mod accounts;
 mod audit;
 mod codec;
+mod credits;
 mod error;
 mod inbox;
 mod ingest;
+mod metering;
 mod migrations;
 mod options;
 mod pool;
+mod privacy;
 mod reads;
 mod roles;
+mod roster;
 mod rows;
 mod sealing;
+mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
