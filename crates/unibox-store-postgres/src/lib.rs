@@ -2,9 +2,12 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod ai_control;
 mod audit;
+mod catalog;
 mod codec;
 mod credits;
+mod cursors;
 mod error;
 mod inbox;
 mod ingest;

@@ -35,6 +35,9 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 6, name: "privacy", sql: include_str!("0023_privacy.sql") },
     Migration { version: 7, name: "metering", sql: include_str!("0024_metering.sql") },
     Migration { version: 8, name: "credits", sql: include_str!("0025_credits.sql") },
+    Migration { version: 9, name: "ai_control", sql: include_str!("0026_ai_control.sql") },
+    Migration { version: 10, name: "sync_cursors", sql: include_str!("0027_sync_cursors.sql") },
+    Migration { version: 11, name: "catalog", sql: include_str!("0028_catalog.sql") },
 ];
 
 /// The schema version this build writes: the number of its migrations.
