@@ -2,17 +2,26 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod ai_control;
+mod audit;
+mod catalog;
 mod codec;
+mod credits;
+mod cursors;
 mod error;
 mod inbox;
 mod ingest;
+mod metering;
 mod migrations;
 mod options;
 mod pool;
+mod privacy;
 mod reads;
 mod roles;
+mod roster;
 mod rows;
 mod sealing;
+mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;

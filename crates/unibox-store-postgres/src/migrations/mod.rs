@@ -28,6 +28,16 @@ struct Migration {
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "foundation", sql: include_str!("0001_foundation.sql") },
     Migration { version: 2, name: "inbox", sql: include_str!("0002_inbox.sql") },
+    // pg-b's migrations (files 0020 and up), numbered after pg-a's when the branches merge.
+    Migration { version: 3, name: "audit", sql: include_str!("0020_audit.sql") },
+    Migration { version: 4, name: "roster", sql: include_str!("0021_roster.sql") },
+    Migration { version: 5, name: "sessions", sql: include_str!("0022_sessions.sql") },
+    Migration { version: 6, name: "privacy", sql: include_str!("0023_privacy.sql") },
+    Migration { version: 7, name: "metering", sql: include_str!("0024_metering.sql") },
+    Migration { version: 8, name: "credits", sql: include_str!("0025_credits.sql") },
+    Migration { version: 9, name: "ai_control", sql: include_str!("0026_ai_control.sql") },
+    Migration { version: 10, name: "sync_cursors", sql: include_str!("0027_sync_cursors.sql") },
+    Migration { version: 11, name: "catalog", sql: include_str!("0028_catalog.sql") },
 ];
 
 /// The schema version this build writes: the number of its migrations.
