@@ -5,6 +5,7 @@ mod accounts;
 mod ai_control;
 mod audit;
 mod catalog;
+mod changes;
 mod codec;
 mod credits;
 mod cursors;
@@ -14,6 +15,8 @@ mod ingest;
 mod metering;
 mod migrations;
 mod options;
+mod outbound;
+mod outbox;
 mod pool;
 mod privacy;
 mod reads;
@@ -25,6 +28,7 @@ mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
+mod workflow;
 
 pub use inbox::{PostgresInbox, migrate};
 pub use migrations::SCHEMA_VERSION;

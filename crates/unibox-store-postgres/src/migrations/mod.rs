@@ -38,6 +38,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 9, name: "ai_control", sql: include_str!("0026_ai_control.sql") },
     Migration { version: 10, name: "sync_cursors", sql: include_str!("0027_sync_cursors.sql") },
     Migration { version: 11, name: "catalog", sql: include_str!("0028_catalog.sql") },
+    // pg-c's migrations (files 0040 and up).
+    Migration { version: 12, name: "changes", sql: include_str!("0040_changes.sql") },
+    Migration { version: 13, name: "outbox", sql: include_str!("0041_outbox.sql") },
+    Migration { version: 14, name: "workflow", sql: include_str!("0042_workflow.sql") },
 ];
 
 /// The schema version this build writes: the number of its migrations.
