@@ -14,6 +14,7 @@ mod ingest;
 mod metering;
 mod migrations;
 mod options;
+mod orders;
 mod pool;
 mod privacy;
 mod reads;

@@ -20,6 +20,7 @@ pub(crate) mod field {
     pub(crate) const CONTACT_NAME: &str = "contacts.display_name";
     pub(crate) const IDENTITY_VALUE: &str = "contact_identities.value";
     pub(crate) const NOTE_BODY: &str = "notes.body";
+    pub(crate) const ORDER_BODY: &str = "orders.body";
     pub(crate) const EVENT_PAYLOAD: &str = "events.payload";
     pub(crate) const PENDING_PAYLOAD: &str = "pending_actions.payload";
     pub(crate) const REACTION_REACTOR: &str = "reactions.reactor";
@@ -30,6 +31,7 @@ pub(crate) mod field {
 pub(crate) mod index {
     pub(crate) const PLATFORM_MESSAGE_ID: &str = "platform-message-id";
     pub(crate) const IDENTITY: &str = "contact-identity";
+    pub(crate) const ORDER_BUYER: &str = "order-buyer";
     pub(crate) const REACTOR: &str = "reactor";
 }
 

@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 9, name: "ai_control", sql: include_str!("0026_ai_control.sql") },
     Migration { version: 10, name: "sync_cursors", sql: include_str!("0027_sync_cursors.sql") },
     Migration { version: 11, name: "catalog", sql: include_str!("0028_catalog.sql") },
+    Migration { version: 12, name: "orders", sql: include_str!("0029_orders.sql") },
 ];
 
 /// The schema version this build writes: the number of its migrations.
