@@ -15,6 +15,7 @@ mod ingest;
 mod metering;
 mod migrations;
 mod options;
+mod orders;
 mod outbound;
 mod outbox;
 mod pool;
@@ -25,6 +26,8 @@ mod roster;
 mod rows;
 mod sealing;
 mod sessions;
+mod store;
+mod tallies;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
@@ -33,6 +36,7 @@ mod workflow;
 pub use inbox::{PostgresInbox, migrate};
 pub use migrations::SCHEMA_VERSION;
 pub use options::PostgresOptions;
+pub use store::PostgresStore;
 
 #[cfg(all(test, feature = "testing"))]
 mod tests;

@@ -21,6 +21,7 @@ pub(crate) mod field {
     pub(crate) const IDENTITY_VALUE: &str = "contact_identities.value";
     pub(crate) const NOTE_BODY: &str = "notes.body";
     pub(crate) const ATTRIBUTE_VALUE: &str = "contact_attributes.value";
+    pub(crate) const ORDER_BODY: &str = "orders.body";
     pub(crate) const EVENT_PAYLOAD: &str = "events.payload";
     pub(crate) const PENDING_PAYLOAD: &str = "pending_actions.payload";
     pub(crate) const REACTION_REACTOR: &str = "reactions.reactor";
@@ -31,6 +32,7 @@ pub(crate) mod field {
 pub(crate) mod index {
     pub(crate) const PLATFORM_MESSAGE_ID: &str = "platform-message-id";
     pub(crate) const IDENTITY: &str = "contact-identity";
+    pub(crate) const ORDER_BUYER: &str = "order-buyer";
     pub(crate) const REACTOR: &str = "reactor";
 }
 
