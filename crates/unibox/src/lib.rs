@@ -12,6 +12,7 @@
 //! | feature | what it adds | default |
 //! |---|---|---|
 //! | `store-sqlite` | [`store::sqlite`]: the embedded SQLite store (brings `vault`) | yes |
+//! | `store-postgres` | `unibox::store::postgres`: the PostgreSQL store, tenants isolated by row-level security (brings `vault`) | no |
 //! | `channel-webhook` | [`channels::webhook`]: Standard Webhooks JSON in and out | yes |
 //! | `channel-messenger` | `unibox::channels::messenger`: Facebook Messenger | no |
 //! | `channel-instagram` | `unibox::channels::instagram`: Instagram Direct | no |
@@ -125,6 +126,11 @@ pub mod store {
     #[cfg(feature = "store-sqlite")]
     #[doc(inline)]
     pub use unibox_store_sqlite as sqlite;
+
+    /// The PostgreSQL store (feature `store-postgres`).
+    #[cfg(feature = "store-postgres")]
+    #[doc(inline)]
+    pub use unibox_store_postgres as postgres;
 }
 
 /// Live fan-out of inbox changes between hub processes: the [`ChangeBus`](bus::ChangeBus) port

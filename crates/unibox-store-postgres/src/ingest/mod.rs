@@ -1,0 +1,82 @@
+//! Ingest: routed events become contacts, conversations, messages and changes to them, with the
+//! rules of [`unibox_core::ingest`].
+//!
+//! [`prepare`] runs before the transaction: it validates the events and encodes their JSON, so
+//! a bad event fails the call before anything is written. The call's events are then stored in
+//! one transaction, each tenant's events with `unibox.tenant` set to that tenant (the setting is
+//! switched between tenants inside the transaction): either every event of the call is stored,
+//! or none is.
+//!
+//! Across processes, deduplication is the database's: an event id is the `events` primary key,
+//! and every write keyed by a platform message id or a customer identity first takes a
+//! transaction advisory lock on that key, so two transactions storing the same message (or a
+//! message and its amendment) run one after the other, and the second sees the first.
+
+pub(crate) mod apply;
+mod prepare;
+pub(crate) mod store;
+
+use async_trait::async_trait;
+use unibox_core::changes::ingest_change;
+use unibox_core::inbox::{EventIngest, IngestOutcome, RoutedEvent};
+use unibox_core::{Result, TenantId, Timestamp};
+
+use crate::error::PgResultExt;
+use crate::inbox::PostgresInbox;
+use crate::sealing::{Access, Seal};
+
+pub(crate) use prepare::PreparedEvent;
+
+const OP: &str = "postgres.ingest";
+
+#[async_trait]
+impl EventIngest for PostgresInbox {
+    async fn ingest(&self, events: Vec<RoutedEvent>) -> Result<Vec<IngestOutcome>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Every event is validated and encoded before anything is written.
+        let mut groups: Vec<(TenantId, Seal, Vec<(usize, PreparedEvent)>)> = Vec::new();
+        let mut prepared = Vec::with_capacity(events.len());
+        for (position, event) in events.into_iter().enumerate() {
+            prepared.push((position, event.tenant.clone(), prepare::prepare(event)?));
+        }
+        for (position, tenant, event) in prepared {
+            match groups.iter_mut().find(|(t, ..)| *t == tenant) {
+                Some((_, _, group)) => group.push((position, event)),
+                None => {
+                    let seal = self.keys.seal(&tenant, Access::Write).await?;
+                    groups.push((tenant, seal, vec![(position, event)]));
+                }
+            }
+        }
+        let count = groups.iter().map(|(_, _, group)| group.len()).sum::<usize>();
+        let first = groups[0].0.clone();
+        self.db
+            .tenant_tx(OP, &first, move |tx| {
+                Box::pin(async move {
+                    let mut outcomes: Vec<Option<IngestOutcome>> = vec![None; count];
+                    let mut changes = Vec::new();
+                    for (index, (tenant, seal, group)) in groups.iter().enumerate() {
+                        if index > 0 {
+                            // The rest of the transaction belongs to the next tenant.
+                            tx.execute("SELECT set_config('unibox.tenant', $1, true)", &[&tenant.as_str()])
+                                .await
+                                .during(OP)?;
+                        }
+                        let events: Vec<&PreparedEvent> = group.iter().map(|(_, event)| event).collect();
+                        let stored = store::store_all(tx, tenant, seal, &events).await?;
+                        for ((position, event), outcome) in group.iter().zip(stored) {
+                            let at = Timestamp::from_unix_millis(event.received_at);
+                            changes.extend(ingest_change(tenant, at, event.kind, &outcome));
+                            outcomes[*position] = Some(outcome);
+                        }
+                    }
+                    // Last: the change log's head rows are locked after every other lock.
+                    crate::changes::append_all(tx, &changes).await?;
+                    Ok(outcomes.into_iter().flatten().collect())
+                })
+            })
+            .await
+    }
+}
