@@ -4,6 +4,7 @@
 mod accounts;
 mod ai_control;
 mod audit;
+mod bus;
 mod catalog;
 mod codec;
 mod credits;
@@ -27,6 +28,7 @@ mod sessions;
 pub mod testing;
 mod tokens;
 
+pub use bus::PostgresChangeBus;
 pub use inbox::{PostgresInbox, migrate};
 pub use migrations::SCHEMA_VERSION;
 pub use options::PostgresOptions;

@@ -1,0 +1,257 @@
+//! The PostgreSQL `LISTEN`/`NOTIFY` change bus against the local PostgreSQL (a `TestDatabase`
+//! each, skipped as the crate's other tests when PostgreSQL is not reachable).
+//!
+//! Which testkit `bus` suites apply to a bus that carries wake-ups, not events: the fan-out
+//! suites (every event reaches another hub's subscriber, resuming from a position, lost
+//! messages found in the log) build two hubs on one store and check what the subscriber
+//! receives, whatever the bus carries, so they apply; here with a memory store whose hub relays
+//! its log to a [`relayed`](PostgresChangeBus::relayed) bus. On a wake-up bus the lost-messages
+//! suite loses nothing (its lossy wrapper drops events, and a wake-up bus carries none): it
+//! still checks that every event arrives once, in order. `tenants_are_kept_apart` does not
+//! apply: it expects the published events back on the wire (`BusNotice::Event`) and
+//! `last_published` to remember them; a notification keeps nothing. Its point, tenants kept
+//! apart, is checked below on wake-ups.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_postgres::{Client, NoTls};
+use unibox_core::changes::{BusNotice, BusStream, Change, ChangeBus, ChangeKind, InboxEvent, Position, PublishedEvent};
+use unibox_core::memory::MemoryStore;
+use unibox_core::{ErrorKind, TenantId, Timestamp};
+use unibox_store_postgres::testing::TestDatabase;
+use unibox_store_postgres::{PostgresChangeBus, PostgresOptions};
+use unibox_testkit::bus::{self, FanOut, LONG_SAFETY_POLL};
+
+/// A relayed bus on the test database (for a hub whose store is not PostgreSQL's).
+async fn relayed(database: &TestDatabase) -> Arc<dyn ChangeBus> {
+    Arc::new(PostgresChangeBus::connect(&database.app_options()).await.unwrap().relayed())
+}
+
+async fn next(notices: &mut BusStream, wait: Duration) -> Option<Option<unibox_core::Result<BusNotice>>> {
+    let next = std::future::poll_fn(|cx| futures_core::Stream::poll_next(notices.as_mut(), cx));
+    tokio::time::timeout(wait, next).await.ok()
+}
+
+async fn wake(notices: &mut BusStream) {
+    let heard = next(notices, bus::DEADLINE).await;
+    assert!(matches!(heard, Some(Some(Ok(BusNotice::Wake)))), "expected a wake-up, got {heard:?}");
+}
+
+async fn silence(notices: &mut BusStream, what: &str) {
+    if let Some(heard) = next(notices, Duration::from_millis(500)).await {
+        panic!("{what}: heard {heard:?}");
+    }
+}
+
+fn events(tenant: &TenantId, positions: &[u64]) -> Vec<PublishedEvent> {
+    positions
+        .iter()
+        .map(|&position| PublishedEvent {
+            event: InboxEvent {
+                position: Position::new(position),
+                change: Change::new(tenant.clone(), Timestamp::now(), ChangeKind::MessageAdded),
+            },
+            previous: None,
+        })
+        .collect()
+}
+
+/// A superuser connection to the test server.
+async fn admin(database: &TestDatabase) -> Client {
+    let (client, connection) =
+        database.admin_url().parse::<tokio_postgres::Config>().unwrap().connect(NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// The backend ids of the buses' connections of the test's application role.
+async fn bus_backends(admin: &Client, database: &TestDatabase) -> Vec<i32> {
+    let rows = admin
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE usename = $1 AND application_name = $2 ORDER BY pid",
+            &[&database.app_role(), &PostgresChangeBus::APPLICATION_NAME],
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|row| row.get(0)).collect()
+}
+
+/// Terminates the buses' connections (as a server restart or a network failure would end them)
+/// and returns their backend ids.
+async fn terminate_buses(admin: &Client, database: &TestDatabase) -> Vec<i32> {
+    let backends = bus_backends(admin, database).await;
+    assert!(!backends.is_empty(), "the buses are connected");
+    for pid in &backends {
+        let killed: bool = admin.query_one("SELECT pg_terminate_backend($1)", &[pid]).await.unwrap().get(0);
+        assert!(killed, "backend {pid} terminated");
+    }
+    backends
+}
+
+/// Waits until `count` bus connections other than `gone` are up.
+async fn reconnected(admin: &Client, database: &TestDatabase, gone: &[i32], count: usize) {
+    let deadline = tokio::time::Instant::now() + bus::DEADLINE;
+    loop {
+        let now = bus_backends(admin, database).await;
+        if now.len() == count && now.iter().all(|pid| !gone.contains(pid)) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the buses did not reconnect: {now:?} (gone: {gone:?})");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_reaches_a_subscriber_of_another_hub() {
+    let Some(database) = TestDatabase::create("bus_every_event_reaches_a_subscriber_of_another_hub").await else {
+        return;
+    };
+    bus::every_event_reaches_a_subscriber_of_another_hub(
+        MemoryStore::new().into(),
+        relayed(&database).await,
+        relayed(&database).await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_resumes_from_a_position() {
+    let Some(database) = TestDatabase::create("bus_a_subscription_resumes_from_a_position").await else { return };
+    bus::a_subscription_resumes_from_a_position(
+        MemoryStore::new().into(),
+        relayed(&database).await,
+        relayed(&database).await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_messages_are_found_in_the_log() {
+    let Some(database) = TestDatabase::create("bus_lost_messages_are_found_in_the_log").await else { return };
+    bus::lost_messages_are_found_in_the_log(
+        MemoryStore::new().into(),
+        relayed(&database).await,
+        relayed(&database).await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_are_kept_apart() {
+    let Some(database) = TestDatabase::create("bus_tenants_are_kept_apart").await else { return };
+    let publisher = relayed(&database).await;
+    let listener = relayed(&database).await;
+    // Names that differ by a character a pattern would match.
+    let (acme, lookalike) = ("acme.eu".parse::<TenantId>().unwrap(), "acme_eu".parse::<TenantId>().unwrap());
+    let mut acme_notices = listener.subscribe(&acme).await.unwrap();
+    let mut lookalike_notices = listener.subscribe(&lookalike).await.unwrap();
+
+    publisher.publish(&acme, &events(&acme, &[10, 12])).await.unwrap();
+    wake(&mut acme_notices).await;
+    silence(&mut lookalike_notices, "another tenant's change").await;
+    silence(&mut acme_notices, "one batch, one wake-up").await;
+
+    publisher.publish(&lookalike, &events(&lookalike, &[11])).await.unwrap();
+    wake(&mut lookalike_notices).await;
+    silence(&mut acme_notices, "another tenant's change").await;
+
+    publisher.publish(&acme, &[]).await.unwrap();
+    silence(&mut acme_notices, "nothing published").await;
+    // A notification keeps nothing: the relay always starts from the log's latest change.
+    assert_eq!(publisher.last_published(&acme).await.unwrap(), None);
+    assert!(publisher.needs_relay());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_is_an_error_then_a_wake_up_and_the_bus_listens_again() {
+    const TEST: &str = "bus_a_dropped_connection_is_an_error_then_a_wake_up_and_the_bus_listens_again";
+    let Some(database) = TestDatabase::create(TEST).await else { return };
+    let admin = admin(&database).await;
+    let bus = relayed(&database).await;
+    let acme: TenantId = "acme".parse().unwrap();
+    let mut notices = bus.subscribe(&acme).await.unwrap();
+
+    let gone = terminate_buses(&admin, &database).await;
+    assert_eq!(gone.len(), 1);
+    let heard = next(&mut notices, bus::DEADLINE).await;
+    let error = match heard {
+        Some(Some(Err(error))) => error,
+        other => panic!("expected the loss as an error, got {other:?}"),
+    };
+    assert_eq!(error.kind(), ErrorKind::Storage);
+    assert!(error.is_temporary(), "the bus reconnects: {error}");
+    // Back: a wake-up, to read what committed while nobody listened.
+    wake(&mut notices).await;
+    reconnected(&admin, &database, &gone, 1).await;
+
+    // And it listens: a later notification arrives as before.
+    bus.publish(&acme, &events(&acme, &[1])).await.unwrap();
+    wake(&mut notices).await;
+    silence(&mut notices, "nothing else").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_event_is_lost_or_duplicated_across_dropped_connections() {
+    const TEST: &str = "bus_no_event_is_lost_or_duplicated_across_dropped_connections";
+    let Some(database) = TestDatabase::create(TEST).await else { return };
+    let admin = admin(&database).await;
+    let fan =
+        FanOut::new(MemoryStore::new().into(), relayed(&database).await, relayed(&database).await, LONG_SAFETY_POLL)
+            .await;
+    let mut subscription = fan.subscribe(None).await;
+    let mut received = Vec::new();
+
+    fan.ingest(5).await;
+    received.extend(bus::receive(&mut subscription, 5).await);
+
+    // Both hubs' connections dropped mid-stream; hub A goes on storing meanwhile.
+    let gone = terminate_buses(&admin, &database).await;
+    assert_eq!(gone.len(), 2, "one connection per bus");
+    fan.ingest(3).await;
+    received.extend(bus::receive(&mut subscription, 3).await);
+    reconnected(&admin, &database, &gone, 2).await;
+
+    // After it, as before: through the bus (hub B's safety poll is an hour).
+    fan.ingest(4).await;
+    received.extend(bus::receive(&mut subscription, 4).await);
+    bus::assert_in_order_once(&received, fan.tenant(), Position::START);
+    assert_eq!(received.len(), 12);
+    bus::nothing_more(&mut subscription).await;
+    fan.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_bus_ends_its_streams() {
+    let Some(database) = TestDatabase::create("bus_dropping_the_bus_ends_its_streams").await else { return };
+    let bus = PostgresChangeBus::connect(&database.app_options()).await.unwrap();
+    let mut notices = bus.subscribe(&"acme".parse().unwrap()).await.unwrap();
+    drop(bus);
+    assert!(matches!(next(&mut notices, bus::DEADLINE).await, Some(None)), "the stream ended");
+}
+
+#[tokio::test]
+async fn no_server_is_a_temporary_error_without_credentials() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let options = PostgresOptions::new(&format!("postgres://ann:hunter22@127.0.0.1:{port}/inbox")).unwrap();
+    let error = PostgresChangeBus::connect(&options).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Storage);
+    assert!(error.is_temporary(), "the server may come back: {error}");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("hunter22"), "{shown}");
+}
+
+#[tokio::test]
+async fn debug_shows_the_target_and_channel_but_no_password() {
+    let Some(database) = TestDatabase::create("bus_debug_shows_the_target_and_channel_but_no_password").await else {
+        return;
+    };
+    // The test server trusts local connections: the password is sent and ignored.
+    let options = PostgresOptions::new(&format!("{} password=hunter22", database.app_url())).unwrap();
+    let bus = PostgresChangeBus::connect(&options).await.unwrap();
+    let shown = format!("{bus:?} {bus:#?}");
+    assert!(shown.contains(database.app_role()) && shown.contains(bus.channel()), "{shown}");
+    assert!(!shown.contains("hunter22"), "{shown}");
+    assert!(bus.channel().starts_with("unibox_changes_") && bus.channel().len() <= 63, "{}", bus.channel());
+    assert!(!bus.needs_relay(), "the PostgreSQL store feeds it as it commits");
+}
