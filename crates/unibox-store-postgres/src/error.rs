@@ -19,11 +19,25 @@ use unibox_core::{Error, ErrorKind};
 ///   migrated, or the search path does not reach it), as is failed authentication.
 pub(crate) fn storage(operation: &'static str, err: tokio_postgres::Error) -> Error {
     let Some(db) = err.as_db_error() else {
-        // No server answer: the connection failed or closed. Its text holds no row data.
-        return Error::new(ErrorKind::Storage, "the PostgreSQL connection failed; try again")
+        // tokio-postgres names its client-side refusals in its text (a wrong row count, a value
+        // that does not convert); everything else without a server answer is the connection's
+        // (refused, timed out, closed).
+        let text = err.to_string();
+        let client_side = ["query returned an unexpected number of rows", "error serializing", "error deserializing"]
+            .iter()
+            .any(|refusal| text.starts_with(refusal));
+        if !client_side {
+            // The connection failed or closed. Its text holds no row data.
+            return Error::new(ErrorKind::Storage, "the PostgreSQL connection failed; try again")
+                .with_operation(operation)
+                .with_source(err)
+                .temporary();
+        }
+        // The client refused the exchange (a row count or type this code did not expect): a
+        // bug, not the server's. The source is left out: a conversion error can quote a value.
+        return Error::new(ErrorKind::Unexpected, "PostgreSQL answered in a way this code did not expect")
             .with_operation(operation)
-            .with_source(err)
-            .temporary();
+            .permanent();
     };
     let code = db.code();
     let (kind, temporary, message) = classify(code);

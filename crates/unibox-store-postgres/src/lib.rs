@@ -6,6 +6,7 @@ mod ai_control;
 mod audit;
 mod bus;
 mod catalog;
+mod changes;
 mod codec;
 mod credits;
 mod cursors;
@@ -16,6 +17,8 @@ mod metering;
 mod migrations;
 mod options;
 mod orders;
+mod outbound;
+mod outbox;
 mod pool;
 mod privacy;
 mod reads;
@@ -27,6 +30,7 @@ mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
+mod workflow;
 
 pub use bus::PostgresChangeBus;
 pub use inbox::{PostgresInbox, migrate};

@@ -20,6 +20,7 @@ pub(crate) mod field {
     pub(crate) const CONTACT_NAME: &str = "contacts.display_name";
     pub(crate) const IDENTITY_VALUE: &str = "contact_identities.value";
     pub(crate) const NOTE_BODY: &str = "notes.body";
+    pub(crate) const ATTRIBUTE_VALUE: &str = "contact_attributes.value";
     pub(crate) const ORDER_BODY: &str = "orders.body";
     pub(crate) const EVENT_PAYLOAD: &str = "events.payload";
     pub(crate) const PENDING_PAYLOAD: &str = "pending_actions.payload";

@@ -313,8 +313,9 @@ pub(crate) async fn pend(
         PendingChange::Edit { .. } => {
             erased = tx
                 .query_opt(
+                    // LIMIT 1: an unsend redelivered under new event ids is pending more than once.
                     "SELECT 1 FROM pending_actions WHERE tenant = $1 AND account = $2 AND platform_message_id = $3 \
-                     AND kind = 'unsend'",
+                     AND kind = 'unsend' LIMIT 1",
                     &[&name, &account_id, &platform_message_id],
                 )
                 .await

@@ -12,13 +12,14 @@
 //! transaction advisory lock on that key, so two transactions storing the same message (or a
 //! message and its amendment) run one after the other, and the second sees the first.
 
-mod apply;
+pub(crate) mod apply;
 mod prepare;
-mod store;
+pub(crate) mod store;
 
 use async_trait::async_trait;
+use unibox_core::changes::ingest_change;
 use unibox_core::inbox::{EventIngest, IngestOutcome, RoutedEvent};
-use unibox_core::{Result, TenantId};
+use unibox_core::{Result, TenantId, Timestamp};
 
 use crate::error::PgResultExt;
 use crate::inbox::PostgresInbox;
@@ -55,6 +56,7 @@ impl EventIngest for PostgresInbox {
             .tenant_tx(OP, &first, move |tx| {
                 Box::pin(async move {
                     let mut outcomes: Vec<Option<IngestOutcome>> = vec![None; count];
+                    let mut changes = Vec::new();
                     for (index, (tenant, seal, group)) in groups.iter().enumerate() {
                         if index > 0 {
                             // The rest of the transaction belongs to the next tenant.
@@ -64,10 +66,14 @@ impl EventIngest for PostgresInbox {
                         }
                         let events: Vec<&PreparedEvent> = group.iter().map(|(_, event)| event).collect();
                         let stored = store::store_all(tx, tenant, seal, &events).await?;
-                        for ((position, _), outcome) in group.iter().zip(stored) {
+                        for ((position, event), outcome) in group.iter().zip(stored) {
+                            let at = Timestamp::from_unix_millis(event.received_at);
+                            changes.extend(ingest_change(tenant, at, event.kind, &outcome));
                             outcomes[*position] = Some(outcome);
                         }
                     }
+                    // Last: the change log's head rows are locked after every other lock.
+                    crate::changes::append_all(tx, &changes).await?;
                     Ok(outcomes.into_iter().flatten().collect())
                 })
             })

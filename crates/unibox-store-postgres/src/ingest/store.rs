@@ -53,7 +53,7 @@ fn untouched() -> IngestOutcome {
 }
 
 /// The advisory lock key of a platform message on an account.
-fn message_key(tenant: &TenantId, account: ChannelAccountId, blind: &str) -> String {
+pub(crate) fn message_key(tenant: &TenantId, account: ChannelAccountId, blind: &str) -> String {
     format!("unibox.message\u{1f}{tenant}\u{1f}{}\u{1f}{blind}", account.as_uuid())
 }
 

@@ -39,6 +39,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 10, name: "sync_cursors", sql: include_str!("0027_sync_cursors.sql") },
     Migration { version: 11, name: "catalog", sql: include_str!("0028_catalog.sql") },
     Migration { version: 12, name: "orders", sql: include_str!("0029_orders.sql") },
+    // pg-c's migrations (files 0040 and up).
+    Migration { version: 13, name: "changes", sql: include_str!("0040_changes.sql") },
+    Migration { version: 14, name: "outbox", sql: include_str!("0041_outbox.sql") },
+    Migration { version: 15, name: "workflow", sql: include_str!("0042_workflow.sql") },
 ];
 
 /// The schema version this build writes: the number of its migrations.

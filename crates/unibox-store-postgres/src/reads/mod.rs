@@ -1,7 +1,7 @@
 //! [`InboxReads`] for [`PostgresInbox`]: every read is one transaction scoped to its tenant,
 //! with the tenant's seal (for reading: a read never creates a data key) to open what it reads.
 
-mod rows;
+pub(crate) mod rows;
 mod search;
 
 use async_trait::async_trait;
@@ -20,7 +20,7 @@ use crate::sealing::{Access, field};
 
 pub(crate) use rows::{CONVERSATION_COLUMNS, MESSAGE_COLUMNS};
 
-fn not_found(what: &'static str, operation: &'static str) -> Error {
+pub(crate) fn not_found(what: &'static str, operation: &'static str) -> Error {
     Error::new(ErrorKind::NotFound, format!("{what} not found")).with_operation(operation)
 }
 
@@ -49,7 +49,7 @@ pub(crate) fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> Curso
     Page { items, next }
 }
 
-async fn conversation_exists(
+pub(crate) async fn conversation_exists(
     tx: &Tx<'_>,
     tenant: &TenantId,
     conversation: ConversationId,
