@@ -1,16 +1,19 @@
 //! The PostgreSQL `LISTEN`/`NOTIFY` change bus against the local PostgreSQL (a `TestDatabase`
 //! each, skipped as the crate's other tests when PostgreSQL is not reachable).
 //!
+//! Two ways to feed it, each tested: the PostgreSQL store notifies in the transaction that
+//! appends to its change log (the hub runs no relay), and, for another store (memory here), the
+//! hub's relay publishes to a [`relayed`](PostgresChangeBus::relayed) bus.
+//!
 //! Which testkit `bus` suites apply to a bus that carries wake-ups, not events: the fan-out
 //! suites (every event reaches another hub's subscriber, resuming from a position, lost
 //! messages found in the log) build two hubs on one store and check what the subscriber
-//! receives, whatever the bus carries, so they apply; here with a memory store whose hub relays
-//! its log to a [`relayed`](PostgresChangeBus::relayed) bus. On a wake-up bus the lost-messages
-//! suite loses nothing (its lossy wrapper drops events, and a wake-up bus carries none): it
-//! still checks that every event arrives once, in order. `tenants_are_kept_apart` does not
-//! apply: it expects the published events back on the wire (`BusNotice::Event`) and
-//! `last_published` to remember them; a notification keeps nothing. Its point, tenants kept
-//! apart, is checked below on wake-ups.
+//! receives, whatever the bus carries, so they apply. On a wake-up bus the lost-messages suite
+//! loses nothing (its lossy wrapper drops events, and a wake-up bus carries none): it still
+//! checks that every event arrives once, in order. `tenants_are_kept_apart` does not apply: it
+//! expects the published events back on the wire (`BusNotice::Event`) and `last_published` to
+//! remember them; a notification keeps nothing. Its point, tenants kept apart, is checked below
+//! on wake-ups.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,14 +21,41 @@ use std::time::Duration;
 use tokio_postgres::{Client, NoTls};
 use unibox_core::changes::{BusNotice, BusStream, Change, ChangeBus, ChangeKind, InboxEvent, Position, PublishedEvent};
 use unibox_core::memory::MemoryStore;
+use unibox_core::privacy::DataKeys;
+use unibox_core::store::Store;
 use unibox_core::{ErrorKind, TenantId, Timestamp};
 use unibox_store_postgres::testing::TestDatabase;
-use unibox_store_postgres::{PostgresChangeBus, PostgresOptions};
+use unibox_store_postgres::{PostgresChangeBus, PostgresInbox, PostgresOptions};
 use unibox_testkit::bus::{self, FanOut, LONG_SAFETY_POLL};
+use unibox_vault::{Keyring, Vault};
 
 /// A relayed bus on the test database (for a hub whose store is not PostgreSQL's).
 async fn relayed(database: &TestDatabase) -> Arc<dyn ChangeBus> {
     Arc::new(PostgresChangeBus::connect(&database.app_options()).await.unwrap().relayed())
+}
+
+/// A bus the PostgreSQL store feeds as it commits.
+async fn fed(database: &TestDatabase) -> Arc<dyn ChangeBus> {
+    let bus = PostgresChangeBus::connect(&database.app_options()).await.unwrap();
+    assert!(!bus.needs_relay());
+    Arc::new(bus)
+}
+
+/// A bundle whose accounts, ingest, reads, change log and tokens are PostgreSQL's, the rest
+/// memory's (no check here touches them): ingest appends to the change log, and notifies, in
+/// its transaction.
+async fn postgres_log(database: &TestDatabase) -> Store {
+    let inbox = Arc::new(PostgresInbox::connect(&database.app_options()).await.unwrap());
+    let vault = Arc::new(Vault::builder(inbox.clone(), Arc::new(Keyring::new().with_key(1, [0x24; 32]))).build());
+    let keys: Arc<dyn DataKeys> = vault.clone();
+    inbox.attach_keys(Arc::downgrade(&keys)).unwrap();
+    let mut store: Store = MemoryStore::new().into();
+    store.accounts = inbox.clone();
+    store.ingest = inbox.clone();
+    store.reads = inbox.clone();
+    store.changes = Some(inbox);
+    store.tokens = vault;
+    store
 }
 
 async fn next(notices: &mut BusStream, wait: Duration) -> Option<Option<unibox_core::Result<BusNotice>>> {
@@ -100,6 +130,38 @@ async fn reconnected(admin: &Client, database: &TestDatabase, gone: &[i32], coun
         assert!(tokio::time::Instant::now() < deadline, "the buses did not reconnect: {now:?} (gone: {gone:?})");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_committed_in_postgres_reaches_a_subscriber_of_another_hub() {
+    const TEST: &str = "bus_every_event_committed_in_postgres_reaches_a_subscriber_of_another_hub";
+    let Some(database) = TestDatabase::create(TEST).await else { return };
+    bus::every_event_reaches_a_subscriber_of_another_hub(
+        postgres_log(&database).await,
+        fed(&database).await,
+        fed(&database).await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_resumes_from_a_position_in_postgres() {
+    const TEST: &str = "bus_a_subscription_resumes_from_a_position_in_postgres";
+    let Some(database) = TestDatabase::create(TEST).await else { return };
+    bus::a_subscription_resumes_from_a_position(
+        postgres_log(&database).await,
+        fed(&database).await,
+        fed(&database).await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_messages_are_found_in_the_postgres_log() {
+    const TEST: &str = "bus_lost_messages_are_found_in_the_postgres_log";
+    let Some(database) = TestDatabase::create(TEST).await else { return };
+    bus::lost_messages_are_found_in_the_log(postgres_log(&database).await, fed(&database).await, fed(&database).await)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,14 +253,17 @@ async fn a_dropped_connection_is_an_error_then_a_wake_up_and_the_bus_listens_aga
     silence(&mut notices, "nothing else").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_event_is_lost_or_duplicated_across_dropped_connections() {
-    const TEST: &str = "bus_no_event_is_lost_or_duplicated_across_dropped_connections";
-    let Some(database) = TestDatabase::create(TEST).await else { return };
-    let admin = admin(&database).await;
-    let fan =
-        FanOut::new(MemoryStore::new().into(), relayed(&database).await, relayed(&database).await, LONG_SAFETY_POLL)
-            .await;
+/// Two hubs on `store` with the buses of `database`: the buses' connections are terminated
+/// mid-stream, and every event still reaches hub B's subscriber once, in order; after the
+/// buses are back, through them (hub B's safety poll is an hour).
+async fn nothing_lost_or_duplicated_across_dropped_connections(
+    database: &TestDatabase,
+    store: Store,
+    publisher_bus: Arc<dyn ChangeBus>,
+    subscriber_bus: Arc<dyn ChangeBus>,
+) {
+    let admin = admin(database).await;
+    let fan = FanOut::new(store, publisher_bus, subscriber_bus, LONG_SAFETY_POLL).await;
     let mut subscription = fan.subscribe(None).await;
     let mut received = Vec::new();
 
@@ -206,19 +271,38 @@ async fn no_event_is_lost_or_duplicated_across_dropped_connections() {
     received.extend(bus::receive(&mut subscription, 5).await);
 
     // Both hubs' connections dropped mid-stream; hub A goes on storing meanwhile.
-    let gone = terminate_buses(&admin, &database).await;
+    let gone = terminate_buses(&admin, database).await;
     assert_eq!(gone.len(), 2, "one connection per bus");
     fan.ingest(3).await;
     received.extend(bus::receive(&mut subscription, 3).await);
-    reconnected(&admin, &database, &gone, 2).await;
+    reconnected(&admin, database, &gone, 2).await;
 
-    // After it, as before: through the bus (hub B's safety poll is an hour).
-    fan.ingest(4).await;
-    received.extend(bus::receive(&mut subscription, 4).await);
+    // After it, as before.
+    for batch in [4, 1, 2] {
+        fan.ingest(batch).await;
+        received.extend(bus::receive(&mut subscription, batch).await);
+    }
     bus::assert_in_order_once(&received, fan.tenant(), Position::START);
-    assert_eq!(received.len(), 12);
+    assert_eq!(received.len(), 15);
     bus::nothing_more(&mut subscription).await;
     fan.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_committed_in_postgres_is_lost_or_duplicated_across_dropped_connections() {
+    const TEST: &str = "bus_nothing_committed_in_postgres_is_lost_or_duplicated_across_dropped_connections";
+    let Some(database) = TestDatabase::create(TEST).await else { return };
+    let store = postgres_log(&database).await;
+    let (a, b) = (fed(&database).await, fed(&database).await);
+    nothing_lost_or_duplicated_across_dropped_connections(&database, store, a, b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_relayed_is_lost_or_duplicated_across_dropped_connections() {
+    const TEST: &str = "bus_nothing_relayed_is_lost_or_duplicated_across_dropped_connections";
+    let Some(database) = TestDatabase::create(TEST).await else { return };
+    let (a, b) = (relayed(&database).await, relayed(&database).await);
+    nothing_lost_or_duplicated_across_dropped_connections(&database, MemoryStore::new().into(), a, b).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

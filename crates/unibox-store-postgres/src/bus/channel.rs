@@ -36,8 +36,6 @@ macro_rules! channel_sql {
 ///
 /// A transaction that notifies takes a database-wide lock briefly at commit (PostgreSQL orders
 /// the notification queue that way): notifying commits run one after the other.
-// Called by the change log once it is merged in (branch pg-c); until then by the tests only.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) async fn notify_in(tx: &Tx<'_>, tenant: &TenantId) -> Result<()> {
     const OP: &str = "postgres.bus.notify";
     let statement = tx.prepare_cached(concat!("SELECT pg_notify(", channel_sql!(), ", $1)")).await.during(OP)?;

@@ -15,7 +15,6 @@ use tokio::task::JoinHandle;
 use unibox_core::changes::{BusStream, ChangeBus, Position, PublishedEvent};
 use unibox_core::{Error, ErrorKind, Result, TenantId};
 
-#[cfg_attr(not(test), allow(unused_imports))]
 pub(crate) use channel::notify_in;
 
 use crate::error::PgResultExt;
