@@ -16,7 +16,12 @@
 //! on wake-ups.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
 
 use tokio_postgres::{Client, NoTls};
 use unibox_core::changes::{BusNotice, BusStream, Change, ChangeBus, ChangeKind, InboxEvent, Position, PublishedEvent};
@@ -303,6 +308,94 @@ async fn nothing_relayed_is_lost_or_duplicated_across_dropped_connections() {
     let Some(database) = TestDatabase::create(TEST).await else { return };
     let (a, b) = (relayed(&database).await, relayed(&database).await);
     nothing_lost_or_duplicated_across_dropped_connections(&database, MemoryStore::new().into(), a, b).await;
+}
+
+/// A TCP proxy to the test server whose connections can be frozen: bytes stop flowing both
+/// ways and the sockets stay open, as in a network partition. Connections made later flow.
+struct Proxy {
+    port: u16,
+    accepted: Arc<AtomicUsize>,
+    /// Connections accepted before this number are frozen.
+    frozen_below: Arc<AtomicUsize>,
+}
+
+impl Proxy {
+    async fn start(host: String, port: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = Proxy {
+            port: listener.local_addr().unwrap().port(),
+            accepted: Arc::new(AtomicUsize::new(0)),
+            frozen_below: Arc::new(AtomicUsize::new(0)),
+        };
+        let (accepted, frozen_below) = (proxy.accepted.clone(), proxy.frozen_below.clone());
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let index = accepted.fetch_add(1, Ordering::SeqCst);
+                let outbound = TcpStream::connect((host.as_str(), port)).await.unwrap();
+                let (inbound_read, inbound_write) = inbound.into_split();
+                let (outbound_read, outbound_write) = outbound.into_split();
+                tokio::spawn(pipe(inbound_read, outbound_write, index, frozen_below.clone()));
+                tokio::spawn(pipe(outbound_read, inbound_write, index, frozen_below.clone()));
+            }
+        });
+        proxy
+    }
+
+    /// Freezes every connection made so far.
+    fn freeze(&self) {
+        self.frozen_below.store(self.accepted.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+}
+
+async fn pipe(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, index: usize, frozen_below: Arc<AtomicUsize>) {
+    let mut buffer = vec![0; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => read,
+        };
+        if index < frozen_below.load(Ordering::SeqCst) {
+            // Frozen: hold the bytes and the sockets, answer nothing.
+            std::future::pending::<()>().await;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_found_by_its_heartbeat_and_replaced() {
+    const TEST: &str = "bus_a_silent_connection_is_found_by_its_heartbeat_and_replaced";
+    let Some(database) = TestDatabase::create(TEST).await else { return };
+    let direct: tokio_postgres::Config = database.app_url().parse().unwrap();
+    let host = match &direct.get_hosts()[0] {
+        tokio_postgres::config::Host::Tcp(host) => host.clone(),
+        #[cfg(unix)]
+        tokio_postgres::config::Host::Unix(_) => {
+            eprintln!("skipped: {TEST}: the test server is on a Unix socket, the proxy speaks TCP");
+            return;
+        }
+    };
+    let server_port = direct.get_ports()[0];
+    let proxy = Proxy::start(host, server_port).await;
+    let through_proxy = database.app_url().replace(&format!("port={server_port}"), &format!("port={}", proxy.port));
+    let options = PostgresOptions::new(&through_proxy).unwrap();
+    let bus = PostgresChangeBus::connect(&options).await.unwrap().relayed().heartbeat(Duration::from_millis(300));
+    let acme: TenantId = "acme".parse().unwrap();
+    let mut notices = bus.subscribe(&acme).await.unwrap();
+    bus.publish(&acme, &events(&acme, &[1])).await.unwrap();
+    wake(&mut notices).await;
+
+    // Nothing flows any more, and nothing says so but the heartbeat going unanswered.
+    proxy.freeze();
+    let heard = next(&mut notices, bus::DEADLINE).await;
+    assert!(matches!(heard, Some(Some(Err(ref error))) if error.is_temporary()), "the loss, found: {heard:?}");
+    wake(&mut notices).await;
+    assert_eq!(proxy.accepted.load(Ordering::SeqCst), 2, "a new connection replaced the silent one");
+    bus.publish(&acme, &events(&acme, &[2])).await.unwrap();
+    wake(&mut notices).await;
+    silence(&mut notices, "nothing else").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

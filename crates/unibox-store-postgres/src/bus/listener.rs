@@ -2,8 +2,11 @@
 //! it drops, for as long as the bus lives ([`supervise`]).
 
 use std::future::poll_fn;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, Client, Config, Connection, NoTls, Socket, tls::NoTlsStream};
@@ -16,9 +19,14 @@ use crate::migrations::quote;
 /// [`MAX_RETRY`] while PostgreSQL stays away. The first attempt after a drop is immediate.
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const MAX_RETRY: Duration = Duration::from_secs(5);
-/// How long the connection may stay silent before the bus checks that it still answers: a
-/// connection lost without a word (a network partition) is found within about twice this.
-const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How long the connection may stay silent before the bus checks that it still answers, by
+/// default: a connection lost without a word (a network partition) is found within about twice
+/// this.
+pub(crate) const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(15);
+/// The shortest heartbeat, and the longest the watch waits before it looks at the heartbeat
+/// again (it may change while the bus runs).
+pub(crate) const MIN_HEARTBEAT: Duration = Duration::from_millis(100);
+const WATCH_SLICE: Duration = Duration::from_secs(1);
 
 /// What the bus and its supervisor share.
 #[derive(Debug)]
@@ -28,11 +36,22 @@ pub(crate) struct Shared {
     client: Mutex<Option<Arc<Client>>>,
     /// The channel listened on.
     pub(crate) channel: String,
+    /// The heartbeat, in milliseconds.
+    heartbeat: AtomicU64,
 }
 
 impl Shared {
     pub(crate) fn new(subscribers: Arc<Subscribers>, channel: String, client: Arc<Client>) -> Self {
-        Shared { subscribers, client: Mutex::new(Some(client)), channel }
+        let heartbeat = AtomicU64::new(millis(DEFAULT_HEARTBEAT));
+        Shared { subscribers, client: Mutex::new(Some(client)), channel, heartbeat }
+    }
+
+    pub(crate) fn heartbeat(&self) -> Duration {
+        Duration::from_millis(self.heartbeat.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_heartbeat(&self, every: Duration) {
+        self.heartbeat.store(millis(every.max(MIN_HEARTBEAT)), Ordering::Relaxed);
     }
 
     /// The listening connection's client, if it is up.
@@ -129,22 +148,35 @@ pub(crate) async fn supervise(config: Config, first: Listening, shared: Arc<Shar
                 }
             },
         };
-        until_lost(&mut listening).await;
+        until_lost(&mut listening, &shared).await;
         shared.set_client(None);
         shared.subscribers.down();
         tracing::warn!(target: "unibox::bus", "the PostgreSQL change bus lost its connection; reconnecting");
     }
 }
 
-/// Returns once the connection is lost: its reader ended, or it did not answer a heartbeat.
-async fn until_lost(listening: &mut Listening) {
+/// Returns once the connection is lost: its reader ended, or it did not answer the check made
+/// every heartbeat within a heartbeat.
+async fn until_lost(listening: &mut Listening, shared: &Shared) {
+    let mut checked = Instant::now();
     loop {
-        if tokio::time::timeout(HEARTBEAT, &mut listening.driver).await.is_ok() {
+        let heartbeat = shared.heartbeat();
+        let slice = WATCH_SLICE.min(heartbeat);
+        if tokio::time::timeout(slice, &mut listening.driver).await.is_ok() {
             return;
         }
-        let answered = tokio::time::timeout(HEARTBEAT, listening.client.batch_execute("SELECT 1")).await;
+        if checked.elapsed() < heartbeat {
+            continue;
+        }
+        let answered = tokio::time::timeout(heartbeat, listening.client.batch_execute("SELECT 1")).await;
         if !matches!(answered, Ok(Ok(()))) {
+            tracing::debug!(target: "unibox::bus", "the PostgreSQL change bus connection did not answer its heartbeat");
             return;
         }
+        checked = Instant::now();
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

@@ -9,6 +9,7 @@ mod tests;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::task::JoinHandle;
@@ -35,7 +36,7 @@ use subscribers::Subscribers;
 /// store's channel: one channel per schema, whose notifications name the tenant that changed;
 /// each is handed to that tenant's subscribers only. A wake-up not yet read absorbs the next
 /// ones, so a slow subscriber holds no backlog. When the connection drops (or stops answering
-/// its heartbeat), every subscriber's stream yields a temporary `Err` (the hub reads the log
+/// its [heartbeat](Self::heartbeat)), every subscriber's stream yields a temporary `Err` (the hub reads the log
 /// often meanwhile), the bus connects again at once and then with growing waits, and once it
 /// listens again every subscriber gets a wake-up, to read what committed while nobody
 /// listened: the log is the safety net, nothing is lost. Dropping the bus ends its
@@ -116,6 +117,25 @@ impl PostgresChangeBus {
     /// ```
     pub fn relayed(mut self) -> Self {
         self.relayed = true;
+        self
+    }
+
+    /// How long the bus's connection may stay silent before the bus checks that it still
+    /// answers (15 seconds by default, at least 100 ms). A connection lost without a word (a
+    /// network partition, a server gone without closing it) is found within about twice this;
+    /// one the server closes is found at once.
+    ///
+    /// ```no_run
+    /// # async fn run() -> unibox_core::Result<()> {
+    /// use std::time::Duration;
+    /// use unibox_store_postgres::{PostgresChangeBus, PostgresOptions};
+    /// let options = PostgresOptions::new("postgres://unibox_app@db.internal/unibox")?;
+    /// let bus = PostgresChangeBus::connect(&options).await?.heartbeat(Duration::from_secs(5));
+    /// # drop(bus);
+    /// # Ok(()) }
+    /// ```
+    pub fn heartbeat(self, every: Duration) -> Self {
+        self.shared.set_heartbeat(every);
         self
     }
 
