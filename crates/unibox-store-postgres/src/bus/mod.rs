@@ -36,11 +36,11 @@ use subscribers::Subscribers;
 /// store's channel: one channel per schema, whose notifications name the tenant that changed;
 /// each is handed to that tenant's subscribers only. A wake-up not yet read absorbs the next
 /// ones, so a slow subscriber holds no backlog. When the connection drops (or stops answering
-/// its [heartbeat](Self::heartbeat)), every subscriber's stream yields a temporary `Err` (the hub reads the log
-/// often meanwhile), the bus connects again at once and then with growing waits, and once it
-/// listens again every subscriber gets a wake-up, to read what committed while nobody
-/// listened: the log is the safety net, nothing is lost. Dropping the bus ends its
-/// subscribers' streams.
+/// its [heartbeat](Self::heartbeat)), every subscriber's stream yields a temporary `Err` (the
+/// hub reads the log often meanwhile), the bus connects again at once and then with growing
+/// waits, and once it listens again every subscriber gets a wake-up, to read what committed
+/// while nobody listened: the log is the safety net, nothing is lost. Dropping the bus ends
+/// its subscribers' streams.
 ///
 /// The connection shows in `pg_stat_activity` as [`APPLICATION_NAME`](Self::APPLICATION_NAME).
 ///
