@@ -27,6 +27,8 @@ mod roster;
 mod rows;
 mod sealing;
 mod sessions;
+mod store;
+mod tallies;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
@@ -36,6 +38,7 @@ pub use bus::PostgresChangeBus;
 pub use inbox::{PostgresInbox, migrate};
 pub use migrations::SCHEMA_VERSION;
 pub use options::PostgresOptions;
+pub use store::PostgresStore;
 
 #[cfg(all(test, feature = "testing"))]
 mod tests;
