@@ -1,8 +1,8 @@
 //! The PostgreSQL `LISTEN`/`NOTIFY` change bus against the local PostgreSQL (a `TestDatabase`
 //! each, skipped as the crate's other tests when PostgreSQL is not reachable).
 //!
-//! Two ways to feed it, each tested: the PostgreSQL store notifies in the transaction that
-//! appends to its change log (the hub runs no relay), and, for another store (memory here), the
+//! Two ways to feed it, each tested: the PostgreSQL store ([`PostgresStore`]) notifies in the
+//! transaction that appends to its change log (the hub runs no relay), and, for another store (memory here), the
 //! hub's relay publishes to a [`relayed`](PostgresChangeBus::relayed) bus.
 //!
 //! Which testkit `bus` suites apply to a bus that carries wake-ups, not events: the fan-out
@@ -26,13 +26,12 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_postgres::{Client, NoTls};
 use unibox_core::changes::{BusNotice, BusStream, Change, ChangeBus, ChangeKind, InboxEvent, Position, PublishedEvent};
 use unibox_core::memory::MemoryStore;
-use unibox_core::privacy::DataKeys;
 use unibox_core::store::Store;
 use unibox_core::{ErrorKind, TenantId, Timestamp};
 use unibox_store_postgres::testing::TestDatabase;
-use unibox_store_postgres::{PostgresChangeBus, PostgresInbox, PostgresOptions};
+use unibox_store_postgres::{PostgresChangeBus, PostgresOptions, PostgresStore};
 use unibox_testkit::bus::{self, FanOut, LONG_SAFETY_POLL};
-use unibox_vault::{Keyring, Vault};
+use unibox_vault::{Keyring, StoreKeys};
 
 /// A relayed bus on the test database (for a hub whose store is not PostgreSQL's).
 async fn relayed(database: &TestDatabase) -> Arc<dyn ChangeBus> {
@@ -46,21 +45,11 @@ async fn fed(database: &TestDatabase) -> Arc<dyn ChangeBus> {
     Arc::new(bus)
 }
 
-/// A bundle whose accounts, ingest, reads, change log and tokens are PostgreSQL's, the rest
-/// memory's (no check here touches them): ingest appends to the change log, and notifies, in
-/// its transaction.
+/// The PostgreSQL store's bundle on the test database: its ingest appends to the change log,
+/// and notifies, in one transaction.
 async fn postgres_log(database: &TestDatabase) -> Store {
-    let inbox = Arc::new(PostgresInbox::connect(&database.app_options()).await.unwrap());
-    let vault = Arc::new(Vault::builder(inbox.clone(), Arc::new(Keyring::new().with_key(1, [0x24; 32]))).build());
-    let keys: Arc<dyn DataKeys> = vault.clone();
-    inbox.attach_keys(Arc::downgrade(&keys)).unwrap();
-    let mut store: Store = MemoryStore::new().into();
-    store.accounts = inbox.clone();
-    store.ingest = inbox.clone();
-    store.reads = inbox.clone();
-    store.changes = Some(inbox);
-    store.tokens = vault;
-    store
+    let keys = StoreKeys::try_from(Keyring::parse(&Keyring::generate_entry(1)).unwrap()).unwrap();
+    PostgresStore::connect(&database.app_options(), keys).await.unwrap().into()
 }
 
 async fn next(notices: &mut BusStream, wait: Duration) -> Option<Option<unibox_core::Result<BusNotice>>> {

@@ -45,12 +45,13 @@ use subscribers::Subscribers;
 /// The connection shows in `pg_stat_activity` as [`APPLICATION_NAME`](Self::APPLICATION_NAME).
 ///
 /// ```no_run
-/// # async fn run(store: unibox_core::store::Store) -> unibox_core::Result<()> {
+/// # async fn run() -> unibox_core::Result<()> {
 /// use std::sync::Arc;
 /// use unibox_core::Hub;
-/// use unibox_store_postgres::{PostgresChangeBus, PostgresOptions};
-/// // `store`: the bundle of the PostgreSQL store connected with these options.
+/// use unibox_store_postgres::{PostgresChangeBus, PostgresOptions, PostgresStore};
+/// use unibox_vault::StoreKeys;
 /// let options = PostgresOptions::new("postgres://unibox_app@db.internal/unibox")?;
+/// let store = PostgresStore::connect(&options, StoreKeys::from_env("UNIBOX_VAULT_KEYS")?).await?;
 /// // The store's own options: the same database and schema, so the same channel.
 /// let bus = PostgresChangeBus::connect(&options).await?;
 /// let hub = Hub::builder(store).change_bus(Arc::new(bus)).build();
