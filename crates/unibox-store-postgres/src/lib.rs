@@ -4,6 +4,7 @@
 mod accounts;
 mod ai_control;
 mod audit;
+mod bus;
 mod catalog;
 mod changes;
 mod codec;
@@ -33,6 +34,7 @@ pub mod testing;
 mod tokens;
 mod workflow;
 
+pub use bus::PostgresChangeBus;
 pub use inbox::{PostgresInbox, migrate};
 pub use migrations::SCHEMA_VERSION;
 pub use options::PostgresOptions;

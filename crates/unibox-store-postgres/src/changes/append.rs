@@ -3,6 +3,7 @@
 use unibox_core::changes::{Change, Position};
 use unibox_core::{Result, TenantId};
 
+use crate::bus::notify_in;
 use crate::error::PgResultExt;
 use crate::pool::Tx;
 
@@ -13,7 +14,8 @@ const OP: &str = "postgres.changes.append";
 ///
 /// Call it last in the transaction, after every other lock: it takes each tenant's head row
 /// (tenants in name order) and holds it until commit, so a tenant's positions commit in order.
-/// It leaves `unibox.tenant` set to the last tenant it appended for.
+/// It leaves `unibox.tenant` set to the last tenant it appended for. It notifies each tenant's
+/// listeners ([`PostgresChangeBus`](crate::PostgresChangeBus)) as the transaction commits.
 pub(crate) async fn append_all(tx: &Tx<'_>, changes: &[Change]) -> Result<Position> {
     let mut tenants: Vec<&TenantId> = changes.iter().map(|change| &change.tenant).collect();
     tenants.sort_by(|a, b| a.as_str().cmp(b.as_str()));
@@ -49,6 +51,8 @@ pub(crate) async fn append_all(tx: &Tx<'_>, changes: &[Change]) -> Result<Positi
         tx.execute(&insert, &[&tenant.as_str(), &positions, &at, &kinds, &conversations, &messages, &details])
             .await
             .during(OP)?;
+        // Every listening process hears of it when this transaction commits, none if it rolls back.
+        notify_in(tx, tenant).await?;
         last_position = Position::new(u64::try_from(last).unwrap_or(0));
     }
     Ok(last_position)
