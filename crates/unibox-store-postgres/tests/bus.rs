@@ -159,6 +159,27 @@ async fn lost_messages_are_found_in_the_postgres_log() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workflow_change_committed_in_postgres_reaches_a_subscriber_of_another_hub() {
+    const TEST: &str = "bus_a_workflow_change_committed_in_postgres_reaches_a_subscriber_of_another_hub";
+    let Some(database) = TestDatabase::create(TEST).await else { return };
+    let fan =
+        FanOut::new(postgres_log(&database).await, fed(&database).await, fed(&database).await, LONG_SAFETY_POLL).await;
+    let mut subscription = fan.subscribe(None).await;
+    fan.ingest(1).await;
+    let added = bus::receive(&mut subscription, 1).await;
+    let conversation = added[0].change.conversation.expect("a new message names its conversation");
+
+    // Not ingest: the team workflow's own transaction notifies too.
+    fan.publisher.add_tags(&fan.agent(), conversation, ["vip"]).await.unwrap();
+    let changed = bus::receive(&mut subscription, 1).await;
+    assert_eq!(changed[0].change.kind, ChangeKind::ConversationChanged);
+    assert_eq!(changed[0].change.conversation, Some(conversation));
+    assert!(changed[0].position > added[0].position);
+    bus::nothing_more(&mut subscription).await;
+    fan.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_reaches_a_subscriber_of_another_hub() {
     let Some(database) = TestDatabase::create("bus_every_event_reaches_a_subscriber_of_another_hub").await else {
         return;

@@ -1,9 +1,9 @@
-//! The testkit's inbox checks that exercise the ports this store implements so far (channel
-//! accounts, ingest, reads and search), on PostgreSQL.
+//! The testkit's checks of channel accounts, ingest, reads and search, on PostgreSQL, one test
+//! each (so a failure names its check; `tests/harness.rs` runs every check on the whole
+//! `PostgresStore` bundle).
 //!
-//! The harness takes a whole `Store` bundle; the ports this crate does not implement yet
-//! (workflow, outbound, outbox, change log and the rest) are memory parts here, in this test
-//! only, and no check below touches them.
+//! The bundle here takes accounts, ingest, reads and tokens from PostgreSQL and the rest from
+//! memory, so these checks exercise those ports alone; no check below touches the others.
 
 use std::sync::Arc;
 

@@ -15,8 +15,9 @@ use crate::bus::subscribers::Subscribers;
 use crate::error::PgResultExt;
 use crate::migrations::quote;
 
-/// The first wait before connecting again after a failed attempt; it doubles up to
-/// [`MAX_RETRY`] while PostgreSQL stays away. The first attempt after a drop is immediate.
+/// The first wait before connecting again after a failed attempt, or after a connection that
+/// dropped soon after it was made; it doubles up to [`MAX_RETRY`] while that goes on. After a
+/// connection that lasted [`MAX_RETRY`] the first attempt is immediate.
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const MAX_RETRY: Duration = Duration::from_secs(5);
 /// How long the connection may stay silent before the bus checks that it still answers, by
@@ -132,7 +133,6 @@ pub(crate) async fn supervise(config: Config, first: Listening, shared: Arc<Shar
                     shared.set_client(Some(listening.client.clone()));
                     shared.subscribers.up();
                     tracing::info!(target: "unibox::bus", "the PostgreSQL change bus is listening again");
-                    retry = FIRST_RETRY;
                     warned = false;
                     listening
                 }
@@ -148,10 +148,19 @@ pub(crate) async fn supervise(config: Config, first: Listening, shared: Arc<Shar
                 }
             },
         };
+        let since = Instant::now();
         until_lost(&mut listening, &shared).await;
         shared.set_client(None);
         shared.subscribers.down();
+        drop(listening);
         tracing::warn!(target: "unibox::bus", "the PostgreSQL change bus lost its connection; reconnecting");
+        if since.elapsed() < MAX_RETRY {
+            // Lost as soon as made: do not hammer a server that keeps dropping it.
+            tokio::time::sleep(retry).await;
+            retry = (retry * 2).min(MAX_RETRY);
+        } else {
+            retry = FIRST_RETRY;
+        }
     }
 }
 
