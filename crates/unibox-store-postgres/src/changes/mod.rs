@@ -2,6 +2,7 @@
 //! of the change ([`append_all`]), positions per tenant from the tenant's head row.
 
 mod append;
+mod logged;
 
 pub(crate) use append::append_all;
 

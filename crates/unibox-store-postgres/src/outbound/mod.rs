@@ -12,7 +12,6 @@ use async_trait::async_trait;
 use unibox_core::inbox::{OutboundDraft, OutboundMessages};
 use unibox_core::{DeliveryStatus, Message, MessageId, Result, TenantId};
 
-use crate::changes::append_all;
 use crate::error::PgResultExt;
 use crate::inbox::PostgresInbox;
 use crate::pool::Tx;
@@ -43,18 +42,11 @@ impl OutboundMessages for PostgresInbox {
     async fn record_outbound(&self, tenant: &TenantId, draft: OutboundDraft) -> Result<Message> {
         const OP: &str = "postgres.record_outbound";
         let prepared = PreparedDraft::new(draft)?;
-        let seal = self.keys.seal(tenant, Access::Write).await?;
         let owner = tenant.clone();
-        self.db
-            .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let mut log = Vec::new();
-                    let message = record_outbound(tx, &owner, &seal, prepared, &mut log).await?;
-                    append_all(tx, &log).await?;
-                    Ok(message)
-                })
-            })
-            .await
+        self.logged_tx(OP, tenant, Access::Write, move |tx, seal, log| {
+            Box::pin(async move { record_outbound(tx, &owner, seal, prepared, log).await })
+        })
+        .await
     }
 
     async fn update_delivery(
@@ -65,20 +57,14 @@ impl OutboundMessages for PostgresInbox {
         platform_message_id: Option<&str>,
     ) -> Result<Message> {
         const OP: &str = "postgres.update_delivery";
-        let seal = self.keys.seal(tenant, Access::Write).await?;
         let owner = tenant.clone();
         let platform_message_id = platform_message_id.map(str::to_owned);
-        self.db
-            .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let mut log = Vec::new();
-                    let detail = status.as_str();
-                    let given = platform_message_id.as_deref();
-                    let updated = update_delivery(tx, &owner, &seal, message, &status, given, detail, &mut log).await?;
-                    append_all(tx, &log).await?;
-                    Ok(updated)
-                })
+        self.logged_tx(OP, tenant, Access::Write, move |tx, seal, log| {
+            Box::pin(async move {
+                let (given, detail) = (platform_message_id.as_deref(), status.as_str());
+                update_delivery(tx, &owner, seal, message, &status, given, detail, log).await
             })
-            .await
+        })
+        .await
     }
 }

@@ -17,7 +17,6 @@ use unibox_core::outbox::{
 };
 use unibox_core::{ChannelAccountId, Message, MessageId, Result, TenantId, Timestamp};
 
-use crate::changes::append_all;
 use crate::error::PgResultExt;
 use crate::inbox::PostgresInbox;
 use crate::outbound::{PreparedDraft, record_outbound};
@@ -36,43 +35,39 @@ impl Outbox for PostgresInbox {
     ) -> Result<(Message, OutboxJob)> {
         const OP: &str = "postgres.outbox.enqueue";
         let prepared = PreparedDraft::new(draft)?;
-        let seal = self.keys.seal(tenant, Access::Write).await?;
         let owner = tenant.clone();
-        self.db
-            .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let mut log = Vec::new();
-                    let message = record_outbound(tx, &owner, &seal, prepared, &mut log).await?;
-                    let job = OutboxJob::new(owner.clone(), &message, &options, now);
-                    let statement = tx
-                        .prepare_cached(
-                            "INSERT INTO outbox (tenant, message, conversation, account, state, attempts, due_at, \
-                               lease_id, lease_until, human_agent, last_error, created_at) \
-                             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, NULL, $5) ON CONFLICT DO NOTHING",
-                        )
-                        .await
-                        .during(OP)?;
-                    tx.execute(
-                        &statement,
-                        &[
-                            &owner.as_str(),
-                            &message.id.as_uuid(),
-                            &message.conversation.as_uuid(),
-                            &message.account.as_uuid(),
-                            &now.as_unix_millis(),
-                            &job.lease.map(|lease| lease.id.as_uuid()),
-                            &job.lease.map(|lease| lease.until.as_unix_millis()),
-                            &job.human_agent,
-                        ],
+        self.logged_tx(OP, tenant, Access::Write, move |tx, seal, log| {
+            Box::pin(async move {
+                let message = record_outbound(tx, &owner, seal, prepared, log).await?;
+                let job = OutboxJob::new(owner.clone(), &message, &options, now);
+                let statement = tx
+                    .prepare_cached(
+                        "INSERT INTO outbox (tenant, message, conversation, account, state, attempts, due_at, \
+                           lease_id, lease_until, human_agent, last_error, created_at) \
+                         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, NULL, $5) ON CONFLICT DO NOTHING",
                     )
                     .await
                     .during(OP)?;
-                    let job = load(tx, &owner, message.id, OP).await?;
-                    append_all(tx, &log).await?;
-                    Ok((message, job))
-                })
+                tx.execute(
+                    &statement,
+                    &[
+                        &owner.as_str(),
+                        &message.id.as_uuid(),
+                        &message.conversation.as_uuid(),
+                        &message.account.as_uuid(),
+                        &now.as_unix_millis(),
+                        &job.lease.map(|lease| lease.id.as_uuid()),
+                        &job.lease.map(|lease| lease.until.as_unix_millis()),
+                        &job.human_agent,
+                    ],
+                )
+                .await
+                .during(OP)?;
+                let job = load(tx, &owner, message.id, OP).await?;
+                Ok((message, job))
             })
-            .await
+        })
+        .await
     }
 
     async fn claim(&self, now: Timestamp, lease: Lease, limit: usize) -> Result<Vec<OutboxJob>> {
@@ -101,18 +96,11 @@ impl Outbox for PostgresInbox {
 
     async fn begin_attempt(&self, tenant: &TenantId, message: MessageId, lease: LeaseId) -> Result<OutboxJob> {
         const OP: &str = "postgres.outbox.begin_attempt";
-        let seal = self.keys.seal(tenant, Access::Write).await?;
         let owner = tenant.clone();
-        self.db
-            .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let mut log = Vec::new();
-                    let job = attempt::begin(tx, &owner, &seal, message, lease, &mut log).await?;
-                    append_all(tx, &log).await?;
-                    Ok(job)
-                })
-            })
-            .await
+        self.logged_tx(OP, tenant, Access::Write, move |tx, seal, log| {
+            Box::pin(async move { attempt::begin(tx, &owner, seal, message, lease, log).await })
+        })
+        .await
     }
 
     async fn finish_attempt(
@@ -123,18 +111,11 @@ impl Outbox for PostgresInbox {
         outcome: AttemptOutcome,
     ) -> Result<(Message, OutboxJob)> {
         const OP: &str = "postgres.outbox.finish_attempt";
-        let seal = self.keys.seal(tenant, Access::Write).await?;
         let owner = tenant.clone();
-        self.db
-            .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let mut log = Vec::new();
-                    let done = attempt::finish(tx, &owner, &seal, message, lease, outcome, &mut log).await?;
-                    append_all(tx, &log).await?;
-                    Ok(done)
-                })
-            })
-            .await
+        self.logged_tx(OP, tenant, Access::Write, move |tx, seal, log| {
+            Box::pin(async move { attempt::finish(tx, &owner, seal, message, lease, outcome, log).await })
+        })
+        .await
     }
 
     async fn job(&self, tenant: &TenantId, message: MessageId) -> Result<OutboxJob> {
@@ -166,18 +147,11 @@ impl Outbox for PostgresInbox {
         now: Timestamp,
     ) -> Result<(Message, OutboxJob)> {
         const OP: &str = "postgres.outbox.resolve_unknown";
-        let seal = self.keys.seal(tenant, Access::Write).await?;
         let owner = tenant.clone();
-        self.db
-            .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let mut log = Vec::new();
-                    let done = attempt::resolve(tx, &owner, &seal, message, resolution, now, &mut log).await?;
-                    append_all(tx, &log).await?;
-                    Ok(done)
-                })
-            })
-            .await
+        self.logged_tx(OP, tenant, Access::Write, move |tx, seal, log| {
+            Box::pin(async move { attempt::resolve(tx, &owner, seal, message, resolution, now, log).await })
+        })
+        .await
     }
 
     async fn jobs(&self, tenant: &TenantId, state: JobState, limit: usize) -> Result<Vec<OutboxJob>> {
@@ -208,17 +182,10 @@ impl Outbox for PostgresInbox {
     ) -> Result<u64> {
         const OP: &str = "postgres.outbox.fail_queued_of_account";
         check_failure(&outcome, OP)?;
-        let seal = self.keys.seal(tenant, Access::Write).await?;
         let owner = tenant.clone();
-        self.db
-            .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let mut log = Vec::new();
-                    let ended = attempt::fail_queued_of_account(tx, &owner, &seal, account, &outcome, &mut log).await?;
-                    append_all(tx, &log).await?;
-                    Ok(ended)
-                })
-            })
-            .await
+        self.logged_tx(OP, tenant, Access::Write, move |tx, seal, log| {
+            Box::pin(async move { attempt::fail_queued_of_account(tx, &owner, seal, account, &outcome, log).await })
+        })
+        .await
     }
 }
