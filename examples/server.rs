@@ -335,6 +335,7 @@ async fn open_postgres(
 /// The change bus: NATS JetStream, its URL in an environment variable (it may carry credentials).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(not(feature = "bus-nats"), allow(dead_code))]
 struct BusSection {
     nats_url_env: String,
     stream: Option<String>,
