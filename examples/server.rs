@@ -21,6 +21,10 @@
 //! - Replies go through the inbox's durable outbox: a send that failed in a way known not to have
 //!   delivered (429, 5xx, a refused connection) is retried by the delivery worker this server runs,
 //!   with backoff, and a send left queued by a crash goes out after the restart.
+//! - `[storage] backend = "postgres"` (built with `--features store-postgres`): the inbox in a
+//!   shared PostgreSQL database instead, its connection strings in the variables the section
+//!   names (`postgres_url_env`, optional `postgres_owner_url_env` to migrate at start), so
+//!   several server processes serve one inbox (docs/server.md).
 //! - `[bus]` (built with `--features bus-nats`): publishes the inbox's changes to NATS JetStream,
 //!   so other processes on a shared store serve agents' live inboxes at once; the URL comes from
 //!   the variable the section names.
@@ -139,21 +143,199 @@ impl Limits {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Storage {
+    /// `sqlite` (default: the file `database` names) or `postgres` (feature `store-postgres`).
     #[serde(default)]
-    synchronous: SyncMode,
-    /// The page cache of each SQLite connection (the writer and every reader), in KiB.
+    backend: Backend,
+    /// SQLite only: when a commit reaches the disk (default `full`).
+    synchronous: Option<SyncMode>,
+    /// SQLite only: the page cache of each connection (the writer and every reader), in KiB.
     cache_size_kib: Option<u32>,
-    /// The free space kept on the database's disk for applying what was acknowledged, in MiB.
+    /// SQLite only: the free space kept on the database's disk for applying what was
+    /// acknowledged, in MiB.
     disk_reserve_mib: Option<u64>,
-    /// Conversation data sealed at rest under each tenant's data key (default true); false
-    /// stores it in plaintext, for measuring what sealing costs. A file keeps the mode it was
-    /// created with.
+    /// SQLite only: conversation data sealed at rest under each tenant's data key (default
+    /// true); false stores it in plaintext, for measuring what sealing costs. A file keeps the
+    /// mode it was created with.
     conversation_sealing: Option<bool>,
+    /// PostgreSQL: the variable holding the application role's connection string (it carries a
+    /// password, so it is never in this file).
+    postgres_url_env: Option<String>,
+    /// PostgreSQL: the variable holding the owner role's connection string; when set, pending
+    /// migrations are applied at start as that role.
+    postgres_owner_url_env: Option<String>,
+    /// PostgreSQL: the connection pool's size (default 16).
+    postgres_pool_size: Option<usize>,
+}
+
+/// Where the inbox is stored.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Backend {
+    /// One SQLite file (`database`).
+    #[default]
+    Sqlite,
+    /// A shared PostgreSQL database (feature `store-postgres`).
+    Postgres,
+}
+
+/// A `[storage]` error: a `Configuration` error naming the key.
+fn storage_error(message: String) -> unibox::Error {
+    unibox::Error::new(unibox::ErrorKind::Configuration, message)
+}
+
+/// The PostgreSQL settings of a `[storage]` section with `backend = "postgres"`, checked.
+#[derive(Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "store-postgres"), allow(dead_code))]
+struct PostgresSettings {
+    url_env: String,
+    owner_url_env: Option<String>,
+    pool_size: Option<usize>,
+}
+
+impl Storage {
+    /// Checks that the keys set belong to the chosen backend: `Ok(None)` for SQLite, the
+    /// PostgreSQL settings for PostgreSQL; a key of the other backend is refused by name.
+    fn postgres(&self) -> unibox::Result<Option<PostgresSettings>> {
+        match self.backend {
+            Backend::Sqlite => {
+                let set = [
+                    ("postgres_url_env", self.postgres_url_env.is_some()),
+                    ("postgres_owner_url_env", self.postgres_owner_url_env.is_some()),
+                    ("postgres_pool_size", self.postgres_pool_size.is_some()),
+                ];
+                if let Some((key, _)) = set.iter().find(|(_, set)| *set) {
+                    return Err(storage_error(format!(
+                        "[storage] {key} is for backend = \"postgres\"; this configuration uses backend = \"sqlite\""
+                    )));
+                }
+                Ok(None)
+            }
+            Backend::Postgres => {
+                let set = [
+                    ("synchronous", self.synchronous.is_some()),
+                    ("cache_size_kib", self.cache_size_kib.is_some()),
+                    ("disk_reserve_mib", self.disk_reserve_mib.is_some()),
+                    ("conversation_sealing", self.conversation_sealing.is_some()),
+                ];
+                if let Some((key, _)) = set.iter().find(|(_, set)| *set) {
+                    return Err(storage_error(format!(
+                        "[storage] {key} is a SQLite setting; remove it with backend = \"postgres\""
+                    )));
+                }
+                let url_env = self.postgres_url_env.clone().ok_or_else(|| {
+                    storage_error(
+                        "[storage] backend = \"postgres\" needs postgres_url_env: the variable holding the \
+                         application role's connection string"
+                            .to_owned(),
+                    )
+                })?;
+                if self.postgres_pool_size == Some(0) {
+                    return Err(storage_error("[storage] postgres_pool_size must be at least 1".to_owned()));
+                }
+                Ok(Some(PostgresSettings {
+                    url_env,
+                    owner_url_env: self.postgres_owner_url_env.clone(),
+                    pool_size: self.postgres_pool_size,
+                }))
+            }
+        }
+    }
+}
+
+/// The opened store, as the hub's builder, and what the shutdown message reports about it.
+struct OpenedStore {
+    hub: unibox::hub::HubBuilder,
+    /// The SQLite inbox (its journal), or `None` on PostgreSQL.
+    sqlite: Option<Arc<unibox::store::sqlite::SqliteInbox>>,
+    /// Where the inbox is, for the logs (never a connection string).
+    location: String,
+}
+
+/// Opens the configured store: the SQLite file, or the PostgreSQL database whose connection
+/// strings `env` resolves (the process environment in `run`).
+async fn open_store(
+    config: &Config,
+    keys: StoreKeys,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<OpenedStore, Box<dyn std::error::Error>> {
+    match config.storage.postgres()? {
+        None => {
+            let storage = &config.storage;
+            let synchronous = match storage.synchronous.unwrap_or_default() {
+                SyncMode::Full => Synchronous::Full,
+                SyncMode::Normal => Synchronous::Normal,
+            };
+            let mut options = SqliteOptions::new().synchronous(synchronous);
+            if let Some(kib) = storage.cache_size_kib {
+                options = options.cache_size_kib(kib);
+            }
+            if let Some(mib) = storage.disk_reserve_mib {
+                options = options.disk_reserve_bytes(mib.saturating_mul(1024 * 1024));
+            }
+            if let Some(sealed) = storage.conversation_sealing {
+                options = options.conversation_sealing(sealed);
+            }
+            let store = SqliteStore::open_with(&config.database, options, keys).await?;
+            let sqlite = Some(Arc::clone(store.inbox()));
+            Ok(OpenedStore { hub: Hub::builder(store), sqlite, location: config.database.display().to_string() })
+        }
+        Some(settings) => open_postgres(&settings, keys, env).await,
+    }
+}
+
+/// Opens the PostgreSQL store of `settings`, migrating first when an owner URL is configured.
+#[cfg(feature = "store-postgres")]
+async fn open_postgres(
+    settings: &PostgresSettings,
+    keys: StoreKeys,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<OpenedStore, Box<dyn std::error::Error>> {
+    use unibox::store::postgres::{PostgresOptions, PostgresStore};
+    let url = env(&settings.url_env).ok_or_else(|| {
+        storage_error(format!(
+            "set {} to the application role's PostgreSQL connection string (postgres://user:password@host/db)",
+            settings.url_env
+        ))
+    })?;
+    let mut options = PostgresOptions::new(&url)
+        .map_err(|e| storage_error(format!("{} does not hold a usable connection string: {e}", settings.url_env)))?;
+    if let Some(owner) = &settings.owner_url_env {
+        let owner_url = env(owner).ok_or_else(|| {
+            storage_error(format!(
+                "set {owner} to the owner role's PostgreSQL connection string, or remove postgres_owner_url_env"
+            ))
+        })?;
+        options = options
+            .migrate_with(&owner_url)
+            .map_err(|e| storage_error(format!("{owner} does not hold a usable connection string: {e}")))?;
+    }
+    if let Some(size) = settings.pool_size {
+        options = options.pool_size(size);
+    }
+    let location = format!("PostgreSQL as {}", options.user().unwrap_or("the default user"));
+    let store = PostgresStore::connect(&options, keys).await?;
+    Ok(OpenedStore { hub: Hub::builder(store), sqlite: None, location })
+}
+
+/// Without the `store-postgres` feature, `backend = "postgres"` is refused rather than ignored.
+#[cfg(not(feature = "store-postgres"))]
+async fn open_postgres(
+    _settings: &PostgresSettings,
+    _keys: StoreKeys,
+    _env: impl Fn(&str) -> Option<String>,
+) -> Result<OpenedStore, Box<dyn std::error::Error>> {
+    Err(storage_error(
+        "[storage] backend = \"postgres\" needs the store-postgres feature: \
+         cargo run --example server --features store-postgres"
+            .to_owned(),
+    )
+    .into())
 }
 
 /// The change bus: NATS JetStream, its URL in an environment variable (it may carry credentials).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(not(feature = "bus-nats"), allow(dead_code))]
 struct BusSection {
     nats_url_env: String,
     stream: Option<String>,
@@ -190,7 +372,7 @@ async fn connect_bus(_section: &BusSection) -> Result<Arc<dyn unibox::bus::Chang
 }
 
 /// When a commit reaches the disk; see `unibox_store_sqlite::Synchronous`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum SyncMode {
     /// fsync on every commit: an acknowledged webhook survives a power loss.
@@ -304,27 +486,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         toml::from_str(&text).map_err(|e| format!("invalid configuration {}: {e}", args.config.display()))?;
 
     let sandbox = if args.sandbox { Some(Sandbox::start().await?) } else { None };
-    let synchronous = match config.storage.synchronous {
-        SyncMode::Full => Synchronous::Full,
-        SyncMode::Normal => Synchronous::Normal,
-    };
-    let mut options = SqliteOptions::new().synchronous(synchronous);
-    if let Some(kib) = config.storage.cache_size_kib {
-        options = options.cache_size_kib(kib);
-    }
-    if let Some(mib) = config.storage.disk_reserve_mib {
-        options = options.disk_reserve_bytes(mib.saturating_mul(1024 * 1024));
-    }
-    if let Some(sealed) = config.storage.conversation_sealing {
-        options = options.conversation_sealing(sealed);
-    }
     let keys = vault_keys(&config.database, sandbox.is_some())?;
-    let store = SqliteStore::open_with(&config.database, options, keys).await?;
-    // Kept to say at shutdown exactly where acknowledged webhooks are.
-    let inbox = Arc::clone(store.inbox());
+    let opened = open_store(&config, keys, |name| std::env::var(name).ok()).await?;
+    // Kept to say at shutdown exactly where acknowledged webhooks are (SQLite's journal).
+    let (sqlite_inbox, location) = (opened.sqlite, opened.location);
     let http = Arc::new(ReqwestClient::new());
     let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
-    let mut hub = Hub::builder(store).max_body_bytes(max_body_bytes);
+    let mut hub = opened.hub.max_body_bytes(max_body_bytes);
     if let Some(bus) = &config.bus {
         // The background work below runs the relay that publishes this server's changes.
         hub = hub.change_bus(connect_bus(bus).await?);
@@ -371,7 +539,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr()?;
-    println!("unibox server on http://{addr} (inbox {})", config.database.display());
+    println!("unibox server on http://{addr} (inbox {location})");
     for channel in &config.channels {
         println!("  POST http://{addr}/webhooks/{}", channel.id);
     }
@@ -395,6 +563,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let connections = config.limits.connections();
     unibox::server::serve_with(listener, server.router(), connections, unibox::server::shutdown_signal()).await?;
     background.shutdown().await;
+    let Some(inbox) = sqlite_inbox else {
+        println!("stopped; every acknowledged webhook is committed to {location}");
+        return Ok(());
+    };
     let journal = inbox.journal_file().unwrap_or_default();
     match inbox.unapplied_events() {
         0 => println!("stopped; every acknowledged webhook is applied to {}", config.database.display()),
@@ -848,6 +1020,144 @@ mod tests {
         for kind in ["webhook", "messenger", "line", "telegram", "twilio", "shopee", "lazada", "tiktok-shop"] {
             assert!(kinds.contains(kind), "server.example.toml shows a {kind} channel");
         }
+    }
+
+    #[test]
+    fn the_storage_backend_is_sqlite_by_default_and_postgres_by_its_keys() {
+        let sqlite =
+            config("listen = \"127.0.0.1:8080\"\ndatabase = \"inbox.db\"\n[storage]\nsynchronous = \"normal\"");
+        assert_eq!(sqlite.storage.backend, Backend::Sqlite);
+        assert_eq!(sqlite.storage.postgres().unwrap(), None);
+
+        let postgres = config(
+            "listen = \"127.0.0.1:8080\"\ndatabase = \"unused.db\"\n[storage]\nbackend = \"postgres\"\n\
+             postgres_url_env = \"UNIBOX_PG_URL\"\npostgres_owner_url_env = \"UNIBOX_PG_OWNER_URL\"\npostgres_pool_size = 8",
+        );
+        assert_eq!(
+            postgres.storage.postgres().unwrap(),
+            Some(PostgresSettings {
+                url_env: "UNIBOX_PG_URL".to_owned(),
+                owner_url_env: Some("UNIBOX_PG_OWNER_URL".to_owned()),
+                pool_size: Some(8),
+            })
+        );
+    }
+
+    #[test]
+    fn a_storage_key_of_the_other_backend_or_a_missing_url_is_refused_by_name() {
+        let storage = |body: &str| {
+            config(&format!("listen = \"127.0.0.1:8080\"\ndatabase = \"x.db\"\n[storage]\n{body}")).storage
+        };
+        let refused = |body: &str| {
+            let error = storage(body).postgres().unwrap_err();
+            assert_eq!(error.kind(), unibox::ErrorKind::Configuration, "{body}");
+            error.to_string()
+        };
+        for key in
+            ["synchronous = \"full\"", "cache_size_kib = 4096", "disk_reserve_mib = 64", "conversation_sealing = false"]
+        {
+            let message = refused(&format!("backend = \"postgres\"\npostgres_url_env = \"U\"\n{key}"));
+            let name = key.split(' ').next().unwrap();
+            assert!(message.contains(name) && message.contains("SQLite"), "{message}");
+        }
+        for key in ["postgres_url_env = \"U\"", "postgres_owner_url_env = \"O\"", "postgres_pool_size = 4"] {
+            let message = refused(key);
+            let name = key.split(' ').next().unwrap();
+            assert!(message.contains(name) && message.contains("backend = \"postgres\""), "{message}");
+        }
+        let message = refused("backend = \"postgres\"");
+        assert!(message.contains("postgres_url_env"), "{message}");
+        let message = refused("backend = \"postgres\"\npostgres_url_env = \"U\"\npostgres_pool_size = 0");
+        assert!(message.contains("postgres_pool_size"), "{message}");
+        let unknown = toml::from_str::<Config>(
+            "listen = \"127.0.0.1:8080\"\ndatabase = \"x.db\"\n[storage]\nbackend = \"mysql\"",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(unknown.contains("backend") && unknown.contains("mysql"), "{unknown}");
+    }
+
+    #[cfg(feature = "store-postgres")]
+    #[tokio::test]
+    async fn an_unset_postgres_url_variable_is_refused_by_name_before_connecting() {
+        let config = config(
+            "listen = \"127.0.0.1:8080\"\ndatabase = \"x.db\"\n[storage]\nbackend = \"postgres\"\npostgres_url_env = \"UNIBOX_TEST_UNSET_PG_URL\"",
+        );
+        let keys = StoreKeys::try_from(Keyring::ephemeral()).unwrap();
+        let error = match open_store(&config, keys, |_| None).await {
+            Ok(_) => panic!("an unset variable must be refused"),
+            Err(error) => error.to_string(),
+        };
+        assert!(error.contains("UNIBOX_TEST_UNSET_PG_URL"), "{error}");
+    }
+
+    /// The server's store setup on PostgreSQL (migrating as the owner role, serving as the
+    /// application role): a signed webhook is accepted and its message read back.
+    #[cfg(feature = "store-postgres")]
+    #[tokio::test]
+    async fn on_postgres_a_signed_webhook_is_stored_and_read_back() {
+        use unibox::channel::WebhookRequest;
+        use unibox_store_postgres::testing::TestDatabase;
+
+        // Migrated here only to get the roles; the server migrates again (a no-op) as the owner.
+        let Some(database) = TestDatabase::create("server_example_webhook").await else { return };
+        let config = config(
+            r#"
+            listen = "127.0.0.1:0"
+            database = "unused.db"
+            [storage]
+            backend = "postgres"
+            postgres_url_env = "TEST_APP_URL"
+            postgres_owner_url_env = "TEST_OWNER_URL"
+            postgres_pool_size = 2
+            [[channel]]
+            id = "acme-orders"
+            kind = "webhook"
+            secret_env = "UNIBOX_TEST_UNSET_WEBHOOK_SECRET"
+            [[account]]
+            tenant = "acme"
+            channel = "acme-orders"
+            platform_account_id = "shop-bangkok"
+            "#,
+        );
+        let (app, owner) = (database.app_url(), database.owner_url());
+        let env = |name: &str| match name {
+            "TEST_APP_URL" => Some(app.clone()),
+            "TEST_OWNER_URL" => Some(owner.clone()),
+            _ => None,
+        };
+        let keys = StoreKeys::try_from(Keyring::ephemeral()).unwrap();
+        let opened = open_store(&config, keys, env).await.unwrap();
+        assert!(opened.sqlite.is_none());
+        assert!(opened.location.contains(database.app_role()), "{}", opened.location);
+        assert!(!opened.location.contains("postgres://"), "{}", opened.location);
+
+        let secret = SecretString::from(SANDBOX_SECRET);
+        let http = Arc::new(ReqwestClient::new());
+        let channel = build_channel(&config.channels[0], &secret, &config, None, &http).unwrap();
+        let kinds = HashMap::from([(config.channels[0].id.clone(), channel.kind())]);
+        let hub = opened.hub.channel(config.channels[0].id.clone(), channel).build();
+        ensure_accounts(&hub, &config.accounts, &kinds, false).await.unwrap();
+
+        let body = br#"{"account":"shop-bangkok","events":[{"kind":{"type":"message","customer":{"kind":"external","id":"cust-1001","display_name":"Somchai P."},"direction":"inbound","message_id":"m-1","content":{"type":"text","text":"Where is my order #A1234?"}}}]}"#;
+        let now = Timestamp::now().as_unix_millis() / 1000;
+        let signature = WebhookSecret::parse(SecretString::from(SANDBOX_SECRET)).unwrap().sign("msg_pg_1", now, body);
+        let request = WebhookRequest::post("http://127.0.0.1/webhooks/acme-orders".parse().unwrap(), &body[..])
+            .with_header("content-type", "application/json")
+            .with_header("webhook-id", "msg_pg_1")
+            .with_header("webhook-timestamp", &now.to_string())
+            .with_header("webhook-signature", &signature);
+        let response = hub.handle_webhook(&config.channels[0].id, request).await;
+        assert_eq!(response.status.as_u16(), 200, "{:?}", response.body);
+
+        let tenant: TenantId = "acme".parse().unwrap();
+        let agent = Actor::user(tenant.clone(), "agent-1".parse().unwrap(), Role::Agent);
+        let conversations = hub.conversations(&agent, &ConversationQuery::new()).await.unwrap();
+        assert_eq!(conversations.items.len(), 1);
+        let messages = hub.messages(&agent, conversations.items[0].id, &MessageQuery::new()).await.unwrap();
+        assert_eq!(messages.items.len(), 1);
+        assert_eq!(messages.items[0].direction, Direction::Inbound);
+        assert_eq!(messages.items[0].content.searchable_text().as_deref(), Some("Where is my order #A1234?"));
     }
 
     #[cfg(all(
