@@ -326,7 +326,7 @@ async fn open_postgres(
 ) -> Result<OpenedStore, Box<dyn std::error::Error>> {
     Err(storage_error(
         "[storage] backend = \"postgres\" needs the store-postgres feature: \
-         cargo run --example server --features store-postgres"
+         cargo run --example server --features server-axum,store-postgres"
             .to_owned(),
     )
     .into())
