@@ -296,6 +296,50 @@ pub async fn contact_erasure_removes_the_persons_reactions_on_other_conversation
     );
 }
 
+/// A person's edit and unsend of messages that have not arrived yet wait for them; erasing the
+/// person erases what waits too: when those messages arrive after the erasure (a platform's late
+/// delivery), they show as sent, neither edited nor unsent, and the edited text is nowhere.
+pub async fn contact_erasure_removes_the_persons_changes_waiting_for_their_messages(store: Store) {
+    let (hub, clock) = hub(store);
+    let tenant = fixtures::tenant("waiting");
+    let line = fixtures::line_account(&tenant);
+    let person = fixtures::customer(IdentityKind::LineUserId, 7);
+    let own = text(&hub, &line, &person, "w-1", "firstmessage words", days_ago(3)).await;
+    let events = AccountEvents::new(&line);
+    let waiting = vec![
+        events.edit("evt-w-2e", &person, "w-2", "editedsecret words", days_ago(2)),
+        events.unsend("evt-w-3u", &person, "w-3", days_ago(2)),
+    ];
+    ok(hub.store().ingest.ingest(waiting).await, "ingest the changes that wait for their messages");
+
+    let job = ok(LifecycleJob::new(&hub, RetentionPolicies::default()), "job").batch(1);
+    let request = ok(job.request_contact_erasure(&tenant, vec![own.contact]).await, "request");
+    clock.advance(DAY);
+    let report = ok(job.run_once().await, "run");
+    assert!(report.completed.iter().any(|r| r.confirmation_code == request.confirmation_code), "{report:?}");
+
+    // The messages the changes waited for arrive after the erasure.
+    let late = vec![
+        events.text("evt-w-2", &person, "w-2", "originalsecond words", days_ago(3)),
+        events.text("evt-w-3", &person, "w-3", "originalthird words", days_ago(3)),
+    ];
+    ok(hub.store().ingest.ingest(late).await, "ingest the late messages");
+    assert_eq!(found(&hub, &tenant, "editedsecret").await, 0, "the waiting edit's text was erased");
+    assert_eq!(found(&hub, &tenant, "originalsecond").await, 1, "the late message keeps its own text");
+    let conversations = ok(hub.store().reads.conversations(&tenant, &ConversationQuery::new()).await, "conversations");
+    let conversation = conversations.items.into_iter().find(|c| c.account == line.id).expect("a new conversation");
+    let page = ok(hub.store().reads.messages(&tenant, conversation.id, &Default::default()).await, "messages");
+    for id in ["w-2", "w-3"] {
+        let message = page
+            .items
+            .iter()
+            .find(|m| m.platform_message_id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("message {id} arrived"));
+        assert_eq!(message.edited_at, None, "{id}: the waiting edit was erased");
+        assert_eq!(message.unsent_at, None, "{id}: the waiting unsend was erased");
+    }
+}
+
 fn days_ago(days: u32) -> Timestamp {
     now().saturating_sub(DAY * days)
 }
@@ -372,13 +416,16 @@ type Check = fn(Store) -> crate::inbox::BoxFuture<'static, ()>;
 /// panics naming each check that failed.
 pub async fn run_all(factory: &dyn StoreFactory) {
     let mut failures = Vec::new();
-    let checks: [(&str, Check); 4] = [
+    let checks: [(&str, Check); 5] = [
         ("retention_purges_what_is_due_and_nothing_else", |s| {
             Box::pin(retention_purges_what_is_due_and_nothing_else(s))
         }),
         ("contact_erasure_spans_every_channel_identity", |s| Box::pin(contact_erasure_spans_every_channel_identity(s))),
         ("contact_erasure_removes_the_persons_reactions_on_other_conversations", |s| {
             Box::pin(contact_erasure_removes_the_persons_reactions_on_other_conversations(s))
+        }),
+        ("contact_erasure_removes_the_persons_changes_waiting_for_their_messages", |s| {
+            Box::pin(contact_erasure_removes_the_persons_changes_waiting_for_their_messages(s))
         }),
         ("tenant_deletion_shreds_at_once_and_deletes_every_row", |s| {
             Box::pin(tenant_deletion_shreds_at_once_and_deletes_every_row(s))

@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
@@ -150,12 +150,18 @@ struct Amendments {
     /// The latest reaction per customer by (time, event id); `None` is a removal.
     reactions: BTreeMap<String, (Timestamp, String, Option<String>)>,
     delivery: Option<DeliveryStatus>,
+    /// Who made the edit and unsend (the message's author), so that a contact erasure finds
+    /// theirs while they wait for the message.
+    changed_by: BTreeSet<String>,
 }
 
 impl Amendments {
     /// One planned amendment, made at `at` by the event `event_id`.
-    fn of(amendment: &Amendment<'_>, at: Timestamp, event_id: &str) -> Self {
+    fn of(amendment: &Amendment<'_>, at: Timestamp, event_id: &str, by: Option<&str>) -> Self {
         let mut change = Amendments::default();
+        if matches!(amendment, Amendment::Edit { .. } | Amendment::Unsend) {
+            change.changed_by.extend(by.map(str::to_owned));
+        }
         match amendment {
             Amendment::Edit { content } => change.edit(at, event_id, content),
             Amendment::Unsend => change.unsend(at),
@@ -191,6 +197,23 @@ impl Amendments {
         self.reactions.remove(by).is_some()
     }
 
+    /// Forgets `by`'s edit and unsend, as if they never happened (a contact erasure of the
+    /// message's author while the changes wait for it); whether there was either.
+    fn forget_changes_of(&mut self, by: &str) -> bool {
+        if !self.changed_by.remove(by) {
+            return false;
+        }
+        let had = self.edit.is_some() || self.unsent_at.is_some();
+        self.edit = None;
+        self.unsent_at = None;
+        had
+    }
+
+    /// Whether nothing waits here any more.
+    fn is_empty(&self) -> bool {
+        self.edit.is_none() && self.unsent_at.is_none() && self.reactions.is_empty() && self.delivery.is_none()
+    }
+
     fn deliver(&mut self, status: &DeliveryStatus) {
         self.delivery = Some(match &self.delivery {
             Some(current) => current.merge(status),
@@ -199,7 +222,8 @@ impl Amendments {
     }
 
     /// Adds `other`'s changes to these.
-    fn absorb(&mut self, other: Amendments) {
+    fn absorb(&mut self, mut other: Amendments) {
+        self.changed_by.append(&mut other.changed_by);
         if let Some(at) = other.unsent_at {
             self.unsend(at);
         }
@@ -315,7 +339,8 @@ impl State {
             IngestPlan::Amend { message_ids, amendment } => {
                 let mut touched = Vec::new();
                 for message_id in message_ids {
-                    let change = Amendments::of(&amendment, event.occurred_at, &event.id);
+                    let by = event.kind.customer().map(|customer| customer.id.as_str());
+                    let change = Amendments::of(&amendment, event.occurred_at, &event.id, by);
                     if let IngestOutcome::Stored { conversation: Some(c), message: Some(m) } =
                         self.amend(account, message_id, change)
                     {

@@ -29,7 +29,8 @@ impl State {
 
     /// Forgets the reactions each of `identities` placed on messages of its account, stored or
     /// waiting for their message (a contact erasure: a group chat's messages of other
-    /// conversations too). Returns how many stored messages lost a reaction.
+    /// conversations too), and its edits and unsends waiting for their message. Returns how
+    /// many messages, stored or awaited, lost something.
     fn forget_reactions_of(&mut self, identities: &[crate::ContactIdentity]) -> u64 {
         let mut forgotten = 0u64;
         for identity in identities {
@@ -39,9 +40,11 @@ impl State {
             for ((account, _), waiting) in &mut self.pending {
                 if *account == identity.account {
                     forgotten += u64::from(waiting.forget_reaction(&identity.value));
+                    forgotten += u64::from(waiting.forget_changes_of(&identity.value));
                 }
             }
         }
+        self.pending.retain(|_, waiting| !waiting.is_empty());
         forgotten
     }
 }

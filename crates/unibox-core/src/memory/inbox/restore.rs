@@ -94,6 +94,7 @@ impl State {
                     .map(|r| (r.by.clone(), (r.at, String::new(), Some(r.emoji.clone()))))
                     .collect::<BTreeMap<_, _>>(),
                 delivery: None,
+                changed_by: Default::default(),
             };
             self.messages.insert(message.id, StoredMessage { message, amendments });
         }
