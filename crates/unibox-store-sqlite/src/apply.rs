@@ -300,6 +300,10 @@ pub(crate) struct Pending {
     pub(crate) event_id: String,
     pub(crate) at: i64,
     pub(crate) change: PendingChange,
+    /// Who made an edit or unsend: the customer's id (its blind in a sealed inbox), so a
+    /// contact erasure finds the changes that wait; `None` for other changes and rows an
+    /// earlier build wrote. Not read back.
+    pub(crate) author: Option<String>,
 }
 
 /// Keeps a change until the message with `platform_message_id` arrives. Once an unsend is
@@ -347,8 +351,9 @@ pub(crate) fn pend(
         sealing::current(OP)?.store_required(field::PENDING_PAYLOAD, &row, &payload)?
     };
     conn.prepare_cached(
-        "INSERT INTO pending_actions (tenant, account, platform_message_id, event_id, kind, at, payload, payload_sealed) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+        "INSERT INTO pending_actions (tenant, account, platform_message_id, event_id, kind, at, payload, payload_sealed, \
+           author) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
     )
     .during(OP)?
     .execute(params![
@@ -360,6 +365,7 @@ pub(crate) fn pend(
         pending.at,
         payload,
         payload_sealed,
+        pending.author,
     ])
     .during(OP)?;
     Ok(())
@@ -403,7 +409,7 @@ pub(crate) fn take_pending(
         .map(|(event_id, at, kind, payload, payload_sealed)| {
             let row = pending_row(account, platform_message_id, &event_id);
             let payload = sealer.open_required(field::PENDING_PAYLOAD, &row, payload, payload_sealed)?;
-            Ok(Pending { event_id, at, change: PendingChange::decode(&kind, payload)? })
+            Ok(Pending { event_id, at, change: PendingChange::decode(&kind, payload)?, author: None })
         })
         .collect()
 }
@@ -424,7 +430,7 @@ pub(crate) fn apply_pending(
     target: &mut Target,
     pending: Vec<Pending>,
 ) -> Result<()> {
-    for Pending { event_id, at, change } in pending {
+    for Pending { event_id, at, change, .. } in pending {
         match change {
             PendingChange::Edit { content_json } => {
                 let content: Content = serde_json::from_str(&content_json).map_err(|_| corrupt(OP, "pending edit"))?;

@@ -50,9 +50,13 @@ enum Action {
         message_id: String,
         content_json: String,
         text: Option<String>,
+        /// The customer who edited (a contact erasure deletes their edits that wait).
+        author: String,
     },
     Unsend {
         message_id: String,
+        /// The customer who unsent.
+        author: String,
     },
     Reaction {
         message_id: String,
@@ -142,6 +146,7 @@ pub(crate) fn prepare_one(routed: RoutedEvent, sealer: Sealer) -> Result<Prepare
     let RoutedEvent { tenant, account, received_at, event } = routed;
     let kind = event.kind.name();
     let plan = ingest::plan(&event);
+    let author = || event.kind.customer().map(|customer| customer.id.clone()).unwrap_or_default();
     let logged = if plan.is_logged() { Some(to_json(&event, "event")?) } else { None };
     let action = match plan {
         IngestPlan::StoreMessage(message) => {
@@ -162,9 +167,10 @@ pub(crate) fn prepare_one(routed: RoutedEvent, sealer: Sealer) -> Result<Prepare
             message_id: message_id.clone(),
             content_json: to_json(content, "edited content")?,
             text: search_text(content),
+            author: author(),
         },
         IngestPlan::Amend { message_ids: [message_id], amendment: Amendment::Unsend } => {
-            Action::Unsend { message_id: message_id.clone() }
+            Action::Unsend { message_id: message_id.clone(), author: author() }
         }
         IngestPlan::Amend { message_ids: [message_id], amendment: Amendment::Reaction { by, emoji } } => {
             Action::Reaction { message_id: message_id.clone(), reactor: by.to_owned(), emoji: emoji.map(str::to_owned) }
@@ -273,34 +279,47 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
     if !first_time {
         return Ok(IngestOutcome::Duplicate);
     }
-    let pending = |change| Pending { event_id: event.event_id.clone(), at: event.occurred_at, change };
+    let pending = |change| Pending { event_id: event.event_id.clone(), at: event.occurred_at, change, author: None };
+    // An edit or unsend waiting for its message names its author (by blind in a sealed inbox).
+    let pending_by =
+        |change, author: &str| Pending { author: Some(sealer.lookup(index::CHANGE_AUTHOR, author)), ..pending(change) };
     // Platform message ids are looked up by their blind in a sealed inbox.
     let key = |message_id: &str| sealer.lookup(index::PLATFORM_MESSAGE_ID, message_id);
     match &event.action {
         Action::Message(message) => store_message(tx, event, message),
-        Action::Edit { message_id, content_json, text } => match find_target(tx, tenant, account, &key(message_id))? {
-            Some(mut target) => {
-                apply_edit(tx, tenant, &mut target, event.occurred_at, &event.event_id, content_json, text.as_deref())?;
-                Ok(touched(&target))
+        Action::Edit { message_id, content_json, text, author } => {
+            match find_target(tx, tenant, account, &key(message_id))? {
+                Some(mut target) => {
+                    apply_edit(
+                        tx,
+                        tenant,
+                        &mut target,
+                        event.occurred_at,
+                        &event.event_id,
+                        content_json,
+                        text.as_deref(),
+                    )?;
+                    Ok(touched(&target))
+                }
+                None => {
+                    pend(
+                        tx,
+                        tenant,
+                        account,
+                        &key(message_id),
+                        &pending_by(PendingChange::Edit { content_json: content_json.clone() }, author),
+                    )?;
+                    Ok(untouched())
+                }
             }
-            None => {
-                pend(
-                    tx,
-                    tenant,
-                    account,
-                    &key(message_id),
-                    &pending(PendingChange::Edit { content_json: content_json.clone() }),
-                )?;
-                Ok(untouched())
-            }
-        },
-        Action::Unsend { message_id } => match find_target(tx, tenant, account, &key(message_id))? {
+        }
+        Action::Unsend { message_id, author } => match find_target(tx, tenant, account, &key(message_id))? {
             Some(mut target) => {
                 apply_unsend(tx, tenant, &mut target, event.occurred_at)?;
                 Ok(touched(&target))
             }
             None => {
-                pend(tx, tenant, account, &key(message_id), &pending(PendingChange::Unsend))?;
+                pend(tx, tenant, account, &key(message_id), &pending_by(PendingChange::Unsend, author))?;
                 Ok(untouched())
             }
         },

@@ -49,6 +49,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 17, sql: include_str!("migrations/0017_sealed_reactions.sql") },
     Migration { version: 18, sql: include_str!("migrations/0018_sealed_privacy_users.sql") },
     Migration { version: 19, sql: include_str!("migrations/0019_sealed_message_body.sql") },
+    Migration { version: 20, sql: include_str!("migrations/0020_pending_authors.sql") },
 ];
 
 /// Columns a migration adds (version, table, column, type), each only when missing, before its
@@ -69,6 +70,7 @@ const ADDED_COLUMNS: &[(u32, &str, &str, &str)] = &[
     (18, "privacy_user_links", "platform_user_id_sealed", "BLOB"),
     (18, "privacy_requests", "platform_user_id_sealed", "BLOB"),
     (19, "messages", "body_sealed", "BLOB"),
+    (20, "pending_actions", "author", "TEXT"),
 ];
 
 /// Adds the columns of migration `version` that the database lacks.

@@ -8,7 +8,7 @@ use super::retention::delete_message;
 use super::tables::TENANT_DELETION;
 use crate::error::SqlResultExt;
 use crate::rows::identity_row;
-use crate::sealing::cells::field;
+use crate::sealing::cells::{field, index};
 use crate::sealing::{self, Sealer};
 
 /// The contact's conversations, as a subquery on `?1` (tenant) and `?2` (contact).
@@ -107,6 +107,15 @@ pub(crate) fn erase_contact(
             .during(OP)? as u64;
         rows += naming_events(conn, &sealer, t, account, value)?;
         rows += naming_pending(conn, &sealer, t, account, value)?;
+        // Its edits and unsends waiting for their message (their payload does not name it).
+        rows += conn
+            .prepare_cached(
+                "DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 AND author = ?3 \
+                 AND kind IN ('edit', 'unsend')",
+            )
+            .during(OP)?
+            .execute(params![t, account.as_slice(), sealer.lookup(index::CHANGE_AUTHOR, value)])
+            .during(OP)? as u64;
         rows += crate::reactions::delete_by_reactor(conn, &sealer, t, account, value, OP)?;
     }
     // The contact itself.

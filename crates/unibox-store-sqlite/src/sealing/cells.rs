@@ -37,6 +37,7 @@ pub(crate) mod index {
     pub(crate) const ORDER_BUYER: &str = "order-buyer";
     pub(crate) const REACTOR: &str = "reactor";
     pub(crate) const PRIVACY_USER: &str = "privacy-user";
+    pub(crate) const CHANGE_AUTHOR: &str = "change-author";
 }
 
 impl Sealer {
