@@ -9,7 +9,7 @@ use unibox_core::privacy::DataKeys;
 use unibox_core::store::{Store, StoreCapabilities};
 use unibox_vault::{StoreKeys, Vault};
 
-use crate::{PostgresInbox, PostgresOptions};
+use crate::{PostgresInbox, PostgresLifecycle, PostgresOptions};
 
 /// The PostgreSQL store: one database holds the inbox (its conversation data sealed at rest
 /// under each tenant's data key), the outbox and the change log, the platform tokens sealed by
@@ -77,8 +77,12 @@ impl PostgresStore {
         &self.audit
     }
 
-    /// What this store can do. Not yet: restoring an export and the lifecycle part (retention
-    /// and erasure), which stay `None` in the bundle.
+    /// Retention and erasure over this store's inbox and vault (the bundle's `lifecycle` part).
+    pub fn lifecycle(&self) -> PostgresLifecycle {
+        PostgresLifecycle::new(self.inbox.clone(), self.vault.clone())
+    }
+
+    /// What this store can do. Not yet: restoring an export, which stays `None` in the bundle.
     pub fn capabilities(&self) -> StoreCapabilities {
         let mut capabilities = StoreCapabilities::default();
         capabilities.durable = true;
@@ -95,6 +99,7 @@ impl PostgresStore {
         capabilities.sync_cursors = true;
         capabilities.catalog = true;
         capabilities.conversation_control = true;
+        capabilities.lifecycle = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -103,6 +108,7 @@ impl PostgresStore {
 impl From<PostgresStore> for Store {
     fn from(postgres: PostgresStore) -> Store {
         let capabilities = postgres.capabilities();
+        let lifecycle = Arc::new(postgres.lifecycle());
         let inbox = postgres.inbox;
         Store {
             accounts: inbox.clone(),
@@ -124,7 +130,7 @@ impl From<PostgresStore> for Store {
             sync_cursors: Some(inbox.clone()),
             catalog: Some(inbox.clone()),
             restore: None,
-            lifecycle: None,
+            lifecycle: Some(lifecycle),
             conversation_control: Some(inbox),
             capabilities,
         }
