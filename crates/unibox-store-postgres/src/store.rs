@@ -16,7 +16,8 @@ use crate::{PostgresInbox, PostgresLifecycle, PostgresOptions};
 /// the token [`Vault`] under per-tenant data keys wrapped by your [`StoreKeys`], the audit hash
 /// chain (the vault's own records included), the agent roster, analytics, usage counters,
 /// message credits, sessions, deletion requests, marketplace orders, history pull cursors, the
-/// product catalog and conversation control. Several processes may share it. Hand it to
+/// product catalog, conversation control, and retention and erasure ([`PostgresLifecycle`]).
+/// Several processes may share it. Hand it to
 /// `Hub::builder`.
 ///
 /// ```no_run

@@ -6,7 +6,9 @@ use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus
 use unibox_core::{ErrorKind, TenantId, Timestamp};
 
 use super::tables::{CONTACT_ERASURE, KEPT_BY_TENANT_DELETION, TENANT_DELETION};
-use crate::PostgresInbox;
+use unibox_vault::{Keyring, StoreKeys};
+
+use crate::{PostgresInbox, PostgresStore};
 use crate::testing::TestDatabase;
 
 #[tokio::test]
@@ -84,7 +86,9 @@ async fn credit_entries_are_deleted_only_by_a_pending_tenant_deletion() {
     else {
         return;
     };
-    let inbox = PostgresInbox::connect(&database.app_options()).await.unwrap();
+    let keys = StoreKeys::try_from(Keyring::parse(&Keyring::generate_entry(1)).unwrap()).unwrap();
+    let store = PostgresStore::connect(&database.app_options(), keys).await.unwrap();
+    let inbox = store.inbox();
     let tenant: TenantId = "credited".parse().unwrap();
     inbox.append(CreditChange::purchase(tenant.clone(), 100, Timestamp::from_unix_seconds(1))).await.unwrap();
     inbox.append(CreditChange::debit(tenant.clone(), 1, Timestamp::from_unix_seconds(2))).await.unwrap();
@@ -104,12 +108,12 @@ async fn credit_entries_are_deleted_only_by_a_pending_tenant_deletion() {
         .await;
     assert_eq!(direct.unwrap_err().kind(), ErrorKind::Conflict, "the append-only trigger refuses the delete");
     // Nor through the function while no tenant deletion is pending.
-    let step = delete_credits(&inbox, &tenant).await;
+    let step = delete_credits(inbox, &tenant).await;
     assert!(step.is_err(), "no tenant deletion is pending: {step:?}");
     assert_eq!(inbox.balance(&tenant).await.unwrap(), 99, "both entries stay");
 
     inbox.open(tenant_deletion(&tenant)).await.unwrap();
-    let step = delete_credits(&inbox, &tenant).await.unwrap();
+    let step = delete_credits(inbox, &tenant).await.unwrap();
     assert_eq!(step, 2, "the pending tenant deletion deletes the ledger");
     assert_eq!(inbox.balance(&tenant).await.unwrap(), 0);
 }
