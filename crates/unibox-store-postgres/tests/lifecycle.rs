@@ -131,9 +131,15 @@ async fn a_privacy_requests_platform_user_id_is_stored_sealed() {
     let (hub, _clock) = lifecycle::hub(store(&database).await);
     let tenant = fixtures::tenant("sealed-privacy");
     let line = fixtures::line_account(&tenant);
-    let conversation =
-        lifecycle::text(&hub, &line, &fixtures::customer(IdentityKind::LineUserId, 1), "m-1", "hello", lifecycle::now())
-            .await;
+    let conversation = lifecycle::text(
+        &hub,
+        &line,
+        &fixtures::customer(IdentityKind::LineUserId, 1),
+        "m-1",
+        "hello",
+        lifecycle::now(),
+    )
+    .await;
     let requests = hub.store().deletion_requests.clone().expect("requests");
     requests.link_platform_user(&tenant, "meta", USER, conversation.contact).await.unwrap();
     requests.link_platform_user(&tenant, "meta", USER, conversation.contact).await.unwrap();

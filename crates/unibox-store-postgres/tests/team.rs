@@ -9,8 +9,8 @@ use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus
 use unibox_core::session::{SecondFactor, Session, SessionId, SessionStore, TokenHash};
 use unibox_core::workflow::{Agent, AgentRoster};
 use unibox_core::{ContactId, ErrorKind, Role, TenantId, Timestamp, UserId};
-use unibox_store_postgres::{PostgresInbox, PostgresStore};
 use unibox_store_postgres::testing::TestDatabase;
+use unibox_store_postgres::{PostgresInbox, PostgresStore};
 
 fn tenant(name: &str) -> TenantId {
     name.parse().unwrap()

@@ -59,7 +59,9 @@ pub(crate) async fn erase_contact(
     // value is stored as its blind with a sealed copy: opened here, then looked up by the blind
     // of each index, or matched in the opened payloads.
     let statement = tx
-        .prepare_cached("SELECT account, kind, value, value_sealed FROM contact_identities WHERE tenant = $1 AND contact = $2")
+        .prepare_cached(
+            "SELECT account, kind, value, value_sealed FROM contact_identities WHERE tenant = $1 AND contact = $2",
+        )
         .await
         .during(OP)?;
     let mut identities = Vec::new();
@@ -146,7 +148,9 @@ async fn naming_pending(tx: &Tx<'_>, seal: &Seal, tenant: &str, account: Uuid, v
     for row in tx.query(&statement, &[&tenant, &account]).await.during(OP)? {
         let (platform_id, event_id): (String, String) = (row.get(0), row.get(1));
         let payload = match row.get::<_, Option<Vec<u8>>>(3) {
-            Some(sealed) => seal.open(field::PENDING_PAYLOAD, &pending_row(account_id, &platform_id, &event_id), &sealed)?,
+            Some(sealed) => {
+                seal.open(field::PENDING_PAYLOAD, &pending_row(account_id, &platform_id, &event_id), &sealed)?
+            }
             None => row.get(2),
         };
         if payload.contains(value) {

@@ -124,8 +124,7 @@ pub(crate) async fn delete_records(tx: &Tx<'_>, tenant: &TenantId, records: &[Re
     }
     let mut deleted = delete_messages(tx, tenant, &messages).await?;
     if !notes.is_empty() {
-        let statement =
-            tx.prepare_cached("DELETE FROM notes WHERE tenant = $1 AND id = ANY($2)").await.during(OP)?;
+        let statement = tx.prepare_cached("DELETE FROM notes WHERE tenant = $1 AND id = ANY($2)").await.during(OP)?;
         deleted += tx.execute(&statement, &[&tenant.as_str(), &notes]).await.during(OP)?;
     }
     // The change log names the deleted messages; its rows go by time in `purge_logs` (it holds
@@ -189,17 +188,10 @@ pub(crate) async fn purge_logs(
     let (changes, last): (i64, Option<i64>) = (row.get(0), row.get(1));
     if let Some(last) = last {
         let statement = tx
-            .prepare_cached(
-                "UPDATE change_heads SET trimmed_through = GREATEST(trimmed_through, $2) WHERE tenant = $1",
-            )
+            .prepare_cached("UPDATE change_heads SET trimmed_through = GREATEST(trimmed_through, $2) WHERE tenant = $1")
             .await
             .during(OP)?;
         tx.execute(&statement, &[&name, &last]).await.during(OP)?;
     }
-    Ok(PurgeCounts {
-        events,
-        pending_actions,
-        changes: u64::try_from(changes).unwrap_or(0),
-        ..PurgeCounts::default()
-    })
+    Ok(PurgeCounts { events, pending_actions, changes: u64::try_from(changes).unwrap_or(0), ..PurgeCounts::default() })
 }

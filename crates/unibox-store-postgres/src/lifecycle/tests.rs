@@ -8,8 +8,8 @@ use unibox_core::{ErrorKind, TenantId, Timestamp};
 use super::tables::{CONTACT_ERASURE, KEPT_BY_TENANT_DELETION, TENANT_DELETION};
 use unibox_vault::{Keyring, StoreKeys};
 
-use crate::{PostgresInbox, PostgresStore};
 use crate::testing::TestDatabase;
+use crate::{PostgresInbox, PostgresStore};
 
 #[tokio::test]
 async fn every_tenant_table_is_covered() {
@@ -57,9 +57,10 @@ async fn delete_credits(inbox: &PostgresInbox, tenant: &TenantId) -> unibox_core
         .db
         .tenant_tx("test", tenant, |tx| {
             Box::pin(async move {
-                let row = tx.query_one("SELECT unibox_delete_tenant_credits(100)", &[]).await.map_err(|e| {
-                    crate::error::storage("test", e)
-                })?;
+                let row = tx
+                    .query_one("SELECT unibox_delete_tenant_credits(100)", &[])
+                    .await
+                    .map_err(|e| crate::error::storage("test", e))?;
                 Ok(row.get(0))
             })
         })
@@ -100,9 +101,9 @@ async fn credit_entries_are_deleted_only_by_a_pending_tenant_deletion() {
         .tenant_tx("test", &tenant, move |tx| {
             Box::pin(async move {
                 tx.execute("SELECT set_config('unibox.credit_erasure', $1, true)", &[&name]).await.unwrap();
-                tx.execute("DELETE FROM credit_entries WHERE tenant = $1", &[&name]).await.map_err(|e| {
-                    crate::error::storage("test", e)
-                })
+                tx.execute("DELETE FROM credit_entries WHERE tenant = $1", &[&name])
+                    .await
+                    .map_err(|e| crate::error::storage("test", e))
             })
         })
         .await;

@@ -94,11 +94,7 @@ pub(crate) async fn linked(
         .during(operation)?;
     let rows = tx.query(&statement, &[&tenant.as_str(), &platform, &lookup, &user]).await.during(operation)?;
     let mut seen = std::collections::HashSet::with_capacity(rows.len());
-    Ok(rows
-        .iter()
-        .map(|row| ContactId::from_uuid(row.get(0)))
-        .filter(|contact| seen.insert(*contact))
-        .collect())
+    Ok(rows.iter().map(|row| ContactId::from_uuid(row.get(0))).filter(|contact| seen.insert(*contact)).collect())
 }
 
 /// What a request's `(platform_user_id, platform_user_id_sealed)` hold for `user`: `''` and the
