@@ -2,7 +2,7 @@
 //! transaction.
 
 use unibox_core::lifecycle::ErasureStep;
-use unibox_core::{ChannelAccountId, ContactId, Result, TenantId};
+use unibox_core::{ChannelAccountId, ContactId, Error, ErrorKind, Result, TenantId};
 use uuid::Uuid;
 
 use super::retention::delete_messages;
@@ -184,7 +184,24 @@ pub(crate) async fn delete_tenant(tx: &Tx<'_>, tenant: &TenantId, limit: usize) 
         }
         let deleted = if table.name == CREDITS {
             // Append-only for every other write: only the owner's function deletes, and only
-            // while the tenant's deletion is pending.
+            // while the tenant's deletion is pending (said here as a typed error, not as the
+            // function's refusal).
+            let statement = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM credit_entries WHERE tenant = $1) AND NOT EXISTS \
+                     (SELECT 1 FROM privacy_requests WHERE tenant = $1 AND kind = 'tenant_deletion' \
+                      AND status_name <> 'completed')",
+                )
+                .await
+                .during(OP)?;
+            if tx.query_one(&statement, &[&t]).await.during(OP)?.get::<_, bool>(0) {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    "the tenant has message credits, which are deleted only while a tenant deletion is pending: \
+                     request one (LifecycleJob::request_tenant_deletion)",
+                )
+                .with_operation(OP));
+            }
             let statement = tx.prepare_cached("SELECT unibox_delete_tenant_credits($1)").await.during(OP)?;
             u64::try_from(tx.query_one(&statement, &[&budget]).await.during(OP)?.get::<_, i64>(0)).unwrap_or(0)
         } else {

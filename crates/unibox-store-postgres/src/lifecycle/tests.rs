@@ -1,6 +1,7 @@
 //! The lifecycle's table lists against the migrated schema, and the credit ledger's one
 //! deletion path, on a real PostgreSQL ([`crate::testing`]).
 
+use unibox_core::lifecycle::DataLifecycle;
 use unibox_core::metering::{CreditChange, CreditLedger};
 use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyRequestKind};
 use unibox_core::{ErrorKind, TenantId, Timestamp};
@@ -112,6 +113,10 @@ async fn credit_entries_are_deleted_only_by_a_pending_tenant_deletion() {
     let step = delete_credits(inbox, &tenant).await;
     assert!(step.is_err(), "no tenant deletion is pending: {step:?}");
     assert_eq!(inbox.balance(&tenant).await.unwrap(), 99, "both entries stay");
+    let lifecycle = store.lifecycle();
+    let refused = lifecycle.delete_tenant(&tenant, 100).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidInput, "tenant deletion without a request says why: {refused}");
+    assert_eq!(inbox.balance(&tenant).await.unwrap(), 99, "nothing of the refused batch was deleted");
 
     inbox.open(tenant_deletion(&tenant)).await.unwrap();
     let step = delete_credits(inbox, &tenant).await.unwrap();

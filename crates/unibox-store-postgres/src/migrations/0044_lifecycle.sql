@@ -50,8 +50,8 @@ BEGIN
 END $$;
 
 -- Deletes up to `p_limit` credit entries of the transaction's tenant, oldest first, and returns
--- how many; refused unless a tenant deletion of the tenant is pending (tenant deletion is the
--- one documented path that removes a ledger).
+-- how many; refused (when there is any) unless a tenant deletion of the tenant is pending
+-- (tenant deletion is the one documented path that removes a ledger).
 CREATE FUNCTION unibox_delete_tenant_credits(p_limit BIGINT)
 RETURNS BIGINT LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
@@ -60,6 +60,9 @@ DECLARE
 BEGIN
     IF v_tenant IS NULL OR v_tenant = '' THEN
         RAISE EXCEPTION 'no tenant is set for this transaction' USING ERRCODE = '42501';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM credit_entries e WHERE e.tenant = v_tenant) THEN
+        RETURN 0;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM privacy_requests p WHERE p.tenant = v_tenant AND p.kind = 'tenant_deletion'
                    AND p.status_name <> 'completed') THEN
