@@ -13,6 +13,7 @@ mod cursors;
 mod error;
 mod inbox;
 mod ingest;
+mod lifecycle;
 mod metering;
 mod migrations;
 mod options;
@@ -36,6 +37,7 @@ mod workflow;
 
 pub use bus::PostgresChangeBus;
 pub use inbox::{PostgresInbox, migrate};
+pub use lifecycle::PostgresLifecycle;
 pub use migrations::SCHEMA_VERSION;
 pub use options::PostgresOptions;
 pub use store::PostgresStore;

@@ -27,7 +27,7 @@ fn order_row(account: &Uuid, order_id: &str) -> Vec<u8> {
 }
 
 /// What `orders.buyer_id` holds: the blind of the buyer's identity kind and id.
-fn buyer_lookup(seal: &Seal, kind: &str, id: &str) -> String {
+pub(crate) fn buyer_lookup(seal: &Seal, kind: &str, id: &str) -> String {
     seal.lookup(index::ORDER_BUYER, &format!("{kind}\u{0}{id}"))
 }
 

@@ -26,6 +26,8 @@ pub(crate) mod field {
     pub(crate) const PENDING_PAYLOAD: &str = "pending_actions.payload";
     pub(crate) const REACTION_REACTOR: &str = "reactions.reactor";
     pub(crate) const REACTION_EMOJI: &str = "reactions.emoji";
+    pub(crate) const PRIVACY_LINK_USER: &str = "privacy_user_links.platform_user_id";
+    pub(crate) const PRIVACY_REQUEST_USER: &str = "privacy_requests.platform_user_id";
 }
 
 /// The blind indexes (each its own keyed PRF domain), as the SQLite store's.
@@ -34,6 +36,7 @@ pub(crate) mod index {
     pub(crate) const IDENTITY: &str = "contact-identity";
     pub(crate) const ORDER_BUYER: &str = "order-buyer";
     pub(crate) const REACTOR: &str = "reactor";
+    pub(crate) const PRIVACY_USER: &str = "privacy-user";
 }
 
 /// Whether a job writes or only reads (a read never creates a tenant's data key).

@@ -9,14 +9,15 @@ use unibox_core::privacy::DataKeys;
 use unibox_core::store::{Store, StoreCapabilities};
 use unibox_vault::{StoreKeys, Vault};
 
-use crate::{PostgresInbox, PostgresOptions};
+use crate::{PostgresInbox, PostgresLifecycle, PostgresOptions};
 
 /// The PostgreSQL store: one database holds the inbox (its conversation data sealed at rest
 /// under each tenant's data key), the outbox and the change log, the platform tokens sealed by
 /// the token [`Vault`] under per-tenant data keys wrapped by your [`StoreKeys`], the audit hash
 /// chain (the vault's own records included), the agent roster, analytics, usage counters,
 /// message credits, sessions, deletion requests, marketplace orders, history pull cursors, the
-/// product catalog and conversation control. Several processes may share it. Hand it to
+/// product catalog, conversation control, and retention and erasure ([`PostgresLifecycle`]).
+/// Several processes may share it. Hand it to
 /// `Hub::builder`.
 ///
 /// ```no_run
@@ -77,8 +78,12 @@ impl PostgresStore {
         &self.audit
     }
 
-    /// What this store can do. Not yet: restoring an export and the lifecycle part (retention
-    /// and erasure), which stay `None` in the bundle.
+    /// Retention and erasure over this store's inbox and vault (the bundle's `lifecycle` part).
+    pub fn lifecycle(&self) -> PostgresLifecycle {
+        PostgresLifecycle::new(self.inbox.clone(), self.vault.clone())
+    }
+
+    /// What this store can do. Not yet: restoring an export, which stays `None` in the bundle.
     pub fn capabilities(&self) -> StoreCapabilities {
         let mut capabilities = StoreCapabilities::default();
         capabilities.durable = true;
@@ -95,6 +100,7 @@ impl PostgresStore {
         capabilities.sync_cursors = true;
         capabilities.catalog = true;
         capabilities.conversation_control = true;
+        capabilities.lifecycle = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -103,6 +109,7 @@ impl PostgresStore {
 impl From<PostgresStore> for Store {
     fn from(postgres: PostgresStore) -> Store {
         let capabilities = postgres.capabilities();
+        let lifecycle = Arc::new(postgres.lifecycle());
         let inbox = postgres.inbox;
         Store {
             accounts: inbox.clone(),
@@ -124,7 +131,7 @@ impl From<PostgresStore> for Store {
             sync_cursors: Some(inbox.clone()),
             catalog: Some(inbox.clone()),
             restore: None,
-            lifecycle: None,
+            lifecycle: Some(lifecycle),
             conversation_control: Some(inbox),
             capabilities,
         }

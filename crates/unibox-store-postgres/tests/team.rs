@@ -9,8 +9,8 @@ use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus
 use unibox_core::session::{SecondFactor, Session, SessionId, SessionStore, TokenHash};
 use unibox_core::workflow::{Agent, AgentRoster};
 use unibox_core::{ContactId, ErrorKind, Role, TenantId, Timestamp, UserId};
-use unibox_store_postgres::PostgresInbox;
 use unibox_store_postgres::testing::TestDatabase;
+use unibox_store_postgres::{PostgresInbox, PostgresStore};
 
 fn tenant(name: &str) -> TenantId {
     name.parse().unwrap()
@@ -111,6 +111,12 @@ async fn sessions_are_found_by_token_across_tenants_and_expire_across_tenants() 
     assert!(one.list(&globex, None).await.unwrap().is_empty());
 }
 
+/// A store over `database` (the inbox with its keys attached) under the keyring entry `keys`.
+async fn sealed(database: &TestDatabase, keys: &str) -> PostgresStore {
+    let keys = unibox_vault::StoreKeys::try_from(unibox_vault::Keyring::parse(keys).unwrap()).unwrap();
+    PostgresStore::connect(&database.app_options(), keys).await.unwrap()
+}
+
 fn request(tenant: &TenantId, code: &str, at: i64, contacts: Vec<ContactId>) -> DeletionRequest {
     DeletionRequest {
         tenant: tenant.clone(),
@@ -135,8 +141,11 @@ async fn deletion_requests_and_links_are_stored_per_tenant() {
     };
     let (acme, globex) = (tenant("acme"), tenant("globex"));
     let (first, second) = (ContactId::new(), ContactId::new());
+    // One keyring for both stores: the platform user ids are sealed under the tenant's data key.
+    let keys = unibox_vault::Keyring::generate_entry(1);
     {
-        let inbox = connect(&database).await;
+        let store = sealed(&database, &keys).await;
+        let inbox = store.inbox();
         inbox.link_platform_user(&acme, "meta", "1234567890", first).await.unwrap();
         inbox.link_platform_user(&acme, "meta", "1234567890", second).await.unwrap();
         inbox.link_platform_user(&acme, "meta", "1234567890", first).await.unwrap();
@@ -150,7 +159,8 @@ async fn deletion_requests_and_links_are_stored_per_tenant() {
         assert_eq!(again, opened, "opening the same code again returns the stored request unchanged");
         inbox.open(request(&acme, "c0de02", 1_699_000_000, vec![])).await.unwrap();
     }
-    let inbox = connect(&database).await;
+    let store = sealed(&database, &keys).await;
+    let inbox = store.inbox();
     let codes = |requests: Vec<DeletionRequest>| requests.into_iter().map(|r| r.confirmation_code).collect::<Vec<_>>();
     assert_eq!(codes(inbox.pending(&acme).await.unwrap()), ["c0de02", "c0de01"], "oldest first");
     assert!(inbox.get(&globex, "c0de01").await.unwrap().is_none(), "another tenant sees nothing");

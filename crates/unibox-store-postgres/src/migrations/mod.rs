@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 14, name: "outbox", sql: include_str!("0041_outbox.sql") },
     Migration { version: 15, name: "workflow", sql: include_str!("0042_workflow.sql") },
     Migration { version: 16, name: "analytics", sql: include_str!("0043_analytics.sql") },
+    Migration { version: 17, name: "lifecycle", sql: include_str!("0044_lifecycle.sql") },
 ];
 
 /// The schema version this build writes: the number of its migrations.

@@ -1,5 +1,8 @@
 //! Privacy requests: [`DeletionRequestStore`] for [`PostgresInbox`] (tables `privacy_user_links`
-//! and `privacy_requests`, migration `0023_privacy.sql`), as the SQLite store keeps them.
+//! and `privacy_requests`, migration `0023_privacy.sql`), as the SQLite store keeps them; the
+//! platform user id sealed from migration 17 ([`users`]).
+
+mod users;
 
 use async_trait::async_trait;
 use tokio_postgres::Row;
@@ -11,8 +14,10 @@ use crate::codec::{from_json, to_json};
 use crate::error::{PgResultExt, corrupt};
 use crate::inbox::PostgresInbox;
 use crate::pool::Tx;
+use crate::sealing::{Access, Seal};
 
-const COLUMNS: &str = "confirmation_code, kind, platform, platform_user_id, contacts, status, requested_at, updated_at";
+const COLUMNS: &str = "confirmation_code, kind, platform, platform_user_id, contacts, status, requested_at, updated_at, \
+                       platform_user_id_sealed";
 
 fn kind_from(text: &str, operation: &'static str) -> Result<PrivacyRequestKind> {
     match text {
@@ -24,13 +29,15 @@ fn kind_from(text: &str, operation: &'static str) -> Result<PrivacyRequestKind> 
     }
 }
 
-fn request_from(tenant: &TenantId, row: &Row, operation: &'static str) -> Result<DeletionRequest> {
+fn request_from(seal: &Seal, tenant: &TenantId, row: &Row, operation: &'static str) -> Result<DeletionRequest> {
+    let code: String = row.get(0);
+    let platform_user_id = users::open_request_user(seal, tenant, &code, row.get(3), row.get(8))?;
     Ok(DeletionRequest {
         tenant: tenant.clone(),
-        confirmation_code: row.get(0),
+        confirmation_code: code,
         kind: kind_from(row.get(1), operation)?,
         platform: row.get(2),
-        platform_user_id: row.get(3),
+        platform_user_id,
         contacts: row.get::<_, Vec<Uuid>>(4).into_iter().map(ContactId::from_uuid).collect(),
         status: from_json(row.get(5), operation, "privacy request status")?,
         requested_at: Timestamp::from_unix_millis(row.get(6)),
@@ -40,6 +47,7 @@ fn request_from(tenant: &TenantId, row: &Row, operation: &'static str) -> Result
 
 async fn select_one(
     tx: &Tx<'_>,
+    seal: &Seal,
     tenant: &TenantId,
     code: &str,
     operation: &'static str,
@@ -49,7 +57,7 @@ async fn select_one(
         .await
         .during(operation)?;
     let row = tx.query_opt(&statement, &[&tenant.as_str(), &code]).await.during(operation)?;
-    row.map(|row| request_from(tenant, &row, operation)).transpose()
+    row.map(|row| request_from(seal, tenant, &row, operation)).transpose()
 }
 
 #[async_trait]
@@ -62,20 +70,11 @@ impl DeletionRequestStore for PostgresInbox {
         contact: ContactId,
     ) -> Result<()> {
         const OP: &str = "postgres.privacy.link";
-        let (name, platform, user) = (tenant.as_str().to_owned(), platform.to_owned(), platform_user_id.to_owned());
+        let seal = self.keys.seal(tenant, Access::Write).await?;
+        let (owner, platform, user) = (tenant.clone(), platform.to_owned(), platform_user_id.to_owned());
         self.db
             .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let statement = tx
-                        .prepare_cached(
-                            "INSERT INTO privacy_user_links (tenant, platform, platform_user_id, contact) \
-                             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                        )
-                        .await
-                        .during(OP)?;
-                    tx.execute(&statement, &[&name, &platform, &user, &contact.as_uuid()]).await.during(OP)?;
-                    Ok(())
-                })
+                Box::pin(async move { users::link(tx, &seal, &owner, &platform, &user, contact, OP).await })
             })
             .await
     }
@@ -87,20 +86,11 @@ impl DeletionRequestStore for PostgresInbox {
         platform_user_id: &str,
     ) -> Result<Vec<ContactId>> {
         const OP: &str = "postgres.privacy.linked_contacts";
-        let (name, platform, user) = (tenant.as_str().to_owned(), platform.to_owned(), platform_user_id.to_owned());
+        let seal = self.keys.seal(tenant, Access::Read).await?;
+        let (owner, platform, user) = (tenant.clone(), platform.to_owned(), platform_user_id.to_owned());
         self.db
             .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let statement = tx
-                        .prepare_cached(
-                            "SELECT contact FROM privacy_user_links \
-                             WHERE tenant = $1 AND platform = $2 AND platform_user_id = $3 ORDER BY linked",
-                        )
-                        .await
-                        .during(OP)?;
-                    let rows = tx.query(&statement, &[&name, &platform, &user]).await.during(OP)?;
-                    Ok(rows.iter().map(|row| ContactId::from_uuid(row.get(0))).collect())
-                })
+                Box::pin(async move { users::linked(tx, &seal, &owner, &platform, &user, OP).await })
             })
             .await
     }
@@ -109,14 +99,23 @@ impl DeletionRequestStore for PostgresInbox {
         const OP: &str = "postgres.privacy.open";
         let status = to_json(&new.status, "privacy request status")?;
         let tenant = new.tenant.clone();
+        // A request naming no user seals nothing: no data key is created for it (a tenant
+        // deletion records its request after destroying the keys).
+        let access = if new.platform_user_id.is_empty() { Access::Read } else { Access::Write };
+        let seal = self.keys.seal(&tenant, access).await?;
+        let (user, user_sealed) = users::store_request_user(
+            (access == Access::Write).then_some(&seal),
+            &new.confirmation_code,
+            &new.platform_user_id,
+        )?;
         self.db
             .tenant_tx(OP, &tenant, move |tx| {
                 Box::pin(async move {
                     let statement = tx
                         .prepare_cached(
                             "INSERT INTO privacy_requests (tenant, confirmation_code, kind, platform, platform_user_id, \
-                             contacts, status, status_name, requested_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                             contacts, status, status_name, requested_at, updated_at, platform_user_id_sealed) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
                         )
                         .await
                         .during(OP)?;
@@ -128,17 +127,18 @@ impl DeletionRequestStore for PostgresInbox {
                             &new.confirmation_code,
                             &new.kind.as_str(),
                             &new.platform,
-                            &new.platform_user_id,
+                            &user,
                             &contacts,
                             &status,
                             &new.status.as_str(),
                             &new.requested_at.as_unix_millis(),
                             &new.updated_at.as_unix_millis(),
+                            &user_sealed,
                         ],
                     )
                     .await
                     .during(OP)?;
-                    select_one(tx, &new.tenant, &new.confirmation_code, OP)
+                    select_one(tx, &seal, &new.tenant, &new.confirmation_code, OP)
                         .await?
                         .ok_or_else(|| corrupt(OP, "privacy request that was just written"))
                 })
@@ -148,8 +148,11 @@ impl DeletionRequestStore for PostgresInbox {
 
     async fn get(&self, tenant: &TenantId, confirmation_code: &str) -> Result<Option<DeletionRequest>> {
         const OP: &str = "postgres.privacy.get";
+        let seal = self.keys.seal(tenant, Access::Read).await?;
         let (owned, code) = (tenant.clone(), confirmation_code.to_owned());
-        self.db.tenant_tx(OP, tenant, move |tx| Box::pin(async move { select_one(tx, &owned, &code, OP).await })).await
+        self.db
+            .tenant_tx(OP, tenant, move |tx| Box::pin(async move { select_one(tx, &seal, &owned, &code, OP).await }))
+            .await
     }
 
     async fn set_status(
@@ -162,6 +165,7 @@ impl DeletionRequestStore for PostgresInbox {
         const OP: &str = "postgres.privacy.set_status";
         let (owned, code) = (tenant.clone(), confirmation_code.to_owned());
         let json = to_json(&status, "privacy request status")?;
+        let seal = self.keys.seal(tenant, Access::Read).await?;
         self.db
             .tenant_tx(OP, tenant, move |tx| {
                 Box::pin(async move {
@@ -180,7 +184,7 @@ impl DeletionRequestStore for PostgresInbox {
                         return Err(Error::new(ErrorKind::NotFound, "no deletion request with this confirmation code")
                             .with_operation(OP));
                     }
-                    select_one(tx, &owned, &code, OP)
+                    select_one(tx, &seal, &owned, &code, OP)
                         .await?
                         .ok_or_else(|| corrupt(OP, "privacy request that was just updated"))
                 })
@@ -190,6 +194,7 @@ impl DeletionRequestStore for PostgresInbox {
 
     async fn pending(&self, tenant: &TenantId) -> Result<Vec<DeletionRequest>> {
         const OP: &str = "postgres.privacy.pending";
+        let seal = self.keys.seal(tenant, Access::Read).await?;
         let owned = tenant.clone();
         self.db
             .tenant_tx(OP, tenant, move |tx| {
@@ -202,7 +207,7 @@ impl DeletionRequestStore for PostgresInbox {
                         .await
                         .during(OP)?;
                     let rows = tx.query(&statement, &[&owned.as_str()]).await.during(OP)?;
-                    rows.iter().map(|row| request_from(&owned, row, OP)).collect()
+                    rows.iter().map(|row| request_from(&seal, &owned, row, OP)).collect()
                 })
             })
             .await
