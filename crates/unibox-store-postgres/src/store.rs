@@ -16,7 +16,8 @@ use crate::{PostgresInbox, PostgresOptions};
 /// the token [`Vault`] under per-tenant data keys wrapped by your [`StoreKeys`], the audit hash
 /// chain (the vault's own records included), the agent roster, analytics, usage counters,
 /// message credits, sessions, deletion requests, marketplace orders, history pull cursors, the
-/// product catalog and conversation control. Several processes may share it. Hand it to
+/// product catalog and conversation control; an export of another store imports into it
+/// (`Store::restore`). Several processes may share it. Hand it to
 /// `Hub::builder`.
 ///
 /// ```no_run
@@ -77,8 +78,8 @@ impl PostgresStore {
         &self.audit
     }
 
-    /// What this store can do. Not yet: restoring an export and the lifecycle part (retention
-    /// and erasure), which stay `None` in the bundle.
+    /// What this store can do. Not yet: the lifecycle part (retention and erasure), which stays
+    /// `None` in the bundle.
     pub fn capabilities(&self) -> StoreCapabilities {
         let mut capabilities = StoreCapabilities::default();
         capabilities.durable = true;
@@ -95,6 +96,7 @@ impl PostgresStore {
         capabilities.sync_cursors = true;
         capabilities.catalog = true;
         capabilities.conversation_control = true;
+        capabilities.restore = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -123,7 +125,7 @@ impl From<PostgresStore> for Store {
             orders: Some(inbox.clone()),
             sync_cursors: Some(inbox.clone()),
             catalog: Some(inbox.clone()),
-            restore: None,
+            restore: Some(inbox.clone()),
             lifecycle: None,
             conversation_control: Some(inbox),
             capabilities,
