@@ -47,12 +47,11 @@ pub(crate) async fn register(tx: &Tx<'_>, account: &ChannelAccount, operation: &
         .get(0);
     match registered.as_str() {
         "ok" => Ok(()),
-        "taken" => Err(Error::new(
-            ErrorKind::Conflict,
-            "another account of this channel already has this platform account id",
-        )
-        .with_operation(operation)
-        .with_context("channel", &account.channel)),
+        "taken" => {
+            Err(Error::new(ErrorKind::Conflict, "another account of this channel already has this platform account id")
+                .with_operation(operation)
+                .with_context("channel", &account.channel))
+        }
         _ => Err(Error::new(ErrorKind::Conflict, "an account with this id belongs to another tenant")
             .with_operation(operation)),
     }

@@ -53,7 +53,8 @@ impl Messages {
         if !self.ids.insert(id) {
             return Err(Error::new(ErrorKind::InvalidInput, "another message of the export has this id"));
         }
-        let platform_key = message.platform_message_id.as_deref().map(|given| seal.lookup(index::PLATFORM_MESSAGE_ID, given));
+        let platform_key =
+            message.platform_message_id.as_deref().map(|given| seal.lookup(index::PLATFORM_MESSAGE_ID, given));
         if let Some(key) = &platform_key
             && !self.platform_keys.insert((message.account.as_uuid(), key.clone()))
         {
