@@ -2,6 +2,12 @@
 //! temporary directory, its own vault keys) is exported, imported into an empty PostgreSQL
 //! schema (other vault keys) and exported again: the two exports are the same bytes, the
 //! imported data is sealed at rest as PostgreSQL ingest seals it, and the tenant keeps working.
+//! And the few lines of Rust `docs/operations.md` shows for the move (the example
+//! `sqlite_to_postgres`'s `move_tenant`) are quoted exactly and do the move.
+
+#[allow(dead_code)] // `main` is the example's entry point, unused here
+#[path = "../examples/sqlite_to_postgres.rs"]
+mod sqlite_to_postgres;
 
 use tokio_postgres::NoTls;
 use unibox_core::inbox::{MessageQuery, SearchQuery};
@@ -97,4 +103,27 @@ async fn a_sqlite_tenant_moves_to_postgres_byte_for_byte_and_keeps_working() {
     assert_eq!(found.items.iter().map(|m| m.id).collect::<Vec<_>>(), vec![newest.id]);
     let found = postgres.reads.search(tenant, &SearchQuery::new("เสื้อสีแดง")).await.expect("search runs");
     assert_eq!(found.items.len(), 1, "imported messages are found too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_move_moves_a_tenant_and_is_quoted_exactly() {
+    let example = include_str!("../examples/sqlite_to_postgres.rs");
+    let quoted = example.split("// [move_tenant]\n").nth(1).expect("the example marks move_tenant");
+    let operations = include_str!("../../../docs/operations.md");
+    let section = operations.split("## Moving from SQLite to PostgreSQL").nth(1).expect("the section");
+    assert!(section.contains(&format!("```rust\n{quoted}```")), "docs/operations.md quotes move_tenant exactly");
+
+    let Some(database) = TestDatabase::create("the_documented_move").await else { return };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let sqlite: Store =
+        SqliteStore::open(dir.path().join("inbox.db"), fresh_keys()).await.expect("SQLite opens").into();
+    let seeded = seed(&sqlite).await;
+    let postgres: Store =
+        PostgresStore::connect(&database.app_options(), fresh_keys()).await.expect("PostgreSQL connects").into();
+    let file = dir.path().join("acme.jsonl");
+    let summary = sqlite_to_postgres::move_tenant(&sqlite, &postgres, &seeded.tenant, &file).await.expect("it moves");
+    assert_eq!(summary.counts.messages, 9);
+    assert!(std::fs::read_to_string(&file).expect("the export file").contains(THAI_TEXT));
+    let error = sqlite_to_postgres::move_tenant(&sqlite, &postgres, &seeded.tenant, &file).await.expect_err("twice");
+    assert_eq!(error.kind(), ErrorKind::Conflict, "the tenant holds data after the first move");
 }
