@@ -19,7 +19,7 @@ use unibox_core::{Error, ErrorKind, TenantId, Timestamp};
 // [move_tenant]
 /// Moves `tenant` from `sqlite` into the empty tenant of `postgres` through the export file
 /// `path`, and checks that PostgreSQL exports the same bytes.
-pub async fn move_tenant(
+pub(crate) async fn move_tenant(
     sqlite: &Store,
     postgres: &Store,
     tenant: &TenantId,
