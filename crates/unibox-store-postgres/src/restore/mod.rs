@@ -83,7 +83,7 @@ impl Rows {
 fn naming_record(error: Error, position: usize, record: &ExportRecord) -> Error {
     let number = position + 1;
     let error = if error.kind() == ErrorKind::InvalidInput {
-        Error::new(ErrorKind::InvalidInput, format!("record {number} (a {}): {}", record.kind(), error.message()))
+        Error::new(ErrorKind::InvalidInput, format!("record {number} ({}): {}", record.kind(), error.message()))
     } else {
         error
     };
