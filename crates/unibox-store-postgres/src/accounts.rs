@@ -11,6 +11,7 @@ use unibox_core::{
 use crate::codec::{from_json, parsed, to_json};
 use crate::error::PgResultExt;
 use crate::inbox::PostgresInbox;
+use crate::pool::Tx;
 
 /// The account columns [`account_from_row`] reads.
 const COLUMNS: &str = "id, tenant, channel, kind, platform_account_id, display_name, state, connected_at";
@@ -32,6 +33,30 @@ fn not_found(operation: &'static str) -> Error {
     Error::new(ErrorKind::NotFound, "channel account not found").with_operation(operation)
 }
 
+/// Registers `account` of the transaction's tenant for webhook routing (the owner's
+/// `unibox_register_account`): a `Conflict` when another account of its channel has its
+/// platform account id, or when its id is another tenant's.
+pub(crate) async fn register(tx: &Tx<'_>, account: &ChannelAccount, operation: &'static str) -> Result<()> {
+    let registered: String = tx
+        .query_one(
+            "SELECT unibox_register_account($1, $2, $3)",
+            &[&account.id.as_uuid(), &account.channel.as_str(), &account.platform_account_id],
+        )
+        .await
+        .during(operation)?
+        .get(0);
+    match registered.as_str() {
+        "ok" => Ok(()),
+        "taken" => {
+            Err(Error::new(ErrorKind::Conflict, "another account of this channel already has this platform account id")
+                .with_operation(operation)
+                .with_context("channel", &account.channel))
+        }
+        _ => Err(Error::new(ErrorKind::Conflict, "an account with this id belongs to another tenant")
+            .with_operation(operation)),
+    }
+}
+
 #[async_trait]
 impl ChannelAccounts for PostgresInbox {
     async fn save_account(&self, account: &ChannelAccount) -> Result<()> {
@@ -42,32 +67,7 @@ impl ChannelAccounts for PostgresInbox {
         self.db
             .tenant_tx(OP, &tenant, move |tx| {
                 Box::pin(async move {
-                    let registered: String = tx
-                        .query_one(
-                            "SELECT unibox_register_account($1, $2, $3)",
-                            &[&account.id.as_uuid(), &account.channel.as_str(), &account.platform_account_id],
-                        )
-                        .await
-                        .during(OP)?
-                        .get(0);
-                    match registered.as_str() {
-                        "ok" => {}
-                        "taken" => {
-                            return Err(Error::new(
-                                ErrorKind::Conflict,
-                                "another account of this channel already has this platform account id",
-                            )
-                            .with_operation(OP)
-                            .with_context("channel", &account.channel));
-                        }
-                        _ => {
-                            return Err(Error::new(
-                                ErrorKind::Conflict,
-                                "an account with this id belongs to another tenant",
-                            )
-                            .with_operation(OP));
-                        }
-                    }
+                    register(tx, &account, OP).await?;
                     let statement = tx
                         .prepare_cached(
                             "INSERT INTO accounts (tenant, id, channel, kind, platform_account_id, display_name, state, \

@@ -23,6 +23,7 @@ mod outbox;
 mod pool;
 mod privacy;
 mod reads;
+mod restore;
 mod roles;
 mod roster;
 mod rows;

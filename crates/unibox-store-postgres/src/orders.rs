@@ -16,20 +16,8 @@ use crate::codec::{from_json, identity_kind_key, to_json};
 use crate::error::PgResultExt;
 use crate::inbox::PostgresInbox;
 use crate::pool::{Tx, lock_key};
-use crate::sealing::{Access, Seal, field, index};
-
-/// The row id an order's sealed body is bound to: the account and the platform's order id (as
-/// the SQLite store's).
-fn order_row(account: &Uuid, order_id: &str) -> Vec<u8> {
-    let mut row = account.as_bytes().to_vec();
-    row.extend_from_slice(order_id.as_bytes());
-    row
-}
-
-/// What `orders.buyer_id` holds: the blind of the buyer's identity kind and id.
-pub(crate) fn buyer_lookup(seal: &Seal, kind: &str, id: &str) -> String {
-    seal.lookup(index::ORDER_BUYER, &format!("{kind}\u{0}{id}"))
-}
+use crate::rows::{buyer_lookup, order_row};
+use crate::sealing::{Access, Seal, field};
 
 /// Opens a row of `account, order_id, body_sealed`.
 fn open_order(seal: &Seal, row: &Row, operation: &'static str) -> Result<Order> {

@@ -1,7 +1,8 @@
 //! Row keys shared by the writers and readers: what a sealed value is bound to, and how a
 //! looked-up value is blinded.
 
-use unibox_core::ChannelAccountId;
+use unibox_core::{ChannelAccountId, ContactId};
+use uuid::Uuid;
 
 use crate::sealing::{Seal, index};
 
@@ -43,4 +44,24 @@ pub(crate) fn reaction_row(message: &[u8; 16], lookup: &str) -> Vec<u8> {
     row.extend_from_slice(message);
     row.extend_from_slice(lookup.as_bytes());
     row
+}
+
+/// The row a sealed attribute value is bound to: the contact and the attribute's name.
+pub(crate) fn attribute_row(contact: ContactId, name: &str) -> Vec<u8> {
+    let mut row = contact.as_bytes().to_vec();
+    row.extend_from_slice(name.as_bytes());
+    row
+}
+
+/// The row id an order's sealed body is bound to: the account and the platform's order id (as
+/// the SQLite store's).
+pub(crate) fn order_row(account: &Uuid, order_id: &str) -> Vec<u8> {
+    let mut row = account.as_bytes().to_vec();
+    row.extend_from_slice(order_id.as_bytes());
+    row
+}
+
+/// What `orders.buyer_id` holds: the blind of the buyer's identity kind and id.
+pub(crate) fn buyer_lookup(seal: &Seal, kind: &str, id: &str) -> String {
+    seal.lookup(index::ORDER_BUYER, &format!("{kind}\u{0}{id}"))
 }

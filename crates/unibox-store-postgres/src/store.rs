@@ -16,8 +16,9 @@ use crate::{PostgresInbox, PostgresLifecycle, PostgresOptions};
 /// the token [`Vault`] under per-tenant data keys wrapped by your [`StoreKeys`], the audit hash
 /// chain (the vault's own records included), the agent roster, analytics, usage counters,
 /// message credits, sessions, deletion requests, marketplace orders, history pull cursors, the
-/// product catalog, conversation control, and retention and erasure ([`PostgresLifecycle`]).
-/// Several processes may share it. Hand it to
+/// product catalog, conversation control, and retention and erasure ([`PostgresLifecycle`]);
+/// an export of another store imports into it (`Store::restore`). Several processes may share
+/// it. Hand it to
 /// `Hub::builder`.
 ///
 /// ```no_run
@@ -83,7 +84,7 @@ impl PostgresStore {
         PostgresLifecycle::new(self.inbox.clone(), self.vault.clone())
     }
 
-    /// What this store can do. Not yet: restoring an export, which stays `None` in the bundle.
+    /// What this store can do: every part of the bundle.
     pub fn capabilities(&self) -> StoreCapabilities {
         let mut capabilities = StoreCapabilities::default();
         capabilities.durable = true;
@@ -101,6 +102,7 @@ impl PostgresStore {
         capabilities.catalog = true;
         capabilities.conversation_control = true;
         capabilities.lifecycle = true;
+        capabilities.restore = true;
         capabilities.max_page_size = MAX_PAGE_SIZE;
         capabilities
     }
@@ -130,7 +132,7 @@ impl From<PostgresStore> for Store {
             orders: Some(inbox.clone()),
             sync_cursors: Some(inbox.clone()),
             catalog: Some(inbox.clone()),
-            restore: None,
+            restore: Some(inbox.clone()),
             lifecycle: Some(lifecycle),
             conversation_control: Some(inbox),
             capabilities,

@@ -1,6 +1,7 @@
-//! `unibox-store` as an operator runs it: a real process, real SQLite files, the vault keys in
-//! an environment variable. Export a tenant, import it into a new file, export again: the same
-//! records; bad input and missing keys are errors with a non-zero exit status.
+//! `unibox-store` as an operator runs it: a real process, real SQLite files (and a PostgreSQL
+//! test schema), the vault keys in an environment variable. Export a tenant, import it into a
+//! new file or into PostgreSQL, export again: the same records; bad input and missing keys are
+//! errors with a non-zero exit status.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -83,6 +84,49 @@ async fn a_tenant_moves_from_one_sqlite_file_to_another_and_exports_the_same() {
     let out = unibox_store(&keys, &["import", "--db", target.to_str().unwrap(), "--in", first.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("already holds data"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_moves_from_a_sqlite_file_to_postgres_and_exports_the_same_bytes() {
+    let Some(database) = unibox_store_postgres::testing::TestDatabase::create_empty("unibox_store_cli").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (sqlite_keys, postgres_keys) = (Keyring::generate_entry(1), Keyring::generate_entry(1));
+    let source = dir.path().join("source.db");
+    let seeded = {
+        let keys = StoreKeys::try_from(Keyring::parse(&sqlite_keys).unwrap()).unwrap();
+        let store: Store = SqliteStore::open(&source, keys).await.unwrap().into();
+        unibox_testkit::export::seed(&store).await
+    };
+    let tenant = seeded.tenant.as_str();
+    let (first, second) = (dir.path().join("first.jsonl"), dir.path().join("second.jsonl"));
+    let out = unibox_store(
+        &sqlite_keys,
+        &["export", "--db", source.to_str().unwrap(), "--tenant", tenant, "--out", first.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // An empty schema: the import migrates it first, as its owner.
+    let (app, owner) = (database.app_url(), database.owner_url());
+    let import = ["import", "--postgres", &app, "--migrate-with", &owner, "--in", first.to_str().unwrap()];
+    let out = unibox_store(&postgres_keys, &import);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("imported"), "{}", stderr(&out));
+    let out = unibox_store(
+        &postgres_keys,
+        &["export", "--postgres", &app, "--tenant", tenant, "--out", second.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (first_records, second_records) = (records(&first), records(&second));
+    assert!(first_records.len() > 20, "a realistic tenant: {} records", first_records.len());
+    assert_eq!(first_records, second_records, "the tenant moved to PostgreSQL exports the same records");
+
+    let out = unibox_store(&postgres_keys, &import);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already holds data"), "{}", stderr(&out));
+    let out = run(&postgres_keys, &["import", "--db", "x.db", "--postgres", &app]);
+    assert_eq!(out.status.code(), Some(2), "two stores named");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@
 //! linear), and appends of different tenants never wait for each other. `Ok` means committed.
 
 mod query;
-mod rows;
+pub(crate) mod rows;
 
 use async_trait::async_trait;
 use unibox_core::audit::{AuditHash, AuditLog, AuditPage, AuditQuery, AuditRecord, ChainedRecord, Checkpoint};
@@ -36,7 +36,7 @@ async fn head(tx: &Tx<'_>, tenant: &str, operation: &'static str) -> Result<Opti
 
 /// Locks `tenant`'s chain for the rest of the transaction, creating its lock row on the first
 /// append (a concurrent first append waits for this one's commit, then finds the row).
-async fn lock_chain(tx: &Tx<'_>, tenant: &str, operation: &'static str) -> Result<()> {
+pub(crate) async fn lock_chain(tx: &Tx<'_>, tenant: &str, operation: &'static str) -> Result<()> {
     let lock = tx.prepare_cached("SELECT 1 FROM audit_heads WHERE tenant = $1 FOR UPDATE").await.during(operation)?;
     if tx.query_opt(&lock, &[&tenant]).await.during(operation)?.is_some() {
         return Ok(());

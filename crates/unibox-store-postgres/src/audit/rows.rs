@@ -10,21 +10,21 @@ use crate::error::corrupt;
 pub(super) const COLUMNS: &str = "seq, at, actor_type, actor, role, action, target, outcome, detail, prev_hash, hash";
 
 /// The columns of a record besides its tenant, as [`insert`](super) writes them.
-pub(super) struct Columns<'r> {
-    pub(super) seq: i64,
-    pub(super) at: i64,
-    pub(super) actor_type: &'static str,
-    pub(super) actor: &'r str,
-    pub(super) role: Option<&'r str>,
-    pub(super) action: &'r str,
-    pub(super) target: &'r str,
-    pub(super) outcome: &'static str,
-    pub(super) detail: Option<&'r str>,
+pub(crate) struct Columns<'r> {
+    pub(crate) seq: i64,
+    pub(crate) at: i64,
+    pub(crate) actor_type: &'static str,
+    pub(crate) actor: &'r str,
+    pub(crate) role: Option<&'r str>,
+    pub(crate) action: &'r str,
+    pub(crate) target: &'r str,
+    pub(crate) outcome: &'static str,
+    pub(crate) detail: Option<&'r str>,
 }
 
 impl<'r> Columns<'r> {
     /// The columns of `chained`.
-    pub(super) fn of(chained: &'r ChainedRecord, operation: &'static str) -> Result<Self> {
+    pub(crate) fn of(chained: &'r ChainedRecord, operation: &'static str) -> Result<Self> {
         let r = &chained.record;
         let (actor_type, actor, role) = match r.actor.principal() {
             Principal::User { id, role } => ("user", id.as_str(), Some(role.as_str())),

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::retention::delete_messages;
 use super::tables::{CREDITS, TENANT_DELETION};
 use crate::error::PgResultExt;
-use crate::orders::buyer_lookup;
+use crate::rows::buyer_lookup;
 use crate::pool::Tx;
 use crate::rows::{event_row, identity_row, pending_row};
 use crate::sealing::{Seal, field, index};

@@ -11,18 +11,12 @@ use crate::error::PgResultExt;
 use crate::pool::Tx;
 use crate::reads::not_found;
 use crate::reads::rows::contacts;
+use crate::rows::attribute_row;
 use crate::sealing::{Seal, field};
 
 /// The `named_at` of a display name the team chose: later than any event, so ingest never
 /// replaces it (it keeps the name of the newest event by this column).
 const CHOSEN_BY_TEAM: i64 = i64::MAX;
-
-/// The row a sealed attribute value is bound to: the contact and the attribute's name.
-fn attribute_row(contact: ContactId, name: &str) -> Vec<u8> {
-    let mut row = contact.as_bytes().to_vec();
-    row.extend_from_slice(name.as_bytes());
-    row
-}
 
 /// A contact with its attributes.
 pub(crate) async fn profile(

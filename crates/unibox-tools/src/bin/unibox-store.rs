@@ -1,11 +1,16 @@
-//! `unibox-store`: exports a tenant (or one contact) of a SQLite store as JSON Lines, and
-//! imports such an export into an empty tenant of a SQLite store: the way to move a tenant
-//! between files or from another backend.
+//! `unibox-store`: exports a tenant (or one contact) of a SQLite or PostgreSQL store as JSON
+//! Lines, and imports such an export into an empty tenant of either: the way to move a tenant
+//! between files, from SQLite to PostgreSQL, or from another backend.
 //!
 //! ```text
 //! UNIBOX_VAULT_KEYS=... unibox-store export --db inbox.db --tenant acme [--contact ID] [--out acme.jsonl]
 //! UNIBOX_VAULT_KEYS=... unibox-store import --db new.db [--in acme.jsonl]
+//! UNIBOX_VAULT_KEYS=... unibox-store import --postgres postgres://unibox_app@db/unibox \
+//!     [--migrate-with postgres://unibox_owner@db/unibox] [--in acme.jsonl]
 //! ```
+//!
+//! `--db PATH` names a SQLite file, `--postgres URL` a PostgreSQL database as its application
+//! role (with `--migrate-with OWNER_URL`, pending migrations are applied first, as the owner).
 //!
 //! The vault keys come from the environment variable `UNIBOX_VAULT_KEYS` (another with
 //! `--keys-env NAME`), as for the server: the store opens only with them. Without `--out` the
@@ -18,17 +23,21 @@ use tokio::io::{AsyncWrite, AsyncWriteExt, BufReader};
 use unibox_core::privacy::export::{ExportScope, export, import};
 use unibox_core::store::Store;
 use unibox_core::{ContactId, Error, ErrorKind, TenantId, Timestamp};
-use unibox_store_sqlite::SqliteStore;
+use unibox_store_postgres::{PostgresOptions, PostgresStore};
+use unibox_store_sqlite::{SqliteInbox, SqliteStore};
 use unibox_vault::StoreKeys;
 
 const USAGE: &str = "usage:
-  unibox-store export --db PATH --tenant TENANT [--contact CONTACT_ID] [--out FILE] [--keys-env NAME]
-  unibox-store import --db PATH [--in FILE] [--keys-env NAME]
+  unibox-store export STORE --tenant TENANT [--contact CONTACT_ID] [--out FILE] [--keys-env NAME]
+  unibox-store import STORE [--in FILE] [--keys-env NAME]
+STORE is --db PATH (a SQLite file) or --postgres URL [--migrate-with OWNER_URL] (PostgreSQL).
 The vault keys are read from UNIBOX_VAULT_KEYS unless --keys-env names another variable.";
 
 struct Options {
     command: String,
-    db: String,
+    db: Option<String>,
+    postgres: Option<String>,
+    migrate_with: Option<String>,
     tenant: Option<String>,
     contact: Option<String>,
     file: Option<String>,
@@ -42,7 +51,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
     }
     let mut options = Options {
         command,
-        db: String::new(),
+        db: None,
+        postgres: None,
+        migrate_with: None,
         tenant: None,
         contact: None,
         file: None,
@@ -52,7 +63,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
     while let Some(flag) = rest.next() {
         let value = rest.next().ok_or_else(|| format!("{flag} needs a value"))?.clone();
         match (options.command.as_str(), flag.as_str()) {
-            (_, "--db") => options.db = value,
+            (_, "--db") => options.db = Some(value),
+            (_, "--postgres") => options.postgres = Some(value),
+            (_, "--migrate-with") => options.migrate_with = Some(value),
             (_, "--keys-env") => options.keys_env = value,
             ("export", "--tenant") => options.tenant = Some(value),
             ("export", "--contact") => options.contact = Some(value),
@@ -60,8 +73,13 @@ fn parse(args: &[String]) -> Result<Options, String> {
             _ => return Err(format!("unknown option {flag}")),
         }
     }
-    if options.db.is_empty() {
-        return Err("--db is required".into());
+    match (&options.db, &options.postgres) {
+        (None, None) => return Err("--db or --postgres is required".into()),
+        (Some(_), Some(_)) => return Err("--db and --postgres name two stores: give one".into()),
+        (Some(_), None) if options.migrate_with.is_some() => {
+            return Err("--migrate-with is for a --postgres store".into());
+        }
+        _ => {}
     }
     if options.command == "export" && options.tenant.is_none() {
         return Err("export needs --tenant".into());
@@ -73,11 +91,23 @@ fn io_error(what: &str, error: std::io::Error) -> Error {
     Error::new(ErrorKind::Storage, format!("{what}: {error}"))
 }
 
+/// The store `options` name, and the SQLite inbox to close at the end (if it is SQLite).
+async fn open(options: &Options, keys: StoreKeys) -> unibox_core::Result<(Store, Option<std::sync::Arc<SqliteInbox>>)> {
+    if let Some(url) = &options.postgres {
+        let mut postgres = PostgresOptions::new(url)?;
+        if let Some(owner) = &options.migrate_with {
+            postgres = postgres.migrate_with(owner)?;
+        }
+        return Ok((PostgresStore::connect(&postgres, keys).await?.into(), None));
+    }
+    let sqlite = SqliteStore::open(options.db.as_deref().unwrap_or_default(), keys).await?;
+    let inbox = sqlite.inbox().clone();
+    Ok((sqlite.into(), Some(inbox)))
+}
+
 async fn run(options: Options) -> unibox_core::Result<String> {
     let keys = StoreKeys::from_env(&options.keys_env)?;
-    let sqlite = SqliteStore::open(&options.db, keys).await?;
-    let inbox = sqlite.inbox().clone();
-    let store: Store = sqlite.into();
+    let (store, inbox) = open(&options, keys).await?;
     let result = match options.command.as_str() {
         "export" => {
             let tenant: TenantId = options.tenant.as_deref().unwrap_or_default().parse()?;
@@ -114,7 +144,7 @@ async fn run(options: Options) -> unibox_core::Result<String> {
         }
     };
     drop(store);
-    if let Ok(inbox) = std::sync::Arc::try_unwrap(inbox) {
+    if let Some(Ok(inbox)) = inbox.map(std::sync::Arc::try_unwrap) {
         inbox.close().await;
     }
     result
