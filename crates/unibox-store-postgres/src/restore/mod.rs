@@ -108,7 +108,9 @@ async fn check_empty(tx: &Tx<'_>, tenant: &str) -> Result<()> {
 
 #[async_trait]
 impl Restore for PostgresInbox {
-    /// Writes the records in one transaction (see the [module](self) docs): all or nothing.
+    /// Seals every record as ingest would (an `InvalidInput` error naming the first record the
+    /// schema would refuse), then writes them all in one transaction scoped to the tenant, in
+    /// batched inserts: all or nothing, `Conflict` when the tenant holds data already.
     async fn restore(&self, tenant: &TenantId, records: Vec<ExportRecord>) -> Result<()> {
         if let Some((position, other)) = records.iter().enumerate().find(|(_, record)| record.tenant() != tenant) {
             let error = Error::new(
