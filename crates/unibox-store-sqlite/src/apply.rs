@@ -107,10 +107,8 @@ pub(crate) fn find_target(
     .transpose()
 }
 
-/// The text a search finds a content by.
-pub(crate) fn search_text(content: &Content) -> Option<String> {
-    content.searchable_text().map(|text| text.into_owned()).filter(|text| !text.is_empty())
-}
+/// The text a search finds a content by (the rule every backend shares).
+pub(crate) use unibox_core::ingest::search_text;
 
 /// Applies an edit unless a later edit already won ([`supersedes`]). On an unsent message only
 /// the edit's time is kept: the content stays erased.

@@ -1,13 +1,13 @@
 //! Storing prepared events inside the call's transaction.
 
 use unibox_core::inbox::IngestOutcome;
+use unibox_core::ingest::{PreparedAction, PreparedEvent, PreparedMessage};
 use unibox_core::{
     Author, ChannelAccountId, ContactId, ConversationId, DeliveryStatus, Direction, Error, ErrorKind, Result, TenantId,
 };
 
 use super::OP;
 use super::apply::{self, Pending, PendingChange, Target};
-use super::prepare::{Action, NewMessage, PreparedEvent};
 use crate::codec::{ERASED_CONTENT_JSON, direction_key, to_json};
 use crate::error::PgResultExt;
 use crate::pool::{Tx, lock_key};
@@ -89,8 +89,8 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
     let pending = |change| Pending { event_id: event.event_id.clone(), at: event.occurred_at, change };
     let key = |message_id: &str| seal.lookup(index::PLATFORM_MESSAGE_ID, message_id);
     match &event.action {
-        Action::Message(message) => store_message(tx, tenant, seal, event, message).await,
-        Action::Edit { message_id, content_json, text } => {
+        PreparedAction::Message(message) => store_message(tx, tenant, seal, event, message).await,
+        PreparedAction::Edit { message_id, content_json, text } => {
             let blind = key(message_id);
             lock_key(tx, &message_key(tenant, account, &blind), OP).await?;
             match apply::find_target(tx, tenant, account, &blind).await? {
@@ -111,7 +111,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
                 }
             }
         }
-        Action::Unsend { message_id } => {
+        PreparedAction::Unsend { message_id } => {
             let blind = key(message_id);
             lock_key(tx, &message_key(tenant, account, &blind), OP).await?;
             match apply::find_target(tx, tenant, account, &blind).await? {
@@ -125,7 +125,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
                 }
             }
         }
-        Action::Reaction { message_id, reactor, emoji } => {
+        PreparedAction::Reaction { message_id, reactor, emoji } => {
             let blind = key(message_id);
             lock_key(tx, &message_key(tenant, account, &blind), OP).await?;
             match apply::find_target(tx, tenant, account, &blind).await? {
@@ -146,7 +146,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
                 }
             }
         }
-        Action::Delivery { message_ids, status } => {
+        PreparedAction::Delivery { message_ids, status } => {
             let mut outcome = untouched();
             let mut blinds: Vec<String> = message_ids.iter().map(|id| key(id)).collect();
             // Locks in one order, whatever the receipt's: no two receipts deadlock on each other.
@@ -172,7 +172,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
             }
             Ok(outcome)
         }
-        Action::Revoke { state_json } => {
+        PreparedAction::Revoke { state_json } => {
             tx.execute(
                 "UPDATE accounts SET state = $3 WHERE tenant = $1 AND id = $2",
                 &[&tenant.as_str(), &account.as_uuid(), state_json],
@@ -181,7 +181,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
             .during(OP)?;
             Ok(untouched())
         }
-        Action::MoveIdentity { kind, previous, current } => {
+        PreparedAction::MoveIdentity { kind, previous, current } => {
             let (previous, current_key) = (identity_lookup(seal, kind, previous), identity_lookup(seal, kind, current));
             let row = identity_row(account.as_bytes(), kind, &current_key);
             let current_sealed = seal.seal(field::IDENTITY_VALUE, &row, current)?;
@@ -197,7 +197,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
             .during(OP)?;
             Ok(untouched())
         }
-        Action::Log => Ok(untouched()),
+        PreparedAction::Log => Ok(untouched()),
     }
 }
 
@@ -206,7 +206,7 @@ async fn store_message(
     tenant: &TenantId,
     seal: &Seal,
     event: &PreparedEvent,
-    message: &NewMessage,
+    message: &PreparedMessage,
 ) -> Result<IngestOutcome> {
     let account = event.account;
     let platform_key = seal.lookup(index::PLATFORM_MESSAGE_ID, &message.platform_id);
@@ -244,7 +244,7 @@ async fn store_message(
             &statement,
             &[
                 &tenant.as_str(),
-                &message.conversation.as_uuid(),
+                &message.ids.conversation.as_uuid(),
                 &account.as_uuid(),
                 &contact.as_uuid(),
                 &i64::from(inbound),
@@ -264,7 +264,7 @@ async fn store_message(
         // An echo of a message the business sent from elsewhere (the platform's own app).
         Direction::Outbound => (Author::System, DeliveryStatus::Sent),
     };
-    let id = message.message;
+    let id = message.ids.message;
     let row = id.as_bytes();
     let (content, content_sealed) = match unsent_at {
         // Erased content holds nothing personal.
@@ -322,7 +322,7 @@ async fn find_or_create_contact(
     tenant: &TenantId,
     seal: &Seal,
     event: &PreparedEvent,
-    message: &NewMessage,
+    message: &PreparedMessage,
 ) -> Result<ContactId> {
     let account = event.account;
     let identity_key = identity_lookup(seal, &message.customer_kind, &message.customer_id);
@@ -367,7 +367,7 @@ async fn find_or_create_contact(
             .during(OP)?;
         return Ok(id);
     }
-    let id = message.contact;
+    let id = message.ids.contact;
     let sealed_name = seal.seal_opt(field::CONTACT_NAME, id.as_bytes(), name)?;
     let statement = tx
         .prepare_cached(
