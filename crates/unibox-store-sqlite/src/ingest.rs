@@ -7,7 +7,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use unibox_core::inbox::{IngestOutcome, RoutedEvent};
-use unibox_core::ingest::{self, PreparedAction, PreparedMessage};
+use unibox_core::ingest::{self, AmendedMessage, PreparedAction, PreparedMessage};
 use unibox_core::{Author, ChannelAccountId, ContactId, ConversationId, DeliveryStatus, Direction, Result, TenantId};
 
 use crate::apply::{
@@ -304,9 +304,8 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &PreparedMess
         .during(OP)?;
     let conversation = ConversationId::from_bytes(conversation);
 
-    let pending = take_pending(tx, tenant, account, &platform_key)?;
     // An unsend that arrived first: the content is never written.
-    let unsent_at = pending.iter().filter(|p| matches!(p.change, PendingChange::Unsend)).map(|p| p.at).min();
+    let (unsent_at, pending) = ingest::arrival(take_pending(tx, tenant, account, &platform_key)?);
     let (content_json, text) = match unsent_at {
         Some(_) => (ERASED_CONTENT_JSON, None),
         None => (message.content_json.as_str(), message.text.as_deref()),
@@ -365,10 +364,9 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &PreparedMess
     let seq = tx.last_insert_rowid();
     tx.add_search_text(seq, text)?;
     if !pending.is_empty() {
-        let mut target =
-            Target { seq, id, conversation, direction: message.direction, delivery, edited: None, unsent_at };
-        let rest = pending.into_iter().filter(|p| !matches!(p.change, PendingChange::Unsend)).collect();
-        apply_pending(tx, tenant, &mut target, rest)?;
+        let state = AmendedMessage { direction: message.direction, delivery, edited: None, unsent_at };
+        let mut target = Target { seq, id, conversation, state };
+        apply_pending(tx, tenant, &mut target, pending)?;
     }
     Ok(IngestOutcome::Stored { conversation: Some(conversation), message: Some(id) })
 }

@@ -27,11 +27,13 @@
 //! every order.
 
 mod amendment;
+mod pending;
 mod plan;
 mod prepared;
 mod validate;
 
 pub use amendment::{Amendment, earliest, supersedes};
+pub use pending::{AmendedMessage, EditEffect, Pending, PendingChange, arrival, edit_search_text, wins};
 pub use plan::{IngestPlan, NewMessage, plan, postback_message_id};
 pub use prepared::{
     NewIds, PreparedAction, PreparedEvent, PreparedMessage, identity_kind_key, prepare, search_text,

@@ -132,7 +132,7 @@ impl NewIds {
 }
 
 /// Encodes a model value as JSON; a value that cannot be encoded is invalid input.
-fn to_json<T: Serialize + ?Sized>(value: &T, what: &'static str) -> Result<String> {
+pub(super) fn to_json<T: Serialize + ?Sized>(value: &T, what: &'static str) -> Result<String> {
     serde_json::to_string(value).map_err(|err| {
         Error::new(ErrorKind::InvalidInput, format!("the {what} cannot be encoded as JSON")).with_source(err)
     })

@@ -1,7 +1,7 @@
 //! Storing prepared events inside the call's transaction.
 
 use unibox_core::inbox::IngestOutcome;
-use unibox_core::ingest::{PreparedAction, PreparedEvent, PreparedMessage};
+use unibox_core::ingest::{AmendedMessage, PreparedAction, PreparedEvent, PreparedMessage, arrival};
 use unibox_core::{
     Author, ChannelAccountId, ContactId, ConversationId, DeliveryStatus, Direction, Error, ErrorKind, Result, TenantId,
 };
@@ -256,9 +256,8 @@ async fn store_message(
         .during(OP)?;
     let conversation = ConversationId::from_uuid(row.get(0));
 
-    let pending = apply::take_pending(tx, tenant, seal, account, &platform_key).await?;
     // An unsend that arrived first: the content is never written.
-    let unsent_at = pending.iter().filter(|p| matches!(p.change, PendingChange::Unsend)).map(|p| p.at).min();
+    let (unsent_at, pending) = arrival(apply::take_pending(tx, tenant, seal, account, &platform_key).await?);
     let (author, delivery) = match message.direction {
         Direction::Inbound => (Author::Contact(contact), DeliveryStatus::Received),
         // An echo of a message the business sent from elsewhere (the platform's own app).
@@ -308,9 +307,9 @@ async fn store_message(
         apply::set_search_text(tx, tenant, seal, id, message.text.as_deref()).await?;
     }
     if !pending.is_empty() {
-        let mut target = Target { id, conversation, direction: message.direction, delivery, edited: None, unsent_at };
-        let rest = pending.into_iter().filter(|p| !matches!(p.change, PendingChange::Unsend)).collect();
-        apply::apply_pending(tx, tenant, seal, &mut target, rest).await?;
+        let state = AmendedMessage { direction: message.direction, delivery, edited: None, unsent_at };
+        let mut target = Target { id, conversation, state };
+        apply::apply_pending(tx, tenant, seal, &mut target, pending).await?;
     }
     Ok(IngestOutcome::Stored { conversation: Some(conversation), message: Some(id) })
 }
