@@ -22,7 +22,7 @@ mod sealing;
 
 pub use callback::PrivacyCallback;
 pub use redact::{CARD, EMAIL, PHONE, Redactor, redact};
-pub use sealing::{BLIND_LEN, DataKeys, SealedCell, TenantSeal, search_terms, search_trigrams};
+pub use sealing::{BLIND_LEN, DataKeys, SealedCell, TenantSeal, hex, search_terms, search_trigrams};
 
 use std::fmt;
 

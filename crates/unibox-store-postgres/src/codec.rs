@@ -32,10 +32,9 @@ pub(crate) fn parsed<T>(
 /// The content of an unsent message: the text is erased for good.
 pub(crate) const ERASED_CONTENT_JSON: &str = r#"{"type":"text","text":""}"#;
 
-/// The stored form of an identity kind (its serde_json text, e.g. `"line_user_id"`), as SQLite's.
-pub(crate) fn identity_kind_key(kind: &unibox_core::IdentityKind) -> Result<String> {
-    to_json(kind, "identity kind")
-}
+/// The stored form of an identity kind and the search text of a content: the rules every
+/// backend shares.
+pub(crate) use unibox_core::ingest::{identity_kind_key, search_text};
 
 /// The stored form of a direction.
 pub(crate) fn direction_key(direction: unibox_core::Direction) -> &'static str {
@@ -52,9 +51,4 @@ pub(crate) fn parse_direction(text: &str, operation: &'static str) -> Result<uni
         "outbound" => Ok(unibox_core::Direction::Outbound),
         _ => Err(corrupt(operation, "message direction")),
     }
-}
-
-/// The text a search finds a content by.
-pub(crate) fn search_text(content: &unibox_core::Content) -> Option<String> {
-    content.searchable_text().map(|text| text.into_owned()).filter(|text| !text.is_empty())
 }

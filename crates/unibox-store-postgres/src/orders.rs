@@ -8,8 +8,8 @@
 
 use async_trait::async_trait;
 use tokio_postgres::Row;
-use unibox_core::orders::{MAX_ORDERS_LISTED, Order, OrderStore};
-use unibox_core::{ChannelAccountId, ContactIdentity, Error, ErrorKind, Result, TenantId};
+use unibox_core::orders::{MAX_ORDERS_LISTED, Order, OrderStore, newest_first};
+use unibox_core::{ChannelAccountId, ContactIdentity, Result, TenantId};
 use uuid::Uuid;
 
 use crate::codec::{from_json, identity_kind_key, to_json};
@@ -48,11 +48,7 @@ async fn read_order(
 impl OrderStore for PostgresInbox {
     async fn merge_order(&self, order: Order) -> Result<Order> {
         const OP: &str = "postgres.orders.merge";
-        if order.order_id.is_empty() {
-            return Err(
-                Error::new(ErrorKind::InvalidInput, "an order needs the platform's order id").with_operation(OP)
-            );
-        }
+        order.check_storable(OP)?;
         let tenant = order.tenant.clone();
         let seal = self.keys.seal(&tenant, Access::Write).await?;
         self.db
@@ -61,18 +57,8 @@ impl OrderStore for PostgresInbox {
                     let name = order.tenant.as_str().to_owned();
                     let account = order.account.as_uuid();
                     lock_key(tx, &format!("order:{name}:{account}:{}", order.order_id), OP).await?;
-                    let merged = match read_order(tx, &seal, &name, &account, &order.order_id, OP).await? {
-                        Some(mut stored) => {
-                            stored.merge(order);
-                            stored
-                        }
-                        None => {
-                            let mut fresh = order.clone();
-                            fresh.history.clear();
-                            fresh.merge(order);
-                            fresh
-                        }
-                    };
+                    let stored = read_order(tx, &seal, &name, &account, &order.order_id, OP).await?;
+                    let merged = order.merged_onto(stored);
                     let (buyer_kind, buyer_id) = match &merged.buyer {
                         Some(buyer) => {
                             let kind = identity_kind_key(&buyer.kind)?;
@@ -160,8 +146,7 @@ impl OrderStore for PostgresInbox {
                             found.push(open_order(&seal, &row, OP)?);
                         }
                     }
-                    found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.order_id.cmp(&b.order_id)));
-                    found.truncate(limit);
+                    newest_first(&mut found, limit);
                     Ok(found)
                 })
             })

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock, Weak};
 
-use unibox_core::privacy::{DataKeys, SealedCell, TenantSeal, search_terms};
+use unibox_core::privacy::{DataKeys, SealedCell, TenantSeal, hex, search_terms};
 use unibox_core::{Error, ErrorKind, Result, TenantId};
 
 /// The fields sealed values are bound to (with the row id and tenant). The same names as the
@@ -37,6 +37,7 @@ pub(crate) mod index {
     pub(crate) const ORDER_BUYER: &str = "order-buyer";
     pub(crate) const REACTOR: &str = "reactor";
     pub(crate) const PRIVACY_USER: &str = "privacy-user";
+    pub(crate) const CHANGE_AUTHOR: &str = "change-author";
 }
 
 /// Whether a job writes or only reads (a read never creates a tenant's data key).
@@ -121,23 +122,5 @@ impl Seal {
     /// The blind search terms of `text`, as stored (the 64-bit PRF's bits as a BIGINT).
     pub(crate) fn terms(&self, text: &str) -> Vec<i64> {
         search_terms(self.0.as_ref(), text).into_iter().map(|term| i64::from_ne_bytes(term.to_ne_bytes())).collect()
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hex_is_lowercase_two_digits_per_byte() {
-        assert_eq!(super::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 }

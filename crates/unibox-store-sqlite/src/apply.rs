@@ -2,18 +2,15 @@
 //! holds them until their message arrives.
 //!
 //! Which change wins is decided by the ingest rules of `unibox_core::ingest`, the same functions
-//! the memory backend calls: [`supersedes`] (the latest edit, and the latest reaction per
-//! customer, by `(time, event id)`), [`earliest`] (the unsend time kept) and
-//! [`DeliveryStatus::merge`]. This module only reads the state those rules compare (kept on
-//! [`Target`] as it changes) and writes their result, so applying the same set of changes in any
-//! order gives the same row.
+//! the memory backend calls: [`AmendedMessage`] (the latest edit by `(time, event id)`, the
+//! earliest unsend time, merged receipts) and [`wins`] (the latest reaction per customer). This
+//! module only reads the state those rules compare (kept on [`Target`] as it changes) and writes
+//! their result, so applying the same set of changes in any order gives the same row.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-use unibox_core::ingest::{earliest, supersedes};
-use unibox_core::{
-    ChannelAccountId, Content, ConversationId, DeliveryStatus, Direction, MessageId, Result, TenantId, Timestamp,
-};
+use unibox_core::ingest::{AmendedMessage, EditEffect, edit_search_text, wins};
+pub(crate) use unibox_core::ingest::{Pending, PendingChange};
+use unibox_core::{ChannelAccountId, ConversationId, DeliveryStatus, MessageId, Result, TenantId};
 
 use crate::codec::{ERASED_CONTENT_JSON, parse_direction, to_json};
 use crate::error::{SqlResultExt, corrupt};
@@ -29,12 +26,8 @@ pub(crate) struct Target {
     pub(crate) seq: i64,
     pub(crate) id: MessageId,
     pub(crate) conversation: ConversationId,
-    pub(crate) direction: Direction,
-    pub(crate) delivery: DeliveryStatus,
-    /// The edit that won so far: its time (Unix ms) and event id.
-    pub(crate) edited: Option<(i64, String)>,
-    /// When the message was unsent (Unix ms), if it was.
-    pub(crate) unsent_at: Option<i64>,
+    /// What the amendment rules compare.
+    pub(crate) state: AmendedMessage,
 }
 
 /// The columns [`target_from_row`] reads, in its order.
@@ -73,20 +66,14 @@ impl RawTarget {
             seq: self.seq,
             id: MessageId::from_bytes(self.id),
             conversation: ConversationId::from_bytes(self.conversation),
-            direction: parse_direction(&self.direction)?,
-            delivery: serde_json::from_str(&self.delivery).map_err(|_| corrupt(OP, "delivery status"))?,
-            edited: self.edited_at.zip(self.edited_by),
-            unsent_at: self.unsent_at,
+            state: AmendedMessage {
+                direction: parse_direction(&self.direction)?,
+                delivery: serde_json::from_str(&self.delivery).map_err(|_| corrupt(OP, "delivery status"))?,
+                edited: self.edited_at.zip(self.edited_by),
+                unsent_at: self.unsent_at,
+            },
         })
     }
-}
-
-/// [`supersedes`] on stored times (Unix ms).
-fn wins(at: i64, event_id: &str, kept: Option<(i64, &str)>) -> bool {
-    supersedes(
-        (Timestamp::from_unix_millis(at), event_id),
-        kept.map(|(time, event)| (Timestamp::from_unix_millis(time), event)),
-    )
 }
 
 /// The message with this platform id on this account, if stored.
@@ -107,13 +94,11 @@ pub(crate) fn find_target(
     .transpose()
 }
 
-/// The text a search finds a content by.
-pub(crate) fn search_text(content: &Content) -> Option<String> {
-    content.searchable_text().map(|text| text.into_owned()).filter(|text| !text.is_empty())
-}
+/// The text a search finds a content by (the rule every backend shares).
+pub(crate) use unibox_core::ingest::search_text;
 
-/// Applies an edit unless a later edit already won ([`supersedes`]). On an unsent message only
-/// the edit's time is kept: the content stays erased.
+/// Applies an edit as [`AmendedMessage::edit`] decides: nothing when a later edit already won;
+/// on an unsent message only the edit's time, the content staying erased.
 pub(crate) fn apply_edit(
     tx: &WriteTx<'_>,
     tenant: &TenantId,
@@ -123,38 +108,37 @@ pub(crate) fn apply_edit(
     content_json: &str,
     text: Option<&str>,
 ) -> Result<()> {
-    if !wins(at, event_id, target.edited.as_ref().map(|(time, event)| (*time, event.as_str()))) {
-        return Ok(());
-    }
-    if target.unsent_at.is_some() {
-        tx.prepare_cached("UPDATE messages SET edited_at = ?3, edited_by = ?4 WHERE tenant = ?1 AND seq = ?2")
-            .during(OP)?
-            .execute(params![tenant.as_str(), target.seq, at, event_id])
-            .during(OP)?;
-    } else {
-        let sealer = sealing::current(OP)?;
-        // The replaced content must not stay inside the message's sealed body.
-        sealing::body::split(tx, &sealer, tenant, target.seq, target.id.as_bytes())?;
-        let (content_json, content_sealed) =
-            sealer.store_required(field::MESSAGE_CONTENT, target.id.as_bytes(), content_json)?;
-        tx.prepare_cached(
-            "UPDATE messages SET content = ?3, content_sealed = ?4, edited_at = ?5, edited_by = ?6 \
+    match target.state.edit(at, event_id) {
+        EditEffect::Superseded => {}
+        EditEffect::TimeOnly => {
+            tx.prepare_cached("UPDATE messages SET edited_at = ?3, edited_by = ?4 WHERE tenant = ?1 AND seq = ?2")
+                .during(OP)?
+                .execute(params![tenant.as_str(), target.seq, at, event_id])
+                .during(OP)?;
+        }
+        EditEffect::Replace => {
+            let sealer = sealing::current(OP)?;
+            // The replaced content must not stay inside the message's sealed body.
+            sealing::body::split(tx, &sealer, tenant, target.seq, target.id.as_bytes())?;
+            let (content_json, content_sealed) =
+                sealer.store_required(field::MESSAGE_CONTENT, target.id.as_bytes(), content_json)?;
+            tx.prepare_cached(
+                "UPDATE messages SET content = ?3, content_sealed = ?4, edited_at = ?5, edited_by = ?6 \
              WHERE tenant = ?1 AND seq = ?2",
-        )
-        .during(OP)?
-        .execute(params![tenant.as_str(), target.seq, content_json, content_sealed, at, event_id])
-        .during(OP)?;
-        tx.set_search_text(target.seq, text)?;
+            )
+            .during(OP)?
+            .execute(params![tenant.as_str(), target.seq, content_json, content_sealed, at, event_id])
+            .during(OP)?;
+            tx.set_search_text(target.seq, text)?;
+        }
     }
-    target.edited = Some((at, event_id.to_owned()));
     Ok(())
 }
 
-/// Erases a message's content for good: empty text, out of the search index. The [`earliest`]
-/// unsend time is kept.
+/// Erases a message's content for good: empty text, out of the search index. The earliest
+/// unsend time is kept ([`AmendedMessage::unsend`]).
 pub(crate) fn apply_unsend(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, at: i64) -> Result<()> {
-    let unsent_at =
-        earliest(target.unsent_at.map(Timestamp::from_unix_millis), Timestamp::from_unix_millis(at)).as_unix_millis();
+    let unsent_at = target.state.unsend(at);
     // The erased content must not stay inside the message's sealed body.
     sealing::body::split(tx, &sealing::current(OP)?, tenant, target.seq, target.id.as_bytes())?;
     tx.prepare_cached(
@@ -164,12 +148,11 @@ pub(crate) fn apply_unsend(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Tar
     .execute(params![tenant.as_str(), target.seq, ERASED_CONTENT_JSON, unsent_at])
     .during(OP)?;
     tx.set_search_text(target.seq, None)?;
-    target.unsent_at = Some(unsent_at);
     Ok(())
 }
 
 /// Records a customer's reaction (or its removal, `emoji` `None`) unless a later one is stored
-/// ([`supersedes`]). The row of a removed reaction stays, so an older event cannot bring it back.
+/// ([`wins`]). The row of a removed reaction stays, so an older event cannot bring it back.
 /// In a sealed inbox the row is found by the reactor's blind and written sealed
 /// ([`reactions`](crate::reactions)); a row an earlier build wrote there in plaintext is found
 /// by the reactor id, and replaced by a sealed row when the new reaction wins.
@@ -217,93 +200,20 @@ pub(crate) fn apply_reaction(
     )
 }
 
-/// Merges a delivery status into an outbound message's. Receipts never apply to inbound
-/// messages, which have no delivery of ours.
+/// Merges a delivery status into an outbound message's ([`AmendedMessage::deliver`]).
 pub(crate) fn apply_delivery(
     conn: &Connection,
     tenant: &TenantId,
     target: &mut Target,
     status: &DeliveryStatus,
 ) -> Result<()> {
-    if target.direction != Direction::Outbound {
-        return Ok(());
-    }
-    let merged = target.delivery.merge(status);
-    if merged != target.delivery {
+    if let Some(merged) = target.state.deliver(status) {
         conn.prepare_cached("UPDATE messages SET delivery = ?3 WHERE tenant = ?1 AND seq = ?2")
             .during(OP)?
-            .execute(params![tenant.as_str(), target.seq, to_json(&merged, "delivery status")?])
+            .execute(params![tenant.as_str(), target.seq, to_json(merged, "delivery status")?])
             .during(OP)?;
-        target.delivery = merged;
     }
     Ok(())
-}
-
-/// What a pending row holds.
-#[derive(Debug)]
-pub(crate) enum PendingChange {
-    /// An edit; the payload is the new content's JSON.
-    Edit { content_json: String },
-    /// An unsend.
-    Unsend,
-    /// A reaction or its removal.
-    Reaction { reactor: String, emoji: Option<String> },
-    /// A delivery receipt.
-    Delivery(DeliveryStatus),
-}
-
-#[derive(Serialize, Deserialize)]
-struct ReactionPayload {
-    reactor: String,
-    emoji: Option<String>,
-}
-
-impl PendingChange {
-    fn kind(&self) -> &'static str {
-        match self {
-            PendingChange::Edit { .. } => "edit",
-            PendingChange::Unsend => "unsend",
-            PendingChange::Reaction { .. } => "reaction",
-            PendingChange::Delivery(_) => "delivery",
-        }
-    }
-
-    fn payload(&self) -> Result<String> {
-        match self {
-            PendingChange::Edit { content_json } => Ok(content_json.clone()),
-            PendingChange::Unsend => Ok("{}".to_owned()),
-            PendingChange::Reaction { reactor, emoji } => {
-                to_json(&ReactionPayload { reactor: reactor.clone(), emoji: emoji.clone() }, "reaction")
-            }
-            PendingChange::Delivery(status) => to_json(status, "delivery status"),
-        }
-    }
-
-    fn decode(kind: &str, payload: String) -> Result<Self> {
-        let bad = || corrupt(OP, "pending change");
-        match kind {
-            "edit" => Ok(PendingChange::Edit { content_json: payload }),
-            "unsend" => Ok(PendingChange::Unsend),
-            "reaction" => {
-                let ReactionPayload { reactor, emoji } = serde_json::from_str(&payload).map_err(|_| bad())?;
-                Ok(PendingChange::Reaction { reactor, emoji })
-            }
-            "delivery" => Ok(PendingChange::Delivery(serde_json::from_str(&payload).map_err(|_| bad())?)),
-            _ => Err(bad()),
-        }
-    }
-}
-
-/// A change waiting for its message.
-#[derive(Debug)]
-pub(crate) struct Pending {
-    pub(crate) event_id: String,
-    pub(crate) at: i64,
-    pub(crate) change: PendingChange,
-    /// Who made an edit or unsend: the customer's id (its blind in a sealed inbox), so a
-    /// contact erasure finds the changes that wait; `None` for other changes and rows an
-    /// earlier build wrote. Not read back.
-    pub(crate) author: Option<String>,
 }
 
 /// Keeps a change until the message with `platform_message_id` arrives. Once an unsend is
@@ -409,7 +319,8 @@ pub(crate) fn take_pending(
         .map(|(event_id, at, kind, payload, payload_sealed)| {
             let row = pending_row(account, platform_message_id, &event_id);
             let payload = sealer.open_required(field::PENDING_PAYLOAD, &row, payload, payload_sealed)?;
-            Ok(Pending { event_id, at, change: PendingChange::decode(&kind, payload)?, author: None })
+            let change = PendingChange::decode(&kind, &payload).ok_or_else(|| corrupt(OP, "pending change"))?;
+            Ok(Pending { event_id, at, change, author: None })
         })
         .collect()
 }
@@ -433,8 +344,8 @@ pub(crate) fn apply_pending(
     for Pending { event_id, at, change, .. } in pending {
         match change {
             PendingChange::Edit { content_json } => {
-                let content: Content = serde_json::from_str(&content_json).map_err(|_| corrupt(OP, "pending edit"))?;
-                apply_edit(tx, tenant, target, at, &event_id, &content_json, search_text(&content).as_deref())?;
+                let text = edit_search_text(&content_json).ok_or_else(|| corrupt(OP, "pending edit"))?;
+                apply_edit(tx, tenant, target, at, &event_id, &content_json, text.as_deref())?;
             }
             PendingChange::Unsend => apply_unsend(tx, tenant, target, at)?,
             PendingChange::Reaction { reactor, emoji } => {

@@ -7,7 +7,7 @@ use rusqlite::types::Type;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use unibox_core::inbox::Cursor;
-use unibox_core::{ConversationStatus, Direction, Error, ErrorKind, IdentityKind, Result, Timestamp};
+use unibox_core::{ConversationStatus, Direction, Error, ErrorKind, Result, Timestamp};
 
 /// The content of an unsent message: the text is erased for good.
 pub(crate) const ERASED_CONTENT_JSON: &str = r#"{"type":"text","text":""}"#;
@@ -43,9 +43,7 @@ pub(crate) fn time_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Optio
 }
 
 /// The stored form of an identity kind (its serde_json text, e.g. `"line_user_id"`).
-pub(crate) fn identity_kind_key(kind: &IdentityKind) -> Result<String> {
-    to_json(kind, "identity kind")
-}
+pub(crate) use unibox_core::ingest::identity_kind_key;
 
 /// The stored form of a direction.
 pub(crate) fn direction_key(direction: Direction) -> &'static str {
@@ -91,6 +89,7 @@ pub(crate) fn fetch_limit(limit: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unibox_core::IdentityKind;
 
     #[test]
     fn identity_kinds_have_stable_keys() {

@@ -7,17 +7,14 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use unibox_core::inbox::{IngestOutcome, RoutedEvent};
-use unibox_core::ingest::{self, Amendment, IngestPlan};
-use unibox_core::{
-    Author, ChannelAccountId, ChannelAccountState, ContactId, ConversationId, DeliveryStatus, Direction, Error,
-    ErrorKind, EventKind, MessageId, PlatformUser, Result, TenantId,
-};
+use unibox_core::ingest::{self, AmendedMessage, PreparedAction, PreparedMessage};
+use unibox_core::{Author, ChannelAccountId, ContactId, ConversationId, DeliveryStatus, Direction, Result, TenantId};
 
 use crate::apply::{
     Pending, PendingChange, Target, apply_delivery, apply_edit, apply_pending, apply_reaction, apply_unsend,
-    find_target, pend, search_text, take_pending,
+    find_target, pend, take_pending,
 };
-use crate::codec::{ERASED_CONTENT_JSON, direction_key, identity_kind_key, to_json};
+use crate::codec::{ERASED_CONTENT_JSON, direction_key, to_json};
 use crate::error::SqlResultExt;
 use crate::queries::not_found;
 use crate::rows::{identity_lookup, identity_row};
@@ -38,91 +35,17 @@ pub(crate) struct PreparedEvent {
     received_at: i64,
     /// The whole event as JSON, for the event log (events without a table of their own).
     logged: Option<String>,
-    action: Action,
+    action: PreparedAction,
     /// How the tenant's conversation data is stored.
     sealer: Sealer,
 }
 
-#[derive(Debug)]
-enum Action {
-    Message(NewMessage),
-    Edit {
-        message_id: String,
-        content_json: String,
-        text: Option<String>,
-        /// The customer who edited (a contact erasure deletes their edits that wait).
-        author: String,
-    },
-    Unsend {
-        message_id: String,
-        /// The customer who unsent.
-        author: String,
-    },
-    Reaction {
-        message_id: String,
-        reactor: String,
-        emoji: Option<String>,
-    },
-    Delivery {
-        message_ids: Vec<String>,
-        status: DeliveryStatus,
-    },
-    Revoke {
-        state_json: String,
-    },
-    /// A customer's identity gets a new value (a Telegram group became a supergroup).
-    MoveIdentity {
-        kind: String,
-        previous: String,
-        current: String,
-    },
-    Log,
-}
-
-#[derive(Debug)]
-struct NewMessage {
-    /// Ids drawn in the caller's task, used only if the message, its conversation or its
-    /// contact turn out to be new (drawing a UUIDv7 reads the clock and the random source).
-    ids: NewIds,
-    customer_kind: String,
-    customer_id: String,
-    customer_name: Option<String>,
-    direction: Direction,
-    platform_id: String,
-    content_json: String,
-    text: Option<String>,
-    reply_to: Option<String>,
-}
-
-#[derive(Debug)]
-struct NewIds {
-    message: MessageId,
-    conversation: ConversationId,
-    contact: ContactId,
-}
-
-impl NewIds {
-    fn draw() -> Self {
-        NewIds { message: MessageId::new(), conversation: ConversationId::new(), contact: ContactId::new() }
-    }
-}
-
 pub(crate) use unibox_core::ingest::truncated;
 
-fn customer(user: &PlatformUser) -> Result<(String, String, Option<String>)> {
-    Ok((identity_kind_key(&user.kind)?, user.id.clone(), user.display_name.clone()))
-}
-
-/// Checks an event the way preparing it does, without encoding anything: the shared rules
-/// ([`unibox_core::ingest::validate`]), and that every customer's identity kind can be stored.
+/// Checks an event the way preparing it does, without encoding anything
+/// ([`unibox_core::ingest::validate_for_storage`]).
 pub(crate) fn validate(routed: &RoutedEvent) -> Result<()> {
-    unibox_core::ingest::validate(routed).map_err(|e| e.with_operation(OP))?;
-    match &routed.event.kind {
-        EventKind::Message(unibox_core::InboundMessage { customer: user, .. })
-        | EventKind::Postback { customer: user, .. }
-        | EventKind::CustomerIdChanged { customer: user, .. } => identity_kind_key(&user.kind).map(|_| ()),
-        _ => Ok(()),
-    }
+    ingest::validate_for_storage(routed, OP)
 }
 
 /// Validates and encodes a call's events; any invalid event fails the whole call. `sealer`
@@ -140,74 +63,12 @@ pub(crate) fn prepare(
         .collect()
 }
 
-/// Validates and encodes one event.
+/// Validates and encodes one event ([`unibox_core::ingest::prepare`]) for `sealer`.
 pub(crate) fn prepare_one(routed: RoutedEvent, sealer: Sealer) -> Result<PreparedEvent> {
-    validate(&routed)?;
-    let RoutedEvent { tenant, account, received_at, event } = routed;
-    let kind = event.kind.name();
-    let plan = ingest::plan(&event);
-    let author = || event.kind.customer().map(|customer| customer.id.clone()).unwrap_or_default();
-    let logged = if plan.is_logged() { Some(to_json(&event, "event")?) } else { None };
-    let action = match plan {
-        IngestPlan::StoreMessage(message) => {
-            let (customer_kind, customer_id, customer_name) = customer(message.customer)?;
-            Action::Message(NewMessage {
-                ids: NewIds::draw(),
-                customer_kind,
-                customer_id,
-                customer_name,
-                direction: message.direction,
-                platform_id: message.platform_message_id.into_owned(),
-                content_json: to_json(message.content.as_ref(), "message content")?,
-                text: search_text(&message.content),
-                reply_to: message.reply_to.map(str::to_owned),
-            })
-        }
-        IngestPlan::Amend { message_ids: [message_id], amendment: Amendment::Edit { content } } => Action::Edit {
-            message_id: message_id.clone(),
-            content_json: to_json(content, "edited content")?,
-            text: search_text(content),
-            author: author(),
-        },
-        IngestPlan::Amend { message_ids: [message_id], amendment: Amendment::Unsend } => {
-            Action::Unsend { message_id: message_id.clone(), author: author() }
-        }
-        IngestPlan::Amend { message_ids: [message_id], amendment: Amendment::Reaction { by, emoji } } => {
-            Action::Reaction { message_id: message_id.clone(), reactor: by.to_owned(), emoji: emoji.map(str::to_owned) }
-        }
-        IngestPlan::Amend { message_ids, amendment: Amendment::Delivery(status) } => {
-            Action::Delivery { message_ids: message_ids.to_vec(), status: status.clone() }
-        }
-        IngestPlan::Amend { message_ids, amendment } => {
-            // Only receipts name several messages; the plan never asks for more.
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!("a {} names {} messages; it applies to one", amendment.kind(), message_ids.len()),
-            )
-            .with_operation(OP));
-        }
-        IngestPlan::RequireReauthorization { reason } => {
-            let state = ChannelAccountState::ReauthorizationRequired { reason: reason.to_owned() };
-            Action::Revoke { state_json: to_json(&state, "account state")? }
-        }
-        IngestPlan::MoveIdentity { kind, previous, current } => Action::MoveIdentity {
-            kind: identity_kind_key(kind)?,
-            previous: previous.to_owned(),
-            current: current.to_owned(),
-        },
-        IngestPlan::Log => Action::Log,
-    };
-    Ok(PreparedEvent {
-        tenant,
-        account,
-        kind,
-        occurred_at: event.occurred_at.as_unix_millis(),
-        received_at: received_at.as_unix_millis(),
-        logged,
-        action,
-        event_id: event.id,
-        sealer,
-    })
+    let tenant = routed.tenant.clone();
+    let ingest::PreparedEvent { account, event_id, kind, occurred_at, received_at, logged, action } =
+        ingest::prepare(routed, OP)?;
+    Ok(PreparedEvent { tenant, account, event_id, kind, occurred_at, received_at, logged, action, sealer })
 }
 
 /// Stores prepared events; runs on the writer thread inside the call's savepoint.
@@ -286,8 +147,8 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
     // Platform message ids are looked up by their blind in a sealed inbox.
     let key = |message_id: &str| sealer.lookup(index::PLATFORM_MESSAGE_ID, message_id);
     match &event.action {
-        Action::Message(message) => store_message(tx, event, message),
-        Action::Edit { message_id, content_json, text, author } => {
+        PreparedAction::Message(message) => store_message(tx, event, message),
+        PreparedAction::Edit { message_id, content_json, text, author } => {
             match find_target(tx, tenant, account, &key(message_id))? {
                 Some(mut target) => {
                     apply_edit(
@@ -313,7 +174,7 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
                 }
             }
         }
-        Action::Unsend { message_id, author } => match find_target(tx, tenant, account, &key(message_id))? {
+        PreparedAction::Unsend { message_id, author } => match find_target(tx, tenant, account, &key(message_id))? {
             Some(mut target) => {
                 apply_unsend(tx, tenant, &mut target, event.occurred_at)?;
                 Ok(touched(&target))
@@ -323,18 +184,28 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
                 Ok(untouched())
             }
         },
-        Action::Reaction { message_id, reactor, emoji } => match find_target(tx, tenant, account, &key(message_id))? {
-            Some(target) => {
-                apply_reaction(tx, tenant, target.id, reactor, emoji.as_deref(), event.occurred_at, &event.event_id)?;
-                Ok(touched(&target))
+        PreparedAction::Reaction { message_id, reactor, emoji } => {
+            match find_target(tx, tenant, account, &key(message_id))? {
+                Some(target) => {
+                    apply_reaction(
+                        tx,
+                        tenant,
+                        target.id,
+                        reactor,
+                        emoji.as_deref(),
+                        event.occurred_at,
+                        &event.event_id,
+                    )?;
+                    Ok(touched(&target))
+                }
+                None => {
+                    let change = PendingChange::Reaction { reactor: reactor.clone(), emoji: emoji.clone() };
+                    pend(tx, tenant, account, &key(message_id), &pending(change))?;
+                    Ok(untouched())
+                }
             }
-            None => {
-                let change = PendingChange::Reaction { reactor: reactor.clone(), emoji: emoji.clone() };
-                pend(tx, tenant, account, &key(message_id), &pending(change))?;
-                Ok(untouched())
-            }
-        },
-        Action::Delivery { message_ids, status } => {
+        }
+        PreparedAction::Delivery { message_ids, status } => {
             let mut outcome = untouched();
             for message_id in message_ids {
                 let message_id = &key(message_id);
@@ -350,14 +221,14 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
             }
             Ok(outcome)
         }
-        Action::Revoke { state_json } => {
+        PreparedAction::Revoke { state_json } => {
             tx.prepare_cached("UPDATE accounts SET state = ?3 WHERE tenant = ?1 AND id = ?2")
                 .during(OP)?
                 .execute(params![tenant.as_str(), account.as_bytes(), state_json])
                 .during(OP)?;
             Ok(untouched())
         }
-        Action::MoveIdentity { kind, previous, current } => {
+        PreparedAction::MoveIdentity { kind, previous, current } => {
             let (previous, current_key) =
                 (identity_lookup(sealer, kind, previous), identity_lookup(sealer, kind, current));
             let row = identity_row(account.as_bytes(), kind, &current_key);
@@ -372,7 +243,7 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
             .during(OP)?;
             Ok(untouched())
         }
-        Action::Log => Ok(untouched()),
+        PreparedAction::Log => Ok(untouched()),
     }
 }
 
@@ -384,7 +255,7 @@ fn untouched() -> IngestOutcome {
     IngestOutcome::Stored { conversation: None, message: None }
 }
 
-fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) -> Result<IngestOutcome> {
+fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &PreparedMessage) -> Result<IngestOutcome> {
     let tenant = &event.tenant;
     let account = event.account;
     let sealer = &event.sealer;
@@ -436,9 +307,8 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
         .during(OP)?;
     let conversation = ConversationId::from_bytes(conversation);
 
-    let pending = take_pending(tx, tenant, account, &platform_key)?;
     // An unsend that arrived first: the content is never written.
-    let unsent_at = pending.iter().filter(|p| matches!(p.change, PendingChange::Unsend)).map(|p| p.at).min();
+    let (unsent_at, pending) = ingest::arrival(take_pending(tx, tenant, account, &platform_key)?);
     let (content_json, text) = match unsent_at {
         Some(_) => (ERASED_CONTENT_JSON, None),
         None => (message.content_json.as_str(), message.text.as_deref()),
@@ -497,17 +367,16 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &NewMessage) 
     let seq = tx.last_insert_rowid();
     tx.add_search_text(seq, text)?;
     if !pending.is_empty() {
-        let mut target =
-            Target { seq, id, conversation, direction: message.direction, delivery, edited: None, unsent_at };
-        let rest = pending.into_iter().filter(|p| !matches!(p.change, PendingChange::Unsend)).collect();
-        apply_pending(tx, tenant, &mut target, rest)?;
+        let state = AmendedMessage { direction: message.direction, delivery, edited: None, unsent_at };
+        let mut target = Target { seq, id, conversation, state };
+        apply_pending(tx, tenant, &mut target, pending)?;
     }
     Ok(IngestOutcome::Stored { conversation: Some(conversation), message: Some(id) })
 }
 
 /// The contact with the customer's identity on this account, created on first sight. The name
 /// of the newest event (by time, then event id) wins, and `created_at` is the earliest event.
-fn find_or_create_contact(conn: &Connection, event: &PreparedEvent, message: &NewMessage) -> Result<ContactId> {
+fn find_or_create_contact(conn: &Connection, event: &PreparedEvent, message: &PreparedMessage) -> Result<ContactId> {
     let tenant = event.tenant.as_str();
     let account = event.account.as_bytes();
     let sealer = &event.sealer;

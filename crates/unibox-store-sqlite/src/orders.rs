@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
-use unibox_core::orders::{MAX_ORDERS_LISTED, Order, OrderStore};
-use unibox_core::{ChannelAccountId, ContactIdentity, Error, ErrorKind, Result, TenantId};
+use unibox_core::orders::{MAX_ORDERS_LISTED, Order, OrderStore, newest_first};
+use unibox_core::{ChannelAccountId, ContactIdentity, Result, TenantId};
 
 use crate::codec::{identity_kind_key, to_json};
 use crate::error::{SqlResultExt, corrupt};
@@ -56,27 +56,13 @@ pub(crate) fn buyer_lookup(sealer: &Sealer, kind: &str, id: &str) -> String {
 impl OrderStore for SqliteInbox {
     async fn merge_order(&self, order: Order) -> Result<Order> {
         const OP: &str = "sqlite.orders.merge";
-        if order.order_id.is_empty() {
-            return Err(
-                Error::new(ErrorKind::InvalidInput, "an order needs the platform's order id").with_operation(OP)
-            );
-        }
+        order.check_storable(OP)?;
         let tenant_id = order.tenant.clone();
         self.write_sealed(OP, &tenant_id, move |conn| {
             let tenant = order.tenant.as_str().to_owned();
             let account = *order.account.as_bytes();
-            let merged = match read_order(conn, &tenant, &account, &order.order_id, OP)? {
-                Some(mut stored) => {
-                    stored.merge(order);
-                    stored
-                }
-                None => {
-                    let mut fresh = order.clone();
-                    fresh.history.clear();
-                    fresh.merge(order);
-                    fresh
-                }
-            };
+            let stored = read_order(conn, &tenant, &account, &order.order_id, OP)?;
+            let merged = order.merged_onto(stored);
             let sealer = sealing::current(OP)?;
             let (buyer_kind, buyer_id) = match &merged.buyer {
                 Some(buyer) => {
@@ -159,8 +145,7 @@ impl OrderStore for SqliteInbox {
                     found.push(open_order(account, &order_id, body, sealed, OP)?);
                 }
             }
-            found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.order_id.cmp(&b.order_id)));
-            found.truncate(limit);
+            newest_first(&mut found, limit);
             Ok(found)
         })
         .await

@@ -194,7 +194,7 @@ pub(crate) fn update_delivery(
     let account = ChannelAccountId::from_bytes(account);
     let mut target = raw.decode()?;
     let seq = target.seq;
-    if target.direction != Direction::Outbound {
+    if target.state.direction != Direction::Outbound {
         return Err(
             Error::new(ErrorKind::InvalidInput, "only outbound messages have a delivery to update").with_operation(OP)
         );
@@ -212,7 +212,7 @@ pub(crate) fn update_delivery(
             }
             let given_key = given_key.as_deref().unwrap_or(given);
             if let Some(echo) = find_target(tx, tenant, account, given_key)? {
-                if echo.direction != Direction::Outbound {
+                if echo.state.direction != Direction::Outbound {
                     return Err(Error::new(
                         ErrorKind::Conflict,
                         "the platform message id belongs to an inbound message",
@@ -233,10 +233,10 @@ pub(crate) fn update_delivery(
             apply_pending(tx, tenant, &mut target, pending)?;
         }
     }
-    let delivery_before = target.delivery.clone();
+    let delivery_before = target.state.delivery.clone();
     apply_delivery(tx, tenant, &mut target, status)?;
     let platform_id_set = stored_platform_id.is_none() && platform_message_id.is_some();
-    if platform_id_set || target.delivery != delivery_before {
+    if platform_id_set || target.state.delivery != delivery_before {
         append(
             tx,
             &Change::new(tenant.clone(), Timestamp::now(), ChangeKind::DeliveryChanged)
@@ -251,7 +251,7 @@ pub(crate) fn update_delivery(
 /// Folds an ingested echo into the outbound message it echoes, then deletes the echo.
 fn fold_echo(tx: &WriteTx<'_>, tenant: &TenantId, target: &mut Target, echo: Target) -> Result<()> {
     const OP: &str = "sqlite.update_delivery";
-    apply_delivery(tx, tenant, target, &echo.delivery)?;
+    apply_delivery(tx, tenant, target, &echo.state.delivery)?;
     let sealer = sealing::current(OP)?;
     for found in reactions::all_rows(tx, tenant, echo.id, OP)? {
         let opened = found.open(&sealer)?;

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use siphasher::sip::SipHasher24;
-use unibox_core::privacy::{BLIND_LEN, DataKeys, SealedCell, TenantSeal};
+use unibox_core::privacy::{BLIND_LEN, DataKeys, SealedCell, TenantSeal, hex};
 use unibox_core::{Error, ErrorKind, Result, TenantId};
 use zeroize::Zeroizing;
 
@@ -92,15 +92,7 @@ fn index_keys(root: &[u8; KEY_LEN]) -> Result<(Hmac<Sha256>, (u64, u64))> {
 
 /// The associated-data subject of a cell: its field and the row id in hex.
 fn subject(cell: SealedCell<'_>) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut subject = String::with_capacity(cell.field.len() + 1 + cell.row.len() * 2);
-    subject.push_str(cell.field);
-    subject.push(':');
-    for byte in cell.row {
-        subject.push(char::from(HEX[usize::from(byte >> 4)]));
-        subject.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    subject
+    format!("{}:{}", cell.field, hex(cell.row))
 }
 
 impl TenantSeal for ConversationSeal {

@@ -8,6 +8,8 @@
 //! 2. [`plan`]: what the event asks for, as an [`IngestPlan`]: store a message (a postback is an
 //!    inbound message under [`postback_message_id`]), amend messages by platform id, mark the
 //!    account for reauthorization, move a customer identity, or keep the event in the log.
+//!    [`prepare`] does both and encodes the plan's values in their stored forms (a
+//!    [`PreparedEvent`]), so a backend's write is storage work only.
 //! 3. Execute the plan against the backend's storage, under these rules:
 //!    - An event id already stored for the account is a duplicate; so is a message whose
 //!      platform message id the account already has. Duplicates change nothing.
@@ -25,9 +27,16 @@
 //! every order.
 
 mod amendment;
+mod pending;
 mod plan;
+mod prepared;
 mod validate;
 
 pub use amendment::{Amendment, earliest, supersedes};
+pub use pending::{AmendedMessage, EditEffect, Pending, PendingChange, arrival, edit_search_text, wins};
 pub use plan::{IngestPlan, NewMessage, plan, postback_message_id};
+pub use prepared::{
+    NewIds, PreparedAction, PreparedEvent, PreparedMessage, identity_kind_key, prepare, search_text,
+    validate_for_storage,
+};
 pub use validate::{MAX_ID_LEN, truncated, validate};

@@ -5,8 +5,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use crate::orders::{MAX_ORDERS_LISTED, Order, OrderStore};
-use crate::{ChannelAccountId, ContactIdentity, Error, ErrorKind, Result, TenantId};
+use crate::orders::{Order, OrderStore, newest_first};
+use crate::{ChannelAccountId, ContactIdentity, Result, TenantId};
 
 type Key = (TenantId, ChannelAccountId, String);
 
@@ -43,25 +43,10 @@ impl std::fmt::Debug for MemoryOrderStore {
 #[async_trait]
 impl OrderStore for MemoryOrderStore {
     async fn merge_order(&self, order: Order) -> Result<Order> {
-        if order.order_id.is_empty() {
-            return Err(Error::new(ErrorKind::InvalidInput, "an order needs the platform's order id")
-                .with_operation("memory.orders.merge"));
-        }
+        order.check_storable("memory.orders.merge")?;
         let key = (order.tenant.clone(), order.account, order.order_id.clone());
         let mut orders = self.orders();
-        let stored = match orders.remove(&key) {
-            Some(mut stored) => {
-                stored.merge(order);
-                stored
-            }
-            None => {
-                let mut fresh = order.clone();
-                // The same normalization a merge applies (history order and bound).
-                fresh.history.clear();
-                fresh.merge(order);
-                fresh
-            }
-        };
+        let stored = order.merged_onto(orders.remove(&key));
         orders.insert(key, stored.clone());
         Ok(stored)
     }
@@ -82,8 +67,7 @@ impl OrderStore for MemoryOrderStore {
             .filter(|order| &order.tenant == tenant && buyers.iter().any(|buyer| order.is_of(buyer)))
             .cloned()
             .collect();
-        found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.order_id.cmp(&b.order_id)));
-        found.truncate(limit.min(MAX_ORDERS_LISTED));
+        newest_first(&mut found, limit);
         Ok(found)
     }
 

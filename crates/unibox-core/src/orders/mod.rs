@@ -34,7 +34,7 @@ mod push;
 mod source;
 mod store;
 
-pub use model::{MAX_ORDER_HISTORY, Order, OrderChange, OrderItem};
+pub use model::{MAX_ORDER_HISTORY, Order, OrderChange, OrderItem, newest_first};
 pub use push::OrderPush;
 pub use source::OrderSource;
 pub use store::{MAX_ORDERS_LISTED, OrderStore};

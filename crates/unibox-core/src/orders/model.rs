@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::{ChannelAccountId, ContactIdentity, PlatformUser, TenantId, Timestamp};
+use crate::{ChannelAccountId, ContactIdentity, Error, ErrorKind, PlatformUser, Result, TenantId, Timestamp};
 
 /// The most status changes an order keeps in its [`history`](Order::history); older ones are
 /// dropped first (the current status is always kept in [`status`](Order::status)).
@@ -266,6 +266,64 @@ impl Order {
             self.history.drain(..excess);
         }
     }
+
+    /// What a store keeps after `self` arrives: merged into the `stored` view ([`merge`](Self::merge)),
+    /// or, for a first view, merged into an empty copy of itself (the same normalisation of
+    /// history order and bound a merge applies).
+    ///
+    /// ```
+    /// use unibox_core::orders::Order;
+    /// use unibox_core::{ChannelAccountId, Timestamp};
+    /// let (account, at) = (ChannelAccountId::new(), Timestamp::from_unix_seconds(1));
+    /// let first = Order::new("acme".parse().unwrap(), account, "o-1", "UNPAID", at);
+    /// let stored = first.clone().merged_onto(None);
+    /// let later = Order::new("acme".parse().unwrap(), account, "o-1", "PAID", Timestamp::from_unix_seconds(2));
+    /// assert_eq!(later.merged_onto(Some(stored)).status, "PAID");
+    /// ```
+    pub fn merged_onto(self, stored: Option<Order>) -> Order {
+        let mut merged = stored.unwrap_or_else(|| {
+            let mut fresh = self.clone();
+            fresh.history.clear();
+            fresh
+        });
+        merged.merge(self);
+        merged
+    }
+
+    /// Refuses an order a store cannot key: `InvalidInput` (with `operation`) when it has no
+    /// platform order id.
+    ///
+    /// ```
+    /// use unibox_core::orders::Order;
+    /// use unibox_core::{ChannelAccountId, Timestamp};
+    /// let order = Order::new("acme".parse().unwrap(), ChannelAccountId::new(), "", "UNPAID", Timestamp::from_unix_seconds(1));
+    /// assert_eq!(order.check_storable("example.orders.merge").unwrap_err().kind(), unibox_core::ErrorKind::InvalidInput);
+    /// ```
+    pub fn check_storable(&self, operation: &'static str) -> Result<()> {
+        if self.order_id.is_empty() {
+            return Err(
+                Error::new(ErrorKind::InvalidInput, "an order needs the platform's order id").with_operation(operation)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Puts a listing of orders in [`OrderStore::orders_of_buyers`](super::OrderStore::orders_of_buyers)
+/// order, most recently updated first (ties by order id), and keeps at most `limit` of them
+/// (capped at [`MAX_ORDERS_LISTED`](super::MAX_ORDERS_LISTED)).
+///
+/// ```
+/// use unibox_core::orders::{Order, newest_first};
+/// use unibox_core::{ChannelAccountId, Timestamp};
+/// let order = |id: &str, at| Order::new("acme".parse().unwrap(), ChannelAccountId::new(), id, "PAID", Timestamp::from_unix_seconds(at));
+/// let mut found = vec![order("a", 1), order("b", 3), order("c", 2)];
+/// newest_first(&mut found, 2);
+/// assert_eq!(found.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(), ["b", "c"]);
+/// ```
+pub fn newest_first(found: &mut Vec<Order>, limit: usize) {
+    found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.order_id.cmp(&b.order_id)));
+    found.truncate(limit.min(super::MAX_ORDERS_LISTED));
 }
 
 #[cfg(test)]

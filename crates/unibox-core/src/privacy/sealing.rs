@@ -41,6 +41,23 @@ pub struct SealedCell<'a> {
     pub row: &'a [u8],
 }
 
+/// Bytes in lowercase hex, two digits a byte: how stores write a blind into a lookup column
+/// and how a cell's row id enters its associated data.
+///
+/// ```
+/// assert_eq!(unibox_core::privacy::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+/// assert_eq!(unibox_core::privacy::hex(&[]), "");
+/// ```
+pub fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    out
+}
+
 impl<'a> SealedCell<'a> {
     /// The cell `field` of row `row`.
     pub const fn new(field: &'a str, row: &'a [u8]) -> Self {
@@ -179,6 +196,13 @@ fn visit_search_trigrams(text: &str, mut visit: impl FnMut(&str)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lowercase_two_digits_per_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[0xab; 16]).len(), 32);
+        assert_eq!(hex(&[]), "");
+    }
 
     #[test]
     fn every_query_term_trigram_is_a_text_trigram() {

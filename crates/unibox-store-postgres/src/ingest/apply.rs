@@ -1,18 +1,17 @@
 //! Changes to stored messages (edits, unsends, reactions, receipts) and the pending table that
 //! holds them until their message arrives, as the SQLite store's `apply.rs`.
 //!
-//! Which change wins is decided by the ingest rules of `unibox_core::ingest` ([`supersedes`],
-//! [`earliest`], [`DeliveryStatus::merge`]); this module reads the state they compare (kept on
-//! [`Target`] as it changes) and writes their result, so any order gives the same row.
+//! Which change wins is decided by the ingest rules of `unibox_core::ingest` ([`AmendedMessage`]
+//! for edits, unsends and receipts, [`wins`] for reactions); this module reads the state they
+//! compare (kept on [`Target`] as it changes) and writes their result, so any order gives the
+//! same row.
 
-use serde::{Deserialize, Serialize};
-use unibox_core::ingest::{earliest, supersedes};
-use unibox_core::{
-    ChannelAccountId, Content, ConversationId, DeliveryStatus, Direction, MessageId, Result, TenantId, Timestamp,
-};
+use unibox_core::ingest::{AmendedMessage, EditEffect, edit_search_text, wins};
+pub(crate) use unibox_core::ingest::{Pending, PendingChange};
+use unibox_core::{ChannelAccountId, ConversationId, DeliveryStatus, MessageId, Result, TenantId};
 
 use super::OP;
-use crate::codec::{ERASED_CONTENT_JSON, from_json, parse_direction, search_text, to_json};
+use crate::codec::{ERASED_CONTENT_JSON, from_json, parse_direction, to_json};
 use crate::error::{PgResultExt, corrupt};
 use crate::pool::Tx;
 use crate::rows::{pending_row, reaction_row};
@@ -23,20 +22,8 @@ use crate::sealing::{Seal, field, index};
 pub(crate) struct Target {
     pub(crate) id: MessageId,
     pub(crate) conversation: ConversationId,
-    pub(crate) direction: Direction,
-    pub(crate) delivery: DeliveryStatus,
-    /// The edit that won so far: its time (Unix ms) and event id.
-    pub(crate) edited: Option<(i64, String)>,
-    /// When the message was unsent (Unix ms), if it was.
-    pub(crate) unsent_at: Option<i64>,
-}
-
-/// [`supersedes`] on stored times (Unix ms).
-fn wins(at: i64, event_id: &str, kept: Option<(i64, &str)>) -> bool {
-    supersedes(
-        (Timestamp::from_unix_millis(at), event_id),
-        kept.map(|(time, event)| (Timestamp::from_unix_millis(time), event)),
-    )
+    /// What the amendment rules compare.
+    pub(crate) state: AmendedMessage,
 }
 
 /// The message with this platform id (its blind) on this account, if stored.
@@ -63,10 +50,12 @@ pub(crate) async fn find_target(
     Ok(Some(Target {
         id: MessageId::from_uuid(row.get(0)),
         conversation: ConversationId::from_uuid(row.get(1)),
-        direction: parse_direction(row.get(2), OP)?,
-        delivery: from_json(row.get(3), OP, "delivery status")?,
-        edited: edited_at.zip(edited_by),
-        unsent_at: row.get(6),
+        state: AmendedMessage {
+            direction: parse_direction(row.get(2), OP)?,
+            delivery: from_json(row.get(3), OP, "delivery status")?,
+            edited: edited_at.zip(edited_by),
+            unsent_at: row.get(6),
+        },
     }))
 }
 
@@ -103,8 +92,8 @@ pub(crate) struct Edit<'a> {
     pub(crate) text: Option<&'a str>,
 }
 
-/// Applies an edit unless a later edit already won ([`supersedes`]). On an unsent message only
-/// the edit's time is kept: the content stays erased.
+/// Applies an edit as [`AmendedMessage::edit`] decides: nothing when a later edit already won;
+/// on an unsent message only the edit's time, the content staying erased.
 pub(crate) async fn apply_edit(
     tx: &Tx<'_>,
     tenant: &TenantId,
@@ -112,36 +101,35 @@ pub(crate) async fn apply_edit(
     target: &mut Target,
     edit: &Edit<'_>,
 ) -> Result<()> {
-    if !wins(edit.at, edit.event_id, target.edited.as_ref().map(|(time, event)| (*time, event.as_str()))) {
-        return Ok(());
-    }
-    if target.unsent_at.is_some() {
-        tx.execute(
-            "UPDATE messages SET edited_at = $3, edited_by = $4 WHERE tenant = $1 AND id = $2",
-            &[&tenant.as_str(), &target.id.as_uuid(), &edit.at, &edit.event_id],
-        )
-        .await
-        .during(OP)?;
-    } else {
-        let sealed = seal.seal(field::MESSAGE_CONTENT, target.id.as_bytes(), edit.content_json)?;
-        tx.execute(
-            "UPDATE messages SET content = '', content_sealed = $3, edited_at = $4, edited_by = $5 \
+    match target.state.edit(edit.at, edit.event_id) {
+        EditEffect::Superseded => {}
+        EditEffect::TimeOnly => {
+            tx.execute(
+                "UPDATE messages SET edited_at = $3, edited_by = $4 WHERE tenant = $1 AND id = $2",
+                &[&tenant.as_str(), &target.id.as_uuid(), &edit.at, &edit.event_id],
+            )
+            .await
+            .during(OP)?;
+        }
+        EditEffect::Replace => {
+            let sealed = seal.seal(field::MESSAGE_CONTENT, target.id.as_bytes(), edit.content_json)?;
+            tx.execute(
+                "UPDATE messages SET content = '', content_sealed = $3, edited_at = $4, edited_by = $5 \
              WHERE tenant = $1 AND id = $2",
-            &[&tenant.as_str(), &target.id.as_uuid(), &sealed, &edit.at, &edit.event_id],
-        )
-        .await
-        .during(OP)?;
-        set_search_text(tx, tenant, seal, target.id, edit.text).await?;
+                &[&tenant.as_str(), &target.id.as_uuid(), &sealed, &edit.at, &edit.event_id],
+            )
+            .await
+            .during(OP)?;
+            set_search_text(tx, tenant, seal, target.id, edit.text).await?;
+        }
     }
-    target.edited = Some((edit.at, edit.event_id.to_owned()));
     Ok(())
 }
 
-/// Erases a message's content for good: empty text, out of search. The [`earliest`] unsend
-/// time is kept.
+/// Erases a message's content for good: empty text, out of search. The earliest unsend time
+/// is kept ([`AmendedMessage::unsend`]).
 pub(crate) async fn apply_unsend(tx: &Tx<'_>, tenant: &TenantId, target: &mut Target, at: i64) -> Result<()> {
-    let unsent_at =
-        earliest(target.unsent_at.map(Timestamp::from_unix_millis), Timestamp::from_unix_millis(at)).as_unix_millis();
+    let unsent_at = target.state.unsend(at);
     tx.execute(
         "UPDATE messages SET content = $3, content_sealed = NULL, unsent_at = $4 WHERE tenant = $1 AND id = $2",
         &[&tenant.as_str(), &target.id.as_uuid(), &ERASED_CONTENT_JSON, &unsent_at],
@@ -154,7 +142,6 @@ pub(crate) async fn apply_unsend(tx: &Tx<'_>, tenant: &TenantId, target: &mut Ta
     )
     .await
     .during(OP)?;
-    target.unsent_at = Some(unsent_at);
     Ok(())
 }
 
@@ -167,7 +154,7 @@ pub(crate) struct NewReaction<'a> {
 }
 
 /// Records a customer's reaction (or its removal) unless a later one is stored
-/// ([`supersedes`]). The row of a removed reaction stays, so an older event cannot bring it
+/// ([`wins`]). The row of a removed reaction stays, so an older event cannot bring it
 /// back. The row is found by the reactor's blind; the reactor id and emoji are sealed.
 pub(crate) async fn apply_reaction(
     tx: &Tx<'_>,
@@ -211,90 +198,22 @@ pub(crate) async fn apply_reaction(
     Ok(())
 }
 
-/// Merges a delivery status into an outbound message's. Receipts never apply to inbound
-/// messages, which have no delivery of ours.
+/// Merges a delivery status into an outbound message's ([`AmendedMessage::deliver`]).
 pub(crate) async fn apply_delivery(
     tx: &Tx<'_>,
     tenant: &TenantId,
     target: &mut Target,
     status: &DeliveryStatus,
 ) -> Result<()> {
-    if target.direction != Direction::Outbound {
-        return Ok(());
-    }
-    let merged = target.delivery.merge(status);
-    if merged != target.delivery {
+    if let Some(merged) = target.state.deliver(status) {
         tx.execute(
             "UPDATE messages SET delivery = $3 WHERE tenant = $1 AND id = $2",
-            &[&tenant.as_str(), &target.id.as_uuid(), &to_json(&merged, "delivery status")?],
+            &[&tenant.as_str(), &target.id.as_uuid(), &to_json(merged, "delivery status")?],
         )
         .await
         .during(OP)?;
-        target.delivery = merged;
     }
     Ok(())
-}
-
-/// What a pending row holds.
-#[derive(Debug)]
-pub(crate) enum PendingChange {
-    /// An edit; the payload is the new content's JSON.
-    Edit { content_json: String },
-    /// An unsend.
-    Unsend,
-    /// A reaction or its removal.
-    Reaction { reactor: String, emoji: Option<String> },
-    /// A delivery receipt.
-    Delivery(DeliveryStatus),
-}
-
-#[derive(Serialize, Deserialize)]
-struct ReactionPayload {
-    reactor: String,
-    emoji: Option<String>,
-}
-
-impl PendingChange {
-    fn kind(&self) -> &'static str {
-        match self {
-            PendingChange::Edit { .. } => "edit",
-            PendingChange::Unsend => "unsend",
-            PendingChange::Reaction { .. } => "reaction",
-            PendingChange::Delivery(_) => "delivery",
-        }
-    }
-
-    fn payload(&self) -> Result<String> {
-        match self {
-            PendingChange::Edit { content_json } => Ok(content_json.clone()),
-            PendingChange::Unsend => Ok("{}".to_owned()),
-            PendingChange::Reaction { reactor, emoji } => {
-                to_json(&ReactionPayload { reactor: reactor.clone(), emoji: emoji.clone() }, "reaction")
-            }
-            PendingChange::Delivery(status) => to_json(status, "delivery status"),
-        }
-    }
-
-    fn decode(kind: &str, payload: &str) -> Result<Self> {
-        match kind {
-            "edit" => Ok(PendingChange::Edit { content_json: payload.to_owned() }),
-            "unsend" => Ok(PendingChange::Unsend),
-            "reaction" => {
-                let ReactionPayload { reactor, emoji } = from_json(payload, OP, "pending change")?;
-                Ok(PendingChange::Reaction { reactor, emoji })
-            }
-            "delivery" => Ok(PendingChange::Delivery(from_json(payload, OP, "pending change")?)),
-            _ => Err(corrupt(OP, "pending change")),
-        }
-    }
-}
-
-/// A change waiting for its message.
-#[derive(Debug)]
-pub(crate) struct Pending {
-    pub(crate) event_id: String,
-    pub(crate) at: i64,
-    pub(crate) change: PendingChange,
 }
 
 /// Keeps a change until the message with `platform_message_id` (its blind) arrives. Once an
@@ -340,8 +259,9 @@ pub(crate) async fn pend(
         (String::new(), Some(seal.seal(field::PENDING_PAYLOAD, &row, &pending.change.payload()?)?))
     };
     tx.execute(
-        "INSERT INTO pending_actions (tenant, account, platform_message_id, event_id, kind, at, payload, payload_sealed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        "INSERT INTO pending_actions (tenant, account, platform_message_id, event_id, kind, at, payload, payload_sealed, \
+           author) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
         &[
             &name,
             &account_id,
@@ -351,6 +271,7 @@ pub(crate) async fn pend(
             &pending.at,
             &payload,
             &payload_sealed,
+            &pending.author,
         ],
     )
     .await
@@ -385,7 +306,8 @@ pub(crate) async fn take_pending(
                 }
                 None => payload,
             };
-            Ok(Pending { change: PendingChange::decode(&kind, &payload)?, event_id, at })
+            let change = PendingChange::decode(&kind, &payload).ok_or_else(|| corrupt(OP, "pending change"))?;
+            Ok(Pending { change, event_id, at, author: None })
         })
         .collect::<Result<Vec<_>>>()?;
     pending.sort_by(|a, b| (a.at, &a.event_id).cmp(&(b.at, &b.event_id)));
@@ -400,11 +322,10 @@ pub(crate) async fn apply_pending(
     target: &mut Target,
     pending: Vec<Pending>,
 ) -> Result<()> {
-    for Pending { event_id, at, change } in pending {
+    for Pending { event_id, at, change, .. } in pending {
         match change {
             PendingChange::Edit { content_json } => {
-                let content: Content = from_json(&content_json, OP, "pending edit")?;
-                let text = search_text(&content);
+                let text = edit_search_text(&content_json).ok_or_else(|| corrupt(OP, "pending edit"))?;
                 let edit = Edit { at, event_id: &event_id, content_json: &content_json, text: text.as_deref() };
                 apply_edit(tx, tenant, seal, target, &edit).await?;
             }

@@ -1,8 +1,8 @@
 //! Ingest: routed events become contacts, conversations, messages and changes to them, with the
 //! rules of [`unibox_core::ingest`].
 //!
-//! [`prepare`] runs before the transaction: it validates the events and encodes their JSON, so
-//! a bad event fails the call before anything is written. The call's events are then stored in
+//! [`unibox_core::ingest::prepare`] runs before the transaction: it validates the events and
+//! encodes their JSON, so a bad event fails the call before anything is written. The call's events are then stored in
 //! one transaction, each tenant's events with `unibox.tenant` set to that tenant (the setting is
 //! switched between tenants inside the transaction): either every event of the call is stored,
 //! or none is.
@@ -13,19 +13,17 @@
 //! message and its amendment) run one after the other, and the second sees the first.
 
 pub(crate) mod apply;
-mod prepare;
 pub(crate) mod store;
 
 use async_trait::async_trait;
 use unibox_core::changes::ingest_change;
 use unibox_core::inbox::{EventIngest, IngestOutcome, RoutedEvent};
+use unibox_core::ingest::{PreparedEvent, prepare};
 use unibox_core::{Result, TenantId, Timestamp};
 
 use crate::error::PgResultExt;
 use crate::inbox::PostgresInbox;
 use crate::sealing::{Access, Seal};
-
-pub(crate) use prepare::PreparedEvent;
 
 const OP: &str = "postgres.ingest";
 
@@ -39,7 +37,7 @@ impl EventIngest for PostgresInbox {
         let mut groups: Vec<(TenantId, Seal, Vec<(usize, PreparedEvent)>)> = Vec::new();
         let mut prepared = Vec::with_capacity(events.len());
         for (position, event) in events.into_iter().enumerate() {
-            prepared.push((position, event.tenant.clone(), prepare::prepare(event)?));
+            prepared.push((position, event.tenant.clone(), prepare(event, OP)?));
         }
         for (position, tenant, event) in prepared {
             match groups.iter_mut().find(|(t, ..)| *t == tenant) {

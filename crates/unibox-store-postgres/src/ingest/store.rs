@@ -1,13 +1,13 @@
 //! Storing prepared events inside the call's transaction.
 
 use unibox_core::inbox::IngestOutcome;
+use unibox_core::ingest::{AmendedMessage, PreparedAction, PreparedEvent, PreparedMessage, arrival};
 use unibox_core::{
     Author, ChannelAccountId, ContactId, ConversationId, DeliveryStatus, Direction, Error, ErrorKind, Result, TenantId,
 };
 
 use super::OP;
 use super::apply::{self, Pending, PendingChange, Target};
-use super::prepare::{Action, NewMessage, PreparedEvent};
 use crate::codec::{ERASED_CONTENT_JSON, direction_key, to_json};
 use crate::error::PgResultExt;
 use crate::pool::{Tx, lock_key};
@@ -86,11 +86,15 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
     if !first_time {
         return Ok(IngestOutcome::Duplicate);
     }
-    let pending = |change| Pending { event_id: event.event_id.clone(), at: event.occurred_at, change };
+    let pending = |change| Pending { event_id: event.event_id.clone(), at: event.occurred_at, change, author: None };
+    // An edit or unsend waiting for its message names its author by blind (a contact erasure
+    // finds it so; its payload does not name the person).
+    let pending_by =
+        |change, author: &str| Pending { author: Some(seal.lookup(index::CHANGE_AUTHOR, author)), ..pending(change) };
     let key = |message_id: &str| seal.lookup(index::PLATFORM_MESSAGE_ID, message_id);
     match &event.action {
-        Action::Message(message) => store_message(tx, tenant, seal, event, message).await,
-        Action::Edit { message_id, content_json, text } => {
+        PreparedAction::Message(message) => store_message(tx, tenant, seal, event, message).await,
+        PreparedAction::Edit { message_id, content_json, text, author } => {
             let blind = key(message_id);
             lock_key(tx, &message_key(tenant, account, &blind), OP).await?;
             match apply::find_target(tx, tenant, account, &blind).await? {
@@ -106,12 +110,12 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
                 }
                 None => {
                     let change = PendingChange::Edit { content_json: content_json.clone() };
-                    apply::pend(tx, tenant, seal, account, &blind, &pending(change)).await?;
+                    apply::pend(tx, tenant, seal, account, &blind, &pending_by(change, author)).await?;
                     Ok(untouched())
                 }
             }
         }
-        Action::Unsend { message_id } => {
+        PreparedAction::Unsend { message_id, author } => {
             let blind = key(message_id);
             lock_key(tx, &message_key(tenant, account, &blind), OP).await?;
             match apply::find_target(tx, tenant, account, &blind).await? {
@@ -120,12 +124,12 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
                     Ok(touched(&target))
                 }
                 None => {
-                    apply::pend(tx, tenant, seal, account, &blind, &pending(PendingChange::Unsend)).await?;
+                    apply::pend(tx, tenant, seal, account, &blind, &pending_by(PendingChange::Unsend, author)).await?;
                     Ok(untouched())
                 }
             }
         }
-        Action::Reaction { message_id, reactor, emoji } => {
+        PreparedAction::Reaction { message_id, reactor, emoji } => {
             let blind = key(message_id);
             lock_key(tx, &message_key(tenant, account, &blind), OP).await?;
             match apply::find_target(tx, tenant, account, &blind).await? {
@@ -146,7 +150,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
                 }
             }
         }
-        Action::Delivery { message_ids, status } => {
+        PreparedAction::Delivery { message_ids, status } => {
             let mut outcome = untouched();
             let mut blinds: Vec<String> = message_ids.iter().map(|id| key(id)).collect();
             // Locks in one order, whatever the receipt's: no two receipts deadlock on each other.
@@ -172,7 +176,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
             }
             Ok(outcome)
         }
-        Action::Revoke { state_json } => {
+        PreparedAction::Revoke { state_json } => {
             tx.execute(
                 "UPDATE accounts SET state = $3 WHERE tenant = $1 AND id = $2",
                 &[&tenant.as_str(), &account.as_uuid(), state_json],
@@ -181,7 +185,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
             .during(OP)?;
             Ok(untouched())
         }
-        Action::MoveIdentity { kind, previous, current } => {
+        PreparedAction::MoveIdentity { kind, previous, current } => {
             let (previous, current_key) = (identity_lookup(seal, kind, previous), identity_lookup(seal, kind, current));
             let row = identity_row(account.as_bytes(), kind, &current_key);
             let current_sealed = seal.seal(field::IDENTITY_VALUE, &row, current)?;
@@ -197,7 +201,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
             .during(OP)?;
             Ok(untouched())
         }
-        Action::Log => Ok(untouched()),
+        PreparedAction::Log => Ok(untouched()),
     }
 }
 
@@ -206,7 +210,7 @@ async fn store_message(
     tenant: &TenantId,
     seal: &Seal,
     event: &PreparedEvent,
-    message: &NewMessage,
+    message: &PreparedMessage,
 ) -> Result<IngestOutcome> {
     let account = event.account;
     let platform_key = seal.lookup(index::PLATFORM_MESSAGE_ID, &message.platform_id);
@@ -244,7 +248,7 @@ async fn store_message(
             &statement,
             &[
                 &tenant.as_str(),
-                &message.conversation.as_uuid(),
+                &message.ids.conversation.as_uuid(),
                 &account.as_uuid(),
                 &contact.as_uuid(),
                 &i64::from(inbound),
@@ -256,15 +260,14 @@ async fn store_message(
         .during(OP)?;
     let conversation = ConversationId::from_uuid(row.get(0));
 
-    let pending = apply::take_pending(tx, tenant, seal, account, &platform_key).await?;
     // An unsend that arrived first: the content is never written.
-    let unsent_at = pending.iter().filter(|p| matches!(p.change, PendingChange::Unsend)).map(|p| p.at).min();
+    let (unsent_at, pending) = arrival(apply::take_pending(tx, tenant, seal, account, &platform_key).await?);
     let (author, delivery) = match message.direction {
         Direction::Inbound => (Author::Contact(contact), DeliveryStatus::Received),
         // An echo of a message the business sent from elsewhere (the platform's own app).
         Direction::Outbound => (Author::System, DeliveryStatus::Sent),
     };
-    let id = message.message;
+    let id = message.ids.message;
     let row = id.as_bytes();
     let (content, content_sealed) = match unsent_at {
         // Erased content holds nothing personal.
@@ -308,9 +311,9 @@ async fn store_message(
         apply::set_search_text(tx, tenant, seal, id, message.text.as_deref()).await?;
     }
     if !pending.is_empty() {
-        let mut target = Target { id, conversation, direction: message.direction, delivery, edited: None, unsent_at };
-        let rest = pending.into_iter().filter(|p| !matches!(p.change, PendingChange::Unsend)).collect();
-        apply::apply_pending(tx, tenant, seal, &mut target, rest).await?;
+        let state = AmendedMessage { direction: message.direction, delivery, edited: None, unsent_at };
+        let mut target = Target { id, conversation, state };
+        apply::apply_pending(tx, tenant, seal, &mut target, pending).await?;
     }
     Ok(IngestOutcome::Stored { conversation: Some(conversation), message: Some(id) })
 }
@@ -322,7 +325,7 @@ async fn find_or_create_contact(
     tenant: &TenantId,
     seal: &Seal,
     event: &PreparedEvent,
-    message: &NewMessage,
+    message: &PreparedMessage,
 ) -> Result<ContactId> {
     let account = event.account;
     let identity_key = identity_lookup(seal, &message.customer_kind, &message.customer_id);
@@ -367,7 +370,7 @@ async fn find_or_create_contact(
             .during(OP)?;
         return Ok(id);
     }
-    let id = message.contact;
+    let id = message.ids.contact;
     let sealed_name = seal.seal_opt(field::CONTACT_NAME, id.as_bytes(), name)?;
     let statement = tx
         .prepare_cached(

@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::retention::delete_messages;
 use super::tables::{CREDITS, TENANT_DELETION};
 use crate::error::PgResultExt;
-use crate::rows::buyer_lookup;
 use crate::pool::Tx;
+use crate::rows::buyer_lookup;
 use crate::rows::{event_row, identity_row, pending_row};
 use crate::sealing::{Seal, field, index};
 
@@ -133,20 +133,27 @@ async fn naming_events(tx: &Tx<'_>, seal: &Seal, tenant: &str, account: Uuid, va
 }
 
 /// Deletes the pending changes of `account` whose sealed payload names `value` (a reaction it
-/// placed on a message not stored yet, among others).
+/// placed on a message not stored yet, among others) or whose author is `value` (its edits and
+/// unsends waiting for their message, found by the author's blind).
 async fn naming_pending(tx: &Tx<'_>, seal: &Seal, tenant: &str, account: Uuid, value: &str) -> Result<u64> {
     const OP: &str = "postgres.lifecycle.erase_contact";
     let statement = tx
         .prepare_cached(
-            "SELECT platform_message_id, event_id, payload, payload_sealed FROM pending_actions \
+            "SELECT platform_message_id, event_id, payload, payload_sealed, author FROM pending_actions \
              WHERE tenant = $1 AND account = $2",
         )
         .await
         .during(OP)?;
     let account_id = ChannelAccountId::from_uuid(account);
+    let author = seal.lookup(index::CHANGE_AUTHOR, value);
     let (mut platform_ids, mut event_ids) = (Vec::new(), Vec::new());
     for row in tx.query(&statement, &[&tenant, &account]).await.during(OP)? {
         let (platform_id, event_id): (String, String) = (row.get(0), row.get(1));
+        if row.get::<_, Option<String>>(4).as_deref() == Some(author.as_str()) {
+            platform_ids.push(platform_id);
+            event_ids.push(event_id);
+            continue;
+        }
         let payload = match row.get::<_, Option<Vec<u8>>>(3) {
             Some(sealed) => {
                 seal.open(field::PENDING_PAYLOAD, &pending_row(account_id, &platform_id, &event_id), &sealed)?

@@ -1,6 +1,7 @@
 //! Moving an outbound message's delivery, and setting its platform id once accepted.
 
 use unibox_core::changes::{Change, ChangeKind};
+use unibox_core::ingest::AmendedMessage;
 use unibox_core::{
     ChannelAccountId, DeliveryStatus, Direction, Error, ErrorKind, Message, MessageId, Result, TenantId, Timestamp,
 };
@@ -49,14 +50,16 @@ pub(crate) async fn update_delivery(
     let mut target = Target {
         id,
         conversation: unibox_core::ConversationId::from_uuid(row.get(1)),
-        direction: parse_direction(row.get(2), OP)?,
-        delivery: from_json(row.get(3), OP, "delivery status")?,
-        edited: edited_at.zip(edited_by),
-        unsent_at: row.get(6),
+        state: AmendedMessage {
+            direction: parse_direction(row.get(2), OP)?,
+            delivery: from_json(row.get(3), OP, "delivery status")?,
+            edited: edited_at.zip(edited_by),
+            unsent_at: row.get(6),
+        },
     };
     let account = ChannelAccountId::from_uuid(row.get(7));
     let stored: Option<String> = row.get(8);
-    if target.direction != Direction::Outbound {
+    if target.state.direction != Direction::Outbound {
         return Err(
             Error::new(ErrorKind::InvalidInput, "only outbound messages have a delivery to update").with_operation(OP)
         );
@@ -76,7 +79,7 @@ pub(crate) async fn update_delivery(
             // Serialised with ingest of the same platform message (its echo, its receipts).
             lock_key(tx, &message_key(tenant, account, key), OP).await?;
             if let Some(echo) = find_target(tx, tenant, account, key).await? {
-                if echo.direction != Direction::Outbound {
+                if echo.state.direction != Direction::Outbound {
                     return Err(Error::new(
                         ErrorKind::Conflict,
                         "the platform message id belongs to an inbound message",
@@ -97,10 +100,10 @@ pub(crate) async fn update_delivery(
             apply_pending(tx, tenant, seal, &mut target, pending).await?;
         }
     }
-    let before = target.delivery.clone();
+    let before = target.state.delivery.clone();
     apply_delivery(tx, tenant, &mut target, status).await?;
     let platform_id_set = stored.is_none() && platform_message_id.is_some();
-    if platform_id_set || target.delivery != before {
+    if platform_id_set || target.state.delivery != before {
         log.push(
             Change::new(tenant.clone(), Timestamp::now(), ChangeKind::DeliveryChanged)
                 .conversation(target.conversation)
@@ -115,7 +118,7 @@ pub(crate) async fn update_delivery(
 /// the reactions sealed again for their new row), then deletes the echo.
 async fn fold_echo(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, target: &mut Target, echo: Target) -> Result<()> {
     const OP: &str = "postgres.update_delivery";
-    apply_delivery(tx, tenant, target, &echo.delivery).await?;
+    apply_delivery(tx, tenant, target, &echo.state.delivery).await?;
     let statement = tx
         .prepare_cached(
             "SELECT reactor, reactor_sealed, emoji_sealed, at, event_id FROM reactions \

@@ -5,7 +5,7 @@
 //! looked-up column (a platform message id, an identity value) holds the value's blind in hex
 //! in a sealed inbox, and its sealed copy sits beside it for reading back.
 
-use unibox_core::privacy::SealedCell;
+use unibox_core::privacy::{SealedCell, hex};
 use unibox_core::{Error, ErrorKind, Result};
 
 use super::Sealer;
@@ -110,24 +110,5 @@ impl Sealer {
             Sealer::Plain => value.to_owned(),
             Sealer::Sealed(seal) => hex(&seal.blind(index, value.as_bytes())),
         }
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hex_is_lowercase_two_digits_per_byte() {
-        assert_eq!(super::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
-        assert_eq!(super::hex(&[]), "");
     }
 }
