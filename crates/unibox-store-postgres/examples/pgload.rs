@@ -33,6 +33,7 @@
 //! `--warmup <s>` (3), `--customers <n>` (10000), `--fresh` (drop the schema first),
 //! `--messages <n>` (1000000), `--samples <n>` (200).
 
+use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -148,6 +149,36 @@ fn machine_jiffies() -> (u64, u64) {
     (total - idle, total)
 }
 
+/// CPU ticks of every PostgreSQL process (`/proc/<pid>/stat` of processes named `postgres`) by
+/// pid, and of those serving `role` (their command line names it).
+fn postgres_ticks(role: &str) -> (HashMap<u32, u64>, HashMap<u32, u64>) {
+    let (mut all, mut mine) = (HashMap::new(), HashMap::new());
+    let Ok(entries) = std::fs::read_dir("/proc") else { return (all, mine) };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        if !stat.contains("(postgres)") {
+            continue;
+        }
+        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks = fields.get(11).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0)
+            + fields.get(12).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        all.insert(pid, ticks);
+        let cmdline = std::fs::read_to_string(entry.path().join("cmdline")).unwrap_or_default();
+        if cmdline.contains(&format!("postgres: {role} ")) {
+            mine.insert(pid, ticks);
+        }
+    }
+    (all, mine)
+}
+
+/// Seconds of CPU the processes in `after` used since `before` (new processes from zero).
+fn ticks_since(before: &HashMap<u32, u64>, after: &HashMap<u32, u64>) -> f64 {
+    after.iter().map(|(pid, ticks)| ticks.saturating_sub(before.get(pid).copied().unwrap_or(0))).sum::<u64>() as f64
+        / 100.0
+}
+
 /// This process's CPU time (user + system), from `/proc/self/stat`, in seconds.
 fn process_cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -232,6 +263,8 @@ async fn ingest_process(options: &Options, index: usize, start_millis: u64) -> M
         calls.extend(handle.await.expect("task"));
     }
     let cpu_seconds = process_cpu_seconds() - cpu_at_start;
+    // Keep the connections (and their backends' CPU counters) until the parent has read them.
+    tokio::time::sleep(Duration::from_secs(2)).await;
     Measured { events: counted.load(Ordering::Relaxed), calls, cpu_seconds }
 }
 
@@ -273,10 +306,15 @@ fn run_ingest(options: &Options) {
         children.push(command.spawn().expect("start a process"));
     }
     std::thread::sleep(measure_start);
+    let role = format!("ubx_{schema}_app");
     let (busy_before, total_before) = machine_jiffies();
+    let (postgres_before, backends_before) = postgres_ticks(&role);
     let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     std::thread::sleep(measure_end);
     let (busy_after, total_after) = machine_jiffies();
+    let (postgres_after, backends_after) = postgres_ticks(&role);
+    let (postgres_cpu, backends_cpu) =
+        (ticks_since(&postgres_before, &postgres_after), ticks_since(&backends_before, &backends_after));
     let mut events = 0;
     let mut client_cpu = 0.0;
     let mut calls = Vec::new();
@@ -319,6 +357,12 @@ fn run_ingest(options: &Options) {
         busy * 1e6 / events.max(1) as f64,
         client_cpu * 1e6 / events.max(1) as f64,
         load_before.split(' ').take(3).collect::<Vec<_>>().join(" ")
+    );
+    println!(
+        "postgres CPU: {:.0} us per event in this run's backends, {:.0} us in all postgres processes (WAL writer, \
+         checkpointer and other clients' backends included)",
+        backends_cpu * 1e6 / events.max(1) as f64,
+        postgres_cpu * 1e6 / events.max(1) as f64
     );
 }
 

@@ -44,6 +44,8 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 14, name: "outbox", sql: include_str!("0041_outbox.sql") },
     Migration { version: 15, name: "workflow", sql: include_str!("0042_workflow.sql") },
     Migration { version: 16, name: "analytics", sql: include_str!("0043_analytics.sql") },
+    // pgbench's migration (file 0060): numbered after the other branches' when they merge.
+    Migration { version: 17, name: "message_search", sql: include_str!("0060_message_search.sql") },
 ];
 
 /// The schema version this build writes: the number of its migrations.
