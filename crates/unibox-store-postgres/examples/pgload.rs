@@ -150,7 +150,8 @@ fn machine_jiffies() -> (u64, u64) {
 }
 
 /// CPU ticks of every PostgreSQL process (`/proc/<pid>/stat` of processes named `postgres`) by
-/// pid, and of those serving `role` (their command line names it).
+/// pid, and of those serving `role` (their command line, `postgres: <cluster>: <role> <db> ...`,
+/// names it).
 fn postgres_ticks(role: &str) -> (HashMap<u32, u64>, HashMap<u32, u64>) {
     let (mut all, mut mine) = (HashMap::new(), HashMap::new());
     let Ok(entries) = std::fs::read_dir("/proc") else { return (all, mine) };
@@ -166,7 +167,7 @@ fn postgres_ticks(role: &str) -> (HashMap<u32, u64>, HashMap<u32, u64>) {
             + fields.get(12).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
         all.insert(pid, ticks);
         let cmdline = std::fs::read_to_string(entry.path().join("cmdline")).unwrap_or_default();
-        if cmdline.contains(&format!("postgres: {role} ")) {
+        if cmdline.contains(&format!(": {role} ")) {
             mine.insert(pid, ticks);
         }
     }

@@ -48,7 +48,11 @@ fn event(account: &ChannelAccount, n: u64) -> RoutedEvent {
             id: format!("evt-{n:012}"),
             account: account.platform_account_id.clone(),
             occurred_at,
-            kind: EventKind::Message(InboundMessage::inbound(customer, format!("mid-{n:012}"), Content::text(corpus::text(n)))),
+            kind: EventKind::Message(InboundMessage::inbound(
+                customer,
+                format!("mid-{n:012}"),
+                Content::text(corpus::text(n)),
+            )),
         },
     }
 }

@@ -84,7 +84,12 @@ impl GroupCommit {
 
     /// Stores one call's prepared events (grouped by tenant, `count` in all) with whatever other
     /// calls are waiting, and answers once they are committed.
-    pub(crate) async fn store(self: &Arc<Self>, db: &Db, groups: Vec<TenantEvents>, count: usize) -> Result<Vec<IngestOutcome>> {
+    pub(crate) async fn store(
+        self: &Arc<Self>,
+        db: &Db,
+        groups: Vec<TenantEvents>,
+        count: usize,
+    ) -> Result<Vec<IngestOutcome>> {
         let (reply, answer) = oneshot::channel();
         let lead = {
             let mut queue = self.queue();

@@ -19,12 +19,11 @@ mod prepare;
 pub(crate) mod store;
 
 use async_trait::async_trait;
-use unibox_core::inbox::{EventIngest, IngestOutcome, RoutedEvent};
 use unibox_core::Result;
+use unibox_core::inbox::{EventIngest, IngestOutcome, RoutedEvent};
 
 use crate::inbox::PostgresInbox;
 use crate::sealing::Access;
-
 
 const OP: &str = "postgres.ingest";
 
