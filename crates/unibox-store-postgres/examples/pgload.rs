@@ -408,7 +408,7 @@ fn run_seed(options: &Options) {
                 println!("seed: {next} messages in {:.0?}", started.elapsed());
             }
         }
-        database.admin_execute("ANALYZE").await;
+        database.admin_execute("ANALYZE messages; ANALYZE message_search; ANALYZE conversations").await;
         println!("seed: {} messages stored in ubx_{schema}", count_messages(&database).await);
     });
 }

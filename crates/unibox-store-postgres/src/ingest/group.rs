@@ -231,7 +231,7 @@ async fn store_call(
 fn copy(error: &Error) -> Error {
     let mut copy = Error::new(error.kind(), error.message().to_owned()).with_operation(error.operation());
     for (key, value) in error.context() {
-        copy = copy.with_context(*key, value);
+        copy = copy.with_context(key, value);
     }
     match error.retry() {
         Retry::Temporary { .. } => copy.temporary(),

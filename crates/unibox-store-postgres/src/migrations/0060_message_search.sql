@@ -22,6 +22,18 @@ ALTER TABLE message_search FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON message_search USING (tenant = current_setting('unibox.tenant', true))
     WITH CHECK (tenant = current_setting('unibox.tenant', true));
 
+-- Searching: `@>` is not leakproof, so under the tenant policy PostgreSQL does not use the GIN
+-- index for it (it would read every row of every tenant instead). A search therefore asks
+-- `unibox_search_hits`, which runs as the owner (who may read every row of this table, as it may
+-- read every wrapped data key for rotation) and returns only the transaction's tenant's messages
+-- holding every term; the application role reads the table itself only under the policy.
+CREATE POLICY owner_search ON message_search FOR SELECT TO CURRENT_USER USING (true);
+CREATE FUNCTION unibox_search_hits(p_terms BIGINT[])
+RETURNS TABLE (message UUID) LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT s.message FROM message_search s
+    WHERE s.tenant = current_setting('unibox.tenant', true) AND s.terms @> p_terms
+$$;
+
 -- The owner runs migrations and is subject to the policies (FORCE): lift them for the copy.
 ALTER TABLE message_terms NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE message_search NO FORCE ROW LEVEL SECURITY;

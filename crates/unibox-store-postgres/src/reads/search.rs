@@ -59,12 +59,11 @@ pub(crate) async fn search(
             let statement = tx.prepare_cached(&sql).await.during(operation)?;
             tx.query(&statement, &[&tenant.as_str(), &at, &id, &BATCH]).await.during(operation)?
         } else {
-            // The index answers first (MATERIALIZED): the messages holding every term, then
-            // the newest of them. Left to itself the planner may walk the tenant's messages
-            // newest first and test each, which reads them all when the words are rare.
+            // The index answers first (MATERIALIZED): the tenant's messages holding every term
+            // (`unibox_search_hits`, migration `message_search`: under row-level security the
+            // GIN index cannot serve `@>`), then the newest of them.
             let sql = format!(
-                "WITH hits AS MATERIALIZED (SELECT s.message FROM message_search s \
-                   WHERE s.tenant = $1 AND s.terms @> $4::BIGINT[]) \
+                "WITH hits AS MATERIALIZED (SELECT h.message FROM unibox_search_hits($4::BIGINT[]) h) \
                  SELECT {MESSAGE_COLUMNS} FROM hits JOIN messages m ON m.tenant = $1 AND m.id = hits.message \
                  WHERE (m.sent_at, m.id) < ($2, $3) ORDER BY m.sent_at DESC, m.id DESC LIMIT $5"
             );
