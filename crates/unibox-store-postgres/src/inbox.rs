@@ -30,6 +30,8 @@ pub struct PostgresInbox {
     pub(crate) db: Db,
     /// The data keys conversation data is sealed with (attached by the store).
     pub(crate) keys: Keys,
+    /// Concurrent ingest calls of this process, committed together.
+    pub(crate) group_commit: std::sync::Arc<crate::ingest::group::GroupCommit>,
 }
 
 impl fmt::Debug for PostgresInbox {
@@ -71,7 +73,7 @@ impl PostgresInbox {
             .with_operation(OP));
         }
         drop(client);
-        Ok(PostgresInbox { db, keys: Keys::default() })
+        Ok(PostgresInbox { db, keys: Keys::default(), group_commit: Default::default() })
     }
 
     /// Attaches the data keys conversation data is sealed with (the store's vault): until then

@@ -59,6 +59,8 @@ pub struct TestDatabase {
     schema: String,
     owner: String,
     app: String,
+    /// Kept on drop: a named database ([`TestDatabase::named`]) outlives the process.
+    keep: bool,
 }
 
 impl TestDatabase {
@@ -102,6 +104,7 @@ impl TestDatabase {
             schema: format!("ubx_{unique}"),
             owner: format!("ubx_{unique}_owner"),
             app: format!("ubx_{unique}_app"),
+            keep: false,
         };
         let (schema, owner, app) = (quote(&database.schema), quote(&database.owner), quote(&database.app));
         client
@@ -112,6 +115,69 @@ impl TestDatabase {
             ))
             .await
             .unwrap_or_else(|error| panic!("{test}: creating the test schema and roles: {error}"));
+        Some(database)
+    }
+
+    /// A schema named `ubx_<name>` with its two roles, created and migrated if missing and kept
+    /// when the value is dropped, so later runs (and other processes) reuse it: for benchmark
+    /// fixtures too large to build per run. With `fresh`, an existing one is dropped first.
+    /// `None`, after printing why, when PostgreSQL is not reachable and [`REQUIRED`] is not `1`.
+    ///
+    /// ```no_run
+    /// # async fn a_bench() {
+    /// use unibox_store_postgres::testing::TestDatabase;
+    /// let Some(database) = TestDatabase::named("search_1m", false).await else { return };
+    /// assert_eq!(database.schema(), "ubx_search_1m");
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`create`](Self::create); also when `name` is not lowercase ASCII letters, digits and `_`.
+    pub async fn named(name: &str, fresh: bool) -> Option<TestDatabase> {
+        assert!(
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+            "a named test database takes lowercase ASCII letters, digits and `_`: {name:?}"
+        );
+        let url = admin_url();
+        let admin: Config = url.parse().unwrap_or_else(|_| panic!("{URL} is not a PostgreSQL connection string"));
+        let client = match connect_one(&admin, CONNECT_TIMEOUT, "postgres.test").await {
+            Ok(client) => client,
+            Err(error) => {
+                let why = format!("PostgreSQL not reachable at {url}");
+                assert!(!required(), "{REQUIRED}=1 but {name} cannot be opened: {why}: {error}");
+                let _ = writeln!(std::io::stderr(), "skipped: {name}: {why} (set {REQUIRED}=1 to fail instead)");
+                return None;
+            }
+        };
+        let database = TestDatabase {
+            admin,
+            schema: format!("ubx_{name}"),
+            owner: format!("ubx_{name}_owner"),
+            app: format!("ubx_{name}_app"),
+            keep: true,
+        };
+        if fresh {
+            drop_database(&database.admin, &database.schema, &database.owner, &database.app).await;
+        }
+        let (schema, owner, app) = (quote(&database.schema), quote(&database.owner), quote(&database.app));
+        // Roles have no IF NOT EXISTS; the names are checked above, so they are safe in a literal.
+        client
+            .batch_execute(&format!(
+                "DO $$ BEGIN \
+                   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{}') THEN \
+                     CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; \
+                   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{}') THEN \
+                     CREATE ROLE {app} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; \
+                 END $$; \
+                 CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {owner};",
+                database.owner, database.app
+            ))
+            .await
+            .unwrap_or_else(|error| panic!("{name}: creating the named schema and roles: {error}"));
+        crate::migrate(&database.options_for(&database.app).migrate_with(&database.owner_url()).unwrap())
+            .await
+            .unwrap_or_else(|error| panic!("{name}: migrating the named schema: {error}"));
         Some(database)
     }
 
@@ -205,32 +271,38 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     /// Drops the schema and both roles, best effort, on a thread of its own (the test's
-    /// runtime may be shutting down).
+    /// runtime may be shutting down); a [named](TestDatabase::named) database is kept.
     fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
         let admin = self.admin.clone();
-        let (schema, owner, app) = (quote(&self.schema), quote(&self.owner), quote(&self.app));
-        let (owner_name, app_name) = (self.owner.clone(), self.app.clone());
+        let (schema, owner, app) = (self.schema.clone(), self.owner.clone(), self.app.clone());
         let cleanup = std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-            runtime.block_on(async move {
-                let Ok(client) = connect_one(&admin, CONNECT_TIMEOUT, "postgres.test").await else { return };
-                let _ = client
-                    .execute(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 OR usename = $2",
-                        &[&owner_name, &app_name],
-                    )
-                    .await;
-                let _ = client
-                    .batch_execute(&format!(
-                        "DROP SCHEMA IF EXISTS {schema} CASCADE; \
-                         DROP OWNED BY {app}; DROP OWNED BY {owner}; \
-                         DROP ROLE IF EXISTS {app}; DROP ROLE IF EXISTS {owner};"
-                    ))
-                    .await;
-            });
+            runtime.block_on(drop_database(&admin, &schema, &owner, &app));
         });
         let _ = cleanup.join();
     }
+}
+
+/// Drops a schema and its two roles, best effort (their sessions are ended first).
+async fn drop_database(admin: &Config, schema: &str, owner_name: &str, app_name: &str) {
+    let (schema, owner, app) = (quote(schema), quote(owner_name), quote(app_name));
+    let Ok(client) = connect_one(admin, CONNECT_TIMEOUT, "postgres.test").await else { return };
+    let _ = client
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 OR usename = $2",
+            &[&owner_name, &app_name],
+        )
+        .await;
+    let _ = client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; \
+             DROP OWNED BY {app}; DROP OWNED BY {owner}; \
+             DROP ROLE IF EXISTS {app}; DROP ROLE IF EXISTS {owner};"
+        ))
+        .await;
 }
 
 /// A key=value connection string value, quoted.

@@ -1,8 +1,8 @@
 //! Search over 1,000,000 sealed messages of one tenant (`SqliteStore` with conversation sealing
 //! on): the blind trigram index narrows the candidates, each is opened and checked exactly.
 //!
-//! The fixture (1,000,000 messages of 12 words each from a vocabulary of 3,000 made-up English
-//! words and 40 Thai words, from 20,000 customers) is built once through `ingest` into
+//! The fixture (1,000,000 messages of `unibox_testkit::corpus`: 12 words each from a vocabulary of
+//! 3,000 made-up English words and 40 Thai words, from 20,000 customers) is built once through `ingest` into
 //! `<target dir>/bench-fixtures/sealed-search-<N>.db` under a fixed bench key, and reused by
 //! later runs. Building resumes where an interrupted run stopped (redelivered events are
 //! recognised by their ids); it takes several minutes on a quiet machine.
@@ -26,95 +26,15 @@ use unibox_core::{
     TenantId, Timestamp,
 };
 use unibox_store_sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use unibox_testkit::corpus;
 use unibox_vault::{Keyring, StoreKeys};
 
 /// The fixture's size: `UNIBOX_SEARCH_MESSAGES`, default 1,000,000.
 fn messages() -> u64 {
     std::env::var("UNIBOX_SEARCH_MESSAGES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000)
 }
-const WORDS_PER_MESSAGE: u64 = 12;
-const VOCABULARY: u64 = 3_000;
 const CUSTOMERS: u64 = 20_000;
 const BATCH: u64 = 2_000;
-
-const SYLLABLES: [&str; 24] = [
-    "ka", "ro", "mi", "ten", "su", "lor", "ba", "nek", "vi", "dal", "po", "rin", "ge", "tho", "mas", "el", "qu", "ari",
-    "fen", "zo", "lum", "pe", "sta", "wy",
-];
-const THAI: [&str; 40] = [
-    "สวัสดี",
-    "ครับ",
-    "ค่ะ",
-    "ขอบคุณ",
-    "สั่งซื้อ",
-    "เสื้อ",
-    "สีแดง",
-    "ไซส์",
-    "ส่ง",
-    "เชียงใหม่",
-    "กรุงเทพ",
-    "โอนเงิน",
-    "คืนเงิน",
-    "พัสดุ",
-    "ติดตาม",
-    "ราคา",
-    "ลดราคา",
-    "โปรโมชั่น",
-    "สินค้า",
-    "หมด",
-    "รอ",
-    "วันนี้",
-    "พรุ่งนี้",
-    "ได้ไหม",
-    "ยกเลิก",
-    "เปลี่ยน",
-    "ขนาด",
-    "สีดำ",
-    "รองเท้า",
-    "กระเป๋า",
-    "ที่อยู่",
-    "เบอร์",
-    "โทร",
-    "ด่วน",
-    "ช้า",
-    "เร็ว",
-    "ดีมาก",
-    "ชอบ",
-    "ไม่",
-    "ใช่",
-];
-
-/// Word `n` of the made-up vocabulary: two or three syllables, all distinct.
-fn word(n: u64) -> String {
-    let base = SYLLABLES.len() as u64;
-    let (a, b, c) = (n % base, (n / base) % base, (n / base / base) % base);
-    let mut word = format!("{}{}", SYLLABLES[a as usize], SYLLABLES[b as usize]);
-    if n >= base * base {
-        word.push_str(SYLLABLES[c as usize]);
-    }
-    word
-}
-
-/// A deterministic pseudo-random stream (SplitMix64).
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-/// Message `n`'s text: twelve words, a Zipf-like skew (low word numbers are frequent), one Thai.
-fn text(n: u64) -> String {
-    let mut words = Vec::with_capacity(WORDS_PER_MESSAGE as usize + 1);
-    for i in 0..WORDS_PER_MESSAGE {
-        let r = mix(n * 31 + i);
-        // Squaring a uniform draw skews it toward small word numbers.
-        let u = (r % 10_000) as f64 / 10_000.0;
-        words.push(word(((u * u) * VOCABULARY as f64) as u64));
-    }
-    words.push(THAI[(mix(n ^ 0xABCD) % THAI.len() as u64) as usize].to_owned());
-    words.join(" ")
-}
 
 fn event(account: &ChannelAccount, n: u64) -> RoutedEvent {
     let customer = PlatformUser::new(IdentityKind::PageScopedId, format!("62012345{:08}", n % CUSTOMERS))
@@ -128,7 +48,11 @@ fn event(account: &ChannelAccount, n: u64) -> RoutedEvent {
             id: format!("evt-{n:012}"),
             account: account.platform_account_id.clone(),
             occurred_at,
-            kind: EventKind::Message(InboundMessage::inbound(customer, format!("mid-{n:012}"), Content::text(text(n)))),
+            kind: EventKind::Message(InboundMessage::inbound(
+                customer,
+                format!("mid-{n:012}"),
+                Content::text(corpus::text(n)),
+            )),
         },
     }
 }
@@ -206,8 +130,8 @@ fn bench_search(c: &mut Criterion) {
     let store = runtime.block_on(fixture());
     let tenant: TenantId = "acme".parse().expect("tenant");
     // Pairs of mid-frequency words, and a rarer single word.
-    let pairs: Vec<String> = (0..16).map(|i| format!("{} {}", word(300 + i * 7), word(900 + i * 11))).collect();
-    let rare = word(2_500);
+    let pairs = corpus::two_word_queries();
+    let rare = corpus::rare_word();
     runtime.block_on(async {
         for query in pairs.iter().take(4).chain(std::iter::once(&rare)) {
             let page = store.inbox().search(&tenant, &SearchQuery::new(query.as_str())).await.expect("search");

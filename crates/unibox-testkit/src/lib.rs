@@ -16,6 +16,7 @@ pub mod ai;
 pub mod audit;
 pub mod bus;
 pub mod catalog;
+pub mod corpus;
 pub mod credits;
 pub mod export;
 pub mod fixture_files;

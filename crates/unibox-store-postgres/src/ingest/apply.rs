@@ -59,7 +59,8 @@ pub(crate) async fn find_target(
     }))
 }
 
-/// Replaces a message's blind search terms with those of `text` (none: out of search).
+/// Replaces a message's blind search terms with those of `text` (none: out of search): one
+/// row of `message_search` per searchable message.
 pub(crate) async fn set_search_text(
     tx: &Tx<'_>,
     tenant: &TenantId,
@@ -67,20 +68,26 @@ pub(crate) async fn set_search_text(
     message: MessageId,
     text: Option<&str>,
 ) -> Result<()> {
-    let statement =
-        tx.prepare_cached("DELETE FROM message_terms WHERE tenant = $1 AND message = $2").await.during(OP)?;
-    tx.execute(&statement, &[&tenant.as_str(), &message.as_uuid()]).await.during(OP)?;
     let terms = text.map(|text| seal.terms(text)).unwrap_or_default();
-    if !terms.is_empty() {
-        let statement = tx
-            .prepare_cached(
-                "INSERT INTO message_terms (tenant, term, message) SELECT $1, unnest($2::BIGINT[]), $3 \
-                 ON CONFLICT DO NOTHING",
-            )
-            .await
-            .during(OP)?;
-        tx.execute(&statement, &[&tenant.as_str(), &terms, &message.as_uuid()]).await.during(OP)?;
+    if terms.is_empty() {
+        return remove_search_text(tx, tenant, message).await;
     }
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO message_search (tenant, message, terms) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant, message) DO UPDATE SET terms = excluded.terms",
+        )
+        .await
+        .during(OP)?;
+    tx.execute(&statement, &[&tenant.as_str(), &message.as_uuid(), &terms]).await.during(OP)?;
+    Ok(())
+}
+
+/// Takes a message out of search.
+pub(crate) async fn remove_search_text(tx: &Tx<'_>, tenant: &TenantId, message: MessageId) -> Result<()> {
+    let statement =
+        tx.prepare_cached("DELETE FROM message_search WHERE tenant = $1 AND message = $2").await.during(OP)?;
+    tx.execute(&statement, &[&tenant.as_str(), &message.as_uuid()]).await.during(OP)?;
     Ok(())
 }
 
@@ -136,12 +143,7 @@ pub(crate) async fn apply_unsend(tx: &Tx<'_>, tenant: &TenantId, target: &mut Ta
     )
     .await
     .during(OP)?;
-    tx.execute(
-        "DELETE FROM message_terms WHERE tenant = $1 AND message = $2",
-        &[&tenant.as_str(), &target.id.as_uuid()],
-    )
-    .await
-    .during(OP)?;
+    remove_search_text(tx, tenant, target.id).await?;
     Ok(())
 }
 

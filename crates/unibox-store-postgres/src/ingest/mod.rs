@@ -5,7 +5,8 @@
 //! encodes their JSON, so a bad event fails the call before anything is written. The call's events are then stored in
 //! one transaction, each tenant's events with `unibox.tenant` set to that tenant (the setting is
 //! switched between tenants inside the transaction): either every event of the call is stored,
-//! or none is.
+//! or none is. Calls made at the same time share the transaction, each in a savepoint of its
+//! own ([`group`]: group commit).
 //!
 //! Across processes, deduplication is the database's: an event id is the `events` primary key,
 //! and every write keyed by a platform message id or a customer identity first takes a
@@ -13,17 +14,16 @@
 //! message and its amendment) run one after the other, and the second sees the first.
 
 pub(crate) mod apply;
+pub(crate) mod group;
 pub(crate) mod store;
 
 use async_trait::async_trait;
-use unibox_core::changes::ingest_change;
+use unibox_core::Result;
 use unibox_core::inbox::{EventIngest, IngestOutcome, RoutedEvent};
-use unibox_core::ingest::{PreparedEvent, prepare};
-use unibox_core::{Result, TenantId, Timestamp};
+use unibox_core::ingest::prepare;
 
-use crate::error::PgResultExt;
 use crate::inbox::PostgresInbox;
-use crate::sealing::{Access, Seal};
+use crate::sealing::Access;
 
 const OP: &str = "postgres.ingest";
 
@@ -34,7 +34,7 @@ impl EventIngest for PostgresInbox {
             return Ok(Vec::new());
         }
         // Every event is validated and encoded before anything is written.
-        let mut groups: Vec<(TenantId, Seal, Vec<(usize, PreparedEvent)>)> = Vec::new();
+        let mut groups: Vec<group::TenantEvents> = Vec::new();
         let mut prepared = Vec::with_capacity(events.len());
         for (position, event) in events.into_iter().enumerate() {
             prepared.push((position, event.tenant.clone(), prepare(event, OP)?));
@@ -49,32 +49,6 @@ impl EventIngest for PostgresInbox {
             }
         }
         let count = groups.iter().map(|(_, _, group)| group.len()).sum::<usize>();
-        let first = groups[0].0.clone();
-        self.db
-            .tenant_tx(OP, &first, move |tx| {
-                Box::pin(async move {
-                    let mut outcomes: Vec<Option<IngestOutcome>> = vec![None; count];
-                    let mut changes = Vec::new();
-                    for (index, (tenant, seal, group)) in groups.iter().enumerate() {
-                        if index > 0 {
-                            // The rest of the transaction belongs to the next tenant.
-                            tx.execute("SELECT set_config('unibox.tenant', $1, true)", &[&tenant.as_str()])
-                                .await
-                                .during(OP)?;
-                        }
-                        let events: Vec<&PreparedEvent> = group.iter().map(|(_, event)| event).collect();
-                        let stored = store::store_all(tx, tenant, seal, &events).await?;
-                        for ((position, event), outcome) in group.iter().zip(stored) {
-                            let at = Timestamp::from_unix_millis(event.received_at);
-                            changes.extend(ingest_change(tenant, at, event.kind, &outcome));
-                            outcomes[*position] = Some(outcome);
-                        }
-                    }
-                    // Last: the change log's head rows are locked after every other lock.
-                    crate::changes::append_all(tx, &changes).await?;
-                    Ok(outcomes.into_iter().flatten().collect())
-                })
-            })
-            .await
+        self.group_commit.store(&self.db, groups, count).await
     }
 }

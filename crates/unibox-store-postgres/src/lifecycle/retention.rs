@@ -86,7 +86,7 @@ pub(crate) async fn delete_messages(tx: &Tx<'_>, tenant: &TenantId, ids: &[Uuid]
     }
     let deleted: Vec<Uuid> = gone.iter().map(|row| row.get(0)).collect();
     for sql in [
-        "DELETE FROM message_terms WHERE tenant = $1 AND message = ANY($2)",
+        "DELETE FROM message_search WHERE tenant = $1 AND message = ANY($2)",
         "DELETE FROM reactions WHERE tenant = $1 AND message = ANY($2)",
         "DELETE FROM outbox WHERE tenant = $1 AND message = ANY($2)",
     ] {

@@ -21,7 +21,7 @@ pub(crate) const CREDITS: &str = "credit_entries";
 /// first). [`CREDITS`] goes through its function; after `accounts`, the routing registry
 /// forgets the deleted accounts (`unibox_unregister_deleted_accounts`).
 pub(crate) const TENANT_DELETION: &[TenantTable] = &[
-    table("message_terms", "term, message"),
+    table("message_search", "message"),
     table("messages", "id"),
     table("reactions", "message, reactor"),
     table("pending_actions", "account, platform_message_id, event_id"),
@@ -74,7 +74,7 @@ pub(crate) const KEPT_BY_TENANT_DELETION: &[(&str, &str)] = &[(
 pub(crate) const CONTACT_ERASURE: &[&str] = &[
     // Of its conversations:
     "messages",
-    "message_terms",
+    "message_search",
     "reactions",
     "pending_actions",
     "outbox",

@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 16, name: "analytics", sql: include_str!("0043_analytics.sql") },
     Migration { version: 17, name: "lifecycle", sql: include_str!("0044_lifecycle.sql") },
     Migration { version: 18, name: "pending_authors", sql: include_str!("0045_pending_authors.sql") },
+    Migration { version: 19, name: "message_search", sql: include_str!("0060_message_search.sql") },
 ];
 
 /// The schema version this build writes: the number of its migrations.

@@ -136,7 +136,7 @@ async fn fold_echo(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, target: &mut Tar
     }
     for sql in [
         "DELETE FROM reactions WHERE tenant = $1 AND message = $2",
-        "DELETE FROM message_terms WHERE tenant = $1 AND message = $2",
+        "DELETE FROM message_search WHERE tenant = $1 AND message = $2",
         "DELETE FROM messages WHERE tenant = $1 AND id = $2",
     ] {
         tx.execute(sql, &[&tenant.as_str(), &echo.id.as_uuid()]).await.during(OP)?;

@@ -15,7 +15,7 @@ use crate::pool::Tx;
 use crate::rows::reaction_row;
 use crate::sealing::{Seal, field, index};
 
-/// The messages of an export, as rows of `messages`, `message_terms` and `reactions`.
+/// The messages of an export, as rows of `messages`, `message_search` and `reactions`.
 #[derive(Default)]
 pub(super) struct Messages {
     ids: HashSet<Uuid>,
@@ -154,8 +154,11 @@ impl Messages {
         }
         let terms = tx
             .prepare_cached(
-                "INSERT INTO message_terms (tenant, term, message) \
-                 SELECT $1::TEXT, * FROM unnest($2::BIGINT[], $3::UUID[])",
+                // One row per message (a message's terms may span two batches: they add up).
+                "INSERT INTO message_search (tenant, message, terms) \
+                 SELECT $1::TEXT, u.message, array_agg(u.term) FROM unnest($2::BIGINT[], $3::UUID[]) AS u (term, message) \
+                 GROUP BY u.message \
+                 ON CONFLICT (tenant, message) DO UPDATE SET terms = message_search.terms || excluded.terms",
             )
             .await
             .during(OP)?;

@@ -1,0 +1,241 @@
+//! Group commit: the `ingest` calls a process makes at the same time share one transaction.
+//!
+//! Why: every ingest transaction ends by appending to the tenant's change log, which holds the
+//! tenant's head row until the commit is durable (so positions commit in order), and notifies
+//! the bus, which PostgreSQL orders with a database-wide lock held through the commit. Two
+//! ingest transactions therefore never share a WAL flush: one call per transaction stored
+//! about one event per `fsync` (about 300 events/s here). Calls waiting together now commit
+//! together.
+//!
+//! How: a call queues its prepared events and waits. One task at a time (spawned, so a caller
+//! that goes away cannot strand the others) takes everything queued, up to [`MAX_EVENTS`], and
+//! stores it in one transaction, each call inside its own savepoint: a call that fails is
+//! rolled back to its savepoint and answered with its error, the others still commit. Each
+//! call's events are all stored or none, as before, and a caller hears `Ok` only once the
+//! transaction holding its events is committed. What changes: a call whose caller stops waiting
+//! may still be stored (the webhook's redelivery is then recognised as a duplicate).
+//!
+//! Calls are stored in one order in every process (by their first message's customer), so two
+//! processes' groups take the customers' locks they share in the same order.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::oneshot;
+use unibox_core::changes::ingest_change;
+use unibox_core::inbox::IngestOutcome;
+use unibox_core::{Error, ErrorKind, Result, Retry, TenantId, Timestamp};
+
+use super::{OP, store};
+use crate::error::PgResultExt;
+use crate::pool::{Db, Tx};
+use crate::sealing::Seal;
+use unibox_core::ingest::{PreparedAction as Action, PreparedEvent};
+
+/// The most events one group transaction takes (a call is never split; a larger call goes alone).
+pub(crate) const MAX_EVENTS: usize = 1_024;
+
+/// One tenant's events of a call, with their positions in the call.
+pub(crate) type TenantEvents = (TenantId, Seal, Vec<(usize, PreparedEvent)>);
+
+/// A call waiting for its group.
+struct Call {
+    groups: Vec<TenantEvents>,
+    count: usize,
+    reply: oneshot::Sender<Result<Vec<IngestOutcome>>>,
+}
+
+impl Call {
+    /// The order calls are stored in: tenant, account, then the first message's customer.
+    fn order(&self) -> (&str, uuid::Uuid, &str, &str) {
+        let Some((tenant, _, events)) = self.groups.first() else { return ("", uuid::Uuid::nil(), "", "") };
+        let Some((_, event)) = events.first() else { return (tenant.as_str(), uuid::Uuid::nil(), "", "") };
+        match &event.action {
+            Action::Message(message) => {
+                (tenant.as_str(), event.account.as_uuid(), message.customer_kind.as_str(), message.customer_id.as_str())
+            }
+            _ => (tenant.as_str(), event.account.as_uuid(), "", ""),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Queue {
+    calls: Vec<Call>,
+    /// A task is storing groups; it takes what is queued before it stops.
+    leading: bool,
+}
+
+/// The queue of one process's ingest calls (one per [`PostgresInbox`](crate::PostgresInbox)).
+#[derive(Default)]
+pub(crate) struct GroupCommit {
+    queue: Mutex<Queue>,
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit").finish_non_exhaustive()
+    }
+}
+
+impl GroupCommit {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stores one call's prepared events (grouped by tenant, `count` in all) with whatever other
+    /// calls are waiting, and answers once they are committed.
+    pub(crate) async fn store(
+        self: &Arc<Self>,
+        db: &Db,
+        groups: Vec<TenantEvents>,
+        count: usize,
+    ) -> Result<Vec<IngestOutcome>> {
+        let (reply, answer) = oneshot::channel();
+        let lead = {
+            let mut queue = self.queue();
+            queue.calls.push(Call { groups, count, reply });
+            !std::mem::replace(&mut queue.leading, true)
+        };
+        if lead {
+            let (this, db) = (Arc::clone(self), db.clone());
+            tokio::spawn(async move { this.lead(db).await });
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(Error::new(ErrorKind::Unexpected, "the ingest group stopped before answering; try again")
+                .with_operation(OP)
+                .temporary())
+        })
+    }
+
+    /// Stores groups until nothing is queued.
+    async fn lead(&self, db: Db) {
+        // Should storing panic, waiting calls are answered (their senders dropped) and the next
+        // call starts a new leader.
+        struct Release<'a>(&'a GroupCommit);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                let mut queue = self.0.queue();
+                queue.leading = false;
+                queue.calls.clear();
+            }
+        }
+        let _release = Release(self);
+        loop {
+            let calls = {
+                let mut queue = self.queue();
+                if queue.calls.is_empty() {
+                    queue.leading = false;
+                    return;
+                }
+                let mut events = 0;
+                let take = queue
+                    .calls
+                    .iter()
+                    .take_while(|call| {
+                        events += call.count;
+                        events <= MAX_EVENTS
+                    })
+                    .count()
+                    .max(1);
+                queue.calls.drain(..take).collect::<Vec<_>>()
+            };
+            commit(&db, calls).await;
+        }
+    }
+}
+
+/// Stores `calls` in one transaction, each in a savepoint, and answers each.
+async fn commit(db: &Db, mut calls: Vec<Call>) {
+    calls.sort_by(|a, b| a.order().cmp(&b.order()));
+    let work: Vec<Vec<TenantEvents>> = calls.iter_mut().map(|call| std::mem::take(&mut call.groups)).collect();
+    let counts: Vec<usize> = calls.iter().map(|call| call.count).collect();
+    let Some(first) = work.first().and_then(|groups| groups.first()).map(|(tenant, ..)| tenant.clone()) else {
+        return;
+    };
+    let scope = first.clone();
+    let result = db
+        .tenant_tx(OP, &scope, move |tx| {
+            Box::pin(async move {
+                let mut answers = Vec::with_capacity(work.len());
+                let mut changes = Vec::new();
+                // The tenant `unibox.tenant` names now; a savepoint's rollback restores it.
+                let mut current = first;
+                for (groups, count) in work.iter().zip(counts) {
+                    tx.batch_execute("SAVEPOINT unibox_ingest_call").await.during(OP)?;
+                    let before = current.clone();
+                    match store_call(tx, groups, count, &mut current).await {
+                        Ok((outcomes, mine)) => {
+                            tx.batch_execute("RELEASE SAVEPOINT unibox_ingest_call").await.during(OP)?;
+                            changes.extend(mine);
+                            answers.push(Ok(outcomes));
+                        }
+                        Err(error) => {
+                            tx.batch_execute(
+                                "ROLLBACK TO SAVEPOINT unibox_ingest_call; RELEASE SAVEPOINT unibox_ingest_call",
+                            )
+                            .await
+                            .during(OP)?;
+                            current = before;
+                            answers.push(Err(error));
+                        }
+                    }
+                }
+                // Last: the change log's head rows are locked after every other lock.
+                crate::changes::append_all(tx, &changes).await?;
+                Ok(answers)
+            })
+        })
+        .await;
+    match result {
+        Ok(answers) => {
+            for (call, answer) in calls.into_iter().zip(answers) {
+                let _ = call.reply.send(answer);
+            }
+        }
+        Err(error) => {
+            // Nothing of the group was stored: every call hears why.
+            for call in calls {
+                let _ = call.reply.send(Err(copy(&error)));
+            }
+        }
+    }
+}
+
+/// One call's events, tenant by tenant; its outcomes in the call's order, and its changes.
+async fn store_call(
+    tx: &Tx<'_>,
+    groups: &[TenantEvents],
+    count: usize,
+    current: &mut TenantId,
+) -> Result<(Vec<IngestOutcome>, Vec<unibox_core::changes::Change>)> {
+    let mut outcomes: Vec<Option<IngestOutcome>> = vec![None; count];
+    let mut changes = Vec::new();
+    for (tenant, seal, group) in groups {
+        if *tenant != *current {
+            tx.execute("SELECT set_config('unibox.tenant', $1, true)", &[&tenant.as_str()]).await.during(OP)?;
+            *current = tenant.clone();
+        }
+        let events: Vec<&PreparedEvent> = group.iter().map(|(_, event)| event).collect();
+        let stored = store::store_all(tx, tenant, seal, &events).await?;
+        for ((position, event), outcome) in group.iter().zip(stored) {
+            let at = Timestamp::from_unix_millis(event.received_at);
+            changes.extend(ingest_change(tenant, at, event.kind, &outcome));
+            outcomes[*position] = Some(outcome);
+        }
+    }
+    Ok((outcomes.into_iter().flatten().collect(), changes))
+}
+
+/// The same error for another call of the group (errors are not `Clone`: the source stays with
+/// the first).
+fn copy(error: &Error) -> Error {
+    let mut copy = Error::new(error.kind(), error.message().to_owned()).with_operation(error.operation());
+    for (key, value) in error.context() {
+        copy = copy.with_context(key, value);
+    }
+    match error.retry() {
+        Retry::Temporary { .. } => copy.temporary(),
+        Retry::Persistent => copy.persistent(),
+        Retry::Permanent => copy.permanent(),
+    }
+}
