@@ -128,6 +128,14 @@ fn server_binary() -> PathBuf {
         .expect("cargo names the server's executable")
 }
 
+/// A copy of the server binary in `dir`: the built one's path is shared by every build of the
+/// example in the target directory.
+fn server_copy(built: &Path, dir: &Path) -> PathBuf {
+    let copy = dir.join("unibox-server");
+    std::fs::copy(built, &copy).expect("the server binary copies");
+    copy
+}
+
 /// A small, seeded pseudo-random source (xorshift64*): the storm's order and targets.
 struct Random(u64);
 
@@ -301,9 +309,9 @@ platform_account_id = "shop-bangkok"
     path
 }
 
-/// The delivery of event `event` (customer `event % CUSTOMERS`), signed with a timestamp
-/// `age` seconds old (each delivery of an event has its own, as a platform's retries do).
-fn delivery(event: usize, age: i64) -> (String, String, String, String) {
+/// The delivery of event `event` (customer `event % CUSTOMERS`), signed with the timestamp
+/// `timestamp` (each delivery of an event has its own, as a platform's retries do).
+fn delivery(event: usize, timestamp: i64) -> (String, String, String, String) {
     let body = serde_json::json!({
         "account": "shop-bangkok",
         "events": [{ "kind": {
@@ -316,7 +324,6 @@ fn delivery(event: usize, age: i64) -> (String, String, String, String) {
     })
     .to_string();
     let id = format!("msg_storm_{event}");
-    let timestamp = Timestamp::now().as_unix_seconds() - age;
     let signature = WebhookSecret::parse(SecretString::from(SECRET)).unwrap().sign(&id, timestamp, body.as_bytes());
     (id, timestamp.to_string(), signature, body)
 }
@@ -332,56 +339,67 @@ struct StormLog {
     unexpected: Vec<String>,
 }
 
-/// Delivers `event` (its `copy`-th delivery) until a live server acknowledges it, moving to
-/// another server after a failure, as a platform retries.
-async fn deliver(
-    client: &reqwest::Client,
-    addrs: &[SocketAddr],
-    alive: &Mutex<[bool; SERVERS]>,
-    random: &Mutex<Random>,
-    log: &Mutex<StormLog>,
-    event: usize,
-    copy: usize,
-) {
-    let mut last_failed = None;
-    for attempt in 0..20 {
-        let target = {
-            let alive = *alive.lock().unwrap();
-            let candidates: Vec<usize> = (0..SERVERS).filter(|s| alive[*s] && Some(*s) != last_failed).collect();
-            let candidates = if candidates.is_empty() { vec![last_failed.unwrap()] } else { candidates };
-            candidates[random.lock().unwrap().below(candidates.len())]
-        };
-        // A distinct timestamp per delivery attempt: the same (id, timestamp) twice is a replay.
-        let (id, timestamp, signature, body) = delivery(event, (copy * 20 + attempt) as i64);
-        let answer = client
-            .post(format!("http://{}/webhooks/acme-orders", addrs[target]))
-            .header("content-type", "application/json")
-            .header("webhook-id", id)
-            .header("webhook-timestamp", timestamp)
-            .header("webhook-signature", signature)
-            .body(body)
-            .send()
-            .await;
-        match answer {
-            Ok(response) if response.status().is_success() => {
-                log.lock().unwrap().acknowledged[target] += 1;
-                return;
-            }
-            Ok(response) if response.status().is_client_error() => {
-                let status = response.status();
-                let text = response.text().await.unwrap_or_default();
-                log.lock().unwrap().unexpected.push(format!("event {event} at server {target}: {status} {text}"));
-                return;
-            }
-            // No answer (the process died) or 5xx: delivered again, elsewhere.
-            _ => {
-                log.lock().unwrap().retried += 1;
-                last_failed = Some(target);
-                tokio::time::sleep(Duration::from_millis(20)).await;
+/// What the webhook storm's senders share.
+struct Storm {
+    client: reqwest::Client,
+    addrs: Vec<SocketAddr>,
+    /// The servers a delivery may go to (the killed one is taken out).
+    alive: Mutex<[bool; SERVERS]>,
+    random: Mutex<Random>,
+    log: Mutex<StormLog>,
+    /// The storm's start in Unix seconds: deliveries' timestamps count back from it.
+    start: i64,
+}
+
+impl Storm {
+    /// Delivers `event` (its `copy`-th delivery) until a live server acknowledges it, moving to
+    /// another server after a failure, as a platform retries.
+    async fn deliver(&self, event: usize, copy: usize) {
+        let Storm { client, addrs, alive, random, log, start } = self;
+        let mut last_failed = None;
+        for attempt in 0..20 {
+            let target = {
+                let alive = *alive.lock().unwrap();
+                let candidates: Vec<usize> = (0..SERVERS).filter(|s| alive[*s] && Some(*s) != last_failed).collect();
+                let candidates = if candidates.is_empty() { vec![last_failed.unwrap()] } else { candidates };
+                candidates[random.lock().unwrap().below(candidates.len())]
+            };
+            // A distinct timestamp per delivery attempt of an event, counted back from the storm's
+            // start (the same id and timestamp twice is a replay, refused).
+            let (id, timestamp, signature, body) = delivery(event, start - (copy * 20 + attempt) as i64);
+            let answer = client
+                .post(format!("http://{}/webhooks/acme-orders", addrs[target]))
+                .header("content-type", "application/json")
+                .header("webhook-id", id)
+                .header("webhook-timestamp", timestamp)
+                .header("webhook-signature", signature)
+                .body(body)
+                .send()
+                .await;
+            match answer {
+                Ok(response) if response.status().is_success() => {
+                    log.lock().unwrap().acknowledged[target] += 1;
+                    return;
+                }
+                Ok(response) if response.status().is_client_error() => {
+                    let status = response.status();
+                    let text = response.text().await.unwrap_or_default();
+                    log.lock().unwrap().unexpected.push(format!("event {event} at server {target}: {status} {text}"));
+                    return;
+                }
+                // No answer (the process died) or 5xx: delivered again, elsewhere.
+                _ => {
+                    log.lock().unwrap().retried += 1;
+                    last_failed = Some(target);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
             }
         }
+        log.lock()
+            .unwrap()
+            .unexpected
+            .push(format!("event {event} copy {copy}: no server acknowledged it in 20 tries"));
     }
-    log.lock().unwrap().unexpected.push(format!("event {event} copy {copy}: no server acknowledged it in 20 tries"));
 }
 
 /// Every inbound message of tenant acme, per customer id: their platform message ids.
@@ -419,14 +437,15 @@ async fn inbound_by_customer(inbox: &PostgresInbox) -> BTreeMap<String, Vec<Stri
 async fn three_servers_under_a_webhook_and_outbox_storm_with_one_killed_lose_and_duplicate_nothing() {
     let Some(database) = TestDatabase::create("postgres_processes_storm").await else { return };
     let started = Instant::now();
-    let binary = tokio::task::spawn_blocking(server_binary).await.unwrap();
-    eprintln!("server binary ready in {:?}: {}", started.elapsed(), binary.display());
+    let dir = tempfile::tempdir().unwrap();
+    let built = tokio::task::spawn_blocking(server_binary).await.unwrap();
+    let binary = server_copy(&built, dir.path());
+    eprintln!("server binary ready in {:?}: {}", started.elapsed(), built.display());
     let started = Instant::now();
 
     let platform: SharedPlatform = Arc::default();
     let platform_addr =
         serve(axum::Router::new().route("/outbound/{server}", post(outbound)).with_state(platform.clone())).await;
-    let dir = tempfile::tempdir().unwrap();
     let keys = Keyring::generate_entry(1);
     let env = [
         ("PG_PROCESSES_APP_URL", database.app_url()),
@@ -453,41 +472,52 @@ async fn three_servers_under_a_webhook_and_outbox_storm_with_one_killed_lose_and
     let store = PostgresStore::connect(&database.app_options(), store_keys).await.unwrap();
     let inbox = store.inbox().clone();
 
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap();
-    let alive = Arc::new(Mutex::new([true; SERVERS]));
-    let random = Arc::new(Mutex::new(Random::seeded()));
-    let log = Arc::new(Mutex::new(StormLog::default()));
+    let storm = Arc::new(Storm {
+        client: reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap(),
+        addrs: addrs.clone(),
+        alive: Mutex::new([true; SERVERS]),
+        random: Mutex::new(Random::seeded()),
+        log: Mutex::default(),
+        start: Timestamp::now().as_unix_seconds(),
+    });
 
     // Each customer's first event once, so their conversations exist for the sends.
     for event in 0..CUSTOMERS {
-        deliver(&client, &addrs, &alive, &random, &log, event, COPIES).await;
+        storm.deliver(event, COPIES).await;
     }
     let conversations = inbox.conversations(&tenant(), &ConversationQuery::new().limit(100)).await.unwrap().items;
     assert_eq!(conversations.len(), CUSTOMERS, "one conversation per customer");
 
-    // The outbox storm: sends recorded in the database, delivered by the servers' workers.
+    // The outbox storm, while the webhook storm runs: sends recorded in the database by four
+    // tasks here, delivered by the servers' workers.
     let agent: Author = Author::Agent("storm-agent".parse().unwrap());
-    let mut queued = HashSet::new();
-    for n in 0..SENDS {
-        let now = Timestamp::now();
-        let draft = OutboundDraft {
-            id: MessageId::new(),
-            conversation: conversations[n % CUSTOMERS].id,
-            author: agent.clone(),
-            content: Content::text(format!("storm reply {n}")),
-            reply_to: None,
-            at: now,
-        };
-        let (message, _job) = inbox.enqueue(&tenant(), draft, EnqueueOptions::new(), now).await.unwrap();
-        queued.insert(message.id.to_string());
+    let mut enqueuers = Vec::new();
+    for part in 0..4 {
+        let (inbox, agent, conversations) = (inbox.clone(), agent.clone(), conversations.clone());
+        enqueuers.push(tokio::spawn(async move {
+            let mut queued = Vec::new();
+            for n in (part..SENDS).step_by(4) {
+                let now = Timestamp::now();
+                let draft = OutboundDraft {
+                    id: MessageId::new(),
+                    conversation: conversations[n % CUSTOMERS].id,
+                    author: agent.clone(),
+                    content: Content::text(format!("storm reply {n}")),
+                    reply_to: None,
+                    at: now,
+                };
+                let (message, _job) = inbox.enqueue(&tenant(), draft, EnqueueOptions::new(), now).await.unwrap();
+                queued.push(message.id.to_string());
+            }
+            queued
+        }));
     }
-    eprintln!("{SENDS} sends queued at {:?}", started.elapsed());
 
     // The webhook storm: every event COPIES times, in random order, to random servers.
     let mut deliveries: Vec<(usize, usize)> =
         (0..EVENTS).flat_map(|event| (0..COPIES).map(move |copy| (event, copy))).collect();
     {
-        let mut random = random.lock().unwrap();
+        let mut random = storm.random.lock().unwrap();
         for i in (1..deliveries.len()).rev() {
             deliveries.swap(i, random.below(i + 1));
         }
@@ -497,12 +527,11 @@ async fn three_servers_under_a_webhook_and_outbox_storm_with_one_killed_lose_and
     let done = Arc::new(AtomicUsize::new(0));
     let mut senders = Vec::new();
     for _ in 0..SENDERS {
-        let (client, addrs, alive, random, log, queue, done) =
-            (client.clone(), addrs.clone(), alive.clone(), random.clone(), log.clone(), queue.clone(), done.clone());
+        let (storm, queue, done) = (storm.clone(), queue.clone(), done.clone());
         senders.push(tokio::spawn(async move {
             loop {
                 let Some((event, copy)) = queue.lock().unwrap().pop() else { return };
-                deliver(&client, &addrs, &alive, &random, &log, event, copy).await;
+                storm.deliver(event, copy).await;
                 done.fetch_add(1, Ordering::SeqCst);
             }
         }));
@@ -523,7 +552,7 @@ async fn three_servers_under_a_webhook_and_outbox_storm_with_one_killed_lose_and
         assert!(Instant::now() < deadline, "the storm did not reach the kill point:\n{}", servers[VICTIM].output());
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    alive.lock().unwrap()[VICTIM] = false;
+    storm.alive.lock().unwrap()[VICTIM] = false;
     servers[VICTIM].child.kill().unwrap(); // SIGKILL: no shutdown, no flush, no goodbye.
     let status = servers[VICTIM].child.wait().unwrap();
     let handled_at_kill = done.load(Ordering::SeqCst);
@@ -540,6 +569,11 @@ async fn three_servers_under_a_webhook_and_outbox_storm_with_one_killed_lose_and
         sender.await.unwrap();
     }
     let storm_time = started.elapsed();
+    let mut queued = HashSet::new();
+    for enqueuer in enqueuers {
+        queued.extend(enqueuer.await.unwrap());
+    }
+    assert_eq!(queued.len(), SENDS);
 
     // The outbox: everything delivered, after the victim's lease ran out.
     let deadline = Instant::now() + Duration::from_secs(40);
@@ -574,7 +608,7 @@ async fn three_servers_under_a_webhook_and_outbox_storm_with_one_killed_lose_and
     }
 
     // Webhooks: every event stored exactly once, in its customer's one conversation.
-    let log = std::mem::take(&mut *log.lock().unwrap());
+    let log = std::mem::take(&mut *storm.log.lock().unwrap());
     assert!(log.unexpected.is_empty(), "unexpected answers: {:#?}", log.unexpected);
     assert!(log.acknowledged[VICTIM] > 0, "the victim acknowledged webhooks before it died");
     let stored = inbound_by_customer(&inbox).await;
