@@ -1176,7 +1176,16 @@ mod tests {
             .join("\n");
         let all = config(&uncommented);
         let bus = all.bus.as_ref().expect("server.example.toml shows a [bus] section");
-        assert_eq!(bus.nats_url_env, "UNIBOX_NATS_URL");
+        assert_eq!(bus.kind, BusKind::Nats);
+        assert_eq!(
+            bus.settings(Backend::Sqlite).unwrap(),
+            BusSettings::Nats {
+                url_env: "UNIBOX_NATS_URL".to_owned(),
+                stream: Some("UNIBOX_CHANGES".to_owned()),
+                subject_prefix: Some("unibox.changes".to_owned()),
+            }
+        );
+        assert_eq!(all.delivery.options().unwrap().lease, Duration::from_secs(120));
         let kinds: BTreeSet<&str> = all.channels.iter().map(|c| c.kind.as_str()).collect();
         for kind in ["webhook", "messenger", "line", "telegram", "twilio", "shopee", "lazada", "tiktok-shop"] {
             assert!(kinds.contains(kind), "server.example.toml shows a {kind} channel");
