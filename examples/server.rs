@@ -25,9 +25,12 @@
 //!   shared PostgreSQL database instead, its connection strings in the variables the section
 //!   names (`postgres_url_env`, optional `postgres_owner_url_env` to migrate at start), so
 //!   several server processes serve one inbox (docs/server.md).
-//! - `[bus]` (built with `--features bus-nats`): publishes the inbox's changes to NATS JetStream,
-//!   so other processes on a shared store serve agents' live inboxes at once; the URL comes from
-//!   the variable the section names.
+//! - `[bus]`: fans the inbox's changes out, so other processes on a shared store serve agents'
+//!   live inboxes at once: `kind = "nats"` (the default, built with `--features bus-nats`; the
+//!   URL comes from the variable the section names) or `kind = "postgres"` (`LISTEN`/`NOTIFY` on
+//!   the store's own database, with `[storage] backend = "postgres"`).
+//! - `[delivery] lease_ms`: how long a worker's claim on a send lasts (default 2 minutes): a
+//!   process killed mid-send holds its sends this long, then another process sends them.
 //! - `UNIBOX_LOG=debug` for more logging (`error`, `warn`, `info` (default), `debug`, `trace`).
 //!
 //! Post a signed webhook yourself (Standard Webhooks: HMAC-SHA256 of `{id}.{timestamp}.{body}`
@@ -95,7 +98,11 @@ struct Config {
     limits: Limits,
     #[serde(default)]
     storage: Storage,
-    /// Real-time fan-out of the inbox's changes to other processes (feature `bus-nats`).
+    /// How the delivery worker leases sends.
+    #[serde(default)]
+    delivery: DeliverySection,
+    /// Real-time fan-out of the inbox's changes to other processes: NATS (feature `bus-nats`)
+    /// or PostgreSQL `LISTEN`/`NOTIFY` (feature `store-postgres`).
     #[serde(default)]
     bus: Option<BusSection>,
     #[serde(default, rename = "channel")]
@@ -178,9 +185,32 @@ enum Backend {
     Postgres,
 }
 
-/// A `[storage]` error: a `Configuration` error naming the key.
+/// A `[storage]`, `[delivery]` or `[bus]` error: a `Configuration` error naming the key.
 fn storage_error(message: String) -> unibox::Error {
     unibox::Error::new(unibox::ErrorKind::Configuration, message)
+}
+
+/// The `[delivery]` section: how long the delivery worker's claim on a send lasts.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliverySection {
+    /// How long a worker's claim (lease) on a send lasts, in milliseconds (default 120000). A
+    /// process killed mid-send holds its sends this long; then another process takes them over.
+    /// Keep it well above the HTTP client's 30-second timeout: a claim that runs out while its
+    /// send is still waiting for the platform lets another process send it again.
+    lease_ms: Option<u64>,
+}
+
+impl DeliverySection {
+    /// The hub's delivery options: the defaults with this section's lease.
+    fn options(&self) -> unibox::Result<unibox::delivery::DeliveryOptions> {
+        let options = unibox::delivery::DeliveryOptions::new();
+        match self.lease_ms {
+            None => Ok(options),
+            Some(0) => Err(storage_error("[delivery] lease_ms must be at least 1".to_owned())),
+            Some(ms) => Ok(options.lease(Duration::from_millis(ms))),
+        }
+    }
 }
 
 /// The PostgreSQL settings of a `[storage]` section with `backend = "postgres"`, checked.
@@ -247,6 +277,9 @@ struct OpenedStore {
     hub: unibox::hub::HubBuilder,
     /// The SQLite inbox (its journal), or `None` on PostgreSQL.
     sqlite: Option<Arc<unibox::store::sqlite::SqliteInbox>>,
+    /// The PostgreSQL connection options, for a `[bus] kind = "postgres"` on the same database.
+    #[cfg(feature = "store-postgres")]
+    postgres: Option<unibox::store::postgres::PostgresOptions>,
     /// Where the inbox is, for the logs (never a connection string).
     location: String,
 }
@@ -277,7 +310,13 @@ async fn open_store(
             }
             let store = SqliteStore::open_with(&config.database, options, keys).await?;
             let sqlite = Some(Arc::clone(store.inbox()));
-            Ok(OpenedStore { hub: Hub::builder(store), sqlite, location: config.database.display().to_string() })
+            Ok(OpenedStore {
+                hub: Hub::builder(store),
+                sqlite,
+                #[cfg(feature = "store-postgres")]
+                postgres: None,
+                location: config.database.display().to_string(),
+            })
         }
         Some(settings) => open_postgres(&settings, keys, env).await,
     }
@@ -314,7 +353,7 @@ async fn open_postgres(
     }
     let location = format!("PostgreSQL as {}", options.user().unwrap_or("the default user"));
     let store = PostgresStore::connect(&options, keys).await?;
-    Ok(OpenedStore { hub: Hub::builder(store), sqlite: None, location })
+    Ok(OpenedStore { hub: Hub::builder(store), sqlite: None, postgres: Some(options), location })
 }
 
 /// Without the `store-postgres` feature, `backend = "postgres"` is refused rather than ignored.
@@ -332,43 +371,157 @@ async fn open_postgres(
     .into())
 }
 
-/// The change bus: NATS JetStream, its URL in an environment variable (it may carry credentials).
+/// The `[bus]` section: the change bus that fans the inbox's changes out to the other processes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(not(feature = "bus-nats"), allow(dead_code))]
 struct BusSection {
-    nats_url_env: String,
+    /// `nats` (the default; feature `bus-nats`) or `postgres` (`LISTEN`/`NOTIFY` on the store's
+    /// own database; needs `[storage] backend = "postgres"`).
+    #[serde(default)]
+    kind: BusKind,
+    /// NATS: the variable holding the server's URL (it may carry credentials).
+    nats_url_env: Option<String>,
+    /// NATS: the JetStream stream.
     stream: Option<String>,
+    /// NATS: the subjects' prefix.
     subject_prefix: Option<String>,
 }
 
-/// Connects the `[bus]` section's NATS change bus.
-#[cfg(feature = "bus-nats")]
-async fn connect_bus(section: &BusSection) -> Result<Arc<dyn unibox::bus::ChangeBus>, Box<dyn std::error::Error>> {
-    use unibox::bus::nats::{NatsBusConfig, NatsChangeBus};
-    let url = std::env::var(&section.nats_url_env).map_err(|_| {
-        format!("set {} to the NATS server's URL (nats://host:4222), or remove [bus]", section.nats_url_env)
-    })?;
-    let mut config = NatsBusConfig::new(url)?;
-    if let Some(stream) = &section.stream {
-        config = config.stream(stream.clone())?;
+/// Which change bus `[bus]` attaches.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum BusKind {
+    /// NATS JetStream (feature `bus-nats`).
+    #[default]
+    Nats,
+    /// PostgreSQL `LISTEN`/`NOTIFY` on the store's database: no other service.
+    Postgres,
+}
+
+/// The settings of a `[bus]` section, checked against the storage backend.
+#[derive(Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "bus-nats"), allow(dead_code))]
+enum BusSettings {
+    /// NATS JetStream at the URL the variable `url_env` holds.
+    Nats { url_env: String, stream: Option<String>, subject_prefix: Option<String> },
+    /// `PostgresChangeBus` over the store's own connection options.
+    Postgres,
+}
+
+impl BusSection {
+    /// Checks the section: the NATS keys belong to `kind = "nats"`, which needs `nats_url_env`;
+    /// `kind = "postgres"` needs the PostgreSQL store. A wrong key is refused by name.
+    fn settings(&self, backend: Backend) -> unibox::Result<BusSettings> {
+        match self.kind {
+            BusKind::Nats => {
+                let url_env = self.nats_url_env.clone().ok_or_else(|| {
+                    storage_error(
+                        "[bus] kind = \"nats\" (the default) needs nats_url_env: the variable holding the NATS \
+                         server's URL; or set kind = \"postgres\" with [storage] backend = \"postgres\""
+                            .to_owned(),
+                    )
+                })?;
+                Ok(BusSettings::Nats {
+                    url_env,
+                    stream: self.stream.clone(),
+                    subject_prefix: self.subject_prefix.clone(),
+                })
+            }
+            BusKind::Postgres => {
+                let set = [
+                    ("nats_url_env", self.nats_url_env.is_some()),
+                    ("stream", self.stream.is_some()),
+                    ("subject_prefix", self.subject_prefix.is_some()),
+                ];
+                if let Some((key, _)) = set.iter().find(|(_, set)| *set) {
+                    return Err(storage_error(format!(
+                        "[bus] {key} is a NATS setting; remove it with kind = \"postgres\""
+                    )));
+                }
+                if backend != Backend::Postgres {
+                    return Err(storage_error(
+                        "[bus] kind = \"postgres\" listens on the store's PostgreSQL database: it needs \
+                         [storage] backend = \"postgres\""
+                            .to_owned(),
+                    ));
+                }
+                Ok(BusSettings::Postgres)
+            }
+        }
     }
-    if let Some(prefix) = &section.subject_prefix {
-        config = config.subject_prefix(prefix.clone())?;
+}
+
+/// Connects the checked `[bus]` settings: NATS, or PostgreSQL over the opened store's options.
+async fn connect_bus(
+    settings: &BusSettings,
+    store: &OpenedStore,
+) -> Result<Arc<dyn unibox::bus::ChangeBus>, Box<dyn std::error::Error>> {
+    match settings {
+        BusSettings::Nats { url_env, stream, subject_prefix } => {
+            connect_nats(url_env, stream.as_deref(), subject_prefix.as_deref()).await
+        }
+        BusSettings::Postgres => connect_postgres_bus(store).await,
+    }
+}
+
+/// Connects the NATS change bus.
+#[cfg(feature = "bus-nats")]
+async fn connect_nats(
+    url_env: &str,
+    stream: Option<&str>,
+    subject_prefix: Option<&str>,
+) -> Result<Arc<dyn unibox::bus::ChangeBus>, Box<dyn std::error::Error>> {
+    use unibox::bus::nats::{NatsBusConfig, NatsChangeBus};
+    let url = std::env::var(url_env)
+        .map_err(|_| format!("set {url_env} to the NATS server's URL (nats://host:4222), or remove [bus]"))?;
+    let mut config = NatsBusConfig::new(url)?;
+    if let Some(stream) = stream {
+        config = config.stream(stream.to_owned())?;
+    }
+    if let Some(prefix) = subject_prefix {
+        config = config.subject_prefix(prefix.to_owned())?;
     }
     let bus = NatsChangeBus::connect(config).await?;
     println!(
         "  change bus: NATS {} (stream {})",
         bus.config().redacted_url(),
-        section.stream.as_deref().unwrap_or(unibox::bus::nats::DEFAULT_STREAM)
+        stream.unwrap_or(unibox::bus::nats::DEFAULT_STREAM)
     );
     Ok(Arc::new(bus))
 }
 
-/// Without the `bus-nats` feature a `[bus]` section is refused rather than ignored.
+/// Without the `bus-nats` feature a NATS `[bus]` is refused rather than ignored.
 #[cfg(not(feature = "bus-nats"))]
-async fn connect_bus(_section: &BusSection) -> Result<Arc<dyn unibox::bus::ChangeBus>, Box<dyn std::error::Error>> {
-    Err("[bus] needs the bus-nats feature: cargo run --example server --features bus-nats".into())
+async fn connect_nats(
+    _url_env: &str,
+    _stream: Option<&str>,
+    _subject_prefix: Option<&str>,
+) -> Result<Arc<dyn unibox::bus::ChangeBus>, Box<dyn std::error::Error>> {
+    Err("[bus] kind = \"nats\" needs the bus-nats feature: cargo run --example server --features bus-nats".into())
+}
+
+/// Connects the PostgreSQL change bus on the store's database (its own connection).
+#[cfg(feature = "store-postgres")]
+async fn connect_postgres_bus(
+    store: &OpenedStore,
+) -> Result<Arc<dyn unibox::bus::ChangeBus>, Box<dyn std::error::Error>> {
+    let options = store
+        .postgres
+        .as_ref()
+        .ok_or_else(|| storage_error("[bus] kind = \"postgres\" needs [storage] backend = \"postgres\"".to_owned()))?;
+    let bus = unibox::store::postgres::PostgresChangeBus::connect(options).await?;
+    println!("  change bus: PostgreSQL LISTEN/NOTIFY (channel {})", bus.channel());
+    Ok(Arc::new(bus))
+}
+
+/// Without the `store-postgres` feature there is no PostgreSQL store to listen on.
+#[cfg(not(feature = "store-postgres"))]
+async fn connect_postgres_bus(
+    _store: &OpenedStore,
+) -> Result<Arc<dyn unibox::bus::ChangeBus>, Box<dyn std::error::Error>> {
+    Err("[bus] kind = \"postgres\" needs the store-postgres feature: \
+         cargo run --example server --features server-axum,store-postgres"
+        .into())
 }
 
 /// When a commit reaches the disk; see `unibox_store_sqlite::Synchronous`.
@@ -485,17 +638,25 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let config: Config =
         toml::from_str(&text).map_err(|e| format!("invalid configuration {}: {e}", args.config.display()))?;
 
+    // Checked before anything connects, so a wrong key is reported first.
+    let bus = config.bus.as_ref().map(|bus| bus.settings(config.storage.backend)).transpose()?;
+    let delivery = config.delivery.options()?;
     let sandbox = if args.sandbox { Some(Sandbox::start().await?) } else { None };
     let keys = vault_keys(&config.database, sandbox.is_some())?;
     let opened = open_store(&config, keys, |name| std::env::var(name).ok()).await?;
+    // NATS: the background work below runs the relay that publishes this server's changes;
+    // PostgreSQL: the store notifies as it commits, no relay.
+    let bus = match &bus {
+        Some(settings) => Some(connect_bus(settings, &opened).await?),
+        None => None,
+    };
     // Kept to say at shutdown exactly where acknowledged webhooks are (SQLite's journal).
     let (sqlite_inbox, location) = (opened.sqlite, opened.location);
     let http = Arc::new(ReqwestClient::new());
     let max_body_bytes = config.limits.max_body_bytes.unwrap_or(unibox::hub::DEFAULT_MAX_BODY_BYTES);
-    let mut hub = opened.hub.max_body_bytes(max_body_bytes);
-    if let Some(bus) = &config.bus {
-        // The background work below runs the relay that publishes this server's changes.
-        hub = hub.change_bus(connect_bus(bus).await?);
+    let mut hub = opened.hub.max_body_bytes(max_body_bytes).delivery(delivery);
+    if let Some(bus) = bus {
+        hub = hub.change_bus(bus);
     }
     let mut secrets = Vec::new();
     let mut kinds = HashMap::new();
@@ -1015,7 +1176,16 @@ mod tests {
             .join("\n");
         let all = config(&uncommented);
         let bus = all.bus.as_ref().expect("server.example.toml shows a [bus] section");
-        assert_eq!(bus.nats_url_env, "UNIBOX_NATS_URL");
+        assert_eq!(bus.kind, BusKind::Nats);
+        assert_eq!(
+            bus.settings(Backend::Sqlite).unwrap(),
+            BusSettings::Nats {
+                url_env: "UNIBOX_NATS_URL".to_owned(),
+                stream: Some("UNIBOX_CHANGES".to_owned()),
+                subject_prefix: Some("unibox.changes".to_owned()),
+            }
+        );
+        assert_eq!(all.delivery.options().unwrap().lease, Duration::from_secs(120));
         let kinds: BTreeSet<&str> = all.channels.iter().map(|c| c.kind.as_str()).collect();
         for kind in ["webhook", "messenger", "line", "telegram", "twilio", "shopee", "lazada", "tiktok-shop"] {
             assert!(kinds.contains(kind), "server.example.toml shows a {kind} channel");
@@ -1075,6 +1245,90 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(unknown.contains("backend") && unknown.contains("mysql"), "{unknown}");
+    }
+
+    #[test]
+    fn a_postgres_bus_needs_the_postgres_backend_and_takes_no_nats_key() {
+        let bus = |backend: &str, body: &str| {
+            let text = format!(
+                "listen = \"127.0.0.1:8080\"\ndatabase = \"x.db\"\n[storage]\nbackend = \"{backend}\"\n\
+                 {}\n[bus]\n{body}",
+                if backend == "postgres" { "postgres_url_env = \"U\"" } else { "" }
+            );
+            let config = config(&text);
+            config.bus.expect("a [bus] section").settings(config.storage.backend)
+        };
+        assert_eq!(bus("postgres", "kind = \"postgres\"").unwrap(), BusSettings::Postgres);
+        // NATS stays the default kind, and needs its URL variable.
+        assert_eq!(
+            bus("postgres", "nats_url_env = \"N\"").unwrap(),
+            BusSettings::Nats { url_env: "N".to_owned(), stream: None, subject_prefix: None }
+        );
+        let refused = |backend: &str, body: &str| {
+            let error = bus(backend, body).unwrap_err();
+            assert_eq!(error.kind(), unibox::ErrorKind::Configuration, "{body}");
+            error.to_string()
+        };
+        let message = refused("sqlite", "kind = \"postgres\"");
+        assert!(message.contains("backend = \"postgres\""), "{message}");
+        for key in ["nats_url_env = \"N\"", "stream = \"S\"", "subject_prefix = \"p\""] {
+            let message = refused("postgres", &format!("kind = \"postgres\"\n{key}"));
+            let name = key.split(' ').next().unwrap();
+            assert!(message.contains(name) && message.contains("NATS"), "{message}");
+        }
+        let message = refused("postgres", "kind = \"nats\"");
+        assert!(message.contains("nats_url_env"), "{message}");
+        let unknown =
+            toml::from_str::<Config>("listen = \"127.0.0.1:8080\"\ndatabase = \"x.db\"\n[bus]\nkind = \"redis\"")
+                .unwrap_err()
+                .to_string();
+        assert!(unknown.contains("kind") && unknown.contains("redis"), "{unknown}");
+    }
+
+    #[test]
+    fn the_delivery_lease_is_configurable_and_never_zero() {
+        let delivery = |body: &str| {
+            config(&format!("listen = \"127.0.0.1:8080\"\ndatabase = \"x.db\"\n[delivery]\n{body}")).delivery
+        };
+        assert_eq!(delivery("").options().unwrap().lease, unibox::delivery::DeliveryOptions::new().lease);
+        assert_eq!(delivery("lease_ms = 3000").options().unwrap().lease, Duration::from_secs(3));
+        let error = delivery("lease_ms = 0").options().unwrap_err();
+        assert_eq!(error.kind(), unibox::ErrorKind::Configuration);
+        assert!(error.to_string().contains("lease_ms"), "{error}");
+    }
+
+    /// `[bus] kind = "postgres"` on the PostgreSQL store: the bus listens on the store's
+    /// database, and the hub runs no relay (the store notifies as it commits).
+    #[cfg(feature = "store-postgres")]
+    #[tokio::test]
+    async fn on_postgres_a_postgres_bus_connects_to_the_store_s_database() {
+        use unibox_store_postgres::testing::TestDatabase;
+
+        let Some(database) = TestDatabase::create("server_example_pg_bus").await else { return };
+        let config = config(
+            r#"
+            listen = "127.0.0.1:0"
+            database = "unused.db"
+            [storage]
+            backend = "postgres"
+            postgres_url_env = "TEST_APP_URL"
+            postgres_pool_size = 2
+            [bus]
+            kind = "postgres"
+            "#,
+        );
+        let settings = config.bus.as_ref().unwrap().settings(config.storage.backend).unwrap();
+        let app = database.app_url();
+        let env = |name: &str| (name == "TEST_APP_URL").then(|| app.clone());
+        let keys = StoreKeys::try_from(Keyring::ephemeral()).unwrap();
+        let opened = open_store(&config, keys, env).await.unwrap();
+        let bus = connect_bus(&settings, &opened).await.unwrap();
+        assert!(!bus.needs_relay(), "the PostgreSQL store notifies as it commits");
+        let hub = opened.hub.change_bus(bus).build();
+        let background = hub.start_background();
+        assert!(background.delivers());
+        assert!(!background.relays_to_bus());
+        background.shutdown().await;
     }
 
     #[cfg(feature = "store-postgres")]

@@ -84,8 +84,36 @@ impl Hub {
             .await
             .map_err(|e| e.with_operation(OP))?;
         let Some(existing) = existing else {
-            return self.save_connected(actor, account, tokens, OP).await;
+            let connected = self.save_connected(actor, account.clone(), tokens.clone(), OP).await;
+            let Err(error) = &connected else { return connected };
+            if error.kind() != ErrorKind::Conflict {
+                return connected;
+            }
+            // Several processes starting at once on a shared store: another one connected the
+            // same platform account since the lookup above. Carry on as if it had been found.
+            let raced = self
+                .inner
+                .store
+                .accounts
+                .route(&account.channel, &account.platform_account_id)
+                .await
+                .map_err(|e| e.with_operation(OP))?;
+            let Some(existing) = raced else { return connected };
+            return self.ensure_existing(actor, existing, account, tokens).await;
         };
+        self.ensure_existing(actor, existing, account, tokens).await
+    }
+
+    /// [`ensure_account`](Hub::ensure_account) for a platform account found connected as
+    /// `existing`: refused for another tenant, updated when something changed.
+    async fn ensure_existing(
+        &self,
+        actor: &Actor,
+        existing: ChannelAccount,
+        account: ChannelAccount,
+        tokens: Option<TokenSet>,
+    ) -> Result<ChannelAccount> {
+        const OP: &str = "hub.ensure_account";
         if &existing.tenant != actor.tenant() {
             return Err(Error::new(
                 ErrorKind::Conflict,
