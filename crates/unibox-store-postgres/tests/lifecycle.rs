@@ -77,7 +77,7 @@ async fn the_lifecycle_passes_the_testkit_lifecycle_suite() {
     };
     lifecycle::run_all(&factory).await;
     let all = std::mem::take(&mut *databases.lock().unwrap());
-    assert_eq!(all.len(), 4, "each check ran on a store of its own");
+    assert_eq!(all.len(), lifecycle::CHECKS, "each check ran on a store of its own");
     tokio::task::spawn_blocking(move || drop(all)).await.unwrap();
 }
 

@@ -412,11 +412,18 @@ pub async fn tenant_deletion_shreds_at_once_and_deletes_every_row(store: Store) 
 /// One check of the suite.
 type Check = fn(Store) -> crate::inbox::BoxFuture<'static, ()>;
 
+/// How many checks [`run_all`] runs (each on a fresh store).
+///
+/// ```
+/// assert!(unibox_testkit::lifecycle::CHECKS >= 5);
+/// ```
+pub const CHECKS: usize = 5;
+
 /// Runs every check on a fresh store from `factory` (its bundle must have a lifecycle part);
 /// panics naming each check that failed.
 pub async fn run_all(factory: &dyn StoreFactory) {
     let mut failures = Vec::new();
-    let checks: [(&str, Check); 5] = [
+    let checks: [(&str, Check); CHECKS] = [
         ("retention_purges_what_is_due_and_nothing_else", |s| {
             Box::pin(retention_purges_what_is_due_and_nothing_else(s))
         }),
