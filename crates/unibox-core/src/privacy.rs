@@ -154,6 +154,42 @@ impl DeletionRequest {
     }
 }
 
+/// A request's platform user id as a store reads it back: `opened` is the result of opening
+/// its sealed value, and a value that no longer opens reads as empty.
+///
+/// The request is the record of a deletion and the lifecycle job's queue: its code, kind,
+/// contacts and status are not sealed, and the id is only informative. So an id that does not
+/// open reads as empty instead of failing the request: after the tenant's keys were destroyed
+/// (`TokenInvalid`: a tenant deletion keeps its requests, and the id was shredded with the
+/// keys), and when the keys were destroyed and created again since, or the value was altered
+/// (`Storage`, logged as a warning). Every other error is returned as it is.
+///
+/// ```
+/// use unibox_core::privacy::request_user_or_empty;
+/// use unibox_core::{Error, ErrorKind};
+/// let tenant = "acme".parse().unwrap();
+/// assert_eq!(request_user_or_empty(&tenant, "c0de", Ok("1234567890".into())).unwrap(), "1234567890");
+/// let shredded = Err(Error::new(ErrorKind::TokenInvalid, "the tenant's keys were destroyed"));
+/// assert_eq!(request_user_or_empty(&tenant, "c0de", shredded).unwrap(), "");
+/// let full = Err(Error::new(ErrorKind::StorageFull, "the disk is full"));
+/// assert_eq!(request_user_or_empty(&tenant, "c0de", full).unwrap_err().kind(), ErrorKind::StorageFull);
+/// ```
+pub fn request_user_or_empty(tenant: &TenantId, code: &str, opened: Result<String>) -> Result<String> {
+    match opened {
+        Err(error) if error.kind() == crate::ErrorKind::TokenInvalid => {
+            tracing::debug!(target: "unibox::privacy", %tenant, code,
+                "the tenant's keys were destroyed: the request's platform user id is unreadable");
+            Ok(String::new())
+        }
+        Err(error) if error.kind() == crate::ErrorKind::Storage => {
+            tracing::warn!(target: "unibox::privacy", %tenant, code, %error,
+                "a privacy request's platform user id does not open (its key was destroyed, or it was altered): read as empty");
+            Ok(String::new())
+        }
+        opened => opened,
+    }
+}
+
 /// Records privacy requests and the platform-user-to-contact mapping, per tenant.
 ///
 /// ```

@@ -7,7 +7,7 @@
 //! opened only where its sealed column is set, and a link is found by its blind or, when it has
 //! no sealed id, by the id itself. Linking the same user and contact again seals such a row.
 
-use unibox_core::{ContactId, ErrorKind, Result, TenantId};
+use unibox_core::{ContactId, Result, TenantId, privacy};
 
 use crate::error::PgResultExt;
 use crate::pool::Tx;
@@ -110,13 +110,8 @@ pub(crate) fn store_request_user(seal: Option<&Seal>, code: &str, user: &str) ->
     }
 }
 
-/// A request's platform user id, opened where it is sealed.
-///
-/// The request is the record of a deletion and the lifecycle job's queue: its code, kind,
-/// contacts and status are not sealed, and the id is only informative. So an id that does not
-/// open reads as empty instead of failing the request: after the tenant's keys were destroyed
-/// (a tenant deletion keeps its requests; the id was shredded with the keys), and also when the
-/// keys were destroyed and created again since, or the value was altered (logged as a warning).
+/// A request's platform user id, opened where it is sealed; one that no longer opens reads as
+/// empty ([`privacy::request_user_or_empty`]).
 pub(crate) fn open_request_user(
     seal: &Seal,
     tenant: &TenantId,
@@ -125,17 +120,5 @@ pub(crate) fn open_request_user(
     sealed: Option<&[u8]>,
 ) -> Result<String> {
     let Some(sealed) = sealed else { return Ok(plain) };
-    match seal.open(field::PRIVACY_REQUEST_USER, code.as_bytes(), sealed) {
-        Err(error) if error.kind() == ErrorKind::TokenInvalid => {
-            tracing::debug!(target: "unibox::privacy", %tenant, code,
-                "the tenant's keys were destroyed: the request's platform user id is unreadable");
-            Ok(String::new())
-        }
-        Err(error) if error.kind() == ErrorKind::Storage => {
-            tracing::warn!(target: "unibox::privacy", %tenant, code, %error,
-                "a privacy request's platform user id does not open (its key was destroyed, or it was altered): read as empty");
-            Ok(String::new())
-        }
-        opened => opened,
-    }
+    privacy::request_user_or_empty(tenant, code, seal.open(field::PRIVACY_REQUEST_USER, code.as_bytes(), sealed))
 }

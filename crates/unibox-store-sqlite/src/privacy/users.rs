@@ -8,7 +8,7 @@
 //! when it has no sealed id, by the id itself.
 
 use rusqlite::{Connection, params};
-use unibox_core::{ContactId, ErrorKind, Result, TenantId};
+use unibox_core::{ContactId, Result, TenantId, privacy};
 
 use crate::error::SqlResultExt;
 use crate::sealing::Sealer;
@@ -112,14 +112,8 @@ pub(crate) fn store_request_user(sealer: &Sealer, code: &str, user: &str) -> Res
     sealer.store_required(field::PRIVACY_REQUEST_USER, code.as_bytes(), user)
 }
 
-/// A request's platform user id, opened where it is sealed.
-///
-/// The request is the record of a deletion and the lifecycle job's queue: its code, kind,
-/// contacts and status are not sealed, and the id is only informative. So an id that does not
-/// open reads as empty instead of failing the request: after the tenant's keys were destroyed
-/// (a tenant deletion keeps its requests; the id was shredded with the keys), and also when the
-/// keys were destroyed and created again since (an event or request of the tenant written after
-/// the shredding; the old id is then unopenable) or the value was altered (logged as a warning).
+/// A request's platform user id, opened where it is sealed; one that no longer opens reads as
+/// empty ([`privacy::request_user_or_empty`]).
 pub(crate) fn open_request_user(
     sealer: &Sealer,
     tenant: &TenantId,
@@ -127,17 +121,6 @@ pub(crate) fn open_request_user(
     plain: String,
     sealed: Option<Vec<u8>>,
 ) -> Result<String> {
-    match sealer.open_required(field::PRIVACY_REQUEST_USER, code.as_bytes(), plain, sealed) {
-        Err(error) if error.kind() == ErrorKind::TokenInvalid => {
-            tracing::debug!(target: "unibox::privacy", %tenant, code,
-                "the tenant's keys were destroyed: the request's platform user id is unreadable");
-            Ok(String::new())
-        }
-        Err(error) if error.kind() == ErrorKind::Storage => {
-            tracing::warn!(target: "unibox::privacy", %tenant, code, %error,
-                "a privacy request's platform user id does not open (its key was destroyed, or it was altered): read as empty");
-            Ok(String::new())
-        }
-        opened => opened,
-    }
+    let opened = sealer.open_required(field::PRIVACY_REQUEST_USER, code.as_bytes(), plain, sealed);
+    privacy::request_user_or_empty(tenant, code, opened)
 }
