@@ -4,7 +4,7 @@
 //! sharing the database.
 
 use async_trait::async_trait;
-use unibox_core::ai::{Control, ControlState, ConversationControlStore, HandoffReason};
+use unibox_core::ai::{ControlChange, ControlState, ConversationControlStore, HandoffReason};
 use unibox_core::{ConversationId, Result, TenantId, Timestamp};
 
 use crate::error::{PgResultExt, corrupt};
@@ -38,18 +38,14 @@ async fn load(
     let Some(row) = tx.query_opt(&statement, &[&tenant, &conversation.as_uuid()]).await.during(operation)? else {
         return Ok(ControlState::default());
     };
-    let control = match row.get::<_, &str>(0) {
-        "bot" => Control::Bot,
-        "human" => Control::Human,
-        _ => return Err(corrupt(operation, "conversation control")),
-    };
-    Ok(ControlState {
-        control,
-        version: u64::try_from(row.get::<_, i64>(1)).map_err(|_| corrupt(operation, "conversation control version"))?,
-        bot_replies: u32::try_from(row.get::<_, i64>(2)).map_err(|_| corrupt(operation, "bot reply count"))?,
-        reason: row.get::<_, Option<&str>>(3).map(HandoffReason::from_code),
-        changed_at: row.get::<_, Option<i64>>(4).map(Timestamp::from_unix_millis),
-    })
+    ControlState::from_stored(
+        row.get::<_, &str>(0),
+        row.get::<_, i64>(1),
+        row.get::<_, i64>(2),
+        row.get::<_, Option<&str>>(3),
+        row.get::<_, Option<i64>>(4),
+    )
+    .map_err(|what| corrupt(operation, what))
 }
 
 async fn save(
@@ -74,7 +70,7 @@ async fn save(
             &tenant,
             &conversation.as_uuid(),
             &state.control.as_str(),
-            &i64::try_from(state.version).unwrap_or(i64::MAX),
+            &state.stored_version(),
             &i64::from(state.bot_replies),
             &state.reason.as_ref().map(HandoffReason::code),
             &state.changed_at.map(Timestamp::as_unix_millis),
@@ -93,73 +89,25 @@ impl ConversationControlStore for PostgresInbox {
         self.db.tenant_tx(OP, tenant, move |tx| Box::pin(async move { load(tx, &name, conversation, OP).await })).await
     }
 
-    async fn take_for_human(
+    async fn change(
         &self,
         tenant: &TenantId,
         conversation: ConversationId,
-        reason: HandoffReason,
-        at: Timestamp,
+        change: ControlChange,
     ) -> Result<(ControlState, bool)> {
-        const OP: &str = "postgres.ai_control.take_for_human";
+        const OP: &str = "postgres.ai_control.change";
         let name = tenant.as_str().to_owned();
         self.db
             .tenant_tx(OP, tenant, move |tx| {
                 Box::pin(async move {
                     let current = lock_and_load(tx, &name, conversation, OP).await?;
-                    match current.take_for_human(reason, at) {
+                    match change.apply(&current) {
                         Some(next) => {
                             save(tx, &name, conversation, &next, OP).await?;
                             Ok((next, true))
                         }
                         None => Ok((current, false)),
                     }
-                })
-            })
-            .await
-    }
-
-    async fn release_to_bot(
-        &self,
-        tenant: &TenantId,
-        conversation: ConversationId,
-        at: Timestamp,
-    ) -> Result<ControlState> {
-        const OP: &str = "postgres.ai_control.release_to_bot";
-        let name = tenant.as_str().to_owned();
-        self.db
-            .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let current = lock_and_load(tx, &name, conversation, OP).await?;
-                    match current.release_to_bot(at) {
-                        Some(next) => {
-                            save(tx, &name, conversation, &next, OP).await?;
-                            Ok(next)
-                        }
-                        None => Ok(current),
-                    }
-                })
-            })
-            .await
-    }
-
-    async fn admit_bot_reply(
-        &self,
-        tenant: &TenantId,
-        conversation: ConversationId,
-        expected_version: u64,
-        at: Timestamp,
-    ) -> Result<Option<ControlState>> {
-        const OP: &str = "postgres.ai_control.admit_bot_reply";
-        let name = tenant.as_str().to_owned();
-        self.db
-            .tenant_tx(OP, tenant, move |tx| {
-                Box::pin(async move {
-                    let current = lock_and_load(tx, &name, conversation, OP).await?;
-                    let next = current.admit_bot_reply(expected_version, at);
-                    if let Some(next) = &next {
-                        save(tx, &name, conversation, next, OP).await?;
-                    }
-                    Ok(next)
                 })
             })
             .await

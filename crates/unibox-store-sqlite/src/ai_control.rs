@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
-use unibox_core::ai::{Control, ControlState, ConversationControlStore, HandoffReason};
+use unibox_core::ai::{ControlChange, ControlState, ConversationControlStore, HandoffReason};
 use unibox_core::{ConversationId, Result, TenantId, Timestamp};
 
 use crate::error::{SqlResultExt, corrupt};
@@ -33,18 +33,8 @@ fn load(
         .optional()
         .during(operation)?;
     let Some((control, version, bot_replies, reason, changed_at)) = row else { return Ok(ControlState::default()) };
-    let control = match control.as_str() {
-        "bot" => Control::Bot,
-        "human" => Control::Human,
-        _ => return Err(corrupt(operation, "conversation control")),
-    };
-    Ok(ControlState {
-        control,
-        version: u64::try_from(version).map_err(|_| corrupt(operation, "conversation control version"))?,
-        bot_replies: u32::try_from(bot_replies).map_err(|_| corrupt(operation, "bot reply count"))?,
-        reason: reason.as_deref().map(HandoffReason::from_code),
-        changed_at: changed_at.map(Timestamp::from_unix_millis),
-    })
+    ControlState::from_stored(&control, version, bot_replies, reason.as_deref(), changed_at)
+        .map_err(|what| corrupt(operation, what))
 }
 
 fn save(
@@ -65,7 +55,7 @@ fn save(
         tenant.as_str(),
         conversation.as_bytes(),
         state.control.as_str(),
-        i64::try_from(state.version).unwrap_or(i64::MAX),
+        state.stored_version(),
         i64::from(state.bot_replies),
         state.reason.as_ref().map(HandoffReason::code),
         state.changed_at.map(Timestamp::as_unix_millis),
@@ -82,68 +72,24 @@ impl ConversationControlStore for SqliteInbox {
         self.read(OP, move |conn| load(conn, &tenant, conversation, OP)).await
     }
 
-    async fn take_for_human(
+    async fn change(
         &self,
         tenant: &TenantId,
         conversation: ConversationId,
-        reason: HandoffReason,
-        at: Timestamp,
+        change: ControlChange,
     ) -> Result<(ControlState, bool)> {
-        const OP: &str = "sqlite.ai_control.take_for_human";
+        const OP: &str = "sqlite.ai_control.change";
         let tenant = tenant.clone();
         self.writer
             .write(OP, move |conn| {
                 let current = load(conn, &tenant, conversation, OP)?;
-                match current.take_for_human(reason, at) {
+                match change.apply(&current) {
                     Some(next) => {
                         save(conn, &tenant, conversation, &next, OP)?;
                         Ok((next, true))
                     }
                     None => Ok((current, false)),
                 }
-            })
-            .await
-    }
-
-    async fn release_to_bot(
-        &self,
-        tenant: &TenantId,
-        conversation: ConversationId,
-        at: Timestamp,
-    ) -> Result<ControlState> {
-        const OP: &str = "sqlite.ai_control.release_to_bot";
-        let tenant = tenant.clone();
-        self.writer
-            .write(OP, move |conn| {
-                let current = load(conn, &tenant, conversation, OP)?;
-                match current.release_to_bot(at) {
-                    Some(next) => {
-                        save(conn, &tenant, conversation, &next, OP)?;
-                        Ok(next)
-                    }
-                    None => Ok(current),
-                }
-            })
-            .await
-    }
-
-    async fn admit_bot_reply(
-        &self,
-        tenant: &TenantId,
-        conversation: ConversationId,
-        expected_version: u64,
-        at: Timestamp,
-    ) -> Result<Option<ControlState>> {
-        const OP: &str = "sqlite.ai_control.admit_bot_reply";
-        let tenant = tenant.clone();
-        self.writer
-            .write(OP, move |conn| {
-                let current = load(conn, &tenant, conversation, OP)?;
-                let next = current.admit_bot_reply(expected_version, at);
-                if let Some(next) = &next {
-                    save(conn, &tenant, conversation, next, OP)?;
-                }
-                Ok(next)
             })
             .await
     }

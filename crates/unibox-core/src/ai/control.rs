@@ -216,9 +216,97 @@ impl ControlState {
     }
 }
 
+impl ControlState {
+    /// A state read back from a store's row (`control` as [`Control::as_str`] writes it, the
+    /// counters as signed 64-bit integers, `changed_at` in Unix milliseconds). `Err` names the
+    /// field that holds what no store writes, for the store's "corrupt" error.
+    ///
+    /// ```
+    /// use unibox_core::ai::{Control, ControlState, HandoffReason};
+    /// let state = ControlState::from_stored("human", 3, 2, Some("agent_replied"), Some(1_700_000_000_000)).unwrap();
+    /// assert_eq!((state.control, state.version, state.bot_replies), (Control::Human, 3, 2));
+    /// assert_eq!(state.reason, Some(HandoffReason::AgentReplied));
+    /// assert_eq!(ControlState::from_stored("robot", 0, 0, None, None).unwrap_err(), "conversation control");
+    /// assert_eq!(ControlState::from_stored("bot", -1, 0, None, None).unwrap_err(), "conversation control version");
+    /// ```
+    pub fn from_stored(
+        control: &str,
+        version: i64,
+        bot_replies: i64,
+        reason: Option<&str>,
+        changed_at: Option<i64>,
+    ) -> std::result::Result<ControlState, &'static str> {
+        let control = match control {
+            "bot" => Control::Bot,
+            "human" => Control::Human,
+            _ => return Err("conversation control"),
+        };
+        Ok(ControlState {
+            control,
+            version: u64::try_from(version).map_err(|_| "conversation control version")?,
+            bot_replies: u32::try_from(bot_replies).map_err(|_| "bot reply count")?,
+            reason: reason.map(HandoffReason::from_code),
+            changed_at: changed_at.map(Timestamp::from_unix_millis),
+        })
+    }
+
+    /// The version as a store's signed 64-bit column holds it.
+    pub fn stored_version(&self) -> i64 {
+        i64::try_from(self.version).unwrap_or(i64::MAX)
+    }
+}
+
+/// One change a [`ConversationControlStore`] applies atomically: the [`ControlState`]
+/// transitions, as a value, so a store implements one method ([`ConversationControlStore::change`])
+/// and every store applies the same rules.
+///
+/// ```
+/// use unibox_core::ai::{Control, ControlChange, ControlState, HandoffReason};
+/// use unibox_core::Timestamp;
+/// let at = Timestamp::from_unix_seconds(1_700_000_000);
+/// let take = ControlChange::TakeForHuman { reason: HandoffReason::Assigned, at };
+/// let taken = take.apply(&ControlState::default()).unwrap();
+/// assert_eq!(taken.control, Control::Human);
+/// assert!(take.apply(&taken).is_none(), "a person already holds it");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum ControlChange {
+    /// [`ControlState::take_for_human`].
+    TakeForHuman {
+        /// Why a person takes over.
+        reason: HandoffReason,
+        /// When.
+        at: Timestamp,
+    },
+    /// [`ControlState::release_to_bot`].
+    ReleaseToBot {
+        /// When.
+        at: Timestamp,
+    },
+    /// [`ControlState::admit_bot_reply`].
+    AdmitBotReply {
+        /// The version the bot read before it started generating.
+        expected_version: u64,
+        /// When.
+        at: Timestamp,
+    },
+}
+
+impl ControlChange {
+    /// The state after the change, or `None` when it does not apply to `current` (nothing is
+    /// written then).
+    pub fn apply(&self, current: &ControlState) -> Option<ControlState> {
+        match self {
+            ControlChange::TakeForHuman { reason, at } => current.take_for_human(reason.clone(), *at),
+            ControlChange::ReleaseToBot { at } => current.release_to_bot(*at),
+            ControlChange::AdmitBotReply { expected_version, at } => current.admit_bot_reply(*expected_version, *at),
+        }
+    }
+}
+
 /// Persists each conversation's [`ControlState`]. A conversation never seen is in bot control
-/// at version 0. Every method is atomic: a store applies the [`ControlState`] transition and
-/// writes it in one step (SQLite: one write transaction), so two hubs sharing the store never
+/// at version 0. Every transition is atomic: a store's [`change`](Self::change) applies the
+/// [`ControlChange`] and writes it in one step (SQLite: one write transaction), so two hubs sharing the store never
 /// both win a race. `unibox_testkit::ai::control_store_suite` checks an implementation.
 ///
 /// ```
@@ -240,6 +328,17 @@ pub trait ConversationControlStore: Send + Sync + fmt::Debug + 'static {
     /// The conversation's state (bot control at version 0 if never recorded).
     async fn state(&self, tenant: &TenantId, conversation: ConversationId) -> Result<ControlState>;
 
+    /// Applies `change` to the conversation's state atomically (read, [`ControlChange::apply`],
+    /// write when it applies, in one step); returns the state after it (the unchanged state when
+    /// the change does not apply) and whether it applied. The one method a store implements for
+    /// the transitions; the others are built on it.
+    async fn change(
+        &self,
+        tenant: &TenantId,
+        conversation: ConversationId,
+        change: ControlChange,
+    ) -> Result<(ControlState, bool)>;
+
     /// A person takes over ([`ControlState::take_for_human`]); returns the new state and whether
     /// it changed hands now (false when a person already held it).
     async fn take_for_human(
@@ -248,7 +347,9 @@ pub trait ConversationControlStore: Send + Sync + fmt::Debug + 'static {
         conversation: ConversationId,
         reason: HandoffReason,
         at: Timestamp,
-    ) -> Result<(ControlState, bool)>;
+    ) -> Result<(ControlState, bool)> {
+        self.change(tenant, conversation, ControlChange::TakeForHuman { reason, at }).await
+    }
 
     /// Gives the conversation back to the bot ([`ControlState::release_to_bot`]).
     async fn release_to_bot(
@@ -256,7 +357,9 @@ pub trait ConversationControlStore: Send + Sync + fmt::Debug + 'static {
         tenant: &TenantId,
         conversation: ConversationId,
         at: Timestamp,
-    ) -> Result<ControlState>;
+    ) -> Result<ControlState> {
+        Ok(self.change(tenant, conversation, ControlChange::ReleaseToBot { at }).await?.0)
+    }
 
     /// Admits and counts a bot reply generated at `expected_version`
     /// ([`ControlState::admit_bot_reply`]); `None` when a person holds the conversation or took
@@ -267,5 +370,9 @@ pub trait ConversationControlStore: Send + Sync + fmt::Debug + 'static {
         conversation: ConversationId,
         expected_version: u64,
         at: Timestamp,
-    ) -> Result<Option<ControlState>>;
+    ) -> Result<Option<ControlState>> {
+        let (state, admitted) =
+            self.change(tenant, conversation, ControlChange::AdmitBotReply { expected_version, at }).await?;
+        Ok(admitted.then_some(state))
+    }
 }

@@ -9,5 +9,5 @@
 mod control;
 mod responder;
 
-pub use control::{Control, ControlState, ConversationControlStore, HandoffReason};
+pub use control::{Control, ControlChange, ControlState, ConversationControlStore, HandoffReason};
 pub use responder::{Labels, Responder, ResponderOutput, ResponderRequest, Task, TokenUsage, Turn, TurnRole};
