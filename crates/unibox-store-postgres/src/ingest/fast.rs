@@ -287,22 +287,24 @@ async fn find_stored_and_pending(tx: &Tx<'_>, tenant: &str, items: &mut [Item<'_
     let keys: Vec<&str> = open.iter().map(|&i| items[i].platform_key.as_str()).collect();
     let statement = tx
         .prepare_cached(
-            "WITH k AS (SELECT * FROM unnest($2::UUID[], $3::TEXT[]) AS k(account, platform_message_id)) \
-             SELECT true, m.account, m.platform_message_id FROM messages m JOIN k \
-               ON m.account = k.account AND m.platform_message_id = k.platform_message_id WHERE m.tenant = $1 \
-             UNION ALL \
-             SELECT DISTINCT false, p.account, p.platform_message_id FROM pending_actions p JOIN k \
-               ON p.account = k.account AND p.platform_message_id = k.platform_message_id WHERE p.tenant = $1",
+            // One index probe per key (LATERAL ... LIMIT 1 is never turned into a join that
+            // scans the tenant's rows, whatever the statistics say).
+            "SELECT k.account, k.platform_message_id, m.found IS NOT NULL, p.found IS NOT NULL \
+             FROM unnest($2::UUID[], $3::TEXT[]) AS k(account, platform_message_id) \
+             LEFT JOIN LATERAL (SELECT true AS found FROM messages m WHERE m.tenant = $1 AND m.account = k.account \
+               AND m.platform_message_id = k.platform_message_id LIMIT 1) AS m ON true \
+             LEFT JOIN LATERAL (SELECT true AS found FROM pending_actions p WHERE p.tenant = $1 \
+               AND p.account = k.account AND p.platform_message_id = k.platform_message_id LIMIT 1) AS p ON true",
         )
         .await
         .during(OP)?;
     let rows = tx.query(&statement, &[&tenant, &accounts, &keys]).await.during(OP)?;
     let (mut stored, mut pending) = (HashSet::new(), HashSet::new());
     for row in &rows {
-        let key: (Uuid, String) = (row.get(1), row.get(2));
-        if row.get::<_, bool>(0) {
+        let key: (Uuid, String) = (row.get(0), row.get(1));
+        if row.get::<_, bool>(2) {
             stored.insert(key);
-        } else {
+        } else if row.get::<_, bool>(3) {
             pending.insert(key);
         }
     }
@@ -339,10 +341,11 @@ async fn store_contacts(
     let values: Vec<&str> = identities.iter().map(|(.., value)| *value).collect();
     let statement = tx
         .prepare_cached(
-            "SELECT i.account, i.kind, i.value, i.contact FROM contact_identities i \
-             JOIN unnest($2::UUID[], $3::TEXT[], $4::TEXT[]) AS k(account, kind, value) \
-               ON i.account = k.account AND i.kind = k.kind AND i.value = k.value \
-             WHERE i.tenant = $1",
+            // One index probe per identity, as above.
+            "SELECT k.account, k.kind, k.value, i.contact \
+             FROM unnest($2::UUID[], $3::TEXT[], $4::TEXT[]) AS k(account, kind, value) \
+             CROSS JOIN LATERAL (SELECT i.contact FROM contact_identities i WHERE i.tenant = $1 \
+               AND i.account = k.account AND i.kind = k.kind AND i.value = k.value LIMIT 1) AS i",
         )
         .await
         .during(OP)?;
@@ -384,6 +387,10 @@ async fn store_contacts(
         names.push(item.seal.seal_opt(field::CONTACT_NAME, contact.as_bytes(), name)?);
         creates.push(created);
     }
+    // The existing contacts, so the update probes their rows only (by primary key).
+    let mut existing: Vec<Uuid> = contacts.values().filter(|(_, created)| !created).map(|(c, _)| c.as_uuid()).collect();
+    existing.sort();
+    existing.dedup();
     let statement = tx
         .prepare_cached(
             "WITH u AS (SELECT * FROM unnest($2::UUID[], $3::BIGINT[], $4::BIGINT[], $5::TEXT[], $6::BYTEA[], \
@@ -403,7 +410,8 @@ async fn store_contacts(
                  (c.named_at, c.named_by) < (g.named_at, g.named_by)) THEN g.named_by ELSE c.named_by END, \
                named_at = CASE WHEN g.named_at IS NOT NULL AND (c.named_at IS NULL OR \
                  (c.named_at, c.named_by) < (g.named_at, g.named_by)) THEN g.named_at ELSE c.named_at END \
-             FROM g WHERE NOT g.created AND c.tenant = $1 AND c.id = g.id AND (c.created_at > g.at OR \
+             FROM g WHERE NOT g.created AND c.tenant = $1 AND c.id = ANY($13::UUID[]) AND c.id = g.id AND \
+               (c.created_at > g.at OR \
                (g.named_at IS NOT NULL AND (c.named_at IS NULL OR (c.named_at, c.named_by) < (g.named_at, g.named_by))))",
         )
         .await
@@ -423,6 +431,7 @@ async fn store_contacts(
             &new_values,
             &new_contacts,
             &new_sealed,
+            &existing,
         ],
     )
     .await
