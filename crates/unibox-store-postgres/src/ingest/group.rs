@@ -15,8 +15,17 @@
 //! transaction holding its events is committed. What changes: a call whose caller stops waiting
 //! may still be stored (the webhook's redelivery is then recognised as a duplicate).
 //!
-//! Calls are stored in one order in every process (by their first message's customer), so two
-//! processes' groups take the customers' locks they share in the same order.
+//! What: the group's new messages are stored set-based ([`fast`]: one statement per table for
+//! all of them); every other call (amendments, waiting changes found, ids shared within the
+//! group, other event kinds) goes through the per-event path, each in its savepoint. Should a
+//! set-based statement fail, the set-based part is rolled back to its savepoint and its calls are
+//! stored one by one too, so a failing call still fails alone.
+//!
+//! Locks: a group first takes every advisory lock its events need (platform messages' and
+//! customers' keys) in one statement, in the order of the keys' hashes, so two processes' groups
+//! take the locks they share in the same order; calls are stored in one order in every process
+//! (tenant, account, first message's customer). A group rolled back by a deadlock or a
+//! serialization failure all the same is stored again, up to [`ATTEMPTS`] times.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
