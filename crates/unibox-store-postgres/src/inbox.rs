@@ -84,6 +84,21 @@ impl PostgresInbox {
     pub fn attach_keys(&self, keys: std::sync::Weak<dyn unibox_core::privacy::DataKeys>) -> Result<()> {
         self.keys.attach(keys)
     }
+
+    /// For tests (feature `testing`): how many events this inbox's ingest stored set-based
+    /// (whole groups of new messages, one statement per table), and how many times the
+    /// set-based path failed and its calls were stored one by one instead.
+    #[cfg(feature = "testing")]
+    pub fn set_based_ingest_counts(&self) -> (u64, u64) {
+        self.group_commit.set_based_counts()
+    }
+
+    /// For tests (feature `testing`): with `true`, ingest stores every call one by one (the
+    /// per-event path), as before set-based storing, so a test can compare the two.
+    #[cfg(feature = "testing")]
+    pub fn store_ingest_per_call_only(&self, per_call_only: bool) {
+        self.group_commit.store_per_call_only(per_call_only);
+    }
 }
 
 /// Applies pending migrations as the owner role of `options` ([`PostgresOptions::migrate_with`])

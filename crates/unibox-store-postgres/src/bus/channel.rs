@@ -1,5 +1,6 @@
-//! The store's notification channel, and the one way a change is announced on it:
-//! [`notify_in`] the committing transaction.
+//! The store's notification channel, and the one way a change is announced on it: in the
+//! committing transaction, [`NOTIFY_TENANT_SQL`] inside the change log's append statement
+//! (`crate::changes::append_all`), or [`notify_in`] on its own (tests).
 //!
 //! One channel per schema, whatever the tenant; the payload is the tenant id. Why not one
 //! channel per tenant: channel names are identifiers (at most 63 bytes) and tenant ids are up to
@@ -17,10 +18,9 @@
 //! from the connection's own search path, on the store's connections and the bus's alike.
 
 use tokio_postgres::Client;
-use unibox_core::{Error, ErrorKind, Result, TenantId};
+use unibox_core::{Error, ErrorKind, Result};
 
 use crate::error::PgResultExt;
-use crate::pool::Tx;
 
 /// The SQL expression of the channel's name, written once for both sides.
 macro_rules! channel_sql {
@@ -29,6 +29,10 @@ macro_rules! channel_sql {
     };
 }
 
+/// The SQL call that notifies the channel with the payload `$1` (a tenant id), for a statement
+/// that notifies as it writes ([`notify_in`]'s, inside a larger statement).
+pub(crate) const NOTIFY_TENANT_SQL: &str = concat!("pg_notify(", channel_sql!(), ", $1)");
+
 /// Announces, in the caller's transaction, that `tenant`'s change log changed: the
 /// notification is delivered to every listening process when the transaction commits, and to
 /// none when it rolls back. PostgreSQL sends a transaction's identical notifications once, so
@@ -36,7 +40,8 @@ macro_rules! channel_sql {
 ///
 /// A transaction that notifies takes a database-wide lock briefly at commit (PostgreSQL orders
 /// the notification queue that way): notifying commits run one after the other.
-pub(crate) async fn notify_in(tx: &Tx<'_>, tenant: &TenantId) -> Result<()> {
+#[cfg(test)]
+pub(crate) async fn notify_in(tx: &crate::pool::Tx<'_>, tenant: &unibox_core::TenantId) -> Result<()> {
     const OP: &str = "postgres.bus.notify";
     let statement = tx.prepare_cached(concat!("SELECT pg_notify(", channel_sql!(), ", $1)")).await.during(OP)?;
     tx.execute(&statement, &[&tenant.as_str()]).await.during(OP)?;

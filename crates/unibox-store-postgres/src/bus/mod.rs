@@ -16,6 +16,8 @@ use tokio::task::JoinHandle;
 use unibox_core::changes::{BusStream, ChangeBus, Position, PublishedEvent};
 use unibox_core::{Error, ErrorKind, Result, TenantId};
 
+pub(crate) use channel::NOTIFY_TENANT_SQL;
+#[cfg(test)]
 pub(crate) use channel::notify_in;
 
 use crate::error::PgResultExt;

@@ -3,11 +3,27 @@
 use unibox_core::changes::{Change, Position};
 use unibox_core::{Result, TenantId};
 
-use crate::bus::notify_in;
+use std::sync::LazyLock;
+
+use crate::bus::NOTIFY_TENANT_SQL;
 use crate::error::PgResultExt;
 use crate::pool::Tx;
 
 const OP: &str = "postgres.changes.append";
+
+/// Appends `$2` changes (the arrays `$3` to `$7`) to tenant `$1`'s log and notifies its
+/// listeners; returns the last position handed out.
+static APPEND: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH head AS (INSERT INTO change_heads AS h (tenant, last) VALUES ($1, $2) \
+           ON CONFLICT (tenant) DO UPDATE SET last = h.last + excluded.last RETURNING last), \
+         logged AS (INSERT INTO changes (tenant, position, at, kind, conversation, message, detail) \
+           SELECT $1, head.last - $2 + u.n, u.at, u.kind, u.conversation, u.message, u.detail FROM head, \
+             unnest($3::BIGINT[], $4::TEXT[], $5::UUID[], $6::UUID[], $7::TEXT[]) WITH ORDINALITY \
+               AS u(at, kind, conversation, message, detail, n)) \
+         SELECT head.last, {NOTIFY_TENANT_SQL} FROM head"
+    )
+});
 
 /// Appends `changes` (of any tenants) in the caller's transaction; returns the position of the
 /// last one ([`Position::START`] when there are none).
@@ -25,34 +41,22 @@ pub(crate) async fn append_all(tx: &Tx<'_>, changes: &[Change]) -> Result<Positi
         let mine: Vec<&Change> = changes.iter().filter(|change| change.tenant == *tenant).collect();
         tx.execute("SELECT set_config('unibox.tenant', $1, true)", &[&tenant.as_str()]).await.during(OP)?;
         let count = i64::try_from(mine.len()).unwrap_or(i64::MAX);
-        let head = tx
-            .prepare_cached(
-                "INSERT INTO change_heads AS h (tenant, last) VALUES ($1, $2) \
-                 ON CONFLICT (tenant) DO UPDATE SET last = h.last + excluded.last RETURNING last",
-            )
-            .await
-            .during(OP)?;
-        let last: i64 = tx.query_one(&head, &[&tenant.as_str(), &count]).await.during(OP)?.get(0);
-        let first = last - count + 1;
-        let positions: Vec<i64> = (first..=last).collect();
         let at: Vec<i64> = mine.iter().map(|change| change.at.as_unix_millis()).collect();
         let kinds: Vec<&str> = mine.iter().map(|change| change.kind.as_str()).collect();
         let conversations: Vec<Option<uuid::Uuid>> =
             mine.iter().map(|change| change.conversation.map(|c| c.as_uuid())).collect();
         let messages: Vec<Option<uuid::Uuid>> = mine.iter().map(|change| change.message.map(|m| m.as_uuid())).collect();
         let details: Vec<Option<&str>> = mine.iter().map(|change| change.detail.as_deref()).collect();
-        let insert = tx
-            .prepare_cached(
-                "INSERT INTO changes (tenant, position, at, kind, conversation, message, detail) \
-                 SELECT $1, * FROM unnest($2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::UUID[], $6::UUID[], $7::TEXT[])",
-            )
+        // One statement: the head row's update, the changes at the positions it hands out, and
+        // the notification, so the head row is held for as few round trips as possible (it is
+        // held until the commit). Every listening process hears of it when this transaction
+        // commits, none if it rolls back.
+        let statement = tx.prepare_cached(&APPEND).await.during(OP)?;
+        let last: i64 = tx
+            .query_one(&statement, &[&tenant.as_str(), &count, &at, &kinds, &conversations, &messages, &details])
             .await
-            .during(OP)?;
-        tx.execute(&insert, &[&tenant.as_str(), &positions, &at, &kinds, &conversations, &messages, &details])
-            .await
-            .during(OP)?;
-        // Every listening process hears of it when this transaction commits, none if it rolls back.
-        notify_in(tx, tenant).await?;
+            .during(OP)?
+            .get(0);
         last_position = Position::new(u64::try_from(last).unwrap_or(0));
     }
     Ok(last_position)

@@ -15,9 +15,19 @@
 //! transaction holding its events is committed. What changes: a call whose caller stops waiting
 //! may still be stored (the webhook's redelivery is then recognised as a duplicate).
 //!
-//! Calls are stored in one order in every process (by their first message's customer), so two
-//! processes' groups take the customers' locks they share in the same order.
+//! What: the group's new messages are stored set-based ([`fast`]: one statement per table for
+//! all of them); every other call (amendments, waiting changes found, ids shared within the
+//! group, other event kinds) goes through the per-event path, each in its savepoint. Should a
+//! set-based statement fail, the set-based part is rolled back to its savepoint and its calls are
+//! stored one by one too, so a failing call still fails alone.
+//!
+//! Locks: a group first takes every advisory lock its events need (platform messages' and
+//! customers' keys) in one statement, in the order of the keys' hashes, so two processes' groups
+//! take the locks they share in the same order; calls are stored in one order in every process
+//! (tenant, account, first message's customer). A group rolled back by a deadlock or a
+//! serialization failure all the same is stored again, up to [`ATTEMPTS`] times.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
@@ -25,7 +35,7 @@ use unibox_core::changes::ingest_change;
 use unibox_core::inbox::IngestOutcome;
 use unibox_core::{Error, ErrorKind, Result, Retry, TenantId, Timestamp};
 
-use super::{OP, store};
+use super::{OP, fast, store};
 use crate::error::PgResultExt;
 use crate::pool::{Db, Tx};
 use crate::sealing::Seal;
@@ -69,6 +79,14 @@ struct Queue {
 #[derive(Default)]
 pub(crate) struct GroupCommit {
     queue: Mutex<Queue>,
+    /// Events of calls the set-based path stored, and the times it failed and its calls were
+    /// stored one by one (read by tests through the `testing` feature).
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    set_based_events: AtomicU64,
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    set_based_fallbacks: AtomicU64,
+    /// Tests compare the two paths: set, every call is stored one by one.
+    per_call_only: AtomicBool,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -78,6 +96,17 @@ impl std::fmt::Debug for GroupCommit {
 }
 
 impl GroupCommit {
+    #[cfg(feature = "testing")]
+    pub(crate) fn store_per_call_only(&self, per_call_only: bool) {
+        self.per_call_only.store(per_call_only, Ordering::Relaxed);
+    }
+
+    /// Events the set-based path stored, and how often it fell back to storing its calls one by one.
+    #[cfg(feature = "testing")]
+    pub(crate) fn set_based_counts(&self) -> (u64, u64) {
+        (self.set_based_events.load(Ordering::Relaxed), self.set_based_fallbacks.load(Ordering::Relaxed))
+    }
+
     fn queue(&self) -> MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -139,66 +168,178 @@ impl GroupCommit {
                     .max(1);
                 queue.calls.drain(..take).collect::<Vec<_>>()
             };
-            commit(&db, calls).await;
+            self.commit(&db, calls).await;
         }
     }
 }
 
-/// Stores `calls` in one transaction, each in a savepoint, and answers each.
-async fn commit(db: &Db, mut calls: Vec<Call>) {
-    calls.sort_by(|a, b| a.order().cmp(&b.order()));
-    let work: Vec<Vec<TenantEvents>> = calls.iter_mut().map(|call| std::mem::take(&mut call.groups)).collect();
-    let counts: Vec<usize> = calls.iter().map(|call| call.count).collect();
-    let Some(first) = work.first().and_then(|groups| groups.first()).map(|(tenant, ..)| tenant.clone()) else {
-        return;
-    };
-    let scope = first.clone();
-    let result = db
-        .tenant_tx(OP, &scope, move |tx| {
-            Box::pin(async move {
-                let mut answers = Vec::with_capacity(work.len());
-                let mut changes = Vec::new();
-                // The tenant `unibox.tenant` names now; a savepoint's rollback restores it.
-                let mut current = first;
-                for (groups, count) in work.iter().zip(counts) {
-                    tx.batch_execute("SAVEPOINT unibox_ingest_call").await.during(OP)?;
-                    let before = current.clone();
-                    match store_call(tx, groups, count, &mut current).await {
-                        Ok((outcomes, mine)) => {
-                            tx.batch_execute("RELEASE SAVEPOINT unibox_ingest_call").await.during(OP)?;
-                            changes.extend(mine);
-                            answers.push(Ok(outcomes));
-                        }
-                        Err(error) => {
-                            tx.batch_execute(
-                                "ROLLBACK TO SAVEPOINT unibox_ingest_call; RELEASE SAVEPOINT unibox_ingest_call",
-                            )
-                            .await
-                            .during(OP)?;
-                            current = before;
-                            answers.push(Err(error));
-                        }
-                    }
+/// How many times a group whose transaction collided with another (a deadlock or a
+/// serialization failure, both rolled back whole) is stored again before its calls hear the error.
+const ATTEMPTS: usize = 3;
+
+/// Whether `error` is a collision with a concurrent transaction that rolled the whole group back.
+fn collided(error: &Error) -> bool {
+    error.context().iter().any(|(key, value)| *key == "sqlstate" && (value == "40P01" || value == "40001"))
+}
+
+impl GroupCommit {
+    /// Stores `calls` in one transaction and answers each: the group's new messages set-based
+    /// ([`fast`]), every other call (and every call, should the fast path fail) in a savepoint of its own.
+    async fn commit(&self, db: &Db, mut calls: Vec<Call>) {
+        calls.sort_by(|a, b| a.order().cmp(&b.order()));
+        let work: Arc<Vec<Vec<TenantEvents>>> =
+            Arc::new(calls.iter_mut().map(|call| std::mem::take(&mut call.groups)).collect());
+        let counts: Arc<Vec<usize>> = Arc::new(calls.iter().map(|call| call.count).collect());
+        let Some(first) = work.first().and_then(|groups| groups.first()).map(|(tenant, ..)| tenant.clone()) else {
+            return;
+        };
+        let mut attempt = 1;
+        let result = loop {
+            let (work, counts, scope) = (Arc::clone(&work), Arc::clone(&counts), first.clone());
+            let set_based = !self.per_call_only.load(Ordering::Relaxed);
+            let result = db
+                .tenant_tx(OP, &first, move |tx| {
+                    Box::pin(async move { store_group(tx, &work, &counts, scope, set_based).await })
+                })
+                .await;
+            match result {
+                Err(error) if attempt < ATTEMPTS && collided(&error) => {
+                    tracing::debug!(
+                        attempt,
+                        "an ingest group collided with a concurrent transaction; storing it again"
+                    );
+                    attempt += 1;
                 }
-                // Last: the change log's head rows are locked after every other lock.
-                crate::changes::append_all(tx, &changes).await?;
-                Ok(answers)
-            })
-        })
-        .await;
-    match result {
-        Ok(answers) => {
-            for (call, answer) in calls.into_iter().zip(answers) {
-                let _ = call.reply.send(answer);
+                result => break result,
             }
-        }
-        Err(error) => {
-            // Nothing of the group was stored: every call hears why.
-            for call in calls {
-                let _ = call.reply.send(Err(copy(&error)));
+        };
+        match result {
+            Ok((answers, paths)) => {
+                self.set_based_events.fetch_add(paths.set_based_events, Ordering::Relaxed);
+                self.set_based_fallbacks.fetch_add(u64::from(paths.fell_back), Ordering::Relaxed);
+                for (call, answer) in calls.into_iter().zip(answers) {
+                    let _ = call.reply.send(answer);
+                }
+            }
+            Err(error) => {
+                // Nothing of the group was stored: every call hears why.
+                for call in calls {
+                    let _ = call.reply.send(Err(copy(&error)));
+                }
             }
         }
     }
+}
+
+/// Takes every advisory lock the group's events need (their platform messages' and customers'),
+/// in one statement and in the order of the keys' hashes, before anything is written: two
+/// processes' groups then take the locks they share in the same order, whatever their calls,
+/// and cannot deadlock on them. Storing takes each again (a no-op for a lock already held).
+async fn lock_all(tx: &Tx<'_>, work: &[Vec<TenantEvents>]) -> Result<()> {
+    let mut keys = Vec::new();
+    for groups in work {
+        for (tenant, seal, events) in groups {
+            for (_, event) in events {
+                store::lock_keys(tenant, seal, event, &mut keys);
+            }
+        }
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    // Volatile functions of the select list run after the sort: the locks are taken in order.
+    let statement = tx
+        .prepare_cached(
+            "SELECT pg_advisory_xact_lock(h) FROM \
+             (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::TEXT[]) AS k) AS s ORDER BY h",
+        )
+        .await
+        .during(OP)?;
+    tx.execute(&statement, &[&keys]).await.during(OP)?;
+    Ok(())
+}
+
+/// The group's work in its transaction: the answer of each call, in the calls' order.
+async fn store_group(
+    tx: &Tx<'_>,
+    work: &[Vec<TenantEvents>],
+    counts: &[usize],
+    first: TenantId,
+    set_based: bool,
+) -> Result<(Vec<Result<Vec<IngestOutcome>>>, Paths)> {
+    lock_all(tx, work).await?;
+    let mut answers: Vec<Option<Result<Vec<IngestOutcome>>>> = work.iter().map(|_| None).collect();
+    let mut changes: Vec<Vec<unibox_core::changes::Change>> = work.iter().map(|_| Vec::new()).collect();
+    // The tenant `unibox.tenant` names now; a savepoint's rollback restores it.
+    let mut current = first;
+    let mut paths = Paths::default();
+    let candidates = if set_based { fast::candidates(work) } else { Vec::new() };
+    if !candidates.is_empty() {
+        tx.batch_execute("SAVEPOINT unibox_ingest_fast").await.during(OP)?;
+        let before = current.clone();
+        match fast::store_calls(tx, work, &candidates, &mut current).await {
+            Ok(stored) => {
+                tx.batch_execute("RELEASE SAVEPOINT unibox_ingest_fast").await.during(OP)?;
+                for fast::Stored { call, outcomes, changes: mine } in stored {
+                    paths.set_based_events += outcomes.len() as u64;
+                    answers[call] = Some(Ok(outcomes));
+                    changes[call] = mine;
+                }
+            }
+            Err(error) => {
+                // Nothing of the fast path stays: each of its calls is stored on its own below, so
+                // a failing call fails alone.
+                tracing::debug!(kind = ?error.kind(), "the set-based ingest failed; storing its calls one by one");
+                tx.batch_execute("ROLLBACK TO SAVEPOINT unibox_ingest_fast; RELEASE SAVEPOINT unibox_ingest_fast")
+                    .await
+                    .during(OP)?;
+                current = before;
+                paths.fell_back = true;
+            }
+        }
+    }
+    for (call, (groups, count)) in work.iter().zip(counts).enumerate() {
+        if answers[call].is_some() {
+            continue;
+        }
+        tx.batch_execute("SAVEPOINT unibox_ingest_call").await.during(OP)?;
+        let before = current.clone();
+        match store_call(tx, groups, *count, &mut current).await {
+            Ok((outcomes, mine)) => {
+                tx.batch_execute("RELEASE SAVEPOINT unibox_ingest_call").await.during(OP)?;
+                changes[call] = mine;
+                answers[call] = Some(Ok(outcomes));
+            }
+            Err(error) => {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT unibox_ingest_call; RELEASE SAVEPOINT unibox_ingest_call")
+                    .await
+                    .during(OP)?;
+                current = before;
+                answers[call] = Some(Err(error));
+            }
+        }
+    }
+    // Last: the change log's head rows are locked after every other lock.
+    let changes: Vec<unibox_core::changes::Change> = changes.into_iter().flatten().collect();
+    crate::changes::append_all(tx, &changes).await?;
+    let answers = answers
+        .into_iter()
+        .map(|answer| {
+            answer.unwrap_or_else(|| {
+                Err(Error::new(ErrorKind::Unexpected, "an ingest call was left unanswered").with_operation(OP))
+            })
+        })
+        .collect();
+    Ok((answers, paths))
+}
+
+/// Which way a group's calls were stored.
+#[derive(Default)]
+struct Paths {
+    /// Events of the calls the set-based path stored.
+    set_based_events: u64,
+    /// The set-based path failed and its calls were stored one by one.
+    fell_back: bool,
 }
 
 /// One call's events, tenant by tenant; its outcomes in the call's order, and its changes.

@@ -14,6 +14,7 @@
 //! message and its amendment) run one after the other, and the second sees the first.
 
 pub(crate) mod apply;
+pub(crate) mod fast;
 pub(crate) mod group;
 pub(crate) mod store;
 

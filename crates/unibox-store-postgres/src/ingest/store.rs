@@ -57,6 +57,29 @@ pub(crate) fn message_key(tenant: &TenantId, account: ChannelAccountId, blind: &
     format!("unibox.message\u{1f}{tenant}\u{1f}{}\u{1f}{blind}", account.as_uuid())
 }
 
+/// The advisory lock key of a customer identity (its kind's key and blind) on an account.
+pub(crate) fn identity_key_lock(tenant: &TenantId, account: ChannelAccountId, kind: &str, blind: &str) -> String {
+    format!("unibox.identity\u{1f}{tenant}\u{1f}{}\u{1f}{kind}\u{1f}{blind}", account.as_uuid())
+}
+
+/// The advisory lock keys storing `event` takes: its platform messages' and its customer's.
+pub(crate) fn lock_keys(tenant: &TenantId, seal: &Seal, event: &PreparedEvent, keys: &mut Vec<String>) {
+    let account = event.account;
+    let message = |id: &str| message_key(tenant, account, &seal.lookup(index::PLATFORM_MESSAGE_ID, id));
+    match &event.action {
+        PreparedAction::Message(m) => {
+            keys.push(message(&m.platform_id));
+            let identity = identity_lookup(seal, &m.customer_kind, &m.customer_id);
+            keys.push(identity_key_lock(tenant, account, &m.customer_kind, &identity));
+        }
+        PreparedAction::Edit { message_id, .. }
+        | PreparedAction::Unsend { message_id, .. }
+        | PreparedAction::Reaction { message_id, .. } => keys.push(message(message_id)),
+        PreparedAction::Delivery { message_ids, .. } => keys.extend(message_ids.iter().map(|id| message(id))),
+        PreparedAction::Revoke { .. } | PreparedAction::MoveIdentity { .. } | PreparedAction::Log => {}
+    }
+}
+
 async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &PreparedEvent) -> Result<IngestOutcome> {
     let account = event.account;
     let payload = seal.seal_opt(field::EVENT_PAYLOAD, &event_row(account, &event.event_id), event.logged.as_deref())?;
@@ -205,7 +228,7 @@ async fn store_event(tx: &Tx<'_>, tenant: &TenantId, seal: &Seal, event: &Prepar
     }
 }
 
-async fn store_message(
+pub(crate) async fn store_message(
     tx: &Tx<'_>,
     tenant: &TenantId,
     seal: &Seal,
@@ -329,12 +352,7 @@ async fn find_or_create_contact(
 ) -> Result<ContactId> {
     let account = event.account;
     let identity_key = identity_lookup(seal, &message.customer_kind, &message.customer_id);
-    let lock = format!(
-        "unibox.identity\u{1f}{tenant}\u{1f}{}\u{1f}{}\u{1f}{identity_key}",
-        account.as_uuid(),
-        message.customer_kind
-    );
-    lock_key(tx, &lock, OP).await?;
+    lock_key(tx, &identity_key_lock(tenant, account, &message.customer_kind, &identity_key), OP).await?;
     let statement = tx
         .prepare_cached(
             "SELECT contact FROM contact_identities WHERE tenant = $1 AND account = $2 AND kind = $3 AND value = $4",
