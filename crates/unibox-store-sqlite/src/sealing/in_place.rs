@@ -126,7 +126,14 @@ pub(crate) async fn seal_plaintext_file(path: &Path, keys: StoreKeys, options: S
     blocking(move || {
         let (tenants, rows, indexed_messages) = seal_file(&path, busy_timeout, &seals)?;
         scrub(&path, busy_timeout)?;
-        Ok(SealReport { already_sealed: false, applied_journal_events, tenants, rows, indexed_messages, scrubbed: true })
+        Ok(SealReport {
+            already_sealed: false,
+            applied_journal_events,
+            tenants,
+            rows,
+            indexed_messages,
+            scrubbed: true,
+        })
     })
     .await
 }
@@ -177,7 +184,8 @@ fn open_exclusive(path: &Path, busy_timeout: std::time::Duration) -> Result<Conn
 /// Whether the file records the sealed mode. A file that cannot be read here is left to the
 /// store's open, which reports what is wrong with it.
 fn recorded_sealed(path: &Path, busy_timeout: std::time::Duration) -> Result<bool> {
-    let Ok(conn) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+    let Ok(conn) =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
     else {
         return Ok(false);
     };
@@ -198,8 +206,8 @@ fn seal_file(
 ) -> Result<(usize, u64, u64)> {
     // The journal first, held until the inbox file's transaction ends: no event may arrive.
     let mut journal = open_exclusive(&journal_path(path), busy_timeout)?;
-    let journal_tx = journal.transaction_with_behavior(TransactionBehavior::Exclusive).during(OP)?;
-    let waiting: i64 = journal_tx.query_row("SELECT count(*) FROM inbound", [], |row| row.get(0)).during(OP)?;
+    let journal_tx = journal.transaction_with_behavior(TransactionBehavior::Exclusive).map_err(in_use)?;
+    let waiting: i64 = journal_tx.query_row("SELECT count(*) FROM inbound", [], |row| row.get(0)).map_err(in_use)?;
     if waiting > 0 {
         return Err(Error::new(
             ErrorKind::Conflict,
@@ -208,11 +216,11 @@ fn seal_file(
         .with_operation(OP));
     }
     let mut conn = open_exclusive(path, busy_timeout)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive).during(OP)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive).map_err(in_use)?;
     let sealed: Option<i64> = tx
         .query_row("SELECT sealed FROM conversation_sealing WHERE id = 1", [], |row| row.get(0))
         .optional()
-        .during(OP)?;
+        .map_err(in_use)?;
     if sealed == Some(1) {
         return Err(Error::new(ErrorKind::Conflict, "the inbox file was sealed by another process meanwhile")
             .with_operation(OP));
@@ -239,6 +247,20 @@ fn seal_file(
     tx.commit().during(OP)?;
     journal_tx.commit().during(OP)?;
     Ok((seals.len(), rows, indexed))
+}
+
+/// A failure to take a file: busy means another process (or another store in this one) uses it.
+fn in_use(err: rusqlite::Error) -> Error {
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => Error::new(
+            ErrorKind::Storage,
+            "the inbox file is in use by another process (or another store): stop every process using it, then seal it",
+        )
+        .with_operation(OP)
+        .with_source(err)
+        .temporary(),
+        _ => crate::error::storage(OP, err),
+    }
 }
 
 /// The sealer of each tenant with data.
@@ -332,15 +354,26 @@ fn seal_messages(conn: &Connection, sealers: &Sealers) -> Result<u64> {
             _ => None,
         };
         let changed = if body.is_some() {
-            update.execute(params![message.seq, "", key, None::<String>, None::<Vec<u8>>, None::<Vec<u8>>, None::<Vec<u8>>, body])
+            update.execute(params![
+                message.seq,
+                "",
+                key,
+                None::<String>,
+                None::<Vec<u8>>,
+                None::<Vec<u8>>,
+                None::<Vec<u8>>,
+                body
+            ])
         } else {
             let (content, content_sealed) = if erased {
                 (message.content.clone(), None)
             } else {
                 sealer.store_required(field::MESSAGE_CONTENT, row, &message.content)?
             };
-            let (reply_to, reply_to_sealed) = sealer.store(field::MESSAGE_REPLY_TO, row, message.reply_to.as_deref())?;
-            let (_, platform_id_sealed) = sealer.store(field::MESSAGE_PLATFORM_ID, row, message.platform_id.as_deref())?;
+            let (reply_to, reply_to_sealed) =
+                sealer.store(field::MESSAGE_REPLY_TO, row, message.reply_to.as_deref())?;
+            let (_, platform_id_sealed) =
+                sealer.store(field::MESSAGE_PLATFORM_ID, row, message.platform_id.as_deref())?;
             update.execute(params![
                 message.seq,
                 content,
@@ -387,7 +420,8 @@ fn seal_identities(conn: &Connection, sealers: &Sealers) -> Result<u64> {
     for (tenant, account, kind, value) in found {
         let sealer = sealers.of(&tenant)?;
         let key = rows::identity_lookup(sealer, &kind, &value);
-        let (_, sealed) = sealer.store(field::IDENTITY_VALUE, &rows::identity_row(&account, &kind, &key), Some(&value))?;
+        let (_, sealed) =
+            sealer.store(field::IDENTITY_VALUE, &rows::identity_row(&account, &kind, &key), Some(&value))?;
         rows += count(update.execute(params![tenant, account, kind, value, key, sealed]).during(OP)?);
     }
     Ok(rows)
@@ -497,7 +531,8 @@ fn seal_orders(conn: &Connection, sealers: &Sealers) -> Result<u64> {
             (Some(kind), Some(id)) => Some(orders::buyer_lookup(sealer, kind, &id)),
             (_, id) => id,
         };
-        let (body, sealed) = sealer.store_required(field::ORDER_BODY, &orders::order_row(&account, &order_id), &body)?;
+        let (body, sealed) =
+            sealer.store_required(field::ORDER_BODY, &orders::order_row(&account, &order_id), &body)?;
         rows += count(update.execute(params![tenant, account, order_id, buyer, body, sealed]).during(OP)?);
     }
     Ok(rows)
@@ -527,7 +562,9 @@ fn seal_reactions(conn: &Connection, sealers: &Sealers) -> Result<u64> {
         let (_, reactor_sealed) = sealer.store(field::REACTION_REACTOR, &row, Some(&reactor))?;
         let (emoji, emoji_sealed) = sealer.store(field::REACTION_EMOJI, &row, emoji.as_deref())?;
         rows += count(
-            update.execute(params![tenant, message, reactor, lookup, emoji, reactor_sealed, emoji_sealed]).during(OP)?,
+            update
+                .execute(params![tenant, message, reactor, lookup, emoji, reactor_sealed, emoji_sealed])
+                .during(OP)?,
         );
     }
     Ok(rows)
