@@ -87,7 +87,7 @@ impl SqliteStore {
     /// that holds the file and its journal exclusively: a failure (another process using the
     /// file: a temporary busy [`Storage`](unibox_core::ErrorKind::Storage) error; a tenant whose
     /// keys cannot be loaded) leaves the file plaintext and usable. On a file already sealed
-    /// nothing is sealed ([`SealReport::nothing_to_do`]); only a scrub (`VACUUM`, logs
+    /// nothing is sealed ([`SealReport::nothing_to_do`](crate::SealReport::nothing_to_do)); only a scrub (`VACUUM`, logs
     /// truncated) runs when the file still has free pages or a log, which finishes a sealing
     /// interrupted after its commit. `options` give the busy timeout and how the store is opened
     /// for applying the journal (its `conversation_sealing` is ignored). The file's size is

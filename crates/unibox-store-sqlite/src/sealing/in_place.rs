@@ -296,8 +296,7 @@ impl Sealers {
 /// Reads every row of `sql` first (the updates change the columns it selects).
 fn all<T>(conn: &Connection, sql: &str, map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>) -> Result<Vec<T>> {
     let mut statement = conn.prepare(sql).during(OP)?;
-    let rows = statement.query_map([], map).during(OP)?.collect::<rusqlite::Result<Vec<T>>>().during(OP);
-    rows
+    statement.query_map([], map).during(OP)?.collect::<rusqlite::Result<Vec<T>>>().during(OP)
 }
 
 fn count(changed: usize) -> u64 {
