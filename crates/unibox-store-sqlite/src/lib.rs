@@ -45,4 +45,5 @@ pub use inbox::SqliteInbox;
 pub use lifecycle::SqliteLifecycle;
 pub use options::{SqliteOptions, Synchronous};
 pub use schema::SCHEMA_VERSION;
+pub use sealing::in_place::SealReport;
 pub use store::SqliteStore;

@@ -162,7 +162,8 @@ impl SqliteOptions {
     /// `false` stores them in plaintext: a documented choice for measuring what sealing costs,
     /// or for a deployment whose disk encryption is enough. A file keeps the mode it was created
     /// with; opening it in the other mode fails with a
-    /// [`Configuration`](unibox_core::ErrorKind::Configuration) error. [`SqliteInbox::open`](crate::SqliteInbox::open)
+    /// [`Configuration`](unibox_core::ErrorKind::Configuration) error. A plaintext file is
+    /// sealed in place by [`SqliteStore::seal_plaintext_file`](crate::SqliteStore::seal_plaintext_file). [`SqliteInbox::open`](crate::SqliteInbox::open)
     /// and [`SqliteInbox::open_with`](crate::SqliteInbox::open_with), which have no keys, always
     /// open a plain inbox.
     ///

@@ -23,7 +23,7 @@ pub(crate) fn reactor_lookup(sealer: &Sealer, reactor: &str) -> String {
 
 /// The row id a reaction's sealed values are bound to: the message and the reactor's lookup
 /// key, which together (with the tenant) are the row's primary key.
-fn reaction_row(message: &[u8; 16], lookup: &str) -> Vec<u8> {
+pub(crate) fn reaction_row(message: &[u8; 16], lookup: &str) -> Vec<u8> {
     let mut row = Vec::with_capacity(16 + lookup.len());
     row.extend_from_slice(message);
     row.extend_from_slice(lookup.as_bytes());

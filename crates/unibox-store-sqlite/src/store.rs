@@ -58,8 +58,9 @@ impl SqliteStore {
     /// ([`SqliteOptions::conversation_sealing`]).
     ///
     /// Fails with [`Configuration`](unibox_core::ErrorKind::Configuration) when the file was
-    /// created in the other mode (a plaintext file holding conversation data is not sealed in
-    /// place: a file never mixes the two).
+    /// created in the other mode: a file never mixes the two. A plaintext file is turned into a
+    /// sealed one by [`seal_plaintext_file`](Self::seal_plaintext_file) (or
+    /// `unibox-store seal --db PATH`).
     pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions, keys: StoreKeys) -> Result<Self> {
         if !options.conversation_sealing {
             let inbox = Arc::new(SqliteInbox::open_with(path, options).await?);
@@ -71,6 +72,56 @@ impl SqliteStore {
         let keys: Arc<dyn unibox_core::privacy::DataKeys> = vault;
         store.inbox.attach_keys(Arc::downgrade(&keys)).await?;
         Ok(store)
+    }
+
+    /// Seals the plaintext inbox file at `path` in place, with the vault `keys` the sealed store
+    /// will be opened with: afterwards the file holds exactly what a sealed store would have
+    /// written (every conversation value sealed under its tenant's data key, looked-up values as
+    /// their blinds, the blind search index instead of the plaintext one, the sealed mode
+    /// recorded), and no page, free page or log of the file or of its inbound journal keeps the
+    /// plaintext (`VACUUM`, then the logs checkpointed and truncated). Open it with
+    /// [`open`](Self::open) afterwards.
+    ///
+    /// An offline operation: stop every process using the file first. The events waiting in the
+    /// inbound journal are applied before sealing. The values are rewritten in one transaction
+    /// that holds the file and its journal exclusively: a failure (another process using the
+    /// file: a temporary busy [`Storage`](unibox_core::ErrorKind::Storage) error; a tenant whose
+    /// keys cannot be loaded) leaves the file plaintext and usable. On a file already sealed
+    /// nothing is sealed ([`SealReport::nothing_to_do`](crate::SealReport::nothing_to_do)); only a scrub (`VACUUM`, logs
+    /// truncated) runs when the file still has free pages or a log, which finishes a sealing
+    /// interrupted after its commit. `options` give the busy timeout and how the store is opened
+    /// for applying the journal (its `conversation_sealing` is ignored). The file's size is
+    /// needed again as free space (`VACUUM` copies it), and every row is held in memory table by
+    /// table while it is rewritten.
+    ///
+    /// Fails with [`NotFound`](unibox_core::ErrorKind::NotFound) when there is no file at `path`,
+    /// and like [`open_with`](Self::open_with) for a file that is not a unibox inbox.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> unibox_core::Result<()> {
+    /// use unibox_store_sqlite::{SqliteOptions, SqliteStore};
+    /// use unibox_vault::{Keyring, StoreKeys};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("inbox.db");
+    /// # let entry = Keyring::generate_entry(1);
+    /// let keys = || StoreKeys::try_from(Keyring::parse(&entry).unwrap()).unwrap();
+    /// // A file written with sealing off.
+    /// let plain = SqliteOptions::new().conversation_sealing(false);
+    /// drop(SqliteStore::open_with(&path, plain, keys()).await?);
+    /// let report = SqliteStore::seal_plaintext_file(&path, keys(), SqliteOptions::new()).await?;
+    /// assert!(!report.nothing_to_do());
+    /// let store = SqliteStore::open(&path, keys()).await?;
+    /// assert!(store.inbox().seals_conversations());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn seal_plaintext_file(
+        path: impl AsRef<Path>,
+        keys: StoreKeys,
+        options: SqliteOptions,
+    ) -> Result<crate::SealReport> {
+        crate::sealing::in_place::seal_plaintext_file(path.as_ref(), keys, options).await
     }
 
     /// The store's parts over an inbox already open (tokens, audit trail and the rest live in

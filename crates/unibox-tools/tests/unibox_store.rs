@@ -155,3 +155,66 @@ async fn bad_files_missing_keys_and_bad_usage_fail_with_a_message() {
     let out = run(&keys, &["dump"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A SQLite file written with conversation sealing off: `export` (which opens it sealed) refuses
+/// it and names `unibox-store seal`; `seal` seals it in place, after which `export` gives the
+/// records it held; sealing again is nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_turns_a_plaintext_file_into_a_sealed_one_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Keyring::generate_entry(1);
+    let db = dir.path().join("plain.db");
+    let plain = unibox_store_sqlite::SqliteOptions::new().conversation_sealing(false);
+    let store_keys = || StoreKeys::try_from(Keyring::parse(&keys).unwrap()).unwrap();
+    let sqlite = SqliteStore::open_with(&db, plain.clone(), store_keys()).await.unwrap();
+    let seeded = unibox_testkit::export::seed(&sqlite.clone().into()).await;
+    let tenant = seeded.tenant.to_string();
+    let (before, after) = (dir.path().join("before.jsonl"), dir.path().join("after.jsonl"));
+    let mut exported = Vec::new();
+    let store: Store = sqlite.clone().into();
+    let scope = unibox_core::privacy::export::ExportScope::Tenant;
+    unibox_core::privacy::export::export(&store, &seeded.tenant, &scope, unibox_core::Timestamp::now(), &mut exported)
+        .await
+        .unwrap();
+    std::fs::write(&before, &exported).unwrap();
+    drop(store);
+    let inbox = sqlite.inbox().clone();
+    drop(sqlite);
+    std::sync::Arc::try_unwrap(inbox).expect("the only reference").close().await;
+    let plaintext = |path: &Path| {
+        let bytes = std::fs::read(path).unwrap();
+        let thai = unibox_testkit::export::THAI_TEXT.as_bytes();
+        bytes.windows(thai.len()).any(|window| window == thai)
+    };
+    assert!(plaintext(&db), "the Thai message is in the file in plaintext");
+
+    let db_arg = db.to_str().unwrap();
+    let out = unibox_store(&keys, &["export", "--db", db_arg, "--tenant", &tenant]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unibox-store seal --db"), "the refusal names the way: {}", stderr(&out));
+
+    let out = unibox_store(&keys, &["seal", "--db", db_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("sealed") && stderr(&out).contains("in place"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&keys), "the keys never reach the output");
+    assert!(!plaintext(&db), "no plaintext left in the file");
+    let out = unibox_store(&keys, &["seal", "--db", db_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+
+    let out = unibox_store(&keys, &["export", "--db", db_arg, "--tenant", &tenant, "--out", after.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records(&before), records(&after), "the sealed file exports the records the plaintext one held");
+
+    // Usage errors and a missing file.
+    let out = unibox_store(&keys, &["seal", "--postgres", "postgres://unibox_app@db/unibox"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("seal is for a SQLite file"), "{}", stderr(&out));
+    let out = unibox_store(&keys, &["seal", "--db", db_arg, "--tenant", &tenant]);
+    assert_eq!(out.status.code(), Some(2));
+    let missing = dir.path().join("missing.db");
+    let out = unibox_store(&keys, &["seal", "--db", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no inbox file"), "{}", stderr(&out));
+    assert!(!missing.exists());
+}

@@ -2,7 +2,7 @@
 //! schema version 6; the platform user id sealed in a sealed inbox from version 18,
 //! [`users`]). Every query names the tenant.
 
-mod users;
+pub(crate) mod users;
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Row, params};

@@ -16,7 +16,7 @@ use crate::sealing::cells::{field, index};
 
 /// What `privacy_user_links.platform_user_id` holds for a user: the id (plain) or the blind of
 /// the platform and the id (sealed).
-fn user_lookup(sealer: &Sealer, platform: &str, user: &str) -> String {
+pub(crate) fn user_lookup(sealer: &Sealer, platform: &str, user: &str) -> String {
     if sealer.is_sealed() {
         sealer.lookup(index::PRIVACY_USER, &format!("{platform}\u{0}{user}"))
     } else {
@@ -26,7 +26,7 @@ fn user_lookup(sealer: &Sealer, platform: &str, user: &str) -> String {
 
 /// The row id a link's sealed user id is bound to: the contact, the platform and the lookup
 /// key, which together (with the tenant) are the link's unique key.
-fn link_row(contact: ContactId, platform: &str, lookup: &str) -> Vec<u8> {
+pub(crate) fn link_row(contact: ContactId, platform: &str, lookup: &str) -> Vec<u8> {
     let mut row = Vec::with_capacity(16 + platform.len() + 1 + lookup.len());
     row.extend_from_slice(contact.as_bytes());
     row.extend_from_slice(platform.as_bytes());

@@ -13,11 +13,13 @@
 //!
 //! - [`body`]: a stored message's platform id, reply-to and content sealed as one value.
 //! - [`cells`]: sealing, opening and blinding one column value.
+//! - [`in_place`]: sealing a plaintext file in place.
 //! - [`mode`]: which mode a file is in, decided once and checked at every open.
 //! - [`terms`]: the blind full-text index of sealed messages.
 
 pub(crate) mod body;
 pub(crate) mod cells;
+pub(crate) mod in_place;
 pub(crate) mod mode;
 pub(crate) mod terms;
 

@@ -8,8 +8,8 @@ use crate::error::SqlResultExt;
 const OP: &str = "sqlite.open";
 
 /// Records the mode of a new (or still empty) file, or checks an existing file's mode against
-/// `sealed`. A plain file that holds conversation data is refused by a sealed open (it is not
-/// sealed in place), and a sealed file by a plain open: a file never mixes the two.
+/// `sealed`. A plain file that holds conversation data is refused by a sealed open (until it
+/// is sealed in place: [`in_place`](super::in_place)), and a sealed file by a plain open: a file never mixes the two.
 /// `journal_waiting`: the inbound journal holds events not yet applied.
 pub(crate) fn settle(conn: &Connection, sealed: bool, journal_waiting: bool) -> Result<()> {
     let recorded: Option<bool> = conn
@@ -28,7 +28,8 @@ pub(crate) fn settle(conn: &Connection, sealed: bool, journal_waiting: bool) -> 
         (_, true) if journal_waiting || holds_conversation_data(conn)? => Err(Error::new(
             ErrorKind::Configuration,
             "this inbox file holds plaintext conversation data and cannot be opened with conversation sealing on: \
-             open it with SqliteOptions::conversation_sealing(false), or move its data into a new sealed file",
+             seal it in place first with SqliteStore::seal_plaintext_file (or `unibox-store seal --db PATH`), \
+             or open it with SqliteOptions::conversation_sealing(false)",
         )
         .with_operation(OP)),
         (_, wanted) => {

@@ -1,16 +1,23 @@
 //! `unibox-store`: exports a tenant (or one contact) of a SQLite or PostgreSQL store as JSON
 //! Lines, and imports such an export into an empty tenant of either: the way to move a tenant
-//! between files, from SQLite to PostgreSQL, or from another backend.
+//! between files, from SQLite to PostgreSQL, or from another backend. It also seals a SQLite
+//! file written with conversation sealing off in place (`seal`).
 //!
 //! ```text
 //! UNIBOX_VAULT_KEYS=... unibox-store export --db inbox.db --tenant acme [--contact ID] [--out acme.jsonl]
 //! UNIBOX_VAULT_KEYS=... unibox-store import --db new.db [--in acme.jsonl]
 //! UNIBOX_VAULT_KEYS=... unibox-store import --postgres postgres://unibox_app@db/unibox \
 //!     [--migrate-with postgres://unibox_owner@db/unibox] [--in acme.jsonl]
+//! UNIBOX_VAULT_KEYS=... unibox-store seal --db inbox.db
 //! ```
 //!
 //! `--db PATH` names a SQLite file, `--postgres URL` a PostgreSQL database as its application
 //! role (with `--migrate-with OWNER_URL`, pending migrations are applied first, as the owner).
+//!
+//! `seal` turns a plaintext SQLite file (written with `SqliteOptions::conversation_sealing(false)`)
+//! into a sealed one in place, with the keys the server will open it with
+//! (`SqliteStore::seal_plaintext_file`): stop every process using the file first. On a file
+//! sealed already it reports that there is nothing to do.
 //!
 //! The vault keys come from the environment variable `UNIBOX_VAULT_KEYS` (another with
 //! `--keys-env NAME`), as for the server: the store opens only with them. Without `--out` the
@@ -24,12 +31,13 @@ use unibox_core::privacy::export::{ExportScope, export, import};
 use unibox_core::store::Store;
 use unibox_core::{ContactId, Error, ErrorKind, TenantId, Timestamp};
 use unibox_store_postgres::{PostgresOptions, PostgresStore};
-use unibox_store_sqlite::{SqliteInbox, SqliteStore};
+use unibox_store_sqlite::{SqliteInbox, SqliteOptions, SqliteStore};
 use unibox_vault::StoreKeys;
 
 const USAGE: &str = "usage:
   unibox-store export STORE --tenant TENANT [--contact CONTACT_ID] [--out FILE] [--keys-env NAME]
   unibox-store import STORE [--in FILE] [--keys-env NAME]
+  unibox-store seal --db PATH [--keys-env NAME]
 STORE is --db PATH (a SQLite file) or --postgres URL [--migrate-with OWNER_URL] (PostgreSQL).
 The vault keys are read from UNIBOX_VAULT_KEYS unless --keys-env names another variable.";
 
@@ -46,7 +54,7 @@ struct Options {
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let command = args.first().cloned().ok_or("no command")?;
-    if command != "export" && command != "import" {
+    if command != "export" && command != "import" && command != "seal" {
         return Err(format!("unknown command {command:?}"));
     }
     let mut options = Options {
@@ -81,6 +89,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
         }
         _ => {}
     }
+    if options.command == "seal" && options.db.is_none() {
+        return Err("seal is for a SQLite file: give --db PATH".into());
+    }
     if options.command == "export" && options.tenant.is_none() {
         return Err("export needs --tenant".into());
     }
@@ -105,8 +116,25 @@ async fn open(options: &Options, keys: StoreKeys) -> unibox_core::Result<(Store,
     Ok((sqlite.into(), Some(inbox)))
 }
 
+/// `seal`: the SQLite file sealed in place.
+async fn seal(path: &str, keys: StoreKeys) -> unibox_core::Result<String> {
+    let report = SqliteStore::seal_plaintext_file(path, keys, SqliteOptions::new()).await?;
+    if report.nothing_to_do() {
+        let scrubbed = if report.scrubbed { " (its free pages and logs were scrubbed)" } else { "" };
+        return Ok(format!("{path} is sealed already: nothing to do{scrubbed}"));
+    }
+    Ok(format!(
+        "sealed {path} in place: {} rows of {} tenants sealed, {} messages in the blind search index, \
+         {} waiting journal events applied first; the file and its journal were vacuumed",
+        report.rows, report.tenants, report.indexed_messages, report.applied_journal_events
+    ))
+}
+
 async fn run(options: Options) -> unibox_core::Result<String> {
     let keys = StoreKeys::from_env(&options.keys_env)?;
+    if options.command == "seal" {
+        return seal(options.db.as_deref().unwrap_or_default(), keys).await;
+    }
     let (store, inbox) = open(&options, keys).await?;
     let result = match options.command.as_str() {
         "export" => {
