@@ -138,3 +138,23 @@ pub(crate) async fn lock_key(tx: &Tx<'_>, key: &str, operation: &'static str) ->
     tx.execute(&statement, &[&key]).await.during(operation)?;
     Ok(())
 }
+
+/// Takes the transaction-scoped advisory locks of `keys` in one statement, in the order of the
+/// keys' hashes (each once). Every writer that takes more than one of the locks ingest takes
+/// (ingest's groups, a contact erasure) does it here, so two of them take the locks they share
+/// in the same order and cannot deadlock on them. Taking a lock already held is a no-op.
+pub(crate) async fn lock_keys_in_order(tx: &Tx<'_>, keys: &[String], operation: &'static str) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    // Volatile functions of the select list run after the sort: the locks are taken in order.
+    let statement = tx
+        .prepare_cached(
+            "SELECT pg_advisory_xact_lock(h) FROM \
+             (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::TEXT[]) AS k) AS s ORDER BY h",
+        )
+        .await
+        .during(operation)?;
+    tx.execute(&statement, &[&keys]).await.during(operation)?;
+    Ok(())
+}

@@ -37,7 +37,7 @@ use unibox_core::{Error, ErrorKind, Result, Retry, TenantId, Timestamp};
 
 use super::{OP, fast, store};
 use crate::error::PgResultExt;
-use crate::pool::{Db, Tx};
+use crate::pool::{Db, Tx, lock_keys_in_order};
 use crate::sealing::Seal;
 use unibox_core::ingest::{PreparedAction as Action, PreparedEvent};
 
@@ -244,19 +244,7 @@ async fn lock_all(tx: &Tx<'_>, work: &[Vec<TenantEvents>]) -> Result<()> {
             }
         }
     }
-    if keys.is_empty() {
-        return Ok(());
-    }
-    // Volatile functions of the select list run after the sort: the locks are taken in order.
-    let statement = tx
-        .prepare_cached(
-            "SELECT pg_advisory_xact_lock(h) FROM \
-             (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::TEXT[]) AS k) AS s ORDER BY h",
-        )
-        .await
-        .during(OP)?;
-    tx.execute(&statement, &[&keys]).await.during(OP)?;
-    Ok(())
+    lock_keys_in_order(tx, &keys, OP).await
 }
 
 /// The group's work in its transaction: the answer of each call, in the calls' order.

@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::retention::delete_messages;
 use super::tables::{CREDITS, TENANT_DELETION};
 use crate::error::PgResultExt;
-use crate::pool::Tx;
+use crate::ingest::store::identity_key_lock;
+use crate::pool::{Tx, lock_keys_in_order};
 use crate::rows::buyer_lookup;
 use crate::rows::{event_row, identity_row, pending_row};
 use crate::sealing::{Seal, field, index};
@@ -43,6 +44,33 @@ pub(crate) async fn erase_contact(
     if messages.len() >= limit {
         return Ok(ErasureStep { rows, done: false });
     }
+    // The last batch. The identity value is stored as its blind with a sealed copy: opened here,
+    // for the rows below that name it.
+    let statement = tx
+        .prepare_cached(
+            "SELECT account, kind, value, value_sealed FROM contact_identities WHERE tenant = $1 AND contact = $2",
+        )
+        .await
+        .during(OP)?;
+    let mut identities = Vec::new();
+    let mut locks = Vec::new();
+    for row in tx.query(&statement, &[&t, &c]).await.during(OP)? {
+        let (account, kind, lookup): (Uuid, String, String) = (row.get(0), row.get(1), row.get(2));
+        let value = seal.open(field::IDENTITY_VALUE, &identity_row(account.as_bytes(), &kind, &lookup), row.get(3))?;
+        locks.push(identity_key_lock(tenant, ChannelAccountId::from_uuid(account), &kind, &lookup));
+        identities.push((account, kind, value));
+    }
+    // Ingest in another process holds an identity's lock from before it looks the contact up
+    // until it commits. Taking the person's locks keeps new messages out until this transaction
+    // commits (they then make a new contact), and a message stored since the read above was
+    // committed before the lock was granted, so the next read sees it: erased with the rest.
+    lock_keys_in_order(tx, &locks, OP).await?;
+    let statement_all = tx
+        .prepare_cached(&format!("SELECT id FROM messages WHERE tenant = $1 AND conversation IN {CONVERSATIONS}"))
+        .await
+        .during(OP)?;
+    let raced: Vec<Uuid> = tx.query(&statement_all, &[&t, &c]).await.during(OP)?.iter().map(|row| row.get(0)).collect();
+    rows += delete_messages(tx, tenant, &raced).await?;
     // Of its conversations (the change log's rows of them too: they name the conversation).
     for table in ["notes", "conversation_tags", "read_markers", "ai_control", "analytics_tracks", "outbox", "changes"] {
         let statement = tx
@@ -55,21 +83,8 @@ pub(crate) async fn erase_contact(
         tx.prepare_cached("DELETE FROM conversations WHERE tenant = $1 AND contact = $2").await.during(OP)?;
     rows += tx.execute(&statement, &[&t, &c]).await.during(OP)?;
     // Rows naming one of its identities: orders it bought, events and pending changes it sent,
-    // reactions it placed on messages of other conversations (a group chat). The identity's
-    // value is stored as its blind with a sealed copy: opened here, then looked up by the blind
-    // of each index, or matched in the opened payloads.
-    let statement = tx
-        .prepare_cached(
-            "SELECT account, kind, value, value_sealed FROM contact_identities WHERE tenant = $1 AND contact = $2",
-        )
-        .await
-        .during(OP)?;
-    let mut identities = Vec::new();
-    for row in tx.query(&statement, &[&t, &c]).await.during(OP)? {
-        let (account, kind, lookup): (Uuid, String, String) = (row.get(0), row.get(1), row.get(2));
-        let value = seal.open(field::IDENTITY_VALUE, &identity_row(account.as_bytes(), &kind, &lookup), row.get(3))?;
-        identities.push((account, kind, value));
-    }
+    // reactions it placed on messages of other conversations (a group chat), looked up by the
+    // blind of each index, or matched in the opened payloads.
     for (account, kind, value) in &identities {
         let statement = tx
             .prepare_cached(
