@@ -8,40 +8,18 @@ use std::time::Duration;
 use tokio_postgres::NoTls;
 use unibox_core::inbox::{ChannelAccounts, EventIngest, InboxReads, IngestOutcome, RoutedEvent};
 use unibox_core::lifecycle::DataLifecycle;
-use unibox_core::{
-    ChannelAccount, ChannelKind, Content, EventKind, IdentityKind, InboundEvent, InboundMessage, PlatformUser,
-    Timestamp,
-};
+use unibox_core::{IdentityKind, PlatformUser, Timestamp};
 use unibox_store_postgres::PostgresStore;
 use unibox_store_postgres::testing::TestDatabase;
+use unibox_testkit::fixtures::{self, AccountEvents, line_account};
 use unibox_vault::{Keyring, StoreKeys};
 
-fn account() -> ChannelAccount {
-    ChannelAccount::new(
-        "acme".parse().unwrap(),
-        "line".parse().unwrap(),
-        ChannelKind::LINE,
-        "U4af4980629c37e7b3ad0a4e2e0a8b2ed",
-        Timestamp::UNIX_EPOCH,
-    )
-}
-
 /// A customer's text message, as LINE delivers one.
-fn text(account: &ChannelAccount, event_id: &str, mid: &str, at: i64) -> RoutedEvent {
+fn text(events: &AccountEvents, event_id: &str, mid: &str, at: i64) -> RoutedEvent {
     let customer =
         PlatformUser::new(IdentityKind::LineUserId, "Ue1f8c2b3a4d5e6f708192a3b4c5d6e7f").with_name("Somchai Jaidee");
     let body = format!("สวัสดีค่ะ สั่งเสื้อไซส์ M สีดำ 2 ตัว order {mid}, call me at +66 81 234 5678");
-    RoutedEvent {
-        tenant: account.tenant.clone(),
-        account: account.id,
-        received_at: Timestamp::from_unix_seconds(at),
-        event: InboundEvent {
-            id: event_id.into(),
-            account: account.platform_account_id.clone(),
-            occurred_at: Timestamp::from_unix_seconds(at),
-            kind: EventKind::Message(InboundMessage::inbound(customer, mid, Content::text(body))),
-        },
-    }
+    events.text(event_id, &customer, mid, &body, Timestamp::from_unix_seconds(at))
 }
 
 #[tokio::test]
@@ -54,10 +32,11 @@ async fn a_message_committed_during_the_last_erasure_batch_is_erased_with_the_co
     let keys = StoreKeys::try_from(Keyring::parse(&Keyring::generate_entry(1)).unwrap()).unwrap();
     let store = PostgresStore::connect(&database.app_options(), keys).await.unwrap();
     let inbox = store.inbox();
-    let account = account();
+    let account = line_account(&fixtures::tenant("acme"));
+    let events = AccountEvents::new(&account);
     inbox.save_account(&account).await.unwrap();
     let tenant = account.tenant.clone();
-    let outcomes = inbox.ingest(vec![text(&account, "ev-1", "100001", 1_700_000_000)]).await.unwrap();
+    let outcomes = inbox.ingest(vec![text(&events, "ev-1", "100001", 1_700_000_000)]).await.unwrap();
     let IngestOutcome::Stored { conversation: Some(conversation), .. } = outcomes[0] else {
         panic!("the first message is stored: {outcomes:?}")
     };
@@ -140,7 +119,7 @@ async fn a_message_committed_during_the_last_erasure_batch_is_erased_with_the_co
     assert_eq!(contacts, 0, "the contact is gone");
 
     // The person writes again after the erasure: a new contact, nothing of the old one.
-    let outcomes = inbox.ingest(vec![text(&account, "ev-2", "100002", 1_700_000_200)]).await.unwrap();
+    let outcomes = inbox.ingest(vec![text(&events, "ev-2", "100002", 1_700_000_200)]).await.unwrap();
     let IngestOutcome::Stored { conversation: Some(after), .. } = outcomes[0] else {
         panic!("the later message is stored: {outcomes:?}")
     };

@@ -13,7 +13,8 @@
 //!   replaces the old reaction, identities, buyers and deletion links are found);
 //! - sealing again is nothing to do; a failure leaves the file plaintext and usable.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use unibox_testkit::scan::{found_in, sqlite_files};
 
 use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{ConversationQuery, IngestOutcome, MessageQuery, SearchQuery};
@@ -54,30 +55,11 @@ fn plain() -> SqliteOptions {
     SqliteOptions::new().conversation_sealing(false)
 }
 
-/// Every file the store writes: the inbox, its log, the journal and its log.
-fn store_files(path: &Path) -> Vec<PathBuf> {
-    ["", "-wal", ".inbound", ".inbound-wal"]
-        .iter()
-        .map(|suffix| {
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
-            PathBuf::from(file)
-        })
-        .filter(|file| file.exists())
-        .collect()
-}
-
 /// Which planted values occur (as UTF-8 bytes) in any of the store's files.
 fn scan(path: &Path) -> Vec<&'static str> {
-    let files = store_files(path);
+    let files = sqlite_files(path);
     assert!(files.len() >= 2, "the inbox and its journal exist: {files:?}");
-    let contents: Vec<Vec<u8>> = files.iter().map(|file| std::fs::read(file).expect("a readable file")).collect();
-    PLANTED
-        .into_iter()
-        .filter(|planted| {
-            contents.iter().any(|bytes| bytes.windows(planted.len()).any(|window| window == planted.as_bytes()))
-        })
-        .collect()
+    found_in(&files, &PLANTED)
 }
 
 /// Closes the store's inbox (finishing its writes) before the file is used again.

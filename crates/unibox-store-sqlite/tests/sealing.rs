@@ -4,7 +4,8 @@
 //! a shredded tenant's data no longer opens, and either cipher opens the other's values.
 //! The planted values include the platform user id a Meta data-deletion request names.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use unibox_testkit::scan::{found_in, sqlite_files};
 
 use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{ConversationQuery, MessageQuery, SearchQuery};
@@ -36,33 +37,11 @@ fn keys(entry: &str, cipher: Cipher) -> StoreKeys {
     StoreKeys::try_from(Keyring::parse(entry).expect("a keyring")).expect("store keys").with_cipher(cipher)
 }
 
-/// Every file the store writes: the inbox, its log, the journal and its log.
-fn store_files(path: &Path) -> Vec<PathBuf> {
-    ["", "-wal", ".inbound", ".inbound-wal"]
-        .iter()
-        .map(|suffix| {
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
-            PathBuf::from(file)
-        })
-        .filter(|file| file.exists())
-        .collect()
-}
-
 /// Which planted values occur (as UTF-8 bytes) in any of the store's files.
 fn scan(path: &Path) -> Vec<&'static str> {
-    let files = store_files(path);
+    let files = sqlite_files(path);
     assert!(files.len() >= 2, "the inbox and its journal exist: {files:?}");
-    let mut found = Vec::new();
-    for planted in [SENTENCE, PHONE, NAME, CUSTOMER_ID, TOKEN, NOTE, MESSAGE_ID, REACTOR, EMOJI, META_USER] {
-        if files.iter().any(|file| {
-            let bytes = std::fs::read(file).expect("a readable store file");
-            bytes.windows(planted.len()).any(|window| window == planted.as_bytes())
-        }) {
-            found.push(planted);
-        }
-    }
-    found
+    found_in(&files, &[SENTENCE, PHONE, NAME, CUSTOMER_ID, TOKEN, NOTE, MESSAGE_ID, REACTOR, EMOJI, META_USER])
 }
 
 fn customer() -> PlatformUser {

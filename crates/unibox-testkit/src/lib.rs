@@ -28,6 +28,7 @@ pub mod logs;
 pub mod metering;
 pub mod mutation;
 pub mod orders;
+pub mod scan;
 pub mod sessions;
 pub mod store;
 pub mod tokens;

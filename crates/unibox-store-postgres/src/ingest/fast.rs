@@ -33,8 +33,9 @@ use unibox_core::{Author, ContactId, ConversationId, DeliveryStatus, Direction, 
 use unibox_core::{Timestamp, ingest::truncated};
 use uuid::Uuid;
 
+use super::OP;
 use super::group::TenantEvents;
-use super::{OP, store};
+use super::store::{self, CONVERSATION_ABSORBS};
 use crate::codec::{direction_key, to_json};
 use crate::error::PgResultExt;
 use crate::pool::Tx;
@@ -492,23 +493,15 @@ async fn upsert_conversations(
     let activity: Vec<i64> = sums.iter().map(|(_, s)| s.3).collect();
     let first: Vec<i64> = sums.iter().map(|(_, s)| s.4).collect();
     let statement = tx
-        .prepare_cached(
+        .prepare_cached(&format!(
             "INSERT INTO conversations AS c (tenant, id, account, contact, status, snoozed_until, assignee, \
                unread_count, last_inbound_at, last_activity_at, created_at) \
              SELECT $1, u.id, u.account, u.contact, 'open', NULL, NULL, u.unread, u.inbound, u.activity, u.first \
              FROM unnest($2::UUID[], $3::UUID[], $4::UUID[], $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], $8::BIGINT[]) \
                AS u(id, account, contact, unread, inbound, activity, first) \
-             ON CONFLICT (tenant, account, contact) DO UPDATE SET \
-               last_activity_at = GREATEST(c.last_activity_at, excluded.last_activity_at), \
-               created_at = LEAST(c.created_at, excluded.created_at), \
-               unread_count = c.unread_count + excluded.unread_count, \
-               last_inbound_at = GREATEST(c.last_inbound_at, excluded.last_inbound_at), \
-               status = CASE WHEN excluded.unread_count > 0 AND c.status IN ('resolved', 'snoozed') \
-                 THEN 'open' ELSE c.status END, \
-               snoozed_until = CASE WHEN excluded.unread_count > 0 AND c.status IN ('resolved', 'snoozed') \
-                 THEN NULL ELSE c.snoozed_until END \
-             RETURNING account, contact, id",
-        )
+             {CONVERSATION_ABSORBS} \
+             RETURNING account, contact, id"
+        ))
         .await
         .during(OP)?;
     let rows = tx

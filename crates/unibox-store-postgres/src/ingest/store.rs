@@ -52,6 +52,20 @@ fn untouched() -> IngestOutcome {
     IngestOutcome::Stored { conversation: None, message: None }
 }
 
+/// How a stored conversation absorbs the row of a new message's conversation (both ingest paths
+/// write it; `c` is the stored row, `excluded` the new one): latest activity and inbound time,
+/// earliest creation, unread counts added, and a resolved or snoozed conversation reopened by an
+/// inbound message.
+pub(crate) const CONVERSATION_ABSORBS: &str = "ON CONFLICT (tenant, account, contact) DO UPDATE SET \
+      last_activity_at = GREATEST(c.last_activity_at, excluded.last_activity_at), \
+      created_at = LEAST(c.created_at, excluded.created_at), \
+      unread_count = c.unread_count + excluded.unread_count, \
+      last_inbound_at = GREATEST(c.last_inbound_at, excluded.last_inbound_at), \
+      status = CASE WHEN excluded.unread_count > 0 AND c.status IN ('resolved', 'snoozed') \
+        THEN 'open' ELSE c.status END, \
+      snoozed_until = CASE WHEN excluded.unread_count > 0 AND c.status IN ('resolved', 'snoozed') \
+        THEN NULL ELSE c.snoozed_until END";
+
 /// The advisory lock key of a platform message on an account.
 pub(crate) fn message_key(tenant: &TenantId, account: ChannelAccountId, blind: &str) -> String {
     format!("unibox.message\u{1f}{tenant}\u{1f}{}\u{1f}{blind}", account.as_uuid())
@@ -249,21 +263,13 @@ pub(crate) async fn store_message(
     let inbound = message.direction == Direction::Inbound;
     let sent_at = event.occurred_at;
     let statement = tx
-        .prepare_cached(
+        .prepare_cached(&format!(
             "INSERT INTO conversations AS c (tenant, id, account, contact, status, snoozed_until, assignee, \
                unread_count, last_inbound_at, last_activity_at, created_at) \
              VALUES ($1, $2, $3, $4, 'open', NULL, NULL, $5, $6, $7, $7) \
-             ON CONFLICT (tenant, account, contact) DO UPDATE SET \
-               last_activity_at = GREATEST(c.last_activity_at, excluded.last_activity_at), \
-               created_at = LEAST(c.created_at, excluded.created_at), \
-               unread_count = c.unread_count + excluded.unread_count, \
-               last_inbound_at = GREATEST(c.last_inbound_at, excluded.last_inbound_at), \
-               status = CASE WHEN excluded.unread_count > 0 AND c.status IN ('resolved', 'snoozed') \
-                 THEN 'open' ELSE c.status END, \
-               snoozed_until = CASE WHEN excluded.unread_count > 0 AND c.status IN ('resolved', 'snoozed') \
-                 THEN NULL ELSE c.snoozed_until END \
-             RETURNING id",
-        )
+             {CONVERSATION_ABSORBS} \
+             RETURNING id"
+        ))
         .await
         .during(OP)?;
     let row = tx
