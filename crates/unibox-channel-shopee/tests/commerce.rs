@@ -15,7 +15,7 @@ use unibox_core::history::{ConversationHistory, HistoryWorker};
 use unibox_core::inbox::ConversationQuery;
 use unibox_core::orders::OrderSource;
 use unibox_core::{Actor, ChannelAccount, ChannelId, ErrorKind, Hub, ManualClock, Role, TokenSet};
-use unibox_store_sqlite::SqliteStore;
+use unibox_store_sqlite::{SqliteInbox, SqliteStore};
 use unibox_testkit::http::FakeServer;
 use unibox_vault::{Keyring, StoreKeys};
 
@@ -63,12 +63,38 @@ fn order_detail() -> serde_json::Value {
 }
 
 async fn sqlite_hub(path: &Path, keys: &str, api: &FakeServer, clock: Arc<ManualClock>) -> Hub {
+    sqlite_hub_and_inbox(path, keys, api, clock).await.0
+}
+
+/// The hub and its inbox, for a test that closes the file before opening it again.
+async fn sqlite_hub_and_inbox(
+    path: &Path,
+    keys: &str,
+    api: &FakeServer,
+    clock: Arc<ManualClock>,
+) -> (Hub, Arc<SqliteInbox>) {
     let keys = StoreKeys::try_from(Keyring::parse(keys).unwrap()).unwrap();
     let store = SqliteStore::open(path, keys).await.unwrap();
-    Hub::builder(store)
+    let inbox = store.inbox().clone();
+    let hub = Hub::builder(store)
         .channel(channel_id(), Arc::new(common::sending_channel(api, clock.clone())))
         .clock(clock)
-        .build()
+        .build();
+    (hub, inbox)
+}
+
+/// Closes the inbox (its writes finished, its threads stopped) once the hub that used it and
+/// the hub's background work have let go of it, as a process does before it exits: a second
+/// store on the same file must not run beside the first.
+async fn close(mut inbox: Arc<SqliteInbox>) {
+    for _ in 0..500 {
+        match Arc::try_unwrap(inbox) {
+            Ok(inbox) => return inbox.close().await,
+            Err(shared) => inbox = shared,
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("something still holds the inbox 5 s after its hub was dropped");
 }
 
 async fn connected(hub: &Hub, tenant: &str) -> ChannelAccount {
@@ -203,7 +229,7 @@ async fn the_backfill_is_paged_and_resumes_from_its_durable_cursor_after_a_resta
     let path = dir.path().join("inbox.db");
     let keys = Keyring::generate_entry(1);
 
-    let hub = sqlite_hub(&path, &keys, &api, clock.clone()).await;
+    let (hub, inbox) = sqlite_hub_and_inbox(&path, &keys, &api, clock.clone()).await;
     let account = connected(&hub, "acme").await;
     // One of the messages was pushed before the back-fill: it stays one message.
     let pushed = text_push("384920200", "2302748948493200000", "709122092476686100", "hello", NOW - 9000);
@@ -213,6 +239,7 @@ async fn the_backfill_is_paged_and_resumes_from_its_durable_cursor_after_a_resta
     assert_eq!((first.pages, first.events, first.finished), (1, 20, false));
     drop(worker);
     drop(hub);
+    close(inbox).await;
 
     // A restart: a new hub on the same file goes on from the saved cursor.
     let hub = sqlite_hub(&path, &keys, &api, clock).await;
