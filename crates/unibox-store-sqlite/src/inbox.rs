@@ -21,6 +21,7 @@ use unibox_core::{
 use crate::codec::to_json;
 use crate::connection::{Location, open_checkpointer, open_writer};
 use crate::error::SqlResultExt;
+use crate::file_lock::StoreLock;
 use crate::journal::{
     self, Applier, DiskReserve, JournalEntry, JournalState, Pruner, journal_path, open_journal_reader,
     open_journal_writer,
@@ -108,15 +109,32 @@ impl SqliteInbox {
     /// Opens (creating it if needed) the database at `path` with the default
     /// [`SqliteOptions`], and brings its schema up to date.
     ///
+    /// One store at a time per file: the open takes the file's lock (`<path>.lock`, an
+    /// exclusive `flock` that the kernel lets go if the process dies) and holds it until the
+    /// store is closed or dropped and its queued writes are finished. While another store (in
+    /// this process or another) holds it, the open waits up to
+    /// [`SqliteOptions::busy_timeout`] and then fails: several processes on one database need
+    /// PostgreSQL.
+    ///
     /// Fails with [`ErrorKind::Configuration`](unibox_core::ErrorKind::Configuration) if the file
-    /// belongs to another application or was written by a newer version of this crate, and with
-    /// [`ErrorKind::Storage`](unibox_core::ErrorKind::Storage) if it cannot be opened.
+    /// belongs to another application, was written by a newer version of this crate, or is
+    /// open by another store, and with [`ErrorKind::Storage`](unibox_core::ErrorKind::Storage)
+    /// if it cannot be opened.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> unibox_core::Result<()> {
+    /// use std::time::Duration;
+    /// use unibox_store_sqlite::{SqliteInbox, SqliteOptions};
     /// let dir = tempfile::tempdir().unwrap();
-    /// let inbox = unibox_store_sqlite::SqliteInbox::open(dir.path().join("inbox.db")).await?;
+    /// let path = dir.path().join("inbox.db");
+    /// let inbox = SqliteInbox::open(&path).await?;
+    /// let quick = SqliteOptions::new().busy_timeout(Duration::from_millis(50));
+    /// let second = SqliteInbox::open_with(&path, quick.clone()).await.unwrap_err();
+    /// assert_eq!(second.kind(), unibox_core::ErrorKind::Configuration);
+    /// inbox.close().await;
+    /// let again = SqliteInbox::open_with(&path, quick).await?;
+    /// # drop(again);
     /// # Ok(())
     /// # }
     /// ```
@@ -225,6 +243,14 @@ impl SqliteInbox {
         let location = Location::File(path.clone());
         let opened = location.clone();
         let journal_file = journal_path(&path);
+        // One store per file: taken before anything is opened, let go by the last writer thread.
+        let (locked, wait) = (path.clone(), options.busy_timeout);
+        let lock =
+            tokio::task::spawn_blocking(move || StoreLock::acquire(&locked, wait, "sqlite.open")).await.map_err(
+                |_| unibox_core::Error::new(unibox_core::ErrorKind::Unexpected, "locking the inbox file panicked"),
+            )??;
+        let lock = Arc::new(lock);
+        let journal_lock = Arc::clone(&lock);
         let inbox_options = options.clone();
         let (writer, (pool, state, journal_conn)) =
             Writer::start(options.queue_capacity, options.max_batch, move || {
@@ -243,6 +269,7 @@ impl SqliteInbox {
                     conn,
                     checkpointer: Some(checkpointer),
                     background: Some(Box::new(applier)),
+                    lock: Some(lock),
                     extra: (pool, state, journal_conn),
                 })
             })
@@ -257,6 +284,7 @@ impl SqliteInbox {
                 conn: journal_conn,
                 checkpointer: Some(checkpointer),
                 background: Some(Box::new(pruner)),
+                lock: Some(journal_lock),
                 extra: (),
             })
         })
@@ -288,7 +316,7 @@ impl SqliteInbox {
         let (writer, ()) = Writer::start(options.queue_capacity, options.max_batch, move || {
             let conn = open_writer(&Location::Memory, &options)?;
             crate::sealing::mode::settle(&conn, false, false)?;
-            Ok(WriterSetup { conn, checkpointer: None, background: None, extra: () })
+            Ok(WriterSetup { conn, checkpointer: None, background: None, lock: None, extra: () })
         })
         .await?;
         // Nothing outlives an in-memory inbox, so it has no journal: `accept` applies at once.
@@ -379,6 +407,12 @@ impl SqliteInbox {
     /// ```
     pub fn unapplied_events(&self) -> u64 {
         self.journal.as_ref().map_or(0, |journal| u64::try_from(journal.state.backlog()).unwrap_or(0))
+    }
+
+    /// The events an earlier run accepted and did not apply, as found when this inbox opened
+    /// the file (they are applied in the background since).
+    pub(crate) fn events_waiting_at_open(&self) -> u64 {
+        self.journal.as_ref().map_or(0, |journal| u64::try_from(journal.state.waiting_at_open).unwrap_or(0))
     }
 
     /// Waits until every event accepted before this call is applied (see [`EventIngest::accept`]).

@@ -17,6 +17,7 @@ mod contacts;
 mod credits;
 mod cursors;
 mod error;
+mod file_lock;
 mod inbox;
 mod ingest;
 mod journal;

@@ -88,7 +88,10 @@ impl SqliteOptions {
     }
 
     /// How long a connection waits for a lock held by another process before failing with a
-    /// temporary [`Storage`](unibox_core::ErrorKind::Storage) error (default 5 s).
+    /// temporary [`Storage`](unibox_core::ErrorKind::Storage) error (default 5 s). Also how long
+    /// an open waits for another store on the same file to let go of it (see
+    /// [`SqliteInbox::open`](crate::SqliteInbox::open)) before failing with a
+    /// [`Configuration`](unibox_core::ErrorKind::Configuration) error.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
         self

@@ -58,7 +58,8 @@ impl SqliteStore {
     /// ([`SqliteOptions::conversation_sealing`]).
     ///
     /// Fails with [`Configuration`](unibox_core::ErrorKind::Configuration) when the file was
-    /// created in the other mode: a file never mixes the two. A plaintext file is turned into a
+    /// created in the other mode (a file never mixes the two), and, like
+    /// [`SqliteInbox::open_with`], when another store has the file open. A plaintext file is turned into a
     /// sealed one by [`seal_plaintext_file`](Self::seal_plaintext_file) (or
     /// `unibox-store seal --db PATH`).
     pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions, keys: StoreKeys) -> Result<Self> {
@@ -84,9 +85,11 @@ impl SqliteStore {
     ///
     /// An offline operation: stop every process using the file first. The events waiting in the
     /// inbound journal are applied before sealing. The values are rewritten in one transaction
-    /// that holds the file and its journal exclusively: a failure (another process using the
-    /// file: a temporary busy [`Storage`](unibox_core::ErrorKind::Storage) error; a tenant whose
-    /// keys cannot be loaded) leaves the file plaintext and usable. On a file already sealed
+    /// that holds the file and its journal exclusively: a failure (a store still open on the
+    /// file: a [`Configuration`](unibox_core::ErrorKind::Configuration) error, as for
+    /// [`open`](Self::open); something else holding the file's SQLite locks: a temporary busy
+    /// [`Storage`](unibox_core::ErrorKind::Storage) error; a tenant whose keys cannot be loaded)
+    /// leaves the file plaintext and usable. On a file already sealed
     /// nothing is sealed ([`SealReport::nothing_to_do`](crate::SealReport::nothing_to_do)); only a scrub (`VACUUM`, logs
     /// truncated) runs when the file still has free pages or a log, which finishes a sealing
     /// interrupted after its commit. `options` give the busy timeout and how the store is opened
@@ -164,7 +167,8 @@ impl SqliteStore {
         capabilities.durable_audit = true;
         capabilities.outbox = true;
         capabilities.change_log = true;
-        capabilities.shared_across_processes = true;
+        // One store per file (the file's lock): several processes need PostgreSQL.
+        capabilities.shared_across_processes = false;
         capabilities.metering = true;
         capabilities.credits = true;
         capabilities.sessions = true;

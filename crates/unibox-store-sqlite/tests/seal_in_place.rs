@@ -382,8 +382,8 @@ async fn a_failed_sealing_leaves_the_file_plaintext_and_usable() {
     assert_eq!(scan(&path), Vec::<&str>::new());
 }
 
-/// Another store using the file while it is sealed: sealing fails (busy) instead of sealing
-/// under it, and the file stays plaintext.
+/// Another store using the file while it is sealed: sealing fails (the store lock is held)
+/// instead of sealing under it, and the file stays plaintext.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_in_use_is_not_sealed() {
     let dir = tempfile::tempdir().unwrap();
@@ -395,8 +395,8 @@ async fn a_file_in_use_is_not_sealed() {
     assert_eq!(found(&store, &tenant, "Sukhumvit").await.len(), 1);
     let options = SqliteOptions::new().busy_timeout(std::time::Duration::from_millis(200));
     let failed = SqliteStore::seal_plaintext_file(&path, keys(&entry), options).await.unwrap_err();
-    assert_eq!(failed.kind(), ErrorKind::Storage, "{failed}");
-    assert!(failed.to_string().contains("in use"), "{failed}");
+    assert_eq!(failed.kind(), ErrorKind::Configuration, "{failed}");
+    assert!(failed.to_string().contains("already open by another store"), "{failed}");
     assert_eq!(found(&store, &tenant, "Sukhumvit").await.len(), 1, "the running store still works");
     close(store).await;
     assert!(scan(&path).contains(&SENTENCE), "still plaintext");

@@ -44,6 +44,8 @@ async fn the_bundle_is_what_its_capabilities_say_and_keeps_tokens_sealed_across_
         "the vault's record is in the store's chain: {records:?}"
     );
 
+    // One store per file: this open waits for the dropped one to let go of it.
+    drop(reopened);
     let wrong = SqliteStore::open(&path, keys(&Keyring::generate_entry(1))).await.unwrap();
     assert!(unibox_core::TokenStore::get(wrong.vault(), &tenant, account).await.is_err(), "another key opens nothing");
 }

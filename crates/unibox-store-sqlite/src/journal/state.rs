@@ -91,6 +91,9 @@ pub(crate) struct JournalState {
     pub(super) pending: PendingEvents,
     /// The free space kept for applying what was accepted.
     pub(crate) space: DiskReserve,
+    /// Journal rows that waited to be applied when the file was opened (what an earlier run
+    /// accepted and did not apply).
+    pub(crate) waiting_at_open: i64,
 }
 
 impl JournalState {
@@ -137,6 +140,7 @@ impl JournalState {
             applied: sender,
             pending: PendingEvents::default(),
             space,
+            waiting_at_open: head - applied,
         };
         // What a previous run accepted and did not apply still counts for duplicates.
         let mut unapplied =

@@ -27,6 +27,7 @@ fn state(head: i64, applied: i64) -> JournalState {
         applied: watch::channel(applied).0,
         pending: PendingEvents::default(),
         space: DiskReserve::off(),
+        waiting_at_open: head - applied,
     }
 }
 

@@ -14,9 +14,10 @@
 //!    date and the events waiting in its inbound journal are applied (then deleted from the
 //!    journal). The tenants that hold conversation data get their seal for writing from the
 //!    vault (created when a tenant has no data key yet). The store is closed.
-//! 2. One connection takes the inbox file and its journal exclusively (`locking_mode =
-//!    EXCLUSIVE`, an exclusive transaction on each): another process using the file makes this
-//!    fail (busy) instead of writing plaintext beside sealed values. The journal must hold no
+//! 2. The file's store lock is taken (no store may open the file until step 3 ends), and one
+//!    connection takes the inbox file and its journal exclusively (`locking_mode = EXCLUSIVE`,
+//!    an exclusive transaction on each): anything else using the file makes this fail instead
+//!    of writing plaintext beside sealed values. The journal must hold no
 //!    event. Every cell is rewritten and the mode recorded in one transaction: a failure leaves
 //!    the file plaintext and usable.
 //! 3. `VACUUM` and `PRAGMA wal_checkpoint(TRUNCATE)` on the inbox file and on the journal.
@@ -38,6 +39,7 @@ use super::Sealer;
 use super::cells::{field, index};
 use crate::codec::ERASED_CONTENT_JSON;
 use crate::error::SqlResultExt;
+use crate::file_lock::StoreLock;
 use crate::journal::journal_path;
 use crate::options::SqliteOptions;
 use crate::{SqliteStore, apply, contacts, ingest, orders, privacy, reactions, rows};
@@ -103,7 +105,11 @@ pub(crate) async fn seal_plaintext_file(path: &Path, keys: StoreKeys, options: S
     let (checked, busy_timeout) = (path.to_path_buf(), options.busy_timeout);
     if blocking(move || recorded_sealed(&checked, busy_timeout)).await? {
         let scrubbed_path = path.to_path_buf();
-        let scrubbed = blocking(move || scrub_if_needed(&scrubbed_path, busy_timeout)).await?;
+        let scrubbed = blocking(move || {
+            let _lock = StoreLock::acquire(&scrubbed_path, busy_timeout, OP)?;
+            scrub_if_needed(&scrubbed_path, busy_timeout)
+        })
+        .await?;
         return Ok(SealReport { already_sealed: true, scrubbed, ..SealReport::default() });
     }
 
@@ -124,6 +130,8 @@ pub(crate) async fn seal_plaintext_file(path: &Path, keys: StoreKeys, options: S
     // 2. and 3.
     let path = path.to_path_buf();
     blocking(move || {
+        // No store may open the file until it is sealed and scrubbed.
+        let _lock = StoreLock::acquire(&path, busy_timeout, OP)?;
         let (tenants, rows, indexed_messages) = seal_file(&path, busy_timeout, &seals)?;
         scrub(&path, busy_timeout)?;
         Ok(SealReport {
@@ -141,7 +149,8 @@ pub(crate) async fn seal_plaintext_file(path: &Path, keys: StoreKeys, options: S
 /// Applies the journal and loads the seal for writing of every tenant with conversation data.
 async fn prepare(store: &SqliteStore) -> Result<(u64, HashMap<String, Arc<dyn TenantSeal>>)> {
     let inbox = store.inbox();
-    let waiting = inbox.unapplied_events();
+    // Counted from the open: the journal may have been applied already.
+    let waiting = inbox.events_waiting_at_open();
     inbox.scrub_journal(OP).await?;
     let tenants: Vec<String> = inbox
         .read(OP, |conn| {

@@ -33,6 +33,8 @@ mod tests;
 mod thread;
 mod transaction;
 
+use std::sync::Arc;
+
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 use unibox_core::{Error, ErrorKind, Result};
@@ -116,6 +118,9 @@ pub(crate) struct WriterSetup<R> {
     pub(crate) checkpointer: Option<Connection>,
     /// Work the writer does between batches of jobs (see [`Background`]).
     pub(crate) background: Option<Box<dyn Background>>,
+    /// The file's [`StoreLock`](crate::file_lock::StoreLock) (files only), let go once this
+    /// thread has closed its connections.
+    pub(crate) lock: Option<Arc<crate::file_lock::StoreLock>>,
     /// Handed back to the caller of [`Writer::start`].
     pub(crate) extra: R,
 }
@@ -145,7 +150,7 @@ impl Writer {
         std::thread::Builder::new()
             .name("unibox-sqlite-writer".into())
             .spawn(move || match open() {
-                Ok(WriterSetup { conn, checkpointer, background, extra }) => {
+                Ok(WriterSetup { conn, checkpointer, background, lock, extra }) => {
                     if ready_tx.send(Ok(extra)).is_ok() {
                         let checkpointer = checkpointer.and_then(|checkpointer| {
                             let started = Checkpointer::start(checkpointer);
@@ -155,7 +160,7 @@ impl Writer {
                             }
                             started
                         });
-                        thread::run(conn, receiver, max_batch, checkpointer, background);
+                        thread::run(conn, receiver, max_batch, checkpointer, background, lock);
                     }
                 }
                 Err(error) => {

@@ -22,7 +22,7 @@ async fn writer(path: Option<&std::path::Path>) -> Writer {
         .map_err(|err| storage("test.open", err))?;
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE numbers (n INTEGER NOT NULL)")
             .map_err(|err| storage("test.open", err))?;
-        Ok(WriterSetup { conn, checkpointer: None, background: None, extra: () })
+        Ok(WriterSetup { conn, checkpointer: None, background: None, lock: None, extra: () })
     })
     .await
     .unwrap();

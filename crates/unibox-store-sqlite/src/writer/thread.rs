@@ -3,6 +3,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use std::sync::Arc;
+
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
@@ -12,6 +14,7 @@ use super::group_commit::{bug, commit_batch};
 use super::transaction::WriteTx;
 use super::{Command, Job};
 use crate::error::writer_gone;
+use crate::file_lock::StoreLock;
 
 /// The writer thread's loop: runs until every sender is gone or a close is requested.
 ///
@@ -23,6 +26,7 @@ pub(super) fn run(
     max_batch: usize,
     checkpointer: Option<Checkpointer>,
     mut background: Option<Box<dyn Background>>,
+    lock: Option<Arc<StoreLock>>,
 ) {
     let mut writes: Vec<Box<dyn Job>> = Vec::new();
     let mut reads: Vec<Box<dyn Job>> = Vec::new();
@@ -121,6 +125,10 @@ pub(super) fn run(
     if let Err((_, err)) = conn.close() {
         tracing::warn!(error = %err, "closing the SQLite writer connection failed");
     }
+    // The background work (which may hold the other writer) goes before the lock, and the lock
+    // before the close is answered: once `close` returns, the file can be opened again.
+    drop(background);
+    drop(lock);
     if let Some(done) = close {
         let _ = done.send(());
     }
