@@ -18,31 +18,19 @@ use unibox_testkit::scan::{found_in, sqlite_files};
 
 use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{ConversationQuery, IngestOutcome, MessageQuery, SearchQuery};
-use unibox_core::orders::{Order, OrderItem, OrderStore};
+use unibox_core::orders::OrderStore;
+use unibox_core::privacy::DeletionRequestStore;
 use unibox_core::privacy::export::{ExportScope, export};
-use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyRequestKind};
 use unibox_core::store::Store;
-use unibox_core::workflow::ContactUpdate;
-use unibox_core::{
-    ChannelAccount, ChannelKind, ErrorKind, IdentityKind, InternalNote, NoteId, PlatformUser, TenantId, TokenSet,
-    TokenStore,
-};
+use unibox_core::{ChannelAccount, ChannelKind, ErrorKind, IdentityKind, PlatformUser, TenantId, TokenSet, TokenStore};
 use unibox_store_sqlite::{SqliteOptions, SqliteStore};
 use unibox_testkit::fixtures::{self, AccountEvents, at};
 use unibox_vault::{Keyring, StoreKeys};
 
-const SENTENCE: &str = "Please leave the parcel behind the blue gate at 42 Sukhumvit";
-const THAI: &str = "ขอเปลี่ยนที่อยู่จัดส่งเป็นคอนโดริมน้ำ";
-const JAPANESE: &str = "配達先を品川の倉庫に変更してください";
-const PHONE: &str = "+66812345678";
-const NAME: &str = "Somchai Jaidee";
-const CUSTOMER_ID: &str = "U4af4980629c37e7b3ad0a4e2e0a8b2ed";
-const NOTE: &str = "Customer asked for a refund to card ending 4242";
-const MESSAGE_ID: &str = "468789577898262501";
+mod planted;
+use planted::*;
+
 const PENDING_EDIT: &str = "Actually deliver it to the side door please";
-const REACTOR: &str = "U7be0c1d2e3f4a5b6c7d8e9f0a1b2c3d4";
-const EMOJI: &str = "\u{1f9a9}";
-const META_USER: &str = "3591046287719402";
 
 const PLANTED: [&str; 12] =
     [SENTENCE, THAI, JAPANESE, PHONE, NAME, CUSTOMER_ID, NOTE, MESSAGE_ID, PENDING_EDIT, REACTOR, EMOJI, META_USER];
@@ -60,20 +48,6 @@ fn scan(path: &Path) -> Vec<&'static str> {
     let files = sqlite_files(path);
     assert!(files.len() >= 2, "the inbox and its journal exist: {files:?}");
     found_in(&files, &PLANTED)
-}
-
-/// Closes the store's inbox (finishing its writes) before the file is used again.
-async fn close(store: SqliteStore) {
-    let inbox = store.inbox().clone();
-    drop(store);
-    match std::sync::Arc::try_unwrap(inbox) {
-        Ok(inbox) => inbox.close().await,
-        Err(_) => panic!("the store held the only other reference to its inbox"),
-    }
-}
-
-fn customer() -> PlatformUser {
-    PlatformUser::new(IdentityKind::LineUserId, CUSTOMER_ID).with_name(NAME)
 }
 
 fn acme_account() -> ChannelAccount {
@@ -105,35 +79,7 @@ async fn plant(store: &SqliteStore, account: &ChannelAccount) -> TenantId {
         ])
         .await
         .unwrap();
-    let conversation = inbox.conversations(&tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
-    let note = InternalNote {
-        id: NoteId::new(),
-        tenant: tenant.clone(),
-        conversation: conversation.id,
-        author: fixtures::user("agent-1"),
-        body: NOTE.to_owned(),
-        created_at: at(7),
-    };
-    inbox.add_note(&note).await.unwrap();
-    let update = ContactUpdate::new().attribute("phone", PHONE).display_name(NAME);
-    inbox.update_contact(&tenant, conversation.contact, &update).await.unwrap();
-    let mut order = Order::new(tenant.clone(), account.id, "order-77", "shipped", at(8)).with_buyer(customer());
-    order.tracking_number = Some(PHONE.to_owned());
-    order.items.push(OrderItem::new(NOTE, 1));
-    inbox.merge_order(order).await.unwrap();
-    inbox.link_platform_user(&tenant, "meta", META_USER, conversation.contact).await.unwrap();
-    let request = DeletionRequest {
-        tenant: tenant.clone(),
-        confirmation_code: "5ea1ed0c0de".into(),
-        kind: PrivacyRequestKind::DataDeletion,
-        platform: "meta".into(),
-        platform_user_id: META_USER.into(),
-        contacts: vec![conversation.contact],
-        status: DeletionStatus::Received,
-        requested_at: at(9),
-        updated_at: at(9),
-    };
-    inbox.open(request).await.unwrap();
+    add_personal_data(store, &tenant, at(7)).await;
     tenant
 }
 

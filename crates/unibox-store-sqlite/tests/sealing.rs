@@ -9,29 +9,17 @@ use unibox_testkit::scan::{found_in, sqlite_files};
 
 use unibox_core::inbox::prelude::*;
 use unibox_core::inbox::{ConversationQuery, MessageQuery, SearchQuery};
-use unibox_core::orders::{Order, OrderItem, OrderStore};
-use unibox_core::privacy::{DeletionRequest, DeletionRequestStore, DeletionStatus, PrivacyRequestKind};
-use unibox_core::workflow::ContactUpdate;
-use unibox_core::{
-    ChannelAccount, ErrorKind, IdentityKind, InternalNote, NoteId, PlatformUser, TenantId, TokenSet, TokenStore,
-};
+use unibox_core::orders::OrderStore;
+use unibox_core::privacy::DeletionRequestStore;
+use unibox_core::{ChannelAccount, ErrorKind, IdentityKind, PlatformUser, TenantId, TokenSet, TokenStore};
 use unibox_store_sqlite::{SqliteOptions, SqliteStore};
 use unibox_testkit::fixtures::{self, AccountEvents, at};
 use unibox_vault::{Cipher, Keyring, StoreKeys};
 
-const SENTENCE: &str = "Please leave the parcel behind the blue gate at 42 Sukhumvit";
-const PHONE: &str = "+66812345678";
-const NAME: &str = "Somchai Jaidee";
-const CUSTOMER_ID: &str = "U4af4980629c37e7b3ad0a4e2e0a8b2ed";
+mod planted;
+use planted::*;
+
 const TOKEN: &str = "EAAG-planted-access-token-91c2";
-const NOTE: &str = "Customer asked for a refund to card ending 4242";
-const MESSAGE_ID: &str = "468789577898262501";
-/// Another customer (in a group chat) reacting to the customer's message, and the emoji.
-const REACTOR: &str = "U7be0c1d2e3f4a5b6c7d8e9f0a1b2c3d4";
-const EMOJI: &str = "\u{1f9a9}";
-/// The app-scoped user id of Meta's data-deletion callback: linked to the customer's contact
-/// and named by a deletion request.
-const META_USER: &str = "3591046287719402";
 
 fn keys(entry: &str, cipher: Cipher) -> StoreKeys {
     StoreKeys::try_from(Keyring::parse(entry).expect("a keyring")).expect("store keys").with_cipher(cipher)
@@ -42,20 +30,6 @@ fn scan(path: &Path) -> Vec<&'static str> {
     let files = sqlite_files(path);
     assert!(files.len() >= 2, "the inbox and its journal exist: {files:?}");
     found_in(&files, &[SENTENCE, PHONE, NAME, CUSTOMER_ID, TOKEN, NOTE, MESSAGE_ID, REACTOR, EMOJI, META_USER])
-}
-
-fn customer() -> PlatformUser {
-    PlatformUser::new(IdentityKind::LineUserId, CUSTOMER_ID).with_name(NAME)
-}
-
-/// Closes the store's inbox (finishing its writes) before the file is opened again.
-async fn close(store: SqliteStore) {
-    let inbox = store.inbox().clone();
-    std::mem::drop(store);
-    match std::sync::Arc::try_unwrap(inbox) {
-        Ok(inbox) => inbox.close().await,
-        Err(_) => panic!("the store held the only other reference to its inbox"),
-    }
 }
 
 async fn plant(store: &SqliteStore, account: &ChannelAccount) -> TenantId {
@@ -93,60 +67,22 @@ async fn add_reactions(store: &SqliteStore, account: &ChannelAccount) {
     }
 }
 
+/// The shared planted data ([`planted::add_personal_data`]), and the lookups by blind that
+/// find it again: the order by its buyer, the deletion link by its platform user.
 async fn add_personal_data(store: &SqliteStore, tenant: &TenantId) {
+    planted::add_personal_data(store, tenant, at(2)).await;
     let inbox = store.inbox();
-    let conversation = inbox.conversations(tenant, &ConversationQuery::new()).await.unwrap().items.remove(0);
-    let note = InternalNote {
-        id: NoteId::new(),
-        tenant: tenant.clone(),
-        conversation: conversation.id,
-        author: fixtures::user("agent-1"),
-        body: NOTE.to_owned(),
-        created_at: at(2),
-    };
-    inbox.add_note(&note).await.unwrap();
-    let update = ContactUpdate::new().attribute("phone", PHONE).display_name(NAME);
-    inbox.update_contact(tenant, conversation.contact, &update).await.unwrap();
-    let mut order =
-        Order::new(tenant.clone(), conversation.account, "order-77", "shipped", at(3)).with_buyer(customer());
-    order.tracking_number = Some(PHONE.to_owned());
-    order.items.push(OrderItem::new(NOTE, 1));
-    inbox.merge_order(order).await.unwrap();
-    let buyer = unibox_core::ContactIdentity {
-        account: conversation.account,
-        kind: IdentityKind::LineUserId,
-        value: CUSTOMER_ID.to_owned(),
-    };
+    let (_, contact) = first_conversation(store, tenant).await;
+    let account = inbox.conversations(tenant, &ConversationQuery::new()).await.unwrap().items[0].account;
+    let buyer = unibox_core::ContactIdentity { account, kind: IdentityKind::LineUserId, value: CUSTOMER_ID.to_owned() };
     let orders = inbox.orders_of_buyers(tenant, &[buyer], 10).await.unwrap();
     assert_eq!(orders.len(), 1, "found by the buyer's blind");
     assert_eq!(orders[0].items[0].name, NOTE);
-    add_deletion_request(store, tenant, conversation.contact).await;
-}
-
-/// What Meta's data-deletion callback stores: [`META_USER`] linked to the contact, and a
-/// request naming it; both read back (the link found by its blind when sealed).
-async fn add_deletion_request(store: &SqliteStore, tenant: &TenantId, contact: unibox_core::ContactId) {
-    let inbox = store.inbox();
-    inbox.link_platform_user(tenant, "meta", META_USER, contact).await.unwrap();
     assert_eq!(inbox.linked_contacts(tenant, "meta", META_USER).await.unwrap(), [contact]);
     assert!(inbox.linked_contacts(tenant, "meta", "3591046287719403").await.unwrap().is_empty());
     assert!(inbox.linked_contacts(tenant, "line", META_USER).await.unwrap().is_empty(), "per platform");
-    let request = DeletionRequest {
-        tenant: tenant.clone(),
-        confirmation_code: "5ea1ed0c0de".into(),
-        kind: PrivacyRequestKind::DataDeletion,
-        platform: "meta".into(),
-        platform_user_id: META_USER.into(),
-        contacts: vec![contact],
-        status: DeletionStatus::Received,
-        requested_at: at(7),
-        updated_at: at(7),
-    };
-    assert_eq!(inbox.open(request.clone()).await.unwrap(), request);
-    assert_eq!(inbox.pending(tenant).await.unwrap(), std::slice::from_ref(&request));
-    let moved = inbox.set_status(tenant, "5ea1ed0c0de", DeletionStatus::InProgress, at(8)).await.unwrap();
-    assert_eq!(moved.platform_user_id, META_USER);
-    assert_eq!(inbox.get(tenant, "5ea1ed0c0de").await.unwrap().unwrap().platform_user_id, META_USER);
+    assert_eq!(inbox.pending(tenant).await.unwrap().len(), 1);
+    assert_eq!(inbox.get(tenant, CONFIRMATION).await.unwrap().unwrap().platform_user_id, META_USER);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
