@@ -17,7 +17,12 @@ use unibox_core::{Error, ErrorKind};
 /// - Other constraint violations are permanent [`ErrorKind::Conflict`]s.
 /// - A missing table or function is a [`ErrorKind::Configuration`] error (the schema is not
 ///   migrated, or the search path does not reach it), as is failed authentication.
+/// - A failed TLS handshake is as [`crate::tls::handshake_error`] says: an untrusted or
+///   mismatched certificate is a permanent [`ErrorKind::Configuration`] error.
 pub(crate) fn storage(operation: &'static str, err: tokio_postgres::Error) -> Error {
+    if let Some(error) = crate::tls::handshake_error(operation, &err) {
+        return error;
+    }
     let Some(db) = err.as_db_error() else {
         // tokio-postgres names its client-side refusals in its text (a wrong row count, a value
         // that does not convert); everything else without a server answer is the connection's

@@ -135,6 +135,6 @@ pub async fn migrate(options: &PostgresOptions) -> Result<usize> {
         )
         .with_operation(OP));
     };
-    let mut client = connect_one(owner, options.connect_timeout, OP).await?;
+    let mut client = connect_one(owner, &options.tls()?, options.connect_timeout, OP).await?;
     migrations::migrate(&mut client, app_role).await
 }

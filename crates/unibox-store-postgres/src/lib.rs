@@ -33,6 +33,7 @@ mod store;
 mod tallies;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tls;
 mod tokens;
 mod workflow;
 

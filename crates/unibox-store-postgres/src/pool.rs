@@ -7,11 +7,12 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Transaction};
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config};
 use unibox_core::{Result, TenantId};
 
 use crate::error::{PgResultExt, pool};
 use crate::options::{PostgresOptions, Target};
+use crate::tls::{self, Tls};
 
 /// A boxed, sendable future borrowing a transaction, as the work of [`Db::tenant_tx`] returns.
 pub(crate) type TxFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
@@ -32,11 +33,13 @@ impl fmt::Debug for Db {
 }
 
 impl Db {
-    /// The pool of `options` (no connection is opened yet).
+    /// The pool of `options` (no connection is opened yet), connecting through the TLS
+    /// connector of `options` as the connection string's `sslmode` says.
     pub(crate) fn new(options: &PostgresOptions) -> Result<Self> {
         let mut config = options.app.clone();
         config.connect_timeout(options.connect_timeout);
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager =
+            Manager::from_connect(config, options.tls()?, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(options.pool_size)
             .wait_timeout(Some(options.wait_timeout))
@@ -112,17 +115,18 @@ impl Db {
     }
 }
 
-/// One connection outside any pool (migrations, tests), its driver task spawned on tokio.
-pub(crate) async fn connect_one(config: &Config, timeout: Duration, operation: &'static str) -> Result<Client> {
+/// One connection outside any pool (migrations, tests), through `tls` as the connection
+/// string's `sslmode` says, its driver task spawned on tokio.
+pub(crate) async fn connect_one(
+    config: &Config,
+    tls: &Tls,
+    timeout: Duration,
+    operation: &'static str,
+) -> Result<Client> {
     let mut config = config.clone();
     config.connect_timeout(timeout);
-    let (client, connection) = config.connect(NoTls).await.during(operation)?;
-    tokio::spawn(async move {
-        if let Err(error) = connection.await {
-            // Only whether it closed: a server error's text can quote row data.
-            tracing::debug!(closed = error.is_closed(), "a PostgreSQL connection ended with an error");
-        }
-    });
+    let (client, connection) = tls::connect(&config, tls).await.during(operation)?;
+    tls::spawn_driver(connection);
     Ok(client)
 }
 

@@ -27,6 +27,7 @@ use tokio_postgres::config::Host;
 use crate::PostgresOptions;
 use crate::migrations::quote;
 use crate::pool::connect_one;
+use crate::tls::Tls;
 
 /// The variable naming the server tests use.
 pub const URL: &str = "UNIBOX_TEST_POSTGRES_URL";
@@ -89,7 +90,7 @@ impl TestDatabase {
     pub async fn create_empty(test: &str) -> Option<TestDatabase> {
         let url = admin_url();
         let admin: Config = url.parse().unwrap_or_else(|_| panic!("{URL} is not a PostgreSQL connection string"));
-        let client = match connect_one(&admin, CONNECT_TIMEOUT, "postgres.test").await {
+        let client = match connect_one(&admin, &admin_tls(), CONNECT_TIMEOUT, "postgres.test").await {
             Ok(client) => client,
             Err(error) => {
                 let why = format!("PostgreSQL not reachable at {url}");
@@ -141,7 +142,7 @@ impl TestDatabase {
         );
         let url = admin_url();
         let admin: Config = url.parse().unwrap_or_else(|_| panic!("{URL} is not a PostgreSQL connection string"));
-        let client = match connect_one(&admin, CONNECT_TIMEOUT, "postgres.test").await {
+        let client = match connect_one(&admin, &admin_tls(), CONNECT_TIMEOUT, "postgres.test").await {
             Ok(client) => client,
             Err(error) => {
                 let why = format!("PostgreSQL not reachable at {url}");
@@ -239,7 +240,8 @@ impl TestDatabase {
     /// When it fails.
     pub async fn admin_execute(&self, sql: &str) {
         let config: Config = self.admin_url().parse().expect("the admin connection string parses");
-        let client = connect_one(&config, CONNECT_TIMEOUT, "postgres.test").await.expect("connect as the admin");
+        let client =
+            connect_one(&config, &admin_tls(), CONNECT_TIMEOUT, "postgres.test").await.expect("connect as the admin");
         client.batch_execute(sql).await.unwrap_or_else(|error| panic!("as the admin: {sql}: {error}"));
     }
 
@@ -289,7 +291,7 @@ impl Drop for TestDatabase {
 /// Drops a schema and its two roles, best effort (their sessions are ended first).
 async fn drop_database(admin: &Config, schema: &str, owner_name: &str, app_name: &str) {
     let (schema, owner, app) = (quote(schema), quote(owner_name), quote(app_name));
-    let Ok(client) = connect_one(admin, CONNECT_TIMEOUT, "postgres.test").await else { return };
+    let Ok(client) = connect_one(admin, &admin_tls(), CONNECT_TIMEOUT, "postgres.test").await else { return };
     let _ = client
         .execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 OR usename = $2",
@@ -303,6 +305,11 @@ async fn drop_database(admin: &Config, schema: &str, owner_name: &str, app_name:
              DROP ROLE IF EXISTS {app}; DROP ROLE IF EXISTS {owner};"
         ))
         .await;
+}
+
+/// The admin connections' TLS: the system's root certificates (the admin URL's `sslmode` decides).
+fn admin_tls() -> Tls {
+    Tls::new(&[], true).expect("a TLS connector with the system's root certificates builds")
 }
 
 /// A key=value connection string value, quoted.

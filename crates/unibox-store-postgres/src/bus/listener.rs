@@ -9,11 +9,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, Client, Config, Connection, NoTls, Socket, tls::NoTlsStream};
+use tokio_postgres::{AsyncMessage, Client, Config, Connection, Socket};
 
 use crate::bus::subscribers::Subscribers;
 use crate::error::PgResultExt;
 use crate::migrations::quote;
+use crate::tls::{self, Tls, TlsStream};
 
 /// The first wait before connecting again after a failed attempt, or after a connection that
 /// dropped soon after it was made; it doubles up to [`MAX_RETRY`] while that goes on. After a
@@ -83,11 +84,12 @@ impl Drop for Listening {
 /// connection and the channel.
 pub(crate) async fn listen(
     config: &Config,
+    tls: &Tls,
     channel: Option<&str>,
     subscribers: &Arc<Subscribers>,
     operation: &'static str,
 ) -> unibox_core::Result<(Listening, String)> {
-    let (client, connection) = config.connect(NoTls).await.during(operation)?;
+    let (client, connection) = tls::connect(config, tls).await.during(operation)?;
     let driver = tokio::spawn(drive(connection, subscribers.clone()));
     let listening = Listening { client: Arc::new(client), driver };
     let channel = match channel {
@@ -101,7 +103,7 @@ pub(crate) async fn listen(
 /// Reads the connection's messages until it ends, waking the subscribers of each
 /// notification's tenant. The connection listens on one channel only, so every notification
 /// on it is the store's.
-async fn drive(mut connection: Connection<Socket, NoTlsStream>, subscribers: Arc<Subscribers>) {
+async fn drive(mut connection: Connection<Socket, TlsStream>, subscribers: Arc<Subscribers>) {
     loop {
         match poll_fn(|cx| connection.poll_message(cx)).await {
             Some(Ok(AsyncMessage::Notification(notification))) => subscribers.changed(notification.payload()),
@@ -120,7 +122,7 @@ async fn drive(mut connection: Connection<Socket, NoTlsStream>, subscribers: Arc
 /// Watches the listening connection and opens another each time it drops, for as long as the
 /// bus lives (the bus aborts this task when dropped). Subscribers hear of each loss (an `Err`)
 /// and each return (a wake-up, to read what committed while nobody listened).
-pub(crate) async fn supervise(config: Config, first: Listening, shared: Arc<Shared>) {
+pub(crate) async fn supervise(config: Config, tls: Tls, first: Listening, shared: Arc<Shared>) {
     const OP: &str = "postgres.bus.reconnect";
     let mut current = Some(first);
     let mut retry = FIRST_RETRY;
@@ -128,7 +130,7 @@ pub(crate) async fn supervise(config: Config, first: Listening, shared: Arc<Shar
     loop {
         let mut listening = match current.take() {
             Some(listening) => listening,
-            None => match listen(&config, Some(&shared.channel), &shared.subscribers, OP).await {
+            None => match listen(&config, &tls, Some(&shared.channel), &shared.subscribers, OP).await {
                 Ok((listening, _)) => {
                     shared.set_client(Some(listening.client.clone()));
                     shared.subscribers.up();

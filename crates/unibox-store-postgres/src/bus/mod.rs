@@ -95,10 +95,11 @@ impl PostgresChangeBus {
         let mut config = options.app.clone();
         config.connect_timeout(options.connect_timeout).application_name(Self::APPLICATION_NAME);
         let subscribers = Arc::new(Subscribers::default());
-        let (listening, channel) = listen(&config, None, &subscribers, OP).await?;
+        let tls = options.tls()?;
+        let (listening, channel) = listen(&config, &tls, None, &subscribers, OP).await?;
         subscribers.up();
         let shared = Arc::new(Shared::new(subscribers, channel, listening.client.clone()));
-        let supervisor = tokio::spawn(supervise(config, listening, shared.clone()));
+        let supervisor = tokio::spawn(supervise(config, tls, listening, shared.clone()));
         let target = format!("{:?}", Target(&options.app));
         tracing::info!(target: "unibox::bus", channel = shared.channel, "listening on the PostgreSQL change bus");
         Ok(PostgresChangeBus { shared, supervisor, relayed: false, target })
