@@ -23,8 +23,9 @@
 //!   with backoff, and a send left queued by a crash goes out after the restart.
 //! - `[storage] backend = "postgres"` (built with `--features store-postgres`): the inbox in a
 //!   shared PostgreSQL database instead, its connection strings in the variables the section
-//!   names (`postgres_url_env`, optional `postgres_owner_url_env` to migrate at start), so
-//!   several server processes serve one inbox (docs/server.md).
+//!   names (`postgres_url_env`, optional `postgres_owner_url_env` to migrate at start; optional
+//!   `postgres_ca_file`, CA certificates trusted for TLS), so several server processes serve one
+//!   inbox (docs/server.md).
 //! - `[bus]`: fans the inbox's changes out, so other processes on a shared store serve agents'
 //!   live inboxes at once: `kind = "nats"` (the default, built with `--features bus-nats`; the
 //!   URL comes from the variable the section names) or `kind = "postgres"` (`LISTEN`/`NOTIFY` on
@@ -172,6 +173,9 @@ struct Storage {
     postgres_owner_url_env: Option<String>,
     /// PostgreSQL: the connection pool's size (default 16).
     postgres_pool_size: Option<usize>,
+    /// PostgreSQL: a PEM file of CA certificates trusted for the server's TLS certificate,
+    /// besides the system's roots (the connection string's `sslmode` decides whether TLS is used).
+    postgres_ca_file: Option<std::path::PathBuf>,
 }
 
 /// Where the inbox is stored.
@@ -220,6 +224,7 @@ struct PostgresSettings {
     url_env: String,
     owner_url_env: Option<String>,
     pool_size: Option<usize>,
+    ca_file: Option<std::path::PathBuf>,
 }
 
 impl Storage {
@@ -232,6 +237,7 @@ impl Storage {
                     ("postgres_url_env", self.postgres_url_env.is_some()),
                     ("postgres_owner_url_env", self.postgres_owner_url_env.is_some()),
                     ("postgres_pool_size", self.postgres_pool_size.is_some()),
+                    ("postgres_ca_file", self.postgres_ca_file.is_some()),
                 ];
                 if let Some((key, _)) = set.iter().find(|(_, set)| *set) {
                     return Err(storage_error(format!(
@@ -266,6 +272,7 @@ impl Storage {
                     url_env,
                     owner_url_env: self.postgres_owner_url_env.clone(),
                     pool_size: self.postgres_pool_size,
+                    ca_file: self.postgres_ca_file.clone(),
                 }))
             }
         }
@@ -350,6 +357,11 @@ async fn open_postgres(
     }
     if let Some(size) = settings.pool_size {
         options = options.pool_size(size);
+    }
+    if let Some(ca_file) = &settings.ca_file {
+        options = options
+            .ca_certificates_file(ca_file)
+            .map_err(|e| storage_error(format!("[storage] postgres_ca_file: {e}")))?;
     }
     let location = format!("PostgreSQL as {}", options.user().unwrap_or("the default user"));
     let store = PostgresStore::connect(&options, keys).await?;
@@ -1201,7 +1213,8 @@ mod tests {
 
         let postgres = config(
             "listen = \"127.0.0.1:8080\"\ndatabase = \"unused.db\"\n[storage]\nbackend = \"postgres\"\n\
-             postgres_url_env = \"UNIBOX_PG_URL\"\npostgres_owner_url_env = \"UNIBOX_PG_OWNER_URL\"\npostgres_pool_size = 8",
+             postgres_url_env = \"UNIBOX_PG_URL\"\npostgres_owner_url_env = \"UNIBOX_PG_OWNER_URL\"\npostgres_pool_size = 8\n\
+             postgres_ca_file = \"/etc/unibox/pg-ca.pem\"",
         );
         assert_eq!(
             postgres.storage.postgres().unwrap(),
@@ -1209,6 +1222,7 @@ mod tests {
                 url_env: "UNIBOX_PG_URL".to_owned(),
                 owner_url_env: Some("UNIBOX_PG_OWNER_URL".to_owned()),
                 pool_size: Some(8),
+                ca_file: Some("/etc/unibox/pg-ca.pem".into()),
             })
         );
     }
@@ -1230,7 +1244,12 @@ mod tests {
             let name = key.split(' ').next().unwrap();
             assert!(message.contains(name) && message.contains("SQLite"), "{message}");
         }
-        for key in ["postgres_url_env = \"U\"", "postgres_owner_url_env = \"O\"", "postgres_pool_size = 4"] {
+        for key in [
+            "postgres_url_env = \"U\"",
+            "postgres_owner_url_env = \"O\"",
+            "postgres_pool_size = 4",
+            "postgres_ca_file = \"ca.pem\"",
+        ] {
             let message = refused(key);
             let name = key.split(' ').next().unwrap();
             assert!(message.contains(name) && message.contains("backend = \"postgres\""), "{message}");
@@ -1343,6 +1362,22 @@ mod tests {
             Err(error) => error.to_string(),
         };
         assert!(error.contains("UNIBOX_TEST_UNSET_PG_URL"), "{error}");
+    }
+
+    #[cfg(feature = "store-postgres")]
+    #[tokio::test]
+    async fn an_unreadable_postgres_ca_file_is_refused_by_name_before_connecting() {
+        let config = config(
+            "listen = \"127.0.0.1:8080\"\ndatabase = \"x.db\"\n[storage]\nbackend = \"postgres\"\n\
+             postgres_url_env = \"TEST_APP_URL\"\npostgres_ca_file = \"/nonexistent/unibox-pg-ca.pem\"",
+        );
+        let keys = StoreKeys::try_from(Keyring::ephemeral()).unwrap();
+        let env = |name: &str| (name == "TEST_APP_URL").then(|| "host=localhost user=app sslmode=require".to_owned());
+        let error = match open_store(&config, keys, env).await {
+            Ok(_) => panic!("an unreadable CA file must be refused"),
+            Err(error) => error.to_string(),
+        };
+        assert!(error.contains("postgres_ca_file") && error.contains("/nonexistent/unibox-pg-ca.pem"), "{error}");
     }
 
     /// The server's store setup on PostgreSQL (migrating as the owner role, serving as the
