@@ -1,7 +1,8 @@
 //! TLS for every PostgreSQL connection (the pool, migrations, the change bus): rustls on
 //! aws-lc-rs, trusting the system's root certificates (unless turned off) plus the CA
-//! certificates of [`PostgresOptions`](crate::PostgresOptions). The certificate is always verified, the host
-//! name included; the connection string's `sslmode` decides whether TLS is used:
+//! certificates of [`PostgresOptions`](crate::PostgresOptions). The certificate is always
+//! verified, the host name included; the connection string's `sslmode` decides whether TLS is
+//! used:
 //!
 //! - `disable`: plain TCP.
 //! - `prefer` (the default): TLS when the server offers it and its certificate verifies;
@@ -182,7 +183,7 @@ pub(crate) fn handshake_error(operation: &'static str, err: &tokio_postgres::Err
              PostgresOptions::ca_certificates_file (or ca_certificates_pem), or to the system's root certificates",
         ),
         Some(rustls::Error::InvalidCertificate(_)) => {
-            configuration("the PostgreSQL server's TLS certificate was refused (expired, revoked or malformed)")
+            configuration("the PostgreSQL server's TLS certificate is invalid (the tls context says why)")
         }
         Some(_) => Error::new(ErrorKind::Storage, "the TLS handshake with PostgreSQL failed; try again")
             .with_operation(operation)
