@@ -193,7 +193,10 @@ async fn customers_appear_live_an_agent_replies_and_assigns_and_a_viewer_cannot_
         })
         .await;
     }
-    let badge = text_of(&client, "#conversations li[data-channel=line] .badge").await.unwrap();
+    let badge = wait_for("the LINE conversation's unread badge", async || {
+        text_of(&client, "#conversations li[data-channel=line] .badge").await
+    })
+    .await;
     assert_eq!(badge, "1", "an unread badge");
     screenshot(&client, "web-inbox-list.png").await;
 
@@ -243,7 +246,12 @@ async fn customers_appear_live_an_agent_replies_and_assigns_and_a_viewer_cannot_
     assert!(client.find(Locator::Css("#messages b")).await.is_err(), "no element was made from a message");
     assert!(client.find(Locator::Id("injected")).await.is_err(), "no element was made from a message");
     assert!(client.find(Locator::Css("#messages li[data-kind=sticker]")).await.is_ok());
-    assert!(text_of(&client, "#messages li[data-kind=location]").await.unwrap().contains("Acme Store Siam"));
+    // Waited for, not read once: a live update may re-render the list between finding the
+    // element and reading its text (a stale element).
+    wait_for("the location, with its place name", async || {
+        text_of(&client, "#messages li[data-kind=location]").await.filter(|t| t.contains("Acme Store Siam")).map(drop)
+    })
+    .await;
     client.find(Locator::Id("reply-text")).await.unwrap().send_keys("Paid by card; VIP customer").await.unwrap();
     on_fresh_element("send-note", async || client.find(Locator::Id("send-note")).await?.click().await.map(drop)).await;
     wait_for("the note, apart from the messages", async || {
