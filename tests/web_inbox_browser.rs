@@ -123,7 +123,10 @@ async fn simulate_kind(client: &Client, channel: &str, customer: &str, kind: &st
 
 async fn sign_in(client: &Client, base: &str, button: &str, user: &str) {
     client.goto(base).await.unwrap();
-    client.wait().for_element(Locator::Id(button)).await.unwrap().click().await.unwrap();
+    // Clicked once it can be: the button may be there before the page shows it (it first
+    // looks for a session), and WebDriver then answers "element not interactable".
+    wait_for("the sign-in button, clickable", async || client.find(Locator::Id(button)).await.ok()?.click().await.ok())
+        .await;
     wait_for("the signed-in inbox", async || text_of(client, "#whoami").await.filter(|t| t.starts_with(user))).await;
 }
 
