@@ -76,22 +76,28 @@ impl RawTarget {
     }
 }
 
-/// The message with this platform id on this account, if stored.
+/// The message with this platform id on this account, if stored: `keys` are the stored keys it
+/// may have ([`MessageKeys::candidates`](crate::sealing::cells::MessageKeys::candidates)).
 pub(crate) fn find_target(
     conn: &Connection,
     tenant: &TenantId,
     account: ChannelAccountId,
-    platform_message_id: &str,
+    keys: &[String],
 ) -> Result<Option<Target>> {
-    conn.prepare_cached(&format!(
-        "SELECT {TARGET_COLUMNS} FROM messages WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3"
-    ))
-    .during(OP)?
-    .query_row(params![tenant.as_str(), account.as_bytes(), platform_message_id], target_from_row)
-    .optional()
-    .during(OP)?
-    .map(RawTarget::decode)
-    .transpose()
+    for key in keys {
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {TARGET_COLUMNS} FROM messages WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3"
+            ))
+            .during(OP)?
+            .query_row(params![tenant.as_str(), account.as_bytes(), key], target_from_row)
+            .optional()
+            .during(OP)?;
+        if let Some(found) = found {
+            return found.decode().map(Some);
+        }
+    }
+    Ok(None)
 }
 
 /// The text a search finds a content by (the rule every backend shares).

@@ -261,6 +261,7 @@ impl SqliteInbox {
                 let space = DiskReserve::new(&path, &journal_path(&path), options.disk_reserve_bytes);
                 let state = JournalState::load(&conn, &journal_conn, space)?;
                 crate::sealing::mode::settle(&conn, applier_sealing.is_sealed(), state.backlog() > 0)?;
+                applier_sealing.load_message_ids(&conn)?;
                 let reader = open_journal_reader(&journal_path(&path), &options)?;
                 let applier = Applier::new(Arc::clone(&state), reader, options.max_journal_backlog, applier_sealing);
                 let checkpointer = open_checkpointer(&path, &options)?;

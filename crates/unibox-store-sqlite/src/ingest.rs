@@ -144,12 +144,13 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
     // An edit or unsend waiting for its message names its author (by blind in a sealed inbox).
     let pending_by =
         |change, author: &str| Pending { author: Some(sealer.lookup(index::CHANGE_AUTHOR, author)), ..pending(change) };
-    // Platform message ids are looked up by their blind in a sealed inbox.
-    let key = |message_id: &str| sealer.lookup(index::PLATFORM_MESSAGE_ID, message_id);
+    // Platform message ids are looked up by their blind in a sealed inbox (see `MessageKeys`).
+    let keys = |message_id: &str| sealer.message_keys(message_id);
     match &event.action {
         PreparedAction::Message(message) => store_message(tx, event, message),
         PreparedAction::Edit { message_id, content_json, text, author } => {
-            match find_target(tx, tenant, account, &key(message_id))? {
+            let keys = keys(message_id);
+            match find_target(tx, tenant, account, &keys.candidates)? {
                 Some(mut target) => {
                     apply_edit(
                         tx,
@@ -167,25 +168,29 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
                         tx,
                         tenant,
                         account,
-                        &key(message_id),
+                        &keys.pending,
                         &pending_by(PendingChange::Edit { content_json: content_json.clone() }, author),
                     )?;
                     Ok(untouched())
                 }
             }
         }
-        PreparedAction::Unsend { message_id, author } => match find_target(tx, tenant, account, &key(message_id))? {
-            Some(mut target) => {
-                apply_unsend(tx, tenant, &mut target, event.occurred_at)?;
-                Ok(touched(&target))
+        PreparedAction::Unsend { message_id, author } => {
+            let keys = keys(message_id);
+            match find_target(tx, tenant, account, &keys.candidates)? {
+                Some(mut target) => {
+                    apply_unsend(tx, tenant, &mut target, event.occurred_at)?;
+                    Ok(touched(&target))
+                }
+                None => {
+                    pend(tx, tenant, account, &keys.pending, &pending_by(PendingChange::Unsend, author))?;
+                    Ok(untouched())
+                }
             }
-            None => {
-                pend(tx, tenant, account, &key(message_id), &pending_by(PendingChange::Unsend, author))?;
-                Ok(untouched())
-            }
-        },
+        }
         PreparedAction::Reaction { message_id, reactor, emoji } => {
-            match find_target(tx, tenant, account, &key(message_id))? {
+            let keys = keys(message_id);
+            match find_target(tx, tenant, account, &keys.candidates)? {
                 Some(target) => {
                     apply_reaction(
                         tx,
@@ -200,7 +205,7 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
                 }
                 None => {
                     let change = PendingChange::Reaction { reactor: reactor.clone(), emoji: emoji.clone() };
-                    pend(tx, tenant, account, &key(message_id), &pending(change))?;
+                    pend(tx, tenant, account, &keys.pending, &pending(change))?;
                     Ok(untouched())
                 }
             }
@@ -208,15 +213,17 @@ fn ingest_one(tx: &WriteTx<'_>, event: &PreparedEvent) -> Result<IngestOutcome> 
         PreparedAction::Delivery { message_ids, status } => {
             let mut outcome = untouched();
             for message_id in message_ids {
-                let message_id = &key(message_id);
-                match find_target(tx, tenant, account, message_id)? {
+                let keys = keys(message_id);
+                match find_target(tx, tenant, account, &keys.candidates)? {
                     Some(mut target) => {
                         apply_delivery(tx, tenant, &mut target, status)?;
                         if outcome == untouched() {
                             outcome = touched(&target);
                         }
                     }
-                    None => pend(tx, tenant, account, message_id, &pending(PendingChange::Delivery(status.clone())))?,
+                    None => {
+                        pend(tx, tenant, account, &keys.pending, &pending(PendingChange::Delivery(status.clone())))?
+                    }
                 }
             }
             Ok(outcome)
@@ -259,14 +266,17 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &PreparedMess
     let tenant = &event.tenant;
     let account = event.account;
     let sealer = &event.sealer;
-    let platform_key = sealer.lookup(index::PLATFORM_MESSAGE_ID, &message.platform_id);
-    let already = tx
-        .prepare_cached("SELECT 1 FROM messages WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3")
-        .during(OP)?
-        .exists(params![tenant.as_str(), account.as_bytes(), platform_key])
-        .during(OP)?;
-    if already {
-        return Ok(IngestOutcome::Duplicate);
+    // Sealed, a new message's blind is usually in no generation's filter: no probe at all.
+    let keys = sealer.message_keys(&message.platform_id);
+    for key in &keys.candidates {
+        let already = tx
+            .prepare_cached("SELECT 1 FROM messages WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3")
+            .during(OP)?
+            .exists(params![tenant.as_str(), account.as_bytes(), key])
+            .during(OP)?;
+        if already {
+            return Ok(IngestOutcome::Duplicate);
+        }
     }
     let contact = find_or_create_contact(tx, event, message)?;
     let inbound = message.direction == Direction::Inbound;
@@ -308,7 +318,7 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &PreparedMess
     let conversation = ConversationId::from_bytes(conversation);
 
     // An unsend that arrived first: the content is never written.
-    let (unsent_at, pending) = ingest::arrival(take_pending(tx, tenant, account, &platform_key)?);
+    let (unsent_at, pending) = ingest::arrival(take_pending(tx, tenant, account, &keys.pending)?);
     let (content_json, text) = match unsent_at {
         Some(_) => (ERASED_CONTENT_JSON, None),
         None => (message.content_json.as_str(), message.text.as_deref()),
@@ -352,7 +362,7 @@ fn store_message(tx: &WriteTx<'_>, event: &PreparedEvent, message: &PreparedMess
         direction_key(message.direction),
         to_json(&author, "author")?,
         content_json,
-        platform_key,
+        sealer.new_message_key(&keys),
         reply_to,
         sent_at,
         event.received_at,

@@ -21,7 +21,7 @@ use crate::error::SqlResultExt;
 use crate::queries::{conversation_exists, not_found};
 use crate::reactions;
 use crate::rows;
-use crate::sealing::cells::{field, index};
+use crate::sealing::cells::field;
 use crate::sealing::{self};
 use crate::writer::WriteTx;
 
@@ -189,8 +189,8 @@ pub(crate) fn update_delivery(
         .during(OP)?
         .ok_or_else(|| not_found("message", OP))?;
     let sealer = sealing::current(OP)?;
-    // Stored and compared by blind in a sealed inbox.
-    let given_key = platform_message_id.map(|given| sealer.lookup(index::PLATFORM_MESSAGE_ID, given));
+    // Stored and compared by blind in a sealed inbox (see `MessageKeys`).
+    let given_keys = platform_message_id.map(|given| sealer.message_keys(given));
     let account = ChannelAccountId::from_bytes(account);
     let mut target = raw.decode()?;
     let seq = target.seq;
@@ -201,7 +201,8 @@ pub(crate) fn update_delivery(
     }
     match (stored_platform_id.as_deref(), platform_message_id) {
         (_, None) => {}
-        (Some(stored), Some(_)) if Some(stored) == given_key.as_deref() => {}
+        (Some(stored), Some(_))
+            if given_keys.as_ref().is_some_and(|keys| sealer.pending_key(stored) == keys.pending) => {}
         (Some(_), Some(_)) => {
             return Err(Error::new(ErrorKind::Conflict, "the message already has another platform message id")
                 .with_operation(OP));
@@ -210,8 +211,8 @@ pub(crate) fn update_delivery(
             if given.is_empty() {
                 return Err(Error::new(ErrorKind::InvalidInput, "the platform message id is empty").with_operation(OP));
             }
-            let given_key = given_key.as_deref().unwrap_or(given);
-            if let Some(echo) = find_target(tx, tenant, account, given_key)? {
+            let keys = given_keys.unwrap_or_else(|| sealer.message_keys(given));
+            if let Some(echo) = find_target(tx, tenant, account, &keys.candidates)? {
                 if echo.state.direction != Direction::Outbound {
                     return Err(Error::new(
                         ErrorKind::Conflict,
@@ -227,9 +228,9 @@ pub(crate) fn update_delivery(
                  WHERE tenant = ?1 AND seq = ?2",
             )
             .during(OP)?
-            .execute(params![tenant.as_str(), seq, given_key, given_sealed])
+            .execute(params![tenant.as_str(), seq, sealer.new_message_key(&keys), given_sealed])
             .during(OP)?;
-            let pending = take_pending(tx, tenant, account, given_key)?;
+            let pending = take_pending(tx, tenant, account, &keys.pending)?;
             apply_pending(tx, tenant, &mut target, pending)?;
         }
     }

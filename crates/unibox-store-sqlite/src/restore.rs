@@ -12,7 +12,7 @@ use crate::error::{SqlResultExt, corrupt};
 use crate::inbox::SqliteInbox;
 use crate::reactions;
 use crate::rows::{identity_lookup, identity_row};
-use crate::sealing::cells::{field, index};
+use crate::sealing::cells::field;
 use crate::sealing::{self, Sealer};
 use crate::writer::WriteTx;
 
@@ -188,9 +188,22 @@ fn message_rows(tx: &WriteTx<'_>, sealer: &Sealer, message: &Message) -> Result<
         sealer.store_required(field::MESSAGE_CONTENT, row, &content_json)?
     };
     let (reply_to, reply_to_sealed) = sealer.store(field::MESSAGE_REPLY_TO, row, message.reply_to.as_deref())?;
-    // Looked up by its blind in a sealed inbox, its value sealed beside it.
-    let platform_key =
-        message.platform_message_id.as_deref().map(|given| sealer.lookup(index::PLATFORM_MESSAGE_ID, given));
+    // Looked up by its blind in a sealed inbox, its value sealed beside it; one id, one message
+    // (a sealed inbox's index cannot refuse a second one itself: see `MessageKeys`).
+    let platform_key = match message.platform_message_id.as_deref() {
+        Some(given) => {
+            let keys = sealer.message_keys(given);
+            if crate::apply::find_target(tx, &message.tenant, message.account, &keys.candidates)?.is_some() {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    "two messages of the import have one platform message id on one account",
+                )
+                .with_operation(OP));
+            }
+            Some(sealer.new_message_key(&keys))
+        }
+        None => None,
+    };
     let (_, platform_id_sealed) =
         sealer.store(field::MESSAGE_PLATFORM_ID, row, message.platform_message_id.as_deref())?;
     tx.prepare_cached(

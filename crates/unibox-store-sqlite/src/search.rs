@@ -145,7 +145,7 @@ fn search_sealed(
 
 /// Runs a validated search for `tenant`.
 pub(crate) fn search(conn: &Connection, tenant: &TenantId, query: &SearchQuery) -> Result<Page<Message>> {
-    if let Sealer::Sealed(seal) = crate::sealing::current(OP)? {
+    if let Sealer::Sealed(seal, _) = crate::sealing::current(OP)? {
         return search_sealed(conn, tenant, query, seal.as_ref());
     }
     let (before_at, before_id) = keyset(query.before);

@@ -94,7 +94,12 @@ pub(crate) fn delete_message(conn: &Connection, tenant: &TenantId, id: &[u8; 16]
         .during(OP)?
         .execute(params![id, tenant.as_str()])
         .during(OP)?;
-    if let Some(platform_id) = platform_id {
+    if let Some(stored) = platform_id {
+        // Changes waiting for a message are keyed by its bare blind in a sealed file.
+        let platform_id = match crate::sealing::mode::is_sealed(conn)? {
+            true => crate::sealing::message_ids::bare_blind(&stored),
+            false => stored.as_str(),
+        };
         conn.prepare_cached(
             "DELETE FROM pending_actions WHERE tenant = ?1 AND account = ?2 AND platform_message_id = ?3",
         )

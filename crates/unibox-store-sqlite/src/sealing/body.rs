@@ -44,7 +44,7 @@ pub(crate) fn seal(
     reply_to: Option<&str>,
     content_json: &str,
 ) -> Result<Option<Vec<u8>>> {
-    let Sealer::Sealed(seal) = sealer else {
+    let Sealer::Sealed(seal, _) = sealer else {
         return Ok(None);
     };
     let mut plain = Vec::with_capacity(9 + platform_id.len() + reply_to.map_or(0, str::len) + content_json.len());
@@ -59,7 +59,7 @@ pub(crate) fn seal(
 
 /// Opens a body sealed by [`seal`] for the message `row`.
 pub(crate) fn open(sealer: &Sealer, row: &[u8], sealed: &[u8]) -> Result<Body> {
-    let Sealer::Sealed(seal) = sealer else {
+    let Sealer::Sealed(seal, _) = sealer else {
         return Err(Error::new(
             ErrorKind::Configuration,
             "a sealed value was read through a plain inbox: open the file with SqliteStore and its keys",

@@ -40,10 +40,23 @@ pub(crate) mod index {
     pub(crate) const CHANGE_AUTHOR: &str = "change-author";
 }
 
+/// How one platform message id is looked up ([`Sealer::message_keys`]).
+#[derive(Debug)]
+pub(crate) struct MessageKeys {
+    /// The keys a stored message with this id may have in `messages`, to probe in order: the id
+    /// itself (plain), or the keys its blind may have in the index's generations (sealed:
+    /// usually none, then no message has it; see [`message_ids`](super::message_ids)).
+    pub(crate) candidates: Vec<String>,
+    /// The key of changes waiting for the message (`pending_actions`): the id itself (plain)
+    /// or its bare blind (sealed).
+    pub(crate) pending: String,
+    blind: Option<[u8; 16]>,
+}
+
 impl Sealer {
     /// Whether values are sealed.
     pub(crate) fn is_sealed(&self) -> bool {
-        matches!(self, Sealer::Sealed(_))
+        matches!(self, Sealer::Sealed(..))
     }
 
     /// A value for a pair of columns: `(plain, sealed)`. Plain: the value and no blob; sealed:
@@ -57,7 +70,7 @@ impl Sealer {
         match (self, value) {
             (_, None) => Ok((None, None)),
             (Sealer::Plain, Some(value)) => Ok((Some(value.to_owned()), None)),
-            (Sealer::Sealed(seal), Some(value)) => {
+            (Sealer::Sealed(seal, _), Some(value)) => {
                 Ok((None, Some(seal.seal(SealedCell::new(field, row), value.as_bytes())?)))
             }
         }
@@ -80,7 +93,7 @@ impl Sealer {
     ) -> Result<Option<String>> {
         match (self, sealed) {
             (_, None) => Ok(plain),
-            (Sealer::Sealed(seal), Some(blob)) => {
+            (Sealer::Sealed(seal, _), Some(blob)) => {
                 let opened = seal.open(SealedCell::new(field, row), &blob)?;
                 String::from_utf8(opened).map(Some).map_err(|_| {
                     Error::new(ErrorKind::Storage, "a sealed value opened to something that is not text").permanent()
@@ -108,7 +121,44 @@ impl Sealer {
     pub(crate) fn lookup(&self, index: &str, value: &str) -> String {
         match self {
             Sealer::Plain => value.to_owned(),
-            Sealer::Sealed(seal) => hex(&seal.blind(index, value.as_bytes())),
+            Sealer::Sealed(seal, _) => hex(&seal.blind(index, value.as_bytes())),
+        }
+    }
+
+    /// How a message with this platform id is looked up: the stored keys it may have in
+    /// `messages` and the key of changes waiting for it. See [`MessageKeys`].
+    pub(crate) fn message_keys(&self, platform_id: &str) -> MessageKeys {
+        match self {
+            Sealer::Plain => {
+                MessageKeys { candidates: vec![platform_id.to_owned()], pending: platform_id.to_owned(), blind: None }
+            }
+            Sealer::Sealed(seal, ids) => {
+                let blind = seal.blind(index::PLATFORM_MESSAGE_ID, platform_id.as_bytes());
+                let pending = hex(&blind);
+                let candidates = match ids {
+                    Some(ids) => ids.candidates(&blind),
+                    None => vec![pending.clone()],
+                };
+                MessageKeys { candidates, pending, blind: Some(blind) }
+            }
+        }
+    }
+
+    /// The key to store in `messages` for a new message whose `keys` found nothing (one id,
+    /// one entry): the id (plain), or its blind in the index's current generation (sealed).
+    pub(crate) fn new_message_key(&self, keys: &MessageKeys) -> String {
+        match (self, keys.blind) {
+            (Sealer::Sealed(_, Some(ids)), Some(blind)) => ids.assign(&blind),
+            _ => keys.pending.clone(),
+        }
+    }
+
+    /// What changes waiting for a message (`pending_actions`) are keyed by, from the key the
+    /// message has in `messages`: the same (plain), or its bare blind (sealed).
+    pub(crate) fn pending_key<'k>(&self, message_key: &'k str) -> &'k str {
+        match self {
+            Sealer::Plain => message_key,
+            Sealer::Sealed(..) => super::message_ids::bare_blind(message_key),
         }
     }
 }

@@ -292,7 +292,9 @@ impl Sealers {
             )
             .with_operation(OP));
         }
-        Ok(Sealers(seals.iter().map(|(tenant, seal)| (tenant.clone(), Sealer::Sealed(Arc::clone(seal)))).collect()))
+        Ok(Sealers(
+            seals.iter().map(|(tenant, seal)| (tenant.clone(), Sealer::Sealed(Arc::clone(seal), None))).collect(),
+        ))
     }
 
     fn of(&self, tenant: &str) -> Result<&Sealer> {
@@ -633,7 +635,7 @@ fn reindex(conn: &Connection, sealers: &Sealers) -> Result<u64> {
     let mut insert = conn.prepare("INSERT INTO message_terms (rowid, terms) VALUES (?1, ?2)").during(OP)?;
     let mut indexed = 0;
     for (seq, text, tenant) in found {
-        let Sealer::Sealed(seal) = sealers.of(&tenant)? else {
+        let Sealer::Sealed(seal, _) = sealers.of(&tenant)? else {
             continue;
         };
         let terms = super::terms::index_row(seal.as_ref(), &text);

@@ -14,12 +14,14 @@
 //! - [`body`]: a stored message's platform id, reply-to and content sealed as one value.
 //! - [`cells`]: sealing, opening and blinding one column value.
 //! - [`in_place`]: sealing a plaintext file in place.
+//! - [`message_ids`]: the blind index of platform message ids, in insertion generations.
 //! - [`mode`]: which mode a file is in, decided once and checked at every open.
 //! - [`terms`]: the blind full-text index of sealed messages.
 
 pub(crate) mod body;
 pub(crate) mod cells;
 pub(crate) mod in_place;
+pub(crate) mod message_ids;
 pub(crate) mod mode;
 pub(crate) mod terms;
 
@@ -30,6 +32,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use unibox_core::privacy::{DataKeys, TenantSeal};
+
+use message_ids::MessageIds;
 use unibox_core::{Error, ErrorKind, Result, TenantId};
 
 /// How one job stores conversation data: in plaintext (a plain inbox) or sealed for one tenant.
@@ -37,8 +41,10 @@ use unibox_core::{Error, ErrorKind, Result, TenantId};
 pub(crate) enum Sealer {
     /// A plain inbox: values are stored as they are.
     Plain,
-    /// A sealed inbox: values are sealed with the tenant's keys.
-    Sealed(Arc<dyn TenantSeal>),
+    /// A sealed inbox: values are sealed with the tenant's keys. The second field is the
+    /// inbox's index of platform message ids ([`message_ids`]); without one (sealing a file in
+    /// place) those ids are stored as bare blinds.
+    Sealed(Arc<dyn TenantSeal>, Option<Arc<MessageIds>>),
 }
 
 thread_local! {
@@ -80,6 +86,8 @@ pub(crate) struct Sealing {
     /// until then the journal is not applied.
     ready: AtomicBool,
     writers: Mutex<HashMap<TenantId, Arc<dyn TenantSeal>>>,
+    /// The generations of the platform message id index (a sealed inbox's), loaded at open.
+    message_ids: Arc<MessageIds>,
 }
 
 impl fmt::Debug for Sealing {
@@ -98,12 +106,28 @@ pub(crate) enum Access {
 impl Sealing {
     /// A plain inbox's: nothing sealed, always ready.
     pub(crate) fn plain() -> Self {
-        Sealing { sealed: false, keys: OnceLock::new(), ready: AtomicBool::new(true), writers: Mutex::default() }
+        Sealing::new(false)
     }
 
     /// A sealed inbox's, waiting for its keys ([`attach`](Self::attach)).
     pub(crate) fn sealed() -> Self {
-        Sealing { sealed: true, keys: OnceLock::new(), ready: AtomicBool::new(false), writers: Mutex::default() }
+        Sealing::new(true)
+    }
+
+    fn new(sealed: bool) -> Self {
+        Sealing {
+            sealed,
+            keys: OnceLock::new(),
+            ready: AtomicBool::new(!sealed),
+            writers: Mutex::default(),
+            message_ids: Arc::new(MessageIds::new()),
+        }
+    }
+
+    /// Loads the generations of the platform message id index from the opened file (a sealed
+    /// inbox's; a plain one looks ids up as they are).
+    pub(crate) fn load_message_ids(&self, conn: &rusqlite::Connection) -> Result<()> {
+        if self.sealed { self.message_ids.load(conn) } else { Ok(()) }
     }
 
     pub(crate) fn is_sealed(&self) -> bool {
@@ -158,7 +182,7 @@ impl Sealing {
             }
             Access::Read => keys.for_reading(tenant).await?,
         };
-        Ok(Sealer::Sealed(seal))
+        Ok(Sealer::Sealed(seal, Some(Arc::clone(&self.message_ids))))
     }
 
     /// The sealer for writing of a tenant seen before, for the journal's applier.
@@ -167,7 +191,8 @@ impl Sealing {
             return Ok(Sealer::Plain);
         }
         let writers = self.writers.lock().unwrap_or_else(PoisonError::into_inner);
-        writers.get(tenant).cloned().map(Sealer::Sealed).ok_or_else(|| {
+        let ids = Some(Arc::clone(&self.message_ids));
+        writers.get(tenant).cloned().map(|seal| Sealer::Sealed(seal, ids)).ok_or_else(|| {
             Error::new(ErrorKind::TokenInvalid, format!("no data key is loaded for tenant {tenant}")).permanent()
         })
     }

@@ -44,6 +44,18 @@ pub(crate) fn settle(conn: &Connection, sealed: bool, journal_waiting: bool) -> 
     }
 }
 
+/// Whether the file is recorded as sealed (for jobs that run without a tenant's sealer, such as
+/// deletions after a tenant's keys are shredded).
+pub(crate) fn is_sealed(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT sealed FROM conversation_sealing WHERE id = 1")
+        .during(OP)?
+        .query_row([], |row| row.get::<_, i64>(0))
+        .optional()
+        .during(OP)?
+        .is_some_and(|sealed| sealed != 0))
+}
+
 fn holds_conversation_data(conn: &Connection) -> Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM messages) OR EXISTS (SELECT 1 FROM contacts) \

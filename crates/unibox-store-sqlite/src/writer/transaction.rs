@@ -56,7 +56,7 @@ impl<'c> WriteTx<'c> {
         let sealer = crate::sealing::current("sqlite.search_index")?;
         self.search.borrow_mut().push(match sealer {
             Sealer::Plain => SearchChange::Remove(seq),
-            Sealer::Sealed(_) => SearchChange::RemoveTerms(seq),
+            Sealer::Sealed(..) => SearchChange::RemoveTerms(seq),
         });
         self.add_search_text(seq, text)
     }
@@ -68,7 +68,7 @@ impl<'c> WriteTx<'c> {
         };
         let change = match crate::sealing::current("sqlite.search_index")? {
             Sealer::Plain => SearchChange::Add(seq, text.to_owned()),
-            Sealer::Sealed(seal) => {
+            Sealer::Sealed(seal, _) => {
                 let terms = crate::sealing::terms::index_row(seal.as_ref(), text);
                 if terms.is_empty() {
                     return Ok(());
