@@ -50,6 +50,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 18, sql: include_str!("migrations/0018_sealed_privacy_users.sql") },
     Migration { version: 19, sql: include_str!("migrations/0019_sealed_message_body.sql") },
     Migration { version: 20, sql: include_str!("migrations/0020_pending_authors.sql") },
+    Migration { version: 21, sql: include_str!("migrations/0021_message_id_generations.sql") },
 ];
 
 /// Columns a migration adds (version, table, column, type), each only when missing, before its
