@@ -32,9 +32,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use unibox_core::privacy::{DataKeys, TenantSeal};
+use unibox_core::{Error, ErrorKind, Result, TenantId};
 
 use message_ids::MessageIds;
-use unibox_core::{Error, ErrorKind, Result, TenantId};
 
 /// How one job stores conversation data: in plaintext (a plain inbox) or sealed for one tenant.
 #[derive(Clone, Debug)]
