@@ -56,7 +56,7 @@ pub(crate) struct Binding<'a> {
 
 /// The AEAD instance of one derived key.
 enum Aead {
-    XChaCha(XChaCha20Poly1305),
+    XChaCha(primitives::XChaChaKey),
     Aes(Box<Aes256GcmSiv>),
 }
 
